@@ -1,0 +1,20 @@
+"""pytest driver: bnnc_fifo under several parameter sets."""
+
+from __future__ import annotations
+
+import pytest
+
+from cocotb_tests.cores._common import core, param_rng, run_core
+
+
+def _param_sets() -> list[dict[str, int]]:
+    rng = param_rng("fifo")
+    sets = [{"WIDTH": 1, "DEPTH": 2}, {"WIDTH": 8, "DEPTH": 3}]
+    sets.append({"WIDTH": rng.randint(9, 40), "DEPTH": rng.randint(4, 17)})
+    return sets
+
+
+@pytest.mark.parametrize("params", _param_sets(), ids=lambda p: f"W{p['WIDTH']}_D{p['DEPTH']}")
+def test_fifo(params: dict[str, int]) -> None:
+    """Ordering, backpressure, throughput and capacity of the FIFO."""
+    run_core("bnnc_fifo", core("bnnc_fifo"), "tb_fifo", params)

@@ -1,0 +1,293 @@
+"""Load net.yaml + weights.npz into a float-stage graph, with one-line errors for every bad input."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+from pydantic import ValidationError
+
+from compiler.errors import BnncError, describe
+from compiler.ir import DType, Graph, Node, TensorType, infer_types, verify
+from compiler.ir.ops import MATRIX_OPS, OpTypeError, infer
+from runtime.bits import sign
+
+from .schema import LAYER_OPS, Conv2dSpec, DenseSpec, NetSpec
+
+# What a pydantic error type means, phrased as the "Y" of "X must be Y, not Z".
+_EXPECT = {
+    "int_type": "an integer",
+    "int_parsing": "an integer",
+    "int_from_float": "an integer",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "string_type": "a string",
+    "list_type": "a list",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+    "bool_type": "true or false",
+}
+
+
+def _expected(err: dict[str, Any]) -> str:
+    kind = err["type"]
+    ctx = err.get("ctx", {})
+    if kind in _EXPECT:
+        return _EXPECT[kind]
+    if kind == "greater_than":
+        return f"greater than {ctx['gt']}"
+    if kind == "greater_than_equal":
+        return f"at least {ctx['ge']}"
+    if kind == "literal_error":
+        return f"one of {ctx['expected']}".replace("'", "")
+    if kind == "string_pattern_mismatch":
+        return "an identifier (letters, digits and _, not starting with a digit)"
+    if kind == "too_short":
+        return f"a list of at least {ctx['min_length']} item(s)"
+    if kind == "too_long":
+        return f"a list of at most {ctx['max_length']} items"
+    if kind == "value_error":
+        return str(ctx.get("error", err["msg"]))
+    return err["msg"][0].lower() + err["msg"][1:]
+
+
+def _validation_error(path: Path, raw: dict[str, Any], exc: ValidationError) -> BnncError:
+    err = exc.errors()[0]
+    loc = list(err["loc"])
+    layer = None
+    if len(loc) >= 2 and loc[0] == "layers" and isinstance(loc[1], int):
+        entry = raw.get("layers", [])[loc[1]]
+        layer = entry.get("name") if isinstance(entry, dict) and isinstance(entry.get("name"), str) else None
+        layer = layer or f"#{loc[1]}"
+        loc = loc[2:]
+        if loc and loc[0] in LAYER_OPS:  # the discriminated union adds the op's tag to the path
+            loc = loc[1:]
+    # list indices inside a field (e.g. shape[1]) print as field[1]
+    field = ""
+    for part in loc:
+        field += f"[{part}]" if isinstance(part, int) else (("." if field else "") + str(part))
+    field = field or "(document)"
+    if err["type"] == "missing":
+        return BnncError(f"{field} is required", file=str(path), layer=layer)
+    if err["type"] == "extra_forbidden":
+        return BnncError(f"{field} is not a known field; remove it (see docs/net-yaml.md)",
+                         file=str(path), layer=layer)
+    if err["type"] == "union_tag_invalid":
+        got = err["input"].get("op") if isinstance(err["input"], dict) else err["input"]
+        return BnncError(f"op must be one of {', '.join(LAYER_OPS)}, not {describe(got)}",
+                         file=str(path), layer=layer, field=None)
+    if err["type"] == "union_tag_not_found":
+        return BnncError("op is required", file=str(path), layer=layer)
+    name = field.split(".")[-1]
+    return BnncError(f"{name} must be {_expected(err)}, not {describe(err['input'])}",
+                     file=str(path), layer=layer, field=field)
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise BnncError("no such file; give the path of a net.yaml", file=str(path)) from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as e:
+        raise BnncError(f"cannot be read as a text file ({type(e).__name__})", file=str(path)) from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise BnncError(f"{where}the file must be valid YAML, not ({problem})", file=str(path)) from None
+    if not isinstance(raw, dict):
+        raise BnncError(f"the document must be a mapping of name, input, layers, ..., not {type(raw).__name__}",
+                        file=str(path))
+    return raw
+
+
+def _dtype(spec: str) -> DType:
+    if spec == "bipolar":
+        return DType.bipolar()
+    if spec.startswith("uint"):
+        n = int(spec[4:])
+        return DType.int(0, (1 << n) - 1)
+    n = int(spec[3:])
+    return DType.int(-(1 << (n - 1)), (1 << (n - 1)) - 1)
+
+
+def _load_npz(path: Path, wpath: Path, spec_weights: str) -> dict[str, np.ndarray]:
+    try:
+        rel_ok = wpath.resolve().is_relative_to(path.resolve().parent)
+    except OSError:
+        rel_ok = False
+    if not rel_ok:
+        raise BnncError(f"weights must be a path inside {path.parent or '.'}, not {spec_weights!r}",
+                        file=str(path), field="weights")
+    if not wpath.is_file():
+        raise BnncError(f"weights must name an existing .npz file, not {spec_weights!r} (not found)",
+                        file=str(path), field="weights")
+    try:
+        with np.load(wpath, allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    except (ValueError, OSError, zipfile.BadZipFile) as e:
+        raise BnncError(f"must be a NumPy .npz archive of arrays, not an unreadable file ({e})",
+                        file=str(wpath)) from None
+
+
+class _Arrays:
+    """The npz's arrays, handed out by layer and param with shape and value checks."""
+
+    def __init__(self, wpath: Path, arrays: dict[str, np.ndarray]) -> None:
+        self.wpath = wpath
+        self.arrays = arrays
+        self.used: set[str] = set()
+
+    def take(self, layer: str, param: str, shape: tuple[int, ...]) -> np.ndarray:
+        key = f"{layer}.{param}"
+        if key not in self.arrays:
+            raise BnncError(f"array {key} must be present with shape {list(shape)}, not missing",
+                            file=str(self.wpath), layer=layer, field=param)
+        a = self.arrays[key]
+        self.used.add(key)
+        if a.shape != shape:
+            raise BnncError(f"{key} must have shape {list(shape)}, not {list(a.shape)}",
+                            file=str(self.wpath), layer=layer, field=param)
+        if not (np.issubdtype(a.dtype, np.floating) or np.issubdtype(a.dtype, np.integer)):
+            raise BnncError(f"{key} must be a numeric array, not dtype {a.dtype}",
+                            file=str(self.wpath), layer=layer, field=param)
+        a = a.astype(np.float64)
+        if not np.all(np.isfinite(a)):
+            raise BnncError(f"{key} must be finite, not contain NaN or inf",
+                            file=str(self.wpath), layer=layer, field=param)
+        return a
+
+    def check_unused(self) -> None:
+        extra = sorted(set(self.arrays) - self.used)
+        if extra:
+            raise BnncError(f"array {extra[0]} must belong to a layer of the network, not be extra "
+                            f"({len(extra)} unused array(s)); remove it or add its layer",
+                            file=str(self.wpath), layer=extra[0].split(".")[0])
+
+
+def load_net(path: str | Path) -> Graph:
+    """Read, validate and import a net.yaml (and its weights) as a float-stage graph."""
+    path = Path(path)
+    raw = _read_yaml(path)
+    try:
+        spec = NetSpec.model_validate(raw)
+    except ValidationError as e:
+        raise _validation_error(path, raw, e) from None
+
+    names = [layer.name for layer in spec.layers]
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            raise BnncError(f"name must be unique, not a second {name!r}", file=str(path), layer=name,
+                            field="name")
+        if name == "input":
+            raise BnncError("name must not be 'input' (reserved for the network input)", file=str(path),
+                            layer=name, field="name")
+    for lname in spec.hardware.folding:
+        ops = {layer.name: layer.op for layer in spec.layers}
+        if ops.get(lname) not in ("dense", "conv2d"):
+            what = f"a {ops[lname]} layer" if lname in ops else "no layer"
+            raise BnncError(f"folding keys must name dense or conv2d layers, not {lname!r} ({what})",
+                            file=str(path), field=f"hardware.folding.{lname}")
+
+    wpath = path.parent / spec.weights
+    arrays = _Arrays(wpath, _load_npz(path, wpath, spec.weights))
+    in_type = TensorType(tuple(spec.input.shape), _dtype(spec.input.dtype))
+
+    nodes: list[Node] = []
+    t = in_type
+    for i, layer in enumerate(spec.layers):
+        node = _make_node(path, arrays, layer, t, i == 0)
+        try:
+            node = node.replace(type=infer(node, t))
+        except OpTypeError as e:
+            raise BnncError(f"layer does not fit its input: {e}", file=str(path), layer=layer.name) from None
+        _check_order(path, spec, i, node, t)
+        nodes.append(node)
+        t = node.out
+    arrays.check_unused()
+
+    last = spec.layers[-1]
+    prev = spec.layers[-2] if len(spec.layers) > 1 else None
+    ends_ok = last.op in ("dense", "conv2d") or (last.op == "batchnorm" and prev is not None
+                                                  and prev.op in ("dense", "conv2d"))
+    if not ends_ok or len(t.shape) != 1:
+        raise BnncError(f"the last layer must be dense (optionally followed by one batchnorm) giving class "
+                        f"scores, not {last.op} with output shape {list(t.shape)}", file=str(path),
+                        layer=last.name, field="op")
+    graph = Graph(name=spec.name, input=in_type, nodes=tuple(nodes), output=spec.output, stage="float",
+                  hardware={"clock_mhz": spec.hardware.clock_mhz,
+                            "folding": {k: (v.pe, v.simd) for k, v in spec.hardware.folding.items()}},
+                  source=str(path))
+    if spec.output == "argmax":
+        graph = graph.with_nodes(list(graph.nodes) + [Node(graph.unique_name("argmax"), "argmax")])
+    graph = infer_types(graph)
+    verify(graph)
+    return graph
+
+
+def _make_node(path: Path, arrays: _Arrays, layer: Any, t: TensorType, first: bool) -> Node:
+    name = layer.name
+    if layer.op in ("dense", "conv2d"):
+        if not t.dtype.is_bipolar and not (first and t.dtype.is_int):
+            raise BnncError(f"the input of {layer.op} must be bipolar (add a sign layer before it) or the "
+                            f"integer network input, not {t.dtype}", file=str(path), layer=name, field="op")
+    if isinstance(layer, DenseSpec):
+        if len(t.shape) != 1:
+            raise BnncError(f"dense needs a vector input, not shape {list(t.shape)}; add a flatten layer "
+                            "before it", file=str(path), layer=name, field="op")
+        w = arrays.take(name, "weight", (layer.units, t.shape[0]))
+        return Node(name, "dense", {"units": layer.units}, {"weight": sign(w)})
+    if isinstance(layer, Conv2dSpec):
+        if len(t.shape) != 3:
+            raise BnncError(f"conv2d needs an (H, W, C) input, not shape {list(t.shape)}", file=str(path),
+                            layer=name, field="op")
+        kh, kw = (layer.kernel, layer.kernel) if isinstance(layer.kernel, int) else tuple(layer.kernel)
+        w = arrays.take(name, "weight", (layer.filters, t.shape[2], kh, kw))
+        pad_value = layer.pad_value
+        if pad_value is None:
+            pad_value = -1 if t.dtype.is_bipolar else 0
+        if t.dtype.is_bipolar and pad_value not in (-1, 1):
+            raise BnncError(f"pad_value must be -1 or +1 for a bipolar input, not {pad_value}", file=str(path),
+                            layer=name, field="pad_value")
+        return Node(name, "conv2d", {"filters": layer.filters, "kernel": (kh, kw), "stride": layer.stride,
+                                     "padding": layer.padding, "pad_value": pad_value},
+                    {"weight": sign(w).transpose(0, 2, 3, 1)})
+    if layer.op == "maxpool2d":
+        if len(t.shape) != 3:
+            raise BnncError(f"maxpool2d needs an (H, W, C) input, not shape {list(t.shape)}", file=str(path),
+                            layer=name, field="op")
+        return Node(name, "maxpool2d", {"kernel": layer.kernel, "stride": layer.stride or layer.kernel})
+    if layer.op == "batchnorm":
+        c = t.shape[-1]
+        p = {k: arrays.take(name, k, (c,)) for k in ("gamma", "beta", "mean", "var")}
+        bad = np.nonzero(p["var"] <= 0)[0]
+        if bad.size:
+            raise BnncError(f"var must be > 0 in every channel, not {p['var'][bad[0]]!r} (channel {bad[0]})",
+                            file=str(arrays.wpath), layer=name, field="var")
+        return Node(name, "batchnorm", {"eps": float(layer.eps)}, p)
+    if layer.op == "sign":
+        return Node(name, "sign", {"threshold": float(layer.threshold)})
+    assert layer.op == "flatten"
+    return Node(name, "flatten")
+
+
+def _check_order(path: Path, spec: NetSpec, i: int, node: Node, t: TensorType) -> None:
+    """Layer-order rules that make every accepted network lowerable to integer hardware."""
+    layers = spec.layers
+    if node.op == "batchnorm":
+        nxt = layers[i + 1].op if i + 1 < len(layers) else None
+        if nxt not in (None, "sign"):
+            raise BnncError(f"batchnorm must be followed by sign or end the network, not by {nxt}",
+                            file=str(path), layer=node.name, field="op")
+        if not t.dtype.is_integral:
+            raise BnncError(f"batchnorm's input must be integer (a matrix layer, a pool or the input), "
+                            f"not {t.dtype}", file=str(path), layer=node.name, field="op")
+    if node.op in MATRIX_OPS and i + 1 < len(layers) and layers[i + 1].op in ("dense", "conv2d"):
+        raise BnncError(f"{node.op} must be followed by batchnorm/sign/maxpool2d before the next matrix layer, "
+                        f"not directly by {layers[i + 1].op}", file=str(path), layer=node.name, field="op")

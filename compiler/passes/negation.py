@@ -1,0 +1,25 @@
+"""Move negated threshold compares into the weight rows of the matrix layer before them."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from compiler.ir import MATRIX_OPS, Graph, Node, infer_types
+
+from .registry import PassContext, register
+
+
+@register("absorb_negation")
+def absorb_negation(graph: Graph, ctx: PassContext) -> Graph:
+    """(−(W x) ≥ T) → ((−W) x ≥ T): negate weight rows so hardware only compares ≥."""
+    nodes: list[Node] = list(graph.nodes)
+    for i in range(1, len(nodes)):
+        node, prev = nodes[i], nodes[i - 1]
+        if node.op != "threshold" or prev.op not in MATRIX_OPS or not node.params["negate"].any():
+            continue
+        neg = node.params["negate"]
+        w = prev.params["weight"].copy()
+        w[neg] = -w[neg]
+        nodes[i - 1] = prev.replace(params={**prev.params, "weight": w})
+        nodes[i] = node.replace(params={**node.params, "negate": np.zeros_like(neg)})
+    return infer_types(graph.with_nodes(nodes))

@@ -1,0 +1,36 @@
+"""Max-pooling rewrites: pools on bipolar values become OR pools, and move past thresholds."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from compiler.ir import Graph, Node, infer_types
+
+from .registry import PassContext, register
+
+
+@register("pool_past_threshold")
+def pool_past_threshold(graph: Graph, ctx: PassContext) -> Graph:
+    """T(maxpool(x)) → bitpool(T(x)): OR of the thresholded bits, AND in channels whose compare is negated."""
+    nodes: list[Node] = []
+    for node in graph.nodes:
+        prev = nodes[-1] if nodes else None
+        if node.op == "threshold" and prev is not None and prev.op == "maxpool2d":
+            pre = Node(graph.unique_name(f"{node.name}_pre"), "threshold", {}, dict(node.params))
+            pool = Node(node.name, "bitpool", dict(prev.attrs), {"and_mask": node.params["negate"]})
+            nodes[-1:] = [pre, pool]
+            continue
+        nodes.append(node)
+    return infer_types(graph.with_nodes(nodes))
+
+
+@register("maxpool_to_or")
+def maxpool_to_or(graph: Graph, ctx: PassContext) -> Graph:
+    """maxpool(bipolar x) → OR over the window's bits."""
+    nodes: list[Node] = []
+    for i, node in enumerate(graph.nodes):
+        t = graph.input_type(i)
+        if node.op == "maxpool2d" and t.dtype.is_bipolar:
+            node = Node(node.name, "bitpool", dict(node.attrs), {"and_mask": np.zeros(t.channels, dtype=bool)})
+        nodes.append(node)
+    return infer_types(graph.with_nodes(nodes))

@@ -1,0 +1,74 @@
+"""The final batchnorm becomes a per-class fixed-point affine whose width keeps the argmax exact."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from compiler.ir import MATRIX_OPS, Graph, Node, infer_types
+from runtime.reference import batchnorm_f64, execute
+
+from .registry import PassContext, register
+
+# Fraction bits tried for the score affine, and the margin added to the smallest
+# width that reproduces the float argmax on the calibration set: calibration data
+# is a sample, so a few spare bits keep unseen inputs from flipping near-ties.
+MAX_FRAC_BITS = 24
+MARGIN_BITS = 4
+MIN_FRAC_BITS = 8
+CALIBRATION_IMAGES = 1024
+
+
+def calibration_inputs(graph: Graph, ctx: PassContext) -> np.ndarray:
+    """The user's calibration batch, or seeded random inputs over the input dtype's full range."""
+    if ctx.calibration is not None:
+        return ctx.calibration
+    rng = np.random.default_rng(ctx.seed)
+    dt = graph.input.dtype
+    shape = (CALIBRATION_IMAGES, *graph.input.shape)
+    if dt.is_bipolar:
+        return rng.choice(np.array([-1, 1], dtype=np.int8), size=shape)
+    assert dt.lo is not None and dt.hi is not None
+    return rng.integers(dt.lo, dt.hi + 1, size=shape)
+
+
+def affine_of(bn: Node) -> tuple[np.ndarray, np.ndarray]:
+    """The float affine (a, b) with batchnorm(x) = a*x + b."""
+    p = bn.params
+    a = p["gamma"] / np.sqrt(p["var"] + bn.attrs["eps"])
+    return a, p["beta"] - a * p["mean"]
+
+
+def quantize(a: np.ndarray, b: np.ndarray, frac_bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """Integer (A, B) = round((a, b) * 2**frac_bits)."""
+    s = float(2**frac_bits)
+    return np.rint(a * s).astype(np.int64), np.rint(b * s).astype(np.int64)
+
+
+def disagreements(acc: np.ndarray, bn: Node, frac_bits: int) -> int:
+    """Images whose integer-affine argmax differs from the float64 batchnorm argmax."""
+    p = bn.params
+    ref = np.argmax(batchnorm_f64(acc, p["gamma"], p["beta"], p["mean"], p["var"], bn.attrs["eps"]), axis=-1)
+    big_a, big_b = quantize(*affine_of(bn), frac_bits)
+    return int(np.count_nonzero(np.argmax(big_a * acc + big_b, axis=-1) != ref))
+
+
+@register("quantize_scores")
+def quantize_scores(graph: Graph, ctx: PassContext) -> Graph:
+    """final γ(x−μ)/σ+β → A·x + B with A, B = round(·2^F), F the narrowest exact-argmax width + margin."""
+    nodes = list(graph.nodes)
+    for i, node in enumerate(nodes):
+        if node.op != "batchnorm" or i == 0 or nodes[i - 1].op not in MATRIX_OPS:
+            continue
+        acc = execute(graph.prefix(i), calibration_inputs(graph, ctx))
+        assert isinstance(acc, np.ndarray)
+        # Disagreements are not monotone in F (rounding can fix an order by luck), so take the
+        # width from which every wider one is exact, then add the margin.
+        counts = [disagreements(acc, node, f) for f in range(MAX_FRAC_BITS + 1)]
+        stable = next(f for f in range(MAX_FRAC_BITS, -1, -1) if f == 0 or counts[f - 1] > 0)
+        frac = min(MAX_FRAC_BITS, max(MIN_FRAC_BITS, stable + MARGIN_BITS))
+        big_a, big_b = quantize(*affine_of(node), frac)
+        nodes[i] = Node(node.name, "affine", {"frac_bits": frac}, {"scale": big_a, "offset": big_b})
+        graph = graph.with_report(score_frac_bits=frac, score_disagreements=disagreements(acc, node, frac),
+                                  score_calibration_images=int(acc.shape[0]),
+                                  score_calibration="user" if ctx.calibration is not None else "random")
+    return infer_types(graph.with_nodes(nodes))

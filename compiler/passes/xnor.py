@@ -1,0 +1,45 @@
+"""Bipolar matrix layers → XNOR-popcount, with their consumers moved into the popcount domain."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from compiler.ir import Graph, Node, infer_types
+
+from .registry import PassContext, register
+
+_XNOR = {"dense": "xnor_dense", "conv2d": "xnor_conv2d"}
+
+
+@register("lower_xnor_popcount")
+def lower_xnor_popcount(graph: Graph, ctx: PassContext) -> Graph:
+    """W·x (x bipolar) → p = popcount(xnor(w, x)), x = 2p − N: thresholds T → ⌈(T+N)/2⌉, affines A,B → 2A, B−AN."""
+    nodes: list[Node] = []
+    src = list(graph.nodes)
+    i = 0
+    while i < len(src):
+        node = src[i]
+        in_type = graph.input_type(i)
+        if node.op not in _XNOR or not in_type.dtype.is_bipolar:
+            nodes.append(node)
+            i += 1
+            continue
+        n = int(np.prod(node.params["weight"].shape[1:]))
+        nodes.append(Node(node.name, _XNOR[node.op], dict(node.attrs), dict(node.params)))
+        nxt = src[i + 1] if i + 1 < len(src) else None
+        if nxt is not None and nxt.op == "threshold" and not nxt.params["negate"].any():
+            t = nxt.params["thresholds"].astype(np.int64)
+            tp = np.clip(-((-(t + n)) // 2), 0, n + 1)  # ceil((T + N) / 2), kept inside [0, N+1]
+            nodes.append(nxt.replace(params={**nxt.params, "thresholds": tp}))
+            i += 2
+        elif nxt is not None and nxt.op == "affine":
+            a, b = nxt.params["scale"].astype(np.int64), nxt.params["offset"].astype(np.int64)
+            nodes.append(nxt.replace(params={"scale": 2 * a, "offset": b - a * n}))
+            i += 2
+        else:
+            # Any other consumer sees the accumulator again through x = 2p − N.
+            c = node.out.channels
+            nodes.append(Node(graph.unique_name(f"{node.name}_acc"), "affine", {"frac_bits": 0},
+                              {"scale": np.full(c, 2, dtype=np.int64), "offset": np.full(c, -n, dtype=np.int64)}))
+            i += 1
+    return infer_types(graph.with_nodes(nodes))

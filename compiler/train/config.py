@@ -1,0 +1,195 @@
+"""Training configuration (a YAML file) and its validation.
+
+Example (``examples/lfc/train.yaml``)::
+
+    name: lfc                     # network name (identifier), names the exported net
+    model:
+      hidden: [1024, 1024, 1024]  # hidden layer widths
+      input: binarize             # binarize (x >= 128 -> +1) | uint8 (raw pixels into fc1)
+      binarized: true             # false: float twin (float weights, BN, float activation)
+      float_activation: relu      # float twin only: relu | hardtanh
+      dropout_in: 0.2             # dropout on the (binarized) input
+      dropout: 0.2                # dropout after each hidden activation
+      bn_eps: 1.0e-5
+      bn_momentum: 0.1
+    train:
+      batch_size: 100
+      max_epochs: 30
+      lr: 0.003
+      lr_schedule: cosine         # cosine | exponential | constant
+      lr_final: 3.0e-6            # LR at the last epoch (cosine / exponential)
+      weight_decay: 0.0
+      val_size: 5000              # images carved from the training set
+      seed: 0
+      early_stopping_patience: 10 # epochs without val_acc improvement; 0 disables
+      threads: 2                  # torch.set_num_threads; 0 leaves torch's default
+
+Errors are one line: ``FILE: field X must be Y, not Z``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class ConfigError(ValueError):
+    """An invalid configuration; ``str(err)`` is the one-line message."""
+
+
+@dataclass
+class ModelConfig:
+    """Architecture of an MLP: 784 -> hidden... -> classes."""
+
+    hidden: list[int] = field(default_factory=lambda: [256, 256])
+    input: str = "binarize"
+    binarized: bool = True
+    float_activation: str = "relu"
+    dropout_in: float = 0.0
+    dropout: float = 0.0
+    bn_eps: float = 1e-5
+    bn_momentum: float = 0.1
+    input_threshold: float = 127.5
+    input_scale: float = 255.0
+
+
+@dataclass
+class TrainConfig:
+    """Optimisation settings."""
+
+    batch_size: int = 100
+    max_epochs: int = 20
+    lr: float = 3e-3
+    lr_schedule: str = "cosine"
+    lr_final: float = 3e-6
+    weight_decay: float = 0.0
+    val_size: float = 5000
+    seed: int = 0
+    early_stopping_patience: int = 10
+    threads: int = 2
+
+
+@dataclass
+class Config:
+    """A whole training configuration."""
+
+    name: str = "net"
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-dict form (what the YAML holds)."""
+        return asdict(self)
+
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _desc(v: Any) -> str:
+    return repr(v) if isinstance(v, str) else str(v)
+
+
+def _check_section(src: str, prefix: str, raw: Any, cls: type) -> Any:
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{src}: field {prefix} must be a mapping, not {_desc(raw)}")
+    obj = cls()
+    known = {f.name: f for f in fields(cls)}
+    for k, v in raw.items():
+        where = f"{prefix}.{k}"
+        if k not in known:
+            raise ConfigError(f"{src}: field {where} must be one of {sorted(known)}, not an unknown field")
+        default = getattr(obj, k)
+        if isinstance(default, bool):
+            if not isinstance(v, bool):
+                raise ConfigError(f"{src}: field {where} must be true or false, not {_desc(v)}")
+        elif isinstance(default, int):
+            if isinstance(v, bool) or not isinstance(v, int):
+                raise ConfigError(f"{src}: field {where} must be an integer, not {_desc(v)}")
+        elif isinstance(default, float):
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                raise ConfigError(f"{src}: field {where} must be a number, not {_desc(v)}")
+            v = float(v)
+        elif isinstance(default, list):
+            if not isinstance(v, list) or not all(isinstance(i, int) and not isinstance(i, bool) and i > 0
+                                                  for i in v):
+                raise ConfigError(f"{src}: field {where} must be a list of positive integers, not {_desc(v)}")
+        elif isinstance(default, str) and not isinstance(v, str):
+            raise ConfigError(f"{src}: field {where} must be a string, not {_desc(v)}")
+        setattr(obj, k, v)
+    return obj
+
+
+def _require(src: str, ok: bool, where: str, must: str, value: Any) -> None:
+    if not ok:
+        raise ConfigError(f"{src}: field {where} must be {must}, not {_desc(value)}")
+
+
+def validate(raw: Any, src: str = "<config>") -> Config:
+    """Check a parsed YAML document and return a :class:`Config`.
+
+    >>> validate({"name": "x", "model": {"hidden": [8]}}).model.hidden
+    [8]
+    >>> try:
+    ...     validate({"model": {"dropout": 2}}, "c.yaml")
+    ... except ConfigError as e:
+    ...     print(e)
+    c.yaml: field model.dropout must be a number in [0, 1), not 2.0
+    """
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{src}: field (top level) must be a mapping, not {_desc(raw)}")
+    allowed = {"name", "model", "train"}
+    for k in raw:
+        if k not in allowed:
+            raise ConfigError(f"{src}: field {k} must be one of {sorted(allowed)}, not an unknown field")
+    name = raw.get("name", "net")
+    _require(src, isinstance(name, str) and bool(_IDENT.match(name)), "name",
+             "an identifier (letters, digits, _; not starting with a digit)", name)
+    m: ModelConfig = _check_section(src, "model", raw.get("model"), ModelConfig)
+    t: TrainConfig = _check_section(src, "train", raw.get("train"), TrainConfig)
+    _require(src, len(m.hidden) >= 1, "model.hidden", "a non-empty list of positive integers", m.hidden)
+    _require(src, m.input in ("binarize", "uint8"), "model.input", "'binarize' or 'uint8'", m.input)
+    _require(src, m.float_activation in ("relu", "hardtanh"), "model.float_activation",
+             "'relu' or 'hardtanh'", m.float_activation)
+    for k in ("dropout_in", "dropout"):
+        v = getattr(m, k)
+        _require(src, 0.0 <= v < 1.0, f"model.{k}", "a number in [0, 1)", v)
+    _require(src, m.bn_eps > 0, "model.bn_eps", "a positive number", m.bn_eps)
+    _require(src, 0 < m.bn_momentum <= 1, "model.bn_momentum", "a number in (0, 1]", m.bn_momentum)
+    _require(src, m.input_scale > 0, "model.input_scale", "a positive number", m.input_scale)
+    _require(src, t.batch_size > 0, "train.batch_size", "a positive integer", t.batch_size)
+    _require(src, t.max_epochs > 0, "train.max_epochs", "a positive integer", t.max_epochs)
+    _require(src, t.lr > 0, "train.lr", "a positive number", t.lr)
+    _require(src, t.lr_final > 0, "train.lr_final", "a positive number", t.lr_final)
+    _require(src, t.lr_schedule in ("cosine", "exponential", "constant"), "train.lr_schedule",
+             "'cosine', 'exponential' or 'constant'", t.lr_schedule)
+    _require(src, t.weight_decay >= 0, "train.weight_decay", "a non-negative number", t.weight_decay)
+    _require(src, t.val_size > 0 and (t.val_size < 1 or float(t.val_size).is_integer()), "train.val_size",
+             "a fraction in (0, 1) or a positive whole number of images", t.val_size)
+    _require(src, t.seed >= 0, "train.seed", "a non-negative integer", t.seed)
+    _require(src, t.early_stopping_patience >= 0, "train.early_stopping_patience",
+             "a non-negative integer", t.early_stopping_patience)
+    _require(src, t.threads >= 0, "train.threads", "a non-negative integer", t.threads)
+    return Config(name=name, model=m, train=t)
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate a training config YAML file (errors: :class:`ConfigError`)."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read: {e.strerror or e}") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        line = str(e).replace("\n", " ")
+        raise ConfigError(f"{path}: not valid YAML: {line}") from None
+    return validate(raw, str(path))

@@ -1,0 +1,155 @@
+"""LightningModule for binarized MLPs (and their float twins).
+
+Binarized network (``model.binarized: true``)::
+
+    x (raw pixels 0..255)
+      -> input stage: InputBinarize(127.5)            [input: binarize]
+                      or x / input_scale               [input: uint8]
+      -> Dropout(dropout_in)
+      -> for each hidden width h:
+           BinaryLinear(h) -> BatchNorm1d(h) -> SignActivation -> Dropout(dropout)
+      -> BinaryLinear(classes) -> BatchNorm1d(classes, affine)   (scores; argmax)
+
+Float twin (``model.binarized: false``): the same graph with ``nn.Linear``
+(float weights, no bias) and ``float_activation`` (ReLU or hardtanh) in place of
+the sign; the input stage is the same, so the comparison isolates the
+binarization of weights and activations. Float twins cannot be exported to bnnc.
+
+Loss: cross-entropy on the final batchnorm's outputs. Optimiser: Adam with a
+per-epoch LR schedule (cosine or exponential from ``lr`` to ``lr_final``, or
+constant). Latent binary weights are clipped to [-1, 1] after every step.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+import torch.nn.functional as F
+
+import pytorch_lightning as pl
+
+from .config import Config, validate
+from .layers import BinaryLinear, InputBinarize, SignActivation, clip_latent_weights
+
+
+class InputScale(nn.Module):
+    """Multiply raw inputs by ``1/scale`` (the uint8-input first layer's training scale)."""
+
+    def __init__(self, scale: float) -> None:
+        super().__init__()
+        self.scale = float(scale)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x * (1.0 / self.scale)
+
+    def extra_repr(self) -> str:
+        return f"scale={self.scale}"
+
+
+def build_mlp(cfg: Config, in_features: int = 784, classes: int = 10) -> nn.Sequential:
+    """Build the network of a config as an ``nn.Sequential`` with named stages."""
+    m = cfg.model
+    layers: list[tuple[str, nn.Module]] = []
+    if m.input == "binarize":
+        layers.append(("in_bin", InputBinarize(m.input_threshold)))
+    else:
+        layers.append(("in_scale", InputScale(m.input_scale)))
+    if m.dropout_in > 0:
+        layers.append(("drop_in", nn.Dropout(m.dropout_in)))
+    widths = [in_features, *m.hidden, classes]
+    n = len(widths) - 1
+    for i in range(n):
+        k = i + 1
+        fan_in, fan_out = widths[i], widths[i + 1]
+        if m.binarized:
+            layers.append((f"fc{k}", BinaryLinear(fan_in, fan_out)))
+        else:
+            layers.append((f"fc{k}", nn.Linear(fan_in, fan_out, bias=False)))
+        layers.append((f"bn{k}", nn.BatchNorm1d(fan_out, eps=m.bn_eps, momentum=m.bn_momentum)))
+        if k < n:
+            if m.binarized:
+                act: nn.Module = SignActivation()
+            else:
+                act = nn.ReLU() if m.float_activation == "relu" else nn.Hardtanh()
+            layers.append((f"act{k}", act))
+            if m.dropout > 0:
+                layers.append((f"drop{k}", nn.Dropout(m.dropout)))
+    from collections import OrderedDict
+    return nn.Sequential(OrderedDict(layers))
+
+
+class BnnClassifier(pl.LightningModule):
+    """A (binarized) MLP classifier trained with Adam.
+
+    Args:
+        config: the training config as a dict (``Config.to_dict()``); stored in
+            the checkpoint's hyper-parameters so a checkpoint rebuilds itself.
+        in_features, classes: data dimensions.
+    """
+
+    def __init__(self, config: dict[str, Any], in_features: int = 784, classes: int = 10) -> None:
+        super().__init__()
+        self.save_hyperparameters()
+        self.cfg: Config = validate(config, "<checkpoint config>")
+        self.in_features = in_features
+        self.classes = classes
+        self.net = build_mlp(self.cfg, in_features, classes)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Class scores (the last batchnorm's outputs) for raw-pixel inputs (N, 784)."""
+        return self.net(x)
+
+    def _step(self, batch: tuple[Tensor, Tensor], stage: str) -> Tensor:
+        x, y = batch
+        logits = self(x)
+        loss = F.cross_entropy(logits, y)
+        acc = (logits.argmax(1) == y).float().mean()
+        on_step = stage == "train"
+        self.log(f"{stage}_loss", loss, prog_bar=True, on_step=on_step, on_epoch=True, batch_size=len(y))
+        self.log(f"{stage}_acc", acc, prog_bar=True, on_step=False, on_epoch=True, batch_size=len(y))
+        return loss
+
+    def training_step(self, batch: tuple[Tensor, Tensor], batch_idx: int) -> Tensor:
+        return self._step(batch, "train")
+
+    def validation_step(self, batch: tuple[Tensor, Tensor], batch_idx: int) -> None:
+        self._step(batch, "val")
+
+    def test_step(self, batch: tuple[Tensor, Tensor], batch_idx: int) -> None:
+        self._step(batch, "test")
+
+    def on_train_batch_end(self, outputs: Any, batch: Any, batch_idx: int) -> None:
+        """Clip the latent binary weights to [-1, 1] after the optimizer step."""
+        clip_latent_weights(self)
+
+    def on_train_epoch_start(self) -> None:
+        opt = self.optimizers()
+        if not isinstance(opt, list):
+            self.log("lr", opt.param_groups[0]["lr"], on_step=False, on_epoch=True)
+
+    def configure_optimizers(self) -> Any:
+        t = self.cfg.train
+        opt = torch.optim.Adam(self.parameters(), lr=t.lr, weight_decay=t.weight_decay)
+        if t.lr_schedule == "constant":
+            return opt
+        epochs = max(1, t.max_epochs - 1)
+        if t.lr_schedule == "cosine":
+            sched: Any = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs, eta_min=t.lr_final)
+        else:
+            gamma = math.exp(math.log(t.lr_final / t.lr) / epochs)
+            sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=gamma)
+        return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "epoch"}}
+
+    @torch.no_grad()
+    def predict_classes(self, x: Tensor) -> Tensor:
+        """Argmax class indices in eval mode for raw-pixel inputs (any dtype)."""
+        was = self.training
+        self.eval()
+        try:
+            p = next(self.parameters())
+            return self(x.to(p.dtype)).argmax(1)
+        finally:
+            self.train(was)

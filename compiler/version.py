@@ -1,0 +1,3 @@
+"""bnnc's version, single-sourced for setup.cfg and ``bnnc --version``."""
+
+__version__ = "0.1.0"

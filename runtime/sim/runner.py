@@ -1,0 +1,266 @@
+"""Build a Verilog design with Verilator and run cocotb tests on it, from pytest or plain Python.
+
+Uses cocotb's Python runner (``cocotb_tools.runner``), never cocotb's
+Makefiles. One call = one build folder = one parameter set.
+
+Waveforms
+---------
+Every build is compiled with tracing support (``--trace``, VCD), which costs a
+little compile time but nothing at run time unless tracing is switched on.
+
+* ``BNNC_WAVES=1`` in the environment (or ``waves=True``) records
+  ``dump.vcd`` in the test folder on every run.
+* Otherwise the tests run without tracing, and when any cocotb test fails the
+  failing tests are **rerun once with tracing on** (same seed, same inputs), so
+  a failing test always leaves ``<test_dir>/dump.vcd`` behind. The raised
+  :class:`SimulationFailure` names the file.
+
+Logs: the build log is ``<build_dir>/build.log``, the simulation log
+``<test_dir>/sim.log`` (the tail of both is put into the exception message).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import xml.etree.ElementTree as ET
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, Mapping, Sequence
+
+from runtime.sim.toolchain import ToolchainError, setup_environment, verilator_path
+
+PathLike = str | os.PathLike[str]
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+"""Root of the bnnc repository (holds ``templates/``, ``runtime/``)."""
+
+SIM_BUILD = REPO_ROOT / "sim_build"
+"""Default parent folder of build folders (git-ignored)."""
+
+
+class SimulationFailure(AssertionError):
+    """A cocotb test failed, or the simulator died; the message says which and where the logs and waves are."""
+
+
+class BuildFailure(RuntimeError):
+    """Verilator (or the C++ compile) rejected the design; the message holds the tail of the build log."""
+
+
+@dataclass
+class SimResult:
+    """Outcome of :func:`build_and_test` (only returned when every test passed)."""
+
+    results_xml: Path
+    passed: list[str] = field(default_factory=list)
+    build_dir: Path | None = None
+    test_dir: Path | None = None
+    waves: Path | None = None
+
+
+def waves_requested(waves: bool | None = None) -> bool:
+    """True when ``waves`` is True, or it is None and env ``BNNC_WAVES`` is set to a true value."""
+    if waves is not None:
+        return waves
+    return os.environ.get("BNNC_WAVES", "0").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _tail(path: Path, lines: int = 60) -> str:
+    try:
+        text = path.read_text(errors="replace").splitlines()
+    except OSError:
+        return f"(no log at {path})"
+    return "\n".join(text[-lines:])
+
+
+def parse_results(results_xml: Path) -> tuple[list[str], list[str]]:
+    """Return (passed, failed) test names from a cocotb results XML file.
+
+    Raises:
+        SimulationFailure: when the file is missing (the simulator died) or holds no test.
+    """
+    if not results_xml.is_file():
+        raise SimulationFailure(f"simulation ended abnormally: no results file {results_xml}")
+    root = ET.parse(results_xml).getroot()
+    passed: list[str] = []
+    failed: list[str] = []
+    for case in root.iter("testcase"):
+        name = case.get("name", "?")
+        if case.find("failure") is not None or case.find("error") is not None:
+            failed.append(name)
+        elif case.find("skipped") is not None:
+            failed.append(name + " (skipped)")
+        else:
+            passed.append(name)
+    if not passed and not failed:
+        raise SimulationFailure(f"no cocotb test ran (results file {results_xml} is empty)")
+    return passed, failed
+
+
+@contextmanager
+def _extra_sys_path(paths: Sequence[PathLike]) -> Iterator[None]:
+    """Temporarily prepend ``paths`` to sys.path (cocotb's runner exports sys.path as PYTHONPATH)."""
+    added = [str(Path(p).resolve()) for p in paths]
+    old = list(sys.path)
+    for p in reversed(added):
+        if p not in sys.path:
+            sys.path.insert(0, p)
+    try:
+        yield
+    finally:
+        sys.path[:] = old
+
+
+def default_build_dir(name: str) -> Path:
+    """``sim_build/<name>`` under the repository root (one folder per design/parameter set)."""
+    return SIM_BUILD / name
+
+
+def _run_cocotb(runner, kwargs: dict) -> None:  # type: ignore[no-untyped-def]
+    """Run ``runner.test`` and swallow its pytest-mode exits; the caller reads the results XML."""
+    try:
+        runner.test(**kwargs)
+    except SystemExit:
+        pass
+    except RuntimeError:
+        # The simulator process exited non-zero; results (if any) are in the XML.
+        pass
+
+
+def build_and_test(
+    sources: Sequence[PathLike],
+    toplevel: str,
+    test_module: str,
+    parameters: Mapping[str, object] | None = None,
+    build_dir: PathLike | None = None,
+    test_dir: PathLike | None = None,
+    python_path: Sequence[PathLike] = (),
+    extra_env: Mapping[str, str] | None = None,
+    waves: bool | None = None,
+    testcase: str | Sequence[str] | None = None,
+    seed: int | None = None,
+    build_args: Sequence[str] = (),
+) -> SimResult:
+    """Build ``toplevel`` from ``sources`` with Verilator and run the cocotb tests of ``test_module``.
+
+    Args:
+        sources: Verilog files (the top level last is customary, order is free).
+        toplevel: name of the top-level module.
+        test_module: importable name of the cocotb test module (``tb_fifo`` with
+            its folder in ``python_path``, or a dotted name importable from the repository root).
+        parameters: top-level Verilog parameters; ``str`` values are passed as Verilog strings.
+        build_dir: build folder, default ``sim_build/<toplevel>``. Use one per parameter set.
+        test_dir: folder the simulation runs in (results, logs, ``dump.vcd``); default ``build_dir``.
+        python_path: extra folders the simulator's Python must import from.
+        extra_env: environment for the simulation (``os.environ`` wins on equal names,
+            so a user can override e.g. a seed from the shell).
+        waves: record ``dump.vcd``; None = use env ``BNNC_WAVES``. Failing tests are
+            always rerun with waves (see module docstring).
+        testcase: run only these cocotb tests (names), default all.
+        seed: cocotb's random seed (``COCOTB_RANDOM_SEED``).
+        build_args: extra Verilator arguments.
+
+    Returns:
+        :class:`SimResult` when all tests passed.
+
+    Raises:
+        BuildFailure: Verilator or the C++ build failed.
+        SimulationFailure: any cocotb test failed or the simulation crashed.
+        ToolchainError: Verilator is not installed.
+    """
+    setup_environment()
+    verilator_path()  # raises ToolchainError with a clear message when missing
+    from cocotb_tools import runner as cocotb_runner
+
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        # pytest-xdist already runs one build per core: keep make serial.
+        cocotb_runner.MAX_PARALLEL_BUILD_JOBS = 1
+
+    bdir = Path(build_dir) if build_dir is not None else default_build_dir(toplevel)
+    bdir = bdir.resolve()
+    tdir = Path(test_dir).resolve() if test_dir is not None else bdir
+    bdir.mkdir(parents=True, exist_ok=True)
+    tdir.mkdir(parents=True, exist_ok=True)
+    params = {}
+    for k, v in (parameters or {}).items():
+        if isinstance(v, bool):
+            v = int(v)
+        params[k] = f'"{v}"' if isinstance(v, str) else v
+
+    runner = cocotb_runner.get_runner("verilator")
+    build_log = bdir / "build.log"
+    try:
+        runner.build(
+            sources=[Path(s).resolve() for s in sources],
+            hdl_toplevel=toplevel,
+            parameters=params,
+            build_dir=bdir,
+            build_args=list(build_args),
+            waves=True,  # compile trace support; switched on per run
+            timescale=("1ns", "1ps"),
+            log_file=build_log,
+        )
+    except (RuntimeError, SystemExit) as exc:
+        raise BuildFailure(f"build of {toplevel} failed ({exc}); log {build_log}:\n{_tail(build_log)}") from None
+
+    want_waves = waves_requested(waves)
+    results_xml = tdir / "results.xml"
+    sim_log = tdir / "sim.log"
+    kwargs = dict(
+        test_module=test_module,
+        hdl_toplevel=toplevel,
+        hdl_toplevel_lang="verilog",
+        build_dir=bdir,
+        test_dir=tdir,
+        results_xml=str(results_xml),
+        extra_env=dict(extra_env or {}),
+        waves=want_waves,
+        testcase=testcase,
+        seed=seed,
+        log_file=sim_log,
+    )
+    with _extra_sys_path(python_path):
+        _run_cocotb(runner, kwargs)
+        try:
+            passed, failed = parse_results(results_xml)
+        except SimulationFailure as exc:
+            raise SimulationFailure(f"{exc}; log {sim_log}:\n{_tail(sim_log)}") from None
+        if not failed:
+            return SimResult(
+                results_xml=results_xml,
+                passed=passed,
+                build_dir=bdir,
+                test_dir=tdir,
+                waves=(tdir / "dump.vcd") if want_waves else None,
+            )
+        first_log = _tail(sim_log, 120)
+        vcd = tdir / "dump.vcd"
+        if not want_waves:
+            # Rerun only the failing tests with tracing so their waves are kept.
+            rerun = dict(kwargs)
+            rerun.update(
+                waves=True,
+                testcase=[f.removesuffix(" (skipped)") for f in failed],
+                results_xml=str(tdir / "results_waves.xml"),
+                log_file=tdir / "sim_waves.log",
+            )
+            _run_cocotb(runner, rerun)
+    raise SimulationFailure(
+        f"{toplevel}: cocotb test(s) failed: {', '.join(failed)} (passed: {', '.join(passed) or 'none'}).\n"
+        f"waves: {vcd if vcd.exists() else '(none recorded)'}; log: {sim_log}\n--- log tail ---\n{first_log}"
+    )
+
+
+__all__ = [
+    "BuildFailure",
+    "SimResult",
+    "SimulationFailure",
+    "ToolchainError",
+    "build_and_test",
+    "default_build_dir",
+    "parse_results",
+    "waves_requested",
+    "REPO_ROOT",
+    "SIM_BUILD",
+]
