@@ -1,0 +1,5 @@
+"""Code generation: the output folder of ``bnnc compile``."""
+
+from .writer import write_output
+
+__all__ = ["write_output"]

@@ -1,0 +1,44 @@
+"""Readable terminal tables of a network before and after folding (``bnnc inspect``)."""
+
+from __future__ import annotations
+
+from compiler.ir import MATRIX_OPS, Graph
+from compiler.manifest import build_manifest
+
+
+def _table(rows: list[list[str]]) -> str:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    out = []
+    for k, r in enumerate(rows):
+        out.append("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+        if k == 0:
+            out.append("  ".join("-" * w for w in widths))
+    return "\n".join(out) + "\n"
+
+
+def render_tables(graph: Graph, folded: Graph) -> str:
+    """The imported layers, the folded hardware layers and the pipeline's figures."""
+    text = f"{graph.name}  ({graph.source})  input {graph.input}  output {graph.output}\n\nimported (float stage):\n"
+    rows = [["#", "layer", "op", "output", "details"]]
+    for i, n in enumerate(graph.nodes):
+        details = ", ".join(f"{k}={v}" for k, v in sorted(n.attrs.items()))
+        rows.append([str(i), n.name, n.op, str(n.out), details])
+    text += _table(rows)
+    text += "\nfolded (integer stage):\n"
+    rows = [["#", "layer", "op", "output", "MHxMW", "PE", "SIMD", "cycles"]]
+    for i, r in enumerate(build_manifest(folded)["layers"]):
+        mat = r["op"] in MATRIX_OPS
+        rows.append([str(i), r["name"], r["op"], r["output"], f"{r['mh']}x{r['mw']}" if mat else "",
+                     str(r.get("pe", "")), str(r.get("simd", "")), str(r.get("cycles", ""))])
+    text += _table(rows)
+    m = build_manifest(folded)
+    wm = m["weight_memory"]
+    text += (f"\ninterval: {m['interval_cycles']} cycles/image (bottleneck {m['bottleneck']}) = "
+             f"{m['throughput_images_per_s']:.0f} images/s at {m['clock_mhz']:g} MHz\n")
+    text += (f"weights: {wm['weights']} -> {wm['packed_bytes']} bytes packed "
+             f"(float32: {wm['float32_bytes']} bytes, {wm['ratio']:.0f}x)\n")
+    if m["scores"]:
+        s = m["scores"]
+        text += (f"scores: {s['frac_bits']} fraction bits; {s['disagreements']} argmax disagreements with float64 "
+                 f"on {s['calibration_images']} {s['calibration']} calibration inputs\n")
+    return text

@@ -1,0 +1,73 @@
+"""The machine-readable compile report: layer table, types, widths, folding, cycles, memory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from compiler.ir import MATRIX_OPS, Graph
+from compiler.passes.folding import matrix_dims
+from compiler.version import __version__
+
+FLOAT32_BITS = 32
+
+
+def layer_table(graph: Graph) -> list[dict[str, Any]]:
+    """One row per node: op, input/output types, widths and, for matrix layers, folding and memory."""
+    rows = []
+    for i, node in enumerate(graph.nodes):
+        t_in, t_out = graph.input_type(i), node.out
+        row: dict[str, Any] = {
+            "name": node.name,
+            "op": node.op,
+            "input": str(t_in),
+            "output": str(t_out),
+            "output_shape": list(t_out.shape),
+            "output_dtype": t_out.dtype.kind,
+            "output_bits": t_out.dtype.bits,
+            "output_signed": t_out.dtype.signed,
+        }
+        if t_out.dtype.is_int:
+            row["output_range"] = [t_out.dtype.lo, t_out.dtype.hi]
+        if node.op in MATRIX_OPS:
+            mh, mw, px = matrix_dims(node)
+            row.update(mh=mh, mw=mw, pixels=px, weight_count=mh * mw, weight_bits_packed=mh * mw,
+                       weight_bytes_float32=mh * mw * FLOAT32_BITS // 8)
+            for key in ("pe", "simd", "cycles"):
+                if key in node.attrs:
+                    row[key] = node.attrs[key]
+        if node.op == "threshold":
+            row["threshold_bits"] = t_in.dtype.bits
+        if node.op == "affine":
+            row["frac_bits"] = node.attrs["frac_bits"]
+        rows.append(row)
+    return rows
+
+
+def build_manifest(graph: Graph) -> dict[str, Any]:
+    """The manifest of a folded graph (``manifest.json``)."""
+    layers = layer_table(graph)
+    n_weights = sum(r.get("weight_count", 0) for r in layers)
+    clock = float(graph.hardware.get("clock_mhz", 100.0))
+    interval = graph.report.get("interval_cycles")
+    report = dict(graph.report)
+    return {
+        "bnnc_version": __version__,
+        "network": graph.name,
+        "source": graph.source,
+        "stage": graph.stage,
+        "input": {"shape": list(graph.input.shape), "dtype": str(graph.input.dtype),
+                  "bits": graph.input.dtype.bits, "signed": graph.input.dtype.signed},
+        "output": graph.output,
+        "clock_mhz": clock,
+        "interval_cycles": interval,
+        "bottleneck": report.get("bottleneck"),
+        "throughput_images_per_s": (clock * 1e6 / interval) if interval else None,
+        "layers": layers,
+        "weight_memory": {
+            "weights": n_weights,
+            "float32_bytes": n_weights * FLOAT32_BITS // 8,
+            "packed_bytes": -(-n_weights // 8),
+            "ratio": (n_weights * FLOAT32_BITS) / n_weights if n_weights else None,
+        },
+        "scores": {k[len("score_"):]: v for k, v in report.items() if k.startswith("score_")},
+    }

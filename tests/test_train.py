@@ -1,0 +1,302 @@
+"""Tests of compiler.train: STE layers, data, config errors, training, export, round trip.
+
+Everything runs on the shipped MNIST subset (tests/data/mnist_subset.npz), on CPU,
+without ../shared.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("pytorch_lightning")
+yaml = pytest.importorskip("yaml")
+
+from compiler.train import cli  # noqa: E402
+from compiler.train.config import ConfigError, load_config, validate  # noqa: E402
+from compiler.train.data import MnistDataModule, load_mnist, read_idx  # noqa: E402
+from compiler.train.export import ExportError, export, load_checkpoint, torch_predict  # noqa: E402
+from compiler.train.layers import (  # noqa: E402
+    BinaryConv2d, BinaryLinear, InputBinarize, SignActivation, clip_latent_weights, sign_ste,
+)
+from compiler.train.module import BnnClassifier  # noqa: E402
+
+SUBSET = Path(__file__).resolve().parent / "data" / "mnist_subset.npz"
+
+
+# --------------------------------------------------------------------------- layers
+
+def test_sign_of_zero_is_plus_one() -> None:
+    x = torch.tensor([-3.0, -1e-30, -0.0, 0.0, 1e-30, 2.0])
+    assert sign_ste(x).tolist() == [-1.0, -1.0, 1.0, 1.0, 1.0, 1.0]
+    assert SignActivation()(x).tolist() == [-1.0, -1.0, 1.0, 1.0, 1.0, 1.0]
+    lin = BinaryLinear(3, 2)
+    with torch.no_grad():
+        lin.weight.zero_()
+    assert lin(torch.tensor([[1.0, -1.0, 1.0]])).tolist() == [[1.0, 1.0]]
+
+
+def test_activation_ste_cancels_gradient_outside_unit_interval() -> None:
+    x = torch.tensor([-2.0, -1.0001, -1.0, -0.3, 0.0, 0.7, 1.0, 1.0001, 5.0], requires_grad=True)
+    g = torch.arange(1.0, 10.0)
+    (SignActivation()(x) * g).sum().backward()
+    expect = torch.where(x.detach().abs() <= 1, g, torch.zeros_like(g))
+    assert torch.equal(x.grad, expect)
+
+
+def test_weight_ste_cancels_gradient_outside_unit_interval() -> None:
+    lin = BinaryLinear(4, 1)
+    with torch.no_grad():
+        lin.weight.copy_(torch.tensor([[-1.5, -0.5, 0.0, 1.2]]))
+    lin(torch.ones(1, 4)).sum().backward()
+    assert lin.weight.grad.tolist() == [[0.0, 1.0, 1.0, 0.0]]
+    conv = BinaryConv2d(1, 1, 2)
+    with torch.no_grad():
+        conv.weight.copy_(torch.tensor([[[[2.0, 0.5], [-0.0, -3.0]]]]))
+    out = conv(torch.ones(1, 1, 2, 2))
+    assert out.item() == 1 + 1 + 1 - 1  # sign(-0.0) = +1
+    out.sum().backward()
+    assert conv.weight.grad.flatten().tolist() == [0.0, 1.0, 1.0, 0.0]
+
+
+def test_forward_uses_sign_of_latent_weights() -> None:
+    torch.manual_seed(0)
+    lin = BinaryLinear(20, 7)
+    x = torch.randn(5, 20)
+    w = torch.where(lin.weight >= 0, 1.0, -1.0)
+    assert torch.allclose(lin(x), x @ w.T)
+
+
+def test_clipping_of_latent_weights() -> None:
+    net = torch.nn.Sequential(BinaryLinear(3, 3), torch.nn.BatchNorm1d(3))
+    with torch.no_grad():
+        net[0].weight.copy_(torch.tensor([[5.0, -0.5, -7.0], [1.0, -1.0, 0.0], [0.2, 3.0, -1.01]]))
+        net[1].weight.fill_(4.0)  # batchnorm parameters are float and are not clipped
+    clip_latent_weights(net)
+    assert net[0].weight.tolist() == [[1.0, -0.5, -1.0], [1.0, -1.0, 0.0], [0.2, 1.0, -1.0]]
+    assert net[1].weight.tolist() == [4.0, 4.0, 4.0]
+
+
+def test_input_binarization_threshold() -> None:
+    x = torch.tensor([0.0, 127.0, 128.0, 255.0])
+    assert InputBinarize(127.5)(x).tolist() == [-1.0, -1.0, 1.0, 1.0]
+
+
+# --------------------------------------------------------------------------- data
+
+def test_idx_reader_plain_and_gzip(tmp_path: Path) -> None:
+    a = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
+    raw = struct.pack(">BBBB", 0, 0, 0x08, 3) + struct.pack(">3I", 2, 3, 4) + a.tobytes()
+    (tmp_path / "a.idx").write_bytes(raw)
+    (tmp_path / "a.idx.gz").write_bytes(gzip.compress(raw))
+    assert np.array_equal(read_idx(tmp_path / "a.idx"), a)
+    assert np.array_equal(read_idx(tmp_path / "a.idx.gz"), a)
+
+
+def test_subset_and_seeded_split() -> None:
+    d = load_mnist(SUBSET)
+    assert d.x_train.shape == (2000, 784) and d.x_train.dtype == np.uint8
+    assert d.x_test.shape == (500, 784)
+    dm1, dm2 = (MnistDataModule(SUBSET, val_size=200, seed=3) for _ in range(2))
+    dm1.setup(), dm2.setup()
+    assert torch.equal(dm1.val_set.y, dm2.val_set.y) and torch.equal(dm1.val_set.x, dm2.val_set.x)
+    assert len(dm1.train_set) == 1800 and len(dm1.val_set) == 200
+    x, y = next(iter(dm1.train_dataloader()))
+    assert x.shape == (100, 784) and x.dtype == torch.float32 and float(x.max()) <= 255.0
+
+
+# --------------------------------------------------------------------------- config / CLI errors
+
+def test_config_validation_messages(tmp_path: Path) -> None:
+    assert validate({}).model.binarized is True
+    cases = [
+        ({"model": {"hidden": [10, -2]}}, "field model.hidden must be a list of positive integers, not [10, -2]"),
+        ({"model": {"input": "float"}}, "field model.input must be 'binarize' or 'uint8', not 'float'"),
+        ({"train": {"lr": "fast"}}, "field train.lr must be a number, not 'fast'"),
+        ({"train": {"batch_size": 0}}, "field train.batch_size must be a positive integer, not 0"),
+        ({"name": "9lives"}, "field name must be an identifier"),
+        ({"modle": {}}, "field modle must be one of"),
+    ]
+    for raw, msg in cases:
+        with pytest.raises(ConfigError) as ei:
+            validate(raw, "x.yaml")
+        assert str(ei.value).startswith("x.yaml: ") and msg in str(ei.value), str(ei.value)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("model: {dropout: 1.5}\n")
+    with pytest.raises(ConfigError, match="bad.yaml: field model.dropout must be a number in"):
+        load_config(bad)
+
+
+def test_cli_bad_config_is_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\ntrain: {max_epochs: many}\n")
+    rc = cli.main([str(bad), "--data-dir", str(SUBSET), "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert err.strip() == f"{bad}: field train.max_epochs must be an integer, not 'many'"
+    rc = cli.main([str(tmp_path / "missing.yaml")])
+    assert rc == 2 and "missing.yaml: cannot read" in capsys.readouterr().err
+    good = tmp_path / "good.yaml"
+    good.write_text("name: x\n")
+    rc = cli.main([str(good), "--data-dir", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert rc == 2 and len(err.strip().splitlines()) == 1 and "nowhere" in err
+
+
+# --------------------------------------------------------------------------- training + export
+
+def _write_cfg(path: Path, **model: object) -> Path:
+    cfg = {
+        "name": "tiny",
+        "model": {"hidden": [64, 32], "input": "binarize", "dropout": 0.0, **model},
+        "train": {"batch_size": 20, "max_epochs": 4, "lr": 0.005, "lr_schedule": "exponential",
+                  "lr_final": 5e-4, "val_size": 200, "seed": 7, "early_stopping_patience": 0, "threads": 1},
+    }
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+
+def _train(tmp: Path, **model: object) -> Path:
+    out = tmp / "out"
+    cfg = _write_cfg(tmp / "cfg.yaml", **model)
+    rc = cli.main([str(cfg), "--data-dir", str(SUBSET), "--out", str(out), "--no-progress-bar"])
+    assert rc == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def trained_bin(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _train(tmp_path_factory.mktemp("bin"))
+
+
+@pytest.fixture(scope="module")
+def trained_u8(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _train(tmp_path_factory.mktemp("u8"), input="uint8")
+
+
+def _epoch_losses(out: Path) -> list[float]:
+    import csv
+    (csv_path,) = sorted(out.glob("logs/tiny/version_*/metrics.csv"))
+    rows = list(csv.DictReader(csv_path.open()))
+    return [float(r["train_loss_epoch"]) for r in rows if r.get("train_loss_epoch")]
+
+
+def test_training_loss_falls_and_weights_stay_clipped(trained_bin: Path) -> None:
+    losses = _epoch_losses(trained_bin)
+    assert len(losses) == 4
+    assert losses[-1] < 0.8 * losses[0], losses
+    m = json.loads((trained_bin / "metrics.json").read_text())
+    assert m["test_images"] == 500 and m["test_acc"] > 0.5  # far above chance (0.1)
+    model = load_checkpoint(m["checkpoint"])
+    for mod in model.modules():
+        if isinstance(mod, BinaryLinear):
+            assert float(mod.weight.abs().max()) <= 1.0
+
+
+def test_export_writes_documented_files(trained_bin: Path) -> None:
+    doc = yaml.safe_load((trained_bin / "net.yaml").read_text())
+    assert doc["input"] == {"shape": [784], "dtype": "uint8"}
+    assert doc["output"] == "argmax" and doc["weights"] == "weights.npz"
+    assert doc["hardware"]["clock_mhz"] == 100
+    ops = [(lay["name"], lay["op"]) for lay in doc["layers"]]
+    assert ops == [("in_bin", "sign"), ("fc1", "dense"), ("bn1", "batchnorm"), ("act1", "sign"),
+                   ("fc2", "dense"), ("bn2", "batchnorm"), ("act2", "sign"), ("fc3", "dense"),
+                   ("bn3", "batchnorm")]
+    assert doc["layers"][0]["threshold"] == 127.5
+    units = {lay["name"]: lay.get("units") for lay in doc["layers"]}
+    assert (units["fc1"], units["fc2"], units["fc3"]) == (64, 32, 10)
+    model = load_checkpoint(json.loads((trained_bin / "metrics.json").read_text())["checkpoint"])
+    with np.load(trained_bin / "weights.npz") as f:
+        shapes = {k: f[k].shape for k in f}
+        expect = {"fc1.weight": (64, 784), "fc2.weight": (32, 64), "fc3.weight": (10, 32)}
+        for bn, c in (("bn1", 64), ("bn2", 32), ("bn3", 10)):
+            expect.update({f"{bn}.{p}": (c,) for p in ("gamma", "beta", "mean", "var")})
+        assert shapes == expect
+        for k in f:
+            assert np.issubdtype(f[k].dtype, np.floating) and np.all(np.isfinite(f[k]))
+        latent = model.net.fc1.weight.detach().numpy()
+        assert np.array_equal(f["fc1.weight"], np.where(latent >= 0, 1.0, -1.0))
+        assert np.all(f["bn1.var"] > 0)
+        assert np.allclose(f["bn2.mean"], model.net.bn2.running_mean.numpy())
+
+
+def test_float_twin_is_not_exportable(tmp_path: Path) -> None:
+    cfg = validate({"model": {"hidden": [8], "binarized": False}})
+    model = BnnClassifier(cfg.to_dict())
+    with pytest.raises(ExportError, match="float twins are not exportable"):
+        export(model, tmp_path / "net.yaml")
+
+
+def test_seeded_training_is_deterministic(tmp_path: Path) -> None:
+    outs = []
+    for i in range(2):
+        d = tmp_path / str(i)
+        d.mkdir()
+        cfg = _write_cfg(d / "cfg.yaml", hidden=[16])
+        assert cli.main([str(cfg), "--data-dir", str(SUBSET), "--out", str(d / "o"), "--max-epochs", "1",
+                         "--no-progress-bar"]) == 0
+        with np.load(d / "o" / "weights.npz") as f:
+            outs.append({k: f[k] for k in f})
+    assert outs[0].keys() == outs[1].keys()
+    for k in outs[0]:
+        assert np.array_equal(outs[0][k], outs[1][k]), k
+
+
+# --------------------------------------------------------------------------- round trip
+
+def _numpy_eval(net_yaml: Path, x: np.ndarray) -> np.ndarray:
+    """A small float64 evaluator of the exported net.yaml, independent of the compiler."""
+    doc = yaml.safe_load(net_yaml.read_text())
+    with np.load(net_yaml.parent / doc["weights"]) as f:
+        p = {k: f[k].astype(np.float64) for k in f}
+    h = x.astype(np.float64)
+    for lay in doc["layers"]:
+        n, op = lay["name"], lay["op"]
+        if op == "sign":
+            h = np.where(h >= lay.get("threshold", 0.0), 1.0, -1.0)
+        elif op == "dense":
+            h = h @ np.where(p[f"{n}.weight"] >= 0, 1.0, -1.0).T
+        elif op == "batchnorm":
+            eps = lay.get("eps", 1e-5)
+            h = p[f"{n}.gamma"] * (h - p[f"{n}.mean"]) / np.sqrt(p[f"{n}.var"] + eps) + p[f"{n}.beta"]
+        else:  # pragma: no cover
+            raise AssertionError(op)
+    return h.argmax(1)
+
+
+@pytest.mark.parametrize("which", ["trained_bin", "trained_u8"])
+def test_export_matches_torch_numpy_evaluator(which: str, request: pytest.FixtureRequest) -> None:
+    out: Path = request.getfixturevalue(which)
+    model = load_checkpoint(json.loads((out / "metrics.json").read_text())["checkpoint"])
+    x = load_mnist(SUBSET).x_test
+    assert np.array_equal(_numpy_eval(out / "net.yaml", x), torch_predict(model, x))
+
+
+def _compiler_api():  # type: ignore[no-untyped-def]
+    compiler = pytest.importorskip("compiler")
+    if not (hasattr(compiler, "load") and hasattr(compiler, "predict")):
+        pytest.skip("compiler.load / compiler.predict not available yet")
+    return compiler
+
+
+@pytest.mark.parametrize("which", ["trained_bin", "trained_u8"])
+@pytest.mark.parametrize("stage", ["float", "folded"])
+def test_round_trip_compiler_reference_equals_torch(which: str, stage: str, request: pytest.FixtureRequest) -> None:
+    """The exported net, run by the compiler's numpy reference, predicts what torch (eval mode) predicts."""
+    compiler = _compiler_api()
+    out: Path = request.getfixturevalue(which)
+    model = load_checkpoint(json.loads((out / "metrics.json").read_text())["checkpoint"])
+    d = load_mnist(SUBSET)
+    x = np.concatenate([d.x_test, d.x_train[:500]])
+    net = compiler.load(out / "net.yaml")
+    got = np.asarray(compiler.predict(net, x, stage=stage))
+    want = torch_predict(model, x)
+    assert got.shape == (len(x),)
+    bad = np.flatnonzero(got != want)
+    assert bad.size == 0, f"{bad.size} of {len(x)} predictions differ, e.g. images {bad[:10].tolist()}"
