@@ -8,13 +8,14 @@ popcount domain run as XNOR-popcount on packed 64-bit words (``np.bitwise_count`
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
-from compiler.ir.graph import Graph, Node
-
 from . import bits
+
+if TYPE_CHECKING:  # the IR imports the reference's batchnorm; avoid the cycle at run time
+    from compiler.ir.graph import Graph, Node
 
 # Images per chunk of the packed XNOR-popcount: keeps the (chunk, units, words)
 # intermediate near a few MB, in cache, instead of materializing gigabytes.
@@ -55,10 +56,10 @@ def _int_matmul(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     return np.rint(x.astype(np.float64) @ w.T.astype(np.float64)).astype(np.int64)
 
 
-def xnor_popcount(x_bipolar: np.ndarray, w_bipolar: np.ndarray) -> np.ndarray:
-    """popcount(xnor(x, w)) for each row of x (M, N) against each row of w (U, N): shape (M, U).
+def xnor_popcount_packed(x_bipolar: np.ndarray, w_bipolar: np.ndarray) -> np.ndarray:
+    """popcount(xnor(x, w)) on packed 64-bit words with ``np.bitwise_count``: shape (M, U).
 
-    >>> xnor_popcount(np.array([[1, -1, 1]]), np.array([[1, 1, 1], [1, -1, 1]]))
+    >>> xnor_popcount_packed(np.array([[1, -1, 1]]), np.array([[1, 1, 1], [1, -1, 1]]))
     array([[2, 3]])
     """
     n = x_bipolar.shape[-1]
@@ -71,6 +72,42 @@ def xnor_popcount(x_bipolar: np.ndarray, w_bipolar: np.ndarray) -> np.ndarray:
         # padding bits are 0 in both operands, so they never count as a difference
         out[start : start + chunk] = n - np.bitwise_count(diff).sum(axis=-1, dtype=np.int64)
     return out
+
+
+def xnor_popcount_gemm(x_bipolar: np.ndarray, w_bipolar: np.ndarray) -> np.ndarray:
+    """The same count through a float32 BLAS product of ±1 values: p = (x·w + N) / 2.
+
+    Exact: every partial sum of ±1 terms is an integer of magnitude <= N < 2**24,
+    which float32 represents exactly, whatever order BLAS adds in.
+
+    >>> xnor_popcount_gemm(np.array([[1, -1, 1]]), np.array([[1, 1, 1], [1, -1, 1]]))
+    array([[2, 3]])
+    """
+    n = x_bipolar.shape[-1]
+    assert n < 2**24, "float32 is exact only below 2**24 terms"
+    dot = x_bipolar.astype(np.float32) @ w_bipolar.T.astype(np.float32)
+    dot += n
+    dot *= 0.5  # (x·w + N) is even, so halving is exact
+    return dot.astype(np.int64)
+
+
+# Below this many bit-products the packed kernel is as fast; above, BLAS wins ~3x.
+_GEMM_MIN_WORK = 1 << 24
+
+
+def xnor_popcount(x_bipolar: np.ndarray, w_bipolar: np.ndarray) -> np.ndarray:
+    """popcount(xnor(x, w)) for each row of x (M, N) against each row of w (U, N): shape (M, U).
+
+    Two exact kernels give identical results (a test holds them equal): packed words
+    for small problems, a float32 GEMM of ±1 values for large batches.
+
+    >>> xnor_popcount(np.array([[1, -1, 1]]), np.array([[1, 1, 1], [1, -1, 1]]))
+    array([[2, 3]])
+    """
+    work = x_bipolar.shape[0] * w_bipolar.shape[0] * x_bipolar.shape[-1]
+    if work >= _GEMM_MIN_WORK and x_bipolar.shape[-1] < 2**24:
+        return xnor_popcount_gemm(x_bipolar, w_bipolar)
+    return xnor_popcount_packed(x_bipolar, w_bipolar)
 
 
 def _dense(node: Node, x: np.ndarray) -> np.ndarray:
@@ -130,8 +167,9 @@ def _sign(node: Node, x: np.ndarray) -> np.ndarray:
 
 
 def _threshold(node: Node, x: np.ndarray) -> np.ndarray:
-    xx = np.where(node.params["negate"], -x.astype(np.int64), x.astype(np.int64))
-    return np.where(xx >= node.params["thresholds"], 1, -1).astype(np.int8)
+    neg = node.params["negate"]
+    xx = np.where(neg, -x.astype(np.int64), x) if neg.any() else x
+    return np.where(xx >= node.params["thresholds"], np.int8(1), np.int8(-1))
 
 
 def _affine(node: Node, x: np.ndarray) -> np.ndarray:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from compiler.ir import MATRIX_OPS, Graph, Node, infer_types
@@ -16,6 +18,18 @@ MAX_FRAC_BITS = 24
 MARGIN_BITS = 4
 MIN_FRAC_BITS = 8
 CALIBRATION_IMAGES = 1024
+# Every fixed-point score |A*x + B| (and the popcount-domain form 2A*p + B - A*N) stays below
+# this, so the int64 reference and disagreement counts never overflow.
+SCORE_LIMIT = 2**61
+
+
+def max_fit_frac_bits(a: np.ndarray, b: np.ndarray, acc_bound: int) -> int:
+    """The largest F (<= MAX_FRAC_BITS, possibly negative) whose |A|*acc_bound + |B| stays below SCORE_LIMIT."""
+    mag = float(np.max(np.abs(a) * float(acc_bound) + np.abs(b)))
+    if mag == 0.0:
+        return MAX_FRAC_BITS
+    # one bit of slack covers the rounding of A and B
+    return min(MAX_FRAC_BITS, math.floor(math.log2(SCORE_LIMIT / mag)) - 1)
 
 
 def calibration_inputs(graph: Graph, ctx: PassContext) -> np.ndarray:
@@ -61,11 +75,16 @@ def quantize_scores(graph: Graph, ctx: PassContext) -> Graph:
             continue
         acc = execute(graph.prefix(i), calibration_inputs(graph, ctx))
         assert isinstance(acc, np.ndarray)
+        src = nodes[i - 1].out.dtype
+        assert src.lo is not None and src.hi is not None
+        # Huge |beta| or |gamma| cap F (below 0 if need be: scores then drop low bits) so nothing overflows.
+        top = max_fit_frac_bits(*affine_of(node), max(abs(src.lo), abs(src.hi)))
+        bottom = min(0, top)
         # Disagreements are not monotone in F (rounding can fix an order by luck), so take the
         # width from which every wider one is exact, then add the margin.
-        counts = [disagreements(acc, node, f) for f in range(MAX_FRAC_BITS + 1)]
-        stable = next(f for f in range(MAX_FRAC_BITS, -1, -1) if f == 0 or counts[f - 1] > 0)
-        frac = min(MAX_FRAC_BITS, max(MIN_FRAC_BITS, stable + MARGIN_BITS))
+        counts = {f: disagreements(acc, node, f) for f in range(bottom, top + 1)}
+        stable = next(f for f in range(top, bottom - 1, -1) if f == bottom or counts[f - 1] > 0)
+        frac = min(top, max(MIN_FRAC_BITS, stable + MARGIN_BITS))
         big_a, big_b = quantize(*affine_of(node), frac)
         nodes[i] = Node(node.name, "affine", {"frac_bits": frac}, {"scale": big_a, "offset": big_b})
         graph = graph.with_report(score_frac_bits=frac, score_disagreements=disagreements(acc, node, frac),

@@ -15,6 +15,11 @@ little compile time but nothing at run time unless tracing is switched on.
   a failing test always leaves ``<test_dir>/dump.vcd`` behind. The raised
   :class:`SimulationFailure` names the file.
 
+Build time: Verilator's run-time library objects (``verilated*.o``, ~25 s of
+C++ on this kind of machine) do not depend on the design; they are compiled
+once into ``sim_build/_objcache/`` (make's ``OBJCACHE`` hook, see
+:mod:`runtime.sim.objcache`) and copied into later builds.
+
 Logs: the build log is ``<build_dir>/build.log``, the simulation log
 ``<test_dir>/sim.log`` (the tail of both is put into the exception message).
 """
@@ -117,6 +122,26 @@ def default_build_dir(name: str) -> Path:
     return SIM_BUILD / name
 
 
+OBJCACHE_DIR = SIM_BUILD / "_objcache"
+"""Cache of Verilator's design-independent run-time objects (see :mod:`runtime.sim.objcache`)."""
+
+
+@contextmanager
+def _objcache_env() -> Iterator[None]:
+    """Route make's compiles through :mod:`runtime.sim.objcache` unless the user set OBJCACHE (e.g. ccache)."""
+    if os.environ.get("OBJCACHE"):
+        yield
+        return
+    script = Path(__file__).with_name("objcache.py")
+    os.environ["OBJCACHE"] = f"{sys.executable} {script}"
+    os.environ["BNNC_OBJCACHE_DIR"] = str(OBJCACHE_DIR)
+    try:
+        yield
+    finally:
+        os.environ.pop("OBJCACHE", None)
+        os.environ.pop("BNNC_OBJCACHE_DIR", None)
+
+
 def _run_cocotb(runner, kwargs: dict) -> None:  # type: ignore[no-untyped-def]
     """Run ``runner.test`` and swallow its pytest-mode exits; the caller reads the results XML."""
     try:
@@ -191,16 +216,17 @@ def build_and_test(
     runner = cocotb_runner.get_runner("verilator")
     build_log = bdir / "build.log"
     try:
-        runner.build(
-            sources=[Path(s).resolve() for s in sources],
-            hdl_toplevel=toplevel,
-            parameters=params,
-            build_dir=bdir,
-            build_args=list(build_args),
-            waves=True,  # compile trace support; switched on per run
-            timescale=("1ns", "1ps"),
-            log_file=build_log,
-        )
+        with _objcache_env():
+            runner.build(
+                sources=[Path(s).resolve() for s in sources],
+                hdl_toplevel=toplevel,
+                parameters=params,
+                build_dir=bdir,
+                build_args=list(build_args),
+                waves=True,  # compile trace support; switched on per run
+                timescale=("1ns", "1ps"),
+                log_file=build_log,
+            )
     except (RuntimeError, SystemExit) as exc:
         raise BuildFailure(f"build of {toplevel} failed ({exc}); log {build_log}:\n{_tail(build_log)}") from None
 
