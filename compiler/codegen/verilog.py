@@ -1,0 +1,72 @@
+"""Renders the hardware graph to Verilog: the generated top level plus the static cores it uses."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import jinja2
+
+from compiler.hw import HwGraph, Module
+from compiler.version import __version__
+
+from .paths import cores_dir, templates_dir
+
+_ROM_PARAMS = {"weights": "WEIGHT_FILE", "params": "PARAM_FILE"}
+
+
+def sanitize(name: str) -> str:
+    """A Verilog identifier from any name: keep [A-Za-z0-9_], never start with a digit.
+
+    >>> sanitize("fc-1.weight")
+    'fc_1_weight'
+    >>> sanitize("1st")
+    'n_1st'
+    """
+    s = re.sub(r"[^A-Za-z0-9_]", "_", name)
+    return s if re.match(r"^[A-Za-z_]", s) else f"n_{s}"
+
+
+def rom_file(module: Module, rom: str) -> str:
+    """File name of one ROM image of a module."""
+    return f"{sanitize(module.name)}_{rom}.mem"
+
+
+def _param_value(v: Any) -> str:
+    return str(int(v))
+
+
+def _env() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates_dir())),
+                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+                              autoescape=False)
+
+
+def render_top(hw: HwGraph, top: str, source: str, bottleneck: str, output_kind: str) -> str:
+    """The top-level module's text."""
+    modules = []
+    for m in hw.modules:
+        params = [(k, _param_value(v)) for k, v in m.params.items()]
+        for rom in m.roms:
+            params.append((_ROM_PARAMS[rom], f'{{MEM_DIR, "{rom_file(m, rom)}"}}'))
+        modules.append({"name": sanitize(m.name), "core": m.core, "params": params,
+                        "s_axis": sanitize(m.s_axis.name), "m_axis": sanitize(m.m_axis.name),
+                        "comment": f"{m.core} for {', '.join(m.layers) or 'glue'}: {m.cycles} cycles/image"})
+    streams = [{"name": sanitize(s.name), "tap": s.tap, "lanes": s.lanes, "elem_bits": s.elem_bits,
+                "width": s.width} for s in hw.streams]
+    inp, outp = hw.input, hw.output
+    ctx = {
+        "top": top, "network": hw.name, "version": __version__, "source": source,
+        "inp": {"name": sanitize(inp.name), "lanes": inp.lanes, "elem_bits": inp.elem_bits, "signed": inp.signed,
+                "width": inp.width, "beats_per_image": inp.beats_per_image},
+        "outp": {"name": sanitize(outp.name), "lanes": outp.lanes, "elem_bits": outp.elem_bits,
+                 "signed": outp.signed, "width": outp.width, "beats_per_image": outp.beats_per_image},
+        "output_kind": output_kind, "interval": hw.interval, "bottleneck": bottleneck,
+        "streams": streams, "modules": modules,
+    }
+    return _env().get_template("top.v.j2").render(**ctx)
+
+
+def core_sources() -> dict[str, str]:
+    """Every static core (file name -> text); all are copied so the folder is self-contained."""
+    return {path.name: path.read_text() for path in sorted(cores_dir().glob("*.v"))}
