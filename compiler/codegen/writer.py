@@ -8,6 +8,7 @@ from typing import Any
 
 from compiler.hw import HwGraph, lower_to_hw
 from compiler.ir import Graph
+from compiler.ir.serialize import save_graph
 from compiler.manifest import build_manifest
 
 from compiler.outdir import atomic_dir
@@ -53,9 +54,13 @@ def render_files(folded: Graph) -> tuple[dict[str, str], dict[str, Any]]:
     files["filelist.f"] = "\n".join(verilog) + "\n"
     manifest["rtl"] = hardware_manifest(hw, top)
     manifest["interval_cycles"] = hw.interval
-    manifest["files"] = sorted(list(files) + ["manifest.json"])
+    manifest["files"] = sorted(list(files) + ["manifest.json", IR_FILE])
     files["manifest.json"] = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
     return files, manifest
+
+
+# The folded graph the RTL was generated from, for ``bnnc simulate``'s reference.
+IR_FILE = "folded_ir.npz"
 
 
 def write_output(folded: Graph, out: Path) -> dict[str, Any]:
@@ -64,4 +69,5 @@ def write_output(folded: Graph, out: Path) -> dict[str, Any]:
     with atomic_dir(out) as stage:
         for name, text in files.items():
             (stage / name).write_text(text)
+        save_graph(folded, stage / IR_FILE)
     return manifest

@@ -1,0 +1,73 @@
+"""Save and load a whole IR graph as one .npz (arrays plus a JSON header), exactly.
+
+``bnnc compile`` stores the folded graph beside the RTL so that ``bnnc simulate``
+predicts every beat from the very graph the RTL was generated from.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .graph import Graph, Node
+from .types import DType, TensorType
+from .verify import verify
+
+FORMAT = "bnnc-ir-1"
+
+
+def _type_json(t: TensorType | None) -> Any:
+    if t is None:
+        return None
+    return {"shape": list(t.shape), "kind": t.dtype.kind, "lo": t.dtype.lo, "hi": t.dtype.hi}
+
+
+def _type_from(d: Any) -> TensorType | None:
+    if d is None:
+        return None
+    return TensorType(tuple(d["shape"]), DType(d["kind"], d["lo"], d["hi"]))
+
+
+def _attr_json(v: Any) -> Any:
+    return list(_attr_json(x) for x in v) if isinstance(v, tuple) else v
+
+
+def _attr_from(v: Any) -> Any:
+    return tuple(_attr_from(x) for x in v) if isinstance(v, list) else v
+
+
+def save_graph(graph: Graph, path: str | Path) -> None:
+    """Write ``graph`` to ``path`` (.npz); :func:`load_graph` gives back an equal graph."""
+    header = {
+        "format": FORMAT, "name": graph.name, "input": _type_json(graph.input), "output": graph.output,
+        "stage": graph.stage, "hardware": {k: _attr_json(v) if not isinstance(v, dict) else
+                                           {kk: _attr_json(vv) for kk, vv in v.items()}
+                                           for k, v in graph.hardware.items()},
+        "source": graph.source, "report": dict(graph.report),
+        "nodes": [{"name": n.name, "op": n.op, "attrs": {k: _attr_json(v) for k, v in n.attrs.items()},
+                   "params": sorted(n.params), "type": _type_json(n.type)} for n in graph.nodes],
+    }
+    arrays = {f"{n.name}/{k}": v for n in graph.nodes for k, v in n.params.items()}
+    with open(path, "wb") as f:
+        np.savez_compressed(f, __header__=np.array(json.dumps(header, sort_keys=True)), **arrays)
+
+
+def load_graph(path: str | Path) -> Graph:
+    """Read a graph written by :func:`save_graph` and verify it."""
+    with np.load(path, allow_pickle=False) as z:
+        header = json.loads(str(z["__header__"]))
+        if header.get("format") != FORMAT:
+            raise ValueError(f"{path}: format must be {FORMAT}, not {header.get('format')!r}")
+        nodes = [Node(d["name"], d["op"], {k: _attr_from(v) for k, v in d["attrs"].items()},
+                      {k: z[f"{d['name']}/{k}"] for k in d["params"]}, _type_from(d["type"]))
+                 for d in header["nodes"]]
+    hw = dict(header["hardware"])
+    if "folding" in hw:
+        hw["folding"] = {k: tuple(v) for k, v in hw["folding"].items()}
+    graph = Graph(header["name"], _type_from(header["input"]), tuple(nodes), header["output"], header["stage"],
+                  hw, header["source"], header["report"])
+    verify(graph)
+    return graph

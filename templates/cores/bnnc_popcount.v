@@ -1,0 +1,46 @@
+// bnnc_popcount: combinational count of the ones of a WIDTH-bit word.
+//
+// A balanced binary adder tree (heap-indexed: node i sums nodes 2i+1 and
+// 2i+2; the leaves are the input bits, zero-padded to a power of two).
+// Explicit adders synthesize with Yosys, unlike $countones on wide words.
+`default_nettype none
+
+module bnnc_popcount #(
+    parameter integer WIDTH = 8  // input bits (>= 1); the count has $clog2(WIDTH + 1) bits
+) (
+    input  wire [WIDTH-1:0]               bits,   // input word
+    output wire [$clog2(WIDTH + 1)-1:0]   count   // number of ones in bits
+);
+    localparam integer COUNT_BITS = $clog2(WIDTH + 1);  // width of count and of every tree node
+
+    generate
+        if (WIDTH < 1) begin : g_bad_width
+            bnnc_param_error_popcount_width_must_be_positive u_err ();
+        end
+    endgenerate
+
+    localparam integer LEAVES = (WIDTH > 1) ? (1 << $clog2(WIDTH)) : 1;  // power-of-two leaf count
+    localparam integer NODES = 2 * LEAVES - 1;                             // tree nodes
+
+    wire [COUNT_BITS-1:0] node [0:NODES-1];
+
+    genvar i;
+    generate
+        for (i = 0; i < LEAVES; i = i + 1) begin : g_leaf
+            if (i < WIDTH && COUNT_BITS == 1) begin : g_bit1
+                assign node[LEAVES - 1 + i] = bits[i];
+            end else if (i < WIDTH) begin : g_bit
+                assign node[LEAVES - 1 + i] = {{(COUNT_BITS - 1){1'b0}}, bits[i]};
+            end else begin : g_pad
+                assign node[LEAVES - 1 + i] = {COUNT_BITS{1'b0}};
+            end
+        end
+        for (i = 0; i < LEAVES - 1; i = i + 1) begin : g_sum
+            assign node[i] = node[2 * i + 1] + node[2 * i + 2];
+        end
+    endgenerate
+
+    assign count = node[0];
+endmodule
+
+`default_nettype wire

@@ -1,0 +1,157 @@
+"""Hypothesis properties of the folding passes.
+
+Strong form (bn_sign_thresholds): the integer threshold agrees with the float64
+batchnorm+sign on EVERY integer of the input range, exhaustively, for any
+parameters: negative, zero (and -0.0), tiny (1e-12, subnormal-ish) gamma, huge
+beta, tiny var, ties exactly on the threshold.
+
+Weak form (DESIGN.md, end to end): the folded model agrees with the float64
+unfolded model on every input whose pre-sign values are all farther than 1e-6
+from the sign's threshold; checked at every sign (taps) and at the output.
+"""
+
+from __future__ import annotations
+
+import tempfile
+
+import numpy as np
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+import compiler
+from compiler.passes.threshold import bn_sign_thresholds
+from runtime.reference import batchnorm_f64, execute
+from tests.netgen import BN_MODES, cnn, mlp, random_inputs
+
+GAMMA = st.one_of(
+    st.sampled_from([0.0, -0.0, 1e-12, -1e-12, 5e-300, -5e-300, 1.0, -1.0, 0.5, -0.5, 1e12, -1e12]),
+    st.floats(-10, 10, allow_nan=False, allow_infinity=False),
+)
+BETA = st.one_of(
+    st.sampled_from([0.0, 0.25, -0.25, 1e6, -1e6, 1e30, -1e30, 1e300, -1e300]),
+    st.floats(-100, 100, allow_nan=False, allow_infinity=False),
+)
+VAR = st.one_of(st.sampled_from([1e-30, 0.25 - 1e-5, 1.0, 1e-300]), st.floats(1e-6, 1e4))
+EPS = st.sampled_from([1e-5, 1e-3, 0.0 + 1e-12, 1.0])
+
+
+@st.composite
+def channel(draw):
+    """One batchnorm channel; half the time the mean makes tau land exactly on an integer."""
+    g, b, v, eps = draw(GAMMA), draw(BETA), draw(VAR), draw(EPS)
+    lo = draw(st.integers(-300, 50))
+    hi = lo + draw(st.integers(0, 400))
+    thr = draw(st.sampled_from([0.0, 0.0, 0.5, -2.0]))
+    if draw(st.booleans()):
+        mean = float(draw(st.integers(lo - 2, hi + 2)))  # with beta = thr: tau = mean exactly, bn(mean) = thr
+        if draw(st.booleans()):
+            b = thr
+    else:
+        mean = draw(st.floats(lo - 10, hi + 10, allow_nan=False))
+    return g, b, mean, v, eps, thr, lo, hi
+
+
+@given(st.lists(channel(), min_size=1, max_size=4))
+def test_bn_sign_thresholds_exact_on_every_integer(chans) -> None:
+    for g, b, m, v, eps, thr, lo, hi in chans:
+        t, neg = bn_sign_thresholds(np.array([g]), np.array([b]), np.array([m]), np.array([v]), eps, thr, lo, hi)
+        x = np.arange(lo, hi + 1, dtype=np.int64)
+        want = batchnorm_f64(x, np.array([g]), np.array([b]), np.array([m]), np.array([v]), eps) >= thr
+        got = np.where(neg[0], -x, x) >= t[0]
+        assert np.array_equal(got, want), (g, b, m, v, eps, thr, lo, hi, t, neg)
+        # thresholds stay within one step outside the range, so hardware widths stay bounded
+        if neg[0]:
+            assert -hi <= t[0] <= -lo + 1
+        else:
+            assert lo <= t[0] <= hi + 1
+        if g < 0:
+            assert neg[0]
+        if g > 0 or g == 0:
+            assert not neg[0]
+
+
+def test_bn_sign_thresholds_vectorized_channels_match_single() -> None:
+    rng = np.random.default_rng(0)
+    c = 50
+    g = rng.normal(size=c)
+    g[::7] = 0.0
+    b, m, v = rng.normal(size=c), rng.normal(size=c) * 5, rng.uniform(0.1, 3, size=c)
+    t, neg = bn_sign_thresholds(g, b, m, v, 1e-5, 0.0, -20, 20)
+    x = np.arange(-20, 21)[:, None]
+    want = batchnorm_f64(x, g, b, m, v, 1e-5) >= 0
+    got = np.where(neg, -x, x) >= t
+    assert np.array_equal(got, want)
+
+
+@given(st.integers(1, 200), st.integers(-500, 500))
+def test_popcount_domain_threshold(n: int, t: int) -> None:
+    """acc = 2p - N >= T  <=>  p >= clip(ceil((T + N) / 2), 0, N + 1) for every popcount p."""
+    tp = min(max(-((-(t + n)) // 2), 0), n + 1)
+    for p in range(n + 1):
+        assert (2 * p - n >= t) == (p >= tp)
+
+
+def _sign_taps(graph, x):
+    """For each sign node: (name, its output, its pre-sign margin |bn(x) - thr| or |x - thr|)."""
+    taps = execute(graph, x, taps=True)
+    names = ["input"] + [n.name for n in graph.nodes]
+    out = []
+    for i, node in enumerate(graph.nodes):
+        if node.op == "sign":
+            pre = taps[names[i]].astype(np.float64)
+            out.append((node.name, taps[node.name], np.abs(pre - node.attrs["threshold"])))
+    return taps, out
+
+
+def _weak_form(net, n: int, seed: int) -> None:
+    with tempfile.TemporaryDirectory() as d:
+        graph = compiler.load(net.write(d).path)
+    folded = compiler.fold(graph)
+    x = random_inputs(graph, n, seed)
+    taps_f, signs = _sign_taps(graph, x)
+    taps_q = execute(folded, x, taps=True)
+    far = np.ones(n, dtype=bool)
+    for name, _, margin in signs:
+        far &= margin.reshape(n, -1).min(axis=1) > 1e-6
+    assume(far.any())
+    for name, out_f, _ in signs:
+        if name in taps_q:
+            q = taps_q[name]
+            pooled_name = q.shape != out_f.shape  # the pool moved before this name: compare after pooling
+            if not pooled_name:
+                assert np.array_equal(out_f[far], q[far]), name
+    final_f, final_q = taps_f[graph.nodes[-1].name], taps_q[folded.nodes[-1].name]
+    has_final_bn = any(n.op == "batchnorm" for n in graph.nodes[-2:])
+    if not has_final_bn:
+        assert np.array_equal(final_f[far], final_q[far])
+    elif folded.report["score_disagreements"] == 0 and graph.output == "argmax":
+        # exact on the calibration set; on these inputs the fixed point may only flip near-ties
+        top2 = np.sort(taps_f[graph.nodes[-2].name], axis=-1)[:, -2:]
+        clear = far & (top2[:, 1] - top2[:, 0] > 1e-3)
+        assert np.array_equal(final_f[clear], final_q[clear])
+
+
+MODES = st.sampled_from(BN_MODES)
+
+
+@given(seed=st.integers(0, 2**16), sizes=st.lists(st.integers(1, 20), min_size=2, max_size=4),
+       dtype=st.sampled_from(["bipolar", "uint8", "int8", "uint3", "int5"]),
+       sign=st.sampled_from(["auto", None]), final_bn=st.booleans(), modes=st.data())
+def test_weak_form_mlp(seed, sizes, dtype, sign, final_bn, modes) -> None:
+    sizes[-1] = max(sizes[-1], 2)
+    channel_modes = modes.draw(st.lists(MODES, min_size=max(sizes), max_size=max(sizes)))
+    hidden_mode = channel_modes[: sizes[1]] if len(sizes) > 2 else "normal"
+    if len(sizes) > 3:
+        hidden_mode = "mixed"
+    net = mlp(seed, sizes=sizes, input_dtype=dtype, input_sign=sign if dtype != "bipolar" else None,
+              final_bn=final_bn, bn_mode=hidden_mode)
+    _weak_form(net, 200, seed)
+
+
+@given(seed=st.integers(0, 2**16), pool=st.sampled_from(["before_bn", "after_sign", "none"]),
+       dtype=st.sampled_from(["bipolar", "uint8"]), padding=st.integers(0, 1), stride=st.integers(1, 2),
+       filters=st.integers(1, 5), mode=st.sampled_from(BN_MODES + ("mixed",)), final_bn=st.booleans())
+def test_weak_form_cnn(seed, pool, dtype, padding, stride, filters, mode, final_bn) -> None:
+    net = cnn(seed, input_shape=(7, 6, 2), input_dtype=dtype, filters=(filters,), padding=padding, stride=stride,
+              pool=pool, bn_mode=mode, final_bn=final_bn, classes=3)
+    _weak_form(net, 120, seed)
