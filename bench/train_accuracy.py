@@ -27,8 +27,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import compiler  # noqa: E402
-from compiler.train.data import load_mnist  # noqa: E402
+import compiler
+from compiler.train.data import load_mnist
 
 
 def _pct(v: float | None) -> str:
@@ -98,13 +98,13 @@ def main(argv: list[str] | None = None) -> int:
     out = [
         "## Trained examples: accuracy on the full MNIST test set",
         "",
-        f"Measured by `python bench/train_accuracy.py` on the {len(y):,} MNIST test images "
+        (f"Measured by `python bench/train_accuracy.py` on the {len(y):,} MNIST test images "
         "(`../shared/data/mnist`). *BNN folded* runs the exported `net.yaml` through bnnc's "
         "integer reference (what the hardware computes); *BNN float stage* is the same net "
         "evaluated in float64 as imported; *BNN torch* is the PyTorch model at export time; "
         "the *float twin* has the same architecture, input and optimiser with float weights "
         "and ReLU. Training ran on a shared 2-core CPU (1 torch thread per run, runs "
-        "overlapping), so the times are indicative only.",
+        "overlapping), so the times are indicative only."),
         "",
         table(rows),
         "",

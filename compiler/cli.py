@@ -17,15 +17,30 @@ from compiler.version import __version__
 def _load_array(path: str, what: str) -> np.ndarray:
     try:
         with open(path, "rb") as f:
-            return np.load(f, allow_pickle=False)
+            a = np.load(f, allow_pickle=False)
+            if not isinstance(a, np.ndarray):
+                a.close()
+                raise BnncError(f"{what} must be a NumPy .npy array, not an .npz archive", file=path)
+            return a
     except FileNotFoundError:
         raise BnncError(f"{what} must be an existing .npy file, not missing", file=path) from None
-    except (ValueError, OSError) as e:
-        raise BnncError(f"{what} must be a NumPy .npy array, not an unreadable file ({e})", file=path) from None
+    except (ValueError, OSError, EOFError) as e:
+        why = " ".join(str(e).split())
+        raise BnncError(f"{what} must be a NumPy .npy array, not an unreadable file ({why})", file=path) from None
 
 
-def _calibration(args: argparse.Namespace) -> np.ndarray | None:
-    return _load_array(args.calibration, "--calibration") if getattr(args, "calibration", None) else None
+def _calibration(args: argparse.Namespace, graph) -> np.ndarray | None:
+    """The --calibration batch, checked against the network's input like `run` checks --input."""
+    from runtime.reference import prepare_input
+
+    if not getattr(args, "calibration", None):
+        return None
+    x = _load_array(args.calibration, "--calibration")
+    try:
+        prepare_input(graph, x)
+    except ValueError as e:
+        raise BnncError(str(e), file=args.calibration, field="--calibration") from None
+    return x
 
 
 def cmd_compile(args: argparse.Namespace) -> int:
@@ -34,9 +49,13 @@ def cmd_compile(args: argparse.Namespace) -> int:
     from compiler.ir import dump
 
     graph = load(args.net)
+    out = Path(args.output).resolve()
+    if Path(args.net).resolve().is_relative_to(out):
+        # the output folder is replaced whole: it must not be (or hold) the network being compiled
+        raise BnncError(f"-o must be a folder that does not hold the net.yaml, not {args.output!r}", field="-o")
     if args.dump_ir:
         print(dump(graph), end="")
-    folded = fold(graph, calibration=_calibration(args), dump_after=args.dump_after or ())
+    folded = fold(graph, calibration=_calibration(args, graph), dump_after=args.dump_after or ())
     if args.dump_ir:
         print(dump(folded), end="")
     manifest = write_output(folded, Path(args.output))
@@ -50,7 +69,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     from compiler.inspect import render_tables
 
     graph = load(args.net)
-    folded = fold(graph, calibration=_calibration(args))
+    folded = fold(graph, calibration=_calibration(args, graph))
     print(render_tables(graph, folded), end="")
     return 0
 
@@ -63,7 +82,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         out = predict(graph, x, stage=args.stage)
     except ValueError as e:
-        raise BnncError(str(e), file=args.input) from None
+        raise BnncError(str(e), file=args.input, field="--input") from None
     if args.output:
         np.save(args.output, out)
     if graph.output == "argmax":

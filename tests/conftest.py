@@ -7,8 +7,8 @@ or ``BNNC_REGEN_GOLDEN=1 pytest``.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 from hypothesis import HealthCheck, settings

@@ -28,9 +28,10 @@ What can be generated:
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import yaml
@@ -58,11 +59,11 @@ class GenNet:
                 return layer
         raise KeyError(name)
 
-    def copy(self) -> "GenNet":
+    def copy(self) -> GenNet:
         return GenNet(copy.deepcopy(self.doc), {k: v.copy() for k, v in self.arrays.items()}, None,
                       dict(self.meta))
 
-    def write(self, folder: str | Path, yaml_name: str = "net.yaml") -> "GenNet":
+    def write(self, folder: str | Path, yaml_name: str = "net.yaml") -> GenNet:
         """Write ``yaml_name`` and the npz (named by the doc's ``weights``) into ``folder``; sets ``path``."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)

@@ -134,7 +134,7 @@ def test_pool_rewrites_both_gamma_signs(tmp_path: Path, placement: str, gamma_si
     graph = _load(net, tmp_path)
     x = random_inputs(graph, 300, seed=5)
     for name in ("pool_past_threshold", "maxpool_to_or"):
-        before, after, _, _ = _check_pass(graph, name, x)
+        _check_pass(graph, name, x)
     folded = compiler.fold(graph)
     pools = [n for n in folded.nodes if n.op == "bitpool"]
     assert len(pools) == 1
@@ -164,7 +164,7 @@ def test_pool_past_threshold_rewrite_shape(tmp_path: Path) -> None:
 
 def test_bitpool_and_or_semantics() -> None:
     """AND/OR on bits == min/max on ±1 values, checked on a hand-made example."""
-    from compiler.ir import Graph, Node, TensorType, DType, infer_types
+    from compiler.ir import DType, Graph, Node, TensorType, infer_types
 
     x = np.array([[[[1, -1], [-1, -1]], [[-1, -1], [-1, 1]]]], dtype=np.int8)  # (1, 2, 2, 2)
     g = infer_types(Graph("p", TensorType((2, 2, 2), DType.bipolar()),
@@ -234,7 +234,7 @@ def test_quantize_scores_report_and_user_calibration(tmp_path: Path) -> None:
     r = folded.report
     assert r["score_calibration"] == "user" and r["score_calibration_images"] == 100
     assert 8 <= r["score_frac_bits"] <= 24
-    aff = [n for n in folded.nodes if n.op == "affine"][0]
+    aff = next(n for n in folded.nodes if n.op == "affine")
     assert aff.attrs["frac_bits"] == r["score_frac_bits"]
     pa, pb = execute(graph, cal)[:, 0], execute(folded, cal)[:, 0]
     assert int(np.count_nonzero(pa != pb)) == r["score_disagreements"] == 0
@@ -248,7 +248,7 @@ def test_quantize_scores_huge_beta_does_not_overflow(tmp_path: Path) -> None:
     graph = _load(net, tmp_path)
     with np.errstate(all="raise"):
         folded = compiler.fold(graph)
-    aff = [n for n in folded.nodes if n.op == "affine"][0]
+    aff = next(n for n in folded.nodes if n.op == "affine")
     assert aff.out.dtype.hi < 2**62 and aff.out.dtype.lo > -(2**62)
     x = random_inputs(graph, 500, 2)
     assert np.array_equal(execute(graph, x), execute(folded, x))
@@ -322,3 +322,22 @@ def test_requested_folding_too_large_is_an_error(tmp_path: Path) -> None:
     net = mlp(0, sizes=[6, 3], folding={"fc1": {"pe": 4, "simd": 2}})
     with pytest.raises(BnncError, match=r"net\.yaml: layer fc1: field hardware\.folding\.pe: pe must be at most"):
         compiler.fold(_load(net, tmp_path))
+
+
+@pytest.mark.parametrize("mode", ["normal", "negative", "mixed"])
+def test_two_pools_before_batchnorm_both_become_bitpools(tmp_path: Path, mode: str) -> None:
+    """conv -> pool -> pool -> bn -> sign: once the inner pool stayed an integer maxpool2d in the folded graph."""
+    net = cnn(70, input_shape=(9, 9, 1), filters=(4,), pool="before_bn", bn_mode=mode, pool_kernel=2, pool_stride=1)
+    layers = net.doc["layers"]
+    i = [x["name"] for x in layers].index("pool1")
+    layers.insert(i + 1, {"name": "pool1b", "op": "maxpool2d", "kernel": 2})
+    net.arrays["fc1.weight"] = net.arrays["fc1.weight"][:, : 3 * 3 * 4]
+    graph = _load(net, tmp_path)
+    x = random_inputs(graph, 300, seed=1)
+    _check_pass(graph, "pool_past_threshold", x)
+    folded = compiler.fold(graph)
+    assert [n.op for n in folded.nodes][:4] == ["xnor_conv2d", "threshold", "bitpool", "bitpool"]
+    gamma = net.arrays["bn_c1.gamma"]
+    for n in folded.nodes[2:4]:
+        assert np.array_equal(n.params["and_mask"], gamma < 0)
+    assert np.array_equal(execute(graph, x), execute(folded, x)) or folded.report["score_disagreements"]

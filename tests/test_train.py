@@ -18,14 +18,19 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("pytorch_lightning")
 yaml = pytest.importorskip("yaml")
 
-from compiler.train import cli  # noqa: E402
-from compiler.train.config import ConfigError, load_config, validate  # noqa: E402
-from compiler.train.data import MnistDataModule, load_mnist, read_idx  # noqa: E402
-from compiler.train.export import ExportError, export, load_checkpoint, torch_predict  # noqa: E402
-from compiler.train.layers import (  # noqa: E402
-    BinaryConv2d, BinaryLinear, InputBinarize, SignActivation, clip_latent_weights, sign_ste,
+from compiler.train import cli
+from compiler.train.config import ConfigError, load_config, validate
+from compiler.train.data import MnistDataModule, load_mnist, read_idx
+from compiler.train.export import ExportError, export, load_checkpoint, torch_predict
+from compiler.train.layers import (
+    BinaryConv2d,
+    BinaryLinear,
+    InputBinarize,
+    SignActivation,
+    clip_latent_weights,
+    sign_ste,
 )
-from compiler.train.module import BnnClassifier  # noqa: E402
+from compiler.train.module import BnnClassifier
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*LeafSpec.*")
 
@@ -109,7 +114,7 @@ def test_subset_and_seeded_split() -> None:
     dm1.setup(), dm2.setup()
     assert torch.equal(dm1.val_set.y, dm2.val_set.y) and torch.equal(dm1.val_set.x, dm2.val_set.x)
     assert len(dm1.train_set) == 1800 and len(dm1.val_set) == 200
-    x, y = next(iter(dm1.train_dataloader()))
+    x, _y = next(iter(dm1.train_dataloader()))
     assert x.shape == (100, 784) and x.dtype == torch.float32 and float(x.max()) <= 255.0
 
 

@@ -15,7 +15,7 @@ from compiler.ir import DType, Graph, Node, TensorType, infer_types, verify
 from compiler.ir.ops import MATRIX_OPS, OpTypeError, infer
 from runtime.bits import sign
 
-from .schema import LAYER_OPS, Conv2dSpec, DenseSpec, NetSpec
+from .schema import LAYER_OPS, Conv2dSpec, DenseSpec, NetSpec, model_for_location
 
 # What a pydantic error type means, phrased as the "Y" of "X must be Y, not Z".
 _EXPECT = {
@@ -30,6 +30,7 @@ _EXPECT = {
     "model_type": "a mapping",
     "model_attributes_type": "a mapping",
     "bool_type": "true or false",
+    "finite_number": "a finite number",
 }
 
 
@@ -39,11 +40,11 @@ def _expected(err: dict[str, Any]) -> str:
     if kind in _EXPECT:
         return _EXPECT[kind]
     if kind == "greater_than":
-        return f"greater than {ctx['gt']}"
+        return f"greater than {ctx['gt']:g}"
     if kind == "greater_than_equal":
-        return f"at least {ctx['ge']}"
+        return f"at least {ctx['ge']:g}"
     if kind == "literal_error":
-        return f"one of {ctx['expected']}".replace("'", "")
+        return f"one of {ctx['expected']}".replace("'", "").replace(" or ", ", ")
     if kind == "string_pattern_mismatch":
         return "an identifier (letters, digits and _, not starting with a digit)"
     if kind == "too_short":
@@ -70,19 +71,31 @@ def _validation_error(path: Path, raw: dict[str, Any], exc: ValidationError) -> 
     field = ""
     for part in loc:
         field += f"[{part}]" if isinstance(part, int) else (("." if field else "") + str(part))
-    field = field or "(document)"
+    name = field.split(".")[-1]
+    if layer is not None and not field:
+        entry = raw["layers"][int(err["loc"][1])]
+        if not isinstance(entry, dict):
+            return BnncError(f"layer must be a mapping of name, op and its fields, not {describe(entry)}",
+                             file=str(path), layer=layer)
     if err["type"] == "missing":
-        return BnncError(f"{field} is required", file=str(path), layer=layer)
+        return BnncError(f"{name} must be given, not missing", file=str(path), layer=layer, field=field)
     if err["type"] == "extra_forbidden":
-        return BnncError(f"{field} is not a known field; remove it (see docs/net-yaml.md)",
-                         file=str(path), layer=layer)
+        op = None
+        if layer is not None:
+            entry = raw["layers"][int(err["loc"][1])]
+            op = entry.get("op") if isinstance(entry, dict) else None
+        owner, known = model_for_location([p for p in loc[:-1]], op)
+        return BnncError(f"field names of {owner} must be {', '.join(known)}, not {describe(name)}",
+                         file=str(path), layer=layer, field=field)
     if err["type"] == "union_tag_invalid":
         got = err["input"].get("op") if isinstance(err["input"], dict) else err["input"]
         return BnncError(f"op must be one of {', '.join(LAYER_OPS)}, not {describe(got)}",
-                         file=str(path), layer=layer, field=None)
+                         file=str(path), layer=layer, field="op")
     if err["type"] == "union_tag_not_found":
-        return BnncError("op is required", file=str(path), layer=layer)
-    name = field.split(".")[-1]
+        return BnncError(f"op must be given (one of {', '.join(LAYER_OPS)}), not missing", file=str(path),
+                         layer=layer, field="op")
+    field = field or "(document)"
+    name = name or field
     return BnncError(f"{name} must be {_expected(err)}, not {describe(err['input'])}",
                      file=str(path), layer=layer, field=field)
 
@@ -91,18 +104,20 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text()
     except FileNotFoundError:
-        raise BnncError("no such file; give the path of a net.yaml", file=str(path)) from None
+        raise BnncError("the net.yaml must be an existing file, not missing", file=str(path)) from None
     except (IsADirectoryError, PermissionError, UnicodeDecodeError) as e:
-        raise BnncError(f"cannot be read as a text file ({type(e).__name__})", file=str(path)) from None
+        raise BnncError(f"the net.yaml must be a readable text file, not unreadable ({type(e).__name__})",
+                        file=str(path)) from None
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""
-        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        problem = getattr(e, "problem", None) or (str(e).splitlines() or ["syntax error"])[0]
         raise BnncError(f"{where}the file must be valid YAML, not ({problem})", file=str(path)) from None
     if not isinstance(raw, dict):
-        raise BnncError(f"the document must be a mapping of name, input, layers, ..., not {type(raw).__name__}",
+        what = "empty" if raw is None else type(raw).__name__
+        raise BnncError(f"the document must be a mapping of name, input, layers, ..., not {what}",
                         file=str(path))
     return raw
 
@@ -131,8 +146,9 @@ def _load_npz(path: Path, wpath: Path, spec_weights: str) -> dict[str, np.ndarra
     try:
         with np.load(wpath, allow_pickle=False) as z:
             return {k: z[k] for k in z.files}
-    except (ValueError, OSError, zipfile.BadZipFile) as e:
-        raise BnncError(f"must be a NumPy .npz archive of arrays, not an unreadable file ({e})",
+    except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile) as e:
+        why = " ".join(str(e).split()) or type(e).__name__
+        raise BnncError(f"the weights must be a NumPy .npz archive of arrays, not an unreadable file ({why})",
                         file=str(wpath)) from None
 
 
@@ -166,9 +182,10 @@ class _Arrays:
     def check_unused(self) -> None:
         extra = sorted(set(self.arrays) - self.used)
         if extra:
+            layer, _, param = extra[0].partition(".")
             raise BnncError(f"array {extra[0]} must belong to a layer of the network, not be extra "
                             f"({len(extra)} unused array(s)); remove it or add its layer",
-                            file=str(self.wpath), layer=extra[0].split(".")[0])
+                            file=str(self.wpath), layer=layer, field=param or None)
 
 
 def load_net(path: str | Path) -> Graph:
@@ -206,11 +223,11 @@ def load_net(path: str | Path) -> Graph:
         try:
             node = node.replace(type=infer(node, t))
         except OpTypeError as e:
-            raise BnncError(f"layer does not fit its input: {e}", file=str(path), layer=layer.name) from None
+            raise BnncError(f"the layer must fit its input {t}, not fail with: {e}", file=str(path),
+                            layer=layer.name) from None
         _check_order(path, spec, i, node, t)
         nodes.append(node)
         t = node.out
-    arrays.check_unused()
 
     last = spec.layers[-1]
     prev = spec.layers[-2] if len(spec.layers) > 1 else None
@@ -220,6 +237,7 @@ def load_net(path: str | Path) -> Graph:
         raise BnncError(f"the last layer must be dense (optionally followed by one batchnorm) giving class "
                         f"scores, not {last.op} with output shape {list(t.shape)}", file=str(path),
                         layer=last.name, field="op")
+    arrays.check_unused()
     graph = Graph(name=spec.name, input=in_type, nodes=tuple(nodes), output=spec.output, stage="float",
                   hardware={"clock_mhz": spec.hardware.clock_mhz,
                             "folding": {k: (v.pe, v.simd) for k, v in spec.hardware.folding.items()}},
@@ -239,15 +257,19 @@ def _make_node(path: Path, arrays: _Arrays, layer: Any, t: TensorType, first: bo
                             f"integer network input, not {t.dtype}", file=str(path), layer=name, field="op")
     if isinstance(layer, DenseSpec):
         if len(t.shape) != 1:
-            raise BnncError(f"dense needs a vector input, not shape {list(t.shape)}; add a flatten layer "
-                            "before it", file=str(path), layer=name, field="op")
+            raise BnncError(f"the input of dense must be a vector (add a flatten layer before it), not shape "
+                            f"{list(t.shape)}", file=str(path), layer=name, field="op")
         w = arrays.take(name, "weight", (layer.units, t.shape[0]))
         return Node(name, "dense", {"units": layer.units}, {"weight": sign(w)})
     if isinstance(layer, Conv2dSpec):
         if len(t.shape) != 3:
-            raise BnncError(f"conv2d needs an (H, W, C) input, not shape {list(t.shape)}", file=str(path),
-                            layer=name, field="op")
+            raise BnncError(f"the input of conv2d must be an (H, W, C) image, not shape {list(t.shape)}",
+                            file=str(path), layer=name, field="op")
         kh, kw = (layer.kernel, layer.kernel) if isinstance(layer.kernel, int) else tuple(layer.kernel)
+        h, w = t.shape[0], t.shape[1]
+        if kh > h + 2 * layer.padding or kw > w + 2 * layer.padding:
+            raise BnncError(f"kernel must fit the {h}x{w} input (with padding {layer.padding}), not {kh}x{kw}",
+                            file=str(path), layer=name, field="kernel")
         w = arrays.take(name, "weight", (layer.filters, t.shape[2], kh, kw))
         pad_value = layer.pad_value
         if pad_value is None:
@@ -260,15 +282,18 @@ def _make_node(path: Path, arrays: _Arrays, layer: Any, t: TensorType, first: bo
                     {"weight": sign(w).transpose(0, 2, 3, 1)})
     if layer.op == "maxpool2d":
         if len(t.shape) != 3:
-            raise BnncError(f"maxpool2d needs an (H, W, C) input, not shape {list(t.shape)}", file=str(path),
-                            layer=name, field="op")
+            raise BnncError(f"the input of maxpool2d must be an (H, W, C) image, not shape {list(t.shape)}",
+                            file=str(path), layer=name, field="op")
+        if layer.kernel > min(t.shape[0], t.shape[1]):
+            raise BnncError(f"kernel must fit the {t.shape[0]}x{t.shape[1]} input, not {layer.kernel}",
+                            file=str(path), layer=name, field="kernel")
         return Node(name, "maxpool2d", {"kernel": layer.kernel, "stride": layer.stride or layer.kernel})
     if layer.op == "batchnorm":
         c = t.shape[-1]
         p = {k: arrays.take(name, k, (c,)) for k in ("gamma", "beta", "mean", "var")}
         bad = np.nonzero(p["var"] <= 0)[0]
         if bad.size:
-            raise BnncError(f"var must be > 0 in every channel, not {p['var'][bad[0]]!r} (channel {bad[0]})",
+            raise BnncError(f"var must be > 0 in every channel, not {float(p['var'][bad[0]])!r} (channel {bad[0]})",
                             file=str(arrays.wpath), layer=name, field="var")
         return Node(name, "batchnorm", {"eps": float(layer.eps)}, p)
     if layer.op == "sign":

@@ -69,7 +69,7 @@ class BatchNormSpec(_Layer):
     """Batch normalization (inference form) over the last axis."""
 
     op: Literal["batchnorm"]
-    eps: Annotated[float, Field(gt=0)] = 1e-5
+    eps: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 1e-5
 
 
 class SignSpec(_Layer):
@@ -109,7 +109,7 @@ class FoldingSpec(_Strict):
 class HardwareSpec(_Strict):
     """Hardware settings: target clock and optional per-layer folding."""
 
-    clock_mhz: Annotated[float, Field(gt=0)] = 100.0
+    clock_mhz: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 100.0
     folding: dict[str, FoldingSpec] = Field(default_factory=dict)
 
 
@@ -122,3 +122,23 @@ class NetSpec(_Strict):
     output: Literal["argmax", "scores"] = "argmax"
     hardware: HardwareSpec = Field(default_factory=HardwareSpec)
     weights: str = "weights.npz"
+
+
+_LAYER_SPECS = {"dense": DenseSpec, "conv2d": Conv2dSpec, "maxpool2d": MaxPoolSpec, "batchnorm": BatchNormSpec,
+                "sign": SignSpec, "flatten": FlattenSpec}
+
+
+def model_for_location(loc: list, op: object = None) -> tuple[str, list[str]]:
+    """(what, its field names) of the mapping at ``loc`` (a path below the document or below a layer of ``op``)."""
+    if op is not None:
+        spec = _LAYER_SPECS.get(str(op))
+        return (str(op), list(spec.model_fields)) if spec else ("a layer", ["name", "op"])
+    model: type[BaseModel] = NetSpec
+    what = "the network"
+    names = {(): (NetSpec, "the network"), ("input",): (InputSpec, "input"), ("hardware",): (HardwareSpec, "hardware")}
+    key = tuple(str(p) for p in loc)
+    if key in names:
+        model, what = names[key]
+    elif len(key) == 3 and key[:2] == ("hardware", "folding"):
+        model, what = FoldingSpec, ".".join(key)
+    return what, list(model.model_fields)

@@ -14,11 +14,15 @@ def pool_past_threshold(graph: Graph, ctx: PassContext) -> Graph:
     """T(maxpool(x)) → bitpool(T(x)): OR of the thresholded bits, AND in channels whose compare is negated."""
     nodes: list[Node] = []
     for node in graph.nodes:
-        prev = nodes[-1] if nodes else None
-        if node.op == "threshold" and prev is not None and prev.op == "maxpool2d":
-            pre = Node(graph.unique_name(f"{node.name}_pre"), "threshold", {}, dict(node.params))
-            pool = Node(node.name, "bitpool", dict(prev.attrs), {"and_mask": node.params["negate"]})
-            nodes[-1:] = [pre, pool]
+        if node.op == "threshold" and nodes and nodes[-1].op == "maxpool2d":
+            # a chain of pools (pool -> pool -> threshold) moves whole: each becomes a bit pool
+            pools: list[Node] = []
+            while nodes and nodes[-1].op == "maxpool2d":
+                pools.insert(0, nodes.pop())
+            nodes.append(Node(graph.unique_name(f"{node.name}_pre"), "threshold", {}, dict(node.params)))
+            for k, prev in enumerate(pools):
+                name = node.name if k == len(pools) - 1 else prev.name
+                nodes.append(Node(name, "bitpool", dict(prev.attrs), {"and_mask": node.params["negate"]}))
             continue
         nodes.append(node)
     return infer_types(graph.with_nodes(nodes))

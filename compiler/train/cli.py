@@ -25,8 +25,9 @@ import os
 import shlex
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import yaml
 
@@ -92,8 +93,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     extra = _trainer_kwargs(args.trainer)
 
     # Heavy imports only once the arguments are known to be good.
-    import torch
     import pytorch_lightning as pl
+    import torch
     from pytorch_lightning.callbacks import EarlyStopping, ModelCheckpoint, TQDMProgressBar
     from pytorch_lightning.loggers import CSVLogger, TensorBoardLogger
 
@@ -119,10 +120,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if not args.no_progress_bar:
         callbacks.append(TQDMProgressBar(refresh_rate=20))
     loggers = [CSVLogger(str(work / "logs"), name=cfg.name), TensorBoardLogger(str(work / "logs"), name=cfg.name)]
-    kw: dict[str, Any] = dict(max_epochs=cfg.train.max_epochs, accelerator=args.accelerator,
-                              devices=_devices(args.devices), strategy=args.strategy, deterministic=True,
-                              callbacks=callbacks, logger=loggers, enable_progress_bar=not args.no_progress_bar,
-                              log_every_n_steps=50)
+    kw: dict[str, Any] = {
+        "max_epochs": cfg.train.max_epochs, "accelerator": args.accelerator, "devices": _devices(args.devices),
+        "strategy": args.strategy, "deterministic": True, "callbacks": callbacks, "logger": loggers,
+        "enable_progress_bar": not args.no_progress_bar, "log_every_n_steps": 50,
+    }
     kw.update(extra)
     trainer = pl.Trainer(**kw)
 

@@ -22,11 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pytorch_lightning as pl
 import torch
 from torch import Tensor
 from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler, SequentialSampler
-
-import pytorch_lightning as pl
 
 IDX_FILES = {
     "x_train": "train-images-idx3-ubyte",
@@ -166,13 +165,13 @@ class MnistDataModule(pl.LightningDataModule):
             return
         d = load_mnist(self.data_dir)
         n = d.x_train.shape[0]
-        n_val = int(round(self.val_size * n)) if 0 < self.val_size < 1 else int(self.val_size)
+        n_val = round(self.val_size * n) if 0 < self.val_size < 1 else int(self.val_size)
         if not 0 <= n_val < n:
             raise DataError(f"{self.data_dir}: val_size {self.val_size} does not fit {n} training images")
         perm = np.random.default_rng(self.seed).permutation(n)
         tr, va = perm[n_val:], perm[:n_val]
-        f = lambda a: torch.from_numpy(a.astype(np.float32))  # noqa: E731
-        g = lambda a: torch.from_numpy(a.astype(np.int64))  # noqa: E731
+        f = lambda a: torch.from_numpy(a.astype(np.float32))
+        g = lambda a: torch.from_numpy(a.astype(np.int64))
         self.train_set = TensorBatches(f(d.x_train[tr]), g(d.y_train[tr]))
         self.val_set = TensorBatches(f(d.x_train[va]), g(d.y_train[va]))
         self.test_set = TensorBatches(f(d.x_test), g(d.y_test))

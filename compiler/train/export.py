@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch import nn
 import yaml
+from torch import nn
 
 from .layers import BinaryLinear, InputBinarize, SignActivation, sign_pm1
 from .module import BnnClassifier, InputScale

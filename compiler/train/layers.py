@@ -21,8 +21,8 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-from torch import Tensor, nn
 import torch.nn.functional as F
+from torch import Tensor, nn
 
 
 def sign_pm1(x: Tensor) -> Tensor:

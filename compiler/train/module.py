@@ -25,11 +25,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import torch
-from torch import Tensor, nn
-import torch.nn.functional as F
-
 import pytorch_lightning as pl
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
 
 from .config import Config, validate
 from .layers import BinaryLinear, InputBinarize, SignActivation, clip_latent_weights

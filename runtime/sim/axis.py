@@ -63,9 +63,12 @@ def get_seed(name: str = "", default: int | None = None) -> int:
     return seed
 
 
-def read_param(dut: Any, name: str) -> int:
-    """Integer value of a Verilog parameter of the DUT (``dut.NAME.value``)."""
-    return int(getattr(dut, name).value)
+def read_param(dut: Any, name: str, signed: bool = False) -> int:
+    """Integer value of a Verilog parameter of the DUT (``dut.NAME.value``); ``signed`` for two's complement."""
+    value = getattr(dut, name).value
+    if signed:
+        return int(value.to_signed()) if hasattr(value, "to_signed") else int(value)
+    return int(value)
 
 
 class _Stream(Protocol):

@@ -231,6 +231,8 @@ def build_and_test(
         raise BuildFailure(f"build of {toplevel} failed ({exc}); log {build_log}:\n{_tail(build_log)}") from None
 
     want_waves = waves_requested(waves)
+    for stale in ("dump.vcd", "results_waves.xml", "sim_waves.log"):
+        (tdir / stale).unlink(missing_ok=True)  # never leave waves of an older run behind
     results_xml = tdir / "results.xml"
     sim_log = tdir / "sim.log"
     kwargs = dict(

@@ -62,10 +62,16 @@ module bnnc_dot_lane #(
             // Each term is formed exactly in EXT bits, then reduced modulo 2**DOT_BITS.
             localparam integer EXT = (DOT_BITS > IN_BITS + 1) ? DOT_BITS : IN_BITS + 1;
             localparam integer LEAVES = (SIMD > 1) ? (1 << $clog2(SIMD)) : 1;  // adder-tree leaves
-            wire [DOT_BITS-1:0] node [0:2*LEAVES-2];
-            for (i = 0; i < LEAVES; i = i + 1) begin : g_lane
-                if (i < SIMD) begin : g_used
-                    wire [IN_BITS-1:0] xi = x[i*IN_BITS +: IN_BITS];
+            localparam integer DW = DOT_BITS;
+            // Adder tree, heap order: node i (g_node[i].v) sums nodes 2i+1 and 2i+2;
+            // leaf LEAVES-1+k is the term of lane k. One wire per node.
+            for (i = 0; i < 2 * LEAVES - 1; i = i + 1) begin : g_node
+                wire [DW-1:0] v;
+                if (i < LEAVES - 1) begin : g_sum
+                    assign v = g_node[2*i + 1].v + g_node[2*i + 2].v;
+                end else if (i - (LEAVES - 1) < SIMD) begin : g_used
+                    localparam integer K = i - (LEAVES - 1);  // lane of this leaf
+                    wire [IN_BITS-1:0] xi = x[K*IN_BITS +: IN_BITS];
                     wire [EXT-1:0] ext;
                     if (IN_SIGNED != 0) begin : g_sext
                         assign ext = {{(EXT - IN_BITS){xi[IN_BITS-1]}}, xi};
@@ -74,17 +80,14 @@ module bnnc_dot_lane #(
                     end
                     // Top bits of term are dropped when DOT_BITS < EXT (modular result, see header).
                     /* verilator lint_off UNUSEDSIGNAL */
-                    wire [EXT-1:0] term = w[i] ? ext : (~ext + {{(EXT - 1){1'b0}}, 1'b1});
+                    wire [EXT-1:0] term = w[K] ? ext : (~ext + {{(EXT - 1){1'b0}}, 1'b1});
                     /* verilator lint_on UNUSEDSIGNAL */
-                    assign node[LEAVES - 1 + i] = lane_en[i] ? term[DOT_BITS-1:0] : {DOT_BITS{1'b0}};
+                    assign v = lane_en[K] ? term[DW-1:0] : {DW{1'b0}};
                 end else begin : g_pad
-                    assign node[LEAVES - 1 + i] = {DOT_BITS{1'b0}};
+                    assign v = {DW{1'b0}};
                 end
             end
-            for (i = 0; i < LEAVES - 1; i = i + 1) begin : g_sum
-                assign node[i] = node[2 * i + 1] + node[2 * i + 2];
-            end
-            assign dot = node[0];
+            assign dot = g_node[0].v;
         end
     endgenerate
 endmodule

@@ -20,27 +20,27 @@ module bnnc_popcount #(
     endgenerate
 
     localparam integer LEAVES = (WIDTH > 1) ? (1 << $clog2(WIDTH)) : 1;  // power-of-two leaf count
-    localparam integer NODES = 2 * LEAVES - 1;                             // tree nodes
+    localparam integer CW = COUNT_BITS;
 
-    wire [COUNT_BITS-1:0] node [0:NODES-1];
-
+    // Tree node i is g_node[i].v: one wire per node, so simulators see no
+    // false combinational loop through a shared array.
     genvar i;
     generate
-        for (i = 0; i < LEAVES; i = i + 1) begin : g_leaf
-            if (i < WIDTH && COUNT_BITS == 1) begin : g_bit1
-                assign node[LEAVES - 1 + i] = bits[i];
-            end else if (i < WIDTH) begin : g_bit
-                assign node[LEAVES - 1 + i] = {{(COUNT_BITS - 1){1'b0}}, bits[i]};
+        for (i = 0; i < 2 * LEAVES - 1; i = i + 1) begin : g_node
+            wire [CW-1:0] v;
+            if (i < LEAVES - 1) begin : g_sum
+                assign v = g_node[2*i + 1].v + g_node[2*i + 2].v;
+            end else if (i - (LEAVES - 1) < WIDTH && CW == 1) begin : g_bit1
+                assign v = bits[i - (LEAVES - 1)];
+            end else if (i - (LEAVES - 1) < WIDTH) begin : g_bit
+                assign v = {{(CW - 1){1'b0}}, bits[i - (LEAVES - 1)]};
             end else begin : g_pad
-                assign node[LEAVES - 1 + i] = {COUNT_BITS{1'b0}};
+                assign v = {CW{1'b0}};
             end
-        end
-        for (i = 0; i < LEAVES - 1; i = i + 1) begin : g_sum
-            assign node[i] = node[2 * i + 1] + node[2 * i + 2];
         end
     endgenerate
 
-    assign count = node[0];
+    assign count = g_node[0].v;
 endmodule
 
 `default_nettype wire

@@ -1,0 +1,176 @@
+"""pytest driver: bnnc_mvtu under several parameter sets (binary/uint8/int8 input, modes 0/1/2,
+PE/SIMD that do not divide MH/MW, NF = SF = 1), plus elaboration checks."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import numpy as np
+import pytest
+
+from cocotb_tests.cores._common import base_seed, build_dir_for, core, param_rng, run_core
+from runtime.bits import bits_for_range
+from runtime.sim.mem import write_mvtu_mems
+from runtime.sim.toolchain import lint, run_lint
+
+SOURCES = core("bnnc_mvtu", "bnnc_dot_lane", "bnnc_popcount", "bnnc_fifo")
+
+
+def _signed_bits(lo: int, hi: int) -> int:
+    """Smallest two's complement width holding [lo, hi] (always signed)."""
+    return bits_for_range(min(lo, -1), hi)[0]
+
+
+def acc_range(w: np.ndarray, binary: bool, in_bits: int, in_signed: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Exact per-neuron accumulator range [lo, hi] over all inputs."""
+    mh, mw = w.shape
+    if binary:
+        return np.zeros(mh, dtype=np.int64), np.full(mh, mw, dtype=np.int64)
+    pos = w.sum(axis=1).astype(np.int64)
+    neg = mw - pos
+    if in_signed:
+        xmin, xmax = -(1 << (in_bits - 1)), (1 << (in_bits - 1)) - 1
+    else:
+        xmin, xmax = 0, (1 << in_bits) - 1
+    # term = x (w=1) or -x (w=0)
+    hi = pos * xmax + neg * (-xmin)
+    lo = pos * xmin + neg * (-xmax)
+    return lo, hi
+
+
+def make_case(spec: dict[str, Any], rng: random.Random) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Random weights/parameters for ``spec``; returns (Verilog parameters, npz data)."""
+    mw, mh, pe, simd = spec["MW"], spec["MH"], spec["PE"], spec["SIMD"]
+    binary = spec["BINARY_IN"] == 1
+    in_bits, in_signed = spec.get("IN_BITS", 8), spec.get("IN_SIGNED", 0) == 1
+    mode = spec["OUT_MODE"]
+    nrng = np.random.default_rng(rng.getrandbits(32))
+    w = nrng.integers(0, 2, size=(mh, mw)).astype(np.uint8)
+    if mh > 1:
+        w[0, :] = 1  # extreme rows: all +1 and all -1
+        w[1, :] = 0
+    lo, hi = acc_range(w, binary, in_bits, in_signed)
+    acc_bits = _signed_bits(int(lo.min()), int(hi.max())) + spec.get("ACC_EXTRA", 0)
+    params: dict[str, Any] = dict(spec)
+    params.pop("ACC_EXTRA", None)
+    params.update(ACC_BITS=acc_bits, IN_BITS=in_bits, IN_SIGNED=int(in_signed))
+    data: dict[str, np.ndarray] = {"weights": w}
+    if mode == 0:
+        amin, amax = -(1 << (acc_bits - 1)), (1 << (acc_bits - 1)) - 1
+        # Thresholds near typical accumulator values, plus extremes (always/never fire).
+        sample = nrng.integers(0, 2, size=(64, mw)) if binary else nrng.integers(
+            -(1 << (in_bits - 1)) if in_signed else 0, (1 << (in_bits - 1 if in_signed else in_bits)), size=(64, mw))
+        acc_s = (sample[:, None, :] == w[None]).sum(2) if binary else np.where(w[None] == 1, sample[:, None, :], -sample[:, None, :]).sum(2)
+        thr = np.array([acc_s[nrng.integers(0, 64), n] + nrng.integers(-1, 2) for n in range(mh)], dtype=np.int64)
+        if mh > 2:
+            thr[2] = max(amin, int(lo[2]))
+        if mh > 3:
+            thr[3] = min(amax, int(hi[3]) + 1)
+        thr = np.clip(thr, amin, amax)
+        data["thresholds"] = thr
+        params["OUT_BITS"] = 1
+    elif mode == 1:
+        params["OUT_BITS"] = acc_bits + spec.get("OUT_EXTRA", 2)
+    else:
+        aff = spec["AFF_BITS"]
+        a = nrng.integers(-(1 << (aff - 1)), 1 << (aff - 1), size=mh)
+        b = nrng.integers(-(1 << (aff - 1)), 1 << (aff - 1), size=mh)
+        a[0] = -(1 << (aff - 1))  # most negative coefficient
+        ends = np.stack([a * lo + b, a * hi + b])
+        params["OUT_BITS"] = _signed_bits(int(ends.min()), int(ends.max()))
+        data["a"], data["b"] = a, b
+    params.pop("OUT_EXTRA", None)
+    return params, data
+
+
+def _specs() -> list[dict[str, Any]]:
+    rng = param_rng("mvtu.specs")
+    specs: list[dict[str, Any]] = [
+        # binary, threshold, PE/SIMD do not divide MH/MW
+        dict(MW=20, MH=10, PE=3, SIMD=6, BINARY_IN=1, OUT_MODE=0),
+        # binary, affine scores, NF = SF = 1 (one step per vector)
+        dict(MW=9, MH=5, PE=5, SIMD=16, BINARY_IN=1, OUT_MODE=2, AFF_BITS=6),
+        # uint8, raw accumulator, non-dividing
+        dict(MW=12, MH=6, PE=4, SIMD=5, BINARY_IN=0, IN_BITS=8, IN_SIGNED=0, OUT_MODE=1),
+        # int8, affine (final-layer style), non-dividing
+        dict(MW=10, MH=10, PE=4, SIMD=3, BINARY_IN=0, IN_BITS=8, IN_SIGNED=1, OUT_MODE=2, AFF_BITS=10),
+        # uint8, threshold (first-layer style), SF = 1 with NF > 1 (input buffer re-read)
+        dict(MW=16, MH=5, PE=2, SIMD=16, BINARY_IN=0, IN_BITS=8, IN_SIGNED=0, OUT_MODE=0),
+    ]
+    mode = rng.randint(0, 2)
+    binary = rng.random() < 0.5
+    rand = dict(
+        MW=rng.randint(3, 40), MH=rng.randint(1, 12), PE=rng.randint(1, 5), SIMD=rng.randint(1, 9),
+        BINARY_IN=int(binary), OUT_MODE=mode, ACC_EXTRA=rng.randint(0, 2),
+    )
+    if not binary:
+        rand.update(IN_BITS=rng.randint(2, 9), IN_SIGNED=rng.randint(0, 1))
+    if mode == 1:
+        rand["OUT_EXTRA"] = rng.randint(-1, 3)  # also truncating outputs
+    if mode == 2:
+        rand["AFF_BITS"] = rng.randint(2, 12)
+    specs.append(rand)
+    return specs
+
+
+def _id(spec: dict[str, Any]) -> str:
+    kind = "bin" if spec["BINARY_IN"] else ("s" if spec.get("IN_SIGNED") else "u") + str(spec.get("IN_BITS", 8))
+    return f"{kind}_m{spec['OUT_MODE']}_MW{spec['MW']}_MH{spec['MH']}_PE{spec['PE']}_S{spec['SIMD']}"
+
+
+SPECS = _specs()
+
+
+def prepare(spec: dict[str, Any], tag: str) -> tuple[dict[str, Any], Any]:
+    """Parameters + data files for one spec, in its own build folder."""
+    rng = random.Random(f"{base_seed()}:{tag}")
+    params, data = make_case(spec, rng)
+    bdir = build_dir_for("bnnc_mvtu", params, extra=str(base_seed()))
+    bdir.mkdir(parents=True, exist_ok=True)
+    wfile, pfile = bdir / "weights.mem", bdir / "params.mem"
+    mode = params["OUT_MODE"]
+    prm = data.get("thresholds") if mode == 0 else ((data["a"], data["b"]) if mode == 2 else None)
+    write_mvtu_mems(
+        data["weights"], prm, params["PE"], params["SIMD"], mode, wfile,
+        pfile if mode != 1 else None, acc_bits=params["ACC_BITS"], aff_bits=params.get("AFF_BITS"),
+    )
+    np.savez(bdir / "tb_data.npz", **data)
+    params["WEIGHT_FILE"] = str(wfile)
+    params["PARAM_FILE"] = str(pfile)
+    return params, bdir
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=[_id(s) for s in SPECS])
+def test_mvtu(spec: dict[str, Any]) -> None:
+    """Exact outputs under random gaps/backpressure, and initiation interval == NF*SF."""
+    params, bdir = prepare(spec, _id(spec))
+    run_core("bnnc_mvtu", SOURCES, "tb_mvtu", params, extra_env={"BNNC_TB_DATA": str(bdir / "tb_data.npz")},
+             build_dir=bdir)
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=[_id(s) for s in SPECS])
+def test_mvtu_lint_clean(spec: dict[str, Any]) -> None:
+    """verilator --lint-only -Wall reports nothing."""
+    params, _ = prepare(spec, _id(spec))
+    assert lint(SOURCES, "bnnc_mvtu", params) == []
+
+
+@pytest.mark.parametrize(
+    "bad, error",
+    [
+        (dict(PE=0), "bnnc_param_error_mvtu_pe_must_be_positive"),
+        (dict(SIMD=0), "bnnc_param_error_mvtu_simd_must_be_positive"),
+        (dict(OUT_MODE=3), "bnnc_param_error_mvtu_out_mode_must_be_0_1_or_2"),
+        (dict(ACC_BITS=3), "bnnc_param_error_mvtu_acc_bits_too_small"),
+        (dict(OUT_BITS=4), "bnnc_param_error_mvtu_out_bits_must_be_1_in_mode_0"),
+        (dict(BINARY_IN=2), "bnnc_param_error_mvtu_binary_in_must_be_0_or_1"),
+        (dict(BINARY_IN=0, IN_BITS=1, IN_SIGNED=1), "bnnc_param_error_mvtu_in_bits_too_small"),
+    ],
+)
+def test_mvtu_rejects_illegal_parameters(bad: dict[str, int], error: str) -> None:
+    """Illegal parameters fail elaboration with a named error module."""
+    params = dict(MW=16, MH=8, PE=2, SIMD=4, BINARY_IN=1, OUT_MODE=0, ACC_BITS=6, OUT_BITS=1) | bad
+    proc = run_lint(SOURCES, "bnnc_mvtu", params)
+    assert proc.returncode != 0
+    assert error in proc.stdout + proc.stderr
