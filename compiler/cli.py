@@ -61,6 +61,12 @@ def cmd_compile(args: argparse.Namespace) -> int:
     manifest = write_output(folded, Path(args.output))
     print(f"bnnc: wrote {args.output} ({len(manifest['files'])} files); interval "
           f"{manifest['interval_cycles']} cycles/image, bottleneck {manifest['bottleneck']}")
+    scores = manifest.get("scores", {})
+    if scores.get("disagreements"):
+        print(f"bnnc: warning: {args.net}: the final scores' fixed point ({scores['frac_bits']} fraction bits) "
+              f"changes the argmax of {scores['disagreements']} of {scores['calibration_images']} "
+              f"{scores['calibration']} calibration inputs vs float64; check the last batchnorm's parameters",
+              file=sys.stderr)
     return 0
 
 

@@ -51,7 +51,7 @@ def run_core(
     params: Mapping[str, object],
     extra_env: Mapping[str, str] | None = None,
     build_dir: Path | None = None,
-    testcase: str | None = None,
+    testcase: str | list[str] | None = None,
 ) -> SimResult:
     """Build ``toplevel`` with ``params`` in its own folder and run the cocotb module ``tb_module``."""
     bdir = build_dir or build_dir_for(toplevel, params)

@@ -46,7 +46,7 @@ class _Builder:
                           cur.vectors)
             self.modules.append(Module(conv.name, "bnnc_width_converter",
                                        {"EW": cur.elem_bits, "IN_LANES": cur.lanes, "OUT_LANES": lanes,
-                                        "NUM_ELEMS": cur.elems}, cur, conv,
+                                        "N": cur.elems}, cur, conv,
                                        cycles=max(cur.beats_per_image, conv.beats_per_image)))
             cur = conv
         assert cur.elem_bits == elem_bits and cur.signed == signed, (cur, elem_bits, signed)
