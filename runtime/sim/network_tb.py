@@ -50,12 +50,18 @@ async def network(dut: Any) -> None:
     sink = AxisSink(env, "m_axis", ready_prob=plan["ready_prob"], scoreboard=out_sb,
                     name=f"m_axis (layer {out['tap']})")
     src.send(plan["input"])
-    await env.run_until(lambda: all(b.done for b in boards), timeout_cycles=plan["watchdog_cycles"],
-                        streams=[src, *monitors, sink], max_cycles=plan["max_cycles"])
-    await env.cycles(plan["drain_cycles"])  # extra beats after the last expected one are mismatches too
-    env.check()
-    for b in boards:
-        b.assert_done()
+    try:
+        await env.run_until(lambda: all(b.done for b in boards), timeout_cycles=plan["watchdog_cycles"],
+                            streams=[src, *monitors, sink], max_cycles=plan["max_cycles"])
+        await env.cycles(plan["drain_cycles"])  # extra beats after the last expected one are mismatches too
+        env.check()
+        for b in boards:
+            b.assert_done()
+    except AssertionError as e:
+        # the host reports this first failure (stream, layer, beat, cycle, values) as one line
+        with open(os.environ["BNNC_RESULT"], "w") as f:
+            json.dump({"failure": str(e).splitlines()[0], "cycles": env.cycle, "seed": env.seed}, f)
+        raise
     bpi = out["beats_per_image"]
     ends = [sink.beats[k * bpi + bpi - 1][0] for k in range(len(sink.beats) // bpi)]
     in_bpi = plan["input_beats_per_image"]

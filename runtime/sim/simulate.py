@@ -159,9 +159,15 @@ def simulate(rtl: str | Path, x: np.ndarray, *, gap_prob: float = 0.0, ready_pro
         result_path = tdir / "result.json"
         result_path.unlink(missing_ok=True)
         t0 = time.perf_counter()
-        build_and_test(sources, top, "runtime.sim.network_tb", parameters={"MEM_DIR": f"{rtl.resolve()}/"},
-                       build_dir=bdir, test_dir=tdir, waves=waves,
-                       extra_env={"BNNC_PLAN": str(tdir / "plan.json"), "BNNC_RESULT": str(result_path)})
+        try:
+            build_and_test(sources, top, "runtime.sim.network_tb", parameters={"MEM_DIR": f"{rtl.resolve()}/"},
+                           build_dir=bdir, test_dir=tdir, waves=waves,
+                           extra_env={"BNNC_PLAN": str(tdir / "plan.json"), "BNNC_RESULT": str(result_path)})
+        except SimulationFailure as e:
+            failure = json.loads(result_path.read_text()).get("failure") if result_path.is_file() else None
+            if failure:
+                raise SimulationFailure(f"images {start}..{start + xs.shape[0] - 1}: {failure}\n{e}") from None
+            raise
         elapsed = time.perf_counter() - t0
         res = json.loads(result_path.read_text())
         report.sim_seconds += elapsed
@@ -209,10 +215,11 @@ def simulate_cli(args: argparse.Namespace) -> int:
     except SimError as e:
         raise BnncError(str(e)) from None
     except SimulationFailure as e:
-        first = str(e).splitlines()
-        mismatch = next((ln.strip() for ln in first if "mismatch" in ln or "watchdog" in ln), first[0])
-        print(f"bnnc: simulation FAILED: {mismatch}", flush=True)
-        print("\n".join(first[1:3]))
+        lines = str(e).splitlines()
+        print(f"bnnc: simulation FAILED: {lines[0]}", flush=True)
+        waves = next((ln for ln in lines if ln.startswith("waves:")), None)
+        if waves:
+            print(waves)
         return 1
     print(f"simulated {rep.images} images on Verilator: {rep.matches}/{rep.images} outputs match the reference, "
           "every beat of every stream checked")
