@@ -164,3 +164,26 @@ def test_prepare_input_accepts_integral_floats_and_bipolar() -> None:
     assert reference.prepare_input(gb, np.array([[1, -1]])).dtype == np.int8
     with pytest.raises(ValueError, match="only -1 and \\+1"):
         reference.prepare_input(gb, np.array([[1, 0]]))
+
+
+@given(st.integers(1, 300), st.integers(1, 40), st.integers(1, 60), st.integers(0, 2**32))
+def test_packed_and_gemm_kernels_agree(n: int, units: int, m: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    x = rng.choice(np.array([-1, 1], dtype=np.int8), size=(m, n))
+    w = rng.choice(np.array([-1, 1], dtype=np.int8), size=(units, n))
+    assert np.array_equal(reference.xnor_popcount_packed(x, w), reference.xnor_popcount_gemm(x, w))
+
+
+def test_fused_xnor_threshold_equals_the_unfused_taps(tmp_path) -> None:
+    """Without taps the reference fuses XNOR + threshold on big batches; the bits must not change."""
+    import compiler
+    from tests.netgen import mlp, random_inputs
+
+    net = mlp(5, sizes=[300, 200, 150, 10], input_dtype="uint8", input_sign=127.5).write(tmp_path)
+    folded = compiler.fold(net.path)
+    x = random_inputs(folded, 1200, seed=3)
+    assert reference._fusable(folded.nodes[1], folded.nodes[2], reference.prepare_input(folded, x)[:, :300]
+                              .astype(np.int8))
+    taps = execute(folded, x, taps=True)
+    assert isinstance(taps, dict)
+    assert np.array_equal(execute(folded, x), taps[folded.nodes[-1].name])
