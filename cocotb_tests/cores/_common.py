@@ -7,10 +7,10 @@ import json
 import os
 import random
 import zlib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
-from runtime.sim.runner import SIM_BUILD, REPO_ROOT, SimResult, build_and_test
+from runtime.sim.runner import REPO_ROOT, SIM_BUILD, SimResult, build_and_test
 
 CORES_DIR = REPO_ROOT / "templates" / "cores"
 """Folder of the static Verilog cores."""

@@ -32,7 +32,7 @@ async def popcount_matches_model(dut) -> None:
         dut.bits.value = word
         await _settle()
         got = int(dut.count.value)
-        exp = bin(word).count("1")
+        exp = word.bit_count()
         assert got == exp, f"popcount WIDTH={width}: input {i} {word:#x}: expected {exp}, actual {got}"
 
 

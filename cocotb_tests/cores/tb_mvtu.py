@@ -70,9 +70,9 @@ def load_config(dut) -> MvtuConfig:
         out_bits=read_param(dut, "OUT_BITS"),
         aff_bits=read_param(dut, "AFF_BITS"),
         weights=data["weights"].astype(np.int64),
-        thresholds=data["thresholds"] if "thresholds" in data else None,
-        a=data["a"] if "a" in data else None,
-        b=data["b"] if "b" in data else None,
+        thresholds=data.get("thresholds"),
+        a=data.get("a"),
+        b=data.get("b"),
     )
     assert cfg.weights.shape == (cfg.mh, cfg.mw), f"data file weights {cfg.weights.shape} vs DUT MH={cfg.mh} MW={cfg.mw}"
     cocotb.log.info(f"bnnc_mvtu config: {cfg.__dict__ | {'weights': '...'}} NF={cfg.nf} SF={cfg.sf}")

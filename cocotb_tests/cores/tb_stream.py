@@ -3,13 +3,11 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 import cocotb
+import numpy as np
 
 from runtime.bits import chunk_lanes, pack_lanes, unpack_lanes
 from runtime.sim.axis import AxisEnv, AxisSink, AxisSource, Scoreboard, intervals, read_param
-
 
 # ---------------------------------------------------------------- bnnc_threshold
 

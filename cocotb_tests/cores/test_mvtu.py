@@ -41,7 +41,7 @@ def acc_range(w: np.ndarray, binary: bool, in_bits: int, in_signed: bool) -> tup
 
 def make_case(spec: dict[str, Any], rng: random.Random) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """Random weights/parameters for ``spec``; returns (Verilog parameters, npz data)."""
-    mw, mh, pe, simd = spec["MW"], spec["MH"], spec["PE"], spec["SIMD"]
+    mw, mh = spec["MW"], spec["MH"]
     binary = spec["BINARY_IN"] == 1
     in_bits, in_signed = spec.get("IN_BITS", 8), spec.get("IN_SIGNED", 0) == 1
     mode = spec["OUT_MODE"]

@@ -28,11 +28,13 @@ else derives one from cocotb's ``RANDOM_SEED`` and a name, and logs it.
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import zlib
 from collections import deque
-from typing import Any, Callable, Iterable, Protocol, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Protocol
 
 import cocotb
 from cocotb.clock import Clock
@@ -58,7 +60,7 @@ def get_seed(name: str = "", default: int | None = None) -> int:
     msg = f"[bnnc] seed for {name or 'test'}: {seed} (from {origin})"
     try:
         cocotb.log.info(msg)
-    except Exception:  # pragma: no cover - outside a simulation
+    except Exception:  # noqa: BLE001 - cocotb's logger is unavailable outside a simulation
         print(msg)
     return seed
 
@@ -142,9 +144,10 @@ class AxisEnv:
         await RisingEdge(self.clk)
 
     async def cycles(self, n: int) -> None:
-        """Wait ``n`` rising edges."""
+        """Wait ``n`` rising edges; re-raise any component error (e.g. an extra beat) seen meanwhile."""
         for _ in range(n):
             await RisingEdge(self.clk)
+            self.check()
 
     async def run_until(
         self,
@@ -237,7 +240,7 @@ class AxisSource:
                     driving = False
                     if self.gap_prob > 0 and self._rng.random() < self.gap_prob:
                         gap = self._rng.randint(1, self.max_gap)
-        except Exception as exc:  # pragma: no cover - reported through env
+        except Exception as exc:  # noqa: BLE001 - reported by AxisEnv.check / run_until
             self.env.fail(exc)
 
 
@@ -291,7 +294,7 @@ class Scoreboard:
         self.index += 1
 
     def assert_done(self) -> None:
-        """Fail when expected beats are still missing."""
+        """Fail when expected beats are still missing (extra beats fail in :meth:`check` already)."""
         if not self.done:
             raise AssertionError(
                 f"stream {self.name}: only {self.index} of {len(self.expected)} expected beats arrived"
@@ -366,7 +369,7 @@ class AxisMonitor:
                         self.scoreboard.check(data, self.env.cycle)
                 else:
                     held = data
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - reported by AxisEnv.check / run_until
             self.env.fail(exc)
 
 
@@ -398,7 +401,7 @@ class AxisSink(AxisMonitor):
 
 def intervals(cycles: Sequence[int]) -> list[int]:
     """Differences between consecutive cycle numbers (e.g. of the last beat of each vector)."""
-    return [b - a for a, b in zip(cycles, cycles[1:])]
+    return [b - a for a, b in itertools.pairwise(cycles)]
 
 
 __all__ = [

@@ -29,10 +29,10 @@ from __future__ import annotations
 import os
 import sys
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Mapping, Sequence
 
 from runtime.sim.toolchain import ToolchainError, setup_environment, verilator_path
 
@@ -77,6 +77,21 @@ def _tail(path: Path, lines: int = 60) -> str:
     except OSError:
         return f"(no log at {path})"
     return "\n".join(text[-lines:])
+
+
+def failure_messages(results_xml: Path) -> dict[str, str]:
+    """``{test name: first line of its failure message}`` from a cocotb results XML file."""
+    out: dict[str, str] = {}
+    if not results_xml.is_file():
+        return out
+    for case in ET.parse(results_xml).getroot().iter("testcase"):
+        for tag in ("failure", "error"):
+            node = case.find(tag)
+            if node is not None:
+                msg = node.get("message") or (node.text or "").strip().splitlines()[-1:] or [""]
+                out[case.get("name", "?")] = msg if isinstance(msg, str) else msg[0]
+                break
+    return out
 
 
 def parse_results(results_xml: Path) -> tuple[list[str], list[str]]:
@@ -262,7 +277,8 @@ def build_and_test(
                 test_dir=tdir,
                 waves=(tdir / "dump.vcd") if want_waves else None,
             )
-        first_log = _tail(sim_log, 120)
+        first_log = _tail(sim_log, 80)
+        reasons = failure_messages(results_xml)
         vcd = tdir / "dump.vcd"
         if not want_waves:
             # Rerun only the failing tests with tracing so their waves are kept.
@@ -274,21 +290,24 @@ def build_and_test(
                 log_file=tdir / "sim_waves.log",
             )
             _run_cocotb(runner, rerun)
+    why = "\n".join(f"  {name}: {reasons.get(name, '(see log)')}" for name in failed)
     raise SimulationFailure(
         f"{toplevel}: cocotb test(s) failed: {', '.join(failed)} (passed: {', '.join(passed) or 'none'}).\n"
+        f"{why}\nseed: COCOTB_RANDOM_SEED={seed if seed is not None else '(random, see log)'}; "
         f"waves: {vcd if vcd.exists() else '(none recorded)'}; log: {sim_log}\n--- log tail ---\n{first_log}"
     )
 
 
 __all__ = [
+    "REPO_ROOT",
+    "SIM_BUILD",
     "BuildFailure",
     "SimResult",
     "SimulationFailure",
     "ToolchainError",
     "build_and_test",
     "default_build_dir",
+    "failure_messages",
     "parse_results",
     "waves_requested",
-    "REPO_ROOT",
-    "SIM_BUILD",
 ]

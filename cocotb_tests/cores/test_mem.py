@@ -1,0 +1,67 @@
+"""The ROM writer of runtime.sim.mem against the contract, and against the compiler's own ROM images."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from compiler.hw import roms
+from runtime.sim.mem import mvtu_param_lines, mvtu_weight_lines, read_mem, write_mvtu_mems
+
+
+def _bit(lines: list[str], line: int, bit: int) -> int:
+    return (int(lines[line], 16) >> bit) & 1
+
+
+@pytest.mark.parametrize("mh, mw, pe, simd", [(5, 7, 2, 3), (4, 8, 4, 8), (1, 1, 1, 1), (10, 20, 3, 6), (3, 9, 5, 16)])
+def test_weight_layout_bit_by_bit(mh: int, mw: int, pe: int, simd: int) -> None:
+    """Line nf*SF+sf, bit p*SIMD+s is weight (nf*PE+p, sf*SIMD+s); padding is 0; fixed hex width."""
+    rng = np.random.default_rng(mh * 1000 + mw)
+    w = rng.integers(0, 2, size=(mh, mw)).astype(np.uint8)
+    lines = mvtu_weight_lines(w, pe, simd)
+    nf, sf = -(-mh // pe), -(-mw // simd)
+    assert len(lines) == nf * sf
+    assert {len(x) for x in lines} == {max(1, -(-pe * simd // 4))}
+    for f in range(nf):
+        for s in range(sf):
+            for p in range(pe):
+                for k in range(simd):
+                    n, i = f * pe + p, s * simd + k
+                    exp = int(w[n, i]) if n < mh and i < mw else 0
+                    assert _bit(lines, f * sf + s, p * simd + k) == exp
+
+
+def test_param_lanes_twos_complement() -> None:
+    """Mode 0: ACC_BITS lanes; mode 2: {B, A} lanes; padding neurons 0; range errors are raised."""
+    thr = np.array([5, -6, 0])
+    assert mvtu_param_lines(thr, 0, pe=2, acc_bits=4) == ["a5", "00"]
+    a, b = np.array([1, -2]), np.array([-1, 3])
+    # lane 0 = {B=-1, A=1} = 0xF1 (4-bit fields), lane 1 = {3, -2} = 0x3E
+    assert mvtu_param_lines((a, b), 2, pe=2, aff_bits=4) == ["3ef1"]
+    with pytest.raises(ValueError, match="threshold out of range"):
+        mvtu_param_lines(np.array([8]), 0, pe=1, acc_bits=4)
+    with pytest.raises(ValueError, match="A out of range"):
+        mvtu_param_lines((np.array([8]), np.array([0])), 2, pe=1, aff_bits=4)
+
+
+def test_write_and_read_back(tmp_path) -> None:
+    """Files hold one word per line and read back to the same words."""
+    w = np.eye(3, 5, dtype=np.uint8)
+    wf, pf = write_mvtu_mems(w, np.array([1, 2, 3]), 2, 2, 0, tmp_path / "w.mem", tmp_path / "p.mem", acc_bits=4)
+    assert read_mem(wf) == [int(x, 16) for x in mvtu_weight_lines(w, 2, 2)]
+    assert read_mem(pf) == [0x21, 0x03]
+    wf1, pf1 = write_mvtu_mems(w, None, 2, 2, 1, tmp_path / "w1.mem")
+    assert pf1 is None and wf1.read_text() == wf.read_text()
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_agrees_with_compiler_rom_images(seed: int) -> None:
+    """The compiler's ROM images (compiler.hw.roms) and this writer give identical lines."""
+    rng = np.random.default_rng(seed)
+    mh, mw, pe, simd = (int(v) for v in rng.integers(1, 30, size=4))
+    w = rng.integers(0, 2, size=(mh, mw)).astype(np.uint8)
+    assert mvtu_weight_lines(w, pe, simd) == roms.weight_lines(w, pe, simd)
+    thr = rng.integers(-100, 100, size=mh)
+    assert mvtu_param_lines(thr, 0, pe, acc_bits=9) == roms.param_lines(thr, pe, 9)
+    a, b = rng.integers(-50, 50, size=mh), rng.integers(-50, 50, size=mh)
+    assert mvtu_param_lines((a, b), 2, pe, aff_bits=8) == roms.param_lines(np.stack([a, b], axis=1), pe, 16)
