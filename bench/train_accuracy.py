@@ -47,6 +47,17 @@ def evaluate(example: Path, x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
     p_fold = np.asarray(compiler.predict(folded, x, stage="folded"))
     dt = time.time() - t0
     cfg = m["config"]
+    torch_disagree: str = "no checkpoint"
+    ckpt = Path(m.get("checkpoint") or "")
+    if ckpt.is_file():
+        import torch
+
+        from compiler.train.export import load_checkpoint, torch_predict
+
+        model = load_checkpoint(ckpt)
+        d64 = int((torch_predict(model, x, torch.float64) != p_fold).sum())
+        d32 = int((torch_predict(model, x, torch.float32) != p_fold).sum())
+        torch_disagree = f"{d64} (float64 torch), {d32} (float32 torch)"
     row = {
         "example": example.name,
         "arch": "-".join(str(v) for v in [x.shape[1], *cfg["model"]["hidden"], 10]),
@@ -54,6 +65,7 @@ def evaluate(example: Path, x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
         "acc_folded": float((p_fold == y).mean()),
         "acc_float": float((p_float == y).mean()),
         "float_vs_folded_disagree": int((p_float != p_fold).sum()),
+        "torch_vs_folded_disagree": torch_disagree,
         "acc_torch": m.get("test_acc"),
         "acc_twin": None if twin is None else twin.get("test_acc"),
         "epochs": m.get("epochs_run"),
@@ -108,8 +120,11 @@ def main(argv: list[str] | None = None) -> int:
         "",
         table(rows),
         "",
-        "Folded vs float-stage disagreements: "
-        + ", ".join(f"{r['example']}: {r['float_vs_folded_disagree']}" for r in rows) + ".",
+        ("Predictions that differ, of the 10,000 (folded reference vs float stage; folded reference "
+        "vs the torch checkpoint in eval mode, when the checkpoint is present):"),
+        "",
+        *[f"- {r['example']}: {r['float_vs_folded_disagree']} vs float stage; "
+          f"{r['torch_vs_folded_disagree']} vs torch" for r in rows],
         "",
         "Reproduce (training is seeded and deterministic on the same machine/torch build):",
         "",

@@ -189,7 +189,7 @@ def trained_u8(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _epoch_losses(out: Path) -> list[float]:
     import csv
-    (csv_path,) = sorted(out.glob("logs/tiny/version_*/metrics.csv"))
+    (csv_path,) = sorted(out.glob("logs/csv/tiny/version_*/metrics.csv"))
     rows = list(csv.DictReader(csv_path.open()))
     return [float(r["train_loss_epoch"]) for r in rows if r.get("train_loss_epoch")]
 
@@ -198,6 +198,7 @@ def test_training_loss_falls_and_weights_stay_clipped(trained_bin: Path) -> None
     losses = _epoch_losses(trained_bin)
     assert len(losses) == 4
     assert losses[-1] < 0.8 * losses[0], losses
+    assert list(trained_bin.glob("logs/tensorboard/tiny/version_*/events.out.tfevents.*"))
     m = json.loads((trained_bin / "metrics.json").read_text())
     assert m["test_images"] == 500 and m["test_acc"] > 0.5  # far above chance (0.1)
     model = load_checkpoint(m["checkpoint"])

@@ -56,8 +56,7 @@ def run_core(
     """Build ``toplevel`` with ``params`` in its own folder and run the cocotb module ``tb_module``."""
     bdir = build_dir or build_dir_for(toplevel, params)
     print(f"[bnnc] {toplevel} params {dict(params)} -> {bdir}")
-    env = {"BNNC_TB_SEED": str(base_seed())}
-    env.update(extra_env or {})
+    env = dict(extra_env or {})
     return build_and_test(
         sources=sources,
         toplevel=toplevel,
@@ -66,4 +65,5 @@ def run_core(
         build_dir=bdir,
         extra_env=env,
         testcase=testcase,
+        seed=base_seed(),  # COCOTB_RANDOM_SEED: the testbenches' stimulus derives from it
     )

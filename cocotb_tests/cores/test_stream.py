@@ -16,6 +16,8 @@ def _threshold_sets() -> list[dict[str, int]]:
         dict(LANES=4, IN_BITS=8, IN_SIGNED=1, THRESHOLD=-3, NEGATE=0),
         dict(LANES=3, IN_BITS=8, IN_SIGNED=0, THRESHOLD=rng.randint(1, 255), NEGATE=0),
         dict(LANES=rng.randint(1, 9), IN_BITS=rng.randint(2, 20), IN_SIGNED=1, THRESHOLD=rng.randint(-60, 60), NEGATE=1),
+        # threshold beyond the input range: the 34-bit compare path (never fires)
+        dict(LANES=2, IN_BITS=6, IN_SIGNED=0, THRESHOLD=200, NEGATE=0),
     ]
 
 

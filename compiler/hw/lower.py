@@ -7,8 +7,8 @@ import numpy as np
 from compiler.errors import BnncError
 from compiler.ir import Graph, Node, TensorType
 from runtime.bits import bits_for_range, to_bits
+from runtime.sim.mem import mvtu_param_lines, mvtu_weight_lines
 
-from . import roms
 from .graph import HwGraph, Module, Stream
 
 # Extra FIFO slots beyond one whole vector, so a producer never waits on a consumer
@@ -128,13 +128,13 @@ def _mvtu(b: _Builder, node: Node, nxt: Node | None, cur: Stream, t_in: TensorTy
     assert acc.lo is not None and acc.hi is not None
     params: dict[str, object] = {"MW": mw, "MH": mh, "PE": pe, "SIMD": simd, "BINARY_IN": int(binary),
                                  "IN_BITS": cur.elem_bits, "IN_SIGNED": int(cur.signed)}
-    roms_: dict[str, list[str]] = {"weights": roms.weight_lines(to_bits(w), pe, simd)}
+    roms_: dict[str, list[str]] = {"weights": mvtu_weight_lines(to_bits(w), pe, simd)}
     layers = [node.name]
     if nxt is not None and nxt.op == "threshold":
         th = nxt.params["thresholds"]
         acc_bits = _signed_bits(min(acc.lo, int(th.min())), max(acc.hi, int(th.max())))
         params.update(OUT_MODE=0, ACC_BITS=acc_bits, OUT_BITS=1, AFF_BITS=1)
-        roms_["params"] = roms.param_lines(th, pe, acc_bits)
+        roms_["params"] = mvtu_param_lines(th, 0, pe, acc_bits=acc_bits)
         out_node = nxt
     elif nxt is not None and nxt.op == "affine":
         acc_bits = _signed_bits(acc.lo, acc.hi)
@@ -143,7 +143,7 @@ def _mvtu(b: _Builder, node: Node, nxt: Node | None, cur: Stream, t_in: TensorTy
         o = nxt.out.dtype
         assert o.lo is not None and o.hi is not None
         params.update(OUT_MODE=2, ACC_BITS=acc_bits, OUT_BITS=_signed_bits(o.lo, o.hi), AFF_BITS=aff_bits)
-        roms_["params"] = roms.param_lines(np.stack([a, c], axis=1), pe, 2 * aff_bits)
+        roms_["params"] = mvtu_param_lines((a, c), 2, pe, aff_bits=aff_bits)
         out_node = nxt
     else:
         acc_bits = _signed_bits(acc.lo, acc.hi)

@@ -9,7 +9,8 @@ Usage::
 
 Writes to ``--out`` (default ``out/<name>``): ``net.yaml`` + ``weights.npz`` (binarized
 nets only), ``metrics.json`` (validation/test accuracy, epochs, training time, command).
-Checkpoints (``checkpoints/best.ckpt``, ``last.ckpt``) and logs (CSV + TensorBoard)
+Checkpoints (``checkpoints/best.ckpt``, ``last.ckpt``) and logs
+(``logs/csv/<name>/version_N/metrics.csv``, ``logs/tensorboard/<name>/version_N/``)
 go to ``--work-dir`` (default: the ``--out`` folder). ``--from-checkpoint`` skips
 training: it evaluates and exports the given checkpoint.
 
@@ -119,7 +120,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         callbacks.append(EarlyStopping(monitor="val_acc", mode="max", patience=cfg.train.early_stopping_patience))
     if not args.no_progress_bar:
         callbacks.append(TQDMProgressBar(refresh_rate=20))
-    loggers = [CSVLogger(str(work / "logs"), name=cfg.name), TensorBoardLogger(str(work / "logs"), name=cfg.name)]
+    loggers = [CSVLogger(str(work / "logs" / "csv"), name=cfg.name),
+               TensorBoardLogger(str(work / "logs" / "tensorboard"), name=cfg.name)]
     kw: dict[str, Any] = {
         "max_epochs": cfg.train.max_epochs, "accelerator": args.accelerator, "devices": _devices(args.devices),
         "strategy": args.strategy, "deterministic": True, "callbacks": callbacks, "logger": loggers,

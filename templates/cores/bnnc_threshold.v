@@ -3,8 +3,8 @@
 // One output beat per input beat. The output is a register stage: full
 // throughput, s_axis_tready = !m_axis_tvalid || m_axis_tready (a
 // combinational path from m_axis_tready to s_axis_tready, allowed by the
-// contract; no loop). Comparisons are exact (done in IN_BITS+2 or 34 bits,
-// whichever is wider), so any 32-bit THRESHOLD works.
+// contract; no loop). Comparisons are exact for any 32-bit THRESHOLD (done
+// in IN_BITS+2 bits, or 34 when the threshold needs more).
 `default_nettype none
 
 module bnnc_threshold #(
@@ -38,10 +38,15 @@ module bnnc_threshold #(
         end
     endgenerate
 
-    // Compare width: holds -x for every input and every 32-bit threshold.
-    localparam integer CW = (IN_BITS + 2 > 34) ? IN_BITS + 2 : 34;
+    // Compare width: IN_BITS + 2 holds x and -x; widen to 34 bits only when the
+    // 32-bit THRESHOLD does not fit IN_BITS + 2 bits (keeps comparators small).
+    localparam integer NARROW = IN_BITS + 2;
+    localparam integer FITS = (NARROW >= 32) ? 1
+        : ((THRESHOLD >= -(1 << (NARROW - 1))) && (THRESHOLD <= (1 << (NARROW - 1)) - 1)) ? 1 : 0;
+    localparam integer CW = (FITS == 1) ? NARROW : 34;
     localparam [31:0] THR_BITS = THRESHOLD;
-    localparam [CW-1:0] THR = {{(CW - 32){THR_BITS[31]}}, THR_BITS};  // sign-extended threshold
+    localparam [CW+31:0] THR_WIDE = {{CW{THR_BITS[31]}}, THR_BITS};  // sign-extended threshold
+    localparam [CW-1:0] THR = THR_WIDE[CW-1:0];                      // exact: THRESHOLD fits CW bits
 
     wire [LANES-1:0] bits_now;
 
