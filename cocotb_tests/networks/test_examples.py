@@ -1,0 +1,48 @@
+"""The shipped trained examples: compiled RTL agrees with the reference on real MNIST test images.
+
+Every output beat and every layer-to-layer stream is checked (taps on), on the
+examples' 200 shipped MNIST test images (``sample_images.npy``); the labels give
+the accuracy, which must equal the reference's on the same images.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import compiler
+from compiler.codegen import write_output
+from runtime.sim.runner import SIM_BUILD
+from runtime.sim.simulate import simulate
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def _check_example(name: str, images: int, tmp_path: Path) -> None:
+    folder = EXAMPLES / name
+    x = np.load(folder / "sample_images.npy")[:images]
+    y = np.load(folder / "sample_labels.npy")[:images]
+    folded = compiler.fold(folder / "net.yaml")
+    write_output(folded, tmp_path / "rtl")
+    rep = simulate(tmp_path / "rtl", x, build_dir=SIM_BUILD / "examples" / name)
+    ref = compiler.predict(folded, x)
+    assert rep.images == images
+    assert rep.predictions == [int(v) for v in ref]
+    assert rep.interval_measured == rep.interval_predicted
+    acc_rtl = float(np.mean(np.array(rep.predictions) == y))
+    print(f"{name}: RTL accuracy {acc_rtl:.4f} on {images} MNIST test images, "
+          f"interval {rep.interval_measured} cycles")
+
+
+@pytest.mark.xdist_group("examples")
+@pytest.mark.parametrize("name", ["mlp_small", "mlp_small_u8"])
+def test_small_examples_on_200_images(name: str, tmp_path: Path) -> None:
+    _check_example(name, 200, tmp_path)
+
+
+@pytest.mark.slow
+def test_lfc_example(tmp_path: Path) -> None:
+    """LFC (784-1024-1024-1024-10): a long Verilator build, so a smaller sample; run with ``-m slow``."""
+    _check_example("lfc", 50, tmp_path)
