@@ -44,12 +44,8 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     r = subprocess.run([str(py), "-m", "pip", "install", "--disable-pip-version-check", "-q", str(src)],
                        capture_output=True, text=True, env=env, timeout=600, check=False)
-    if r.returncode != 0:
-        text = r.stdout + r.stderr
-        if any(s in text for s in ("No matching distribution", "Could not find a version", "NewConnectionError",
-                                   "Network is unreachable", "Temporary failure in name resolution")):
-            pytest.skip(f"no package index reachable for the dependencies: {text.strip().splitlines()[-1]}")
-        pytest.fail(f"pip install failed:\n{text}")
+    # No skip when the package index is unreachable: `make test` itself needs it, so say so loudly.
+    assert r.returncode == 0, f"pip install failed:\n{r.stdout + r.stderr}"
     return env_dir
 
 
