@@ -27,8 +27,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import compiler
-from compiler.train.data import load_mnist
+import compiler  # noqa: E402  (after the sys.path set-up)
+from compiler.train.data import load_mnist  # noqa: E402  (after the sys.path set-up)
 
 
 def _pct(v: float | None) -> str:

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 import pytorch_lightning  # noqa: F401  (the train extra is part of `make test`'s install)
 import torch
 import yaml

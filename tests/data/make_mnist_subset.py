@@ -17,7 +17,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
-from compiler.train.data import load_mnist
+from compiler.train.data import load_mnist  # noqa: E402  (after the sys.path set-up)
 
 N_TRAIN, N_TEST = 2000, 500
 
