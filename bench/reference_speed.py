@@ -3,7 +3,9 @@
 Reports images/s of the folded (integer, XNOR-popcount) reference and of the float64
 unfolded model in the same run, and the packed vs float32 weight memory.
 
-    .venv/bin/python bench/reference_speed.py [--images 10000] [--repeat 3]
+    .venv/bin/python bench/reference_speed.py [--images 10000] [--repeat 3] [--net examples/lfc/net.yaml]
+
+Without ``--net`` it uses a random-weight network of the LFC's shape (no data needed).
 """
 
 from __future__ import annotations
@@ -57,9 +59,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--images", type=int, default=10000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--net", help="a net.yaml of that shape (default: random weights)")
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as d:
-        graph = compiler.load(write_lfc(Path(d)))
+    if args.net:
+        graph = compiler.load(args.net)
+    else:
+        with tempfile.TemporaryDirectory() as d:
+            graph = compiler.load(write_lfc(Path(d)))
     folded = compiler.fold(graph)
     x = np.random.default_rng(1).integers(0, 256, size=(args.images, 784), dtype=np.uint8)
     t_folded = best_of(lambda: execute(folded, x), args.repeat)

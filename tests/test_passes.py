@@ -284,12 +284,15 @@ def test_choose_folding_default_and_conv_pixels(tmp_path: Path) -> None:
 @pytest.mark.parametrize("mh,mw,px,budget", [(10, 784, 1, 49), (256, 256, 1, 64), (7, 3, 1, 1), (5, 5, 9, 10),
                                              (1, 1, 1, 1), (64, 100, 4, 10**6), (3, 3, 100, 5)])
 def test_cheapest_folding_fits_budget_with_fewest_lanes(mh: int, mw: int, px: int, budget: int) -> None:
-    pe, simd = cheapest_folding(mh, mw, px, budget)
+    pe, simd = cheapest_folding(mh, mw, px, budget, simd_cap=16)
     c = cycles(mh, mw, px, pe, simd)
     fits = [(p, s) for p in range(1, mh + 1) for s in range(1, mw + 1) if cycles(mh, mw, px, p, s) <= budget]
+    capped = [(p, s) for p, s in fits if s <= 16]
     if fits:
         assert c <= budget
-        assert pe * simd == min(p * s for p, s in fits)
+        # fewest lanes, among foldings with SIMD <= the cap whenever one fits
+        assert pe * simd == min(p * s for p, s in (capped or fits))
+        assert simd <= 16 or not capped
     else:
         assert (pe, simd) == (mh, mw)
 

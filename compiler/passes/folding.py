@@ -28,9 +28,15 @@ def cycles(mh: int, mw: int, pixels: int, pe: int, simd: int) -> int:
     return -(-mh // pe) * -(-mw // simd) * pixels
 
 
-def cheapest_folding(mh: int, mw: int, pixels: int, budget: int) -> tuple[int, int]:
-    """The (PE, SIMD) with the fewest lanes whose cycles fit ``budget`` (ties: less padding, then more SIMD)."""
+def cheapest_folding(mh: int, mw: int, pixels: int, budget: int, simd_cap: int = DEFAULT_SIMD) -> tuple[int, int]:
+    """The (PE, SIMD) with the fewest lanes whose cycles fit ``budget`` (ties: less padding, then more SIMD).
+
+    SIMD is kept at most ``simd_cap`` when some such folding fits: one very wide
+    popcount tree per PE simulates slowly and synthesizes poorly (TOOLCHAIN.md), so
+    parallelism beyond it goes into more PEs.
+    """
     best: tuple[int, int, int, int] | None = None
+    best_capped: tuple[int, int, int, int] | None = None
     for pe in range(1, mh + 1):
         nf = -(-mh // pe)
         if pe > 1 and -(-mh // (pe - 1)) == nf:
@@ -38,15 +44,21 @@ def cheapest_folding(mh: int, mw: int, pixels: int, budget: int) -> tuple[int, i
         sf_max = budget // (nf * pixels)
         if sf_max < 1:
             continue
-        sf = -(-mw // min(mw, -(-mw // sf_max)))
-        simd = -(-mw // sf)
-        waste = nf * pe * sf * simd - mh * mw
-        key = (pe * simd, waste, -simd, pe)
-        if best is None or key < best:
-            best = key
-    if best is None:
+        candidates = {-(-mw // min(mw, sf_max))}  # the narrowest SIMD that fits
+        if -(-mw // min(mw, simd_cap)) <= sf_max:
+            candidates.add(min(mw, simd_cap))
+        for simd in candidates:
+            sf = -(-mw // simd)
+            simd = -(-mw // sf)  # same folds, less padding
+            key = (pe * simd, nf * pe * sf * simd - mh * mw, -simd, pe)
+            if best is None or key < best:
+                best = key
+            if simd <= simd_cap and (best_capped is None or key < best_capped):
+                best_capped = key
+    chosen = best_capped or best
+    if chosen is None:
         return mh, mw
-    return best[3], -best[2]
+    return chosen[3], -chosen[2]
 
 
 @register("choose_folding")
