@@ -1,7 +1,7 @@
 """Accuracy of the shipped trained examples on the full MNIST test set (10,000 images).
 
     python bench/train_accuracy.py [--data-dir ../shared/data/mnist] [--examples examples]
-                                   [--write BENCHMARKS_train.md]
+                                   [--write FILE]
 
 For every ``examples/*/`` folder holding ``net.yaml`` and ``metrics.json`` (written
 by ``bnnc train``), it runs the exported network through the compiler's numpy
@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
             if "--out" in words:
                 twin_out = words[words.index("--out") + 1]
                 out.append(f"cp {twin_out}/metrics.json examples/{r['example']}/float_twin_metrics.json")
-    out += ["python bench/train_accuracy.py --write BENCHMARKS_train.md", "```", ""]
+    out += ["python bench/train_accuracy.py   # prints this section", "```", ""]
     text = "\n".join(out)
     print(text)
     if a.write:
