@@ -39,7 +39,7 @@ def main() -> None:
     ap.add_argument("examples", nargs="*", default=DEFAULT)
     ap.add_argument("--images", type=int, default=30)
     args = ap.parse_args()
-    print("| network | interval predicted | measured | ratio | latency (cycles) | build (s) | sim speed (cycles/s) |")
+    print("| network | interval predicted | measured | ratio | latency (cycles) | build + 1 image (s) | cocotb cycles/s |")
     print("|---|---|---|---|---|---|---|")
     for ex in args.examples:
         folder = Path(ex)
@@ -54,11 +54,14 @@ def main() -> None:
             t0 = time.perf_counter()
             simulate(work / "rtl", x[:1], build_dir=work / "build")  # build + one image
             build = time.perf_counter() - t0
-            rep = simulate(work / "rtl", x, build_dir=work / "build")
+            one = simulate(work / "rtl", x[:1], build_dir=work / "build")  # simulator start-up + one image
+            rep = simulate(work / "rtl", x, build_dir=work / "build", chunk=len(x))
             assert rep.predictions == rep.expected
             meas = rep.interval_measured
+            # cycles per second past start-up: every stream monitored and scored by cocotb
+            speed = (rep.cycles - one.cycles) / max(1e-9, rep.sim_seconds - one.sim_seconds)
             print(f"| {folded.name} | {rep.interval_predicted} | {meas} | {meas / rep.interval_predicted:.3f} | "
-                  f"{rep.latency_cycles} | {build:.1f} | {rep.cycles_per_second:,.0f} |")
+                  f"{rep.latency_cycles} | {build:.1f} | {speed:,.0f} |", flush=True)
         finally:
             shutil.rmtree(work, ignore_errors=True)
 

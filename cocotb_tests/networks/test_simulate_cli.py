@@ -65,3 +65,13 @@ def test_simulate_rejects_a_folder_without_rtl(tmp_path: Path, capsys: pytest.Ca
     err = capsys.readouterr().err
     assert "must be a folder written by bnnc compile" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_watchdog_names_the_stuck_layers(design, tmp_path: Path) -> None:
+    """An output that is never ready stalls the pipeline; the failure names the streams and layers stuck."""
+    from runtime.sim.runner import SimulationFailure
+    from runtime.sim.simulate import simulate
+
+    folder, rtl, x, _ = design
+    with pytest.raises(SimulationFailure, match=r"watchdog: no beat moved .*stuck stream\(s\): .*m_axis \(layer argmax\)"):
+        simulate(rtl, np.load(x)[:4], ready_prob=0.0)
