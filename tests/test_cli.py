@@ -227,3 +227,15 @@ def test_subprocess_entry_point(tmp_path: Path, net) -> None:
                        cwd=ROOT, capture_output=True, text=True, check=False)
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "o" / "manifest.json").exists()
+
+
+def test_compile_conv_net_says_rtl_is_for_dense_layers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.netgen import cnn
+
+    net = cnn(3).write(tmp_path / "n")
+    assert main(["compile", str(net.path), "-o", str(tmp_path / "rtl")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.endswith("layer conv1: field op: op must be dense for RTL generation, not conv2d (conv2d/maxpool2d "
+                        "RTL is not generated yet; bnnc run and bnnc inspect handle them)")
+    assert len(err.splitlines()) == 1
+    assert not (tmp_path / "rtl").exists() and not list(tmp_path.glob(".rtl*"))

@@ -37,12 +37,7 @@ def _check_example(name: str, images: int, tmp_path: Path) -> None:
 
 
 @pytest.mark.xdist_group("examples")
-@pytest.mark.parametrize("name", ["mlp_small", "mlp_small_u8"])
-def test_small_examples_on_200_images(name: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", ["mlp_small", "mlp_small_u8", "lfc"])
+def test_examples_on_200_mnist_images(name: str, tmp_path: Path) -> None:
+    """All three shipped examples, LFC included (its Verilator build takes ~40 s, 200 images ~40 s more)."""
     _check_example(name, 200, tmp_path)
-
-
-@pytest.mark.slow
-def test_lfc_example(tmp_path: Path) -> None:
-    """LFC (784-1024-1024-1024-10): a long Verilator build, so a smaller sample; run with ``-m slow``."""
-    _check_example("lfc", 50, tmp_path)

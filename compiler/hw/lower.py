@@ -72,10 +72,11 @@ def lower_to_hw(graph: Graph) -> HwGraph:
     """Build the hardware graph of a folded binarized MLP (dense layers; conv2d is not lowered yet)."""
     b = _Builder(graph)
     nodes = [n for n in graph.nodes if n.op != "flatten"]  # flatten keeps the channel-last element order
+    user_op = {"xnor_conv2d": "conv2d", "conv2d": "conv2d", "bitpool": "maxpool2d", "maxpool2d": "maxpool2d"}
     for n in nodes:
-        if n.op in ("conv2d", "xnor_conv2d", "bitpool", "maxpool2d"):
-            raise b.error(n, f"{n.op} layers are not lowered to RTL yet (the MLP backend handles dense layers); "
-                             "op must be dense, not " + n.op)
+        if n.op in user_op:
+            raise b.error(n, f"op must be dense for RTL generation, not {user_op[n.op]} (conv2d/maxpool2d RTL is not "
+                             "generated yet; bnnc run and bnnc inspect handle them)")
     in_t = TensorType((graph.input.size,), graph.input.dtype)
     cur = _stream("src", "input", in_t, _consumer_lanes(nodes, 0))
     i = 0
