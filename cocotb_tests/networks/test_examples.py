@@ -36,7 +36,6 @@ def _check_example(name: str, images: int, tmp_path: Path) -> None:
           f"interval {rep.interval_measured} cycles")
 
 
-@pytest.mark.xdist_group("examples")
 @pytest.mark.parametrize("name", ["mlp_small", "mlp_small_u8", "lfc"])
 def test_examples_on_200_mnist_images(name: str, tmp_path: Path) -> None:
     """All three shipped examples, LFC included (its Verilator build takes ~40 s, 200 images ~40 s more)."""
