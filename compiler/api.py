@@ -39,3 +39,32 @@ def predict(graph: Graph | str | Path, x: np.ndarray, stage: str = "folded") -> 
     out = execute(g, x)
     assert isinstance(out, np.ndarray)
     return out[:, 0] if g.output == "argmax" else out
+
+
+def compile(graph: Graph | str | Path, output: str | Path, calibration: np.ndarray | None = None,
+            dump_after: Iterable[str] = ()) -> dict:
+    """``bnnc compile``: fold (if needed) and write the RTL folder ``output`` atomically; return the manifest."""
+    from compiler.codegen import write_output
+
+    g = graph if isinstance(graph, Graph) else load(graph)
+    if g.stage == "float":
+        g = fold(g, calibration=calibration, dump_after=dump_after)
+    return write_output(g, Path(output))
+
+
+def inspect(graph: Graph | str | Path, calibration: np.ndarray | None = None) -> str:
+    """``bnnc inspect``: the layer tables before and after folding, as text."""
+    from compiler.tables import render_tables
+
+    g = graph if isinstance(graph, Graph) else load(graph)
+    return render_tables(g, fold(g, calibration=calibration))
+
+
+def simulate(rtl: str | Path, x: np.ndarray, **options: object):  # type: ignore[no-untyped-def]
+    """``bnnc simulate``: run compiled RTL on Verilator against the reference; returns a SimReport.
+
+    Options are those of :func:`runtime.sim.simulate.simulate` (gap_prob, ready_prob, seed, taps, waves, ...).
+    """
+    from runtime.sim.simulate import simulate as _simulate
+
+    return _simulate(rtl, x, **options)  # type: ignore[arg-type]

@@ -71,7 +71,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
 
 def cmd_inspect(args: argparse.Namespace) -> int:
     from compiler.api import fold, load
-    from compiler.inspect import render_tables
+    from compiler.tables import render_tables
 
     graph = load(args.net)
     folded = fold(graph, calibration=_calibration(args, graph))

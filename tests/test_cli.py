@@ -239,3 +239,14 @@ def test_compile_conv_net_says_rtl_is_for_dense_layers(tmp_path: Path, capsys: p
                         "RTL is not generated yet; bnnc run and bnnc inspect handle them)")
     assert len(err.splitlines()) == 1
     assert not (tmp_path / "rtl").exists() and not list(tmp_path.glob(".rtl*"))
+
+
+def test_python_api_matches_the_cli(tmp_path: Path) -> None:
+    """compiler.compile / compiler.inspect give what bnnc compile / bnnc inspect give."""
+    net = mlp(8, sizes=[20, 8, 4], input_dtype="uint8", input_sign=127.5).write(tmp_path / "n")
+    manifest = compiler.compile(net.path, tmp_path / "api")
+    assert main(["compile", str(net.path), "-o", str(tmp_path / "cli")]) == 0
+    for name in manifest["files"]:
+        assert (tmp_path / "api" / name).read_bytes() == (tmp_path / "cli" / name).read_bytes(), name
+    text = compiler.inspect(net.path)
+    assert "folded (integer stage):" in text and "interval:" in text
