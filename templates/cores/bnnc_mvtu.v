@@ -49,7 +49,8 @@ module bnnc_mvtu #(
     parameter integer OUT_BITS = 1,     // output lane width: must be 1 in mode 0, >= 1 in modes 1 and 2
     parameter integer AFF_BITS = 16,    // width of each of A and B (mode 2; >= 1)
     parameter WEIGHT_FILE = "weights.mem",  // $readmemh file of the weight ROM
-    parameter PARAM_FILE = "params.mem"     // $readmemh file of thresholds / {B, A} pairs (not read in mode 1)
+    parameter PARAM_FILE = "params.mem",    // $readmemh file of thresholds / {B, A} pairs (not read in mode 1)
+    parameter integer ROM_STYLE = 0     // weight ROM for synthesis: 0 tool's choice, 1 block RAM, 2 LUTs
 ) (
     input  wire                                                   clk,            // clock
     input  wire                                                   rst_n,          // synchronous active-low reset
@@ -100,6 +101,9 @@ module bnnc_mvtu #(
         if (OUT_MODE == 2 && AFF_BITS < 1) begin : g_bad_aff_bits
             bnnc_param_error_mvtu_aff_bits_must_be_positive u_err ();
         end
+        if (ROM_STYLE < 0 || ROM_STYLE > 2) begin : g_bad_rom_style
+            bnnc_param_error_mvtu_rom_style_must_be_0_1_or_2 u_err ();
+        end
     endgenerate
 
     // ------------------------------------------------------------------
@@ -134,14 +138,6 @@ module bnnc_mvtu #(
     localparam [SF_W-1:0] SF_LAST = SF_LAST_I[SF_W-1:0];
     localparam [ST_W-1:0] ST_LAST = ST_LAST_I[ST_W-1:0];
     localparam [CR_W-1:0] CR_FULL = OQ_DEPTH[CR_W-1:0];
-
-    // ------------------------------------------------------------------
-    // ROMs.
-    // ------------------------------------------------------------------
-    reg [PE*SIMD-1:0] wrom [0:STEPS-1];
-    initial begin
-        $readmemh(WEIGHT_FILE, wrom);
-    end
 
     // ------------------------------------------------------------------
     // Issue stage: fold counters, credits, input handshake.
@@ -202,6 +198,31 @@ module bnnc_mvtu #(
     // ------------------------------------------------------------------
     // S1: weight word (synchronous ROM read), input word, step tags.
     // ------------------------------------------------------------------
+    // The weight ROM is read synchronously (w1 below), so synthesis can map it to
+    // block RAM; ROM_STYLE passes the compiler's choice on as a rom_style attribute.
+    wire [PE*SIMD-1:0] wrom_q;
+    generate
+        if (ROM_STYLE == 1) begin : g_wrom_block
+            (* rom_style = "block" *) reg [PE*SIMD-1:0] wrom [0:STEPS-1];
+            initial begin
+                $readmemh(WEIGHT_FILE, wrom);
+            end
+            assign wrom_q = wrom[waddr];
+        end else if (ROM_STYLE == 2) begin : g_wrom_lut
+            (* rom_style = "distributed" *) reg [PE*SIMD-1:0] wrom [0:STEPS-1];
+            initial begin
+                $readmemh(WEIGHT_FILE, wrom);
+            end
+            assign wrom_q = wrom[waddr];
+        end else begin : g_wrom_auto
+            reg [PE*SIMD-1:0] wrom [0:STEPS-1];
+            initial begin
+                $readmemh(WEIGHT_FILE, wrom);
+            end
+            assign wrom_q = wrom[waddr];
+        end
+    endgenerate
+
     reg               v1;
     reg [PE*SIMD-1:0] w1;
     reg [IW-1:0]      x1;
@@ -216,7 +237,7 @@ module bnnc_mvtu #(
             v1 <= step;
         end
         if (step) begin
-            w1 <= wrom[waddr];
+            w1 <= wrom_q;
             x1 <= x_now;
             first1 <= fold_start;
             last1 <= (sf == SF_LAST);
