@@ -166,7 +166,7 @@ def test_mvtu_lint_clean(spec: dict[str, Any]) -> None:
         (dict(OUT_BITS=4), "bnnc_param_error_mvtu_out_bits_must_be_1_in_mode_0"),
         (dict(BINARY_IN=2), "bnnc_param_error_mvtu_binary_in_must_be_0_or_1"),
         (dict(BINARY_IN=0, IN_BITS=1, IN_SIGNED=1), "bnnc_param_error_mvtu_in_bits_too_small"),
-        (dict(ROM_STYLE=3), "bnnc_param_error_mvtu_rom_style_must_be_0_1_or_2"),
+        (dict(ROM_STYLE=2), "bnnc_param_error_mvtu_rom_style_must_be_0_or_1"),
     ],
 )
 def test_mvtu_rejects_illegal_parameters(bad: dict[str, int], error: str) -> None:

@@ -15,9 +15,9 @@ from .graph import HwGraph, Module, Stream
 # that is still working through its neuron folds of the previous vector.
 FIFO_SLACK = 2
 
-# Weight ROMs of at least this many bits are marked for block RAM, smaller ones for
-# LUTs (one 18 kbit block RAM would mostly sit empty). Yosys and Vivado read the
-# rom_style attribute this selects; simulation ignores it.
+# Weight ROMs of at least this many bits are marked for block RAM; smaller ones are
+# left to the synthesis tool (one 18 kbit block RAM would mostly sit empty). Yosys
+# and Vivado read the rom_style attribute this selects; simulation ignores it.
 ROM_BLOCK_MIN_BITS = 16 * 1024
 
 
@@ -135,7 +135,7 @@ def _mvtu(b: _Builder, node: Node, nxt: Node | None, cur: Stream, t_in: TensorTy
     rom_bits = -(-mh // pe) * -(-mw // simd) * pe * simd
     params: dict[str, object] = {"MW": mw, "MH": mh, "PE": pe, "SIMD": simd, "BINARY_IN": int(binary),
                                  "IN_BITS": cur.elem_bits, "IN_SIGNED": int(cur.signed),
-                                 "ROM_STYLE": 1 if rom_bits >= ROM_BLOCK_MIN_BITS else 2}
+                                 "ROM_STYLE": 1 if rom_bits >= ROM_BLOCK_MIN_BITS else 0}
     roms_: dict[str, list[str]] = {"weights": mvtu_weight_lines(to_bits(w), pe, simd)}
     layers = [node.name]
     if nxt is not None and nxt.op == "threshold":

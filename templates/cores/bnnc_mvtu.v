@@ -50,7 +50,7 @@ module bnnc_mvtu #(
     parameter integer AFF_BITS = 16,    // width of each of A and B (mode 2; >= 1)
     parameter WEIGHT_FILE = "weights.mem",  // $readmemh file of the weight ROM
     parameter PARAM_FILE = "params.mem",    // $readmemh file of thresholds / {B, A} pairs (not read in mode 1)
-    parameter integer ROM_STYLE = 0     // weight ROM for synthesis: 0 tool's choice, 1 block RAM, 2 LUTs
+    parameter integer ROM_STYLE = 0     // weight ROM for synthesis: 0 the tool's choice, 1 block RAM
 ) (
     input  wire                                                   clk,            // clock
     input  wire                                                   rst_n,          // synchronous active-low reset
@@ -101,8 +101,8 @@ module bnnc_mvtu #(
         if (OUT_MODE == 2 && AFF_BITS < 1) begin : g_bad_aff_bits
             bnnc_param_error_mvtu_aff_bits_must_be_positive u_err ();
         end
-        if (ROM_STYLE < 0 || ROM_STYLE > 2) begin : g_bad_rom_style
-            bnnc_param_error_mvtu_rom_style_must_be_0_1_or_2 u_err ();
+        if (ROM_STYLE < 0 || ROM_STYLE > 1) begin : g_bad_rom_style
+            bnnc_param_error_mvtu_rom_style_must_be_0_or_1 u_err ();
         end
     endgenerate
 
@@ -204,12 +204,6 @@ module bnnc_mvtu #(
     generate
         if (ROM_STYLE == 1) begin : g_wrom_block
             (* rom_style = "block" *) reg [PE*SIMD-1:0] wrom [0:STEPS-1];
-            initial begin
-                $readmemh(WEIGHT_FILE, wrom);
-            end
-            assign wrom_q = wrom[waddr];
-        end else if (ROM_STYLE == 2) begin : g_wrom_lut
-            (* rom_style = "distributed" *) reg [PE*SIMD-1:0] wrom [0:STEPS-1];
             initial begin
                 $readmemh(WEIGHT_FILE, wrom);
             end
