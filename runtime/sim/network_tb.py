@@ -29,6 +29,7 @@ class _Tap:
         self.tready = getattr(dut, f"{prefix}_tready")
         self.tdata = getattr(dut, f"{prefix}_tdata")
         self.last_progress = 0
+        self.held: int | None = None  # data of a beat offered but not yet taken (AXI hold rule)
 
     @property
     def pending(self) -> bool:
@@ -37,6 +38,9 @@ class _Tap:
 
 class TapBundle:
     """Scores every layer-to-layer stream from one coroutine: one trigger wait per cycle for all of them.
+
+    Also checks the AXI hold rule on each link: once offered, a beat's tvalid and
+    tdata stay until it is taken.
 
     (One AxisMonitor per stream costs two trigger waits per stream per cycle, which made
     whole-network runs ~40x slower than monitoring the output alone.)
@@ -55,12 +59,26 @@ class TapBundle:
                 await RisingEdge(self.env.clk)
                 await ReadOnly()
                 for t in self.taps:
-                    if int(t.tvalid.value) and int(t.tready.value):
-                        val = t.tdata.value
-                        if not val.is_resolvable:
-                            raise AssertionError(f"stream {t.name}: tdata has X/Z ({val}) at cycle {self.env.cycle}")
-                        t.scoreboard.check(int(val), self.env.cycle)
+                    valid = int(t.tvalid.value)
+                    if not valid:
+                        if t.held is not None:
+                            raise AssertionError(f"stream {t.name}: tvalid dropped at cycle {self.env.cycle} "
+                                                 "before the offered beat was taken")
+                        continue
+                    ready = int(t.tready.value)
+                    val = t.tdata.value
+                    if not val.is_resolvable:
+                        raise AssertionError(f"stream {t.name}: tdata has X/Z ({val}) at cycle {self.env.cycle}")
+                    data = int(val)
+                    if t.held is not None and data != t.held:
+                        raise AssertionError(f"stream {t.name}: tdata changed from {t.held:#x} to {data:#x} at "
+                                             f"cycle {self.env.cycle} while waiting for tready")
+                    if ready:
+                        t.held = None
+                        t.scoreboard.check(data, self.env.cycle)
                         t.last_progress = self.env.cycle
+                    else:
+                        t.held = data
         except Exception as exc:
             self.env.fail(exc)
 
