@@ -19,6 +19,9 @@ from .verilog import core_sources, render_top, rom_file, sanitize
 # simulation: 0, the cores stream back to back (recorded in the manifest).
 INTERVAL_OVERHEAD_CYCLES = 0
 
+# The folded graph the RTL was generated from, for ``bnnc simulate``'s reference.
+IR_FILE = "folded_ir.npz"
+
 
 def top_name(graph: Graph) -> str:
     """The top module's name: the network's, unless that would clash with a core's."""
@@ -57,10 +60,6 @@ def render_files(folded: Graph) -> tuple[dict[str, str], dict[str, Any]]:
     manifest["files"] = sorted(list(files) + ["manifest.json", IR_FILE])
     files["manifest.json"] = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
     return files, manifest
-
-
-# The folded graph the RTL was generated from, for ``bnnc simulate``'s reference.
-IR_FILE = "folded_ir.npz"
 
 
 def write_output(folded: Graph, out: Path) -> dict[str, Any]:

@@ -19,12 +19,12 @@ from typing import Any
 
 import numpy as np
 
+from compiler.codegen.writer import IR_FILE
 from runtime.beats import tensor_beats
 from runtime.reference import execute, prepare_input
 
 from .runner import SimulationFailure, build_and_test
 
-IR_FILE = "folded_ir.npz"
 CHUNK_IMAGES = 100
 
 
