@@ -157,7 +157,8 @@ def _mvtu(b: _Builder, node: Node, nxt: Node | None, cur: Stream, t_in: TensorTy
         acc_bits = _signed_bits(acc.lo, acc.hi)
         params.update(OUT_MODE=1, ACC_BITS=acc_bits, OUT_BITS=acc_bits, AFF_BITS=1)
         out_node = node
-    layers.append(out_node.name) if out_node is not node else None
+    if out_node is not node:
+        layers.append(out_node.name)
     out = _stream(node.name, out_node.name, out_node.out, pe)
     if params["OUT_MODE"] != 0:
         out = Stream(out.name, out.tap, pe, int(params["OUT_BITS"]), True, False, out.elems)
