@@ -19,7 +19,7 @@ import numpy as np
 import yaml
 
 import compiler
-from runtime.reference import execute
+from compiler.reference import execute
 
 
 def write_lfc(folder: Path, seed: int = 0) -> Path:

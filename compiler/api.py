@@ -10,7 +10,7 @@ import numpy as np
 from compiler.frontend import load_net
 from compiler.ir import Graph
 from compiler.passes import PassContext, lower
-from runtime.reference import execute
+from compiler.reference import execute
 
 
 def load(path: str | Path) -> Graph:

@@ -30,7 +30,7 @@ def _load_array(path: str, what: str) -> np.ndarray:
 
 def _calibration(args: argparse.Namespace, graph) -> np.ndarray | None:
     """The --calibration batch, checked against the network's input like `run` checks --input."""
-    from runtime.reference import prepare_input
+    from compiler.reference import prepare_input
 
     if not getattr(args, "calibration", None):
         return None

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
-from compiler.ir import MATRIX_OPS, Graph
-from compiler.passes.folding import matrix_dims
+from compiler.ir import Graph
+from compiler.ops import OPS
+from compiler.ops.matrix import FLOAT32_BITS
 from compiler.version import __version__
-
-FLOAT32_BITS = 32
 
 
 def layer_table(graph: Graph) -> list[dict[str, Any]]:
@@ -28,17 +28,7 @@ def layer_table(graph: Graph) -> list[dict[str, Any]]:
         }
         if t_out.dtype.is_int:
             row["output_range"] = [t_out.dtype.lo, t_out.dtype.hi]
-        if node.op in MATRIX_OPS:
-            mh, mw, px = matrix_dims(node)
-            row.update(mh=mh, mw=mw, pixels=px, weight_count=mh * mw, weight_bits_packed=mh * mw,
-                       weight_bytes_float32=mh * mw * FLOAT32_BITS // 8)
-            for key in ("pe", "simd", "cycles"):
-                if key in node.attrs:
-                    row[key] = node.attrs[key]
-        if node.op == "threshold":
-            row["threshold_bits"] = t_in.dtype.bits
-        if node.op == "affine":
-            row["frac_bits"] = node.attrs["frac_bits"]
+        row.update(OPS[node.op].manifest_row(node, t_in))
         rows.append(row)
     return rows
 
@@ -48,8 +38,7 @@ def build_manifest(graph: Graph) -> dict[str, Any]:
     layers = layer_table(graph)
     n_weights = sum(r.get("weight_count", 0) for r in layers)
     clock = float(graph.hardware.get("clock_mhz", 100.0))
-    interval = graph.report.get("interval_cycles")
-    report = dict(graph.report)
+    interval, bottleneck = graph.timing or (None, None)
     return {
         "bnnc_version": __version__,
         "network": graph.name,
@@ -60,7 +49,7 @@ def build_manifest(graph: Graph) -> dict[str, Any]:
         "output": graph.output,
         "clock_mhz": clock,
         "interval_cycles": interval,
-        "bottleneck": report.get("bottleneck"),
+        "bottleneck": bottleneck,
         "throughput_images_per_s": (clock * 1e6 / interval) if interval else None,
         "layers": layers,
         "weight_memory": {
@@ -69,5 +58,5 @@ def build_manifest(graph: Graph) -> dict[str, Any]:
             "packed_bytes": -(-n_weights // 8),
             "ratio": (n_weights * FLOAT32_BITS) / n_weights if n_weights else None,
         },
-        "scores": {k[len("score_"):]: v for k, v in report.items() if k.startswith("score_")},
+        "scores": asdict(graph.scores) if graph.scores is not None else {},
     }

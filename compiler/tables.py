@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from compiler.ir import MATRIX_OPS, Graph
+from compiler.ir import Graph
 from compiler.manifest import build_manifest
 
 
@@ -26,12 +26,12 @@ def render_tables(graph: Graph, folded: Graph) -> str:
     text += _table(rows)
     text += "\nfolded (integer stage):\n"
     rows = [["#", "layer", "op", "output", "MHxMW", "PE", "SIMD", "cycles"]]
-    for i, r in enumerate(build_manifest(folded)["layers"]):
-        mat = r["op"] in MATRIX_OPS
+    m = build_manifest(folded)
+    for i, r in enumerate(m["layers"]):
+        mat = "mh" in r  # matrix layers carry their dimensions
         rows.append([str(i), r["name"], r["op"], r["output"], f"{r['mh']}x{r['mw']}" if mat else "",
                      str(r.get("pe", "")), str(r.get("simd", "")), str(r.get("cycles", ""))])
     text += _table(rows)
-    m = build_manifest(folded)
     wm = m["weight_memory"]
     text += (f"\ninterval: {m['interval_cycles']} cycles/image (bottleneck {m['bottleneck']}) = "
              f"{m['throughput_images_per_s']:.0f} images/s at {m['clock_mhz']:g} MHz\n")

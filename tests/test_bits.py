@@ -1,4 +1,4 @@
-"""runtime.bits: the one definition of bit and lane order."""
+"""compiler.bits: the one definition of bit and lane order."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from runtime.bits import (
+from compiler.bits import (
     bits_for_range,
     chunk_lanes,
     from_bits,

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import compiler
-from compiler.ir import verify
-from runtime.reference import execute
+from compiler.ops import verify
+from compiler.reference import execute
 from tests.netgen import GenNet, cnn, mlp, random_inputs
 
 

@@ -2,7 +2,7 @@
 
 The graph before pass k is the result of PIPELINE[:k] (each prefix verified by
 the pass manager); the pass is then applied alone and both graphs run on the same
-random inputs through runtime.reference.execute. quantize_scores changes the
+random inputs through compiler.reference.execute. quantize_scores changes the
 scores' number format, so there the argmax is compared and the count of
 disagreements on the calibration set must be the one the pass reports.
 """
@@ -16,11 +16,11 @@ import pytest
 
 import compiler
 from compiler.errors import BnncError
-from compiler.ir import MATRIX_OPS, verify
+from compiler.ops import OPS, matrix_ops, verify
 from compiler.passes import PIPELINE, REGISTRY, PassContext, PassManager, lower
-from compiler.passes.folding import cheapest_folding, cycles, matrix_dims
+from compiler.passes.folding import cheapest_folding, cycles
 from compiler.passes.scores import calibration_inputs
-from runtime.reference import execute
+from compiler.reference import execute
 from tests.netgen import GenNet, cnn, mlp, random_inputs, random_net
 
 
@@ -43,12 +43,12 @@ def _check_pass(graph, name: str, x: np.ndarray, ctx: PassContext | None = None)
     if name == "quantize_scores":
         pa = a[:, 0] if graph.output == "argmax" else np.argmax(a, axis=-1)
         pb = b[:, 0] if graph.output == "argmax" else np.argmax(b, axis=-1)
-        if "score_disagreements" in after.report:
+        if after.scores is not None:
             cal = calibration_inputs(before, ctx)
             ca, cb = execute(before, cal), execute(after, cal)
             if graph.output == "scores":
                 ca, cb = np.argmax(ca, axis=-1), np.argmax(cb, axis=-1)
-            assert int(np.count_nonzero(ca.ravel() != cb.ravel())) == after.report["score_disagreements"]
+            assert int(np.count_nonzero(ca.ravel() != cb.ravel())) == after.scores.disagreements
         else:
             assert np.array_equal(a, b)
         return before, after, pa, pb
@@ -104,7 +104,7 @@ def test_whole_pipeline_on_random_nets(tmp_path: Path, seed: int) -> None:
         assert np.array_equal(a, b)  # no final batchnorm: the scores are the integer accumulators
     pa = np.argmax(a, axis=-1) if graph.output == "scores" else a[:, 0]
     pb = np.argmax(b, axis=-1) if graph.output == "scores" else b[:, 0]
-    if folded.report.get("score_disagreements", 0) == 0:
+    if folded.scores is None or folded.scores.disagreements == 0:
         assert np.array_equal(pa, pb)
     for node in folded.nodes:
         assert node.op not in ("batchnorm", "sign", "maxpool2d"), node
@@ -148,7 +148,7 @@ def test_pool_rewrites_both_gamma_signs(tmp_path: Path, placement: str, gamma_si
     i = [n.name for n in folded.nodes].index(pools[0].name)
     assert folded.nodes[i - 1].op == "threshold"
     # and the whole fold agrees with the float model
-    assert np.array_equal(execute(graph, x), execute(folded, x)) or folded.report.get("score_disagreements")
+    assert np.array_equal(execute(graph, x), execute(folded, x)) or (folded.scores and folded.scores.disagreements)
 
 
 def test_pool_past_threshold_rewrite_shape(tmp_path: Path) -> None:
@@ -164,7 +164,8 @@ def test_pool_past_threshold_rewrite_shape(tmp_path: Path) -> None:
 
 def test_bitpool_and_or_semantics() -> None:
     """AND/OR on bits == min/max on ±1 values, checked on a hand-made example."""
-    from compiler.ir import DType, Graph, Node, TensorType, infer_types
+    from compiler.ir import DType, Graph, Node, TensorType
+    from compiler.ops import infer_types
 
     x = np.array([[[[1, -1], [-1, -1]], [[-1, -1], [-1, 1]]]], dtype=np.int8)  # (1, 2, 2, 2)
     g = infer_types(Graph("p", TensorType((2, 2, 2), DType.bipolar()),
@@ -231,15 +232,15 @@ def test_quantize_scores_report_and_user_calibration(tmp_path: Path) -> None:
     graph = _load(mlp(40, sizes=[24, 12, 6]), tmp_path)
     cal = random_inputs(graph, 100, seed=3)
     folded = compiler.fold(graph, calibration=cal)
-    r = folded.report
-    assert r["score_calibration"] == "user" and r["score_calibration_images"] == 100
-    assert 8 <= r["score_frac_bits"] <= 24
+    r = folded.scores
+    assert r is not None and r.calibration == "user" and r.calibration_images == 100
+    assert 8 <= r.frac_bits <= 24
     aff = next(n for n in folded.nodes if n.op == "affine")
-    assert aff.attrs["frac_bits"] == r["score_frac_bits"]
+    assert aff.attrs["frac_bits"] == r.frac_bits
     pa, pb = execute(graph, cal)[:, 0], execute(folded, cal)[:, 0]
-    assert int(np.count_nonzero(pa != pb)) == r["score_disagreements"] == 0
-    r2 = compiler.fold(graph).report
-    assert r2["score_calibration"] == "random" and r2["score_calibration_images"] == 1024
+    assert int(np.count_nonzero(pa != pb)) == r.disagreements == 0
+    r2 = compiler.fold(graph).scores
+    assert r2 is not None and r2.calibration == "random" and r2.calibration_images == 1024
 
 
 def test_quantize_scores_huge_beta_does_not_overflow(tmp_path: Path) -> None:
@@ -252,7 +253,7 @@ def test_quantize_scores_huge_beta_does_not_overflow(tmp_path: Path) -> None:
     assert aff.out.dtype.hi < 2**62 and aff.out.dtype.lo > -(2**62)
     x = random_inputs(graph, 500, 2)
     assert np.array_equal(execute(graph, x), execute(folded, x))
-    assert folded.report["score_disagreements"] == 0
+    assert folded.scores is not None and folded.scores.disagreements == 0
 
 
 # --------------------------------------------------------------------------- folding
@@ -265,20 +266,19 @@ def test_choose_folding_balanced_and_requested(tmp_path: Path) -> None:
     assert fc1.attrs["cycles"] == cycles(32, 64, 1, 4, 16) == 32
     fc2 = folded.node("fc2")
     assert fc2.attrs["cycles"] <= 32
-    assert folded.report["interval_cycles"] == max(n.attrs["cycles"] for n in folded.nodes if "cycles" in n.attrs)
-    assert folded.report["bottleneck"] == "fc1"
+    assert folded.timing == (max(n.attrs["cycles"] for n in folded.nodes if "cycles" in n.attrs), "fc1")
 
 
 def test_choose_folding_default_and_conv_pixels(tmp_path: Path) -> None:
     folded = compiler.fold(_load(cnn(51, pool="after_sign", input_shape=(8, 8, 3), filters=(8,), hidden=(16,)),
                                  tmp_path))
     for n in folded.nodes:
-        if n.op in MATRIX_OPS:
-            mh, mw, px = matrix_dims(n)
+        if n.op in matrix_ops():
+            mh, mw, px = OPS[n.op].dims(n)
             assert n.attrs["cycles"] == cycles(mh, mw, px, n.attrs["pe"], n.attrs["simd"])
             assert 1 <= n.attrs["pe"] <= mh and 1 <= n.attrs["simd"] <= mw
     conv = folded.node("conv1")
-    assert matrix_dims(conv) == (8, 27, 36)
+    assert OPS[conv.op].dims(conv) == (8, 27, 36)
 
 
 @pytest.mark.parametrize("mh,mw,px,budget", [(10, 784, 1, 49), (256, 256, 1, 64), (7, 3, 1, 1), (5, 5, 9, 10),
@@ -343,4 +343,4 @@ def test_two_pools_before_batchnorm_both_become_bitpools(tmp_path: Path, mode: s
     gamma = net.arrays["bn_c1.gamma"]
     for n in folded.nodes[2:4]:
         assert np.array_equal(n.params["and_mask"], gamma < 0)
-    assert np.array_equal(execute(graph, x), execute(folded, x)) or folded.report["score_disagreements"]
+    assert np.array_equal(execute(graph, x), execute(folded, x)) or folded.scores.disagreements

@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 
 import compiler
 from compiler.passes.threshold import bn_sign_thresholds
-from runtime.reference import batchnorm_f64, execute
+from compiler.kernels import batchnorm_f64
+from compiler.reference import execute
 from tests.netgen import BN_MODES, cnn, mlp, random_inputs
 
 GAMMA = st.one_of(
@@ -124,7 +125,7 @@ def _weak_form(net, n: int, seed: int) -> None:
     has_final_bn = any(n.op == "batchnorm" for n in graph.nodes[-2:])
     if not has_final_bn:
         assert np.array_equal(final_f[far], final_q[far])
-    elif folded.report["score_disagreements"] == 0 and graph.output == "argmax":
+    elif folded.scores.disagreements == 0 and graph.output == "argmax":
         # exact on the calibration set; on these inputs the fixed point may only flip near-ties
         top2 = np.sort(taps_f[graph.nodes[-2].name], axis=-1)[:, -2:]
         clear = far & (top2[:, 1] - top2[:, 0] > 1e-3)

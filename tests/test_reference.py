@@ -1,4 +1,4 @@
-"""runtime.reference against naive implementations: XNOR-popcount, convolution, pooling, inputs."""
+"""compiler.reference and compiler.kernels against naive implementations: XNOR-popcount, convolution, pooling, inputs."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compiler.ir import DType, Graph, Node, TensorType, infer_types
-from runtime import reference
-from runtime.reference import execute, xnor_popcount
+from compiler import kernels, reference
+from compiler.ir import DType, Graph, Node, TensorType
+from compiler.kernels import xnor_popcount
+from compiler.ops import OPS, Stage, infer_types
+from compiler.reference import execute
 
 
 def _naive_dot(x: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -30,7 +32,7 @@ def test_xnor_popcount_chunking(monkeypatch: pytest.MonkeyPatch) -> None:
     x = rng.choice(np.array([-1, 1], dtype=np.int8), size=(37, 70))
     w = rng.choice(np.array([-1, 1], dtype=np.int8), size=(5, 70))
     full = xnor_popcount(x, w)
-    monkeypatch.setattr(reference, "_XNOR_CHUNK_BYTES", 8)
+    monkeypatch.setattr(kernels, "_XNOR_CHUNK_BYTES", 8)
     assert np.array_equal(xnor_popcount(x, w), full)
 
 
@@ -139,7 +141,7 @@ def test_threshold_affine_flatten_argmax() -> None:
 def test_sign_of_zero_and_batchnorm_order() -> None:
     g = infer_types(Graph("g", TensorType((3,), DType.int(-5, 5)), (Node("s", "sign", {"threshold": 0.0}),)))
     assert execute(g, np.array([[-1, 0, 1]])).tolist() == [[-1, 1, 1]]
-    out = reference.batchnorm_f64(np.array([3.0]), np.array([2.0]), np.array([1.0]), np.array([1.0]),
+    out = kernels.batchnorm_f64(np.array([3.0]), np.array([2.0]), np.array([1.0]), np.array([1.0]),
                                   np.array([3.0]), 1.0)
     assert out.tolist() == [2.0 * (3.0 - 1.0) / 2.0 + 1.0]
 
@@ -171,7 +173,7 @@ def test_packed_and_gemm_kernels_agree(n: int, units: int, m: int, seed: int) ->
     rng = np.random.default_rng(seed)
     x = rng.choice(np.array([-1, 1], dtype=np.int8), size=(m, n))
     w = rng.choice(np.array([-1, 1], dtype=np.int8), size=(units, n))
-    assert np.array_equal(reference.xnor_popcount_packed(x, w), reference.xnor_popcount_gemm(x, w))
+    assert np.array_equal(kernels.xnor_popcount_packed(x, w), kernels.xnor_popcount_gemm(x, w))
 
 
 def test_fused_xnor_threshold_equals_the_unfused_taps(tmp_path) -> None:
@@ -182,8 +184,9 @@ def test_fused_xnor_threshold_equals_the_unfused_taps(tmp_path) -> None:
     net = mlp(5, sizes=[300, 200, 150, 10], input_dtype="uint8", input_sign=127.5).write(tmp_path)
     folded = compiler.fold(net.path)
     x = random_inputs(folded, 1200, seed=3)
-    assert reference._fusable(folded.nodes[1], folded.nodes[2], reference.prepare_input(folded, x)[:, :300]
-                              .astype(np.int8))
+    stage = Stage(folded.nodes[1], folded.nodes[2])
+    assert OPS[stage.head.op].execute_fused(stage, reference.prepare_input(folded, x)[:, :300].astype(np.int8)) \
+        is not None
     taps = execute(folded, x, taps=True)
     assert isinstance(taps, dict)
     assert np.array_equal(execute(folded, x), taps[folded.nodes[-1].name])

@@ -10,7 +10,7 @@ import random
 import cocotb
 from cocotb.triggers import Timer
 
-from runtime.bits import pack_lanes
+from compiler.bits import pack_lanes
 from runtime.sim.axis import get_seed, read_param
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import cocotb
 import numpy as np
 
-from runtime.bits import chunk_lanes, pack_lanes, unpack_lanes
+from compiler.bits import chunk_lanes, pack_lanes, unpack_lanes
 from runtime.sim.axis import AxisEnv, AxisSink, AxisSource, Scoreboard, intervals, read_param
 
 

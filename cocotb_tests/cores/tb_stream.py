@@ -6,7 +6,7 @@ from __future__ import annotations
 import cocotb
 import numpy as np
 
-from runtime.bits import chunk_lanes, pack_lanes, unpack_lanes
+from compiler.bits import chunk_lanes, pack_lanes, unpack_lanes
 from runtime.sim.axis import AxisEnv, AxisSink, AxisSource, Scoreboard, intervals, read_param
 
 # ---------------------------------------------------------------- bnnc_threshold

@@ -1,11 +1,11 @@
-"""The ROM writer of runtime.sim.mem (used by the compiler and the testbenches) against the contract."""
+"""The ROM layout of compiler.hw.mvtu (used by the compiler and the testbenches) against the contract."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from runtime.sim.mem import mvtu_param_lines, mvtu_weight_lines, read_mem, write_mvtu_mems
+from compiler.hw.mvtu import mvtu_param_lines, mvtu_weight_lines, read_mem, write_mvtu_mems
 
 
 def _bit(lines: list[str], line: int, bit: int) -> int:
@@ -37,9 +37,9 @@ def test_param_lanes_twos_complement() -> None:
     a, b = np.array([1, -2]), np.array([-1, 3])
     # lane 0 = {B=-1, A=1} = 0xF1 (4-bit fields), lane 1 = {3, -2} = 0x3E
     assert mvtu_param_lines((a, b), 2, pe=2, aff_bits=4) == ["3ef1"]
-    with pytest.raises(ValueError, match="threshold out of range"):
+    with pytest.raises(ValueError, match=r"^threshold must fit 4-bit two's complement \[-8, 7\], not range \[8, 8\]$"):
         mvtu_param_lines(np.array([8]), 0, pe=1, acc_bits=4)
-    with pytest.raises(ValueError, match="A out of range"):
+    with pytest.raises(ValueError, match=r"^A must fit 4-bit two's complement \[-8, 7\], not range \[8, 8\]$"):
         mvtu_param_lines((np.array([8]), np.array([0])), 2, pe=1, aff_bits=4)
 
 

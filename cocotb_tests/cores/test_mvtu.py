@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from cocotb_tests.cores._common import base_seed, build_dir_for, core, param_rng, run_core
-from runtime.bits import bits_for_range
-from runtime.sim.mem import write_mvtu_mems
+from compiler.bits import bits_for_range
+from compiler.hw.mvtu import write_mvtu_mems
 from runtime.sim.toolchain import lint, run_lint
 
 SOURCES = core("bnnc_mvtu", "bnnc_dot_lane", "bnnc_popcount", "bnnc_fifo")

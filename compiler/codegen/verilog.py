@@ -12,9 +12,6 @@ from compiler.version import __version__
 
 from .paths import cores_dir, templates_dir
 
-_ROM_PARAMS = {"weights": "WEIGHT_FILE", "params": "PARAM_FILE"}
-
-
 def sanitize(name: str) -> str:
     """A Verilog identifier from any name: keep [A-Za-z0-9_], never start with a digit.
 
@@ -27,9 +24,9 @@ def sanitize(name: str) -> str:
     return s if re.match(r"^[A-Za-z_]", s) else f"n_{s}"
 
 
-def rom_file(module: Module, rom: str) -> str:
+def rom_file(module: Module, suffix: str) -> str:
     """File name of one ROM image of a module."""
-    return f"{sanitize(module.name)}_{rom}.mem"
+    return f"{sanitize(module.name)}_{suffix}.mem"
 
 
 def _param_value(v: Any) -> str:
@@ -42,13 +39,13 @@ def _env() -> jinja2.Environment:
                               autoescape=False)
 
 
-def render_top(hw: HwGraph, top: str, source: str, bottleneck: str, output_kind: str) -> str:
+def render_top(hw: HwGraph, top: str, source: str, output_kind: str) -> str:
     """The top-level module's text."""
     modules = []
     for m in hw.modules:
         params = [(k, _param_value(v)) for k, v in m.params.items()]
-        for rom in m.roms:
-            params.append((_ROM_PARAMS[rom], f'{{MEM_DIR, "{rom_file(m, rom)}"}}'))
+        for suffix, rom in m.roms.items():
+            params.append((rom.parameter, f'{{MEM_DIR, "{rom_file(m, suffix)}"}}'))
         modules.append({"name": sanitize(m.name), "core": m.core, "params": params,
                         "s_axis": sanitize(m.s_axis.name), "m_axis": sanitize(m.m_axis.name),
                         "comment": f"{m.core} for {', '.join(m.layers) or 'glue'}: {m.cycles} cycles/image"})
@@ -61,7 +58,7 @@ def render_top(hw: HwGraph, top: str, source: str, bottleneck: str, output_kind:
                 "width": inp.width, "beats_per_image": inp.beats_per_image},
         "outp": {"name": sanitize(outp.name), "lanes": outp.lanes, "elem_bits": outp.elem_bits,
                  "signed": outp.signed, "width": outp.width, "beats_per_image": outp.beats_per_image},
-        "output_kind": output_kind, "interval": hw.interval, "bottleneck": bottleneck,
+        "output_kind": output_kind, "interval": hw.interval, "bottleneck": hw.bottleneck,
         "streams": streams, "modules": modules,
     }
     return _env().get_template("top.v.j2").render(**ctx)

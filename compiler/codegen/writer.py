@@ -6,21 +6,18 @@ import json
 from pathlib import Path
 from typing import Any
 
-from compiler.hw import HwGraph, lower_to_hw
+from compiler.hw import HwGraph
 from compiler.ir import Graph
-from compiler.ir.serialize import save_graph
+from compiler.lower import lower_to_hw
 from compiler.manifest import build_manifest
-
 from compiler.outdir import atomic_dir
 
+from .irfile import IR_FILE, save_graph
 from .verilog import core_sources, render_top, rom_file, sanitize
 
 # Cycles the measured interval between images may exceed the predicted one in
 # simulation: 0, the cores stream back to back (recorded in the manifest).
 INTERVAL_OVERHEAD_CYCLES = 0
-
-# The folded graph the RTL was generated from, for ``bnnc simulate``'s reference.
-IR_FILE = "folded_ir.npz"
 
 
 def top_name(graph: Graph) -> str:
@@ -49,14 +46,13 @@ def render_files(folded: Graph) -> tuple[dict[str, str], dict[str, Any]]:
     top = top_name(folded)
     files: dict[str, str] = {}
     files.update(core_sources())
-    files[f"{top}.v"] = render_top(hw, top, Path(folded.source).name, str(manifest["bottleneck"]), folded.output)
+    files[f"{top}.v"] = render_top(hw, top, Path(folded.source).name, folded.output)
     for m in hw.modules:
-        for rom, lines in m.roms.items():
-            files[rom_file(m, rom)] = "\n".join(lines) + "\n"
+        for suffix, rom in m.roms.items():
+            files[rom_file(m, suffix)] = "\n".join(rom.lines) + "\n"
     verilog = sorted(f for f in files if f.endswith(".v") and f != f"{top}.v") + [f"{top}.v"]
     files["filelist.f"] = "\n".join(verilog) + "\n"
     manifest["rtl"] = hardware_manifest(hw, top)
-    manifest["interval_cycles"] = hw.interval
     manifest["files"] = sorted(list(files) + ["manifest.json", IR_FILE])
     files["manifest.json"] = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
     return files, manifest

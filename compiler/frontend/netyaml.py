@@ -11,11 +11,10 @@ import yaml
 from pydantic import ValidationError
 
 from compiler.errors import BnncError, describe
-from compiler.ir import DType, Graph, Node, TensorType, infer_types, verify
-from compiler.ir.ops import MATRIX_OPS, OpTypeError, infer
-from runtime.bits import sign
+from compiler.ir import DType, Graph, Node, TensorType
+from compiler.ops import OPS, OpTypeError, infer, infer_types, verify
 
-from .schema import LAYER_OPS, Conv2dSpec, DenseSpec, NetSpec, model_for_location
+from .schema import LAYER_OPS, NetSpec, model_for_location
 
 # What a pydantic error type means, phrased as the "Y" of "X must be Y, not Z".
 _EXPECT = {
@@ -153,9 +152,10 @@ def _load_npz(path: Path, wpath: Path, spec_weights: str) -> dict[str, np.ndarra
 
 
 class _Arrays:
-    """The npz's arrays, handed out by layer and param with shape and value checks."""
+    """The npz's arrays, handed out by layer and param with shape and value checks (an ops.ImportContext)."""
 
-    def __init__(self, wpath: Path, arrays: dict[str, np.ndarray]) -> None:
+    def __init__(self, path: Path, wpath: Path, arrays: dict[str, np.ndarray]) -> None:
+        self.source = str(path)
         self.wpath = wpath
         self.arrays = arrays
         self.used: set[str] = set()
@@ -178,6 +178,9 @@ class _Arrays:
             raise BnncError(f"{key} must be finite, not contain NaN or inf",
                             file=str(self.wpath), layer=layer, field=param)
         return a
+
+    def error(self, message: str, layer: str, field: str, *, weights_file: bool = False) -> BnncError:
+        return BnncError(message, file=str(self.wpath) if weights_file else self.source, layer=layer, field=field)
 
     def check_unused(self) -> None:
         extra = sorted(set(self.arrays) - self.used)
@@ -205,21 +208,22 @@ def load_net(path: str | Path) -> Graph:
         if name == "input":
             raise BnncError("name must not be 'input' (reserved for the network input)", file=str(path),
                             layer=name, field="name")
+    matrix = tuple(op for op in LAYER_OPS if OPS[op].matrix)
     for lname in spec.hardware.folding:
         ops = {layer.name: layer.op for layer in spec.layers}
-        if ops.get(lname) not in ("dense", "conv2d"):
+        if ops.get(lname) not in matrix:
             what = f"a {ops[lname]} layer" if lname in ops else "no layer"
-            raise BnncError(f"folding keys must name dense or conv2d layers, not {lname!r} ({what})",
+            raise BnncError(f"folding keys must name {' or '.join(matrix)} layers, not {lname!r} ({what})",
                             file=str(path), field=f"hardware.folding.{lname}")
 
     wpath = path.parent / spec.weights
-    arrays = _Arrays(wpath, _load_npz(path, wpath, spec.weights))
+    arrays = _Arrays(path, wpath, _load_npz(path, wpath, spec.weights))
     in_type = TensorType(tuple(spec.input.shape), _dtype(spec.input.dtype))
 
     nodes: list[Node] = []
     t = in_type
     for i, layer in enumerate(spec.layers):
-        node = _make_node(path, arrays, layer, t, i == 0)
+        node = OPS[layer.op].build(arrays, layer, t, i == 0)
         try:
             node = node.replace(type=infer(node, t))
         except OpTypeError as e:
@@ -231,8 +235,7 @@ def load_net(path: str | Path) -> Graph:
 
     last = spec.layers[-1]
     prev = spec.layers[-2] if len(spec.layers) > 1 else None
-    ends_ok = last.op in ("dense", "conv2d") or (last.op == "batchnorm" and prev is not None
-                                                  and prev.op in ("dense", "conv2d"))
+    ends_ok = OPS[last.op].matrix or (last.op == "batchnorm" and prev is not None and OPS[prev.op].matrix)
     if not ends_ok or len(t.shape) != 1:
         raise BnncError(f"the last layer must be dense (optionally followed by one batchnorm) giving class "
                         f"scores, not {last.op} with output shape {list(t.shape)}", file=str(path),
@@ -249,59 +252,6 @@ def load_net(path: str | Path) -> Graph:
     return graph
 
 
-def _make_node(path: Path, arrays: _Arrays, layer: Any, t: TensorType, first: bool) -> Node:
-    name = layer.name
-    if layer.op in ("dense", "conv2d"):
-        if not t.dtype.is_bipolar and not (first and t.dtype.is_int):
-            raise BnncError(f"the input of {layer.op} must be bipolar (add a sign layer before it) or the "
-                            f"integer network input, not {t.dtype}", file=str(path), layer=name, field="op")
-    if isinstance(layer, DenseSpec):
-        if len(t.shape) != 1:
-            raise BnncError(f"the input of dense must be a vector (add a flatten layer before it), not shape "
-                            f"{list(t.shape)}", file=str(path), layer=name, field="op")
-        w = arrays.take(name, "weight", (layer.units, t.shape[0]))
-        return Node(name, "dense", {"units": layer.units}, {"weight": sign(w)})
-    if isinstance(layer, Conv2dSpec):
-        if len(t.shape) != 3:
-            raise BnncError(f"the input of conv2d must be an (H, W, C) image, not shape {list(t.shape)}",
-                            file=str(path), layer=name, field="op")
-        kh, kw = (layer.kernel, layer.kernel) if isinstance(layer.kernel, int) else tuple(layer.kernel)
-        h, w = t.shape[0], t.shape[1]
-        if kh > h + 2 * layer.padding or kw > w + 2 * layer.padding:
-            raise BnncError(f"kernel must fit the {h}x{w} input (with padding {layer.padding}), not {kh}x{kw}",
-                            file=str(path), layer=name, field="kernel")
-        w = arrays.take(name, "weight", (layer.filters, t.shape[2], kh, kw))
-        pad_value = layer.pad_value
-        if pad_value is None:
-            pad_value = -1 if t.dtype.is_bipolar else 0
-        if t.dtype.is_bipolar and pad_value not in (-1, 1):
-            raise BnncError(f"pad_value must be -1 or +1 for a bipolar input, not {pad_value}", file=str(path),
-                            layer=name, field="pad_value")
-        return Node(name, "conv2d", {"filters": layer.filters, "kernel": (kh, kw), "stride": layer.stride,
-                                     "padding": layer.padding, "pad_value": pad_value},
-                    {"weight": sign(w).transpose(0, 2, 3, 1)})
-    if layer.op == "maxpool2d":
-        if len(t.shape) != 3:
-            raise BnncError(f"the input of maxpool2d must be an (H, W, C) image, not shape {list(t.shape)}",
-                            file=str(path), layer=name, field="op")
-        if layer.kernel > min(t.shape[0], t.shape[1]):
-            raise BnncError(f"kernel must fit the {t.shape[0]}x{t.shape[1]} input, not {layer.kernel}",
-                            file=str(path), layer=name, field="kernel")
-        return Node(name, "maxpool2d", {"kernel": layer.kernel, "stride": layer.stride or layer.kernel})
-    if layer.op == "batchnorm":
-        c = t.shape[-1]
-        p = {k: arrays.take(name, k, (c,)) for k in ("gamma", "beta", "mean", "var")}
-        bad = np.nonzero(p["var"] <= 0)[0]
-        if bad.size:
-            raise BnncError(f"var must be > 0 in every channel, not {float(p['var'][bad[0]])!r} (channel {bad[0]})",
-                            file=str(arrays.wpath), layer=name, field="var")
-        return Node(name, "batchnorm", {"eps": float(layer.eps)}, p)
-    if layer.op == "sign":
-        return Node(name, "sign", {"threshold": float(layer.threshold)})
-    assert layer.op == "flatten"
-    return Node(name, "flatten")
-
-
 def _check_order(path: Path, spec: NetSpec, i: int, node: Node, t: TensorType) -> None:
     """Layer-order rules that make every accepted network lowerable to integer hardware."""
     layers = spec.layers
@@ -313,6 +263,6 @@ def _check_order(path: Path, spec: NetSpec, i: int, node: Node, t: TensorType) -
         if not t.dtype.is_integral:
             raise BnncError(f"batchnorm's input must be integer (a matrix layer, a pool or the input), "
                             f"not {t.dtype}", file=str(path), layer=node.name, field="op")
-    if node.op in MATRIX_OPS and i + 1 < len(layers) and layers[i + 1].op in ("dense", "conv2d"):
+    if OPS[node.op].matrix and i + 1 < len(layers) and OPS[layers[i + 1].op].matrix:
         raise BnncError(f"{node.op} must be followed by batchnorm/sign/maxpool2d before the next matrix layer, "
                         f"not directly by {layers[i + 1].op}", file=str(path), layer=node.name, field="op")

@@ -1,20 +1,26 @@
-"""The net.yaml schema (pydantic): field names, types, defaults and bounds.
+"""The net.yaml schema (pydantic): the document's fields, and the layers' from the op registry.
 
-Only the shape of the document is checked here; cross-field rules (layer order,
-array shapes, weights path) are in :mod:`compiler.frontend.netyaml`.
+Each op's layer fields are its definition's ``spec`` (:mod:`compiler.ops`); this
+module only assembles them into the document model. Only the shape of the
+document is checked here; cross-field rules (layer order, array shapes, weights
+path) are in :mod:`compiler.frontend.netyaml` and the ops' ``build``.
 """
 
 from __future__ import annotations
 
-import math
 import re
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-Identifier = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
-PositiveInt = Annotated[int, Field(gt=0)]
+from compiler.ops import OPS, LayerSpec
+from compiler.ops.base import Identifier, PositiveInt
+
 _DTYPE = re.compile(r"^(bipolar|u?int([1-9]|[12][0-9]|3[0-2]))$")
+
+# The net.yaml layer models by op, in registry order.
+LAYER_SPECS: dict[str, type[LayerSpec]] = {name: d.spec for name, d in OPS.items() if d.spec is not None}
+LAYER_OPS: tuple[str, ...] = tuple(LAYER_SPECS)
 
 
 class _Strict(BaseModel):
@@ -35,68 +41,7 @@ class InputSpec(_Strict):
         return v
 
 
-class _Layer(_Strict):
-    name: Identifier
-
-
-class DenseSpec(_Layer):
-    """Fully connected layer with ±1 weights."""
-
-    op: Literal["dense"]
-    units: PositiveInt
-
-
-class Conv2dSpec(_Layer):
-    """2-D convolution with ±1 weights, channel-last."""
-
-    op: Literal["conv2d"]
-    filters: PositiveInt
-    kernel: Union[PositiveInt, Annotated[list[PositiveInt], Field(min_length=2, max_length=2)]]
-    stride: PositiveInt = 1
-    padding: Annotated[int, Field(ge=0)] = 0
-    pad_value: int | None = None
-
-
-class MaxPoolSpec(_Layer):
-    """Max pooling over square windows."""
-
-    op: Literal["maxpool2d"]
-    kernel: PositiveInt
-    stride: PositiveInt | None = None
-
-
-class BatchNormSpec(_Layer):
-    """Batch normalization (inference form) over the last axis."""
-
-    op: Literal["batchnorm"]
-    eps: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 1e-5
-
-
-class SignSpec(_Layer):
-    """Binarization: +1 where x >= threshold, else -1."""
-
-    op: Literal["sign"]
-    threshold: float = 0.0
-
-    @field_validator("threshold")
-    @classmethod
-    def _finite(cls, v: float) -> float:
-        if not math.isfinite(v):
-            raise ValueError("a finite number")
-        return v
-
-
-class FlattenSpec(_Layer):
-    """(H, W, C) -> (H*W*C) in channel-last order."""
-
-    op: Literal["flatten"]
-
-
-LayerSpec = Annotated[
-    Union[DenseSpec, Conv2dSpec, MaxPoolSpec, BatchNormSpec, SignSpec, FlattenSpec],
-    Field(discriminator="op"),
-]
-LAYER_OPS = ("dense", "conv2d", "maxpool2d", "batchnorm", "sign", "flatten")
+LayerSpecUnion: Any = Annotated[Union[tuple(LAYER_SPECS.values())], Field(discriminator="op")]
 
 
 class FoldingSpec(_Strict):
@@ -118,20 +63,16 @@ class NetSpec(_Strict):
 
     name: Identifier
     input: InputSpec
-    layers: Annotated[list[LayerSpec], Field(min_length=1)]
+    layers: Annotated[list[LayerSpecUnion], Field(min_length=1)]
     output: Literal["argmax", "scores"] = "argmax"
     hardware: HardwareSpec = Field(default_factory=HardwareSpec)
     weights: str = "weights.npz"
 
 
-_LAYER_SPECS = {"dense": DenseSpec, "conv2d": Conv2dSpec, "maxpool2d": MaxPoolSpec, "batchnorm": BatchNormSpec,
-                "sign": SignSpec, "flatten": FlattenSpec}
-
-
 def model_for_location(loc: list, op: object = None) -> tuple[str, list[str]]:
     """(what, its field names) of the mapping at ``loc`` (a path below the document or below a layer of ``op``)."""
     if op is not None:
-        spec = _LAYER_SPECS.get(str(op))
+        spec = LAYER_SPECS.get(str(op))
         return (str(op), list(spec.model_fields)) if spec else ("a layer", ["name", "op"])
     model: type[BaseModel] = NetSpec
     what = "the network"

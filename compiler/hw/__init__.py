@@ -1,6 +1,9 @@
-"""Hardware lowering: from the folded IR to a graph of streaming core instances."""
+"""The hardware graph model: streams, core instances, the builder ops lower into, and bnnc_mvtu's ROM layout.
 
-from .graph import HwGraph, Module, Stream
-from .lower import lower_to_hw
+The lowering that fills it from a folded IR graph is :mod:`compiler.lower`.
+"""
 
-__all__ = ["HwGraph", "Module", "Stream", "lower_to_hw"]
+from .graph import HwGraph, Module, Rom
+from .stream import Stream
+
+__all__ = ["HwGraph", "Module", "Rom", "Stream"]

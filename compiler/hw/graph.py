@@ -1,8 +1,9 @@
-"""The hardware graph: streaming module instances joined by AXI4-Stream links.
+"""The hardware graph: streaming core instances joined by AXI4-Stream links.
 
-Built from a folded IR graph by :mod:`compiler.hw.lower`; rendered to Verilog by
-:mod:`compiler.codegen`. Every stream says which IR tensor it carries (``tap``) and
-how (lanes, element width), so the reference can predict every beat on it.
+Built from a folded IR graph by :mod:`compiler.lower` (each op lowers its own
+stage); rendered to Verilog by :mod:`compiler.codegen`. Every stream says which
+IR tensor it carries (``tap``) and how (lanes, element width), so the reference
+can predict every beat on it.
 """
 
 from __future__ import annotations
@@ -10,42 +11,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from .stream import Stream
+
 
 @dataclass(frozen=True)
-class Stream:
-    """One AXI4-Stream link: ``vectors`` vectors of ``elems`` elements per image, ``lanes`` per beat."""
+class Rom:
+    """One ROM image of a core instance: the Verilog file parameter it is passed in, and its ``$readmemh`` lines."""
 
-    name: str
-    tap: str
-    lanes: int
-    elem_bits: int
-    signed: bool
-    bipolar: bool
-    elems: int
-    vectors: int = 1
-
-    @property
-    def width(self) -> int:
-        return self.lanes * self.elem_bits
-
-    @property
-    def beats_per_vector(self) -> int:
-        return -(-self.elems // self.lanes)
-
-    @property
-    def beats_per_image(self) -> int:
-        return self.beats_per_vector * self.vectors
-
-    def describe(self) -> dict[str, Any]:
-        """The manifest's record of this stream."""
-        return {"name": self.name, "tap": self.tap, "lanes": self.lanes, "elem_bits": self.elem_bits,
-                "signed": self.signed, "bipolar": self.bipolar, "elems_per_vector": self.elems,
-                "vectors_per_image": self.vectors, "width": self.width, "beats_per_image": self.beats_per_image}
+    parameter: str
+    lines: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class Module:
-    """One instance of a core: its Verilog module, parameters, streams, ROM contents and cost."""
+    """One instance of a core: its Verilog module, parameters, streams, ROM images (by file suffix) and cost."""
 
     name: str
     core: str
@@ -54,7 +33,7 @@ class Module:
     m_axis: Stream
     layers: tuple[str, ...] = ()
     cycles: int = 0
-    roms: Mapping[str, list[str]] = field(default_factory=dict)
+    roms: Mapping[str, Rom] = field(default_factory=dict)
 
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "core": self.core, "layers": list(self.layers), "cycles_per_image": self.cycles,
@@ -63,11 +42,22 @@ class Module:
 
 @dataclass(frozen=True)
 class HwGraph:
-    """A whole accelerator: modules in stream order, from the top input to the top output."""
+    """A whole accelerator: modules in stream order, from the top input to the top output.
+
+    ``interval`` is the folded IR's figure (:attr:`compiler.ir.Graph.timing`), the one
+    source of the pipeline's cycles per image; the lowering checks that no module
+    (glue included) is slower.
+    """
 
     name: str
     modules: tuple[Module, ...]
     clock_mhz: float
+    interval: int
+    bottleneck: str
+
+    def __post_init__(self) -> None:
+        slow = [m.name for m in self.modules if m.cycles > self.interval]
+        assert not slow, f"modules {slow} are slower than the pipeline interval {self.interval}"
 
     @property
     def input(self) -> Stream:
@@ -81,8 +71,3 @@ class HwGraph:
     def streams(self) -> list[Stream]:
         """Every link in order: the top input, then each module's output."""
         return [self.input] + [m.m_axis for m in self.modules]
-
-    @property
-    def interval(self) -> int:
-        """Predicted cycles between images: the slowest module's cycles per image."""
-        return max(m.cycles for m in self.modules)

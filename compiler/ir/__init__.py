@@ -1,11 +1,11 @@
-"""The layer-graph IR: immutable typed nodes in a sequential dataflow graph."""
+"""The layer-graph IR: immutable nodes and graphs, tensor types, and the stable text form.
 
-from .graph import Graph, Node
-from .infer import infer_types
-from .ops import MATRIX_OPS, OPS
+The op definitions that give nodes meaning (type rules, semantics, lowering) and
+the verifier live one floor up, in :mod:`compiler.ops`.
+"""
+
+from .graph import Graph, Node, ScoreReport
 from .text import dump
 from .types import DType, TensorType
-from .verify import VerifyError, verify
 
-__all__ = ["Graph", "Node", "DType", "TensorType", "OPS", "MATRIX_OPS", "infer_types", "verify",
-           "VerifyError", "dump"]
+__all__ = ["DType", "Graph", "Node", "ScoreReport", "TensorType", "dump"]

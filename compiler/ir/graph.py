@@ -68,13 +68,25 @@ class Node:
         return self.type
 
 
+@dataclass(frozen=True)
+class ScoreReport:
+    """How ``quantize_scores`` sized the final scores' fixed point, and how well it holds on calibration inputs."""
+
+    frac_bits: int
+    disagreements: int  # calibration inputs whose fixed-point argmax differs from float64's
+    calibration_images: int
+    calibration: str  # "user" (--calibration) or "random" (seeded inputs over the input range)
+
+
 @dataclass(frozen=True, eq=False)
 class Graph:
     """A network: its input type, the chain of nodes, and the hardware settings from net.yaml.
 
     ``stage`` names how far the graph has been lowered (``float`` as imported,
     ``folded`` after the integer passes); ``hardware`` holds ``clock_mhz`` and the
-    user's per-layer ``folding`` requests; ``source`` is the file it came from.
+    user's per-layer ``folding`` requests; ``source`` is the file it came from;
+    ``scores`` is set by ``quantize_scores``. The pipeline's timing is derived from
+    the nodes' ``cycles`` (:attr:`timing`), never stored.
     """
 
     name: str
@@ -84,12 +96,11 @@ class Graph:
     stage: str = "float"
     hardware: Mapping[str, Any] = field(default_factory=dict)
     source: str = "<memory>"
-    report: Mapping[str, Any] = field(default_factory=dict)
+    scores: ScoreReport | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "nodes", tuple(self.nodes))
         object.__setattr__(self, "hardware", MappingProxyType(dict(self.hardware)))
-        object.__setattr__(self, "report", MappingProxyType(dict(self.report)))
 
     def __iter__(self) -> Iterator[Node]:
         return iter(self.nodes)
@@ -101,9 +112,18 @@ class Graph:
         """A new graph with these nodes (and any other fields changed)."""
         return replace(self, nodes=tuple(nodes), **changes)
 
-    def with_report(self, **items: Any) -> "Graph":
-        """A new graph whose report has these entries added (passes record their findings here)."""
-        return replace(self, report={**self.report, **items})
+    @property
+    def timing(self) -> tuple[int, str] | None:
+        """(interval, bottleneck): the slowest folded layer's cycles per image and its name; None before folding.
+
+        The one source of the pipeline's interval: the manifest, ``inspect`` and the
+        hardware graph all read it from here.
+        """
+        timed = [n for n in self.nodes if "cycles" in n.attrs]
+        if not timed:
+            return None
+        slowest = max(timed, key=lambda n: n.attrs["cycles"])
+        return int(slowest.attrs["cycles"]), slowest.name
 
     def node(self, name: str) -> Node:
         for n in self.nodes:

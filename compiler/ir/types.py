@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from runtime.bits import bits_for_range
+from compiler.bits import bits_for_range
 
 
 @dataclass(frozen=True)

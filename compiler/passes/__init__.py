@@ -1,6 +1,6 @@
 """Optimization passes over the IR, in an explicit registry run by the pass manager."""
 
-from . import fold_modules as _fold_modules  # noqa: F401  (registers every pass)
+from . import registered as _registered  # noqa: F401  (registers every pass)
 from .manager import PIPELINE, PassManager, lower
 from .registry import REGISTRY, Pass, PassContext, register
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from compiler.ir import Graph, infer_types
+from compiler.ir import Graph
+from compiler.ops import infer_types
 
 from .registry import PassContext, register
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
-from compiler.ir import Graph, dump, verify
+from compiler.ir import Graph, dump
+from compiler.ops import verify
 
 from .registry import REGISTRY, PassContext
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from compiler.ir import MATRIX_OPS, Graph, Node, infer_types
+from compiler.ir import Graph, Node
+from compiler.ops import OPS, infer_types
 
 from .registry import PassContext, register
 
@@ -15,7 +16,7 @@ def absorb_negation(graph: Graph, ctx: PassContext) -> Graph:
     nodes: list[Node] = list(graph.nodes)
     for i in range(1, len(nodes)):
         node, prev = nodes[i], nodes[i - 1]
-        if node.op != "threshold" or prev.op not in MATRIX_OPS or not node.params["negate"].any():
+        if node.op != "threshold" or not OPS[prev.op].matrix or not node.params["negate"].any():
             continue
         neg = node.params["negate"]
         w = prev.params["weight"].copy()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from compiler.ir import Graph, Node, infer_types
+from compiler.ir import Graph, Node
+from compiler.ops import infer_types
 
 from .registry import PassContext, register
 

@@ -6,8 +6,10 @@ import math
 
 import numpy as np
 
-from compiler.ir import MATRIX_OPS, Graph, Node, infer_types
-from runtime.reference import batchnorm_f64, execute
+from compiler.ir import Graph, Node, ScoreReport
+from compiler.kernels import batchnorm_f64
+from compiler.ops import OPS, infer_types
+from compiler.reference import execute
 
 from .registry import PassContext, register
 
@@ -71,7 +73,7 @@ def quantize_scores(graph: Graph, ctx: PassContext) -> Graph:
     """final γ(x−μ)/σ+β → A·x + B with A, B = round(·2^F), F the narrowest exact-argmax width + margin."""
     nodes = list(graph.nodes)
     for i, node in enumerate(nodes):
-        if node.op != "batchnorm" or i == 0 or nodes[i - 1].op not in MATRIX_OPS:
+        if node.op != "batchnorm" or i == 0 or not OPS[nodes[i - 1].op].matrix:
             continue
         acc = execute(graph.prefix(i), calibration_inputs(graph, ctx))
         assert isinstance(acc, np.ndarray)
@@ -87,7 +89,7 @@ def quantize_scores(graph: Graph, ctx: PassContext) -> Graph:
         frac = min(top, max(MIN_FRAC_BITS, stable + MARGIN_BITS))
         big_a, big_b = quantize(*affine_of(node), frac)
         nodes[i] = Node(node.name, "affine", {"frac_bits": frac}, {"scale": big_a, "offset": big_b})
-        graph = graph.with_report(score_frac_bits=frac, score_disagreements=disagreements(acc, node, frac),
-                                  score_calibration_images=int(acc.shape[0]),
-                                  score_calibration="user" if ctx.calibration is not None else "random")
+        graph = graph.with_nodes(graph.nodes, scores=ScoreReport(
+            frac_bits=frac, disagreements=disagreements(acc, node, frac), calibration_images=int(acc.shape[0]),
+            calibration="user" if ctx.calibration is not None else "random"))
     return infer_types(graph.with_nodes(nodes))

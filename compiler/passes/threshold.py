@@ -6,8 +6,9 @@ import math
 
 import numpy as np
 
-from compiler.ir import Graph, Node, infer_types
-from runtime.reference import batchnorm_f64
+from compiler.ir import Graph, Node
+from compiler.kernels import batchnorm_f64
+from compiler.ops import infer_types
 
 from .registry import PassContext, register
 

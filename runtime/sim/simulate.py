@@ -14,14 +14,13 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 
-from compiler.codegen.writer import IR_FILE
-from runtime.beats import tensor_beats
-from runtime.reference import execute, prepare_input
+from compiler.codegen.irfile import IR_FILE, load_graph
+from compiler.hw.stream import Stream
+from compiler.reference import execute, prepare_input
 
 from .runner import SimulationFailure, build_and_test
 
@@ -65,8 +64,6 @@ class SimReport:
 
 def load_rtl(rtl: Path) -> tuple[dict[str, Any], Any]:
     """The manifest and folded graph of a ``bnnc compile`` output folder."""
-    from compiler.ir.serialize import load_graph
-
     mpath = rtl / "manifest.json"
     if not mpath.is_file() or not (rtl / IR_FILE).is_file():
         raise SimError(f"{rtl}: must be a folder written by bnnc compile (with manifest.json and {IR_FILE}), "
@@ -77,11 +74,6 @@ def load_rtl(rtl: Path) -> tuple[dict[str, Any], Any]:
     return manifest, load_graph(rtl / IR_FILE)
 
 
-def _stream_ns(d: dict[str, Any]) -> SimpleNamespace:
-    return SimpleNamespace(tap=d["tap"], lanes=d["lanes"], elem_bits=d["elem_bits"], signed=d["signed"],
-                           bipolar=d["bipolar"], elems=d["elems_per_vector"], vectors=d["vectors_per_image"])
-
-
 def make_plan(manifest: dict[str, Any], graph: Any, x: np.ndarray, *, gap_prob: float, ready_prob: float,
               seed: int, taps: bool) -> dict[str, Any]:
     """The testbench plan: input beats and the expected beats of the output and every internal stream."""
@@ -90,8 +82,8 @@ def make_plan(manifest: dict[str, Any], graph: Any, x: np.ndarray, *, gap_prob: 
     assert isinstance(outs, dict)
 
     def beats(d: dict[str, Any]) -> list[int]:
-        s = _stream_ns(d)
-        return [b for img in tensor_beats(outs[s.tap], s) for b in img]
+        s = Stream.from_manifest(d)
+        return [b for img in s.tensor_beats(outs[s.tap]) for b in img]
 
     streams = rtl["streams"]
     internal = []

@@ -1,4 +1,4 @@
-"""Save and load a whole IR graph as one .npz (arrays plus a JSON header), exactly.
+"""The folded IR file of a compile folder: a whole IR graph as one .npz (arrays plus a JSON header), exactly.
 
 ``bnnc compile`` stores the folded graph beside the RTL so that ``bnnc simulate``
 predicts every beat from the very graph the RTL was generated from.
@@ -7,16 +7,19 @@ predicts every beat from the very graph the RTL was generated from.
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .graph import Graph, Node
-from .types import DType, TensorType
-from .verify import verify
+from compiler.ir import DType, Graph, Node, ScoreReport, TensorType
+from compiler.ops import verify
 
 FORMAT = "bnnc-ir-1"
+
+# The folded graph the RTL was generated from, for ``bnnc simulate``'s reference.
+IR_FILE = "folded_ir.npz"
 
 
 def _type_json(t: TensorType | None) -> Any:
@@ -39,6 +42,21 @@ def _attr_from(v: Any) -> Any:
     return tuple(_attr_from(x) for x in v) if isinstance(v, list) else v
 
 
+def _report(graph: Graph) -> dict[str, Any]:
+    """The format's ``report`` record: the pipeline's timing and the score calibration, when known."""
+    report: dict[str, Any] = {}
+    if graph.timing is not None:
+        report["interval_cycles"], report["bottleneck"] = graph.timing
+    if graph.scores is not None:
+        report.update({f"score_{k}": v for k, v in asdict(graph.scores).items()})
+    return report
+
+
+def _scores(report: dict[str, Any]) -> ScoreReport | None:
+    fields = {k[len("score_"):]: v for k, v in report.items() if k.startswith("score_")}
+    return ScoreReport(**fields) if fields else None
+
+
 def save_graph(graph: Graph, path: str | Path) -> None:
     """Write ``graph`` to ``path`` (.npz); :func:`load_graph` gives back an equal graph."""
     header = {
@@ -46,7 +64,7 @@ def save_graph(graph: Graph, path: str | Path) -> None:
         "stage": graph.stage, "hardware": {k: _attr_json(v) if not isinstance(v, dict) else
                                            {kk: _attr_json(vv) for kk, vv in v.items()}
                                            for k, v in graph.hardware.items()},
-        "source": graph.source, "report": dict(graph.report),
+        "source": graph.source, "report": _report(graph),
         "nodes": [{"name": n.name, "op": n.op, "attrs": {k: _attr_json(v) for k, v in n.attrs.items()},
                    "params": sorted(n.params), "type": _type_json(n.type)} for n in graph.nodes],
     }
@@ -68,6 +86,6 @@ def load_graph(path: str | Path) -> Graph:
     if "folding" in hw:
         hw["folding"] = {k: tuple(v) for k, v in hw["folding"].items()}
     graph = Graph(header["name"], _type_from(header["input"]), tuple(nodes), header["output"], header["stage"],
-                  hw, header["source"], header["report"])
+                  hw, header["source"], _scores(header["report"]))
     verify(graph)
     return graph

@@ -1,0 +1,153 @@
+"""What an op is: one class per op (or op family) holds everything bnnc knows about it.
+
+An :class:`OpDef` gives, in one place:
+
+* its attributes and parameter arrays (the verifier checks nodes against them),
+* its net.yaml layer schema (``spec``, a pydantic model; None for ops that only
+  passes create) and how a layer of that schema becomes an IR node (``build``),
+* its type rule (``infer``: shape and exact integer range),
+* its exact numpy semantics (``execute``, and optionally a fused kernel for a
+  consumer it absorbs),
+* its hardware lowering (``lower``), or ``rtl = NoRTL(reason)`` that ``bnnc
+  compile`` reports.
+
+Ops register themselves in :data:`compiler.ops.registry.OPS`; the frontend, the
+verifier, the reference, the hardware lowering, the manifest and ``inspect``
+all read that one registry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar, Protocol
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from compiler.errors import BnncError
+from compiler.hw.builder import HwBuilder
+from compiler.hw.stream import Stream
+from compiler.ir import Node, TensorType
+
+Identifier = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+PositiveInt = Annotated[int, Field(gt=0)]
+
+
+class OpTypeError(Exception):
+    """A node that does not fit its input (an internal invariant once the frontend has validated)."""
+
+
+class LayerSpec(BaseModel):
+    """Base of every op's net.yaml layer schema: strict types, unknown fields refused, a name."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    name: Identifier
+
+
+class ImportContext(Protocol):
+    """What an op's ``build`` may ask of the frontend: its parameter arrays and its error format."""
+
+    source: str
+
+    def take(self, layer: str, param: str, shape: tuple[int, ...]) -> np.ndarray:
+        """The float64 array ``<layer>.<param>`` of the weights file, checked to have ``shape``."""
+        ...
+
+    def error(self, message: str, layer: str, field: str, *, weights_file: bool = False) -> BnncError:
+        """A one-line error naming the net.yaml (or the weights file), the layer and the field."""
+        ...
+
+
+@dataclass(frozen=True)
+class NoRTL:
+    """Why an op has no hardware lowering; ``bnnc compile`` reports it with field ``op``."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A node and the consumer it absorbs (if any): one step of the reference and one hardware unit."""
+
+    head: Node
+    consumer: Node | None = None
+
+    @property
+    def out(self) -> Node:
+        """The node whose output leaves the stage."""
+        return self.consumer or self.head
+
+
+class OpDef:
+    """One op's definition. Subclasses set the class attributes and override what applies."""
+
+    name: ClassVar[str]
+    doc: ClassVar[str]
+    attrs: ClassVar[tuple[str, ...]] = ()
+    params: ClassVar[tuple[str, ...]] = ()
+    # The net.yaml layer schema; None for ops that only passes create.
+    spec: ClassVar[type[LayerSpec] | None] = None
+    # The net.yaml op a node of this op comes from, for messages (xnor_dense comes from dense).
+    user_op: ClassVar[str | None] = None
+    # A ±1 weight matrix (param ``weight``) folded onto PE x SIMD lanes.
+    matrix: ClassVar[bool] = False
+    # Float-stage only: the folding passes must remove it.
+    float_only: ClassVar[bool] = False
+    # Ops whose node, directly after this one, joins its stage (one hardware unit, one reference step).
+    absorbs: ClassVar[tuple[str, ...]] = ()
+    # None when ``lower`` builds hardware; else the reason there is none.
+    rtl: ClassVar[NoRTL | None] = None
+    # Hardware: keeps its input stream's lanes, so the lanes wanted after it are decided further on.
+    lane_transparent: ClassVar[bool] = False
+    # Hardware: reads its input from a FIFO (with a width converter when lanes differ).
+    buffered: ClassVar[bool] = False
+
+    @property
+    def yaml_op(self) -> str:
+        """The op's name as the user wrote it."""
+        return self.user_op or self.name
+
+    def infer(self, node: Node, t: TensorType) -> TensorType:
+        """Output type of ``node`` on input type ``t`` (raise OpTypeError when it does not fit)."""
+        raise NotImplementedError
+
+    def execute(self, node: Node, x: np.ndarray) -> np.ndarray:
+        """Exact numpy semantics on a batch ``x`` (N, *input shape)."""
+        raise NotImplementedError
+
+    def execute_fused(self, stage: Stage, x: np.ndarray) -> np.ndarray | None:
+        """The stage's output in one kernel, when this op has a faster fused one for this batch; else None."""
+        return None
+
+    def build(self, ctx: ImportContext, spec: Any, t: TensorType, first: bool) -> Node:
+        """The IR node of a validated net.yaml layer ``spec`` on input type ``t`` (``first``: fed by the input)."""
+        raise NotImplementedError(f"{self.name} has no net.yaml form")
+
+    def in_lanes(self, node: Node) -> int | None:
+        """Lanes per beat this op's hardware reads; None takes whatever arrives."""
+        return None
+
+    def lower(self, b: HwBuilder, stage: Stage, cur: Stream) -> Stream:
+        """Add this stage's hardware to ``b`` fed by ``cur``; return the stream it produces."""
+        raise NotImplementedError
+
+    def manifest_row(self, node: Node, t_in: TensorType) -> dict[str, Any]:
+        """Op-specific fields of the node's row in the manifest's layer table."""
+        return {}
+
+
+def check_channels(node: Node, t: TensorType, *names: str) -> None:
+    """Per-channel parameters must have one value per channel of ``t``."""
+    for name in names:
+        if node.params[name].shape != (t.channels,):
+            raise OpTypeError(f"{node.op} {node.name}: {name} must have shape ({t.channels},), "
+                              f"not {node.params[name].shape}")
+
+
+def int_range(t: TensorType, node: Node) -> tuple[int, int]:
+    """The exact range of an integral input, or OpTypeError for a float one."""
+    if not t.dtype.is_integral:
+        raise OpTypeError(f"{node.op} {node.name} needs an integer or bipolar input, not {t.dtype}")
+    assert t.dtype.lo is not None and t.dtype.hi is not None
+    return t.dtype.lo, t.dtype.hi

@@ -1,0 +1,133 @@
+"""``conv2d`` and its XNOR-popcount form ``xnor_conv2d``: channel-last convolution with ±1 weights.
+
+* ``conv2d`` (net.yaml): ``filters``, ``kernel`` (int or [kh, kw]), ``stride``,
+  ``padding``, ``pad_value``; array ``weight`` (filters, C, kh, kw) in PyTorch's
+  layout, stored as (F, kh, kw, C) so a window flattens in (ky, kx, c) order.
+* ``xnor_conv2d``: the same in the popcount domain over bipolar maps.
+* Hardware: none yet (a sliding-window unit feeding bnnc_mvtu is planned).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+import numpy as np
+from pydantic import Field
+
+from compiler.bits import sign
+from compiler.ir import DType, Node, TensorType
+from compiler.kernels import conv_out_hw, im2col, int_matmul, xnor_popcount
+
+from .base import ImportContext, LayerSpec, NoRTL, OpTypeError, PositiveInt, int_range
+from .matrix import MatrixOp, matrix_range
+from .registry import register_op
+
+NO_CONV_RTL = NoRTL("op must be dense for RTL generation, not conv2d (conv2d/maxpool2d RTL is not generated yet; "
+                    "bnnc run and bnnc inspect handle them)")
+
+
+class Conv2dSpec(LayerSpec):
+    """2-D convolution with ±1 weights, channel-last."""
+
+    op: Literal["conv2d"]
+    filters: PositiveInt
+    kernel: Union[PositiveInt, Annotated[list[PositiveInt], Field(min_length=2, max_length=2)]]
+    stride: PositiveInt = 1
+    padding: Annotated[int, Field(ge=0)] = 0
+    pad_value: int | None = None
+
+
+def conv_out(node: Node, t: TensorType) -> tuple[int, int]:
+    """Output height and width of a convolution node on input type ``t``."""
+    if len(t.shape) != 3:
+        raise OpTypeError(f"{node.op} {node.name} needs an (H, W, C) input, not shape {list(t.shape)}")
+    kh, kw = node.attrs["kernel"]
+    h, w, _ = t.shape
+    oh, ow = conv_out_hw(h, w, kh, kw, node.attrs["stride"], node.attrs.get("padding", 0))
+    if oh < 1 or ow < 1:
+        raise OpTypeError(f"{node.op} {node.name}: window {kh}x{kw} does not fit input {h}x{w}")
+    return oh, ow
+
+
+def conv_cols(node: Node, x: np.ndarray) -> np.ndarray:
+    """The im2col windows (N, OH, OW, kh*kw*C) of a convolution node's input batch."""
+    kh, kw = node.attrs["kernel"]
+    return im2col(x, kh, kw, node.attrs["stride"], node.attrs["padding"], node.attrs["pad_value"])
+
+
+class _ConvBase(MatrixOp):
+    attrs = ("filters", "kernel", "stride", "padding", "pad_value")
+    rtl = NO_CONV_RTL
+
+    def pixels(self, node: Node) -> int:
+        return int(node.out.shape[0] * node.out.shape[1])
+
+
+@register_op
+class Conv2d(_ConvBase):
+    name = "conv2d"
+    doc = "channel-last convolution with ±1 weights, weight (F, kh, kw, C)"
+    spec = Conv2dSpec
+    xnor_form = "xnor_conv2d"
+
+    def infer(self, node: Node, t: TensorType) -> TensorType:
+        w = node.params["weight"]
+        oh, ow = conv_out(node, t)
+        if t.shape[2] != w.shape[3]:
+            raise OpTypeError(f"conv2d {node.name} needs {w.shape[3]} input channels, not {t.shape[2]}")
+        if t.dtype.is_float:
+            return TensorType((oh, ow, w.shape[0]), DType.float())
+        lo, hi = int_range(t, node)
+        if node.attrs.get("padding", 0):
+            pad = int(node.attrs["pad_value"])
+            lo, hi = min(lo, pad), max(hi, pad)
+        return TensorType((oh, ow, w.shape[0]), DType.int(*matrix_range(w, lo, hi)))
+
+    def execute(self, node: Node, x: np.ndarray) -> np.ndarray:
+        cols = conv_cols(node, x)
+        w = node.params["weight"].reshape(node.params["weight"].shape[0], -1)
+        flat = cols.reshape(-1, cols.shape[-1])
+        y = flat @ w.T.astype(np.float64) if x.dtype == np.float64 else int_matmul(flat, w)
+        return y.reshape(cols.shape[:3] + (w.shape[0],))
+
+    def build(self, ctx: ImportContext, spec: Any, t: TensorType, first: bool) -> Node:
+        name = spec.name
+        if not t.dtype.is_bipolar and not (first and t.dtype.is_int):
+            raise ctx.error(f"the input of conv2d must be bipolar (add a sign layer before it) or the integer "
+                            f"network input, not {t.dtype}", name, "op")
+        if len(t.shape) != 3:
+            raise ctx.error(f"the input of conv2d must be an (H, W, C) image, not shape {list(t.shape)}", name, "op")
+        kh, kw = (spec.kernel, spec.kernel) if isinstance(spec.kernel, int) else tuple(spec.kernel)
+        h, w = t.shape[0], t.shape[1]
+        if kh > h + 2 * spec.padding or kw > w + 2 * spec.padding:
+            raise ctx.error(f"kernel must fit the {h}x{w} input (with padding {spec.padding}), not {kh}x{kw}",
+                            name, "kernel")
+        weight = ctx.take(name, "weight", (spec.filters, t.shape[2], kh, kw))
+        pad_value = spec.pad_value
+        if pad_value is None:
+            pad_value = -1 if t.dtype.is_bipolar else 0
+        if t.dtype.is_bipolar and pad_value not in (-1, 1):
+            raise ctx.error(f"pad_value must be -1 or +1 for a bipolar input, not {pad_value}", name, "pad_value")
+        return Node(name, "conv2d", {"filters": spec.filters, "kernel": (kh, kw), "stride": spec.stride,
+                                     "padding": spec.padding, "pad_value": pad_value},
+                    {"weight": sign(weight).transpose(0, 2, 3, 1)})
+
+
+@register_op
+class XnorConv2d(_ConvBase):
+    name = "xnor_conv2d"
+    doc = "convolution in the popcount domain"
+    user_op = "conv2d"
+
+    def infer(self, node: Node, t: TensorType) -> TensorType:
+        w = node.params["weight"]
+        if not t.dtype.is_bipolar:
+            raise OpTypeError(f"xnor_conv2d {node.name} needs a bipolar input, not {t}")
+        oh, ow = conv_out(node, t)
+        return TensorType((oh, ow, w.shape[0]), DType.int(0, int(np.prod(w.shape[1:]))))
+
+    def execute(self, node: Node, x: np.ndarray) -> np.ndarray:
+        cols = conv_cols(node, x)
+        w = node.params["weight"].reshape(node.params["weight"].shape[0], -1)
+        y = xnor_popcount(cols.reshape(-1, cols.shape[-1]), w)
+        return y.reshape(cols.shape[:3] + (w.shape[0],))

@@ -1,0 +1,149 @@
+"""``dense`` and its XNOR-popcount form ``xnor_dense``: y = W x with ±1 weights, on one bnnc_mvtu.
+
+* ``dense`` (net.yaml): ``units``; array ``weight`` (units, in_features), binarized
+  with sign(0) = +1. On the integer network input it is an add/subtract of
+  integers; on bipolar inputs ``lower_xnor_popcount`` turns it into ``xnor_dense``.
+* ``xnor_dense``: p = popcount(xnor(x, w)) over bipolar x, the popcount domain
+  (acc + N) / 2.
+* Hardware: one ``bnnc_mvtu`` (PE x SIMD folded) whose output stage absorbs the
+  threshold (1-bit lanes) or fixed-point affine (score lanes) that follows.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+
+from compiler.arith import Folding
+from compiler.bits import bits_for_range, sign, to_bits
+from compiler.hw.builder import HwBuilder
+from compiler.hw.graph import Module, Rom
+from compiler.hw.mvtu import ROM_BLOCK_MIN_BITS, OutMode, mvtu_param_lines, mvtu_weight_lines
+from compiler.hw.stream import Stream
+from compiler.ir import DType, Node, TensorType
+from compiler.kernels import GEMM_MIN_WORK, int_matmul, xnor_popcount, xnor_threshold_gemm
+
+from .base import ImportContext, LayerSpec, OpTypeError, PositiveInt, Stage, int_range
+from .matrix import MatrixOp, matrix_range
+from .registry import register_op
+
+
+class DenseSpec(LayerSpec):
+    """Fully connected layer with ±1 weights."""
+
+    op: Literal["dense"]
+    units: PositiveInt
+
+
+def signed_bits(lo: int, hi: int) -> int:
+    """Two's-complement width holding [lo, hi] and 0 (lanes that are compared or summed are signed)."""
+    return bits_for_range(min(lo, -1), max(hi, 0))[0]
+
+
+def lower_mvtu(b: HwBuilder, stage: Stage, cur: Stream, folding: Folding, binary: bool) -> Stream:
+    """One bnnc_mvtu for a matrix node and the threshold or affine it absorbs."""
+    node, nxt = stage.head, stage.consumer
+    pe, simd = int(node.attrs["pe"]), int(node.attrs["simd"])
+    w = node.params["weight"].reshape(node.params["weight"].shape[0], -1)
+    mh, mw = w.shape
+    acc = node.out.dtype
+    assert acc.lo is not None and acc.hi is not None
+    params: dict[str, object] = {"MW": mw, "MH": mh, "PE": pe, "SIMD": simd, "BINARY_IN": int(binary),
+                                 "IN_BITS": cur.elem_bits, "IN_SIGNED": int(cur.signed),
+                                 "ROM_STYLE": 1 if folding.rom_bits >= ROM_BLOCK_MIN_BITS else 0}
+    roms = {"weights": Rom("WEIGHT_FILE", tuple(mvtu_weight_lines(to_bits(w), pe, simd)))}
+    if nxt is not None and nxt.op == "threshold":
+        th = nxt.params["thresholds"]
+        acc_bits = signed_bits(min(acc.lo, int(th.min())), max(acc.hi, int(th.max())))
+        mode, out_bits, aff_bits = OutMode.THRESHOLD, 1, 1
+        roms["params"] = Rom("PARAM_FILE", tuple(mvtu_param_lines(th, mode, pe, acc_bits=acc_bits)))
+    elif nxt is not None and nxt.op == "affine":
+        acc_bits = signed_bits(acc.lo, acc.hi)
+        a, c = nxt.params["scale"], nxt.params["offset"]
+        aff_bits = max(signed_bits(int(a.min()), int(a.max())), signed_bits(int(c.min()), int(c.max())))
+        o = nxt.out.dtype
+        assert o.lo is not None and o.hi is not None
+        mode, out_bits = OutMode.AFFINE, signed_bits(o.lo, o.hi)
+        roms["params"] = Rom("PARAM_FILE", tuple(mvtu_param_lines((a, c), mode, pe, aff_bits=aff_bits)))
+    else:
+        acc_bits = signed_bits(acc.lo, acc.hi)
+        mode, out_bits, aff_bits = OutMode.ACCUMULATOR, acc_bits, 1
+    params.update(OUT_MODE=int(mode), ACC_BITS=acc_bits, OUT_BITS=out_bits, AFF_BITS=aff_bits)
+    out_node = stage.out
+    out = Stream.of_tensor(node.name, out_node.name, out_node.out, pe)
+    if mode is not OutMode.THRESHOLD:
+        out = Stream(out.name, out.tap, pe, out_bits, True, False, out.elems)
+    layers = (node.name,) if out_node is node else (node.name, out_node.name)
+    return b.add(Module(node.name, "bnnc_mvtu", params, cur, out, layers=layers, cycles=int(node.attrs["cycles"]),
+                        roms=roms))
+
+
+@register_op
+class Dense(MatrixOp):
+    name = "dense"
+    doc = "y = W x, W in ±1 (add/subtract of integers)"
+    attrs = ("units",)
+    spec = DenseSpec
+    xnor_form = "xnor_dense"
+    absorbs = ("threshold", "affine")
+    buffered = True
+
+    def infer(self, node: Node, t: TensorType) -> TensorType:
+        w = node.params["weight"]
+        if len(t.shape) != 1 or t.shape[0] != w.shape[1]:
+            raise OpTypeError(f"dense {node.name} needs a ({w.shape[1]},) input, not {list(t.shape)}")
+        if t.dtype.is_float:
+            return TensorType((w.shape[0],), DType.float())
+        return TensorType((w.shape[0],), DType.int(*matrix_range(w, *int_range(t, node))))
+
+    def execute(self, node: Node, x: np.ndarray) -> np.ndarray:
+        w = node.params["weight"]
+        if x.dtype == np.float64:
+            return x @ w.T.astype(np.float64)
+        return int_matmul(x, w)
+
+    def build(self, ctx: ImportContext, spec: Any, t: TensorType, first: bool) -> Node:
+        if not t.dtype.is_bipolar and not (first and t.dtype.is_int):
+            raise ctx.error(f"the input of dense must be bipolar (add a sign layer before it) or the integer "
+                            f"network input, not {t.dtype}", spec.name, "op")
+        if len(t.shape) != 1:
+            raise ctx.error(f"the input of dense must be a vector (add a flatten layer before it), not shape "
+                            f"{list(t.shape)}", spec.name, "op")
+        w = ctx.take(spec.name, "weight", (spec.units, t.shape[0]))
+        return Node(spec.name, "dense", {"units": spec.units}, {"weight": sign(w)})
+
+    def lower(self, b: HwBuilder, stage: Stage, cur: Stream) -> Stream:
+        return lower_mvtu(b, stage, cur, self.folding(stage.head), binary=False)
+
+
+@register_op
+class XnorDense(MatrixOp):
+    name = "xnor_dense"
+    doc = "p = popcount(xnor(x, w)) over bipolar x: the popcount domain, (acc + N) / 2"
+    attrs = ("units",)
+    user_op = "dense"
+    absorbs = ("threshold", "affine")
+    buffered = True
+
+    def infer(self, node: Node, t: TensorType) -> TensorType:
+        w = node.params["weight"]
+        if not t.dtype.is_bipolar or len(t.shape) != 1 or t.shape[0] != w.shape[1]:
+            raise OpTypeError(f"xnor_dense {node.name} needs a bipolar ({w.shape[1]},) input, not {t}")
+        return TensorType((w.shape[0],), DType.int(0, int(w.shape[1])))
+
+    def execute(self, node: Node, x: np.ndarray) -> np.ndarray:
+        return xnor_popcount(x, node.params["weight"])
+
+    def execute_fused(self, stage: Stage, x: np.ndarray) -> np.ndarray | None:
+        """XNOR-popcount and a plain threshold on one float32 GEMM, for batches big enough to gain from it."""
+        th = stage.consumer
+        w = stage.head.params["weight"]
+        if th is None or th.op != "threshold" or th.params["negate"].any() or x.shape[0] * w.size < GEMM_MIN_WORK:
+            return None
+        return xnor_threshold_gemm(x, w, th.params["thresholds"])
+
+    def lower(self, b: HwBuilder, stage: Stage, cur: Stream) -> Stream:
+        return lower_mvtu(b, stage, cur, self.folding(stage.head), binary=True)
+
+

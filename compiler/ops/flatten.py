@@ -1,0 +1,43 @@
+"""``flatten``: (H, W, C) -> (H*W*C) in channel-last order (element index ``(h*W + w)*C + c``).
+
+Free in hardware: streams already carry elements in channel-last order.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+
+from compiler.hw.builder import HwBuilder
+from compiler.hw.stream import Stream
+from compiler.ir import Node, TensorType
+
+from .base import ImportContext, LayerSpec, OpDef, Stage
+from .registry import register_op
+
+
+class FlattenSpec(LayerSpec):
+    """(H, W, C) -> (H*W*C) in channel-last order."""
+
+    op: Literal["flatten"]
+
+
+@register_op
+class Flatten(OpDef):
+    name = "flatten"
+    doc = "(H, W, C) -> (H*W*C), channel-last order"
+    spec = FlattenSpec
+    lane_transparent = True
+
+    def infer(self, node: Node, t: TensorType) -> TensorType:
+        return TensorType((t.size,), t.dtype)
+
+    def execute(self, node: Node, x: np.ndarray) -> np.ndarray:
+        return x.reshape(x.shape[0], -1)
+
+    def build(self, ctx: ImportContext, spec: Any, t: TensorType, first: bool) -> Node:
+        return Node(spec.name, "flatten")
+
+    def lower(self, b: HwBuilder, stage: Stage, cur: Stream) -> Stream:
+        return cur

@@ -1,0 +1,64 @@
+"""What every ±1 weight-matrix op shares: its dimensions, folding, value range and manifest row.
+
+Dense and convolution layers (and their XNOR-popcount forms) are matrix-vector
+products of an MH x MW matrix of ±1 weights, applied once per output pixel.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from compiler.arith import Folding
+from compiler.ir import Node, TensorType
+
+from .base import OpDef
+
+FLOAT32_BITS = 32
+
+
+def matrix_range(w: np.ndarray, lo: int, hi: int) -> tuple[int, int]:
+    """Exact range of sum_j w_j * x_j over x_j in [lo, hi] for each row of ±1 weights, unioned over rows."""
+    rows = w.reshape(w.shape[0], -1)
+    n_pos = (rows > 0).sum(axis=1).astype(np.int64)
+    n_neg = rows.shape[1] - n_pos
+    row_lo = n_pos * lo - n_neg * hi
+    row_hi = n_pos * hi - n_neg * lo
+    return int(row_lo.min()), int(row_hi.max())
+
+
+class MatrixOp(OpDef):
+    """Base of the matrix ops: MH output rows, MW inputs per row, ``pixels`` products per image."""
+
+    matrix: ClassVar[bool] = True
+    params: ClassVar[tuple[str, ...]] = ("weight",)
+    # The XNOR-popcount form of this op on bipolar inputs (lower_xnor_popcount), if this is the plain form.
+    xnor_form: ClassVar[str | None] = None
+
+    def pixels(self, node: Node) -> int:
+        """Matrix-vector products per image."""
+        return 1
+
+    def dims(self, node: Node) -> tuple[int, int, int]:
+        """(MH, MW, pixels): rows, columns, and matrix-vector products per image."""
+        w = node.params["weight"]
+        return int(w.shape[0]), int(np.prod(w.shape[1:])), self.pixels(node)
+
+    def folding(self, node: Node, pe: int | None = None, simd: int | None = None) -> Folding:
+        """The node's folding: its own ``pe``/``simd`` attributes unless others are given."""
+        mh, mw, px = self.dims(node)
+        return Folding(mh, mw, int(node.attrs["pe"] if pe is None else pe),
+                       int(node.attrs["simd"] if simd is None else simd), px)
+
+    def in_lanes(self, node: Node) -> int | None:
+        return int(node.attrs["simd"])
+
+    def manifest_row(self, node: Node, t_in: TensorType) -> dict[str, Any]:
+        mh, mw, px = self.dims(node)
+        row: dict[str, Any] = dict(mh=mh, mw=mw, pixels=px, weight_count=mh * mw, weight_bits_packed=mh * mw,
+                                   weight_bytes_float32=mh * mw * FLOAT32_BITS // 8)
+        for key in ("pe", "simd", "cycles"):
+            if key in node.attrs:
+                row[key] = node.attrs[key]
+        return row

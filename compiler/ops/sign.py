@@ -1,0 +1,51 @@
+"""``sign``: binarization, +1 where x >= threshold, else -1 (sign(0) = +1).
+
+Float stage only: ``fold_threshold`` turns it (with the batchnorm before it, if
+any) into an integer ``threshold``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import field_validator
+
+from compiler.ir import DType, Node, TensorType
+
+from .base import ImportContext, LayerSpec, NoRTL, OpDef
+from .registry import register_op
+
+
+class SignSpec(LayerSpec):
+    """Binarization: +1 where x >= threshold, else -1."""
+
+    op: Literal["sign"]
+    threshold: float = 0.0
+
+    @field_validator("threshold")
+    @classmethod
+    def _finite(cls, v: float) -> float:
+        if not math.isfinite(v):
+            raise ValueError("a finite number")
+        return v
+
+
+@register_op
+class Sign(OpDef):
+    name = "sign"
+    doc = "+1 if x >= threshold else -1"
+    attrs = ("threshold",)
+    spec = SignSpec
+    float_only = True
+    rtl = NoRTL("sign is float-stage only: fold_threshold replaces it with an integer threshold")
+
+    def infer(self, node: Node, t: TensorType) -> TensorType:
+        return TensorType(t.shape, DType.bipolar())
+
+    def execute(self, node: Node, x: np.ndarray) -> np.ndarray:
+        return np.where(x >= node.attrs["threshold"], 1, -1).astype(np.int8)
+
+    def build(self, ctx: ImportContext, spec: Any, t: TensorType, first: bool) -> Node:
+        return Node(spec.name, "sign", {"threshold": float(spec.threshold)})

@@ -1,0 +1,130 @@
+"""The floor plan of docs/architecture.md, enforced: imports run one way, and no module-level cycles.
+
+Every module of ``compiler/`` and ``runtime/`` belongs to one floor (the longest
+matching prefix below). A module may import from its own floor or the floors
+below it, never from one above; this holds for imports inside functions too.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Lowest floor first. Keep docs/architecture.md in step with this table.
+FLOORS: list[tuple[str, tuple[str, ...]]] = [
+    ("base", ("compiler.errors", "compiler.version", "compiler.bits", "compiler.arith", "compiler.kernels")),
+    ("graphs", ("compiler.ir", "compiler.hw")),
+    ("ops", ("compiler.ops",)),
+    ("flow", ("compiler.frontend", "compiler.passes", "compiler.reference", "compiler.lower", "compiler.manifest",
+              "compiler.tables", "compiler.outdir", "compiler.codegen", "compiler.templates")),
+    ("runtime", ("runtime",)),
+    ("interface", ("compiler", "compiler.__main__", "compiler.api", "compiler.cli", "compiler.train")),
+]
+
+# Third-party packages that only some floors may use, and which floors those are.
+RESTRICTED = {"cocotb": ("runtime",), "cocotb_tools": ("runtime",), "torch": ("interface",),
+              "pytorch_lightning": ("interface",), "jinja2": ("flow",), "pydantic": ("ops", "flow")}
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _modules() -> dict[str, Path]:
+    return {_module_name(p): p for top in ("compiler", "runtime") for p in sorted((ROOT / top).rglob("*.py"))}
+
+
+def floor_of(module: str) -> int:
+    """Index of the floor holding ``module`` (longest prefix wins)."""
+    best, best_len = -1, -1
+    for k, (_, prefixes) in enumerate(FLOORS):
+        for p in prefixes:
+            if (module == p or module.startswith(p + ".")) and len(p) > best_len:
+                best, best_len = k, len(p)
+    assert best >= 0, f"module {module} is on no floor: add it to FLOORS and docs/architecture.md"
+    return best
+
+
+def _imports(module: str, path: Path, top_level_only: bool) -> list[tuple[str, int]]:
+    """(imported module, line) of every import in the file; relative imports resolved."""
+    tree = ast.parse(path.read_text(), str(path))
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    body = tree.body if top_level_only else list(ast.walk(tree))
+    out: list[tuple[str, int]] = []
+    for node in body:
+        if isinstance(node, ast.Import):
+            out += [(a.name, node.lineno) for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            # "from pkg import sub" imports the submodule pkg.sub when there is one
+            subs = [f"{target}.{a.name}" for a in node.names if f"{target}.{a.name}" in MODULES]
+            out += [(s, node.lineno) for s in subs] or [(target, node.lineno)]
+    return out
+
+
+MODULES = _modules()
+
+
+def test_every_module_is_on_a_floor() -> None:
+    for module in MODULES:
+        floor_of(module)
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_imports_run_downward(module: str) -> None:
+    """No module imports from a floor above its own (function-level imports included)."""
+    mine = floor_of(module)
+    for target, line in _imports(module, MODULES[module], top_level_only=False):
+        root = target.split(".")[0]
+        if root in ("compiler", "runtime"):
+            theirs = floor_of(target)
+            assert theirs <= mine, (f"{MODULES[module].relative_to(ROOT)}:{line}: {module} ({FLOORS[mine][0]}) "
+                                    f"imports {target} from the floor above ({FLOORS[theirs][0]})")
+        elif root in RESTRICTED:
+            assert FLOORS[mine][0] in RESTRICTED[root], (f"{module}:{line}: {root} belongs to floors "
+                                                         f"{RESTRICTED[root]}, not {FLOORS[mine][0]}")
+
+
+def test_no_import_cycles() -> None:
+    """Module-level imports between bnnc's modules form no cycle."""
+    edges = {m: sorted({t for t, _ in _imports(m, p, top_level_only=True) if t in MODULES and t != m})
+             for m, p in MODULES.items()}
+    state: dict[str, int] = {}  # 1 = on the stack, 2 = done
+    stack: list[str] = []
+
+    def visit(m: str) -> None:
+        state[m] = 1
+        stack.append(m)
+        for t in edges[m]:
+            if state.get(t) == 1:
+                raise AssertionError("import cycle: " + " -> ".join(stack[stack.index(t):] + [t]))
+            if t not in state:
+                visit(t)
+        stack.pop()
+        state[m] = 2
+
+    for m in sorted(MODULES):
+        if m not in state:
+            visit(m)
+
+
+def test_the_checker_sees_an_upward_import(tmp_path: Path) -> None:
+    """The rule itself: an ops module importing the simulator would be an upward import, relative or absolute."""
+    probe = tmp_path / "probe.py"
+    probe.write_text("from runtime.sim import simulate\ndef f():\n    from ..passes import manager\n")
+    found = _imports("compiler.ops.probe", probe, top_level_only=False)
+    assert found == [("runtime.sim.simulate", 1), ("compiler.passes.manager", 3)]
+    assert all(floor_of(t) > floor_of("compiler.ops.probe") for t, _ in found)
+    assert _imports("compiler.ops.probe", probe, top_level_only=True) == [("runtime.sim.simulate", 1)]
