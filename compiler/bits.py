@@ -30,6 +30,8 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from .arith import ceil_div
+
 WORD_BITS = 64
 
 
@@ -64,7 +66,7 @@ def pack_bits(bits: np.ndarray) -> np.ndarray:
     """
     bits = np.asarray(bits, dtype=np.uint8)
     n = bits.shape[-1]
-    nwords = max(1, -(-n // WORD_BITS))
+    nwords = max(1, ceil_div(n, WORD_BITS))
     padded = np.zeros(bits.shape[:-1] + (nwords * WORD_BITS,), dtype=np.uint8)
     padded[..., :n] = bits
     # np.packbits with bitorder='little' puts element i at bit i of each byte;

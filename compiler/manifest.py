@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from compiler.arith import ceil_div
 from compiler.ir import Graph
 from compiler.ops import OPS
 from compiler.ops.matrix import FLOAT32_BITS
@@ -55,7 +56,7 @@ def build_manifest(graph: Graph) -> dict[str, Any]:
         "weight_memory": {
             "weights": n_weights,
             "float32_bytes": n_weights * FLOAT32_BITS // 8,
-            "packed_bytes": -(-n_weights // 8),
+            "packed_bytes": ceil_div(n_weights, 8),
             "ratio": (n_weights * FLOAT32_BITS) / n_weights if n_weights else None,
         },
         "scores": asdict(graph.scores) if graph.scores is not None else {},

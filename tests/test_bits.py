@@ -18,6 +18,7 @@ from compiler.bits import (
     to_bits,
     unpack_lanes,
 )
+from tests.pins import whole
 
 
 def test_bipolar_bit_convention() -> None:
@@ -83,5 +84,5 @@ def test_bits_for_range_table(lo: int, hi: int, expect) -> None:
 
 
 def test_bits_for_range_rejects_empty() -> None:
-    with pytest.raises(ValueError, match="lo <= hi"):
+    with pytest.raises(ValueError, match=whole(r"range must have lo <= hi, not \[3, 2\]")):
         bits_for_range(3, 2)

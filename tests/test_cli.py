@@ -15,6 +15,7 @@ from compiler.cli import main
 from compiler.errors import BnncError
 from compiler.outdir import atomic_dir
 from tests.netgen import mlp, random_inputs
+from tests.pins import whole
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -117,7 +118,7 @@ def test_atomic_dir_failure_inside_staging(tmp_path: Path) -> None:
         raise RuntimeError("boom")
     assert list(tmp_path.iterdir()) == []
     (tmp_path / "file").write_text("x")
-    with pytest.raises(BnncError, match="output must be a folder, not an existing file"), \
+    with pytest.raises(BnncError, match=whole(r"field -o: output must be a folder, not an existing file '\S+/file'")), \
             atomic_dir(tmp_path / "file"):
         pass
 

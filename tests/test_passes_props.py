@@ -5,7 +5,7 @@ batchnorm+sign on EVERY integer of the input range, exhaustively, for any
 parameters: negative, zero (and -0.0), tiny (1e-12, subnormal-ish) gamma, huge
 beta, tiny var, ties exactly on the threshold.
 
-Weak form (DESIGN.md, end to end): the folded model agrees with the float64
+Weak form (docs/conventions.md, end to end): the folded model agrees with the float64
 unfolded model on every input whose pre-sign values are all farther than 1e-6
 from the sign's threshold; checked at every sign (taps) and at the output.
 """

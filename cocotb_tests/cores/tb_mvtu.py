@@ -13,7 +13,9 @@ from dataclasses import dataclass
 import cocotb
 import numpy as np
 
+from compiler.arith import Folding
 from compiler.bits import chunk_lanes, pack_lanes, unpack_lanes
+from compiler.hw.mvtu import OutMode
 from runtime.sim.axis import AxisEnv, AxisSink, AxisSource, Scoreboard, intervals, read_param
 
 
@@ -28,7 +30,7 @@ class MvtuConfig:
     binary_in: bool
     in_bits: int
     in_signed: bool
-    out_mode: int
+    out_mode: OutMode
     acc_bits: int
     out_bits: int
     aff_bits: int
@@ -38,12 +40,16 @@ class MvtuConfig:
     b: np.ndarray | None
 
     @property
+    def folding(self) -> Folding:
+        return Folding(self.mh, self.mw, self.pe, self.simd)
+
+    @property
     def nf(self) -> int:
-        return -(-self.mh // self.pe)
+        return self.folding.nf
 
     @property
     def sf(self) -> int:
-        return -(-self.mw // self.simd)
+        return self.folding.sf
 
     @property
     def in_lane_bits(self) -> int:
@@ -51,7 +57,7 @@ class MvtuConfig:
 
     @property
     def out_lane_bits(self) -> int:
-        return 1 if self.out_mode == 0 else self.out_bits
+        return 1 if self.out_mode == OutMode.THRESHOLD else self.out_bits
 
 
 def load_config(dut) -> MvtuConfig:
@@ -65,7 +71,7 @@ def load_config(dut) -> MvtuConfig:
         binary_in=bool(read_param(dut, "BINARY_IN")),
         in_bits=read_param(dut, "IN_BITS"),
         in_signed=bool(read_param(dut, "IN_SIGNED")),
-        out_mode=read_param(dut, "OUT_MODE"),
+        out_mode=OutMode(read_param(dut, "OUT_MODE")),
         acc_bits=read_param(dut, "ACC_BITS"),
         out_bits=read_param(dut, "OUT_BITS"),
         aff_bits=read_param(dut, "AFF_BITS"),
@@ -102,9 +108,9 @@ def model_acc(cfg: MvtuConfig, x: np.ndarray) -> np.ndarray:
 def model_outputs(cfg: MvtuConfig, x: np.ndarray) -> np.ndarray:
     """Output lane values (n, MH) as the contract defines them (before packing)."""
     acc = model_acc(cfg, x)
-    if cfg.out_mode == 0:
+    if cfg.out_mode == OutMode.THRESHOLD:
         return (acc >= cfg.thresholds[None, :]).astype(np.int64)
-    if cfg.out_mode == 1:
+    if cfg.out_mode == OutMode.ACCUMULATOR:
         return acc
     return cfg.a[None, :].astype(object) * acc.astype(object) + cfg.b[None, :].astype(object)
 
@@ -130,7 +136,7 @@ def output_beats(cfg: MvtuConfig, y: np.ndarray) -> list[int]:
 
 def _fmt(cfg: MvtuConfig):
     def fmt(word: int) -> str:
-        return f"{word:#x} lanes={unpack_lanes(word, cfg.pe, cfg.out_lane_bits, signed=cfg.out_mode != 0)}"
+        return f"{word:#x} lanes={unpack_lanes(word, cfg.pe, cfg.out_lane_bits, signed=cfg.out_mode != OutMode.THRESHOLD)}"
 
     return fmt
 

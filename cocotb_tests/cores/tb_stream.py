@@ -6,6 +6,7 @@ from __future__ import annotations
 import cocotb
 import numpy as np
 
+from compiler.arith import ceil_div
 from compiler.bits import chunk_lanes, pack_lanes, unpack_lanes
 from runtime.sim.axis import AxisEnv, AxisSink, AxisSource, Scoreboard, intervals, read_param
 
@@ -90,7 +91,7 @@ async def _argmax(dut, name: str, n_vec: int, gap: float, ready: float) -> tuple
     await env.run_until(lambda: sb.done, timeout_cycles=100)
     await env.cycles(10)
     sb.assert_done()
-    return src, sink, -(-classes // lanes)
+    return src, sink, ceil_div(classes, lanes)
 
 
 @cocotb.test()
@@ -134,7 +135,7 @@ async def _wconv(dut, name: str, n_vec: int, gap: float, ready: float) -> tuple[
     await env.run_until(lambda: sb.done, timeout_cycles=100)
     await env.cycles(10)
     sb.assert_done()
-    return src, sink, -(-n // il), -(-n // ol)
+    return src, sink, ceil_div(n, il), ceil_div(n, ol)
 
 
 @cocotb.test()

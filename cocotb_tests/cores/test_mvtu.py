@@ -11,7 +11,7 @@ import pytest
 
 from cocotb_tests.cores._common import base_seed, build_dir_for, core, param_rng, run_core
 from compiler.bits import bits_for_range
-from compiler.hw.mvtu import write_mvtu_mems
+from compiler.hw.mvtu import OutMode, write_mvtu_mems
 from runtime.sim.toolchain import lint, run_lint
 
 SOURCES = core("bnnc_mvtu", "bnnc_dot_lane", "bnnc_popcount", "bnnc_fifo")
@@ -44,7 +44,7 @@ def make_case(spec: dict[str, Any], rng: random.Random) -> tuple[dict[str, Any],
     mw, mh = spec["MW"], spec["MH"]
     binary = spec["BINARY_IN"] == 1
     in_bits, in_signed = spec.get("IN_BITS", 8), spec.get("IN_SIGNED", 0) == 1
-    mode = spec["OUT_MODE"]
+    mode = OutMode(spec["OUT_MODE"])
     nrng = np.random.default_rng(rng.getrandbits(32))
     w = nrng.integers(0, 2, size=(mh, mw)).astype(np.uint8)
     if mh > 1:
@@ -56,7 +56,7 @@ def make_case(spec: dict[str, Any], rng: random.Random) -> tuple[dict[str, Any],
     params.pop("ACC_EXTRA", None)
     params.update(ACC_BITS=acc_bits, IN_BITS=in_bits, IN_SIGNED=int(in_signed))
     data: dict[str, np.ndarray] = {"weights": w}
-    if mode == 0:
+    if mode == OutMode.THRESHOLD:
         amin, amax = -(1 << (acc_bits - 1)), (1 << (acc_bits - 1)) - 1
         # Thresholds near typical accumulator values, plus extremes (always/never fire).
         sample = nrng.integers(0, 2, size=(64, mw)) if binary else nrng.integers(
@@ -70,7 +70,7 @@ def make_case(spec: dict[str, Any], rng: random.Random) -> tuple[dict[str, Any],
         thr = np.clip(thr, amin, amax)
         data["thresholds"] = thr
         params["OUT_BITS"] = 1
-    elif mode == 1:
+    elif mode == OutMode.ACCUMULATOR:
         params["OUT_BITS"] = acc_bits + spec.get("OUT_EXTRA", 2)
     else:
         aff = spec["AFF_BITS"]
@@ -98,17 +98,17 @@ def _specs() -> list[dict[str, Any]]:
         # uint8, threshold (first-layer style), SF = 1 with NF > 1 (input buffer re-read)
         dict(MW=16, MH=5, PE=2, SIMD=16, BINARY_IN=0, IN_BITS=8, IN_SIGNED=0, OUT_MODE=0),
     ]
-    mode = rng.randint(0, 2)
+    mode = OutMode(rng.randint(0, 2))
     binary = rng.random() < 0.5
     rand = dict(
         MW=rng.randint(3, 40), MH=rng.randint(1, 12), PE=rng.randint(1, 5), SIMD=rng.randint(1, 9),
-        BINARY_IN=int(binary), OUT_MODE=mode, ACC_EXTRA=rng.randint(0, 2),
+        BINARY_IN=int(binary), OUT_MODE=int(mode), ACC_EXTRA=rng.randint(0, 2),
     )
     if not binary:
         rand.update(IN_BITS=rng.randint(2, 9), IN_SIGNED=rng.randint(0, 1))
-    if mode == 1:
+    if mode == OutMode.ACCUMULATOR:
         rand["OUT_EXTRA"] = rng.randint(-1, 3)  # also truncating outputs
-    if mode == 2:
+    if mode == OutMode.AFFINE:
         rand["AFF_BITS"] = rng.randint(2, 12)
     specs.append(rand)
     return specs
@@ -129,11 +129,11 @@ def prepare(spec: dict[str, Any], tag: str) -> tuple[dict[str, Any], Any]:
     bdir = build_dir_for("bnnc_mvtu", params, extra=str(base_seed()))
     bdir.mkdir(parents=True, exist_ok=True)
     wfile, pfile = bdir / "weights.mem", bdir / "params.mem"
-    mode = params["OUT_MODE"]
-    prm = data.get("thresholds") if mode == 0 else ((data["a"], data["b"]) if mode == 2 else None)
+    mode = OutMode(params["OUT_MODE"])
+    prm = data.get("thresholds") if mode == OutMode.THRESHOLD else ((data["a"], data["b"]) if mode == OutMode.AFFINE else None)
     write_mvtu_mems(
         data["weights"], prm, params["PE"], params["SIMD"], mode, wfile,
-        pfile if mode != 1 else None, acc_bits=params["ACC_BITS"], aff_bits=params.get("AFF_BITS"),
+        pfile if mode != OutMode.ACCUMULATOR else None, acc_bits=params["ACC_BITS"], aff_bits=params.get("AFF_BITS"),
     )
     np.savez(bdir / "tb_data.npz", **data)
     params["WEIGHT_FILE"] = str(wfile)

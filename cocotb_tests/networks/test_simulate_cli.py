@@ -12,6 +12,7 @@ import pytest
 import compiler
 from compiler.cli import main
 from tests.netgen import mlp, random_inputs
+from tests.pins import whole
 
 pytestmark = pytest.mark.xdist_group("simulate_cli")
 
@@ -73,5 +74,7 @@ def test_watchdog_names_the_stuck_layers(design, tmp_path: Path) -> None:
     from runtime.sim.simulate import simulate
 
     folder, rtl, x, _ = design
-    with pytest.raises(SimulationFailure, match=r"watchdog: no beat moved .*stuck stream\(s\): .*m_axis \(layer argmax\)"):
+    with pytest.raises(SimulationFailure, match=whole(
+            r"images 0\.\.3: watchdog: no beat moved for \d+ cycles \(cycle \d+\); stuck stream\(s\): "
+            r"fc2_q \(layer bn2\), m_axis \(layer argmax\)")):
         simulate(rtl, np.load(x)[:4], ready_prob=0.0)

@@ -31,7 +31,7 @@ def cheapest_folding(mh: int, mw: int, pixels: int, budget: int, simd_cap: int =
     """The (PE, SIMD) with the fewest lanes whose cycles fit ``budget`` (ties: less padding, then more SIMD).
 
     SIMD is kept at most ``simd_cap`` when some such folding fits: one very wide
-    popcount tree per PE simulates slowly and synthesizes poorly (TOOLCHAIN.md), so
+    popcount tree per PE simulates slowly and synthesizes poorly (docs/toolchain.md), so
     parallelism beyond it goes into more PEs.
     """
     best: tuple[int, int, int, int] | None = None

