@@ -35,6 +35,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/reference_speed.py
+	$(BIN)/python bench/compile_time.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check compiler runtime tests cocotb_tests bench

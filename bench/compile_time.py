@@ -1,0 +1,49 @@
+"""Benchmark: `bnnc compile` wall time on the shipped examples (fold + lower + render + write).
+
+    .venv/bin/python bench/compile_time.py [--repeat 5] [--examples mlp_small mlp_small_u8 lfc]
+
+Reports, per example, the best of ``--repeat`` in-process ``compiler.compile`` calls
+and one ``bnnc compile`` command (Python start-up and imports included). Uses only
+the public API, so the same script times another checkout: run it with that
+checkout first on PYTHONPATH.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import compiler
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--examples", nargs="+", default=["mlp_small", "mlp_small_u8", "lfc"])
+    args = p.parse_args()
+    print(f"compiler from {Path(compiler.__file__).parent}")
+    print("| example | compiler.compile, best of {} (s) | bnnc compile command (s) |".format(args.repeat))
+    print("|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        for ex in args.examples:
+            net = ROOT / "examples" / ex / "net.yaml"
+            best = float("inf")
+            for k in range(args.repeat):
+                t0 = time.perf_counter()
+                compiler.compile(net, Path(tmp) / f"{ex}_{k}")
+                best = min(best, time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "compiler", "compile", str(net), "-o", str(Path(tmp) / f"{ex}_cli")],
+                           check=True, capture_output=True)
+            cli = time.perf_counter() - t0
+            print(f"| {ex} | {best:.3f} | {cli:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
