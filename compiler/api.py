@@ -43,7 +43,11 @@ def predict(graph: Graph | str | Path, x: np.ndarray, stage: str = "folded") -> 
 
 def compile(graph: Graph | str | Path, output: str | Path, calibration: np.ndarray | None = None,
             dump_after: Iterable[str] = ()) -> dict:
-    """``bnnc compile``: fold (if needed) and write the RTL folder ``output`` atomically; return the manifest."""
+    """``bnnc compile``: fold (if needed) and write the RTL folder ``output`` atomically; return the manifest.
+
+    ``output`` is replaced whole, so it must be empty, absent or a previous bnnc output
+    (never a folder holding the network's files or anything else).
+    """
     from compiler.codegen import write_output
 
     g = graph if isinstance(graph, Graph) else load(graph)

@@ -2,31 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import jinja2
 
 from compiler.hw import HwGraph, Module
+from compiler.names import comment_text
 from compiler.version import __version__
 
 from .paths import cores_dir, templates_dir
 
-def sanitize(name: str) -> str:
-    """A Verilog identifier from any name: keep [A-Za-z0-9_], never start with a digit.
-
-    >>> sanitize("fc-1.weight")
-    'fc_1_weight'
-    >>> sanitize("1st")
-    'n_1st'
-    """
-    s = re.sub(r"[^A-Za-z0-9_]", "_", name)
-    return s if re.match(r"^[A-Za-z_]", s) else f"n_{s}"
-
-
 def rom_file(module: Module, suffix: str) -> str:
     """File name of one ROM image of a module."""
-    return f"{sanitize(module.name)}_{suffix}.mem"
+    return f"{module.name}_{suffix}.mem"
 
 
 def _param_value(v: Any) -> str:
@@ -40,25 +28,26 @@ def _env() -> jinja2.Environment:
 
 
 def render_top(hw: HwGraph, top: str, source: str, output_kind: str) -> str:
-    """The top-level module's text."""
+    """The top-level module's text (``hw`` already named by :func:`compiler.codegen.naming.name_design`)."""
     modules = []
     for m in hw.modules:
         params = [(k, _param_value(v)) for k, v in m.params.items()]
         for suffix, rom in m.roms.items():
             params.append((rom.parameter, f'{{MEM_DIR, "{rom_file(m, suffix)}"}}'))
-        modules.append({"name": sanitize(m.name), "core": m.core, "params": params,
-                        "s_axis": sanitize(m.s_axis.name), "m_axis": sanitize(m.m_axis.name),
-                        "comment": f"{m.core} for {', '.join(m.layers) or 'glue'}: {m.cycles} cycles/image"})
-    streams = [{"name": sanitize(s.name), "tap": s.tap, "lanes": s.lanes, "elem_bits": s.elem_bits,
+        modules.append({"name": m.name, "core": m.core, "params": params,
+                        "s_axis": m.s_axis.name, "m_axis": m.m_axis.name,
+                        "comment": comment_text(f"{m.core} for {', '.join(m.layers) or 'glue'}: "
+                                                f"{m.cycles} cycles/image")})
+    streams = [{"name": s.name, "tap": comment_text(s.tap), "lanes": s.lanes, "elem_bits": s.elem_bits,
                 "width": s.width} for s in hw.streams]
     inp, outp = hw.input, hw.output
     ctx = {
-        "top": top, "network": hw.name, "version": __version__, "source": source,
-        "inp": {"name": sanitize(inp.name), "lanes": inp.lanes, "elem_bits": inp.elem_bits, "signed": inp.signed,
+        "top": top, "network": comment_text(hw.name), "version": __version__, "source": comment_text(source),
+        "inp": {"name": inp.name, "lanes": inp.lanes, "elem_bits": inp.elem_bits, "signed": inp.signed,
                 "width": inp.width, "beats_per_image": inp.beats_per_image},
-        "outp": {"name": sanitize(outp.name), "lanes": outp.lanes, "elem_bits": outp.elem_bits,
+        "outp": {"name": outp.name, "lanes": outp.lanes, "elem_bits": outp.elem_bits,
                  "signed": outp.signed, "width": outp.width, "beats_per_image": outp.beats_per_image},
-        "output_kind": output_kind, "interval": hw.interval, "bottleneck": hw.bottleneck,
+        "output_kind": output_kind, "interval": hw.interval, "bottleneck": comment_text(hw.bottleneck),
         "streams": streams, "modules": modules,
     }
     return _env().get_template("top.v.j2").render(**ctx)

@@ -244,7 +244,7 @@ def load_net(path: str | Path) -> Graph:
     graph = Graph(name=spec.name, input=in_type, nodes=tuple(nodes), output=spec.output, stage="float",
                   hardware={"clock_mhz": spec.hardware.clock_mhz,
                             "folding": {k: (v.pe, v.simd) for k, v in spec.hardware.folding.items()}},
-                  source=str(path))
+                  source=str(path), inputs=(str(path), str(wpath)))
     if spec.output == "argmax":
         graph = graph.with_nodes(list(graph.nodes) + [Node(graph.unique_name("argmax"), "argmax")])
     graph = infer_types(graph)

@@ -97,10 +97,13 @@ class Graph:
     hardware: Mapping[str, Any] = field(default_factory=dict)
     source: str = "<memory>"
     scores: ScoreReport | None = None
+    # Every file the graph was read from (net.yaml, weights): an output folder must not hold them.
+    inputs: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "nodes", tuple(self.nodes))
         object.__setattr__(self, "hardware", MappingProxyType(dict(self.hardware)))
+        object.__setattr__(self, "inputs", tuple(self.inputs))
 
     def __iter__(self) -> Iterator[Node]:
         return iter(self.nodes)

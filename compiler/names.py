@@ -1,0 +1,99 @@
+"""Every user-supplied string that reaches generated text or the terminal goes through here.
+
+* :func:`sanitize`: a Verilog identifier from any name.
+* :class:`NameTable`: unique identifiers for one Verilog scope, never a keyword,
+  a reserved name or a case-insensitive twin of another (so the file names derived
+  from them cannot collide on case-insensitive file systems either).
+* :func:`comment_text`: text safe inside a ``//`` comment (no line break can end it).
+* :func:`printable`: text safe to print on a terminal (no control character, no
+  ANSI escape, no second line).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+# Verilog-2005 and SystemVerilog-2017 keywords: Verilator parses .v files as
+# SystemVerilog by default, so a name from either list would break the build.
+VERILOG_KEYWORDS = frozenset("""
+accept_on alias always always_comb always_ff always_latch and assert assign assume automatic before begin bind bins
+binsof bit break buf bufif0 bufif1 byte case casex casez cell chandle checker class clocking cmos config const
+constraint context continue cover covergroup coverpoint cross deassign default defparam design disable dist do edge
+else end endcase endchecker endclass endclocking endconfig endfunction endgenerate endgroup endinterface endmodule
+endpackage endprimitive endprogram endproperty endspecify endsequence endtable endtask enum event eventually expect
+export extends extern final first_match for force foreach forever fork forkjoin function generate genvar global
+highz0 highz1 if iff ifnone ignore_bins illegal_bins implements implies import incdir include initial inout input
+inside instance int integer interconnect interface intersect join join_any join_none large let liblist library local
+localparam logic longint macromodule matches medium modport module nand negedge nettype new nexttime nmos nor
+noshowcancelled not notif0 notif1 null or output package packed parameter pmos posedge primitive priority program
+property protected pull0 pull1 pulldown pullup pulsestyle_ondetect pulsestyle_onevent pure rand randc randcase
+randsequence rcmos real realtime ref reg reject_on release repeat restrict return rnmos rpmos rtran rtranif0
+rtranif1 s_always s_eventually s_nexttime s_until s_until_with scalared sequence shortint shortreal showcancelled
+signed small soft solve specify specparam static string strong strong0 strong1 struct super supply0 supply1
+sync_accept_on sync_reject_on table tagged task this throughout time timeprecision timeunit tran tranif0 tranif1 tri
+tri0 tri1 triand trior trireg type typedef union unique unique0 unsigned until until_with untyped use uwire var
+vectored virtual void wait wait_order wand weak weak0 weak1 while wildcard wire with within wor xnor xor
+""".split())
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def sanitize(name: str) -> str:
+    """A Verilog identifier from any name: keep [A-Za-z0-9_], never start with a digit.
+
+    >>> sanitize("fc-1.weight")
+    'fc_1_weight'
+    >>> sanitize("1st")
+    'n_1st'
+    """
+    s = re.sub(r"[^A-Za-z0-9_]", "_", name)
+    return s if re.match(r"^[A-Za-z_]", s) else f"n_{s}"
+
+
+class NameTable:
+    """Unique identifiers in one scope: each claim is sanitized, kept off keywords and reserved names, and
+    differs case-insensitively from every other claim (and from what the claims derive by a suffix).
+
+    >>> t = NameTable(reserved=["clk"])
+    >>> t.claim("fc1"), t.claim("FC1"), t.claim("clk"), t.claim("wire"), t.claim("a b")
+    ('fc1', 'FC1_1', 'clk_1', 'wire_1', 'a_b')
+    >>> t = NameTable(reserved=["s_axis_tdata"])
+    >>> t.claim("s_axis", suffixes=("_tdata",))   # its net s_axis_tdata would shadow a port
+    's_axis_1'
+    """
+
+    def __init__(self, reserved: Iterable[str] = ()) -> None:
+        self._taken: set[str] = {r.lower() for r in reserved} | VERILOG_KEYWORDS
+
+    def _free(self, name: str, suffixes: tuple[str, ...]) -> bool:
+        return all((name + s).lower() not in self._taken for s in ("", *suffixes))
+
+    def claim(self, name: str, suffixes: tuple[str, ...] = ()) -> str:
+        """A unique identifier for ``name`` (``name`` itself when it is free), reserving it and its suffixed forms."""
+        base = sanitize(name)
+        out, k = base, 0
+        while not self._free(out, suffixes):
+            k += 1
+            out = f"{base}_{k}"
+        for s in ("", *suffixes):
+            self._taken.add((out + s).lower())
+        return out
+
+
+def comment_text(text: str) -> str:
+    r"""``text`` for one line of a Verilog ``//`` comment: control characters (line breaks too) escaped.
+
+    >>> comment_text("net\nmodule evil;")
+    'net\\nmodule evil;'
+    """
+    return printable(text)
+
+
+def printable(text: str) -> str:
+    r"""``text`` for one terminal line: control characters shown as escapes, so none reaches the terminal raw.
+
+    >>> printable("fc1\x1b[31m\nbnnc: ok")
+    'fc1\\x1b[31m\\nbnnc: ok'
+    """
+    return _CONTROL.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
