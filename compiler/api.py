@@ -9,13 +9,18 @@ import numpy as np
 
 from compiler.frontend import load_net
 from compiler.ir import Graph
+from compiler.limits import DEFAULT_MAX_BYTES
 from compiler.passes import PassContext, lower
 from compiler.reference import execute
 
 
-def load(path: str | Path) -> Graph:
-    """Load and validate a net.yaml (with its weights) as a float-stage graph."""
-    return load_net(path)
+def load(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Graph:
+    """Load and validate a net.yaml (with its weights) as a float-stage graph.
+
+    ``max_bytes`` bounds any one array of the weights file and each layer's working
+    memory per image (:mod:`compiler.limits`); raise it for real giants.
+    """
+    return load_net(path, max_bytes=max_bytes)
 
 
 def fold(graph: Graph | str | Path, calibration: np.ndarray | None = None, dump_after: Iterable[str] = (),

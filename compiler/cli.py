@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -10,22 +11,60 @@ from typing import Sequence
 import numpy as np
 
 from compiler.errors import BnncError
+from compiler.limits import DEFAULT_MAX_BYTES
+from compiler.names import printable
 from compiler.version import __version__
 
+# Exit status of an internal error (a bug in bnnc), as sysexits' EX_SOFTWARE.
+EXIT_INTERNAL = 70
+REPORT_HINT = "this is a bug in bnnc; please report it with the command line and the input files"
 
-def _load_array(path: str, what: str) -> np.ndarray:
+
+class UsageError(Exception):
+    """A command line argparse refused; reported as one line with a hint."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: the problem and where to read the usage."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message}; see '{self.prog} --help'")
+
+
+def _path(text: str) -> str:
+    """An argparse type for paths: a NUL byte can never name a file."""
+    if "\0" in text:
+        raise argparse.ArgumentTypeError(f"must be a path without NUL bytes, not {printable(repr(text))}")
+    return text
+
+
+def _byte_count(text: str) -> int:
     try:
-        with open(path, "rb") as f:
-            a = np.load(f, allow_pickle=False)
-            if not isinstance(a, np.ndarray):
-                a.close()
-                raise BnncError(f"{what} must be a NumPy .npy array, not an .npz archive", file=path)
-            return a
-    except FileNotFoundError:
-        raise BnncError(f"{what} must be an existing .npy file, not missing", file=path) from None
-    except (ValueError, OSError, EOFError) as e:
-        why = " ".join(str(e).split())
-        raise BnncError(f"{what} must be a NumPy .npy array, not an unreadable file ({why})", file=path) from None
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive number of bytes, not {printable(repr(text))}")
+    return n
+
+
+def _load_array(path: str, what: str, args: argparse.Namespace | None = None) -> np.ndarray:
+    from compiler.frontend.arrays import read_npy
+
+    return read_npy(path, what, getattr(args, "max_bytes", DEFAULT_MAX_BYTES))
+
+
+def _say(text: str, err: bool = False) -> None:
+    """Print one line whose user-given parts (paths, names) can hold control characters."""
+    print(printable(text), file=sys.stderr if err else sys.stdout)
+
+
+def _warn_constant(net: str, folded) -> None:  # type: ignore[no-untyped-def]
+    from compiler.analysis import constant_output
+
+    why = constant_output(folded)
+    if why:
+        _say(f"bnnc: warning: {net}: the network's output is the same for every input ({why})", err=True)
 
 
 def _calibration(args: argparse.Namespace, graph) -> np.ndarray | None:
@@ -34,7 +73,10 @@ def _calibration(args: argparse.Namespace, graph) -> np.ndarray | None:
 
     if not getattr(args, "calibration", None):
         return None
-    x = _load_array(args.calibration, "--calibration")
+    x = _load_array(args.calibration, "--calibration", args)
+    if x.ndim == 0 or x.shape[0] == 0:
+        raise BnncError(f"--calibration must hold at least one input, not {x.shape[0] if x.ndim else 'a scalar'}",
+                        file=args.calibration, field="--calibration")
     try:
         prepare_input(graph, x)
     except ValueError as e:
@@ -46,26 +88,26 @@ def cmd_compile(args: argparse.Namespace) -> int:
     from compiler.api import fold, load
     from compiler.codegen import write_output
     from compiler.ir import dump
+    from compiler.outdir import resolve_output
 
-    graph = load(args.net)
-    out = Path(args.output).resolve()
-    if Path(args.net).resolve().is_relative_to(out):
-        # the output folder is replaced whole: it must not be (or hold) the network being compiled
-        raise BnncError(f"-o must be a folder that does not hold the net.yaml, not {args.output!r}", field="-o")
+    graph = load(args.net, max_bytes=args.max_bytes)
+    inputs = [*graph.inputs, *([args.calibration] if args.calibration else [])]
+    resolve_output(Path(args.output), inputs)  # refuse a bad -o before the passes run
     if args.dump_ir:
         print(dump(graph), end="")
     folded = fold(graph, calibration=_calibration(args, graph), dump_after=args.dump_after or ())
     if args.dump_ir:
         print(dump(folded), end="")
-    manifest = write_output(folded, Path(args.output))
-    print(f"bnnc: wrote {args.output} ({len(manifest['files'])} files); interval "
-          f"{manifest['interval_cycles']} cycles/image, bottleneck {manifest['bottleneck']}")
+    manifest = write_output(folded, Path(args.output), inputs)
+    _say(f"bnnc: wrote {args.output} ({len(manifest['files'])} files); interval "
+         f"{manifest['interval_cycles']} cycles/image, bottleneck {manifest['bottleneck']}")
+    _warn_constant(args.net, folded)
     scores = manifest.get("scores", {})
     if scores.get("disagreements"):
-        print(f"bnnc: warning: {args.net}: the final scores' fixed point ({scores['frac_bits']} fraction bits) "
+        _say(f"bnnc: warning: {args.net}: the final scores' fixed point ({scores['frac_bits']} fraction bits) "
               f"changes the argmax of {scores['disagreements']} of {scores['calibration_images']} "
-              f"{scores['calibration']} calibration inputs vs float64; check the last batchnorm's parameters",
-              file=sys.stderr)
+             f"{scores['calibration']} calibration inputs vs float64; check the last batchnorm's parameters",
+             err=True)
     return 0
 
 
@@ -73,32 +115,67 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     from compiler.api import fold, load
     from compiler.tables import render_tables
 
-    graph = load(args.net)
+    graph = load(args.net, max_bytes=args.max_bytes)
     folded = fold(graph, calibration=_calibration(args, graph))
     print(render_tables(graph, folded), end="")
+    _warn_constant(args.net, folded)
     return 0
+
+
+def _output_file(path: str, inputs: list[str], suffix: str) -> Path:
+    """Where a command's output file goes: never over one of its inputs, in a folder that exists."""
+    out = Path(path if path.endswith(suffix) else path + suffix)  # np.save adds the suffix itself
+    for inp in inputs:
+        try:
+            same = out.resolve() == Path(inp).resolve()
+        except (OSError, RuntimeError):
+            same = False
+        if same:
+            raise BnncError(f"--output must not be one of the command's inputs, not {printable(repr(inp))}",
+                            field="--output")
+    if not out.parent.is_dir():
+        raise BnncError(f"--output must be in an existing folder, not in missing {printable(repr(str(out.parent)))}",
+                        field="--output")
+    return out
+
+
+def _save_npy(out: Path, a: np.ndarray) -> None:
+    """Write ``a`` to ``out`` whole or not at all (a temporary file beside it, then a rename)."""
+    tmp = out.with_name(f".{out.name}.bnnc-tmp")
+    try:
+        with open(tmp, "wb") as f:
+            np.save(f, a)
+        os.replace(tmp, out)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise BnncError(f"--output must be writable, not fail with {e.strerror or e}", file=str(out)) from None
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from compiler.api import load, predict
 
-    graph = load(args.net)
-    x = _load_array(args.input, "--input")
+    graph = load(args.net, max_bytes=args.max_bytes)
+    x = _load_array(args.input, "--input", args)
+    if x.ndim == 0 or x.shape[0] == 0:
+        raise BnncError(f"--input must hold at least one image, not {x.shape[0] if x.ndim else 'a scalar'}",
+                        file=args.input, field="--input")
+    y = _load_array(args.labels, "--labels", args) if args.labels else None
+    if y is not None and y.shape != (len(x),):
+        raise BnncError(f"labels must have shape ({len(x)},), not {list(y.shape)}", file=args.labels)
+    out_path = _output_file(args.output, [*graph.inputs, args.input, *([args.labels] if args.labels else [])],
+                            ".npy") if args.output else None
     try:
         out = predict(graph, x, stage=args.stage)
     except ValueError as e:
         raise BnncError(str(e), file=args.input, field="--input") from None
-    if args.output:
-        np.save(args.output, out)
+    if out_path is not None:
+        _save_npy(out_path, out)
     if graph.output == "argmax":
         counts = np.bincount(out, minlength=graph.output_type.dtype.hi + 1 if graph.output_type.dtype.hi else 1)
         print(f"{len(out)} images, stage {args.stage}; predicted class counts: {counts.tolist()}")
     else:
         print(f"{len(out)} images, stage {args.stage}; scores shape {list(out.shape)}")
-    if args.labels:
-        y = _load_array(args.labels, "--labels")
-        if y.shape != (len(x),):
-            raise BnncError(f"labels must have shape ({len(x)},), not {list(y.shape)}", file=args.labels)
+    if y is not None:
         pred = out if graph.output == "argmax" else np.argmax(out, axis=-1)
         acc = float(np.mean(pred == y))
         print(f"accuracy: {acc * 100:.2f}% ({int(np.sum(pred == y))}/{len(y)})")
@@ -122,30 +199,36 @@ def cmd_train(args: argparse.Namespace, rest: list[str]) -> int:
 def build_parser() -> argparse.ArgumentParser:
     from compiler.passes import REGISTRY
 
-    p = argparse.ArgumentParser(prog="bnnc", description="Compile binarized neural networks to verified "
-                                "streaming Verilog.")
+    p = _Parser(prog="bnnc", description="Compile binarized neural networks to verified streaming Verilog.")
     p.add_argument("--version", action="version", version=f"bnnc {__version__}")
-    sub = p.add_subparsers(dest="cmd", required=True, metavar="COMMAND")
+    sub = p.add_subparsers(dest="cmd", required=True, metavar="COMMAND", parser_class=_Parser)
+    limits = argparse.ArgumentParser(add_help=False)
+    limits.add_argument("--max-bytes", type=_byte_count, default=DEFAULT_MAX_BYTES, metavar="N",
+                        help="refuse any array, and any layer's working memory per image, above N bytes "
+                             f"(default {DEFAULT_MAX_BYTES}; raise it for real giants)")
 
-    c = sub.add_parser("compile", help="lower net.yaml to RTL: Verilog, ROM files and manifest.json")
-    c.add_argument("net", help="the net.yaml to compile")
-    c.add_argument("-o", "--output", required=True, help="output folder (replaced atomically)")
+    c = sub.add_parser("compile", help="lower net.yaml to RTL: Verilog, ROM files and manifest.json",
+                       parents=[limits])
+    c.add_argument("net", type=_path, help="the net.yaml to compile")
+    c.add_argument("-o", "--output", type=_path, required=True,
+                   help="output folder: absent, empty or a previous bnnc output (replaced atomically)")
     c.add_argument("--dump-ir", action="store_true", help="print the IR before and after the passes")
     c.add_argument("--dump-after", action="append", metavar="PASS", choices=sorted(REGISTRY),
                    help="print the IR after this pass (repeatable); one of: " + ", ".join(REGISTRY))
-    c.add_argument("--calibration", metavar="X.npy", help="inputs used to size the final scores' fixed point")
+    c.add_argument("--calibration", type=_path, metavar="X.npy",
+                   help="inputs used to size the final scores' fixed point")
     c.set_defaults(func=cmd_compile)
 
-    i = sub.add_parser("inspect", help="print the layer table before and after folding")
-    i.add_argument("net")
-    i.add_argument("--calibration", metavar="X.npy")
+    i = sub.add_parser("inspect", help="print the layer table before and after folding", parents=[limits])
+    i.add_argument("net", type=_path)
+    i.add_argument("--calibration", type=_path, metavar="X.npy")
     i.set_defaults(func=cmd_inspect)
 
-    r = sub.add_parser("run", help="reference predictions (numpy) for a batch of inputs")
-    r.add_argument("net")
-    r.add_argument("--input", required=True, metavar="X.npy", help="array shaped (N, *input shape)")
-    r.add_argument("--labels", metavar="Y.npy", help="labels (N,): print accuracy")
-    r.add_argument("--output", metavar="PRED.npy", help="save predictions here")
+    r = sub.add_parser("run", help="reference predictions (numpy) for a batch of inputs", parents=[limits])
+    r.add_argument("net", type=_path)
+    r.add_argument("--input", type=_path, required=True, metavar="X.npy", help="array shaped (N, *input shape)")
+    r.add_argument("--labels", type=_path, metavar="Y.npy", help="labels (N,): print accuracy")
+    r.add_argument("--output", type=_path, metavar="PRED.npy", help="save predictions here")
     r.add_argument("--stage", choices=("float", "folded"), default="folded")
     r.set_defaults(func=cmd_run)
 
@@ -171,12 +254,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_train(argparse.Namespace(), argv[1:])
         args = build_parser().parse_args(argv)
         return int(args.func(args))
-    except BnncError as e:
-        print(f"bnnc: error: {e}", file=sys.stderr)
+    except (BnncError, UsageError) as e:
+        _say(f"bnnc: error: {e}", err=True)
         return 2
     except KeyboardInterrupt:
         print("bnnc: interrupted", file=sys.stderr)
         return 130
+    except OSError as e:  # a path the OS refused that no check above caught: still the user's input
+        where = f"{e.filename}: " if e.filename else ""
+        _say(f"bnnc: error: {where}the path must be usable, not fail with {e.strerror or e}", err=True)
+        return 2
+    except Exception as e:  # noqa: BLE001 - anything else is bnnc's fault: say so, in one line
+        _say(f"bnnc: internal error: {type(e).__name__}: {' '.join(str(e).split())[:300]} ({REPORT_HINT})",
+             err=True)
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

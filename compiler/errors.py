@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import reprlib
+
 
 class BnncError(Exception):
     """An error in the user's input or request, reported as one line with exit code 2.
@@ -27,7 +29,19 @@ class BnncError(Exception):
         super().__init__(": ".join(parts))
 
 
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = _SHORT.maxother = 60
+_SHORT.maxlist = _SHORT.maxtuple = _SHORT.maxdict = _SHORT.maxset = 6
+_SHORT.maxlevel = 3
+
+
 def describe(value: object, limit: int = 40) -> str:
-    """Short printable form of a bad value for error messages."""
-    text = repr(value)
+    """Short printable form of a bad value for error messages (never the repr of a whole huge value).
+
+    >>> describe(list(range(10**6)))
+    '[0, 1, 2, 3, 4, 5, ...]'
+    >>> describe("x" * 100)
+    "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx..."
+    """
+    text = _SHORT.repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."

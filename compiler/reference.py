@@ -38,15 +38,42 @@ def prepare_input(graph: Graph, x: np.ndarray) -> np.ndarray:
     return xi
 
 
+# Working memory of one executed chunk of images: batches are run in chunks of at most this.
+CHUNK_BYTES = 256 << 20
+
+
+def bytes_per_image(graph: Graph) -> tuple[int, str]:
+    """(bytes, layer): the most working memory one image needs in the reference, and the layer needing it."""
+    worst, where = 0, "input"
+    for i, node in enumerate(graph.nodes):
+        b = OPS[node.op].working_bytes(node, graph.input_type(i))
+        if b > worst:
+            worst, where = b, node.name
+    return worst, where
+
+
 def execute(graph: Graph, x: np.ndarray, taps: bool = False) -> np.ndarray | dict[str, np.ndarray]:
     """Run a batch ``x`` of shape (N, *input shape) through ``graph``.
 
     Returns the last node's output, or with ``taps=True`` a dict of every node's
     output by node name (plus ``"input"``), in graph order. Without taps, a stage
     whose op has a fused kernel for it (an XNOR layer and its threshold on a big
-    batch) runs in one pass and its intermediate is never stored.
+    batch) runs in one pass and its intermediate is never stored. Big batches run
+    in chunks of images so that the working memory stays near :data:`CHUNK_BYTES`.
     """
-    cur = prepare_input(graph, x)
+    x = prepare_input(graph, x)
+    typed = all(n.type is not None for n in graph.nodes)
+    chunk = max(1, CHUNK_BYTES // max(1, bytes_per_image(graph)[0])) if typed else x.shape[0]
+    if x.shape[0] <= chunk:
+        return _execute(graph, x, taps)
+    parts = [_execute(graph, x[k : k + chunk], taps) for k in range(0, x.shape[0], chunk)]
+    if taps:
+        return {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}  # type: ignore[index]
+    return np.concatenate(parts)  # type: ignore[arg-type]
+
+
+def _execute(graph: Graph, cur: np.ndarray, taps: bool) -> np.ndarray | dict[str, np.ndarray]:
+    """One chunk of an already prepared batch."""
     outs: dict[str, np.ndarray] = {"input": cur}
     for stage in stages(graph):
         fused = None if taps else OPS[stage.head.op].execute_fused(stage, cur)

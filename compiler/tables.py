@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from compiler.ir import Graph
 from compiler.manifest import build_manifest
+from compiler.names import printable
 
 
 def _table(rows: list[list[str]]) -> str:
@@ -18,7 +19,7 @@ def _table(rows: list[list[str]]) -> str:
 
 def render_tables(graph: Graph, folded: Graph) -> str:
     """The imported layers, the folded hardware layers and the pipeline's figures."""
-    text = f"{graph.name}  ({graph.source})  input {graph.input}  output {graph.output}\n\nimported (float stage):\n"
+    text = f"{graph.name}  ({printable(graph.source)})  input {graph.input}  output {graph.output}\n\nimported (float stage):\n"
     rows = [["#", "layer", "op", "output", "details"]]
     for i, n in enumerate(graph.nodes):
         details = ", ".join(f"{k}={v}" for k, v in sorted(n.attrs.items()))

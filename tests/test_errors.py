@@ -92,7 +92,7 @@ CASES: list[tuple[str, Callable[[], GenNet], str]] = [
     ("non_identifier_net_name", lambda: _edit(lambda n: n.doc.__setitem__("name", "1net")),
      YAML + r": field name: name must be an identifier .*, not '1net'"),
     ("bad_dtype", lambda: _edit(lambda n: n.doc["input"].__setitem__("dtype", "float32")),
-     YAML + r": field input\.dtype: dtype must be one of bipolar, uint8, int8, uintN, intN \(N = 1\.\.32\), "
+     YAML + r": field input\.dtype: dtype must be one of bipolar, uint8, int8, uintN \(N = 1\.\.32\), intN \(N = 2\.\.32\), "
             r"not 'float32'"),
     ("bad_dtype_width", lambda: _edit(lambda n: n.doc["input"].__setitem__("dtype", "uint33")),
      YAML + r": field input\.dtype: dtype must be one of .*, not 'uint33'"),

@@ -6,6 +6,7 @@ from typing import Any
 
 import jinja2
 
+from compiler.errors import BnncError
 from compiler.hw import HwGraph, Module
 from compiler.names import comment_text
 from compiler.version import __version__
@@ -17,8 +18,18 @@ def rom_file(module: Module, suffix: str) -> str:
     return f"{module.name}_{suffix}.mem"
 
 
-def _param_value(v: Any) -> str:
-    return str(int(v))
+# Core parameters are declared ``integer``: 32-bit signed in Verilog.
+INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
+
+
+def _param_value(m: Module, name: str, v: Any, source: str) -> str:
+    """A core parameter's literal, refused when it would wrap in a 32-bit ``integer`` parameter."""
+    value = int(v)
+    if not INT32_MIN <= value <= INT32_MAX:
+        raise BnncError(f"parameter {name} of {m.core} must fit a 32-bit Verilog integer [{INT32_MIN}, {INT32_MAX}], "
+                        f"not {value}; narrow the input dtype or the value that sets it",
+                        file=source, layer=m.layers[0] if m.layers else m.name, field=name)
+    return str(value)
 
 
 def _env() -> jinja2.Environment:
@@ -31,7 +42,7 @@ def render_top(hw: HwGraph, top: str, source: str, output_kind: str) -> str:
     """The top-level module's text (``hw`` already named by :func:`compiler.codegen.naming.name_design`)."""
     modules = []
     for m in hw.modules:
-        params = [(k, _param_value(v)) for k, v in m.params.items()]
+        params = [(k, _param_value(m, k, v, source)) for k, v in m.params.items()]
         for suffix, rom in m.roms.items():
             params.append((rom.parameter, f'{{MEM_DIR, "{rom_file(m, suffix)}"}}'))
         modules.append({"name": m.name, "core": m.core, "params": params,

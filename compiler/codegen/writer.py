@@ -51,7 +51,8 @@ def render_files(folded: Graph) -> tuple[dict[str, str], dict[str, Any]]:
     files["filelist.f"] = "\n".join(verilog) + "\n"
     manifest["rtl"] = hardware_manifest(hw, top, renamed)
     manifest["files"] = sorted(list(files) + ["manifest.json", IR_FILE])
-    files["manifest.json"] = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
+    # allow_nan=False: a NaN or infinity in the manifest is a bug, never invalid JSON for the user
+    files["manifest.json"] = json.dumps(manifest, indent=2, sort_keys=True, allow_nan=False) + "\n"
     return files, manifest
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +10,13 @@ import yaml
 from pydantic import ValidationError
 
 from compiler.errors import BnncError, describe
+from compiler.limits import DEFAULT_MAX_BYTES, YAML_MAX_BYTES, fmt_bytes
 from compiler.ir import DType, Graph, Node, TensorType
 from compiler.ops import OPS, OpTypeError, infer, infer_types, verify
 
+from . import safe_yaml
+from .arrays import read_npz
+from .safe_yaml import YamlLimitError
 from .schema import LAYER_OPS, NetSpec, model_for_location
 
 # What a pydantic error type means, phrased as the "Y" of "X must be Y, not Z".
@@ -101,14 +104,23 @@ def _validation_error(path: Path, raw: dict[str, Any], exc: ValidationError) -> 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
+        size = path.stat().st_size
+        if path.is_file() and size > YAML_MAX_BYTES:
+            raise BnncError(f"the net.yaml must be at most {fmt_bytes(YAML_MAX_BYTES)}, not {fmt_bytes(size)}",
+                            file=str(path))
         text = path.read_text()
     except FileNotFoundError:
         raise BnncError("the net.yaml must be an existing file, not missing", file=str(path)) from None
     except (IsADirectoryError, PermissionError, UnicodeDecodeError) as e:
         raise BnncError(f"the net.yaml must be a readable text file, not unreadable ({type(e).__name__})",
                         file=str(path)) from None
+    except OSError as e:
+        raise BnncError(f"the net.yaml must be a readable file, not fail with {e.strerror or e}",
+                        file=str(path)) from None
     try:
-        raw = yaml.safe_load(text)
+        raw = safe_yaml.load(text)
+    except YamlLimitError as e:
+        raise BnncError(f"line {e.problem_mark.line + 1}: the YAML must have {e.problem}", file=str(path)) from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""
@@ -131,7 +143,7 @@ def _dtype(spec: str) -> DType:
     return DType.int(-(1 << (n - 1)), (1 << (n - 1)) - 1)
 
 
-def _load_npz(path: Path, wpath: Path, spec_weights: str) -> dict[str, np.ndarray]:
+def _load_npz(path: Path, wpath: Path, spec_weights: str, max_bytes: int) -> dict[str, np.ndarray]:
     try:
         rel_ok = wpath.resolve().is_relative_to(path.resolve().parent)
     except OSError:
@@ -142,13 +154,7 @@ def _load_npz(path: Path, wpath: Path, spec_weights: str) -> dict[str, np.ndarra
     if not wpath.is_file():
         raise BnncError(f"weights must name an existing .npz file, not {spec_weights!r} (not found)",
                         file=str(path), field="weights")
-    try:
-        with np.load(wpath, allow_pickle=False) as z:
-            return {k: z[k] for k in z.files}
-    except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile) as e:
-        why = " ".join(str(e).split()) or type(e).__name__
-        raise BnncError(f"the weights must be a NumPy .npz archive of arrays, not an unreadable file ({why})",
-                        file=str(wpath)) from None
+    return read_npz(wpath, max_bytes)
 
 
 class _Arrays:
@@ -170,7 +176,7 @@ class _Arrays:
         if a.shape != shape:
             raise BnncError(f"{key} must have shape {list(shape)}, not {list(a.shape)}",
                             file=str(self.wpath), layer=layer, field=param)
-        if not (np.issubdtype(a.dtype, np.floating) or np.issubdtype(a.dtype, np.integer)):
+        if a.dtype.kind not in "iuf":  # not bool, complex, timedelta, strings
             raise BnncError(f"{key} must be a numeric array, not dtype {a.dtype}",
                             file=str(self.wpath), layer=layer, field=param)
         a = a.astype(np.float64)
@@ -191,8 +197,12 @@ class _Arrays:
                             file=str(self.wpath), layer=layer, field=param or None)
 
 
-def load_net(path: str | Path) -> Graph:
-    """Read, validate and import a net.yaml (and its weights) as a float-stage graph."""
+def load_net(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Graph:
+    """Read, validate and import a net.yaml (and its weights) as a float-stage graph.
+
+    ``max_bytes`` bounds any one array the weights file declares and the memory the
+    reference needs for a calibration batch (:mod:`compiler.limits`).
+    """
     path = Path(path)
     raw = _read_yaml(path)
     try:
@@ -217,7 +227,7 @@ def load_net(path: str | Path) -> Graph:
                             file=str(path), field=f"hardware.folding.{lname}")
 
     wpath = path.parent / spec.weights
-    arrays = _Arrays(path, wpath, _load_npz(path, wpath, spec.weights))
+    arrays = _Arrays(path, wpath, _load_npz(path, wpath, spec.weights, max_bytes))
     in_type = TensorType(tuple(spec.input.shape), _dtype(spec.input.dtype))
 
     nodes: list[Node] = []
@@ -230,6 +240,11 @@ def load_net(path: str | Path) -> Graph:
             raise BnncError(f"the layer must fit its input {t}, not fail with: {e}", file=str(path),
                             layer=layer.name) from None
         _check_order(path, spec, i, node, t)
+        need = OPS[node.op].working_bytes(node, t)
+        if need > max_bytes:
+            raise BnncError(f"the layer must need at most {fmt_bytes(max_bytes)} per image in the reference "
+                            f"(--max-bytes), not {fmt_bytes(need)} (input {t}, output {node.out})",
+                            file=str(path), layer=layer.name, field="op")
         nodes.append(node)
         t = node.out
 

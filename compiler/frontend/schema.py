@@ -16,7 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from compiler.ops import OPS, LayerSpec
 from compiler.ops.base import Identifier, PositiveInt
 
-_DTYPE = re.compile(r"^(bipolar|u?int([1-9]|[12][0-9]|3[0-2]))$")
+# uint1..uint32 and int2..int32: a 1-bit signed integer (values -1 and 0) has no hardware lane; use bipolar.
+_DTYPE = re.compile(r"^(bipolar|uint([1-9]|[12][0-9]|3[0-2])|int([2-9]|[12][0-9]|3[0-2]))$")
 
 # The net.yaml layer models by op, in registry order.
 LAYER_SPECS: dict[str, type[LayerSpec]] = {name: d.spec for name, d in OPS.items() if d.spec is not None}
@@ -37,7 +38,7 @@ class InputSpec(_Strict):
     @classmethod
     def _dtype(cls, v: str) -> str:
         if not _DTYPE.match(v):
-            raise ValueError("one of bipolar, uint8, int8, uintN, intN (N = 1..32)")
+            raise ValueError("one of bipolar, uint8, int8, uintN (N = 1..32), intN (N = 2..32)")
         return v
 
 

@@ -136,6 +136,15 @@ class OpDef:
         """Op-specific fields of the node's row in the manifest's layer table."""
         return {}
 
+    def working_bytes(self, node: Node, t_in: TensorType) -> int:
+        """Bytes the reference holds per image while executing ``node``: its input and output tensors."""
+        return element_bytes(t_in) * t_in.size + element_bytes(node.out) * node.out.size
+
+
+def element_bytes(t: TensorType) -> int:
+    """Bytes per element of a tensor in the reference: int8 for bipolar, 8 bytes for integers and floats."""
+    return 1 if t.dtype.is_bipolar else 8
+
 
 def check_channels(node: Node, t: TensorType, *names: str) -> None:
     """Per-channel parameters must have one value per channel of ``t``."""

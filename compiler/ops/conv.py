@@ -18,7 +18,7 @@ from compiler.bits import sign
 from compiler.ir import DType, Node, TensorType
 from compiler.kernels import conv_out_hw, im2col, int_matmul, xnor_popcount
 
-from .base import ImportContext, LayerSpec, NoRTL, OpTypeError, PositiveInt, int_range
+from .base import ImportContext, LayerSpec, NoRTL, OpTypeError, PositiveInt, element_bytes, int_range
 from .matrix import MatrixOp, matrix_range
 from .registry import register_op
 
@@ -61,6 +61,13 @@ class _ConvBase(MatrixOp):
 
     def pixels(self, node: Node) -> int:
         return int(node.out.shape[0] * node.out.shape[1])
+
+    def working_bytes(self, node: Node, t_in: TensorType) -> int:
+        """Input and output, the padded input, and the im2col windows: pixels x (kh*kw*C)."""
+        h, w, c = t_in.shape
+        p = int(node.attrs["padding"])
+        cols = self.pixels(node) * int(np.prod(node.params["weight"].shape[1:]))
+        return super().working_bytes(node, t_in) + element_bytes(t_in) * ((h + 2 * p) * (w + 2 * p) * c + cols)
 
 
 @register_op

@@ -1,0 +1,33 @@
+"""Documented limits that refuse hostile or absurd inputs before they cost memory or time.
+
+The YAML limits are fixed (no real net.yaml comes near them). The byte budget
+(``--max-bytes`` on the command line, ``max_bytes=`` in the API) bounds any one
+array a file declares and the reference's working memory; raise it for real giants.
+"""
+
+from __future__ import annotations
+
+# net.yaml: file size, alias uses (a "billion laughs" document expands through them) and nesting depth.
+YAML_MAX_BYTES = 16 << 20
+YAML_MAX_ALIASES = 256
+YAML_MAX_DEPTH = 64
+YAML_MAX_NODES = 1_000_000
+
+# Default byte budget: the declared size of any one array, and the reference's working memory
+# for one batch (the calibration batch when folding).
+DEFAULT_MAX_BYTES = 2 << 30
+
+# Bytes per element the reference holds per tensor (int64 / float64).
+REFERENCE_ELEMENT_BYTES = 8
+
+
+def fmt_bytes(n: int) -> str:
+    """Bytes for messages: exact count plus a rounded binary unit.
+
+    >>> fmt_bytes(3 << 30)
+    '3221225472 bytes (3.0 GiB)'
+    """
+    for unit, shift in (("TiB", 40), ("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if n >= 1 << shift:
+            return f"{n} bytes ({n / (1 << shift):.1f} {unit})"
+    return f"{n} bytes"
