@@ -10,6 +10,10 @@ from typing import Sequence
 
 import numpy as np
 
+from compiler.argparsing import Parser as _Parser
+from compiler.argparsing import UsageError
+from compiler.argparsing import byte_count as _byte_count
+from compiler.argparsing import path_arg as _path
 from compiler.errors import BnncError
 from compiler.limits import DEFAULT_MAX_BYTES
 from compiler.names import printable
@@ -18,34 +22,6 @@ from compiler.version import __version__
 # Exit status of an internal error (a bug in bnnc), as sysexits' EX_SOFTWARE.
 EXIT_INTERNAL = 70
 REPORT_HINT = "this is a bug in bnnc; please report it with the command line and the input files"
-
-
-class UsageError(Exception):
-    """A command line argparse refused; reported as one line with a hint."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse with one-line errors: the problem and where to read the usage."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{message}; see '{self.prog} --help'")
-
-
-def _path(text: str) -> str:
-    """An argparse type for paths: a NUL byte can never name a file."""
-    if "\0" in text:
-        raise argparse.ArgumentTypeError(f"must be a path without NUL bytes, not {printable(repr(text))}")
-    return text
-
-
-def _byte_count(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive number of bytes, not {printable(repr(text))}")
-    return n
 
 
 def _load_array(path: str, what: str, args: argparse.Namespace | None = None) -> np.ndarray:

@@ -8,6 +8,7 @@ it holds is refused in one line before anything big is allocated.
 from __future__ import annotations
 
 import os
+import stat
 import zipfile
 from pathlib import Path
 from typing import IO
@@ -32,6 +33,24 @@ def _header(f: IO[bytes]) -> tuple[tuple[int, ...], np.dtype]:
     return tuple(int(d) for d in shape), dtype
 
 
+def not_regular(path: str | Path) -> str | None:
+    """None for a regular file (after symlinks), else what it is: a folder, a FIFO, a device...
+
+    Opening a FIFO or a device for reading can block forever or never end, so
+    nothing but regular files is opened.
+    """
+    mode = os.stat(path).st_mode
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a special file"
+
+
 def _declared_bytes(shape: tuple[int, ...], dtype: np.dtype) -> int:
     n = 1
     for d in shape:
@@ -46,6 +65,9 @@ def read_npy(path: str | Path, what: str, max_bytes: int = DEFAULT_MAX_BYTES, re
     """
     path = str(path)
     try:
+        kind = not_regular(path)
+        if kind:
+            raise BnncError(f"{what} must be a regular .npy file, not {kind}", file=path)
         with open(path, "rb") as f:
             if f.read(4) == _ZIP_MAGIC:
                 raise BnncError(f"{what} must be a NumPy .npy array, not an .npz archive", file=path)
@@ -64,8 +86,6 @@ def read_npy(path: str | Path, what: str, max_bytes: int = DEFAULT_MAX_BYTES, re
             return np.load(f, allow_pickle=False)
     except FileNotFoundError:
         raise BnncError(f"{what} must be an existing .npy file, not missing", file=path) from None
-    except IsADirectoryError:
-        raise BnncError(f"{what} must be a .npy file, not a folder", file=path) from None
     except (ValueError, OSError, EOFError, SyntaxError) as e:
         why = " ".join(str(e).split())[:200] or type(e).__name__
         raise BnncError(f"{what} must be a NumPy .npy array, not an unreadable file ({why})", file=path) from None

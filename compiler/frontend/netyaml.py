@@ -15,7 +15,7 @@ from compiler.ir import DType, Graph, Node, TensorType
 from compiler.ops import OPS, OpTypeError, infer, infer_types, verify
 
 from . import safe_yaml
-from .arrays import read_npz
+from .arrays import not_regular, read_npz
 from .safe_yaml import YamlLimitError
 from .schema import LAYER_OPS, NetSpec, model_for_location
 
@@ -104,8 +104,11 @@ def _validation_error(path: Path, raw: dict[str, Any], exc: ValidationError) -> 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
+        kind = not_regular(path)
+        if kind:
+            raise BnncError(f"the net.yaml must be a regular file, not {kind}", file=str(path))
         size = path.stat().st_size
-        if path.is_file() and size > YAML_MAX_BYTES:
+        if size > YAML_MAX_BYTES:
             raise BnncError(f"the net.yaml must be at most {fmt_bytes(YAML_MAX_BYTES)}, not {fmt_bytes(size)}",
                             file=str(path))
         text = path.read_text()
@@ -151,7 +154,7 @@ def _load_npz(path: Path, wpath: Path, spec_weights: str, max_bytes: int) -> dic
     if not rel_ok:
         raise BnncError(f"weights must be a path inside {path.parent or '.'}, not {spec_weights!r}",
                         file=str(path), field="weights")
-    if not wpath.is_file():
+    if not wpath.is_file() or not_regular(wpath):
         raise BnncError(f"weights must name an existing .npz file, not {spec_weights!r} (not found)",
                         file=str(path), field="weights")
     return read_npz(wpath, max_bytes)

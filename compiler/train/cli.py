@@ -32,13 +32,16 @@ from typing import Any
 
 import yaml
 
+from compiler.argparsing import Parser, UsageError
+from compiler.names import printable
+
 from .config import ConfigError, load_config
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "mnist"
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="bnnc train", description="Train a binarized MLP on MNIST and export it "
+    p = Parser(prog="bnnc train", description="Train a binarized MLP on MNIST and export it "
                                 "to net.yaml + weights.npz.")
     p.add_argument("config", help="training config YAML (see compiler/train/config.py)")
     p.add_argument("--max-epochs", type=int, help="override train.max_epochs")
@@ -171,14 +174,19 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``bnnc train``; returns the exit code (2 on a bad config or data)."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except UsageError as e:
+        print(f"bnnc: error: {printable(str(e))}", file=sys.stderr)
+        return 2
     args._argv = argv
     from .data import DataError
     from .export import ExportError
     try:
         m = run(args)
     except (ConfigError, DataError, ExportError) as e:
-        print(str(e).splitlines()[0] if str(e) else type(e).__name__, file=sys.stderr)
+        first = str(e).splitlines()[0] if str(e) else type(e).__name__
+        print(f"bnnc: error: {printable(first)}", file=sys.stderr)
         return 2
     acc = m["test_acc"]
     print(f"{m['name']}: test accuracy {acc * 100:.2f}% on {m['test_images']} images"
