@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from compiler.hw import HwGraph, Module, Stream
+from compiler.hw import HwGraph, Stream
 from compiler.names import NameTable
 
 # The top's ports and parameter, and the nets each stream ``s`` declares (s_tdata, ...).
@@ -29,15 +29,16 @@ def name_design(hw: HwGraph, network: str, cores: list[str]) -> tuple[str, HwGra
     table = NameTable(reserved=[*PORTS, *cores])
     wanted_top = f"{network}_top" if network.lower().startswith("bnnc_") else network
     top = table.claim(wanted_top)
-    streams = {s.name: table.claim(s.name, NET_SUFFIXES) for s in hw.streams}
-    modules = {m.name: table.claim(INSTANCE_PREFIX + m.name)[len(INSTANCE_PREFIX):] for m in hw.modules}
+    # by object, not by name: two streams may arrive with one name (a layer called "src")
+    streams = {id(s): (s.name, table.claim(s.name, NET_SUFFIXES)) for s in hw.streams}
+    modules = [(m.name, table.claim(INSTANCE_PREFIX + m.name)[len(INSTANCE_PREFIX):]) for m in hw.modules]
 
     def stream(s: Stream) -> Stream:
-        return replace(s, name=streams[s.name])
+        return replace(s, name=streams[id(s)][1])
 
-    def module(m: Module) -> Module:
-        return replace(m, name=modules[m.name], s_axis=stream(m.s_axis), m_axis=stream(m.m_axis))
-
-    renamed = {kind: {k: v for k, v in table_.items() if k != v}
-               for kind, table_ in (("top", {wanted_top: top}), ("streams", streams), ("modules", modules))}
-    return top, replace(hw, modules=tuple(module(m) for m in hw.modules)), {k: v for k, v in renamed.items() if v}
+    named = tuple(replace(m, name=new, s_axis=stream(m.s_axis), m_axis=stream(m.m_axis))
+                  for m, (_, new) in zip(hw.modules, modules))
+    renamed = {"top": {network: top} if top != network else {},
+               "streams": {old: new for old, new in streams.values() if old != new},
+               "modules": {old: new for old, new in modules if old != new}}
+    return top, replace(hw, modules=named), {k: v for k, v in renamed.items() if v}
