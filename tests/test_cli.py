@@ -248,3 +248,17 @@ def test_python_api_matches_the_cli(tmp_path: Path) -> None:
         assert (tmp_path / "api" / name).read_bytes() == (tmp_path / "cli" / name).read_bytes(), name
     text = compiler.inspect(net.path)
     assert "folded (integer stage):" in text and "interval:" in text
+
+
+def test_constant_output_is_warned(tmp_path: Path, capsys) -> None:
+    """An input threshold no uint8 pixel can reach makes every output the same: compile and inspect say so."""
+    n = mlp(0, sizes=[6, 4, 3], input_dtype="uint8", input_sign=300.0).write(tmp_path / "n")
+    rc, _, err = _run(capsys, "compile", str(n.path), "-o", str(tmp_path / "o"))
+    assert rc == 0
+    assert err.endswith(": the network's output is the same for every input (layer in_sign: every channel compares "
+                        "against a value its input range [0, 255] never or always reaches)\n")
+    rc, _, err = _run(capsys, "inspect", str(n.path))
+    assert rc == 0 and "the network's output is the same for every input" in err
+    ok = mlp(0, sizes=[6, 4, 3], input_dtype="uint8", input_sign=100.0).write(tmp_path / "ok")
+    rc, _, err = _run(capsys, "compile", str(ok.path), "-o", str(tmp_path / "o2"))
+    assert rc == 0 and "same for every input" not in err
