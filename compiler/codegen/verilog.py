@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from typing import Any
 
 import jinja2
@@ -64,6 +66,19 @@ def render_top(hw: HwGraph, top: str, source: str, output_kind: str) -> str:
     return _env().get_template("top.v.j2").render(**ctx)
 
 
-def core_sources() -> dict[str, str]:
-    """Every static core (file name -> text); all are copied so the folder is self-contained."""
-    return {path.name: path.read_text() for path in sorted(cores_dir().glob("*.v"))}
+# A core instantiating another: the module name, then a parameter list or an instance name.
+_INSTANCE = re.compile(r"^\s*(bnnc_\w+)\s*(?:#\s*\(|[A-Za-z_]\w*\s*\()", re.MULTILINE)
+
+
+def core_sources(used: Iterable[str]) -> dict[str, str]:
+    """The cores ``used`` and every core they instantiate (file name -> text), so the folder is self-contained."""
+    available = {path.stem: path for path in cores_dir().glob("*.v")}
+    todo, seen = list(used), set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        assert name in available, f"core {name} has no file in templates/cores"
+        seen.add(name)
+        todo += [m for m in _INSTANCE.findall(available[name].read_text()) if m in available]
+    return {f"{name}.v": available[name].read_text() for name in sorted(seen)}

@@ -14,6 +14,7 @@ from compiler.outdir import atomic_dir
 
 from .irfile import IR_FILE, save_graph
 from .naming import name_design
+from .paths import cores_dir
 from .verilog import core_sources, render_top, rom_file
 
 # Cycles the measured interval between images may exceed the predicted one in
@@ -39,8 +40,10 @@ def hardware_manifest(hw: HwGraph, top: str, renamed: dict[str, dict[str, str]])
 def render_files(folded: Graph) -> tuple[dict[str, str], dict[str, Any]]:
     """All output files (name -> text) and the manifest, without touching the disk."""
     manifest = build_manifest(folded)
-    cores = core_sources()
-    top, hw, renamed = name_design(lower_to_hw(folded), folded.name, [f.removesuffix(".v") for f in cores])
+    hw = lower_to_hw(folded)
+    cores = core_sources(m.core for m in hw.modules)
+    every_core = [p.stem for p in cores_dir().glob("*.v")]  # reserved names even when not copied
+    top, hw, renamed = name_design(hw, folded.name, every_core)
     files: dict[str, str] = {}
     files.update(cores)
     files[f"{top}.v"] = render_top(hw, top, Path(folded.source).name, folded.output)
