@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import os
+
 import cocotb
 import numpy as np
 
@@ -30,6 +32,11 @@ async def _threshold(dut, name: str, n: int, gap: float, ready: float) -> tuple[
     x[1, :] = hi
     val = -x if negate else x
     y = (val >= thr).astype(int)
+    n_elems = read_param(dut, "N")
+    if n_elems:  # vectors of N elements: the padding lanes of each vector's last beat must give 0
+        nb = ceil_div(n_elems, lanes)
+        last = n_elems - (nb - 1) * lanes
+        y[(np.arange(n) % nb == nb - 1)[:, None] & (np.arange(lanes) >= last)[None, :]] = 0
     sb = Scoreboard("m_axis", [pack_lanes(r, 1) for r in y], fmt=lambda w: f"{w:#x} bits={unpack_lanes(w, lanes, 1)}")
     src = AxisSource(env, "s_axis", gap_prob=gap)
     sink = AxisSink(env, "m_axis", ready_prob=ready, scoreboard=sb)
@@ -51,6 +58,57 @@ async def threshold_random(dut) -> None:
 async def threshold_throughput(dut) -> None:
     """No gaps, always ready: one beat per cycle."""
     src, sink = await _threshold(dut, "throughput", 64, gap=0.0, ready=1.0)
+    assert set(intervals([c for c, _ in sink.beats])) == {1}
+    assert set(intervals([c for c, _ in src.sent])) == {1}
+
+
+# ---------------------------------------------------------------- bnnc_threshold_rom
+
+
+async def _threshold_rom(dut, name: str, n_vec: int, gap: float, ready: float) -> tuple[AxisSource, AxisSink, int]:
+    lanes = read_param(dut, "LANES")
+    in_bits = read_param(dut, "IN_BITS")
+    signed = read_param(dut, "IN_SIGNED") == 1
+    n = read_param(dut, "N")
+    data = np.load(os.environ["BNNC_TB_DATA"])
+    thr, neg = data["thresholds"], data["negate"]
+    assert thr.shape == (n,), "the test data must match the DUT's N"
+    env = AxisEnv(dut, seed_name=f"threshold_rom.{name}")
+    rng = np.random.default_rng(env.seed)
+    lo, hi = (-(1 << (in_bits - 1)), (1 << (in_bits - 1)) - 1) if signed else (0, (1 << in_bits) - 1)
+    target = np.where(neg, -thr, thr)
+    near = target[None, :] + rng.integers(-2, 3, size=(n_vec, n))
+    x = np.clip(np.where(rng.random((n_vec, n)) < 0.6, near, rng.integers(lo, hi + 1, size=(n_vec, n))), lo, hi)
+    y = (np.where(neg, -x, x) >= thr).astype(int)
+    in_beats, out_beats = [], []
+    for xv, yv in zip(x, y):
+        ib = [pack_lanes(b, in_bits) for b in chunk_lanes(xv.tolist(), lanes)]
+        pad = -n % lanes
+        if pad:  # junk in the input padding lanes must not reach the output (padding lanes are 0)
+            ib[-1] |= int(rng.integers(1, 1 << min(62, pad * in_bits))) << ((lanes - pad) * in_bits)
+        in_beats += ib
+        out_beats += [pack_lanes(b, 1) for b in chunk_lanes(yv.tolist(), lanes)]
+    sb = Scoreboard("m_axis", out_beats, fmt=lambda w: f"{w:#x} bits={unpack_lanes(w, lanes, 1)}")
+    src = AxisSource(env, "s_axis", gap_prob=gap)
+    sink = AxisSink(env, "m_axis", ready_prob=ready, scoreboard=sb)
+    await env.reset()
+    src.send(in_beats)
+    await env.run_until(lambda: sb.done, timeout_cycles=100)
+    await env.cycles(10)
+    sb.assert_done()
+    return src, sink, ceil_div(n, lanes)
+
+
+@cocotb.test()
+async def threshold_rom_random(dut) -> None:
+    """Random gaps/backpressure: bit e of each vector equals (negate[e] ? -x : x) >= T[e]; padding lanes 0."""
+    await _threshold_rom(dut, "random", 60, gap=0.3, ready=0.5)
+
+
+@cocotb.test()
+async def threshold_rom_throughput(dut) -> None:
+    """No gaps, always ready: one beat per cycle across vector boundaries."""
+    src, sink, _ = await _threshold_rom(dut, "throughput", 20, gap=0.0, ready=1.0)
     assert set(intervals([c for c, _ in sink.beats])) == {1}
     assert set(intervals([c for c, _ in src.sent])) == {1}
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 import pytest
 
-from cocotb_tests.cores._common import core, param_rng, run_core
+from cocotb_tests.cores._common import build_dir_for, core, param_rng, run_core
+from compiler.hw.mvtu import write_mem
+from compiler.hw.threshold_rom import threshold_rom_lines
 from runtime.sim.toolchain import lint, run_lint
 
 
@@ -18,7 +23,33 @@ def _threshold_sets() -> list[dict[str, int]]:
         dict(LANES=rng.randint(1, 9), IN_BITS=rng.randint(2, 20), IN_SIGNED=1, THRESHOLD=rng.randint(-60, 60), NEGATE=1),
         # threshold beyond the input range: the 34-bit compare path (never fires)
         dict(LANES=2, IN_BITS=6, IN_SIGNED=0, THRESHOLD=200, NEGATE=0),
+        # vectors of 7 on 4 lanes, threshold <= 0: the padding lane of every second beat must stay 0
+        dict(LANES=4, IN_BITS=8, IN_SIGNED=1, THRESHOLD=0, NEGATE=0, N=7),
     ]
+
+
+def _threshold_rom_sets() -> list[dict[str, int]]:
+    rng = param_rng("threshold_rom")
+    return [
+        dict(LANES=4, IN_BITS=8, IN_SIGNED=0, N=10),                 # uint8 pixels, N not a multiple of LANES
+        dict(LANES=3, IN_BITS=6, IN_SIGNED=1, N=9),                  # signed, whole beats
+        dict(LANES=1, IN_BITS=1, IN_SIGNED=0, N=5),                  # 1-bit unsigned inputs
+        dict(LANES=rng.randint(1, 8), IN_BITS=rng.randint(2, 12), IN_SIGNED=1, N=rng.randint(1, 30)),
+    ]
+
+
+def _threshold_rom_case(params: dict[str, int], folder: Path) -> dict[str, object]:
+    """Random per-element thresholds (some negated, some out of range) written as THR_FILE; the DUT's parameters."""
+    rng = np.random.default_rng(sum(params.values()))
+    n, bits, signed = params["N"], params["IN_BITS"], params["IN_SIGNED"] == 1
+    lo, hi = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
+    thr = rng.integers(lo - 1, hi + 2, size=n)
+    neg = rng.random(n) < 0.4
+    lines, tw = threshold_rom_lines(thr, neg, n, params["LANES"])
+    folder.mkdir(parents=True, exist_ok=True)
+    write_mem(folder / "thr.mem", lines)
+    np.savez(folder / "tb_data.npz", thresholds=thr, negate=neg)
+    return {**params, "TW": tw, "THR_FILE": str(folder / "thr.mem")}
 
 
 def _argmax_sets() -> list[dict[str, int]]:
@@ -50,6 +81,16 @@ def test_threshold(params: dict[str, int]) -> None:
     run_core("bnnc_threshold", core("bnnc_threshold"), "tb_stream", params, testcase=["threshold_random", "threshold_throughput"])
 
 
+@pytest.mark.parametrize("params", _threshold_rom_sets(), ids=_id)
+def test_threshold_rom(params: dict[str, int]) -> None:
+    """Per-element thresholds from the ROM, negated compares, padding lanes 0; full throughput."""
+    bdir = build_dir_for("bnnc_threshold_rom", params)
+    full = _threshold_rom_case(params, bdir)
+    run_core("bnnc_threshold_rom", core("bnnc_threshold_rom"), "tb_stream", full, build_dir=bdir,
+             extra_env={"BNNC_TB_DATA": str(bdir / "tb_data.npz")},
+             testcase=["threshold_rom_random", "threshold_rom_throughput"])
+
+
 @pytest.mark.parametrize("params", _argmax_sets(), ids=_id)
 def test_argmax(params: dict[str, int]) -> None:
     """argmax with ties resolves to the lowest index; gaps/backpressure; throughput."""
@@ -64,6 +105,7 @@ def test_width_converter(params: dict[str, int]) -> None:
 
 LINT_CASES = (
     [("bnnc_threshold", p) for p in _threshold_sets() + [dict(LANES=1, IN_BITS=1, IN_SIGNED=0, THRESHOLD=1)]]
+    + [("bnnc_threshold_rom", {**p, "TW": 12, "THR_FILE": "thr.mem"}) for p in _threshold_rom_sets()]
     + [("bnnc_argmax", p) for p in _argmax_sets() + [dict(NUM_CLASSES=1, LANES=1, IN_BITS=2)]]
     + [("bnnc_width_converter", p) for p in _wconv_sets() + [dict(N=1, EW=1, IN_LANES=1, OUT_LANES=1)]]
     + [("bnnc_fifo", p) for p in ({"WIDTH": 1, "DEPTH": 2}, {"WIDTH": 33, "DEPTH": 3}, {"WIDTH": 8, "DEPTH": 16})]
@@ -81,7 +123,10 @@ def test_lint_clean(top: str, params: dict[str, int]) -> None:
     [
         ("bnnc_fifo", {"DEPTH": 1}, "bnnc_param_error_fifo_depth_must_be_at_least_2"),
         ("bnnc_threshold", {"NEGATE": 2}, "bnnc_param_error_threshold_negate_must_be_0_or_1"),
+        ("bnnc_threshold", {"N": -1}, "bnnc_param_error_threshold_n_must_not_be_negative"),
         ("bnnc_threshold", {"IN_BITS": 1, "IN_SIGNED": 1}, "bnnc_param_error_threshold_in_bits_too_small"),
+        ("bnnc_threshold_rom", {"TW": 1}, "bnnc_param_error_threshold_rom_tw_must_be_at_least_2"),
+        ("bnnc_threshold_rom", {"N": 0}, "bnnc_param_error_threshold_rom_n_must_be_positive"),
         ("bnnc_argmax", {"IN_BITS": 1}, "bnnc_param_error_argmax_in_bits_must_be_at_least_2"),
         ("bnnc_argmax", {"NUM_CLASSES": 0}, "bnnc_param_error_argmax_num_classes_must_be_positive"),
         ("bnnc_width_converter", {"OUT_LANES": 0}, "bnnc_param_error_width_converter_out_lanes_must_be_positive"),

@@ -2,7 +2,8 @@
 
 Created by ``fold_threshold``. After a matrix layer it is absorbed into that
 layer's bnnc_mvtu (its output stage compares); on the network input it is a
-``bnnc_threshold`` lane-wise binarizer, which holds one threshold for all lanes.
+lane-wise binarizer: ``bnnc_threshold`` when every channel has the same compare,
+``bnnc_threshold_rom`` (a threshold per element position) when they differ.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from typing import Any
 import numpy as np
 
 from compiler.hw.builder import HwBuilder
-from compiler.hw.graph import Module
+from compiler.hw.graph import Module, Rom
+from compiler.hw.threshold_rom import threshold_rom_lines
 from compiler.hw.stream import Stream
 from compiler.ir import DType, Node, TensorType
 
@@ -39,16 +41,21 @@ class Threshold(OpDef):
         return np.where(xx >= node.params["thresholds"], np.int8(1), np.int8(-1))
 
     def lower(self, b: HwBuilder, stage: Stage, cur: Stream) -> Stream:
+        """One compare for every element (bnnc_threshold), else per-element thresholds (bnnc_threshold_rom)."""
         node = stage.head
         th, neg = node.params["thresholds"], node.params["negate"]
-        if not (np.all(th == th[0]) and np.all(neg == neg[0])):
-            raise b.error(node, "an input threshold must be the same for every element in RTL "
-                                "(one bnnc_threshold), not vary per channel")
-        out = Stream.of_tensor(node.name, node.name, node.out, cur.lanes)
-        return b.add(Module(node.name, "bnnc_threshold",
-                            {"LANES": cur.lanes, "IN_BITS": cur.elem_bits, "IN_SIGNED": int(cur.signed),
-                             "THRESHOLD": int(th[0]), "NEGATE": int(neg[0])}, cur, out,
-                            layers=(node.name,), cycles=cur.beats_per_image))
+        out = Stream.of_tensor(node.name, node.name, node.out, cur.lanes, vectors=cur.vectors)
+        common = {"LANES": cur.lanes, "IN_BITS": cur.elem_bits, "IN_SIGNED": int(cur.signed)}
+        if np.all(th == th[0]) and np.all(neg == neg[0]):
+            return b.add(Module(node.name, "bnnc_threshold",
+                                {**common, "THRESHOLD": int(th[0]), "NEGATE": int(neg[0]), "N": cur.elems}, cur, out,
+                                layers=(node.name,), cycles=cur.beats_per_image))
+        # channel-last: element e of a stream vector is channel e % C
+        reps = cur.elems // th.shape[0]
+        lines, tw = threshold_rom_lines(np.tile(th, reps), np.tile(neg, reps), cur.elems, cur.lanes)
+        return b.add(Module(node.name, "bnnc_threshold_rom", {**common, "N": cur.elems, "TW": tw}, cur, out,
+                            layers=(node.name,), cycles=cur.beats_per_image,
+                            roms={"thresholds": Rom("THR_FILE", tuple(lines))}))
 
     def manifest_row(self, node: Node, t_in: TensorType) -> dict[str, Any]:
         return {"threshold_bits": t_in.dtype.bits}

@@ -4,7 +4,9 @@
 // throughput, s_axis_tready = !m_axis_tvalid || m_axis_tready (a
 // combinational path from m_axis_tready to s_axis_tready, allowed by the
 // contract; no loop). Comparisons are exact for any 32-bit THRESHOLD (done
-// in IN_BITS+2 bits, or 34 when the threshold needs more).
+// in IN_BITS+2 bits, or 34 when the threshold needs more). With N > 0 the input
+// is vectors of N elements (ceil(N/LANES) beats each) and the padding lanes of a
+// vector's last beat give 0, as the stream contract asks.
 `default_nettype none
 
 module bnnc_threshold #(
@@ -12,7 +14,8 @@ module bnnc_threshold #(
     parameter integer IN_BITS = 8,    // input lane width (>= 1; >= 2 when signed)
     parameter integer IN_SIGNED = 1,  // input lanes are two's complement (1) or unsigned (0)
     parameter integer THRESHOLD = 0,  // compare value (signed 32-bit integer)
-    parameter integer NEGATE = 0      // 1: compare -x_i >= THRESHOLD instead
+    parameter integer NEGATE = 0,     // 1: compare -x_i >= THRESHOLD instead
+    parameter integer N = 0           // elements per vector (0: every lane is an element, no padding)
 ) (
     input  wire                     clk,            // clock
     input  wire                     rst_n,          // synchronous active-low reset
@@ -36,7 +39,19 @@ module bnnc_threshold #(
         if (NEGATE != 0 && NEGATE != 1) begin : g_bad_negate
             bnnc_param_error_threshold_negate_must_be_0_or_1 u_err ();
         end
+        if (N < 0) begin : g_bad_n
+            bnnc_param_error_threshold_n_must_not_be_negative u_err ();
+        end
     endgenerate
+
+    // Position within a vector, only to zero the padding lanes of its last beat.
+    localparam integer NB = (N > 0) ? (N + LANES - 1) / LANES : 1;  // beats per vector
+    localparam integer LAST = (N > 0) ? N - (NB - 1) * LANES : LANES; // real lanes in the last beat
+    localparam integer IW = (NB > 1) ? $clog2(NB) : 1;
+    localparam [31:0] LAST_BEAT32 = NB - 1;
+    localparam [IW-1:0] LAST_BEAT = LAST_BEAT32[IW-1:0];
+    reg  [IW-1:0] beat;
+    wire          last_beat = (beat == LAST_BEAT);
 
     // Compare width: IN_BITS + 2 holds x and -x; widen to 34 bits only when the
     // 32-bit THRESHOLD does not fit IN_BITS + 2 bits (keeps comparators small).
@@ -66,7 +81,8 @@ module bnnc_threshold #(
             end else begin : g_pos
                 assign val = ext;
             end
-            assign bits_now[i] = ($signed(val) >= $signed(THR)) ? 1'b1 : 1'b0;
+            wire real_lane = !last_beat || (i < LAST);
+            assign bits_now[i] = real_lane && ($signed(val) >= $signed(THR));
         end
     endgenerate
 
@@ -81,10 +97,12 @@ module bnnc_threshold #(
         if (!rst_n) begin
             out_valid <= 1'b0;
             out_bits <= {LANES{1'b0}};
+            beat <= {IW{1'b0}};
         end else if (s_axis_tready) begin
             out_valid <= s_axis_tvalid;
             if (s_axis_tvalid) begin
                 out_bits <= bits_now;
+                beat <= last_beat ? {IW{1'b0}} : beat + 1'b1;
             end
         end
     end

@@ -1,0 +1,39 @@
+"""The Python face of the ``bnnc_threshold_rom`` core: the layout of its threshold ROM (docs/hardware.md).
+
+Line b of ``THR_FILE`` holds LANES lanes of TW+1 bits; lane i is ``{INV, T}`` of
+element ``b*LANES + i`` of a vector, and the output bit is ``(x >= T) XOR INV``.
+A negated compare ``-x >= T`` is stored as ``x >= -T + 1`` inverted.
+
+>>> lines, tw = threshold_rom_lines(np.array([3, -1]), np.array([False, True]), n=2, lanes=2)
+>>> tw, lines     # lane 0 = {0, 3}; lane 1 = {1, 2} (-x >= -1  <=>  not x >= 2)
+(3, ['a3'])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from compiler.arith import ceil_div
+from compiler.bits import bits_for_range, pack_lanes
+
+
+def threshold_rom_lines(thresholds: np.ndarray, negate: np.ndarray, n: int, lanes: int) -> tuple[list[str], int]:
+    """(``$readmemh`` lines, TW) for per-element thresholds of a vector of ``n`` elements on ``lanes`` lanes.
+
+    ``thresholds`` and ``negate`` are per element (already tiled from per-channel values).
+    """
+    t = np.asarray(thresholds, dtype=np.int64).reshape(-1)
+    neg = np.asarray(negate, dtype=bool).reshape(-1)
+    assert t.shape == neg.shape == (n,), (t.shape, neg.shape, n)
+    eff = np.where(neg, -t + 1, t)  # -x >= T  <=>  not (x >= -T + 1)
+    tw = max(2, bits_for_range(min(int(eff.min()), -1), max(int(eff.max()), 0))[0])
+    width = tw + 1
+    mask = (1 << tw) - 1
+    words = [((int(iv) << tw) | (int(v) & mask)) for v, iv in zip(eff, neg)]
+    digits = max(1, ceil_div(lanes * width, 4))
+    lines = []
+    for b in range(ceil_div(n, lanes)):
+        chunk = words[b * lanes : (b + 1) * lanes]
+        chunk += [0] * (lanes - len(chunk))
+        lines.append(format(pack_lanes(chunk, width), f"0{digits}x"))
+    return lines, tw
