@@ -41,7 +41,7 @@ def describe(value: object, limit: int = 40) -> str:
     >>> describe(list(range(10**6)))
     '[0, 1, 2, 3, 4, 5, ...]'
     >>> describe("x" * 100)
-    "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx..."
+    "'xxxxxxxxxxxxxxxxxxxxxxxxxxx...xxxxxx..."
     """
     text = _SHORT.repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
