@@ -67,29 +67,57 @@ class Stream:
                 "signed": self.signed, "bipolar": self.bipolar, "elems_per_vector": self.elems,
                 "vectors_per_image": self.vectors, "width": self.width, "beats_per_image": self.beats_per_image}
 
-    def tensor_beats(self, tensor: np.ndarray) -> list[list[int]]:
-        """Beats (packed ints) of each image of ``tensor`` (N, ...) on this stream.
+    @property
+    def words_per_beat(self) -> int:
+        """32-bit words that hold one beat (the layout of :meth:`beat_words`)."""
+        return ceil_div(self.width, 32)
 
-        >>> Stream("s", "t", 2, 1, False, True, 3).tensor_beats(np.array([[1, -1, 1]]))  # bits 1,0 | 1,pad
-        [[1, 1]]
-        >>> Stream("s", "t", 2, 4, True, False, 2).tensor_beats(np.array([[-1, 3]]))      # 0xf | 0x3 << 4
-        [[63]]
+    def beat_words(self, tensor: np.ndarray) -> np.ndarray:
+        """Beats of each image of ``tensor`` (N, ...) as little-endian 32-bit words, the one lane packer.
+
+        Shape (N, beats_per_image, words_per_beat), uint32: word k of a beat holds
+        bits [32k, 32k + 32) of the packed beat, lane i at bits [i*elem_bits, ...)
+        (two's complement, padding lanes 0). Vectorized for any width, so whole data
+        sets pack in numpy; the compiled simulator moves these words unchanged.
+
+        >>> Stream("s", "t", 40, 1, False, True, 40).beat_words(np.array([[1] + [-1] * 38 + [1]]))
+        array([[[  1, 128]]], dtype=uint32)
         """
         n = tensor.shape[0]
-        flat = tensor.reshape(n, self.vectors, self.elems)
+        flat = np.asarray(tensor).reshape(n, self.vectors, self.elems)
         if self.bipolar:
             flat = bits.to_bits(flat)
         nb = self.beats_per_vector
         padded = np.zeros((n, self.vectors, nb * self.lanes), dtype=np.int64)
         padded[:, :, : self.elems] = flat
         lanes = padded.reshape(n, self.vectors * nb, self.lanes)
-        if self.elem_bits * self.lanes <= 62:
-            # vectorized when a beat fits an int64
-            mask = (1 << self.elem_bits) - 1
-            shifts = np.arange(self.lanes, dtype=np.int64) * self.elem_bits
-            words = ((lanes & mask) << shifts).sum(axis=-1)
-            return [row.tolist() for row in words]
-        return [[bits.pack_lanes(beat.tolist(), self.elem_bits) for beat in img] for img in lanes]
+        if self.elem_bits == 1:
+            lane_bits = (lanes & 1).astype(np.uint8)
+        else:
+            # bit j of lane i (two's complement via the int64 shift) at position i*elem_bits + j
+            shifts = np.arange(self.elem_bits, dtype=np.int64)
+            lane_bits = ((lanes[..., None] >> shifts) & 1).astype(np.uint8)
+        lane_bits = lane_bits.reshape(n, self.vectors * nb, self.width)
+        nbytes = 4 * self.words_per_beat
+        out = np.zeros((n, self.vectors * nb, nbytes), dtype=np.uint8)
+        out[..., : ceil_div(self.width, 8)] = np.packbits(lane_bits, axis=-1, bitorder="little")
+        return out.view("<u4").astype(np.uint32, copy=False)
+
+    def tensor_beats(self, tensor: np.ndarray) -> list[list[int]]:
+        """Beats (packed ints) of each image of ``tensor`` (N, ...) on this stream: :meth:`beat_words` as ints.
+
+        >>> Stream("s", "t", 2, 1, False, True, 3).tensor_beats(np.array([[1, -1, 1]]))  # bits 1,0 | 1,pad
+        [[1, 1]]
+        >>> Stream("s", "t", 2, 4, True, False, 2).tensor_beats(np.array([[-1, 3]]))      # 0xf | 0x3 << 4
+        [[63]]
+        """
+        words = self.beat_words(tensor)
+        if words.shape[-1] <= 2:
+            # vectorized when a beat fits a uint64
+            wide = words.astype(np.uint64)
+            joined = wide[..., 0] | (wide[..., 1] << np.uint64(32)) if words.shape[-1] == 2 else wide[..., 0]
+            return [row.tolist() for row in joined]
+        return [[int.from_bytes(beat.astype("<u4").tobytes(), "little") for beat in img] for img in words]
 
     def decode_beat(self, word: int) -> list[int]:
         """Lane values of one beat (bipolar lanes as ±1).
