@@ -52,10 +52,10 @@ def main() -> None:
             write_output(folded, work / "rtl")
             x = inputs_for(folder, folded, args.images)
             t0 = time.perf_counter()
-            simulate(work / "rtl", x[:1], build_dir=work / "build")  # build + one image
+            simulate(work / "rtl", x[:1], build_dir=work / "build", engine="cocotb")  # build + one image
             build = time.perf_counter() - t0
-            one = simulate(work / "rtl", x[:1], build_dir=work / "build")  # simulator start-up + one image
-            rep = simulate(work / "rtl", x, build_dir=work / "build", chunk=len(x))
+            one = simulate(work / "rtl", x[:1], build_dir=work / "build", engine="cocotb")  # simulator start-up + one image
+            rep = simulate(work / "rtl", x, build_dir=work / "build", chunk=len(x), engine="cocotb")
             assert rep.predictions == rep.expected
             meas = rep.interval_measured
             # cycles per second past start-up: every stream monitored and scored by cocotb

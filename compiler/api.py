@@ -72,7 +72,10 @@ def inspect(graph: Graph | str | Path, calibration: np.ndarray | None = None) ->
 def simulate(rtl: str | Path, x: np.ndarray, **options: object):  # type: ignore[no-untyped-def]
     """``bnnc simulate``: run compiled RTL on Verilator against the reference; returns a SimReport.
 
-    Options are those of :func:`runtime.sim.simulate.simulate` (gap_prob, ready_prob, seed, taps, waves, ...).
+    Options are those of :func:`runtime.sim.simulate.simulate`: ``engine`` ("verilator", the
+    compiled C++ harness, default; or "cocotb"), ``taps`` (check every layer-to-layer stream,
+    default, or only the output), gap_prob, ready_prob, seed, waves, progress, record, ...
+    Raises SimulationFailure (one-line report first) on any failing beat.
     """
     from runtime.sim.simulate import simulate as _simulate
 

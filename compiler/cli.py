@@ -213,8 +213,18 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--inputs", required=True, metavar="X.npy")
     s.add_argument("--labels", metavar="Y.npy")
     s.add_argument("--limit", type=int, default=None, help="simulate only the first N inputs")
-    s.add_argument("--waves", action="store_true", help="keep a VCD waveform")
-    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--engine", choices=("verilator", "cocotb"), default="verilator",
+                   help="verilator: compiled C++ harness, whole data sets in seconds (default); "
+                        "cocotb: beat-by-beat Python testbench, ~100x slower")
+    s.add_argument("--check", choices=("all", "output"), default="all",
+                   help="all: every layer-to-layer stream beat by beat (default); output: m_axis only")
+    s.add_argument("--gaps", type=float, default=0.0, metavar="P",
+                   help="chance of 1-4 idle input cycles after each input beat (default 0)")
+    s.add_argument("--backpressure", type=float, default=0.0, metavar="P",
+                   help="chance that m_axis_tready is low in a cycle (default 0)")
+    s.add_argument("--waves", action="store_true",
+                   help="write a VCD (verilator: a window around the first failure; cocotb: the whole run)")
+    s.add_argument("--seed", type=int, default=0, help="seed of the gap and backpressure schedule")
     s.set_defaults(func=cmd_simulate)
 
     t = sub.add_parser("train", help="train an example architecture and export net.yaml (needs bnnc[train])",

@@ -26,7 +26,7 @@ def _check_example(name: str, images: int, tmp_path: Path) -> None:
     y = np.load(folder / "sample_labels.npy")[:images]
     folded = compiler.fold(folder / "net.yaml")
     write_output(folded, tmp_path / "rtl")
-    rep = simulate(tmp_path / "rtl", x, build_dir=SIM_BUILD / "examples" / name)
+    rep = simulate(tmp_path / "rtl", x, engine="cocotb", build_dir=SIM_BUILD / "examples" / name)
     ref = compiler.predict(folded, x)
     assert rep.images == images
     assert rep.predictions == [int(v) for v in ref]

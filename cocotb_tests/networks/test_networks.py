@@ -77,13 +77,13 @@ def test_network_beats_and_interval(name: str, compiled: dict[str, tuple[Path, c
     x = random_inputs(folded, IMAGES, seed=7)
     bdir = SIM_BUILD / "networks" / name
     # 1. random input gaps and output backpressure: every beat of every stream checked
-    rep = simulate(rtl, x, gap_prob=0.3, ready_prob=0.6, seed=3, build_dir=bdir)
+    rep = simulate(rtl, x, engine="cocotb", gap_prob=0.3, ready_prob=0.6, seed=3, build_dir=bdir)
     assert rep.images == IMAGES
     assert rep.predictions == rep.expected  # every beat of every stream was scored in the testbench
     if folded.output == "argmax":
         assert rep.predictions == [int(v) for v in compiler.predict(folded, x)]
     # 2. no gaps, no backpressure: the measured interval is the predicted one
-    rep = simulate(rtl, x[:12], seed=4, build_dir=bdir)
+    rep = simulate(rtl, x[:12], engine="cocotb", seed=4, build_dir=bdir)
     assert rep.predictions == rep.expected
     steady = rep.intervals[2:]
     assert steady, rep.intervals

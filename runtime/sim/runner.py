@@ -157,6 +157,10 @@ def _objcache_env() -> Iterator[None]:
         os.environ.pop("BNNC_OBJCACHE_DIR", None)
 
 
+objcache_env = _objcache_env
+"""Public name of the OBJCACHE set-up, for builds that run Verilator directly (the compiled engine)."""
+
+
 def _run_cocotb(runner, kwargs: dict) -> None:  # type: ignore[no-untyped-def]
     """Run ``runner.test`` and swallow its pytest-mode exits; the caller reads the results XML."""
     try:
@@ -308,6 +312,7 @@ __all__ = [
     "build_and_test",
     "default_build_dir",
     "failure_messages",
+    "objcache_env",
     "parse_results",
     "waves_requested",
 ]

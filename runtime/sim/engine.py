@@ -1,0 +1,393 @@
+"""The compiled simulation engine: a Verilator C++ harness streams whole data sets through the RTL.
+
+Per design, Verilator builds ``harness.cpp`` with the generated top once; the
+binary is cached under a hash of everything it is built from (see
+:func:`build`). A run writes the input beats (packed by
+:meth:`compiler.hw.stream.Stream.beat_words`, the one lane packer), the
+gap/backpressure :class:`~runtime.sim.checks.Schedule` and a config file; the
+harness moves the words into ``s_axis`` with no Python in the cycle loop and
+records every beat that moves on ``m_axis`` and on every layer-to-layer stream,
+with its cycle, into binary files. Meanwhile Python computes the reference's
+beats; afterwards numpy compares all of them, and the earliest failure (in
+cycle order, as the cocotb engine would meet it) becomes the one-line report.
+
+Two checking modes: ``taps=True`` (default) records and compares every
+internal stream; ``taps=False`` only ``m_axis``, and builds the top without
+public taps.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import importlib.metadata
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from compiler.hw.stream import Stream
+from compiler.ir import Graph
+from compiler.reference import execute
+from runtime.sim import checks
+from runtime.sim.runner import BuildFailure, SimulationFailure, objcache_env
+from runtime.sim.toolchain import setup_environment, verilator_path
+
+HARNESS = Path(__file__).with_name("harness.cpp")
+RECIPE = "bnnc-sim-2"
+"""Bumped whenever the build command or the run files change, so old cache entries are not reused."""
+
+VERILATOR_FLAGS = ("--cc", "--exe", "--build", "-O3", "--x-assign", "fast", "--x-initial", "fast",
+                   "--prefix", "Vtop", "--timescale", "1ns/1ns", "-Wno-fatal", "-CFLAGS", "-O2")
+"""Verilator's fastest settings measured on an LFC (see BENCHMARKS.md); -O2 for the harness and runtime too."""
+
+REFERENCE_CHUNK = 1000
+"""Images per reference call while the harness runs (bounds memory for whole data sets)."""
+
+WAVE_BEFORE, WAVE_AFTER = 400, 100
+"""The waveform window around the first failure, in cycles."""
+
+
+def cache_root() -> Path:
+    """Where compiled simulators live: ``$BNNC_SIM_CACHE``, else ``$XDG_CACHE_HOME/bnnc/sim`` (~/.cache)."""
+    env = os.environ.get("BNNC_SIM_CACHE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "bnnc" / "sim"
+
+
+@dataclass
+class Build:
+    """A compiled simulator: the executable, its cache folder, and whether this call built it."""
+
+    exe: Path
+    folder: Path
+    cached: bool
+    seconds: float
+
+
+def _sources(rtl: Path) -> list[Path]:
+    return [rtl / name for name in (rtl / "filelist.f").read_text().split()]
+
+
+def _taps_vlt(top: str, names: list[str]) -> str:
+    """Verilator config making the tapped streams' wires readable by name (the Verilog stays as generated)."""
+    lines = ["`verilator_config", "// bnnc: layer-to-layer streams read by the compiled harness"]
+    for n in names:
+        for sig in ("tdata", "tvalid", "tready"):
+            lines.append(f'public_flat_rd -module "{top}" -var "{n}_{sig}"')
+    return "\n".join(lines) + "\n"
+
+
+def build(rtl: Path, manifest: dict[str, Any], *, taps: bool = True, trace: bool = False,
+          cache: Path | None = None) -> Build:
+    """Build (or find in the cache) the compiled simulator of a ``bnnc compile`` folder.
+
+    The cache key hashes the harness source, the Verilog files, the tap config,
+    the Verilator version and flags, and the recipe version. The ROM images
+    (``.mem``) are deliberately not in it: ``$readmemh`` reads them when the
+    simulation starts (from the compile folder, the harness's working folder),
+    so new weights for the same architecture reuse the build, and a changed
+    ROM is still simulated as it is on disk.
+
+    Raises:
+        BuildFailure: Verilator or the C++ compiler failed (the message holds the log's tail).
+    """
+    setup_environment()
+    exe_v = verilator_path()
+    top = manifest["rtl"]["top"]
+    tap_names = [s["name"] for s in manifest["rtl"]["streams"][1:-1]] if taps else []
+    vlt = _taps_vlt(top, tap_names) if tap_names else ""
+    flags = [*VERILATOR_FLAGS, "--top-module", top, *(["--trace"] if trace else [])]
+    h = hashlib.sha256()
+    for part in (RECIPE, importlib.metadata.version("verilator"), " ".join(flags), vlt, HARNESS.read_text()):
+        h.update(part.encode() + b"\0")
+    for src in _sources(rtl):
+        h.update(src.name.encode() + b"\0" + src.read_bytes() + b"\0")
+    key = h.hexdigest()[:20]
+    root = cache or cache_root()
+    folder = root / f"{top}-{key}"
+    exe = folder / "bnnc_sim"
+    if exe.is_file():
+        return Build(exe, folder, True, 0.0)
+    (root / ".locks").mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    with open(root / ".locks" / f"{top}-{key}", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # a parallel run of the same design waits, then finds the binary
+        if exe.is_file():
+            return Build(exe, folder, True, time.perf_counter() - t0)
+        work = Path(tempfile.mkdtemp(prefix=f"{top}-{key}.tmp", dir=root))
+        try:
+            srcs = [str(HARNESS)]
+            if vlt:
+                (work / "taps.vlt").write_text(vlt)
+                srcs.append(str(work / "taps.vlt"))
+            srcs += [str(s.resolve()) for s in _sources(rtl) if s.suffix == ".v"]
+            jobs = 1 if os.environ.get("PYTEST_XDIST_WORKER") else max(1, os.cpu_count() or 1)
+            cmd = [str(exe_v), *flags, "-j", str(jobs), "--Mdir", str(work / "obj"), "-o", "bnnc_sim", *srcs]
+            log = work / "build.log"
+            with objcache_env(), open(log, "w") as f:
+                f.write(" ".join(cmd) + "\n")
+                f.flush()
+                rc = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, cwd=work, check=False).returncode
+            built = work / "obj" / "bnnc_sim"
+            if rc != 0 or not built.is_file():
+                tail = "\n".join(log.read_text(errors="replace").splitlines()[-40:])
+                raise BuildFailure(f"compiled simulator of {top}: build failed (exit {rc}); log {log}:\n{tail}")
+            shutil.move(str(built), work / "bnnc_sim")
+            shutil.rmtree(work / "obj")  # ~MBs of objects; only the binary and the log are kept
+            if folder.exists():
+                shutil.rmtree(folder)  # an entry without its binary (deleted by hand): replace it
+            os.rename(work, folder)
+        except BaseException:
+            if not (work / "build.log").is_file() or folder.exists():
+                shutil.rmtree(work, ignore_errors=True)
+            raise
+    return Build(exe, folder, False, time.perf_counter() - t0)
+
+
+@dataclass
+class Link:
+    """A monitored stream as the compiled engine sees it: label, beat layout, beats expected."""
+
+    label: str
+    stream: Stream
+    expected_beats: int
+
+
+@dataclass
+class Recording:
+    """What one harness run wrote: status, per-link (cycles, words), input beat cycles."""
+
+    status: str
+    cycles: int
+    sent: int
+    detail: str
+    beats: list[tuple[np.ndarray, np.ndarray]]
+    input_cycles: np.ndarray
+    seconds: float
+
+
+@dataclass
+class EngineResult:
+    """Everything the compiled engine measured (simulate.py turns it into a SimReport)."""
+
+    build: Build
+    recording: Recording
+    links: list[Link]
+    failure: str | None
+    output_beats: np.ndarray
+    expected_output: np.ndarray
+    reference_seconds: float = 0.0
+    compare_seconds: float = 0.0
+    beats_checked: int = 0
+    waves: Path | None = None
+    run_dir: Path | None = None
+
+
+def _write_run(run_dir: Path, manifest: dict[str, Any], x: np.ndarray, links: list[Link], schedule: checks.Schedule,
+               *, scope: str, watchdog: int, max_cycles: int, drain: int, progress_every: int,
+               waves: tuple[int, int, Path] | None = None) -> None:
+    """The harness's inputs: input.bin (beat words), gaps.bin, ready.bin, run.cfg."""
+    inp = Stream.from_manifest(manifest["rtl"]["input_stream"])
+    words = inp.beat_words(x).reshape(-1, inp.words_per_beat)
+    words.astype("<u4").tofile(run_dir / "input.bin")
+    cfg = [f"scope {scope}", f"in {words.shape[0]} {inp.words_per_beat}",
+           f"gaps {int(schedule.gaps is not None)}", f"ready {int(schedule.ready is not None)}",
+           f"watchdog {watchdog}", f"max_cycles {max_cycles}", f"drain {drain}", f"reset {checks.RESET_CYCLES}",
+           f"progress {progress_every} {links[-1].stream.beats_per_image}"]
+    if schedule.gaps is not None:
+        schedule.gaps.tofile(run_dir / "gaps.bin")
+    if schedule.ready is not None:
+        schedule.ready.tofile(run_dir / "ready.bin")
+    if waves is not None:
+        cfg.append(f"waves {waves[0]} {waves[1]} {waves[2]}")
+    for lk in links[:-1]:
+        cfg.append(f"tap {lk.stream.name} {lk.stream.words_per_beat} {lk.expected_beats}")
+    cfg.append(f"out m_axis {links[-1].stream.words_per_beat} {links[-1].expected_beats}")
+    (run_dir / "run.cfg").write_text("\n".join(cfg) + "\n")
+
+
+def _run_harness(exe: Path, rtl: Path, run_dir: Path, links: list[Link],
+                 progress: Callable[[int], None] | None, work: Callable[[], None] | None = None) -> Recording:
+    """Run the harness (cwd = the compile folder, for the ROM images); ``work`` runs meanwhile in this thread."""
+    t0 = time.perf_counter()
+    errlog = open(run_dir / "harness.log", "w")
+    proc = subprocess.Popen([str(exe), str(run_dir)], cwd=rtl, stdout=subprocess.PIPE, stderr=errlog, text=True)
+
+    def pump() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:  # always drained, so the harness never blocks on a full pipe
+            if progress is not None and line.startswith("progress "):
+                progress(int(line.split()[1]))
+
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
+    try:
+        if work is not None:
+            work()
+        rc = proc.wait()
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    finally:
+        reader.join()
+        errlog.close()
+    seconds = time.perf_counter() - t0
+    status_path = run_dir / "status.txt"
+    if rc != 0 or not status_path.is_file():
+        log = (run_dir / "harness.log").read_text(errors="replace").strip()
+        raise SimulationFailure(f"compiled simulator {exe} ended abnormally (exit {rc}): {log[-2000:]}")
+    head, _, detail = status_path.read_text().partition("\n")
+    fields = head.split()
+    beats = []
+    for k, lk in enumerate(links):
+        nw = lk.stream.words_per_beat
+        cyc = np.fromfile(run_dir / f"s{k}.cyc", dtype="<u4")
+        dat = np.fromfile(run_dir / f"s{k}.dat", dtype="<u4").reshape(-1, nw)
+        # bits above the stream's width are not data: clear them so only the beat is compared
+        top_bits = lk.stream.width - 32 * (nw - 1)
+        if top_bits < 32:
+            dat[:, -1] &= np.uint32((1 << top_bits) - 1)
+        beats.append((cyc, dat))
+    return Recording(fields[0], int(fields[1]), int(fields[2]), detail.strip(), beats,
+                     np.fromfile(run_dir / "in.cyc", dtype="<u4"), seconds)
+
+
+def _first_failure(links: list[Link], rec: Recording, expected: list[np.ndarray], *,
+                   watchdog: int, max_cycles: int, input_beats: int) -> str | None:
+    """The earliest failure in cycle order (then stream order), as the cocotb engine would report it."""
+    cands: list[tuple[int, int, int, str]] = []  # (cycle, stream index, kind, line)
+    for k, (lk, (cyc, dat), exp) in enumerate(zip(links, rec.beats, expected)):
+        m = min(len(dat), len(exp))
+        bad = np.flatnonzero((dat[:m] != exp[:m]).any(axis=1))
+        fmt = lk.stream.format_beat
+        if bad.size:
+            i = int(bad[0])
+            cands.append((int(cyc[i]), k, 1, checks.mismatch(lk.label, i, lk.stream.beats_per_image, int(cyc[i]),
+                                                             checks.beat_int(exp[i]), checks.beat_int(dat[i]), fmt)))
+        if len(dat) > len(exp):
+            i = len(exp)
+            cands.append((int(cyc[i]), k, 1, checks.extra_beat(lk.label, i, int(cyc[i]), checks.beat_int(dat[i]),
+                                                               len(exp), fmt)))
+    if rec.status == "protocol":
+        kind, k_s, beat_s, held, now = rec.detail.split()
+        k, beat = int(k_s), int(beat_s)
+        label = links[k].label
+        line = (checks.valid_dropped(label, beat, rec.cycles) if kind == "drop"
+                else checks.data_changed(label, beat, rec.cycles, int(held, 16), int(now, 16)))
+        cands.append((rec.cycles, k, 0, line))
+    elif rec.status == "watchdog":
+        stuck = ([checks.INPUT_LABEL] if rec.sent < input_beats else []) + \
+            [lk.label for lk, (c, _) in zip(links, rec.beats) if len(c) < lk.expected_beats]
+        cands.append((rec.cycles, len(links), 2, checks.watchdog(
+            watchdog, rec.cycles, stuck or [checks.INPUT_LABEL] + [lk.label for lk in links])))
+    elif rec.status == "max_cycles":
+        cands.append((rec.cycles, len(links), 2, checks.not_done(max_cycles)))
+    if cands:
+        return min(cands)[3]
+    for lk, (cyc, _) in zip(links, rec.beats):
+        if len(cyc) < lk.expected_beats:
+            return checks.missing_beats(lk.label, len(cyc), lk.expected_beats)
+    return None
+
+
+def run(rtl: Path, manifest: dict[str, Any], graph: Graph, x: np.ndarray, *, taps: bool = True,
+        schedule: checks.Schedule, watchdog: int, max_cycles: int, drain: int, cache: Path | None = None,
+        waves: bool = False, progress: Callable[[int], None] | None = None, keep: Path | None = None) -> EngineResult:
+    """Simulate ``x`` (already in the reference's input representation) through the RTL in ``rtl``.
+
+    Returns an :class:`EngineResult` whose ``failure`` is None when every checked
+    beat equals the reference's (the caller raises); with ``waves``, a VCD of
+    cycles around the first failure (or the first cycles when none) is written by a
+    second, traced build and run.
+    """
+    rtl = rtl.resolve()
+    bld = build(rtl, manifest, taps=taps, cache=cache)
+    r = manifest["rtl"]
+    n = x.shape[0]
+    internal = r["streams"][1:-1] if taps else []
+    links = [Link(checks.tap_label(d["name"], d["tap"]), Stream.from_manifest(d), 0) for d in internal]
+    out_d = r["output_stream"]
+    links.append(Link(checks.output_label(out_d["tap"]), Stream.from_manifest(out_d), 0))
+    for lk in links:
+        lk.expected_beats = n * lk.stream.beats_per_image
+    run_dir = keep if keep is not None else Path(tempfile.mkdtemp(prefix="bnnc-run-"))
+    run_dir.mkdir(parents=True, exist_ok=True)
+    scope = f"TOP.{r['top']}" if taps else "-"
+    _write_run(run_dir, manifest, x, links, schedule, scope=scope, watchdog=watchdog, max_cycles=max_cycles,
+               drain=drain, progress_every=(1 << 17) if progress else 0)
+
+    expected = [np.empty((lk.expected_beats, lk.stream.words_per_beat), dtype=np.uint32) for lk in links]
+    ref_time = [0.0]
+
+    def reference() -> None:
+        """The reference's beats of every checked stream, computed while the harness simulates."""
+        t = time.perf_counter()
+        for start in range(0, n, REFERENCE_CHUNK):
+            xs = x[start : start + REFERENCE_CHUNK]
+            if taps:
+                outs = execute(graph, xs, taps=True)
+                assert isinstance(outs, dict)
+            else:
+                outs = {links[-1].stream.tap: execute(graph, xs)}
+            for lk, exp in zip(links, expected):
+                w = lk.stream.beat_words(outs[lk.stream.tap]).reshape(-1, lk.stream.words_per_beat)
+                bpi = lk.stream.beats_per_image
+                exp[start * bpi : start * bpi + w.shape[0]] = w
+        ref_time[0] = time.perf_counter() - t
+
+    try:
+        rec = _run_harness(bld.exe, rtl, run_dir, links, progress, work=reference)
+        t = time.perf_counter()
+        failure = _first_failure(links, rec, expected, watchdog=watchdog, max_cycles=max_cycles,
+                                 input_beats=n * Stream.from_manifest(r["input_stream"]).beats_per_image)
+        compare_s = time.perf_counter() - t
+        res = EngineResult(bld, rec, links, failure, rec.beats[-1][1], expected[-1], ref_time[0], compare_s,
+                           sum(len(c) for c, _ in rec.beats), run_dir=run_dir)
+        if waves:
+            res.waves = _waves(rtl, manifest, x, links, schedule, rec, failure, run_dir, cache=cache,
+                               watchdog=watchdog, max_cycles=max_cycles, drain=drain, taps=taps)
+    finally:
+        if keep is None and not waves:
+            shutil.rmtree(run_dir, ignore_errors=True)
+    return res
+
+
+def _waves(rtl: Path, manifest: dict[str, Any], x: np.ndarray, links: list[Link], schedule: checks.Schedule,
+           rec: Recording, failure: str | None, run_dir: Path, *, cache: Path | None, watchdog: int,
+           max_cycles: int, drain: int, taps: bool) -> Path:
+    """Rerun with a traced build, dumping WAVE_BEFORE cycles before the failing cycle to WAVE_AFTER after it."""
+    import re
+
+    end = rec.cycles
+    if failure is not None:
+        m = re.search(r"cycle (\d+)", failure)
+        end = int(m.group(1)) if m else rec.cycles
+    else:
+        end = min(rec.cycles, WAVE_BEFORE)
+    lo, hi = max(0, end - WAVE_BEFORE), end + WAVE_AFTER
+    bld = build(rtl, manifest, taps=taps, trace=True, cache=cache)
+    wdir = run_dir / "waves"
+    wdir.mkdir(exist_ok=True)
+    vcd = run_dir / "waves.vcd"
+    # the same run up to the window's end: deterministic, so the failure recurs at the same cycle
+    _write_run(wdir, manifest, x, links, schedule, scope=f"TOP.{manifest['rtl']['top']}" if taps else "-",
+               watchdog=watchdog, max_cycles=min(max_cycles, hi), drain=drain, progress_every=0,
+               waves=(lo, hi, vcd))
+    _run_harness(bld.exe, rtl, wdir, links, None)
+    shutil.rmtree(wdir, ignore_errors=True)
+    for f in run_dir.iterdir():  # keep only the waveform: the recorded beats were compared already
+        if f != vcd and f.is_file():
+            f.unlink()
+    return vcd
