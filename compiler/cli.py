@@ -24,6 +24,17 @@ EXIT_INTERNAL = 70
 REPORT_HINT = "this is a bug in bnnc; please report it with the command line and the input files"
 
 
+def _count(text: str) -> int:
+    """An argparse type for a positive count."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive whole number, not {printable(repr(text))}")
+    return n
+
+
 def _load_array(path: str, what: str, args: argparse.Namespace | None = None) -> np.ndarray:
     from compiler.frontend.arrays import read_npy
 
@@ -208,11 +219,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--stage", choices=("float", "folded"), default="folded")
     r.set_defaults(func=cmd_run)
 
-    s = sub.add_parser("simulate", help="run compiled RTL on Verilator against the reference")
-    s.add_argument("rtl", help="folder written by bnnc compile")
-    s.add_argument("--inputs", required=True, metavar="X.npy")
-    s.add_argument("--labels", metavar="Y.npy")
-    s.add_argument("--limit", type=int, default=None, help="simulate only the first N inputs")
+    s = sub.add_parser("simulate", help="run compiled RTL on Verilator against the reference", parents=[limits])
+    s.add_argument("rtl", type=_path, help="folder written by bnnc compile")
+    s.add_argument("--inputs", type=_path, required=True, metavar="X.npy")
+    s.add_argument("--labels", type=_path, metavar="Y.npy")
+    s.add_argument("--limit", type=_count, default=None, help="simulate only the first N inputs")
     s.add_argument("--engine", choices=("verilator", "cocotb"), default="verilator",
                    help="verilator: compiled C++ harness, whole data sets in seconds (default); "
                         "cocotb: beat-by-beat Python testbench, ~100x slower")

@@ -86,15 +86,32 @@ class SimReport:
 
 
 def load_rtl(rtl: Path) -> tuple[dict[str, Any], Any]:
-    """The manifest and folded graph of a ``bnnc compile`` output folder."""
+    """The manifest and folded graph of a ``bnnc compile`` output folder, refused in one line when it is damaged."""
     mpath = rtl / "manifest.json"
     if not mpath.is_file() or not (rtl / IR_FILE).is_file():
         raise SimError(f"{rtl}: must be a folder written by bnnc compile (with manifest.json and {IR_FILE}), "
                        "not one without them")
-    manifest = json.loads(mpath.read_text())
-    if "rtl" not in manifest:
-        raise SimError(f"{mpath}: must describe RTL (an 'rtl' section), not a reference-only compile")
-    return manifest, load_graph(rtl / IR_FILE)
+    redo = "; run bnnc compile again"
+    try:
+        manifest = json.loads(mpath.read_text())
+        r = manifest["rtl"] if isinstance(manifest, dict) else None
+        if r is None:
+            raise SimError(f"{mpath}: must describe RTL (an 'rtl' section), not a reference-only compile")
+        for key in ("top", "interval_cycles", "streams", "input_stream", "output_stream"):
+            r[key]  # noqa: B018 - a KeyError here is a damaged manifest
+        missing = [f for f in manifest["files"] if not (rtl / f).is_file()]
+    except (ValueError, KeyError, TypeError, OSError) as e:
+        raise SimError(f"{mpath}: the manifest must be bnnc's JSON, not damaged ({type(e).__name__}: "
+                       f"{' '.join(str(e).split())[:120]}){redo}") from None
+    if missing:
+        raise SimError(f"{rtl}: the compile folder must hold every file its manifest lists, not miss "
+                       f"{missing[0]!r}{redo}")
+    try:
+        graph = load_graph(rtl / IR_FILE)
+    except Exception as e:  # noqa: BLE001 - any failure to read the IR file means a damaged folder
+        raise SimError(f"{rtl / IR_FILE}: the folded IR must be bnnc's, not damaged ({type(e).__name__}: "
+                       f"{' '.join(str(e).split())[:120]}){redo}") from None
+    return manifest, graph
 
 
 def _bounds(manifest: dict[str, Any], n: int, gap_prob: float, ready_prob: float) -> tuple[int, int, int]:
@@ -324,14 +341,21 @@ def simulate_cli(args: argparse.Namespace) -> int:
     """``bnnc simulate``: prints matches, accuracy, cycles per image and latency; non-zero on any mismatch."""
     from compiler.errors import BnncError
 
-    def load(path: str, what: str) -> np.ndarray:
-        try:
-            return np.load(path, allow_pickle=False)
-        except (OSError, ValueError) as e:
-            raise BnncError(f"{what} must be a readable .npy array, not fail with {e}", file=path) from None
+    from compiler.frontend.arrays import read_npy
 
-    x = load(args.inputs, "--inputs")
-    y = load(args.labels, "--labels") if args.labels else None
+    x = read_npy(args.inputs, "--inputs", args.max_bytes)
+    y = read_npy(args.labels, "--labels", args.max_bytes) if args.labels else None
+    if x.ndim == 0 or x.shape[0] == 0:
+        raise BnncError(f"--inputs must hold at least one image, not {x.shape[0] if x.ndim else 'a scalar'}",
+                        file=args.inputs, field="--inputs")
+    try:
+        _, graph = load_rtl(Path(args.rtl))
+    except SimError as e:
+        raise BnncError(str(e)) from None
+    try:
+        prepare_input(graph, x)
+    except ValueError as e:
+        raise BnncError(str(e), file=args.inputs, field="--inputs") from None
     if args.limit is not None:
         x = x[: args.limit]
         y = y[: args.limit] if y is not None else None

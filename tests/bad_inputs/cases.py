@@ -435,4 +435,36 @@ CASES: list[Case] = [
         r"see 'bnnc train --help'"),
     _mk("train_config_missing", "usage", "train {d}/none.yaml", r"\S*/none\.yaml: .+"),
     _mk("train_config_not_a_mapping", "usage", "train {d}/t.yaml", r"\S*/t\.yaml: .+", yaml_text("- 1\n", "t.yaml")),
+    # ------------------------------------------------------------------ simulate: a damaged compile folder, bad inputs
+    _mk("sim_not_a_compile_folder", "os", "simulate {d} --inputs {d}/x.npy",
+        r"\S+: must be a folder written by bnnc compile \(with manifest\.json and folded_ir\.npz\), not one without "
+        "them"),
+    _mk("sim_manifest_damaged", "kind", "simulate {d}/rtl --inputs {d}/x.npy",
+        r"\S+/rtl/manifest\.json: the manifest must be bnnc's JSON, not damaged \(JSONDecodeError: .+\); run bnnc "
+        "compile again", compiled("rtl"), file("rtl/manifest.json", "{bad")),
+    _mk("sim_manifest_without_rtl", "kind", "simulate {d}/rtl --inputs {d}/x.npy",
+        r"\S+/rtl/manifest\.json: the manifest must be bnnc's JSON, not damaged \(KeyError: 'rtl'\); run bnnc compile "
+        "again", compiled("rtl"), file("rtl/manifest.json", '{"files": []}')),
+    _mk("sim_rom_missing", "kind", "simulate {d}/rtl --inputs {d}/x.npy",
+        r"\S+/rtl: the compile folder must hold every file its manifest lists, not miss 'fc1_weights\.mem'; run bnnc "
+        "compile again", compiled("rtl"), lambda d: (d / "rtl" / "fc1_weights.mem").unlink()),
+    _mk("sim_ir_damaged", "kind", "simulate {d}/rtl --inputs {d}/x.npy",
+        r"\S+/rtl/folded_ir\.npz: the folded IR must be bnnc's, not damaged \(.+\); run bnnc compile again",
+        compiled("rtl"), file("rtl/folded_ir.npz", "junk")),
+    _mk("sim_inputs_missing", "os", "simulate {d}/rtl --inputs {d}/none.npy",
+        r"\S*/none\.npy: --inputs must be an existing \.npy file, not missing", compiled("rtl")),
+    _mk("sim_inputs_npz", "kind", "simulate {d}/rtl --inputs {d}/rtl/folded_ir.npz",
+        r"\S+/folded_ir\.npz: --inputs must be a NumPy \.npy array, not an \.npz archive", compiled("rtl")),
+    _mk("sim_inputs_wrong_shape", "kind", "simulate {d}/rtl --inputs {d}/w.npy",
+        r"\S*/w\.npy: field --inputs: input must have shape \(N, 6\), not \(3, 5\)", compiled("rtl"),
+        array("w.npy", np.zeros((3, 5)))),
+    _mk("sim_inputs_empty", "kind", "simulate {d}/rtl --inputs {d}/e.npy",
+        r"\S*/e\.npy: field --inputs: --inputs must hold at least one image, not 0", compiled("rtl"),
+        array("e.npy", np.zeros((0, 6)))),
+    _mk("sim_labels_wrong_shape", "kind", "simulate {d}/rtl --inputs {d}/x.npy --labels {d}/l.npy",
+        r"\S*/l\.npy: --labels must have shape \(5,\), not \[2\]", compiled("rtl"), array("l.npy", np.zeros(2))),
+    _mk("sim_limit_negative", "usage", "simulate {d}/rtl --inputs {d}/x.npy --limit -3",
+        r"argument --limit: must be a positive whole number, not '-3'; see 'bnnc simulate --help'", compiled("rtl")),
+    _mk("sim_gaps_out_of_range", "usage", "simulate {d}/rtl --inputs {d}/x.npy --gaps 2",
+        r"--gaps must be a probability in \[0, 1\), not 2\.0", compiled("rtl")),
 ]
