@@ -146,7 +146,7 @@ def test_cli_bad_config_is_one_line_exit_2(tmp_path: Path, capsys: pytest.Captur
     rc = cli.main([str(bad), "--data-dir", str(SUBSET), "--out", str(tmp_path / "o")])
     err = capsys.readouterr().err
     assert rc == 2
-    assert err.strip() == f"{bad}: field train.max_epochs must be an integer, not 'many'"
+    assert err.strip() == f"bnnc: error: {bad}: field train.max_epochs must be an integer, not 'many'"
     rc = cli.main([str(tmp_path / "missing.yaml")])
     assert rc == 2 and "missing.yaml: cannot read" in capsys.readouterr().err
     good = tmp_path / "good.yaml"

@@ -1,4 +1,4 @@
-"""``bnnc train CONFIG.yaml``: train a binarized MLP on MNIST and export it.
+"""``bnnc train CONFIG.yaml``: train a binarized MLP or CNN on MNIST or CIFAR-10 and export it.
 
 Usage::
 
@@ -7,12 +7,17 @@ Usage::
                            [--trainer KEY=VALUE ...] [--threads T] [--no-progress-bar]
                            [--from-checkpoint CKPT]
 
-Writes to ``--out`` (default ``out/<name>``): ``net.yaml`` + ``weights.npz`` (binarized
+Writes to ``--out`` (default ``out/<name>``): ``net.yaml`` + ``weights.npz`` +
+``calibration.npy`` (512 training images for ``bnnc compile --calibration``; binarized
 nets only), ``metrics.json`` (validation/test accuracy, epochs, training time, command).
 Checkpoints (``checkpoints/best.ckpt``, ``last.ckpt``) and logs
 (``logs/csv/<name>/version_N/metrics.csv``, ``logs/tensorboard/<name>/version_N/``)
 go to ``--work-dir`` (default: the ``--out`` folder). ``--from-checkpoint`` skips
 training: it evaluates and exports the given checkpoint.
+
+Data (``train.dataset`` in the config): ``mnist`` from ``--data-dir``, ``$BNNC_MNIST``
+or ``../shared/data/mnist``; ``cifar10`` (the python batches) from ``--data-dir``,
+``$BNNC_CIFAR10`` or ``../shared/data/cifar10``.
 
 Errors in the config or the data are one line (``FILE: field X must be Y, not Z``),
 exit code 2.
@@ -38,18 +43,26 @@ from compiler.names import printable
 from .config import ConfigError, load_config
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "mnist"
+# Training images written as calibration.npy beside an exported net (see compiler.train.export).
+CALIBRATION_IMAGES = 512
+# Per dataset: the environment variable, then the default folder, consulted when --data-dir is absent.
+DATA_DEFAULTS = {
+    "mnist": ("BNNC_MNIST", DEFAULT_DATA_DIR),
+    "cifar10": ("BNNC_CIFAR10", DEFAULT_DATA_DIR.parent / "cifar10"),
+}
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = Parser(prog="bnnc train", description="Train a binarized MLP on MNIST and export it "
-                                "to net.yaml + weights.npz.")
+    p = Parser(prog="bnnc train", description="Train a binarized MLP or CNN on MNIST or CIFAR-10 "
+                                "and export it to net.yaml + weights.npz.")
     p.add_argument("config", help="training config YAML (see compiler/train/config.py)")
     p.add_argument("--max-epochs", type=int, help="override train.max_epochs")
     p.add_argument("--seed", type=int, help="override train.seed")
     p.add_argument("--out", help="output folder for net.yaml, weights.npz, metrics.json (default out/<name>)")
     p.add_argument("--work-dir", help="folder for checkpoints and logs (default: the --out folder)")
     p.add_argument("--data-dir", help="MNIST idx(.gz) folder, or an npz / folder with one npz "
-                   f"(default {DEFAULT_DATA_DIR}, or $BNNC_MNIST)")
+                   f"(default {DEFAULT_DATA_DIR}, or $BNNC_MNIST); for train.dataset cifar10 the folder "
+                   "of the CIFAR-10 python batches (default $BNNC_CIFAR10)")
     p.add_argument("--accelerator", default="cpu", help="Lightning accelerator (default cpu)")
     p.add_argument("--devices", default="auto", help="Lightning devices (default auto)")
     p.add_argument("--strategy", default="auto", help="Lightning strategy (default auto)")
@@ -102,7 +115,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from pytorch_lightning.callbacks import EarlyStopping, ModelCheckpoint, TQDMProgressBar
     from pytorch_lightning.loggers import CSVLogger, TensorBoardLogger
 
-    from .data import MnistDataModule
+    import numpy as np
+
+    from .data import DataError, MnistDataModule
     from .export import export, load_checkpoint
     from .module import BnnClassifier
 
@@ -110,12 +125,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         torch.set_num_threads(cfg.train.threads)
     out = Path(args.out) if args.out else Path("out") / cfg.name
     work = Path(args.work_dir) if args.work_dir else out
-    data_dir = Path(args.data_dir or os.environ.get("BNNC_MNIST") or DEFAULT_DATA_DIR)
+    env, default_dir = DATA_DEFAULTS[cfg.train.dataset]
+    data_dir = Path(args.data_dir or os.environ.get(env) or default_dir)
 
     pl.seed_everything(cfg.train.seed, workers=True, verbose=False)
     dm = MnistDataModule(data_dir, batch_size=cfg.train.batch_size, val_size=cfg.train.val_size,
-                         seed=cfg.train.seed)
+                         seed=cfg.train.seed, dataset=cfg.train.dataset)
     dm.setup()
+    if cfg.model.conv and dm.num_features != int(np.prod(dm.image_shape)):
+        raise DataError(f"{data_dir}: images must have {int(np.prod(dm.image_shape))} pixels "
+                        f"({'x'.join(map(str, dm.image_shape))}) for a conv net, not {dm.num_features}")
     ckpt_cb = ModelCheckpoint(dirpath=work / "checkpoints", filename="best", monitor="val_acc", mode="max",
                               save_top_k=1, save_last=True)
     callbacks: list[Any] = [ckpt_cb]
@@ -139,7 +158,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         best_path, epochs, best_val = str(args.from_checkpoint), None, None
         train_s = None
     else:
-        model = BnnClassifier(cfg.to_dict(), in_features=dm.num_features, classes=dm.num_classes)
+        model = BnnClassifier(cfg.to_dict(), in_features=dm.num_features, classes=dm.num_classes,
+                              in_shape=dm.image_shape)
         trainer.fit(model, datamodule=dm)
         train_s = time.time() - t0
         best_path = ckpt_cb.best_model_path
@@ -165,8 +185,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     }
     out.mkdir(parents=True, exist_ok=True)
     if cfg.model.binarized:
-        y, n = export(model, out / "net.yaml", weight_dtype=args.weight_dtype)
-        metrics["exported"] = [str(y), str(n)]
+        # Training images (never test images) to size the final scores' fixed point in bnnc.
+        cal = dm.train_set.x[:CALIBRATION_IMAGES].numpy().astype(np.uint8)
+        y, n = export(model, out / "net.yaml", weight_dtype=args.weight_dtype, calibration=cal)
+        metrics["exported"] = [str(y), str(n), str(out / "calibration.npy")]
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     return metrics
 

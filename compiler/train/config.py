@@ -1,6 +1,6 @@
 """Training configuration (a YAML file) and its validation.
 
-Example (``examples/lfc/train.yaml``)::
+Example of an MLP (``examples/lfc/train.yaml``)::
 
     name: lfc                     # network name (identifier), names the exported net
     model:
@@ -23,6 +23,20 @@ Example (``examples/lfc/train.yaml``)::
       seed: 0
       early_stopping_patience: 10 # epochs without val_acc improvement; 0 disables
       threads: 2                  # torch.set_num_threads; 0 leaves torch's default
+      dataset: mnist              # mnist (28x28x1) | cifar10 (32x32x3, the python batches)
+
+A convolutional network adds ``model.conv``, a list of conv blocks before the
+dense layers (``hidden`` may then be empty)::
+
+    model:
+      conv:                       # each: 3x3 conv (no bias) -> [max-pool] -> batchnorm -> sign
+        - {filters: 32, kernel: 3, padding: 1}
+        - {filters: 32, padding: 1, pool: 2}  # pool: window = stride of a max-pool; 0 = none
+        - {filters: 64, padding: 1, pool: 2}
+      hidden: [256]               # dense widths after the (channel-last) flatten
+
+Padding of a binarized map pads with -1 (bit 0), in training as in the exported
+net.yaml (``pad_value: -1``); the first conv on ``input: uint8`` pixels pads with 0.
 
 Errors are one line: ``FILE: field X must be Y, not Z``.
 """
@@ -42,9 +56,24 @@ class ConfigError(ValueError):
 
 
 @dataclass
-class ModelConfig:
-    """Architecture of an MLP: 784 -> hidden... -> classes."""
+class ConvBlock:
+    """One conv block: ``kernel``x``kernel`` conv (stride 1) -> max-pool ``pool`` (if > 0) -> batchnorm -> sign."""
 
+    filters: int
+    kernel: int = 3
+    padding: int = 0
+    pool: int = 0
+
+
+# The input image (H, W, C) of each dataset the training data module reads.
+DATASET_SHAPES: dict[str, tuple[int, int, int]] = {"mnist": (28, 28, 1), "cifar10": (32, 32, 3)}
+
+
+@dataclass
+class ModelConfig:
+    """Architecture: input -> conv blocks... -> flatten -> hidden dense widths... -> classes."""
+
+    conv: list[ConvBlock] = field(default_factory=list)
     hidden: list[int] = field(default_factory=lambda: [256, 256])
     input: str = "binarize"
     binarized: bool = True
@@ -71,6 +100,7 @@ class TrainConfig:
     seed: int = 0
     early_stopping_patience: int = 10
     threads: int = 2
+    dataset: str = "mnist"
 
 
 @dataclass
@@ -93,7 +123,7 @@ def _desc(v: Any) -> str:
     return repr(v) if isinstance(v, str) else str(v)
 
 
-def _check_section(src: str, prefix: str, raw: Any, cls: type) -> Any:
+def _check_section(src: str, prefix: str, raw: Any, cls: type, skip: tuple[str, ...] = ()) -> Any:
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
@@ -101,6 +131,8 @@ def _check_section(src: str, prefix: str, raw: Any, cls: type) -> Any:
     obj = cls()
     known = {f.name: f for f in fields(cls)}
     for k, v in raw.items():
+        if k in skip:  # validated by its own checker
+            continue
         where = f"{prefix}.{k}"
         if k not in known:
             raise ConfigError(f"{src}: field {where} must be one of {sorted(known)}, not an unknown field")
@@ -130,6 +162,66 @@ def _require(src: str, ok: bool, where: str, must: str, value: Any) -> None:
         raise ConfigError(f"{src}: field {where} must be {must}, not {_desc(value)}")
 
 
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _check_conv(src: str, raw: Any) -> list[ConvBlock]:
+    """Validate ``model.conv``: a list of mappings with the fields of :class:`ConvBlock`."""
+    if raw is None:
+        return []
+    _require(src, isinstance(raw, list), "model.conv", "a list of conv blocks", raw)
+    known = [f.name for f in fields(ConvBlock)]
+    out = []
+    for i, blk in enumerate(raw):
+        where = f"model.conv[{i}]"
+        _require(src, isinstance(blk, dict), where, "a mapping with fields " + ", ".join(known), blk)
+        for k in blk:
+            if k not in known:
+                raise ConfigError(f"{src}: field {where}.{k} must be one of {known}, not an unknown field")
+        if "filters" not in blk:
+            raise ConfigError(f"{src}: field {where}.filters must be a positive integer, not missing")
+        b = ConvBlock(**blk)
+        _require(src, _is_int(b.filters) and b.filters > 0, f"{where}.filters", "a positive integer", b.filters)
+        _require(src, _is_int(b.kernel) and b.kernel > 0, f"{where}.kernel", "a positive integer", b.kernel)
+        _require(src, _is_int(b.padding) and b.padding >= 0, f"{where}.padding", "a non-negative integer",
+                  b.padding)
+        _require(src, _is_int(b.pool) and (b.pool == 0 or b.pool >= 2), f"{where}.pool",
+                  "0 (no pooling) or an integer >= 2", b.pool)
+        out.append(b)
+    return out
+
+
+def conv_shapes(shape: tuple[int, int, int], conv: list[ConvBlock]) -> list[tuple[int, int, int]]:
+    """The (H, W, C) map after each conv block (no check), e.g. to size the first dense layer.
+
+    >>> conv_shapes((28, 28, 1), [ConvBlock(8, padding=1), ConvBlock(16, pool=2)])
+    [(28, 28, 8), (13, 13, 16)]
+    """
+    h, w, _ = shape
+    out = []
+    for b in conv:
+        h, w = h + 2 * b.padding - b.kernel + 1, w + 2 * b.padding - b.kernel + 1
+        if b.pool:  # floor, like torch's MaxPool2d and bnnc's maxpool2d
+            h, w = (h - b.pool) // b.pool + 1, (w - b.pool) // b.pool + 1
+        out.append((h, w, b.filters))
+    return out
+
+
+def _check_geometry(src: str, shape: tuple[int, int, int], conv: list[ConvBlock]) -> None:
+    """Every kernel and pool window must fit the map it slides over."""
+    h, w, _ = shape
+    for i, b in enumerate(conv):
+        ph, pw = h + 2 * b.padding, w + 2 * b.padding
+        _require(src, b.kernel <= min(ph, pw), f"model.conv[{i}].kernel",
+                 f"at most {min(ph, pw)} (the {h}x{w} map with padding {b.padding})", b.kernel)
+        h, w = ph - b.kernel + 1, pw - b.kernel + 1
+        if b.pool:
+            _require(src, b.pool <= min(h, w), f"model.conv[{i}].pool", f"at most {min(h, w)} (the {h}x{w} map)",
+                     b.pool)
+            h, w = (h - b.pool) // b.pool + 1, (w - b.pool) // b.pool + 1
+
+
 def validate(raw: Any, src: str = "<config>") -> Config:
     """Check a parsed YAML document and return a :class:`Config`.
 
@@ -152,9 +244,15 @@ def validate(raw: Any, src: str = "<config>") -> Config:
     name = raw.get("name", "net")
     _require(src, isinstance(name, str) and bool(_IDENT.match(name)), "name",
              "an identifier (letters, digits, _; not starting with a digit)", name)
-    m: ModelConfig = _check_section(src, "model", raw.get("model"), ModelConfig)
+    m: ModelConfig = _check_section(src, "model", raw.get("model"), ModelConfig, skip=("conv",))
     t: TrainConfig = _check_section(src, "train", raw.get("train"), TrainConfig)
-    _require(src, len(m.hidden) >= 1, "model.hidden", "a non-empty list of positive integers", m.hidden)
+    if isinstance(raw.get("model"), dict):
+        m.conv = _check_conv(src, raw["model"].get("conv"))
+    _require(src, t.dataset in DATASET_SHAPES, "train.dataset", "'mnist' or 'cifar10'", t.dataset)
+    # A conv net may go straight from the flatten to the class layer; an MLP needs a hidden layer.
+    _require(src, len(m.hidden) >= 1 or bool(m.conv), "model.hidden",
+             "a non-empty list of positive integers (or model.conv given)", m.hidden)
+    _check_geometry(src, DATASET_SHAPES[t.dataset], m.conv)
     _require(src, m.input in ("binarize", "uint8"), "model.input", "'binarize' or 'uint8'", m.input)
     _require(src, m.float_activation in ("relu", "hardtanh"), "model.float_activation",
              "'relu' or 'hardtanh'", m.float_activation)

@@ -1,8 +1,9 @@
-"""MNIST data: idx(.gz) reader, npz subsets, and a LightningDataModule.
+"""Image data: MNIST idx(.gz) reader, npz subsets, CIFAR-10 python batches, a LightningDataModule.
 
-Inputs are RAW pixels (0..255) as float32 tensors, flattened to (N, 784); the
-model does its own input binarization / scaling, so what the exported net.yaml
-sees (uint8 pixels) is exactly what training saw.
+Inputs are RAW pixels (0..255) as float32 tensors, flattened channel-last to
+(N, H*W*C) ((N, 784) for MNIST); the model does its own input binarization /
+scaling (and a conv net its own reshape to NCHW), so what the exported net.yaml
+sees (uint8 pixels, (H, W, C)) is exactly what training saw.
 
 A data directory holds either the four standard files
 
@@ -12,11 +13,19 @@ A data directory holds either the four standard files
 or one ``*.npz`` with uint8 arrays ``x_train`` (N, 28, 28) or (N, 784),
 ``y_train``, ``x_test``, ``y_test`` (e.g. the shipped ``tests/data/mnist_subset.npz``).
 A path to such an npz file also works.
+
+CIFAR-10 (``dataset: cifar10``) is read from the standard python version: a
+folder (or its parent, holding ``cifar-10-batches-py``) with the pickled batches
+``data_batch_1`` .. ``data_batch_5`` and ``test_batch``, each a dict with
+``b"data"``, (N, 3072) uint8 in CHW order, and ``b"labels"``. Images are turned
+channel-last, (N, 32*32*3) with element ``(h*32 + w)*3 + c``.
 """
 
 from __future__ import annotations
 
 import gzip
+import io
+import pickle
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,12 +84,19 @@ def _find(directory: Path, stem: str) -> Path:
 
 @dataclass
 class MnistArrays:
-    """MNIST as uint8 arrays: images flattened to (N, 784), labels (N,) int64."""
+    """A dataset as uint8 arrays: images flattened channel-last to (N, H*W*C), labels (N,) int64.
+
+    ``shape`` is one image's (H, W, C).
+    """
 
     x_train: np.ndarray
     y_train: np.ndarray
     x_test: np.ndarray
     y_test: np.ndarray
+    shape: tuple[int, int, int] = (28, 28, 1)
+
+
+ImageArrays = MnistArrays
 
 
 def load_mnist(path: str | Path) -> MnistArrays:
@@ -119,6 +135,82 @@ def load_mnist(path: str | Path) -> MnistArrays:
     return MnistArrays(**out)
 
 
+CIFAR10_TRAIN = tuple(f"data_batch_{i}" for i in range(1, 6))
+CIFAR10_TEST = "test_batch"
+CIFAR10_SHAPE = (32, 32, 3)
+
+# What a CIFAR-10 batch pickle may reference: numpy arrays (numpy 1 and 2 module names) and the
+# latin-1 bytes trick of Python 2 pickles. Anything else is refused, so a crafted file cannot run code.
+_PICKLE_GLOBALS = {
+    ("_codecs", "encode"), ("numpy", "ndarray"), ("numpy", "dtype"),
+    ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar"),
+    ("numpy.core.numeric", "_frombuffer"), ("numpy._core.numeric", "_frombuffer"),
+}
+
+
+class _BatchUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> object:
+        if (module, name) not in _PICKLE_GLOBALS:
+            raise pickle.UnpicklingError(f"global {module}.{name} is not allowed in a CIFAR-10 batch")
+        if module.startswith("numpy.core.") and int(np.__version__.split(".")[0]) >= 2:
+            module = "numpy._core." + module[len("numpy.core."):]  # numpy 2 moved (and deprecated) numpy.core
+        return super().find_class(module, name)
+
+
+def read_cifar_batch(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
+    """One CIFAR-10 python batch: images (N, 32*32*3) uint8 channel-last and labels (N,) int64."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            d = _BatchUnpickler(io.BufferedReader(fh), encoding="bytes").load()
+    except OSError as e:
+        raise DataError(f"{path}: cannot read: {e.strerror or e}") from None
+    except Exception as e:  # any unpickling failure of a malformed file is a data error
+        raise DataError(f"{path}: not a CIFAR-10 python batch ({type(e).__name__}: "
+                        f"{str(e).splitlines()[0] if str(e) else ''})") from None
+    if not isinstance(d, dict) or b"data" not in d or b"labels" not in d:
+        raise DataError(f"{path}: a CIFAR-10 batch must be a dict with b'data' and b'labels', not "
+                        f"{type(d).__name__}{' with keys ' + str(sorted(d)) if isinstance(d, dict) else ''}")
+    x = np.asarray(d[b"data"])
+    y = np.asarray(d[b"labels"])
+    n = 32 * 32 * 3
+    if x.dtype != np.uint8 or x.ndim != 2 or x.shape[1] != n:
+        raise DataError(f"{path}: b'data' must be uint8 of shape (N, {n}), not {x.dtype} {x.shape}")
+    if y.shape != (x.shape[0],) or not np.issubdtype(y.dtype, np.integer) or (y.size and (y.min() < 0 or y.max() > 9)):
+        raise DataError(f"{path}: b'labels' must be {x.shape[0]} integers in 0..9, not {y.dtype} {y.shape}")
+    # CHW rows -> channel-last (H, W, C), the order bnnc streams and the exported net.yaml declares.
+    hwc = x.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1).reshape(-1, n)
+    return np.ascontiguousarray(hwc), y.astype(np.int64)
+
+
+def load_cifar10(path: str | Path) -> MnistArrays:
+    """Load CIFAR-10 from a folder of python batches (or its parent holding ``cifar-10-batches-py``)."""
+    path = Path(path)
+    if not path.is_dir():
+        raise DataError(f"{path}: data path must be a folder with the CIFAR-10 python batches, not "
+                        f"{'missing' if not path.exists() else 'a file'}")
+    if not (path / CIFAR10_TEST).exists() and (path / "cifar-10-batches-py").is_dir():
+        path = path / "cifar-10-batches-py"
+    missing = [f for f in (*CIFAR10_TRAIN, CIFAR10_TEST) if not (path / f).is_file()]
+    if missing:
+        raise DataError(f"{path}: needs the CIFAR-10 python batches data_batch_1..5 and test_batch, "
+                        f"missing {', '.join(missing)}")
+    train = [read_cifar_batch(path / f) for f in CIFAR10_TRAIN]
+    x_test, y_test = read_cifar_batch(path / CIFAR10_TEST)
+    return MnistArrays(np.concatenate([t[0] for t in train]), np.concatenate([t[1] for t in train]),
+                       x_test, y_test, CIFAR10_SHAPE)
+
+
+def load_dataset(dataset: str, path: str | Path) -> MnistArrays:
+    """Load ``mnist`` (:func:`load_mnist`) or ``cifar10`` (:func:`load_cifar10`) from ``path``."""
+    if dataset == "mnist":
+        return load_mnist(path)
+    if dataset == "cifar10":
+        return load_cifar10(path)
+    raise DataError(f"dataset must be 'mnist' or 'cifar10', not {dataset!r}")
+
+
 class TensorBatches(Dataset):
     """A dataset indexed by *lists* of indices, returning whole batches at once.
 
@@ -138,22 +230,24 @@ class TensorBatches(Dataset):
 
 
 class MnistDataModule(pl.LightningDataModule):
-    """MNIST with a seeded validation split carved from the training set.
+    """MNIST (or CIFAR-10) with a seeded validation split carved from the training set.
 
     Args:
-        data_dir: see :func:`load_mnist`.
+        data_dir: see :func:`load_mnist` / :func:`load_cifar10`.
         batch_size: training batch size (evaluation uses 1000).
         val_size: number of training images held out for validation (an int),
             or a fraction in (0, 1).
         seed: seed of the split and of the training shuffle.
+        dataset: ``mnist`` or ``cifar10``.
 
     The test set is used only by ``trainer.test`` (final evaluation).
     """
 
     def __init__(self, data_dir: str | Path, batch_size: int = 100, val_size: float = 5000,
-                 seed: int = 0, eval_batch_size: int = 1000) -> None:
+                 seed: int = 0, eval_batch_size: int = 1000, dataset: str = "mnist") -> None:
         super().__init__()
         self.data_dir = Path(data_dir)
+        self.dataset = dataset
         self.batch_size = int(batch_size)
         self.eval_batch_size = int(eval_batch_size)
         self.val_size = val_size
@@ -163,7 +257,7 @@ class MnistDataModule(pl.LightningDataModule):
     def setup(self, stage: str | None = None) -> None:
         if self._ready:
             return
-        d = load_mnist(self.data_dir)
+        d = load_dataset(self.dataset, self.data_dir)
         n = d.x_train.shape[0]
         n_val = round(self.val_size * n) if 0 < self.val_size < 1 else int(self.val_size)
         if not 0 <= n_val < n:
@@ -176,7 +270,10 @@ class MnistDataModule(pl.LightningDataModule):
         self.val_set = TensorBatches(f(d.x_train[va]), g(d.y_train[va]))
         self.test_set = TensorBatches(f(d.x_test), g(d.y_test))
         self.num_features = int(d.x_train.shape[1])
-        self.num_classes = int(max(d.y_train.max(), d.y_test.max()) + 1)
+        self.image_shape = d.shape
+        # CIFAR-10 has ten classes whatever labels a (small) copy happens to hold.
+        seen = int(max(d.y_train.max(), d.y_test.max()) + 1)
+        self.num_classes = max(seen, 10) if self.dataset == "cifar10" else seen
         self._ready = True
 
     def _loader(self, ds: TensorBatches, batch_size: int, shuffle: bool) -> DataLoader:
@@ -195,3 +292,7 @@ class MnistDataModule(pl.LightningDataModule):
 
     def test_dataloader(self) -> DataLoader:
         return self._loader(self.test_set, self.eval_batch_size, shuffle=False)
+
+
+# The data module reads CIFAR-10 too; this name says so.
+ImageDataModule = MnistDataModule

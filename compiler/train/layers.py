@@ -111,14 +111,18 @@ class BinaryLinear(nn.Linear):
 class BinaryConv2d(nn.Conv2d):
     """2-D convolution with binary (±1) weights and no bias (NCHW, like nn.Conv2d).
 
-    Padding pads with zeros like ``nn.Conv2d``; a bipolar network that exports
-    to bnnc should use ``padding=0`` or account for the pad value (bnnc's
-    default pad value for bipolar inputs is -1).
+    Padding pads with ``pad_value`` (default -1), not with torch's zeros: on a
+    bipolar map 0 is neither value, and bnnc pads a bipolar input with -1 or +1
+    (the bit 0 or 1 in hardware). Training with the same pad value as the exported
+    ``conv2d`` layer's ``pad_value`` makes torch and bnnc compute the same function.
+    A first layer on integer pixels pads with 0 (``pad_value=0``), bnnc's default there.
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple[int, int],
-                 stride: int = 1, padding: int = 0, init_scale: float | None = None) -> None:
+                 stride: int = 1, padding: int = 0, init_scale: float | None = None,
+                 pad_value: float = -1.0) -> None:
         super().__init__(in_channels, out_channels, kernel_size, stride=stride, padding=padding, bias=False)
+        self.pad_value = float(pad_value)
         if init_scale is not None:
             nn.init.uniform_(self.weight, -init_scale, init_scale)
 
@@ -127,7 +131,13 @@ class BinaryConv2d(nn.Conv2d):
         return sign_pm1(self.weight.detach())
 
     def forward(self, x: Tensor) -> Tensor:
-        return self._conv_forward(x, sign_ste(self.weight), None)
+        ph, pw = self.padding  # type: ignore[misc]
+        if ph or pw:
+            x = F.pad(x, (pw, pw, ph, ph), value=self.pad_value)
+        return F.conv2d(x, sign_ste(self.weight), None, self.stride, 0, self.dilation, self.groups)
+
+    def extra_repr(self) -> str:
+        return super().extra_repr() + f", pad_value={self.pad_value:g}"
 
 
 BINARY_LAYERS = (BinaryLinear, BinaryConv2d)

@@ -1,18 +1,23 @@
-"""LightningModule for binarized MLPs (and their float twins).
+"""LightningModule for binarized MLPs and CNNs (and their float twins).
 
 Binarized network (``model.binarized: true``)::
 
-    x (raw pixels 0..255)
+    x (raw pixels 0..255, channel-last: (N, H*W*C) or (N, H, W, C))
+      -> [conv nets] ToImage: (N, C, H, W), torch's layout
       -> input stage: InputBinarize(127.5)            [input: binarize]
                       or x / input_scale               [input: uint8]
       -> Dropout(dropout_in)
+      -> for each conv block {filters, kernel, padding, pool}:
+           BinaryConv2d (pads with -1 on bipolar maps, 0 on uint8 pixels)
+           -> MaxPool2d(pool) if pool -> BatchNorm2d -> SignActivation
+      -> [conv nets] Flatten (NCHW order; the export permutes fc1's columns to channel-last)
       -> for each hidden width h:
            BinaryLinear(h) -> BatchNorm1d(h) -> SignActivation -> Dropout(dropout)
       -> BinaryLinear(classes) -> BatchNorm1d(classes, affine)   (scores; argmax)
 
-Float twin (``model.binarized: false``): the same graph with ``nn.Linear``
-(float weights, no bias) and ``float_activation`` (ReLU or hardtanh) in place of
-the sign; the input stage is the same, so the comparison isolates the
+Float twin (``model.binarized: false``): the same graph with ``nn.Linear`` /
+``nn.Conv2d`` (float weights, no bias, zero padding) and ``float_activation``
+(ReLU or hardtanh) in place of the sign; the input stage is the same, so the comparison isolates the
 binarization of weights and activations. Float twins cannot be exported to bnnc.
 
 Loss: cross-entropy on the final batchnorm's outputs. Optimiser: Adam with a
@@ -23,6 +28,7 @@ constant). Latent binary weights are clipped to [-1, 1] after every step.
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from typing import Any
 
 import pytorch_lightning as pl
@@ -30,8 +36,27 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .config import Config, validate
-from .layers import BinaryLinear, InputBinarize, SignActivation, clip_latent_weights
+from .config import DATASET_SHAPES, Config, conv_shapes, validate
+from .layers import BinaryConv2d, BinaryLinear, InputBinarize, SignActivation, clip_latent_weights
+
+
+class ToImage(nn.Module):
+    """Channel-last raw pixels, (N, H*W*C) or (N, H, W, C), to torch's (N, C, H, W).
+
+    The data and the exported net.yaml both hold images channel-last (bnnc streams
+    (H, W, C)); the conversion lives in the model so that the same uint8 array
+    feeds torch and bnnc's reference.
+    """
+
+    def __init__(self, shape: tuple[int, int, int]) -> None:
+        super().__init__()
+        self.shape = tuple(int(v) for v in shape)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.reshape(x.shape[0], *self.shape).permute(0, 3, 1, 2)
+
+    def extra_repr(self) -> str:
+        return f"shape={self.shape}"
 
 
 class InputScale(nn.Module):
@@ -48,16 +73,51 @@ class InputScale(nn.Module):
         return f"scale={self.scale}"
 
 
-def build_mlp(cfg: Config, in_features: int = 784, classes: int = 10) -> nn.Sequential:
-    """Build the network of a config as an ``nn.Sequential`` with named stages."""
+def _activation(cfg: Config) -> nn.Module:
+    m = cfg.model
+    if m.binarized:
+        return SignActivation()
+    return nn.ReLU() if m.float_activation == "relu" else nn.Hardtanh()
+
+
+def build_net(cfg: Config, in_features: int = 784, classes: int = 10,
+              in_shape: tuple[int, int, int] | None = None) -> nn.Sequential:
+    """Build the network of a config as an ``nn.Sequential`` with named stages.
+
+    ``in_shape`` (H, W, C) is the image shape a conv net reshapes its input to
+    (default: the config's dataset); MLPs take ``in_features`` flat inputs.
+    """
     m = cfg.model
     layers: list[tuple[str, nn.Module]] = []
+    if m.conv:
+        shape = tuple(in_shape) if in_shape is not None else DATASET_SHAPES[cfg.train.dataset]
+        layers.append(("to_image", ToImage(shape)))  # type: ignore[arg-type]
     if m.input == "binarize":
         layers.append(("in_bin", InputBinarize(m.input_threshold)))
     else:
         layers.append(("in_scale", InputScale(m.input_scale)))
     if m.dropout_in > 0:
         layers.append(("drop_in", nn.Dropout(m.dropout_in)))
+    if m.conv:
+        channels = shape[2]
+        for k, blk in enumerate(m.conv, start=1):
+            if m.binarized:
+                # Bipolar maps pad with -1 (bit 0, bnnc's default); the raw uint8 input with 0.
+                pad_value = 0.0 if (k == 1 and m.input == "uint8") else -1.0
+                conv: nn.Module = BinaryConv2d(channels, blk.filters, blk.kernel, padding=blk.padding,
+                                               pad_value=pad_value)
+            else:
+                conv = nn.Conv2d(channels, blk.filters, blk.kernel, padding=blk.padding, bias=False)
+            layers.append((f"conv{k}", conv))
+            if blk.pool:
+                # Pooling before the batchnorm: bnnc moves it past the threshold (an OR / AND of bits).
+                layers.append((f"pool{k}", nn.MaxPool2d(blk.pool)))
+            layers.append((f"bn_conv{k}", nn.BatchNorm2d(blk.filters, eps=m.bn_eps, momentum=m.bn_momentum)))
+            layers.append((f"act_conv{k}", _activation(cfg)))
+            channels = blk.filters
+        h, w, c = conv_shapes(shape, m.conv)[-1]  # type: ignore[arg-type]
+        layers.append(("flatten", nn.Flatten()))
+        in_features = h * w * c
     widths = [in_features, *m.hidden, classes]
     n = len(widths) - 1
     for i in range(n):
@@ -69,36 +129,38 @@ def build_mlp(cfg: Config, in_features: int = 784, classes: int = 10) -> nn.Sequ
             layers.append((f"fc{k}", nn.Linear(fan_in, fan_out, bias=False)))
         layers.append((f"bn{k}", nn.BatchNorm1d(fan_out, eps=m.bn_eps, momentum=m.bn_momentum)))
         if k < n:
-            if m.binarized:
-                act: nn.Module = SignActivation()
-            else:
-                act = nn.ReLU() if m.float_activation == "relu" else nn.Hardtanh()
-            layers.append((f"act{k}", act))
+            layers.append((f"act{k}", _activation(cfg)))
             if m.dropout > 0:
                 layers.append((f"drop{k}", nn.Dropout(m.dropout)))
-    from collections import OrderedDict
     return nn.Sequential(OrderedDict(layers))
 
 
+# The name it had when only MLPs were built.
+build_mlp = build_net
+
+
 class BnnClassifier(pl.LightningModule):
-    """A (binarized) MLP classifier trained with Adam.
+    """A (binarized) MLP or CNN classifier trained with Adam.
 
     Args:
         config: the training config as a dict (``Config.to_dict()``); stored in
             the checkpoint's hyper-parameters so a checkpoint rebuilds itself.
         in_features, classes: data dimensions.
+        in_shape: (H, W, C) of one image for conv nets (default: the config's dataset).
     """
 
-    def __init__(self, config: dict[str, Any], in_features: int = 784, classes: int = 10) -> None:
+    def __init__(self, config: dict[str, Any], in_features: int = 784, classes: int = 10,
+                 in_shape: tuple[int, int, int] | list[int] | None = None) -> None:
         super().__init__()
         self.save_hyperparameters()
         self.cfg: Config = validate(config, "<checkpoint config>")
         self.in_features = in_features
         self.classes = classes
-        self.net = build_mlp(self.cfg, in_features, classes)
+        self.in_shape = tuple(in_shape) if in_shape is not None else DATASET_SHAPES[self.cfg.train.dataset]
+        self.net = build_net(self.cfg, in_features, classes, self.in_shape)  # type: ignore[arg-type]
 
     def forward(self, x: Tensor) -> Tensor:
-        """Class scores (the last batchnorm's outputs) for raw-pixel inputs (N, 784)."""
+        """Class scores (the last batchnorm's outputs) for raw channel-last pixels (N, H*W*C) or (N, H, W, C)."""
         return self.net(x)
 
     def _step(self, batch: tuple[Tensor, Tensor], stage: str) -> Tensor:
