@@ -6,7 +6,8 @@
 For every ``examples/*/`` folder holding ``net.yaml`` and ``metrics.json`` (written
 by ``bnnc train``), it runs the exported network through the compiler's numpy
 reference -- the float stage (float64, as imported) and the folded integer stage
-(what the hardware computes) -- and prints a Markdown table next to the torch
+(what the hardware computes; folded with the example's ``calibration.npy`` of
+training images where it ships one) -- and prints a Markdown table next to the torch
 accuracy recorded at training time and the float twin's accuracy
 (``float_twin_metrics.json``, the metrics.json of the twin's training run).
 Nothing is hard-coded: every number is measured here or read from those files.
@@ -35,16 +36,32 @@ def _pct(v: float | None) -> str:
     return "—" if v is None else f"{100 * v:.2f}"
 
 
+def arch(model_cfg: dict[str, Any], input_shape: tuple[int, ...]) -> str:
+    """The layer widths: ``784-256-256-10`` for an MLP, ``28x28x1 conv 32-32-pool-64-pool, dense 256-10``."""
+    if not model_cfg.get("conv"):
+        return "-".join(str(v) for v in [int(np.prod(input_shape)), *model_cfg["hidden"], 10])
+    convs = []
+    for b in model_cfg["conv"]:
+        convs.append(str(b["filters"]) + ("" if b.get("kernel", 3) == 3 else f"({b['kernel']}x{b['kernel']})"))
+        if b.get("pool"):
+            convs.append("pool" if b["pool"] == 2 else f"pool{b['pool']}")
+    return (f"{'x'.join(map(str, input_shape))} conv3x3 {'-'.join(convs)}, dense "
+            + "-".join(str(v) for v in [*model_cfg["hidden"], 10]))
+
+
 def evaluate(example: Path, x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
     """Measure one example folder; returns a row of figures."""
     m = json.loads((example / "metrics.json").read_text())
     twin_p = example / "float_twin_metrics.json"
     twin = json.loads(twin_p.read_text()) if twin_p.exists() else None
     net = compiler.load(example / "net.yaml")
+    images = x.reshape(len(x), *net.input.shape)  # (N, 784) rows, or (N, H, W, C) images for conv nets
+    cal_p = example / "calibration.npy"
+    calibration = np.load(cal_p) if cal_p.exists() else None
     t0 = time.time()
-    p_float = np.asarray(compiler.predict(net, x, stage="float"))
-    folded = compiler.fold(net)
-    p_fold = np.asarray(compiler.predict(folded, x, stage="folded"))
+    p_float = np.asarray(compiler.predict(net, images, stage="float"))
+    folded = compiler.fold(net, calibration=calibration)
+    p_fold = np.asarray(compiler.predict(folded, images, stage="folded"))
     dt = time.time() - t0
     cfg = m["config"]
     torch_disagree: str = "no checkpoint"
@@ -60,7 +77,8 @@ def evaluate(example: Path, x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
         torch_disagree = f"{d64} (float64 torch), {d32} (float32 torch)"
     row = {
         "example": example.name,
-        "arch": "-".join(str(v) for v in [x.shape[1], *cfg["model"]["hidden"], 10]),
+        "arch": arch(cfg["model"], tuple(net.input.shape)),
+        "weights": sum(int(np.prod(n.params["weight"].shape)) for n in net.nodes if "weight" in n.params),
         "input": cfg["model"]["input"],
         "acc_folded": float((p_fold == y).mean()),
         "acc_float": float((p_float == y).mean()),
@@ -81,13 +99,14 @@ def evaluate(example: Path, x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
 
 def table(rows: list[dict[str, Any]]) -> str:
     """Markdown table of the measured rows."""
-    head = ("| example | layers | input | BNN folded (bnnc reference) | BNN float stage | BNN torch | "
+    head = ("| example | layers | ±1 weights | input | BNN folded (bnnc reference) | BNN float stage | BNN torch | "
             "float twin (torch) | gap (points) | epochs | BNN train time | twin train time |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
         gap = None if r["acc_twin"] is None else 100 * (r["acc_twin"] - r["acc_folded"])
         lines.append(
-            f"| {r['example']} | {r['arch']} | {r['input']} | {_pct(r['acc_folded'])} | {_pct(r['acc_float'])} | "
+            f"| {r['example']} | {r['arch']} | {r['weights']:,} | {r['input']} | {_pct(r['acc_folded'])} | "
+            f"{_pct(r['acc_float'])} | "
             f"{_pct(r['acc_torch'])} | {_pct(r['acc_twin'])} | {'—' if gap is None else f'{gap:.2f}'} | "
             f"{r['epochs']} | {_mins(r['train_s'])} | {_mins(r['twin_train_s'])} |")
     return "\n".join(lines)
@@ -115,8 +134,10 @@ def main(argv: list[str] | None = None) -> int:
         "integer reference (what the hardware computes); *BNN float stage* is the same net "
         "evaluated in float64 as imported; *BNN torch* is the PyTorch model at export time; "
         "the *float twin* has the same architecture, input and optimiser with float weights "
-        "and ReLU. Training ran on a shared 2-core CPU (1 torch thread per run, runs "
-        "overlapping), so the times are indicative only."),
+        "and ReLU. Examples that ship a `calibration.npy` (training images) are folded with it "
+        "(`compiler.fold(net, calibration=...)`, `bnnc compile --calibration`): it sizes the "
+        "fixed point of the final scores. Training ran on a shared 2-core CPU (1 torch thread "
+        "per run, runs overlapping), so the times are indicative only."),
         "",
         table(rows),
         "",
