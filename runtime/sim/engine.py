@@ -264,7 +264,7 @@ def _run_harness(exe: Path, rtl: Path, run_dir: Path, links: list[Link],
                      np.fromfile(run_dir / "in.cyc", dtype="<u4"), seconds)
 
 
-def _first_failure(links: list[Link], rec: Recording, expected: list[np.ndarray], *,
+def first_failure(links: list[Link], rec: Recording, expected: list[np.ndarray], *,
                    watchdog: int, max_cycles: int, input_beats: int) -> str | None:
     """The earliest failure in cycle order (then stream order), as the cocotb engine would report it."""
     cands: list[tuple[int, int, int, str]] = []  # (cycle, stream index, kind, line)
@@ -350,7 +350,7 @@ def run(rtl: Path, manifest: dict[str, Any], graph: Graph, x: np.ndarray, *, tap
     try:
         rec = _run_harness(bld.exe, rtl, run_dir, links, progress, work=reference)
         t = time.perf_counter()
-        failure = _first_failure(links, rec, expected, watchdog=watchdog, max_cycles=max_cycles,
+        failure = first_failure(links, rec, expected, watchdog=watchdog, max_cycles=max_cycles,
                                  input_beats=n * Stream.from_manifest(r["input_stream"]).beats_per_image)
         compare_s = time.perf_counter() - t
         res = EngineResult(bld, rec, links, failure, rec.beats[-1][1], expected[-1], ref_time[0], compare_s,

@@ -158,7 +158,10 @@ int main(int argc, char** argv) {
         else if (key == "drain") cfgf >> drain;
         else if (key == "reset") cfgf >> reset_cycles;
         else if (key == "progress") cfgf >> progress_every >> out_bpi;
-        else if (key == "waves") cfgf >> wave_from >> wave_to >> wave_path;
+        else if (key == "waves") {
+            cfgf >> wave_from >> wave_to >> std::ws;
+            std::getline(cfgf, wave_path);  // the rest of the line: a path may hold spaces
+        }
         else if (key == "tap" || key == "out") {
             Link l;
             cfgf >> l.name >> l.words >> l.expected;
