@@ -226,7 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--limit", type=_count, default=None, help="simulate only the first N inputs")
     s.add_argument("--engine", choices=("verilator", "cocotb"), default="verilator",
                    help="verilator: compiled C++ harness, whole data sets in seconds (default); "
-                        "cocotb: beat-by-beat Python testbench, ~100x slower")
+                        "cocotb: beat-by-beat Python testbench, ~150x slower")
     s.add_argument("--check", choices=("all", "output"), default="all",
                    help="all: every layer-to-layer stream beat by beat (default); output: m_axis only")
     s.add_argument("--gaps", type=float, default=0.0, metavar="P",

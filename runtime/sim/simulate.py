@@ -9,7 +9,7 @@ Two engines run the same checks on the same schedule (:mod:`runtime.sim.checks`)
 * ``verilator`` (default): the compiled engine (:mod:`runtime.sim.engine`), a
   C++ harness built once per design; whole data sets in seconds.
 * ``cocotb``: the cocotb testbench (:mod:`runtime.sim.network_tb`), a beat-by-beat
-  check in Python as each beat moves; the protocol-level proof, ~100x slower.
+  check in Python as each beat moves; the protocol-level proof, ~150x slower.
 """
 
 from __future__ import annotations
