@@ -95,6 +95,7 @@ std::vector<uint8_t> read_file(const std::string& path) {
 // One monitored link: a tapped internal stream, or m_axis.
 struct Link {
     std::string name;
+    bool is_out = false;  // m_axis (the top's port), else an internal stream found by name
     std::size_t words = 1;
     uint64_t expected = 0;  // beats the run needs before it is done
     uint64_t count = 0;     // beats recorded
@@ -165,11 +166,11 @@ int main(int argc, char** argv) {
         else if (key == "tap" || key == "out") {
             Link l;
             cfgf >> l.name >> l.words >> l.expected;
-            if (key == "out") l.name = "m_axis";
+            l.is_out = key == "out";
             links.push_back(std::move(l));
         } else die("unknown config key " + key);
     }
-    if (links.empty() || links.back().name != "m_axis") die("config must end with the out line");
+    if (links.empty() || !links.back().is_out) die("config must end with the out line");
 
     const std::unique_ptr<VerilatedContext> ctx{new VerilatedContext};
     ctx->commandArgs(0, static_cast<const char**>(nullptr));
@@ -195,7 +196,7 @@ int main(int argc, char** argv) {
     for (Link& l : links) {
         l.cur.assign(l.words, 0);
         l.held_words.assign(l.words, 0);
-        if (l.name == "m_axis") {
+        if (l.is_out) {
             l.valid = &top->m_axis_tvalid;
             l.ready = &top->m_axis_tready;
             if (l.words != words_of(top->m_axis_tdata)) die("output words per beat must match m_axis_tdata");
