@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.bnnc-installed
 DEMO   ?= examples/mlp_small
 PYTEST_ARGS ?=
 
-.PHONY: all install demo test test-fast bench lint clean
+.PHONY: all install demo test test-fast bench fuzz lint clean
 
 all: test
 
@@ -36,6 +36,10 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/reference_speed.py
 	$(BIN)/python bench/compile_time.py
+
+# Whole-flow fuzzing: >= 500 random networks compiled, linted and simulated (tens of minutes; BENCHMARKS.md).
+fuzz: $(STAMP)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python bench/fuzz.py --networks 500
 
 lint: $(STAMP)
 	$(BIN)/ruff check compiler runtime tests cocotb_tests bench

@@ -62,10 +62,12 @@ def pool_windows(x: np.ndarray, k: int, s: int) -> list[np.ndarray]:
 
 
 def int_matmul(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Exact x @ w.T for integer x and ±1 w, through float64 BLAS (exact: |sums| < 2**53)."""
+    """Exact x @ w.T for integer x and ±1 w through BLAS: float32 while every partial sum stays below 2**24
+    (±1 maps, 8-bit pixels), float64 below 2**53 (exact either way: all partial sums are small integers)."""
     bound = float(np.abs(x).max(initial=0)) * w.shape[1]
     assert bound < 2.0**53, "accumulator exceeds float64's exact integer range"
-    return np.rint(x.astype(np.float64) @ w.T.astype(np.float64)).astype(np.int64)
+    ftype = np.float32 if bound < 2.0**24 else np.float64
+    return (x.astype(ftype) @ w.T.astype(ftype)).astype(np.int64)
 
 
 def xnor_popcount_packed(x_bipolar: np.ndarray, w_bipolar: np.ndarray) -> np.ndarray:

@@ -43,7 +43,7 @@ def lower_to_hw(graph: Graph) -> HwGraph:
     for stage in stage_list:
         d = OPS[stage.head.op]
         if d.buffered and cur is not top_in:
-            cur = b.connect(cur, d.in_lanes(stage.head) or cur.lanes)
+            cur = b.connect(cur, d.in_lanes(stage.head) or cur.lanes, d.in_elems(stage.head))
         cur = d.lower(b, stage, cur)
     timing = graph.timing
     assert timing is not None, "lowering needs a folded graph (choose_folding sets every matrix layer's cycles)"

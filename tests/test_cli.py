@@ -227,16 +227,16 @@ def test_subprocess_entry_point(tmp_path: Path, net) -> None:
     assert (tmp_path / "o" / "manifest.json").exists()
 
 
-def test_compile_conv_net_says_rtl_is_for_dense_layers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_compile_conv_net_writes_rtl(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A convolutional net compiles: sliding windows, matrix units over every pixel, bit pools."""
     from tests.netgen import cnn
 
     net = cnn(3).write(tmp_path / "n")
-    assert main(["compile", str(net.path), "-o", str(tmp_path / "rtl")]) == 2
-    err = capsys.readouterr().err.strip()
-    assert err.endswith("layer conv1: field op: op must be dense for RTL generation, not conv2d (conv2d/maxpool2d "
-                        "RTL is not generated yet; bnnc run and bnnc inspect handle them)")
-    assert len(err.splitlines()) == 1
-    assert not (tmp_path / "rtl").exists() and not list(tmp_path.glob(".rtl*"))
+    assert main(["compile", str(net.path), "-o", str(tmp_path / "rtl")]) == 0
+    manifest = json.loads((tmp_path / "rtl" / "manifest.json").read_text())
+    cores = [m["core"] for m in manifest["rtl"]["modules"]]
+    assert {"bnnc_swu", "bnnc_pool_reduce", "bnnc_mvtu"} <= set(cores)
+    assert manifest["interval_cycles"] == max(m["cycles_per_image"] for m in manifest["rtl"]["modules"])
 
 
 def test_python_api_matches_the_cli(tmp_path: Path) -> None:

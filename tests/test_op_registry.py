@@ -42,13 +42,15 @@ EXAMPLES: dict[str, Callable[[], tuple[TensorType, Node]]] = {
                                                        {"weight": _w(4, 6)})),
     "conv2d": lambda: (TensorType((5, 5, 2), U4),
                        Node("c", "conv2d", {"filters": 3, "kernel": (3, 3), "stride": 1, "padding": 1,
-                                            "pad_value": 0}, {"weight": _w(3, 3, 3, 2)})),
+                                            "pad_value": 0, **_FOLD, "cycles": 100}, {"weight": _w(3, 3, 3, 2)})),
     "xnor_conv2d": lambda: (TensorType((5, 5, 2), BIP),
                             Node("c", "xnor_conv2d", {"filters": 3, "kernel": (3, 3), "stride": 2, "padding": 1,
-                                                      "pad_value": -1}, {"weight": _w(3, 3, 3, 2)})),
+                                                      "pad_value": -1, **_FOLD, "cycles": 100},
+                                 {"weight": _w(3, 3, 3, 2)})),
     "maxpool2d": lambda: (TensorType((4, 4, 2), U4), Node("p", "maxpool2d", {"kernel": 2, "stride": 2})),
     "bitpool": lambda: (TensorType((4, 4, 2), BIP),
-                        Node("p", "bitpool", {"kernel": 2, "stride": 2}, {"and_mask": np.array([True, False])})),
+                        Node("p", "bitpool", {"kernel": 2, "stride": 2, "lanes": 1, "cycles": 32},
+                             {"and_mask": np.array([True, False])})),
     "batchnorm": lambda: (TensorType((3,), U4),
                           Node("bn", "batchnorm", {"eps": 1e-5},
                                {"gamma": np.array([1.0, -2.0, 0.0]), "beta": np.array([0.5, 0.0, 1.0]),
@@ -142,10 +144,23 @@ def test_absorbed_consumers_lower_into_one_unit(op: str, consumer: str) -> None:
     g = infer_types(Graph("g", t, (node, cons)))
     b = HwBuilder(g)
     d.lower(b, Stage(*g.nodes), Stream.of_tensor("src", "input", t, d.in_lanes(node) or 1))
-    (m,) = b.modules
+    m = b.modules[-1]  # a convolution's window unit and glue come first
+    assert [x.core for x in b.modules].count("bnnc_mvtu") == 1
     assert m.core == "bnnc_mvtu" and m.layers == (node.name, cons.name)
     want = OutMode.THRESHOLD if consumer == "threshold" else OutMode.AFFINE
     assert m.params["OUT_MODE"] == want and set(m.roms) == {"weights", "params"}
+
+
+def test_an_op_without_rtl_is_one_line_from_compile(tmp_path: Path) -> None:
+    """bnnc compile names the layer and the reason when an op has no hardware (a max-pool on integers)."""
+    from compiler.errors import BnncError
+    from compiler.lower import lower_to_hw
+
+    t, pool = EXAMPLES["maxpool2d"]()
+    g = infer_types(Graph("g", t, (pool,), stage="folded", source="net.yaml"))
+    with pytest.raises(BnncError) as e:
+        lower_to_hw(g)
+    assert str(e.value) == f"net.yaml: layer p: field op: {OPS['maxpool2d'].rtl.reason}"  # type: ignore[union-attr]
 
 
 def _doc_table() -> dict[str, tuple[set[str], set[str]]]:

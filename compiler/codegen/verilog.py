@@ -9,7 +9,7 @@ from typing import Any
 import jinja2
 
 from compiler.errors import BnncError
-from compiler.hw import HwGraph, Module
+from compiler.hw import Bits, HwGraph, Module
 from compiler.names import comment_text
 from compiler.version import __version__
 
@@ -26,6 +26,8 @@ INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
 
 def _param_value(m: Module, name: str, v: Any, source: str) -> str:
     """A core parameter's literal, refused when it would wrap in a 32-bit ``integer`` parameter."""
+    if isinstance(v, Bits):
+        return v.verilog()
     value = int(v)
     if not INT32_MIN <= value <= INT32_MAX:
         raise BnncError(f"parameter {name} of {m.core} must fit a 32-bit Verilog integer [{INT32_MIN}, {INT32_MAX}], "

@@ -3,7 +3,7 @@
 The lowering that fills it from a folded IR graph is :mod:`compiler.lower`.
 """
 
-from .graph import HwGraph, Module, Rom
+from .graph import Bits, HwGraph, Module, Rom
 from .stream import Stream
 
-__all__ = ["HwGraph", "Module", "Rom", "Stream"]
+__all__ = ["Bits", "HwGraph", "Module", "Rom", "Stream"]

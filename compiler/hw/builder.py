@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from compiler.errors import BnncError
 from compiler.ir import Graph, Node
 
@@ -29,17 +31,23 @@ class HwBuilder:
         """A one-line error about ``node`` of the network being lowered."""
         return BnncError(msg, file=self.graph.source, layer=node.name, field=field)
 
-    def connect(self, out: Stream, lanes: int) -> Stream:
-        """Glue from ``out`` to a consumer reading ``lanes`` lanes: a width converter when they differ, then a FIFO."""
+    def connect(self, out: Stream, lanes: int, elems: int | None = None) -> Stream:
+        """Glue from ``out`` to a consumer reading ``lanes`` lanes: a width converter when they differ, then a FIFO.
+
+        ``elems``: the consumer's vector length, when it regroups the stream (a dense layer
+        reading a flattened map as one vector); ``out`` then has no padding lanes, so its
+        beats are the regrouped vector's beats.
+        """
         cur = out
+        n = elems or cur.elems
+        if n != cur.elems:
+            assert cur.elems % cur.lanes == 0 and (cur.elems * cur.vectors) % n == 0, (cur, n)
         if cur.lanes != lanes:
-            conv = Stream(f"{out.name}_dwc", out.tap, lanes, cur.elem_bits, cur.signed, cur.bipolar, cur.elems,
-                          cur.vectors)
+            conv = replace(cur, name=f"{out.name}_dwc", lanes=lanes, elems=n, vectors=cur.elems * cur.vectors // n)
             cur = self.add(Module(conv.name, "bnnc_width_converter",
-                                  {"EW": cur.elem_bits, "IN_LANES": cur.lanes, "OUT_LANES": lanes, "N": cur.elems},
+                                  {"EW": cur.elem_bits, "IN_LANES": cur.lanes, "OUT_LANES": lanes, "N": n},
                                   cur, conv, cycles=max(cur.beats_per_image, conv.beats_per_image)))
-        fifo = Stream(f"{out.name}_q", cur.tap, cur.lanes, cur.elem_bits, cur.signed, cur.bipolar, cur.elems,
-                      cur.vectors)
+        fifo = replace(cur, name=f"{out.name}_q")
         depth = max(2, cur.beats_per_vector + FIFO_SLACK)
         return self.add(Module(fifo.name, "bnnc_fifo", {"WIDTH": cur.width, "DEPTH": depth}, cur, fifo,
                                cycles=cur.beats_per_image))

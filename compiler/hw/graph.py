@@ -15,6 +15,18 @@ from .stream import Stream
 
 
 @dataclass(frozen=True)
+class Bits:
+    """A core parameter wider than a 32-bit ``integer`` (a per-channel mask): ``width`` bits of ``value``."""
+
+    width: int
+    value: int
+
+    def verilog(self) -> str:
+        """The sized literal, e.g. ``8'h0f``."""
+        return f"{self.width}'h{self.value:x}"
+
+
+@dataclass(frozen=True)
 class Rom:
     """One ROM image of a core instance: the Verilog file parameter it is passed in, and its ``$readmemh`` lines."""
 
@@ -37,7 +49,8 @@ class Module:
 
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "core": self.core, "layers": list(self.layers), "cycles_per_image": self.cycles,
-                "params": {k: v for k, v in self.params.items()}, "in": self.s_axis.name, "out": self.m_axis.name}
+                "params": {k: v.verilog() if isinstance(v, Bits) else v for k, v in self.params.items()},
+                "in": self.s_axis.name, "out": self.m_axis.name}
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ import numpy as np
 from compiler import bits
 from compiler.arith import ceil_div
 from compiler.ir.types import TensorType
+from compiler.kernels import im2col
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,9 @@ class Stream:
     bipolar: bool
     elems: int
     vectors: int = 1
+    # (kh, kw, stride, padding, pad_value) when the stream carries the sliding windows of its tap's
+    # (H, W, C) map (a bnnc_swu's output): each vector is one output pixel's window in (ky, kx, c) order.
+    window: tuple[int, int, int, int, int] | None = None
 
     @staticmethod
     def of_tensor(name: str, tap: str, t: TensorType, lanes: int, vectors: int = 1) -> "Stream":
@@ -46,8 +50,9 @@ class Stream:
     @staticmethod
     def from_manifest(d: dict[str, Any]) -> "Stream":
         """Inverse of :meth:`describe`."""
+        window = tuple(d["window"]) if d.get("window") else None
         return Stream(d["name"], d["tap"], d["lanes"], d["elem_bits"], d["signed"], d["bipolar"],
-                      d["elems_per_vector"], d["vectors_per_image"])
+                      d["elems_per_vector"], d["vectors_per_image"], window)  # type: ignore[arg-type]
 
     @property
     def width(self) -> int:
@@ -63,9 +68,24 @@ class Stream:
 
     def describe(self) -> dict[str, Any]:
         """The manifest's record of this stream."""
-        return {"name": self.name, "tap": self.tap, "lanes": self.lanes, "elem_bits": self.elem_bits,
-                "signed": self.signed, "bipolar": self.bipolar, "elems_per_vector": self.elems,
-                "vectors_per_image": self.vectors, "width": self.width, "beats_per_image": self.beats_per_image}
+        d = {"name": self.name, "tap": self.tap, "lanes": self.lanes, "elem_bits": self.elem_bits,
+             "signed": self.signed, "bipolar": self.bipolar, "elems_per_vector": self.elems,
+             "vectors_per_image": self.vectors, "width": self.width, "beats_per_image": self.beats_per_image}
+        if self.window is not None:
+            d["window"] = list(self.window)
+        return d
+
+    def carried(self, tensor: np.ndarray) -> np.ndarray:
+        """What the stream carries of its tap's tensor (N, ...): the tensor, or its sliding windows.
+
+        >>> s = Stream("w", "t", 1, 1, False, True, 4, 1, window=(2, 2, 1, 0, -1))
+        >>> s.carried(np.arange(4).reshape(1, 2, 2, 1)).tolist()
+        [[[[0, 1, 2, 3]]]]
+        """
+        if self.window is None:
+            return tensor
+        kh, kw, stride, pad, pad_value = self.window
+        return im2col(np.asarray(tensor), kh, kw, stride, pad, pad_value)
 
     @property
     def words_per_beat(self) -> int:
@@ -84,7 +104,7 @@ class Stream:
         array([[[  1, 128]]], dtype=uint32)
         """
         n = tensor.shape[0]
-        flat = np.asarray(tensor).reshape(n, self.vectors, self.elems)
+        flat = np.asarray(self.carried(tensor)).reshape(n, self.vectors, self.elems)
         if self.bipolar:
             flat = bits.to_bits(flat)
         nb = self.beats_per_vector

@@ -128,6 +128,10 @@ class OpDef:
         """Lanes per beat this op's hardware reads; None takes whatever arrives."""
         return None
 
+    def in_elems(self, node: Node) -> int | None:
+        """Elements per vector this op's hardware reads, when it regroups its input; None keeps them."""
+        return None
+
     def lower(self, b: HwBuilder, stage: Stage, cur: Stream) -> Stream:
         """Add this stage's hardware to ``b`` fed by ``cur``; return the stream it produces."""
         raise NotImplementedError

@@ -4,11 +4,14 @@
   ``padding``, ``pad_value``; array ``weight`` (filters, C, kh, kw) in PyTorch's
   layout, stored as (F, kh, kw, C) so a window flattens in (ky, kx, c) order.
 * ``xnor_conv2d``: the same in the popcount domain over bipolar maps.
-* Hardware: none yet (a sliding-window unit feeding bnnc_mvtu is planned).
+* Hardware: a sliding-window unit (bnnc_swu) emitting each output pixel's window in
+  (ky, kx, c) order, a width converter to SIMD lanes, and the same bnnc_mvtu as a
+  dense layer, run once per output pixel (absorbing the threshold or affine after it).
 """
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any, Literal, Union
 
 import numpy as np
@@ -18,13 +21,14 @@ from compiler.bits import sign
 from compiler.ir import DType, Node, TensorType
 from compiler.kernels import conv_out_hw, im2col, int_matmul, xnor_popcount
 
-from .base import ImportContext, LayerSpec, NoRTL, OpTypeError, PositiveInt, element_bytes, int_range
+from compiler.hw.builder import HwBuilder
+from compiler.hw.graph import Module
+from compiler.hw.stream import Stream
+
+from .base import ImportContext, LayerSpec, OpTypeError, PositiveInt, Stage, element_bytes, int_range
+from .dense import lower_mvtu
 from .matrix import MatrixOp, matrix_range
 from .registry import register_op
-
-NO_CONV_RTL = NoRTL("op must be dense for RTL generation, not conv2d (conv2d/maxpool2d RTL is not generated yet; "
-                    "bnnc run and bnnc inspect handle them)")
-
 
 class Conv2dSpec(LayerSpec):
     """2-D convolution with ±1 weights, channel-last."""
@@ -55,12 +59,61 @@ def conv_cols(node: Node, x: np.ndarray) -> np.ndarray:
     return im2col(x, kh, kw, node.attrs["stride"], node.attrs["padding"], node.attrs["pad_value"])
 
 
+def window_lanes(channels: int, simd: int) -> int:
+    """Lanes of a convolution's sliding window: they must divide the channels (whole pixels per beat run)."""
+    return math.gcd(channels, simd)
+
+
 class _ConvBase(MatrixOp):
     attrs = ("filters", "kernel", "stride", "padding", "pad_value")
-    rtl = NO_CONV_RTL
+    absorbs = ("threshold", "affine")
+    buffered = True
 
     def pixels(self, node: Node) -> int:
         return int(node.out.shape[0] * node.out.shape[1])
+
+    def cycles(self, node: Node, t_in: TensorType, pe: int, simd: int) -> int:
+        """The matrix unit's NF·SF·pixels, or its sliding window's beats when those are more.
+
+        The window unit moves gcd(C, SIMD) elements a beat: H·W·C/G in, OH·OW·kh·kw·C/G out.
+        """
+        h, w, c = t_in.shape
+        g = window_lanes(c, simd)
+        _, mw, px = self.dims(node)
+        return max(self.folding(node, pe, simd).cycles, h * w * c // g, px * mw // g)
+
+    def simd_candidates(self, node: Node, t_in: TensorType) -> tuple[int, ...]:
+        """Multiples of the channel count keep the window unit at whole pixels per beat."""
+        c = t_in.shape[2]
+        mw = self.dims(node)[1]
+        return tuple(range(c, mw + 1, c)) + tuple(d for d in range(1, c + 1) if c % d == 0)
+
+    def in_lanes(self, node: Node) -> int | None:
+        return window_lanes(int(node.params["weight"].shape[3]), int(node.attrs["simd"]))
+
+    def in_elems(self, node: Node) -> int | None:
+        return int(node.params["weight"].shape[3])  # one pixel's channels
+
+    def lower(self, b: HwBuilder, stage: Stage, cur: Stream) -> Stream:
+        """Sliding window (bnnc_swu) → width converter and FIFO to SIMD lanes → bnnc_mvtu over every output pixel."""
+        node = stage.head
+        t_in = b.graph.input_type(b.graph.index(node.name))
+        h, w, c = t_in.shape
+        kh, kw = node.attrs["kernel"]
+        stride, pad = int(node.attrs["stride"]), int(node.attrs["padding"])
+        oh, ow = node.out.shape[0], node.out.shape[1]
+        g = cur.lanes
+        assert c % g == 0, (c, g)
+        # the pad value as the element's bit pattern: -1 is bit 0 on bipolar maps
+        pad_bits = 0 if cur.bipolar else int(node.attrs["pad_value"]) & ((1 << cur.elem_bits) - 1)
+        win = Stream(f"{node.name}_win", cur.tap, g, cur.elem_bits, cur.signed, cur.bipolar, kh * kw * c, oh * ow,
+                     window=(kh, kw, stride, pad, int(node.attrs["pad_value"])))
+        b.add(Module(win.name, "bnnc_swu",
+                     {"IFM_H": h, "IFM_W": w, "CH": c, "K_H": kh, "K_W": kw, "STRIDE": stride, "PAD": pad,
+                      "EW": cur.elem_bits, "PAD_VAL": pad_bits, "LANES": g}, cur, win,
+                     layers=(node.name,), cycles=max(cur.beats_per_image, win.beats_per_image)))
+        feed = b.connect(win, int(node.attrs["simd"]))
+        return lower_mvtu(b, stage, feed, self.folding(stage.head), binary=self.name == "xnor_conv2d")
 
     def working_bytes(self, node: Node, t_in: TensorType) -> int:
         """Input and output, the padded input, and the im2col windows: pixels x (kh*kw*C)."""

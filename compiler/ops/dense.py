@@ -71,9 +71,9 @@ def lower_mvtu(b: HwBuilder, stage: Stage, cur: Stream, folding: Folding, binary
         mode, out_bits, aff_bits = OutMode.ACCUMULATOR, acc_bits, 1
     params.update(OUT_MODE=int(mode), ACC_BITS=acc_bits, OUT_BITS=out_bits, AFF_BITS=aff_bits)
     out_node = stage.out
-    out = Stream.of_tensor(node.name, out_node.name, out_node.out, pe)
+    out = Stream.of_tensor(node.name, out_node.name, out_node.out, pe, vectors=folding.pixels)
     if mode is not OutMode.THRESHOLD:
-        out = Stream(out.name, out.tap, pe, out_bits, True, False, out.elems)
+        out = Stream(out.name, out.tap, pe, out_bits, True, False, out.elems, out.vectors)
     layers = (node.name,) if out_node is node else (node.name, out_node.name)
     return b.add(Module(node.name, "bnnc_mvtu", params, cur, out, layers=layers, cycles=int(node.attrs["cycles"]),
                         roms=roms))

@@ -40,4 +40,11 @@ class Flatten(OpDef):
         return Node(spec.name, "flatten")
 
     def lower(self, b: HwBuilder, stage: Stage, cur: Stream) -> Stream:
+        """Nothing, unless pixel vectors carry padding lanes: then a width converter to lanes that divide C.
+
+        The lanes are the fewest that divide C and are no fewer than the stream's, so the
+        converter never needs more beats than its producer (it cannot slow the pipeline).
+        """
+        if cur.vectors > 1 and cur.elems % cur.lanes:
+            return b.connect(cur, min(d for d in range(cur.lanes, cur.elems + 1) if cur.elems % d == 0))
         return cur

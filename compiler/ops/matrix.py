@@ -51,8 +51,20 @@ class MatrixOp(OpDef):
         return Folding(mh, mw, int(node.attrs["pe"] if pe is None else pe),
                        int(node.attrs["simd"] if simd is None else simd), px)
 
+    def cycles(self, node: Node, t_in: TensorType, pe: int, simd: int) -> int:
+        """Cycles per image of the layer's hardware at this folding (FINN's formula for a plain matrix unit)."""
+        return self.folding(node, pe, simd).cycles
+
+    def simd_candidates(self, node: Node, t_in: TensorType) -> tuple[int, ...]:
+        """SIMD values worth trying besides the narrowest that fits (none for a plain matrix unit)."""
+        return ()
+
     def in_lanes(self, node: Node) -> int | None:
         return int(node.attrs["simd"])
+
+    def in_elems(self, node: Node) -> int | None:
+        """Elements per vector the unit reads: one row of the matrix (a flattened map arrives as one vector)."""
+        return self.dims(node)[1]
 
     def manifest_row(self, node: Node, t_in: TensorType) -> dict[str, Any]:
         mh, mw, px = self.dims(node)

@@ -3,7 +3,10 @@
 * ``maxpool2d`` (net.yaml): ``kernel``, ``stride`` (default = kernel).
 * ``bitpool``: on bipolar maps max is a logical OR of the bits; ``and_mask``
   marks channels where it is an AND (pooling moved past a negated threshold).
-* Hardware: none yet (a streaming bit max-pool unit is planned).
+* Hardware: ``bitpool`` is a sliding window (bnnc_swu, 1-bit elements, no padding)
+  and bnnc_pool_reduce (OR, or AND per ``and_mask`` channel, over each window);
+  both move ``lanes`` channels a beat, a divisor of C chosen by ``choose_folding`` so
+  the pool keeps up with the pipeline. A max-pool on integers has no RTL.
 """
 
 from __future__ import annotations
@@ -15,8 +18,11 @@ import numpy as np
 from compiler.ir import Node, TensorType
 from compiler.kernels import conv_out_hw, pool_windows
 
-from .base import ImportContext, LayerSpec, NoRTL, OpDef, OpTypeError, PositiveInt
-from .conv import NO_CONV_RTL
+from compiler.hw.builder import HwBuilder
+from compiler.hw.graph import Bits, Module
+from compiler.hw.stream import Stream
+
+from .base import ImportContext, LayerSpec, NoRTL, OpDef, OpTypeError, PositiveInt, Stage
 from .registry import register_op
 
 
@@ -30,7 +36,6 @@ class MaxPoolSpec(LayerSpec):
 
 class _PoolBase(OpDef):
     attrs = ("kernel", "stride")
-    rtl: NoRTL | None = NoRTL(NO_CONV_RTL.reason.replace("not conv2d", "not maxpool2d"))
 
     def infer(self, node: Node, t: TensorType) -> TensorType:
         if len(t.shape) != 3:
@@ -50,6 +55,8 @@ class MaxPool2d(_PoolBase):
     name = "maxpool2d"
     doc = "max over each window, per channel"
     spec = MaxPoolSpec
+    rtl = NoRTL("a max-pool on integers has no RTL unit, only one on signs (a bit OR): pool after the sign, or "
+                "between the matrix layer and its batchnorm, where bnnc moves it past the threshold")
 
     def execute(self, node: Node, x: np.ndarray) -> np.ndarray:
         return np.maximum.reduce(pool_windows(x, node.attrs["kernel"], node.attrs["stride"]))
@@ -71,7 +78,52 @@ class BitPool(_PoolBase):
     params = ("and_mask",)
     user_op = "maxpool2d"
 
+    buffered = True
+
     def execute(self, node: Node, x: np.ndarray) -> np.ndarray:
         win = pool_windows(x, node.attrs["kernel"], node.attrs["stride"])
         # On ±1 values OR is max and AND is min.
         return np.where(node.params["and_mask"], np.minimum.reduce(win), np.maximum.reduce(win)).astype(np.int8)
+
+    @staticmethod
+    def lane_cycles(node: Node, t_in: TensorType, lanes: int) -> int:
+        """Cycles per image on ``lanes`` channels a beat: the window unit's H·W·C/L in, OH·OW·k²·C/L out."""
+        h, w, c = t_in.shape
+        k = int(node.attrs["kernel"])
+        oh, ow = node.out.shape[0], node.out.shape[1]
+        return max(h * w * c // lanes, oh * ow * k * k * c // lanes)
+
+    def choose_lanes(self, node: Node, t_in: TensorType, budget: int) -> tuple[int, int]:
+        """(lanes, cycles): the fewest lanes (a divisor of C) that keep within ``budget`` cycles, else all C."""
+        c = t_in.shape[2]
+        for lanes in (d for d in range(1, c + 1) if c % d == 0):
+            cyc = self.lane_cycles(node, t_in, lanes)
+            if cyc <= budget or lanes == c:
+                return lanes, cyc
+        raise AssertionError("unreachable: lanes == C always returns")
+
+    def in_lanes(self, node: Node) -> int | None:
+        return int(node.attrs["lanes"])
+
+    def in_elems(self, node: Node) -> int | None:
+        return int(node.out.shape[2])  # one pixel's channels
+
+    def lower(self, b: HwBuilder, stage: Stage, cur: Stream) -> Stream:
+        """bnnc_swu (k x k windows, stride, no padding) → bnnc_pool_reduce (OR / AND per channel)."""
+        node = stage.head
+        t_in = b.graph.input_type(b.graph.index(node.name))
+        h, w, c = t_in.shape
+        k, s = int(node.attrs["kernel"]), int(node.attrs["stride"])
+        oh, ow = node.out.shape[0], node.out.shape[1]
+        g = cur.lanes
+        assert c % g == 0 and cur.bipolar, (c, g)
+        win = Stream(f"{node.name}_win", cur.tap, g, 1, False, True, k * k * c, oh * ow, window=(k, k, s, 0, -1))
+        b.add(Module(win.name, "bnnc_swu",
+                     {"IFM_H": h, "IFM_W": w, "CH": c, "K_H": k, "K_W": k, "STRIDE": s, "PAD": 0, "EW": 1,
+                      "PAD_VAL": 0, "LANES": g}, cur, win, layers=(node.name,),
+                     cycles=max(cur.beats_per_image, win.beats_per_image)))
+        out = Stream.of_tensor(node.name, node.name, node.out, g, vectors=oh * ow)
+        mask = sum(1 << ch for ch in range(c) if node.params["and_mask"][ch])
+        return b.add(Module(node.name, "bnnc_pool_reduce",
+                            {"CH": c, "WIN": k * k, "LANES": g, "AND_MASK": Bits(c, mask)}, win, out,
+                            layers=(node.name,), cycles=win.beats_per_image))

@@ -1,0 +1,186 @@
+"""Whole-flow fuzzing: seeded random valid networks compiled, linted and simulated against the reference.
+
+:func:`fuzz_net` draws a network from a seed (MLPs and convolutional nets; random
+sizes; foldings that often do not divide the layers; every input dtype class;
+batchnorm channels with negative, zero and tiny gamma, huge beta and exact ties;
+input batchnorms that give per-channel input thresholds). :func:`check` compiles
+one, lints the Verilog (-Wall, zero warnings) and simulates it on Verilator with
+random input gaps and output backpressure, every beat of every stream compared.
+
+The quick tier runs in ``make test`` (cocotb_tests/networks/test_fuzz.py);
+``make fuzz`` runs hundreds (bench/fuzz.py), figures in BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tests.netgen import GenNet, bn_params, cnn, mlp, random_inputs
+
+# Input dtypes drawn for MLPs (each has a hardware lane; int1 is refused at load).
+DTYPES = ("bipolar", "uint8", "int8", "uint1", "int2", "uint4", "int3", "uint16", "int16", "uint32", "int32")
+
+
+@dataclass
+class FuzzResult:
+    """What one fuzzed network did: sizes, what was compared, and the first mismatch (if any)."""
+
+    seed: int
+    kind: str
+    layers: int
+    input_dtype: str
+    interval: int
+    images: int
+    beats_compared: int
+    lint_warnings: int
+    matches: int
+    ok: bool
+    failure: str = ""
+    seconds: float = 0.0
+
+    def row(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _random_folding(rng: np.random.Generator, net: GenNet) -> dict[str, dict[str, int]]:
+    """PE and SIMD for some matrix layers, often not dividing the layer (the rest is left to bnnc)."""
+    folding: dict[str, dict[str, int]] = {}
+    for layer in net.doc["layers"]:
+        if layer["op"] not in ("dense", "conv2d") or rng.random() < 0.4:
+            continue
+        w = net.arrays[f"{layer['name']}.weight"]
+        rows, cols = int(w.shape[0]), int(np.prod(w.shape[1:]))
+        if rows * cols == 0:
+            continue  # an invalid draw (a map shrunk to nothing); fuzz_net draws again
+        folding[layer["name"]] = {"pe": int(rng.integers(1, rows + 1)), "simd": int(rng.integers(1, min(cols, 80) + 1))}
+    return folding
+
+
+def _input_batchnorm(rng: np.random.Generator, net: GenNet) -> None:
+    """Turn an input sign into batchnorm + sign: thresholds that differ per channel (bnnc_threshold_rom)."""
+    layers = net.doc["layers"]
+    if not layers or layers[0]["op"] != "sign":
+        return
+    dt = net.doc["input"].get("dtype", "uint8")
+    c = int(net.doc["input"]["shape"][-1])
+    lo, hi = (0, 255) if dt == "uint8" else (-128, 127) if dt == "int8" else (0, 15)
+    net.doc["layers"] = [{"name": "in_bn", "op": "batchnorm"}] + layers
+    layers[0]["threshold"] = 0.0
+    for k, a in bn_params(rng, c, "mixed", acc_range=(lo, hi)).items():
+        net.arrays[f"in_bn.{k}"] = a
+
+
+def fuzz_net(seed: int, conv: bool = True) -> GenNet:
+    """A random valid network for ``seed`` (convolutional ones too when ``conv``).
+
+    Draws again (from the same generator, so still deterministic) while a draw is not a
+    valid network, e.g. when strides and pools shrink a small map to nothing.
+    """
+    import compiler
+    from compiler.errors import BnncError
+
+    rng = np.random.default_rng(seed)
+    for _ in range(50):
+        net = _draw(rng, seed, conv)
+        if all(a.size for a in net.arrays.values()):
+            try:
+                compiler.load(net.write(Path(tempfile.mkdtemp(prefix="bnnc-fuzz-"))).path)
+            except BnncError:
+                continue
+            finally:
+                if net.path is not None:
+                    shutil.rmtree(net.path.parent, ignore_errors=True)
+                    net.path = None
+            return net
+    raise AssertionError(f"fuzz seed {seed}: no valid network in 50 draws")
+
+
+def _draw(rng: np.random.Generator, seed: int, conv: bool) -> GenNet:
+    output = str(rng.choice(["argmax", "scores"]))
+    final_bn = bool(rng.random() < 0.7)
+    if not conv or rng.random() < 0.55:
+        dtype = str(rng.choice(DTYPES))
+        depth = int(rng.integers(1, 4))
+        sizes = [int(rng.integers(2, 48))] + [int(rng.integers(1, 40)) for _ in range(depth - 1)] + \
+            [int(rng.integers(2, 11))]
+        lo, hi = (-1, 1) if dtype == "bipolar" else (
+            (0, (1 << int(dtype[4:])) - 1) if dtype.startswith("uint") else
+            (-(1 << (int(dtype[3:]) - 1)), (1 << (int(dtype[3:]) - 1)) - 1))
+        sign: Any = None
+        if dtype != "bipolar" and rng.random() < 0.7:
+            # a threshold inside the range, below 2^31 (a 32-bit threshold parameter is refused, not wrapped)
+            sign = float(rng.integers(lo, min(hi, 2**31 - 2) + 1)) + float(rng.choice([0.0, 0.5]))
+        net = mlp(rng, sizes=sizes, input_dtype=dtype, input_sign=sign, final_bn=final_bn, output=output,
+                  name=f"fz{seed}")
+        if dtype in ("uint8", "int8", "uint4") and sign is not None and rng.random() < 0.3:
+            _input_batchnorm(rng, net)
+    else:
+        dtype = str(rng.choice(["bipolar", "uint8", "int8"]))
+        nf = int(rng.integers(1, 3))
+        kernel = int(rng.choice([1, 2, 3])) if nf == 1 else int(rng.choice([2, 3]))
+        padding = int(rng.integers(0, 3))
+        side_lo = max(kernel + 2, 5)
+        shape = (int(rng.integers(side_lo, side_lo + 5)), int(rng.integers(side_lo, side_lo + 5)), int(rng.integers(1, 4)))
+        net = cnn(rng, input_shape=shape, input_dtype=dtype,
+                  input_sign="auto" if dtype == "bipolar" or rng.random() < 0.5 else None,
+                  filters=[int(rng.integers(1, 9)) for _ in range(nf)], kernel=kernel, padding=padding,
+                  stride=int(rng.choice([1, 1, 2])), pool=str(rng.choice(["before_bn", "after_sign", "none"])),
+                  hidden=[int(rng.integers(2, 12))] if rng.random() < 0.5 else [], classes=int(rng.integers(2, 7)),
+                  final_bn=final_bn, output=output, name=f"fz{seed}")
+        if dtype != "bipolar" and net.doc["layers"][0]["op"] == "sign" and rng.random() < 0.3:
+            _input_batchnorm(rng, net)
+    folding = _random_folding(rng, net)
+    if folding:
+        net.doc["hardware"] = {"clock_mhz": 100, "folding": folding}
+    net.meta["seed"] = seed
+    return net
+
+
+def check(seed: int, work: Path, images: int = 12, gap: float = 0.25, ready: float = 0.7, conv: bool = True,
+          keep: bool = False, **sim_options: Any) -> FuzzResult:
+    """Compile, lint and simulate fuzz network ``seed`` in ``work``/``seed``; never raises for a network's fault."""
+    import compiler
+    from compiler.errors import BnncError
+    from runtime.sim.simulate import simulate
+    from runtime.sim.toolchain import lint
+
+    t0 = time.perf_counter()
+    net = fuzz_net(seed, conv=conv)
+    folder = work / f"fz{seed}"
+    shutil.rmtree(folder, ignore_errors=True)
+    net.write(folder / "net")
+    kind = str(net.meta.get("kind", "?"))
+    dtype = str(net.doc["input"]["dtype"])
+    res = FuzzResult(seed, kind, len(net.doc["layers"]), dtype, 0, 0, 0, 0, 0, False)
+    try:
+        out = folder / "rtl"
+        manifest = compiler.compile(net.path, out)
+        res.interval = int(manifest["interval_cycles"])
+        files = [out / f for f in (out / "filelist.f").read_text().split()]
+        warnings = lint(files, manifest["rtl"]["top"])
+        res.lint_warnings = len(warnings)
+        x = random_inputs(compiler.load(net.path), images, seed=seed)
+        rep = simulate(out, x, gap_prob=gap, ready_prob=ready, seed=seed, **sim_options)
+        res.images, res.matches = rep.images, rep.matches
+        res.beats_compared = images * sum(int(s["beats_per_image"]) for s in manifest["rtl"]["streams"][1:])
+        res.ok = not warnings and rep.matches == rep.images == images
+        if warnings:
+            res.failure = f"lint: {warnings[0]}"
+        elif rep.interval_measured is not None and (gap == 0 and ready == 1.0) and \
+                rep.interval_measured > rep.interval_predicted:
+            res.ok, res.failure = False, f"interval {rep.interval_measured} > predicted {rep.interval_predicted}"
+    except BnncError as e:
+        res.failure = f"refused: {e}"
+    except Exception as e:  # noqa: BLE001 - a fuzz failure is a finding to report, with its seed
+        res.failure = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+    res.seconds = round(time.perf_counter() - t0, 2)
+    if res.ok and not keep:
+        shutil.rmtree(folder, ignore_errors=True)
+    return res
