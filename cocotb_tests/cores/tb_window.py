@@ -1,0 +1,337 @@
+"""cocotb tests of bnnc_swu (sliding-window unit) and bnnc_pool_reduce (run through test_window.py).
+
+Driver (AxisSource), monitor + scoreboard (AxisSink/Scoreboard) from runtime.sim.axis; the
+models are compiler.kernels.im2col and compiler.kernels.pool_windows, with bits converted
+through compiler.bits. The DUT's parameters are read back from the DUT; the pool test also
+reads the pool geometry (kernel, stride, map) from the environment (BNNC_TB_POOL_*).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import cocotb
+import numpy as np
+
+from compiler import bits, kernels
+from runtime.sim.axis import AxisEnv, AxisSink, AxisSource, Scoreboard, intervals, read_param
+
+# ---------------------------------------------------------------- shared geometry (also used by test_window.py)
+
+
+def swu_line_rows(h: int, w: int, cpb: int, kh: int, kw: int, s: int, p: int) -> int:
+    """Ring rows of bnnc_swu's line buffer: mirror of its ``swu_line_rows`` function (same integer steps).
+
+    >>> swu_line_rows(32, 32, 4, 3, 3, 1, 1), swu_line_rows(8, 8, 1, 3, 3, 1, 0), swu_line_rows(8, 8, 1, 2, 2, 2, 0)
+    (4, 6, 4)
+    """
+    oh, ow = kernels.conv_out_hw(h, w, kh, kw, s, p)
+    hu = min(h, (oh - 1) * s - p + kh)
+    rb, rl = w * cpb, ow * kh * kw * cpb
+    tper = rb * h
+    nr = max(s, 1)
+
+    def first(j: int) -> int:
+        return min(hu, max(0, j * s - p))
+
+    if rl * oh >= tper:  # reader continuous, writer as late as possible
+        tper = rl * oh
+        lt = None
+        for i in range(5 * h - 1, -1, -1):
+            n, r = divmod(i, h)
+            if r < hu:
+                oyn = 0 if r + p - kh < 0 else (r + p - kh) // s + 1
+                dl = tper * n + rl * oyn - 1
+                if r == 0:  # the image has begun before its first output row starts
+                    dl = min(dl, tper * n + rb - 2)
+                lt = dl if lt is None else min(dl, lt - rb)
+                if n == 3:
+                    m = (lt - rb + 1) // rl
+                    nr = max(nr, n * hu + r - ((m // oh) * hu + first(m % oh)) + 1)
+            elif lt is not None:
+                lt -= rb
+    else:  # writer continuous, reader as early as possible
+        en = -1
+        for k in range(5 * oh):
+            n, oy = divmod(k, oh)
+            nd = min(hu, oy * s - p + kh)
+            st = en + 1
+            if nd > 0:
+                st = max(st, (h * n + nd) * rb)
+            if oy == 0:  # the image has begun
+                st = max(st, h * n * rb + 1)
+            en = st + rl - 1
+            if n == 3:
+                m = en // rb
+                started = (m // h) * hu + min(hu, m % h + 1)
+                nr = max(nr, started - (n * hu + first(oy)))
+    return nr
+
+
+@dataclass(frozen=True)
+class SwuGeometry:
+    """Everything bnnc_swu's documentation derives from its parameters."""
+
+    ifm_h: int
+    ifm_w: int
+    ch: int
+    k_h: int
+    k_w: int
+    stride: int
+    pad: int
+    lanes: int
+
+    @property
+    def out_hw(self) -> tuple[int, int]:
+        """(OH, OW)."""
+        return kernels.conv_out_hw(self.ifm_h, self.ifm_w, self.k_h, self.k_w, self.stride, self.pad)
+
+    @property
+    def cpb(self) -> int:
+        return self.ch // self.lanes
+
+    @property
+    def in_beats(self) -> int:
+        """Input beats per image."""
+        return self.ifm_h * self.ifm_w * self.cpb
+
+    @property
+    def out_beats(self) -> int:
+        """Output beats per image."""
+        oh, ow = self.out_hw
+        return oh * ow * self.k_h * self.k_w * self.cpb
+
+    @property
+    def interval(self) -> int:
+        """Steady-state cycles per image (input always valid, output always ready)."""
+        return max(self.in_beats, self.out_beats)
+
+    @property
+    def need0(self) -> int:
+        """Image rows the first output row needs."""
+        oh, _ = self.out_hw
+        used = min(self.ifm_h, (oh - 1) * self.stride - self.pad + self.k_h)
+        return min(used, self.k_h - self.pad)
+
+    @property
+    def latency(self) -> int:
+        """Cycles from the first input beat taken to the first output beat valid (empty unit)."""
+        return self.need0 * self.ifm_w * self.cpb + 2 if self.need0 > 0 else 3
+
+    @property
+    def touches(self) -> bool:
+        """Some window covers an image row (bnnc_swu rejects parameters where every window is padding)."""
+        oh, _ = self.out_hw
+        used = min(self.ifm_h, (oh - 1) * self.stride - self.pad + self.k_h)
+        return any(min(used, oy * self.stride - self.pad + self.k_h) > max(0, oy * self.stride - self.pad)
+                   for oy in range(oh))
+
+    @property
+    def line_rows(self) -> int:
+        """Rows of the line buffer ring."""
+        return swu_line_rows(self.ifm_h, self.ifm_w, self.cpb, self.k_h, self.k_w, self.stride, self.pad)
+
+
+# ---------------------------------------------------------------- bnnc_swu
+
+
+@dataclass
+class SwuDut:
+    geo: SwuGeometry
+    ew: int
+    pad_val: int
+
+
+def read_swu(dut) -> SwuDut:
+    geo = SwuGeometry(
+        ifm_h=read_param(dut, "IFM_H"), ifm_w=read_param(dut, "IFM_W"), ch=read_param(dut, "CH"),
+        k_h=read_param(dut, "K_H"), k_w=read_param(dut, "K_W"), stride=read_param(dut, "STRIDE"),
+        pad=read_param(dut, "PAD"), lanes=read_param(dut, "LANES"),
+    )
+    cfg = SwuDut(geo=geo, ew=read_param(dut, "EW"), pad_val=read_param(dut, "PAD_VAL"))
+    rows = read_param(dut, "NROWS")  # the Verilog function's result equals the Python mirror's
+    assert rows == geo.line_rows, f"DUT line buffer rows {rows}, swu_line_rows says {geo.line_rows}"
+    cocotb.log.info(f"bnnc_swu {cfg}: out {geo.out_hw}, beats in/out {geo.in_beats}/{geo.out_beats}, "
+                    f"line rows {geo.line_rows}")
+    return cfg
+
+
+def swu_stimulus(cfg: SwuDut, rng: np.random.Generator, n_img: int) -> tuple[list[int], list[int]]:
+    """Random images -> (input beats, expected output beats).
+
+    EW = 1: bipolar maps (bit 0 = -1), windows taken in the bipolar domain with the pad
+    value from_bits(PAD_VAL), then back to bits. EW > 1: signed EW-bit values, pad value
+    PAD_VAL read as two's complement.
+    """
+    g = cfg.geo
+    shape = (n_img, g.ifm_h, g.ifm_w, g.ch)
+    if cfg.ew == 1:
+        x = bits.from_bits(rng.integers(0, 2, size=shape))
+        cols = bits.to_bits(kernels.im2col(x, g.k_h, g.k_w, g.stride, g.pad, int(bits.from_bits(np.array(cfg.pad_val)))))
+        x_lanes = bits.to_bits(x)
+    else:
+        lo, hi = -(1 << (cfg.ew - 1)), (1 << (cfg.ew - 1)) - 1
+        x = rng.integers(lo, hi + 1, size=shape)
+        x.reshape(n_img, -1)[:, :2] = [lo, hi]  # extremes in every image
+        pv = bits.unpack_lanes(cfg.pad_val, 1, cfg.ew, signed=True)[0]
+        cols = kernels.im2col(x, g.k_h, g.k_w, g.stride, g.pad, pv)
+        x_lanes = x
+    in_beats = [bits.pack_lanes(b, cfg.ew) for img in x_lanes for b in bits.chunk_lanes(img.reshape(-1).tolist(), g.lanes)]
+    out_beats = [bits.pack_lanes(b, cfg.ew) for img in cols for b in bits.chunk_lanes(img.reshape(-1).tolist(), g.lanes)]
+    assert len(in_beats) == n_img * g.in_beats and len(out_beats) == n_img * g.out_beats
+    return in_beats, out_beats
+
+
+def _swu_fmt(cfg: SwuDut):
+    def fmt(word: int) -> str:
+        return f"{word:#x} lanes={bits.unpack_lanes(word, cfg.geo.lanes, cfg.ew)}"
+
+    return fmt
+
+
+async def _swu(dut, name: str, n_img: int, gap: float, ready: float) -> tuple[SwuDut, AxisSource, AxisSink]:
+    cfg = read_swu(dut)
+    g = cfg.geo
+    env = AxisEnv(dut, seed_name=f"swu.{name}")
+    rng = np.random.default_rng(env.seed)
+    in_beats, out_beats = swu_stimulus(cfg, rng, n_img)
+    sb = Scoreboard("m_axis", out_beats, fmt=_swu_fmt(cfg))
+    src = AxisSource(env, "s_axis", gap_prob=gap)
+    sink = AxisSink(env, "m_axis", ready_prob=ready, scoreboard=sb)
+    await env.reset()
+    src.send(in_beats)
+    await env.run_until(lambda: sb.done, timeout_cycles=200 + 4 * g.interval)
+    await env.cycles(2 * g.interval + 20)  # nothing extra may come out
+    sb.assert_done()
+    assert not src.pending, f"{len(src.queue)} input beats never taken"
+    return cfg, src, sink
+
+
+@cocotb.test()
+async def swu_random(dut) -> None:
+    """Random input gaps and output backpressure over several images: every window beat equals im2col's."""
+    await _swu(dut, "random", n_img=3, gap=0.3, ready=0.5)
+
+
+@cocotb.test()
+async def swu_stall(dut) -> None:
+    """Output mostly stalled while the input floods: no beat lost, duplicated or overwritten in the ring."""
+    await _swu(dut, "stall", n_img=2, gap=0.05, ready=0.15)
+
+
+@cocotb.test()
+async def swu_throughput(dut) -> None:
+    """No gaps, always ready: max(in, out) beats per image in steady state; first-output latency as documented."""
+    n_img = 6
+    cfg, src, sink = await _swu(dut, "throughput", n_img=n_img, gap=0.0, ready=1.0)
+    g = cfg.geo
+    last_out = [sink.beats[(k + 1) * g.out_beats - 1][0] for k in range(n_img)]
+    first_in = [src.sent[k * g.in_beats][0] for k in range(n_img)]
+    iv_out, iv_in = intervals(last_out), intervals(first_in)
+    cocotb.log.info(f"image intervals out {iv_out}, in {iv_in}; expected {g.interval}")
+    # Periodic from the third image on (the first ones fill the ring): the busier side
+    # moves a beat every cycle, so an image takes exactly max(in, out) cycles.
+    assert set(iv_out[2:]) == {g.interval}, f"output image intervals {iv_out}, expected {g.interval} in steady state"
+    if g.out_beats >= g.in_beats:
+        steady = [c for c, _ in sink.beats[2 * g.out_beats:]]
+        assert set(intervals(steady)) == {1}, f"output paused in steady state: {intervals(steady)}"
+    if g.in_beats >= g.out_beats:
+        assert set(iv_in[2:]) == {g.interval}, f"input image intervals {iv_in}, expected {g.interval} in steady state"
+        steady = [c for c, _ in src.sent[2 * g.in_beats:]]
+        assert set(intervals(steady)) == {1}, f"input paused in steady state: {intervals(steady)}"
+    lat = sink.beats[0][0] - src.sent[0][0]
+    assert lat == g.latency, f"first-output latency {lat}, documented {g.latency}"
+    cocotb.log.info(f"first-output latency {lat} cycles (need0={g.need0} rows)")
+
+
+# ---------------------------------------------------------------- bnnc_pool_reduce
+
+
+@dataclass
+class PoolDut:
+    ch: int
+    win: int
+    lanes: int
+    and_mask: int
+    k: int
+    stride: int
+    ifm_h: int
+    ifm_w: int
+
+    @property
+    def cpb(self) -> int:
+        return self.ch // self.lanes
+
+
+def read_pool(dut) -> PoolDut:
+    cfg = PoolDut(
+        ch=read_param(dut, "CH"), win=read_param(dut, "WIN"), lanes=read_param(dut, "LANES"),
+        and_mask=read_param(dut, "AND_MASK"),
+        k=int(os.environ["BNNC_TB_POOL_K"]), stride=int(os.environ["BNNC_TB_POOL_S"]),
+        ifm_h=int(os.environ["BNNC_TB_POOL_H"]), ifm_w=int(os.environ["BNNC_TB_POOL_W"]),
+    )
+    assert cfg.win == cfg.k * cfg.k, f"DUT WIN={cfg.win} but pool kernel {cfg.k}"
+    cocotb.log.info(f"bnnc_pool_reduce {cfg}")
+    return cfg
+
+
+def pool_stimulus(cfg: PoolDut, rng: np.random.Generator, n_img: int) -> tuple[list[int], list[int], int]:
+    """Random bipolar maps -> (input beats: each output pixel's WIN*CH bits in (position, channel) order,
+    expected output beats, output pixels). The model takes max (OR channels) or min (AND channels) of
+    the pool_windows views in the bipolar domain."""
+    shape = (n_img, cfg.ifm_h, cfg.ifm_w, cfg.ch)
+    # Biased maps so both the all-(-1) and all-(+1) windows occur for OR and AND.
+    p1 = rng.choice([0.15, 0.5, 0.85], size=(1, 1, 1, cfg.ch))
+    x = bits.from_bits((rng.random(shape) < p1).astype(np.uint8))
+    views = kernels.pool_windows(x, cfg.k, cfg.stride)            # WIN arrays (N, OH, OW, CH)
+    stack = np.stack(views, axis=3)                               # (N, OH, OW, WIN, CH)
+    and_ch = np.array([(cfg.and_mask >> c) & 1 for c in range(cfg.ch)], dtype=bool)
+    y = np.where(and_ch, stack.min(axis=3), stack.max(axis=3))    # (N, OH, OW, CH)
+    pix_in = bits.to_bits(stack).reshape(-1, cfg.win * cfg.ch)
+    pix_out = bits.to_bits(y).reshape(-1, cfg.ch)
+    in_beats = [bits.pack_lanes(b, 1) for v in pix_in for b in bits.chunk_lanes(v.tolist(), cfg.lanes)]
+    out_beats = [bits.pack_lanes(b, 1) for v in pix_out for b in bits.chunk_lanes(v.tolist(), cfg.lanes)]
+    return in_beats, out_beats, pix_out.shape[0]
+
+
+async def _pool(dut, name: str, n_img: int, gap: float, ready: float) -> tuple[PoolDut, AxisSource, AxisSink, int]:
+    cfg = read_pool(dut)
+    env = AxisEnv(dut, seed_name=f"pool.{name}")
+    rng = np.random.default_rng(env.seed)
+    in_beats, out_beats, n_pix = pool_stimulus(cfg, rng, n_img)
+    sb = Scoreboard("m_axis", out_beats, fmt=lambda w: f"{w:#x} bits={bits.unpack_lanes(w, cfg.lanes, 1)}")
+    src = AxisSource(env, "s_axis", gap_prob=gap)
+    sink = AxisSink(env, "m_axis", ready_prob=ready, scoreboard=sb)
+    await env.reset()
+    src.send(in_beats)
+    await env.run_until(lambda: sb.done, timeout_cycles=200)
+    await env.cycles(20)
+    sb.assert_done()
+    return cfg, src, sink, n_pix
+
+
+@cocotb.test()
+async def pool_random(dut) -> None:
+    """Random gaps/backpressure: each output bit is the AND/OR (min/max) of its pool window."""
+    await _pool(dut, "random", n_img=3, gap=0.3, ready=0.5)
+
+
+@cocotb.test()
+async def pool_stall(dut) -> None:
+    """Output mostly stalled while the input floods: nothing lost or duplicated."""
+    await _pool(dut, "stall", n_img=1, gap=0.05, ready=0.15)
+
+
+@cocotb.test()
+async def pool_throughput(dut) -> None:
+    """No gaps, always ready: one input beat per cycle, one output pixel every WIN*CH/LANES cycles."""
+    cfg, src, sink, n_pix = await _pool(dut, "throughput", n_img=2, gap=0.0, ready=1.0)
+    assert set(intervals([c for c, _ in src.sent])) == {1}
+    last = [sink.beats[(k + 1) * cfg.cpb - 1][0] for k in range(n_pix)]
+    assert set(intervals(last)) == {cfg.win * cfg.cpb}, f"pixel intervals {intervals(last)}"
+    # Output beat b of a pixel leaves the cycle after input beat (WIN-1)*CPB + b.
+    per_pix = cfg.win * cfg.cpb
+    for k in range(n_pix):
+        for b in range(cfg.cpb):
+            assert sink.beats[k * cfg.cpb + b][0] == src.sent[k * per_pix + (cfg.win - 1) * cfg.cpb + b][0] + 1

@@ -1,0 +1,159 @@
+"""pytest driver: bnnc_swu (sliding windows: kernels 1..7, strides 1..2, padding 0..3, non-square maps and
+kernels, EW 1 and 8, LANES 1 / CH / a divisor) and bnnc_pool_reduce, plus lint and elaboration checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from cocotb_tests.cores._common import core, param_rng, run_core
+from cocotb_tests.cores.tb_window import SwuGeometry, swu_line_rows
+from runtime.sim.toolchain import lint, run_lint
+
+SWU_SOURCES = core("bnnc_swu", "bnnc_fifo")
+POOL_SOURCES = core("bnnc_pool_reduce")
+
+
+@dataclass(frozen=True)
+class Sized:
+    """A sized Verilog literal (``W'hX``) for a vector parameter: passed to -G unquoted and unclipped."""
+
+    width: int
+    value: int
+
+    def __str__(self) -> str:
+        return f"{self.width}'h{self.value:x}"
+
+
+def _swu(h: int, w: int, ch: int, kh: int, kw: int, s: int, p: int, ew: int, lanes: int, pad_val: int = 0) -> dict[str, Any]:
+    return dict(IFM_H=h, IFM_W=w, CH=ch, K_H=kh, K_W=kw, STRIDE=s, PAD=p, EW=ew, PAD_VAL=Sized(ew, pad_val), LANES=lanes)
+
+
+def _swu_sets() -> list[dict[str, Any]]:
+    rng = param_rng("swu")
+    sets = [
+        _swu(6, 7, 4, 3, 3, 1, 1, ew=1, lanes=2),                # 3x3 'same' conv, bipolar, LANES a divisor
+        _swu(9, 7, 3, 5, 5, 2, 2, ew=8, lanes=3, pad_val=0xA5),  # 5x5 stride 2, 8-bit, LANES = CH, pattern pad
+        _swu(7, 6, 8, 1, 1, 2, 0, ew=1, lanes=8),                # 1x1 stride 2: input-bound, odd rows dropped
+        _swu(8, 6, 6, 2, 2, 2, 0, ew=1, lanes=3),                # 2x2/2 pool windows: in == out beats
+        _swu(5, 4, 2, 7, 7, 1, 3, ew=1, lanes=1, pad_val=1),     # 7x7 kernel larger than the map, LANES 1, pad +1
+        _swu(3, 9, 16, 5, 3, 2, 2, ew=8, lanes=4),               # non-square kernel taller than the map
+        _swu(6, 6, 4, 1, 3, 2, 1, ew=1, lanes=4),                # K_H < STRIDE with padding: pure-padding rows
+    ]
+    # One random set, kept small (at most ~1500 output beats per image).
+    while True:
+        kh, kw, s, p = rng.randint(1, 5), rng.randint(1, 5), rng.randint(1, 2), rng.randint(0, 2)
+        h, w = rng.randint(max(1, kh - 2 * p), 9), rng.randint(max(1, kw - 2 * p), 9)
+        ch = rng.choice([1, 2, 3, 4, 6, 8])
+        lanes = rng.choice([d for d in range(1, ch + 1) if ch % d == 0])
+        ew = rng.choice([1, 8])
+        cand = _swu(h, w, ch, kh, kw, s, p, ew=ew, lanes=lanes, pad_val=rng.randint(0, (1 << ew) - 1))
+        geo = _geo(cand)
+        if geo.touches and geo.out_beats <= 1500:
+            sets.append(cand)
+            return sets
+
+
+def _geo(p: dict[str, Any]) -> SwuGeometry:
+    return SwuGeometry(p["IFM_H"], p["IFM_W"], p["CH"], p["K_H"], p["K_W"], p["STRIDE"], p["PAD"], p["LANES"])
+
+
+def _pool(ch: int, k: int, s: int, lanes: int, h: int, w: int, mask: int) -> tuple[dict[str, Any], dict[str, str]]:
+    params = dict(CH=ch, WIN=k * k, LANES=lanes, AND_MASK=Sized(ch, mask & ((1 << ch) - 1)))
+    env = dict(BNNC_TB_POOL_K=str(k), BNNC_TB_POOL_S=str(s), BNNC_TB_POOL_H=str(h), BNNC_TB_POOL_W=str(w))
+    return params, env
+
+
+def _pool_sets() -> list[tuple[dict[str, Any], dict[str, str]]]:
+    rng = param_rng("pool_reduce")
+    ch = rng.choice([2, 4, 6, 12])
+    return [
+        _pool(8, 2, 2, 4, 6, 6, rng.getrandbits(8)),             # 2x2/2, two beats per position
+        _pool(64, 3, 2, 16, 7, 7, rng.getrandbits(64)),          # 3x3/2 over 64 channels, 64-bit mask
+        _pool(5, 1, 1, 5, 3, 4, 0b10110),                        # WIN 1: the bits pass through
+        _pool(3, 3, 1, 1, 5, 4, 0b011),                          # overlapping 3x3/1, LANES 1
+        _pool(ch, rng.randint(2, 3), rng.randint(1, 3), rng.choice([d for d in (1, 2, ch) if ch % d == 0]),
+              rng.randint(3, 7), rng.randint(3, 7), rng.getrandbits(ch)),
+    ]
+
+
+def _id(p: dict[str, Any]) -> str:
+    return "_".join(f"{k}{v.value:#x}" if isinstance(v, Sized) else f"{k}{v}" for k, v in p.items())
+
+
+SWU_SETS = _swu_sets()
+POOL_SETS = _pool_sets()
+
+
+@pytest.mark.parametrize("params", SWU_SETS, ids=_id)
+def test_swu(params: dict[str, Any]) -> None:
+    """Windows equal im2col's under gaps/backpressure; max(in, out) cycles per image; documented latency."""
+    run_core("bnnc_swu", SWU_SOURCES, "tb_window", params, testcase=["swu_random", "swu_stall", "swu_throughput"])
+
+
+@pytest.mark.parametrize("params, env", POOL_SETS, ids=[_id(p) for p, _ in POOL_SETS])
+def test_pool_reduce(params: dict[str, Any], env: dict[str, str]) -> None:
+    """AND/OR over pool windows equals the min/max of compiler.kernels.pool_windows; one beat per cycle."""
+    run_core("bnnc_pool_reduce", POOL_SOURCES, "tb_window", params, extra_env=env,
+             testcase=["pool_random", "pool_stall", "pool_throughput"])
+
+
+@pytest.mark.parametrize("hw", [(32, 32), (224, 224), (28, 20)])
+def test_swu_line_rows_documented(hw: tuple[int, int]) -> None:
+    """The ring sizes docs/hardware.md quotes (the simulations hold the DUT's NROWS equal to this mirror)."""
+    h, w = hw
+    table = {  # (K, STRIDE, PAD): rows
+        (3, 1, 1): 4, (5, 1, 2): 6, (7, 1, 3): 8, (3, 2, 1): 5, (1, 1, 0): 2,
+        (2, 2, 0): 4, (3, 2, 0): 6, (3, 1, 0): 6, (5, 1, 0): 10,
+    }
+    for (k, s, p), rows in table.items():
+        for cpb in (1, 4):
+            assert swu_line_rows(h, w, cpb, k, k, s, p) == rows, (h, w, cpb, k, s, p)
+
+
+LINT_CASES = (
+    [("bnnc_swu", SWU_SOURCES, p) for p in SWU_SETS]
+    + [
+        ("bnnc_swu", SWU_SOURCES, _swu(1, 1, 1, 1, 1, 1, 0, ew=1, lanes=1)),
+        ("bnnc_swu", SWU_SOURCES, _swu(32, 32, 64, 3, 3, 1, 1, ew=1, lanes=16)),
+        ("bnnc_swu", SWU_SOURCES, _swu(224, 224, 3, 7, 7, 2, 3, ew=8, lanes=3)),
+    ]
+    + [("bnnc_pool_reduce", POOL_SOURCES, p) for p, _ in POOL_SETS]
+    + [("bnnc_pool_reduce", POOL_SOURCES, dict(CH=1, WIN=1, LANES=1, AND_MASK=Sized(1, 1)))]
+)
+
+
+@pytest.mark.parametrize("top, sources, params", LINT_CASES, ids=[f"{t}-{_id(p)}" for t, _, p in LINT_CASES])
+def test_window_lint_clean(top: str, sources: list[Any], params: dict[str, Any]) -> None:
+    """verilator --lint-only -Wall reports nothing."""
+    assert lint(sources, top, params) == []
+
+
+@pytest.mark.parametrize(
+    "top, params, error",
+    [
+        ("bnnc_swu", dict(CH=6, LANES=4), "bnnc_param_error_swu_lanes_must_divide_ch"),
+        ("bnnc_swu", dict(STRIDE=0), "bnnc_param_error_swu_stride_must_be_positive"),
+        ("bnnc_swu", dict(IFM_H=3, K_H=6, PAD=1), "bnnc_param_error_swu_k_h_exceeds_padded_map"),
+        ("bnnc_swu", dict(IFM_W=2, K_W=3, PAD=0), "bnnc_param_error_swu_k_w_exceeds_padded_map"),
+        ("bnnc_swu", dict(K_H=0), "bnnc_param_error_swu_k_h_must_be_positive"),
+        ("bnnc_swu", dict(PAD=-1), "bnnc_param_error_swu_pad_must_not_be_negative"),
+        ("bnnc_swu", dict(EW=0), "bnnc_param_error_swu_ew_must_be_positive"),
+        ("bnnc_swu", dict(LANES=0), "bnnc_param_error_swu_lanes_must_be_positive"),
+        ("bnnc_swu", dict(IFM_H=0), "bnnc_param_error_swu_ifm_h_must_be_positive"),
+        # 1-row map, 1x1 kernel, stride 3, padding 2: the windows sit on padded rows 0 and 3 only
+        ("bnnc_swu", dict(IFM_H=1, K_H=1, K_W=1, STRIDE=3, PAD=2), "bnnc_param_error_swu_every_window_is_padding"),
+        ("bnnc_pool_reduce", dict(CH=8, LANES=3), "bnnc_param_error_pool_reduce_lanes_must_divide_ch"),
+        ("bnnc_pool_reduce", dict(WIN=0), "bnnc_param_error_pool_reduce_win_must_be_positive"),
+        ("bnnc_pool_reduce", dict(CH=0), "bnnc_param_error_pool_reduce_ch_must_be_positive"),
+        ("bnnc_pool_reduce", dict(LANES=0), "bnnc_param_error_pool_reduce_lanes_must_be_positive"),
+    ],
+)
+def test_window_rejects_illegal_parameters(top: str, params: dict[str, int], error: str) -> None:
+    """Illegal parameters fail elaboration with a named error module."""
+    sources = SWU_SOURCES if top == "bnnc_swu" else POOL_SOURCES
+    proc = run_lint(sources, top, params)
+    assert proc.returncode != 0
+    assert error in proc.stdout + proc.stderr, proc.stdout + proc.stderr
