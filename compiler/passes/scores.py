@@ -20,6 +20,10 @@ MAX_FRAC_BITS = 24
 MARGIN_BITS = 4
 MIN_FRAC_BITS = 8
 CALIBRATION_IMAGES = 1024
+# Multiply-accumulates the random calibration may cost (about a second of BLAS on 2 cores):
+# a big convolutional net is calibrated on fewer images, never fewer than the minimum.
+CALIBRATION_MACS = 8_000_000_000
+MIN_CALIBRATION_IMAGES = 64
 # Every fixed-point score |A*x + B| (and the popcount-domain form 2A*p + B - A*N) stays below
 # this, so the int64 reference and disagreement counts never overflow.
 SCORE_LIMIT = 2**61
@@ -35,12 +39,19 @@ def max_fit_frac_bits(a: np.ndarray, b: np.ndarray, acc_bound: int) -> int:
 
 
 def calibration_inputs(graph: Graph, ctx: PassContext) -> np.ndarray:
-    """The user's calibration batch, or seeded random inputs over the input dtype's full range."""
+    """The user's calibration batch, or seeded random inputs over the input dtype's full range.
+
+    1024 random images, or fewer for networks whose multiply-accumulates per image would
+    make that slow (at least 64): compile time stays near a second.
+    """
     if ctx.calibration is not None:
         return ctx.calibration
     rng = np.random.default_rng(ctx.seed)
     dt = graph.input.dtype
-    shape = (CALIBRATION_IMAGES, *graph.input.shape)
+    macs = sum(OPS[n.op].dims(n)[0] * OPS[n.op].dims(n)[1] * OPS[n.op].dims(n)[2]
+               for n in graph.nodes if OPS[n.op].matrix)
+    images = min(CALIBRATION_IMAGES, max(MIN_CALIBRATION_IMAGES, CALIBRATION_MACS // max(1, macs)))
+    shape = (images, *graph.input.shape)
     if dt.is_bipolar:
         return rng.choice(np.array([-1, 1], dtype=np.int8), size=shape)
     assert dt.lo is not None and dt.hi is not None
