@@ -157,6 +157,15 @@ def _mk(name: str, cls: str, argv: str, expect: str, *setup: Setup, code: int = 
 BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
     f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(9))
 THREE_GIB = (3 << 30) // 8
+CONV = ("name: c\ninput: {shape: [6, 6, 1], dtype: bipolar}\nlayers:\n  - {name: c1, op: conv2d, filters: 2, kernel: 3}\n"
+        "  - {name: bn, op: batchnorm}\n  - {name: s, op: sign}\n  - {name: f, op: flatten}\n"
+        "  - {name: fc, op: dense, units: 3}\n")
+
+
+def conv_arrays(kernel: int = 3) -> dict[str, np.ndarray]:
+    """Arrays of the CONV network (a kernel x kernel conv of 2 filters)."""
+    return {"c1.weight": np.ones((2, 1, kernel, kernel)), "bn.gamma": np.ones(2), "bn.beta": np.zeros(2),
+            "bn.mean": np.zeros(2), "bn.var": np.ones(2), "fc.weight": np.ones((3, 32))}
 Y = r"\S*/net\.yaml"
 W = r"\S*/weights\.npz"
 
@@ -467,4 +476,26 @@ CASES: list[Case] = [
         r"argument --limit: must be a positive whole number, not '-3'; see 'bnnc simulate --help'", compiled("rtl")),
     _mk("sim_gaps_out_of_range", "usage", "simulate {d}/rtl --inputs {d}/x.npy --gaps 2",
         r"--gaps must be a probability in \[0, 1\), not 2\.0", compiled("rtl")),
+    # ------------------------------------------------------------------ convolutional layers that cannot be
+    _mk("conv_kernel_beyond_padded_map", "numbers", "inspect {d}/net.yaml",
+        Y + r": layer c1: field kernel: kernel must fit the 6x6 input \(with padding 1\), not 9x9",
+        yaml_text(CONV.replace("kernel: 3", "kernel: 9, padding: 1")),
+        weights_edit(lambda a: (a.clear(), a.update(conv_arrays(kernel=9))))),
+    _mk("conv_stride_zero", "numbers", "inspect {d}/net.yaml",
+        Y + r": layer c1: field stride: stride must be greater than 0, not 0",
+        yaml_text(CONV.replace("kernel: 3", "kernel: 3, stride: 0")),
+        weights_edit(lambda a: (a.clear(), a.update(conv_arrays())))),
+    _mk("pool_window_beyond_map", "numbers", "inspect {d}/net.yaml",
+        Y + r": layer p: field kernel: kernel must fit the 4x4 input, not 7",
+        yaml_text(CONV.replace("  - {name: f, op: flatten}", "  - {name: p, op: maxpool2d, kernel: 7}\n"
+                                                              "  - {name: f, op: flatten}")),
+        weights_edit(lambda a: (a.clear(), a.update(conv_arrays())))),
+    _mk("conv_after_dense", "silent", "inspect {d}/net.yaml",
+        Y + r": layer c1: field op: the input of conv2d must be an \(H, W, C\) image, not shape \[36\]",
+        yaml_text("name: c\ninput: {shape: [36], dtype: bipolar}\nlayers:\n"
+                  "  - {name: fc0, op: dense, units: 36}\n  - {name: bn0, op: batchnorm}\n  - {name: s0, op: sign}\n"
+                  + CONV.split("layers:\n", 1)[1]),
+        weights_edit(lambda a: (a.clear(), a.update(conv_arrays()), a.update({
+            "fc0.weight": np.ones((36, 36)), "bn0.gamma": np.ones(36), "bn0.beta": np.zeros(36),
+            "bn0.mean": np.zeros(36), "bn0.var": np.ones(36)})))),
 ]
