@@ -175,6 +175,23 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return simulate_cli(args)
 
 
+def _mhz(text: str) -> float:
+    """An argparse type for a clock frequency in MHz (positive, finite)."""
+    try:
+        f = float(text)
+    except ValueError:
+        f = 0.0
+    if not (0 < f < 1e6):
+        raise argparse.ArgumentTypeError(f"must be a positive frequency in MHz, not {printable(repr(text))}")
+    return f
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    from runtime.synth import synth_cli
+
+    return synth_cli(args)
+
+
 def cmd_train(args: argparse.Namespace, rest: list[str]) -> int:
     try:
         from compiler.train.cli import main as train_main
@@ -237,6 +254,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write a VCD (verilator: a window around the first failure; cocotb: the whole run)")
     s.add_argument("--seed", type=int, default=0, help="seed of the gap and backpressure schedule")
     s.set_defaults(func=cmd_simulate)
+
+    y = sub.add_parser("synth", help="synthesize compiled RTL (Yosys; nextpnr and a bitstream for Lattice parts)")
+    y.add_argument("rtl", type=_path, help="folder written by bnnc compile")
+    y.add_argument("--target", choices=("xilinx", "ice40-up5k", "ecp5-25k", "ecp5-85k"), default="xilinx",
+                   help="xilinx: synth_xilinx cell counts (default); Lattice parts: also place, route, "
+                        "timing and a bitstream of a pin-sized harness around the design")
+    y.add_argument("--clock-mhz", type=_mhz, default=None, metavar="F",
+                   help="target clock for place-and-route (default: the manifest's clock_mhz)")
+    y.set_defaults(func=cmd_synth)
 
     t = sub.add_parser("train", help="train an example architecture and export net.yaml (needs bnnc[train])",
                        add_help=False)

