@@ -319,6 +319,11 @@ def run_flow(rtl: str | Path, target: str = "xilinx", clock_mhz: float | None = 
         fmax = rep.get("fmax", {})
         achieved = min((float(v["achieved"]) for v in fmax.values()), default=None)
         summary["resources"] = _nextpnr_resources(fam, rep.get("utilization", {}))
+        if fam == "ice40":  # nextpnr reports logic cells (a LUT4 and an FF each): split them as Yosys mapped them
+            lcs = summary["resources"]["lc"]["available"]
+            summary["resources"] = {"lut4": {"used": summary["yosys_cells"]["lut4"], "available": lcs},
+                                    "ff": {"used": summary["yosys_cells"]["ff"], "available": lcs},
+                                    **summary["resources"]}
         summary["fmax_mhz"] = achieved
         summary["timing_met"] = achieved is not None and achieved >= clock
         bit = out / (f"{HARNESS}.bin" if fam == "ice40" else f"{HARNESS}.bit")
