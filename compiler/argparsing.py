@@ -25,12 +25,21 @@ def path_arg(text: str) -> str:
     return text
 
 
-def byte_count(text: str) -> int:
-    """An argparse type for a positive number of bytes."""
+def _positive(text: str, what: str) -> int:
     try:
         n = int(text)
     except ValueError:
         n = 0
     if n < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive number of bytes, not {printable(repr(text))}")
+        raise argparse.ArgumentTypeError(f"must be a positive {what}, not {printable(repr(text))}")
     return n
+
+
+def byte_count(text: str) -> int:
+    """An argparse type for a positive number of bytes."""
+    return _positive(text, "number of bytes")
+
+
+def count(text: str) -> int:
+    """An argparse type for a positive count (of images, ...)."""
+    return _positive(text, "whole number")

@@ -13,6 +13,7 @@ import numpy as np
 from compiler.argparsing import Parser as _Parser
 from compiler.argparsing import UsageError
 from compiler.argparsing import byte_count as _byte_count
+from compiler.argparsing import count as _count
 from compiler.argparsing import path_arg as _path
 from compiler.errors import BnncError
 from compiler.limits import DEFAULT_MAX_BYTES
@@ -22,17 +23,6 @@ from compiler.version import __version__
 # Exit status of an internal error (a bug in bnnc), as sysexits' EX_SOFTWARE.
 EXIT_INTERNAL = 70
 REPORT_HINT = "this is a bug in bnnc; please report it with the command line and the input files"
-
-
-def _count(text: str) -> int:
-    """An argparse type for a positive count."""
-    try:
-        n = int(text)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive whole number, not {printable(repr(text))}")
-    return n
 
 
 def _load_array(path: str, what: str, args: argparse.Namespace | None = None) -> np.ndarray:
