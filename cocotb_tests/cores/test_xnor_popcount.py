@@ -1,0 +1,61 @@
+"""pytest driver: bnnc_xnor_popcount (LUT-shaped XNOR-popcount) under random widths and both PIPE kinds, lint, illegal parameters."""
+
+from __future__ import annotations
+
+import pytest
+
+from cocotb_tests.cores._common import core, param_rng, run_core
+from runtime.sim.toolchain import lint, run_lint
+
+XNOR_POPCOUNT = core("bnnc_xnor_popcount")
+
+
+def _sim_sets() -> list[dict[str, int]]:
+    """Widths 1 and 2 (a part-filled group), a random odd width, a random non-power-of-two width; PIPE 0 and >= 1."""
+    rng = param_rng("xnor_popcount")
+    odd = rng.randrange(5, 64, 2)
+    wide = rng.choice([w for w in range(65, 300) if w & (w - 1)])
+    return [
+        {"WIDTH": 1, "PIPE": 0},
+        {"WIDTH": 2, "PIPE": 1},
+        {"WIDTH": odd, "PIPE": 0},
+        {"WIDTH": odd, "PIPE": rng.randint(1, 3)},
+        {"WIDTH": wide, "PIPE": 0},
+        {"WIDTH": wide, "PIPE": 1},
+    ]
+
+
+def _id(p: dict[str, int]) -> str:
+    return "_".join(f"{k}{v}" for k, v in p.items())
+
+
+@pytest.mark.parametrize("params", _sim_sets(), ids=_id)
+def test_xnor_popcount(params: dict[str, int]) -> None:
+    """count equals numpy's popcount of xnor(x, w), LATENCY (read from the DUT) enabled cycles later."""
+    run_core("bnnc_xnor_popcount", XNOR_POPCOUNT, "tb_xnor_popcount", params)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"WIDTH": w, "PIPE": p} for w in (1, 2, 7, 18, 100, 256) for p in (0, 1, 3)],
+    ids=_id,
+)
+def test_xnor_popcount_lint_clean(params: dict[str, int]) -> None:
+    """verilator --lint-only -Wall reports nothing."""
+    assert lint(XNOR_POPCOUNT, "bnnc_xnor_popcount", params) == []
+
+
+@pytest.mark.parametrize(
+    "params, error",
+    [
+        ({"WIDTH": 0}, "bnnc_param_error_xnor_popcount_width_must_be_positive"),
+        ({"WIDTH": -3}, "bnnc_param_error_xnor_popcount_width_must_be_positive"),
+        ({"WIDTH": 8, "PIPE": -1}, "bnnc_param_error_xnor_popcount_pipe_must_not_be_negative"),
+    ],
+    ids=["width0", "width_negative", "pipe_negative"],
+)
+def test_xnor_popcount_rejects_illegal_parameters(params: dict[str, int], error: str) -> None:
+    """Illegal parameters fail elaboration with a named error module."""
+    proc = run_lint(XNOR_POPCOUNT, "bnnc_xnor_popcount", params)
+    assert proc.returncode != 0
+    assert error in proc.stdout + proc.stderr
