@@ -21,7 +21,15 @@ import yaml
 import compiler
 from compiler.train import cli
 from compiler.train.config import ConfigError, load_config, validate
-from compiler.train.data import DataError, MnistDataModule, load_cifar10, load_mnist, read_cifar_batch
+from compiler.train.data import (
+    AugmentedBatches,
+    DataError,
+    MnistDataModule,
+    TensorBatches,
+    load_cifar10,
+    load_mnist,
+    read_cifar_batch,
+)
 from compiler.train.export import ExportError, export, load_checkpoint, torch_predict
 from compiler.train.layers import BinaryConv2d
 from compiler.train.module import BnnClassifier
@@ -78,6 +86,51 @@ def test_dataset_field_and_cifar_geometry() -> None:
     assert validate(cfg.to_dict()) == cfg
 
 
+def test_augment_shift_must_fit_the_image() -> None:
+    with pytest.raises(ConfigError, match=whole(r"x\.yaml: field train\.augment_shift must be an integer in \[0, 27\] "
+                                                r"\(pixels\), not 28")):
+        validate({"train": {"augment_shift": 28}}, "x.yaml")
+    assert validate({"train": {"augment_shift": 31, "dataset": "cifar10"}}).train.augment_shift == 31
+
+
+# --------------------------------------------------------------------------- augmentation
+
+def test_augmented_batches_translate_and_mirror_training_images_only() -> None:
+    x = torch.arange(1, 3 * 5 * 6 * 2 + 1, dtype=torch.float32).reshape(3, -1)
+    y = torch.tensor([0, 1, 2])
+    plain = AugmentedBatches(x, y, (5, 6, 2), shift=0, flip=True, seed=0)
+    seen_flip = seen_same = False
+    for _ in range(8):
+        out, labels = plain[[2, 0]]
+        assert labels.tolist() == [2, 0]
+        for got, src in zip(out.reshape(2, 5, 6, 2), x[[2, 0]].reshape(2, 5, 6, 2)):
+            seen_flip |= torch.equal(got, src.flip(1))
+            seen_same |= torch.equal(got, src)
+            assert torch.equal(got, src) or torch.equal(got, src.flip(1))
+    assert seen_flip and seen_same
+    shifted = AugmentedBatches(x, y, (5, 6, 2), shift=2, flip=False, seed=0)
+    for _ in range(8):
+        out, _ = shifted[[1]]
+        got, src = out.reshape(5, 6, 2), x[1].reshape(5, 6, 2)
+        # some translation by (dy, dx) in [-2, 2]^2 with 0 where the image moved away
+        ok = False
+        for dy in range(-2, 3):
+            for dx in range(-2, 3):
+                ref = torch.zeros_like(src)
+                ref[max(0, dy):5 + min(0, dy), max(0, dx):6 + min(0, dx)] = \
+                    src[max(0, -dy):5 - max(0, dy), max(0, -dx):6 - max(0, dx)]
+                ok |= torch.equal(got, ref)
+        assert ok
+    # Seeded: the same seed gives the same batches.
+    a = AugmentedBatches(x, y, (5, 6, 2), 2, True, 7)
+    b = AugmentedBatches(x, y, (5, 6, 2), 2, True, 7)
+    assert all(torch.equal(a[[0, 1, 2]][0], b[[0, 1, 2]][0]) for _ in range(3))
+    dm = MnistDataModule(SUBSET, val_size=200, seed=3, augment_shift=2)
+    dm.setup()
+    assert isinstance(dm.train_set, AugmentedBatches)
+    assert type(dm.val_set) is TensorBatches and type(dm.test_set) is TensorBatches
+
+
 # --------------------------------------------------------------------------- layers
 
 def test_binary_conv_pads_with_its_pad_value() -> None:
@@ -101,7 +154,8 @@ def _conv_cfg(path: Path, **model: object) -> Path:
                            {"filters": 16, "pool": 2}],
                   "hidden": [32], "input": "binarize", "dropout": 0.0, **model},
         "train": {"batch_size": 50, "max_epochs": 2, "lr": 0.005, "lr_schedule": "exponential",
-                  "lr_final": 5e-4, "val_size": 200, "seed": 5, "early_stopping_patience": 0, "threads": 1},
+                  "lr_final": 5e-4, "val_size": 200, "seed": 5, "early_stopping_patience": 0, "threads": 1,
+                  "augment_shift": 1},
     }
     path.write_text(yaml.safe_dump(cfg))
     return path

@@ -130,7 +130,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     pl.seed_everything(cfg.train.seed, workers=True, verbose=False)
     dm = MnistDataModule(data_dir, batch_size=cfg.train.batch_size, val_size=cfg.train.val_size,
-                         seed=cfg.train.seed, dataset=cfg.train.dataset)
+                         seed=cfg.train.seed, dataset=cfg.train.dataset,
+                         augment_shift=cfg.train.augment_shift, augment_flip=cfg.train.augment_flip)
     dm.setup()
     if cfg.model.conv and dm.num_features != int(np.prod(dm.image_shape)):
         raise DataError(f"{data_dir}: images must have {int(np.prod(dm.image_shape))} pixels "

@@ -24,6 +24,8 @@ Example of an MLP (``examples/lfc/train.yaml``)::
       early_stopping_patience: 10 # epochs without val_acc improvement; 0 disables
       threads: 2                  # torch.set_num_threads; 0 leaves torch's default
       dataset: mnist              # mnist (28x28x1) | cifar10 (32x32x3, the python batches)
+      augment_shift: 0            # random translation of training images by up to N pixels
+      augment_flip: false         # random left-right mirroring of training images (CIFAR-10)
 
 A convolutional network adds ``model.conv``, a list of conv blocks before the
 dense layers (``hidden`` may then be empty)::
@@ -101,6 +103,8 @@ class TrainConfig:
     early_stopping_patience: int = 10
     threads: int = 2
     dataset: str = "mnist"
+    augment_shift: int = 0
+    augment_flip: bool = False
 
 
 @dataclass
@@ -253,6 +257,9 @@ def validate(raw: Any, src: str = "<config>") -> Config:
     _require(src, len(m.hidden) >= 1 or bool(m.conv), "model.hidden",
              "a non-empty list of positive integers (or model.conv given)", m.hidden)
     _check_geometry(src, DATASET_SHAPES[t.dataset], m.conv)
+    side = min(DATASET_SHAPES[t.dataset][:2])
+    _require(src, 0 <= t.augment_shift < side, "train.augment_shift",
+             f"an integer in [0, {side - 1}] (pixels)", t.augment_shift)
     _require(src, m.input in ("binarize", "uint8"), "model.input", "'binarize' or 'uint8'", m.input)
     _require(src, m.float_activation in ("relu", "hardtanh"), "model.float_activation",
              "'relu' or 'hardtanh'", m.float_activation)

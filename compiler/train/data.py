@@ -229,6 +229,37 @@ class TensorBatches(Dataset):
         return self.x[i], self.y[i]
 
 
+class AugmentedBatches(TensorBatches):
+    """Training batches with random translations (and horizontal flips), drawn from a seeded generator.
+
+    Each image (channel-last, flat ``(H*W*C)`` rows) is shifted by up to ``shift``
+    pixels on each axis, the uncovered border filled with 0 (black, the MNIST
+    background; a zero-padded crop for CIFAR-10), and, with ``flip``, mirrored
+    left-right with probability 1/2. ``x`` stays the un-augmented images.
+    """
+
+    def __init__(self, x: Tensor, y: Tensor, shape: tuple[int, int, int], shift: int, flip: bool,
+                 seed: int) -> None:
+        super().__init__(x, y)
+        self.shape, self.shift, self.flip = shape, int(shift), bool(flip)
+        self.gen = torch.Generator().manual_seed(seed)
+
+    def __getitem__(self, idx: list[int]) -> tuple[Tensor, Tensor]:
+        x, y = super().__getitem__(idx)
+        h, w, c = self.shape
+        b, s = x.shape[0], self.shift
+        img = torch.nn.functional.pad(x.reshape(b, h, w, c), (0, 0, s, s, s, s))  # zeros around H and W
+        dy = torch.randint(0, 2 * s + 1, (b, 1), generator=self.gen)
+        dx = torch.randint(0, 2 * s + 1, (b, 1), generator=self.gen)
+        cols = torch.arange(w).expand(b, w)
+        if self.flip:
+            mirror = torch.rand(b, 1, generator=self.gen) < 0.5
+            cols = torch.where(mirror, w - 1 - cols, cols)
+        rows = dy + torch.arange(h)
+        out = img[torch.arange(b)[:, None, None], rows[:, :, None], (dx + cols)[:, None, :]]
+        return out.reshape(b, -1), y
+
+
 class MnistDataModule(pl.LightningDataModule):
     """MNIST (or CIFAR-10) with a seeded validation split carved from the training set.
 
@@ -239,15 +270,21 @@ class MnistDataModule(pl.LightningDataModule):
             or a fraction in (0, 1).
         seed: seed of the split and of the training shuffle.
         dataset: ``mnist`` or ``cifar10``.
+        augment_shift, augment_flip: random translation by up to this many pixels,
+            and random left-right mirroring, of the training images only
+            (:class:`AugmentedBatches`; seeded by ``seed``).
 
     The test set is used only by ``trainer.test`` (final evaluation).
     """
 
     def __init__(self, data_dir: str | Path, batch_size: int = 100, val_size: float = 5000,
-                 seed: int = 0, eval_batch_size: int = 1000, dataset: str = "mnist") -> None:
+                 seed: int = 0, eval_batch_size: int = 1000, dataset: str = "mnist",
+                 augment_shift: int = 0, augment_flip: bool = False) -> None:
         super().__init__()
         self.data_dir = Path(data_dir)
         self.dataset = dataset
+        self.augment_shift = int(augment_shift)
+        self.augment_flip = bool(augment_flip)
         self.batch_size = int(batch_size)
         self.eval_batch_size = int(eval_batch_size)
         self.val_size = val_size
@@ -266,7 +303,16 @@ class MnistDataModule(pl.LightningDataModule):
         tr, va = perm[n_val:], perm[:n_val]
         f = lambda a: torch.from_numpy(a.astype(np.float32))
         g = lambda a: torch.from_numpy(a.astype(np.int64))
-        self.train_set = TensorBatches(f(d.x_train[tr]), g(d.y_train[tr]))
+        if self.augment_shift or self.augment_flip:
+            h, w, c = d.shape
+            if d.x_train.shape[1] != h * w * c or self.augment_shift >= min(h, w):
+                raise DataError(f"{self.data_dir}: augmentation needs {h}x{w}x{c} images and a shift below "
+                                f"{min(h, w)}, not {d.x_train.shape[1]} values and shift {self.augment_shift}")
+            # Its own generator (seed + 1), so augmenting does not move the shuffle's random stream.
+            self.train_set: TensorBatches = AugmentedBatches(f(d.x_train[tr]), g(d.y_train[tr]), d.shape,
+                                                             self.augment_shift, self.augment_flip, self.seed + 1)
+        else:
+            self.train_set = TensorBatches(f(d.x_train[tr]), g(d.y_train[tr]))
         self.val_set = TensorBatches(f(d.x_train[va]), g(d.y_train[va]))
         self.test_set = TensorBatches(f(d.x_test), g(d.y_test))
         self.num_features = int(d.x_train.shape[1])
