@@ -26,20 +26,26 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--examples", nargs="+", default=["mlp_small", "mlp_small_u8", "lfc"])
+    p.add_argument("--cnv", action="store_true", help="also FINN's CNV topology with random weights (tests/cnv.py)")
     args = p.parse_args()
     print(f"compiler from {Path(compiler.__file__).parent}")
     print("| example | compiler.compile, best of {} (s) | bnnc compile command (s) |".format(args.repeat))
     print("|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
-        for ex in args.examples:
-            net = ROOT / "examples" / ex / "net.yaml"
+        nets = [(ex, ROOT / "examples" / ex / "net.yaml") for ex in args.examples]
+        if args.cnv:
+            sys.path.insert(0, str(ROOT))
+            from tests.cnv import cnv
+
+            nets.append(("cnv (random weights, int8 32x32x3)", cnv(0).write(Path(tmp) / "cnv_net").path))
+        for j, (ex, net) in enumerate(nets):
             best = float("inf")
             for k in range(args.repeat):
                 t0 = time.perf_counter()
-                compiler.compile(net, Path(tmp) / f"{ex}_{k}")
+                compiler.compile(net, Path(tmp) / f"out{j}_{k}")
                 best = min(best, time.perf_counter() - t0)
             t0 = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "compiler", "compile", str(net), "-o", str(Path(tmp) / f"{ex}_cli")],
+            subprocess.run([sys.executable, "-m", "compiler", "compile", str(net), "-o", str(Path(tmp) / f"cli{j}")],
                            check=True, capture_output=True)
             cli = time.perf_counter() - t0
             print(f"| {ex} | {best:.3f} | {cli:.2f} |")
