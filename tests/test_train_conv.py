@@ -30,7 +30,7 @@ from compiler.train.data import (
     load_mnist,
     read_cifar_batch,
 )
-from compiler.train.export import ExportError, export, load_checkpoint, torch_predict
+from compiler.train.export import ExportError, export, load_checkpoint, pick_calibration, torch_predict, torch_scores
 from compiler.train.layers import BinaryConv2d
 from compiler.train.module import BnnClassifier
 from tests.pins import whole
@@ -243,6 +243,18 @@ def test_conv_round_trip_torch_equals_float_stage_equals_folded(which: str, requ
     m = json.loads((out / "metrics.json").read_text())
     assert m["test_acc"] == pytest.approx(float((p_fold[:500] == d.y_test).mean()), abs=1e-6)
     assert m["test_acc"] > 0.5  # two short epochs, far above chance (0.1)
+
+
+def test_calibration_is_the_nearest_ties(conv_bin: Path) -> None:
+    """calibration.npy holds the training images whose two best scores are closest."""
+    model = load_checkpoint(json.loads((conv_bin / "metrics.json").read_text())["checkpoint"])
+    x = load_mnist(SUBSET).x_train[:300]
+    top2 = np.sort(torch_scores(model, x, torch.float32), axis=1)[:, -2:]
+    gap = top2[:, 1] - top2[:, 0]
+    picked = pick_calibration(model, x, 20)
+    assert picked.shape == (20, 784) and picked.dtype == np.uint8
+    rows = [int(np.flatnonzero((x == p).all(1))[0]) for p in picked]
+    assert sorted(rows) == rows and gap[rows].max() <= np.sort(gap)[19]
 
 
 def test_conv_training_is_deterministic(conv_bin: Path, tmp_path: Path) -> None:

@@ -8,8 +8,8 @@ Usage::
                            [--from-checkpoint CKPT]
 
 Writes to ``--out`` (default ``out/<name>``): ``net.yaml`` + ``weights.npz`` +
-``calibration.npy`` (512 training images for ``bnnc compile --calibration``; binarized
-nets only), ``metrics.json`` (validation/test accuracy, epochs, training time, command).
+``calibration.npy`` (the 512 training images nearest to a tie between two classes, for
+``bnnc compile --calibration``; binarized nets only), ``metrics.json`` (validation/test accuracy, epochs, training time, command).
 Checkpoints (``checkpoints/best.ckpt``, ``last.ckpt``) and logs
 (``logs/csv/<name>/version_N/metrics.csv``, ``logs/tensorboard/<name>/version_N/``)
 go to ``--work-dir`` (default: the ``--out`` folder). ``--from-checkpoint`` skips
@@ -43,8 +43,10 @@ from compiler.names import printable
 from .config import ConfigError, load_config
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "mnist"
-# Training images written as calibration.npy beside an exported net (see compiler.train.export).
+# Training images written as calibration.npy beside an exported net (see compiler.train.export):
+# the CALIBRATION_IMAGES nearest ties among the first CALIBRATION_POOL training images.
 CALIBRATION_IMAGES = 512
+CALIBRATION_POOL = 10000
 # Per dataset: the environment variable, then the default folder, consulted when --data-dir is absent.
 DATA_DEFAULTS = {
     "mnist": ("BNNC_MNIST", DEFAULT_DATA_DIR),
@@ -118,7 +120,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     import numpy as np
 
     from .data import DataError, MnistDataModule
-    from .export import export, load_checkpoint
+    from .export import export, load_checkpoint, pick_calibration
     from .module import BnnClassifier
 
     if cfg.train.threads > 0:
@@ -186,8 +188,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     }
     out.mkdir(parents=True, exist_ok=True)
     if cfg.model.binarized:
-        # Training images (never test images) to size the final scores' fixed point in bnnc.
-        cal = dm.train_set.x[:CALIBRATION_IMAGES].numpy().astype(np.uint8)
+        # Training images (never test images) to size the final scores' fixed point in bnnc:
+        # the nearest ties among the first CALIBRATION_POOL of the training split.
+        pool = dm.train_set.x[:CALIBRATION_POOL].numpy().astype(np.uint8)
+        cal = pick_calibration(model, pool, CALIBRATION_IMAGES)
         y, n = export(model, out / "net.yaml", weight_dtype=args.weight_dtype, calibration=cal)
         metrics["exported"] = [str(y), str(n), str(out / "calibration.npy")]
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")

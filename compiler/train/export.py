@@ -30,9 +30,11 @@ The format is docs/net-yaml.md. What is written:
 * Optionally ``calibration.npy``: training images (uint8, shaped like the net's input)
   for ``bnnc compile/inspect --calibration`` and ``compiler.fold(calibration=...)``.
   bnnc sizes the fixed point of the final scores so that their argmax matches
-  float64 on its calibration inputs; without them it uses random pixels, on which a
-  conv net's scores barely vary, and the chosen width can then flip near-ties of
-  real images (seen: 7 of 1,000 MNIST images on a small conv net).
+  float64 on its calibration inputs (plus 4 bits). Random pixels (its default) or
+  ordinary images rarely come close to a tie between two classes, so the width can be
+  too narrow for the few real images that do (seen: 1 to 7 flips on 1,000 to 10,000
+  MNIST test images with conv nets). :func:`pick_calibration` therefore picks the
+  training images whose two best scores are closest: the ones that need the bits.
 """
 
 from __future__ import annotations
@@ -231,6 +233,20 @@ def export(model: BnnClassifier | nn.Module, path: str | Path, *, name: str | No
     return path, npz
 
 
+def pick_calibration(model: BnnClassifier, x_uint8: np.ndarray, count: int = 512) -> np.ndarray:
+    """The ``count`` images of ``x_uint8`` with the smallest gap between their two best class scores.
+
+    These near-ties are what the fixed point of bnnc's final scores must resolve, so
+    calibrating on them sizes it for the whole data set, not just for typical images.
+    Ranked with the torch model in float32 (ties broken by position, so it is deterministic).
+    """
+    x = np.asarray(x_uint8)
+    scores = torch_scores(model, x, torch.float32)
+    top2 = np.sort(scores, axis=1)[:, -2:]
+    order = np.argsort(top2[:, 1] - top2[:, 0], kind="stable")
+    return x[np.sort(order[:count])]
+
+
 def load_checkpoint(ckpt: str | Path) -> BnnClassifier:
     """Load a :class:`BnnClassifier` from a Lightning checkpoint (CPU, eval mode)."""
     model = BnnClassifier.load_from_checkpoint(str(ckpt), map_location="cpu")
@@ -239,10 +255,23 @@ def load_checkpoint(ckpt: str | Path) -> BnnClassifier:
 
 
 @torch.no_grad()
+def torch_scores(model: BnnClassifier, x_uint8: np.ndarray, dtype: torch.dtype = torch.float64,
+                 chunk: int = 500) -> np.ndarray:
+    """Class scores (the last batchnorm's outputs) of the torch model in eval mode, (N, classes).
+
+    Runs ``chunk`` images at a time: a conv net's float64 feature maps of a whole test
+    set would take gigabytes.
+    """
+    x = np.asarray(x_uint8)
+    was = model.training
+    model.to(dtype).eval()
+    try:
+        parts = [model(torch.from_numpy(x[k:k + chunk]).to(dtype)).numpy() for k in range(0, len(x), chunk)]
+        return np.concatenate(parts) if parts else np.zeros((0, model.classes))
+    finally:
+        model.to(torch.float32).train(was)
+
+
 def torch_predict(model: BnnClassifier, x_uint8: np.ndarray, dtype: torch.dtype = torch.float64) -> np.ndarray:
     """Argmax predictions of the torch model in eval mode (float64 by default, like the reference)."""
-    m = model.to(dtype)
-    try:
-        return m.predict_classes(torch.from_numpy(np.asarray(x_uint8)).to(dtype)).numpy()
-    finally:
-        model.to(torch.float32)
+    return torch_scores(model, x_uint8, dtype).argmax(1)
