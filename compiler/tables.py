@@ -17,6 +17,23 @@ def _table(rows: list[list[str]]) -> str:
     return "\n".join(out) + "\n"
 
 
+def _memories(folded: Graph) -> str:
+    """The hardware's memories per unit (weight/threshold ROMs, line buffers), or why there is no hardware."""
+    from compiler.errors import BnncError
+    from compiler.lower import lower_to_hw
+
+    try:
+        hw = lower_to_hw(folded)
+    except BnncError as e:
+        return f"hardware: none ({e.detail})\n"
+    rows = [["unit", "core", "memory", "bits"]]
+    for mod in hw.modules:
+        for kind, bits in mod.memory.items():
+            rows.append([mod.name, mod.core, kind.removesuffix("_bits").replace("_", " "), f"{bits:,}"])
+    total = sum(b for mod in hw.modules for b in mod.memory.values())
+    return "\nhardware memories:\n" + _table(rows) + f"total: {total:,} bits\n" if len(rows) > 1 else ""
+
+
 def render_tables(graph: Graph, folded: Graph) -> str:
     """The imported layers, the folded hardware layers and the pipeline's figures."""
     text = f"{graph.name}  ({printable(graph.source)})  input {graph.input}  output {graph.output}\n\nimported (float stage):\n"
@@ -38,6 +55,7 @@ def render_tables(graph: Graph, folded: Graph) -> str:
              f"{m['throughput_images_per_s']:.0f} images/s at {m['clock_mhz']:g} MHz\n")
     text += (f"weights: {wm['weights']} -> {wm['packed_bytes']} bytes packed "
              f"(float32: {wm['float32_bytes']} bytes, {wm['ratio']:.0f}x)\n")
+    text += _memories(folded)
     if m["scores"]:
         s = m["scores"]
         text += (f"scores: {s['frac_bits']} fraction bits; {s['disagreements']} argmax disagreements with float64 "

@@ -184,3 +184,19 @@ def test_net_yaml_doc_lists_every_op_with_its_fields_and_arrays() -> None:
         assert d.spec is not None
         assert fields == set(d.spec.model_fields) - {"name", "op"}, op
         assert arrays == set(d.params), op
+
+
+def test_units_state_their_memory_bits() -> None:
+    """The manifest's memory figures: a matrix unit's ROMs (padding included) and a window unit's line buffer."""
+    g, node = _typed("xnor_conv2d")
+    d = OPS["xnor_conv2d"]
+    b = HwBuilder(g)
+    d.lower(b, Stage(node), Stream.of_tensor("src", "input", TensorType((g.input.size,), g.input.dtype),
+                                             d.in_lanes(node) or 1))
+    swu = next(m for m in b.modules if m.core == "bnnc_swu")
+    mvtu = next(m for m in b.modules if m.core == "bnnc_mvtu")
+    assert swu.memory["line_buffer_bits"] > 0 and swu.describe()["memory"] == dict(swu.memory)
+    f = d.folding(node)
+    assert mvtu.memory["rom_bits"] == f.rom_bits  # no threshold absorbed here: weights only
+    glue = [m for m in b.modules if m.core in ("bnnc_fifo", "bnnc_width_converter")]
+    assert glue and all("memory" not in m.describe() for m in glue)

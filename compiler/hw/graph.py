@@ -46,11 +46,16 @@ class Module:
     layers: tuple[str, ...] = ()
     cycles: int = 0
     roms: Mapping[str, Rom] = field(default_factory=dict)
+    # Bits of the memories inside the instance, by kind ("rom_bits", "line_buffer_bits"), for the manifest.
+    memory: Mapping[str, int] = field(default_factory=dict)
 
     def describe(self) -> dict[str, Any]:
-        return {"name": self.name, "core": self.core, "layers": list(self.layers), "cycles_per_image": self.cycles,
-                "params": {k: v.verilog() if isinstance(v, Bits) else v for k, v in self.params.items()},
-                "in": self.s_axis.name, "out": self.m_axis.name}
+        d = {"name": self.name, "core": self.core, "layers": list(self.layers), "cycles_per_image": self.cycles,
+             "params": {k: v.verilog() if isinstance(v, Bits) else v for k, v in self.params.items()},
+             "in": self.s_axis.name, "out": self.m_axis.name}
+        if self.memory:
+            d["memory"] = dict(self.memory)
+        return d
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from compiler.kernels import conv_out_hw, im2col, int_matmul, xnor_popcount
 
 from compiler.hw.builder import HwBuilder
 from compiler.hw.graph import Module
+from compiler.hw.swu import line_buffer_bits
 from compiler.hw.stream import Stream
 
 from .base import ImportContext, LayerSpec, OpTypeError, PositiveInt, Stage, element_bytes, int_range
@@ -111,7 +112,8 @@ class _ConvBase(MatrixOp):
         b.add(Module(win.name, "bnnc_swu",
                      {"IFM_H": h, "IFM_W": w, "CH": c, "K_H": kh, "K_W": kw, "STRIDE": stride, "PAD": pad,
                       "EW": cur.elem_bits, "PAD_VAL": pad_bits, "LANES": g}, cur, win,
-                     layers=(node.name,), cycles=max(cur.beats_per_image, win.beats_per_image)))
+                     layers=(node.name,), cycles=max(cur.beats_per_image, win.beats_per_image),
+                     memory={"line_buffer_bits": line_buffer_bits(h, w, c, kh, kw, stride, pad, cur.elem_bits, g)}))
         feed = b.connect(win, int(node.attrs["simd"]))
         return lower_mvtu(b, stage, feed, self.folding(stage.head), binary=self.name == "xnor_conv2d")
 

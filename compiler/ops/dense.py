@@ -70,13 +70,15 @@ def lower_mvtu(b: HwBuilder, stage: Stage, cur: Stream, folding: Folding, binary
         acc_bits = signed_bits(acc.lo, acc.hi)
         mode, out_bits, aff_bits = OutMode.ACCUMULATOR, acc_bits, 1
     params.update(OUT_MODE=int(mode), ACC_BITS=acc_bits, OUT_BITS=out_bits, AFF_BITS=aff_bits)
+    param_lane = {OutMode.THRESHOLD: acc_bits, OutMode.AFFINE: 2 * aff_bits, OutMode.ACCUMULATOR: 0}[mode]
+    rom_bits = folding.rom_bits + folding.nf * pe * param_lane
     out_node = stage.out
     out = Stream.of_tensor(node.name, out_node.name, out_node.out, pe, vectors=folding.pixels)
     if mode is not OutMode.THRESHOLD:
         out = Stream(out.name, out.tap, pe, out_bits, True, False, out.elems, out.vectors)
     layers = (node.name,) if out_node is node else (node.name, out_node.name)
     return b.add(Module(node.name, "bnnc_mvtu", params, cur, out, layers=layers, cycles=int(node.attrs["cycles"]),
-                        roms=roms))
+                        roms=roms, memory={"rom_bits": rom_bits}))
 
 
 @register_op

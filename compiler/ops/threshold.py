@@ -55,7 +55,8 @@ class Threshold(OpDef):
         lines, tw = threshold_rom_lines(np.tile(th, reps), np.tile(neg, reps), cur.elems, cur.lanes)
         return b.add(Module(node.name, "bnnc_threshold_rom", {**common, "N": cur.elems, "TW": tw}, cur, out,
                             layers=(node.name,), cycles=cur.beats_per_image,
-                            roms={"thresholds": Rom("THR_FILE", tuple(lines))}))
+                            roms={"thresholds": Rom("THR_FILE", tuple(lines))},
+                            memory={"rom_bits": len(lines) * cur.lanes * (tw + 1)}))
 
     def manifest_row(self, node: Node, t_in: TensorType) -> dict[str, Any]:
         return {"threshold_bits": t_in.dtype.bits}

@@ -1,0 +1,69 @@
+"""The Python face of the ``bnnc_swu`` core: the size of its line buffer (docs/hardware.md).
+
+:func:`swu_line_rows` mirrors the core's elaboration-time ``swu_line_rows`` function
+step for step (the core's testbench reads NROWS back from the DUT and compares), so
+the manifest can state the line buffer's bits without running a tool.
+"""
+
+from __future__ import annotations
+
+from compiler import kernels
+
+
+def swu_line_rows(h: int, w: int, cpb: int, kh: int, kw: int, s: int, p: int) -> int:
+    """Ring rows of bnnc_swu's line buffer: mirror of its ``swu_line_rows`` function (same integer steps).
+
+    >>> swu_line_rows(32, 32, 4, 3, 3, 1, 1), swu_line_rows(8, 8, 1, 3, 3, 1, 0), swu_line_rows(8, 8, 1, 2, 2, 2, 0)
+    (4, 6, 4)
+    """
+    oh, ow = kernels.conv_out_hw(h, w, kh, kw, s, p)
+    hu = min(h, (oh - 1) * s - p + kh)
+    rb, rl = w * cpb, ow * kh * kw * cpb
+    tper = rb * h
+    nr = max(s, 1)
+
+    def first(j: int) -> int:
+        return min(hu, max(0, j * s - p))
+
+    if rl * oh >= tper:  # reader continuous, writer as late as possible
+        tper = rl * oh
+        lt = None
+        for i in range(5 * h - 1, -1, -1):
+            n, r = divmod(i, h)
+            if r < hu:
+                oyn = 0 if r + p - kh < 0 else (r + p - kh) // s + 1
+                dl = tper * n + rl * oyn - 1
+                if r == 0:  # the image has begun before its first output row starts
+                    dl = min(dl, tper * n + rb - 2)
+                lt = dl if lt is None else min(dl, lt - rb)
+                if n == 3:
+                    m = (lt - rb + 1) // rl
+                    nr = max(nr, n * hu + r - ((m // oh) * hu + first(m % oh)) + 1)
+            elif lt is not None:
+                lt -= rb
+    else:  # writer continuous, reader as early as possible
+        en = -1
+        for k in range(5 * oh):
+            n, oy = divmod(k, oh)
+            nd = min(hu, oy * s - p + kh)
+            st = en + 1
+            if nd > 0:
+                st = max(st, (h * n + nd) * rb)
+            if oy == 0:  # the image has begun
+                st = max(st, h * n * rb + 1)
+            en = st + rl - 1
+            if n == 3:
+                m = en // rb
+                started = (m // h) * hu + min(hu, m % h + 1)
+                nr = max(nr, started - (n * hu + first(oy)))
+    return nr
+
+
+def line_buffer_bits(h: int, w: int, ch: int, kh: int, kw: int, s: int, p: int, ew: int, lanes: int) -> int:
+    """Bits of a bnnc_swu's line buffer: NROWS rows of IFM_W*CH/LANES words of LANES*EW bits.
+
+    >>> line_buffer_bits(32, 32, 64, 3, 3, 1, 1, 1, 16)
+    8192
+    """
+    cpb = ch // lanes
+    return swu_line_rows(h, w, cpb, kh, kw, s, p) * w * cpb * lanes * ew
