@@ -40,3 +40,19 @@ def _check_example(name: str, images: int, tmp_path: Path) -> None:
 def test_examples_on_200_mnist_images(name: str, tmp_path: Path) -> None:
     """All three shipped examples, LFC included (its Verilator build takes ~40 s, 200 images ~40 s more)."""
     _check_example(name, 200, tmp_path)
+
+
+def test_conv_example_on_200_mnist_images(tmp_path: Path) -> None:
+    """The trained convolutional example (with its shipped calibration) on the compiled engine: every stream,
+    the interval, and accuracy equal to the reference's on the 200 shipped images."""
+    folder = EXAMPLES / "conv_mnist_u8"
+    x = np.load(folder / "sample_images.npy")
+    y = np.load(folder / "sample_labels.npy")
+    folded = compiler.fold(folder / "net.yaml", calibration=np.load(folder / "calibration.npy"))
+    write_output(folded, tmp_path / "rtl")
+    rep = simulate(tmp_path / "rtl", x)
+    ref = compiler.predict(folded, x)
+    assert rep.taps and rep.images == len(x) == 200
+    assert rep.predictions == [int(v) for v in ref]
+    assert rep.interval_measured == rep.interval_predicted == folded.timing[0]
+    assert float(np.mean(np.array(rep.predictions) == y)) == float(np.mean(ref == y))
