@@ -12,6 +12,19 @@ from compiler.arith import ceil_div
 from compiler.bits import chunk_lanes, pack_lanes, unpack_lanes
 from runtime.sim.axis import AxisEnv, AxisSink, AxisSource, Scoreboard, intervals, read_param
 
+async def _stream_through(env: AxisEnv, beats, sb: Scoreboard, gap: float,  # type: ignore[no-untyped-def]
+                          ready: float) -> tuple[AxisSource, AxisSink]:
+    """Reset, send ``beats`` with random input gaps into s_axis, score m_axis under random backpressure."""
+    src = AxisSource(env, "s_axis", gap_prob=gap)
+    sink = AxisSink(env, "m_axis", ready_prob=ready, scoreboard=sb)
+    await env.reset()
+    src.send(beats)
+    await env.run_until(lambda: sb.done, timeout_cycles=100)
+    await env.cycles(10)  # extra beats after the last expected one are mismatches too
+    sb.assert_done()
+    return src, sink
+
+
 # ---------------------------------------------------------------- bnnc_threshold
 
 
@@ -38,13 +51,7 @@ async def _threshold(dut, name: str, n: int, gap: float, ready: float) -> tuple[
         last = n_elems - (nb - 1) * lanes
         y[(np.arange(n) % nb == nb - 1)[:, None] & (np.arange(lanes) >= last)[None, :]] = 0
     sb = Scoreboard("m_axis", [pack_lanes(r, 1) for r in y], fmt=lambda w: f"{w:#x} bits={unpack_lanes(w, lanes, 1)}")
-    src = AxisSource(env, "s_axis", gap_prob=gap)
-    sink = AxisSink(env, "m_axis", ready_prob=ready, scoreboard=sb)
-    await env.reset()
-    src.send(pack_lanes(r, in_bits) for r in x)
-    await env.run_until(lambda: sb.done, timeout_cycles=100)
-    await env.cycles(10)
-    sb.assert_done()
+    src, sink = await _stream_through(env, [pack_lanes(r, in_bits) for r in x], sb, gap, ready)
     return src, sink
 
 
@@ -89,13 +96,7 @@ async def _threshold_rom(dut, name: str, n_vec: int, gap: float, ready: float) -
         in_beats += ib
         out_beats += [pack_lanes(b, 1) for b in chunk_lanes(yv.tolist(), lanes)]
     sb = Scoreboard("m_axis", out_beats, fmt=lambda w: f"{w:#x} bits={unpack_lanes(w, lanes, 1)}")
-    src = AxisSource(env, "s_axis", gap_prob=gap)
-    sink = AxisSink(env, "m_axis", ready_prob=ready, scoreboard=sb)
-    await env.reset()
-    src.send(in_beats)
-    await env.run_until(lambda: sb.done, timeout_cycles=100)
-    await env.cycles(10)
-    sb.assert_done()
+    src, sink = await _stream_through(env, in_beats, sb, gap, ready)
     return src, sink, ceil_div(n, lanes)
 
 
@@ -142,13 +143,7 @@ async def _argmax(dut, name: str, n_vec: int, gap: float, ready: float) -> tuple
             vb[-1] |= pack_lanes([hi] * pad, in_bits) << ((lanes - pad) * in_bits)
         beats += vb
     sb = Scoreboard("m_axis", expected)
-    src = AxisSource(env, "s_axis", gap_prob=gap)
-    sink = AxisSink(env, "m_axis", ready_prob=ready, scoreboard=sb)
-    await env.reset()
-    src.send(beats)
-    await env.run_until(lambda: sb.done, timeout_cycles=100)
-    await env.cycles(10)
-    sb.assert_done()
+    src, sink = await _stream_through(env, beats, sb, gap, ready)
     return src, sink, ceil_div(classes, lanes)
 
 
@@ -186,13 +181,7 @@ async def _wconv(dut, name: str, n_vec: int, gap: float, ready: float) -> tuple[
         in_beats += ib
         out_beats += [pack_lanes(b, ew) for b in chunk_lanes(vec.tolist(), ol)]
     sb = Scoreboard("m_axis", out_beats, fmt=lambda w: f"{w:#x} lanes={unpack_lanes(w, ol, ew)}")
-    src = AxisSource(env, "s_axis", gap_prob=gap)
-    sink = AxisSink(env, "m_axis", ready_prob=ready, scoreboard=sb)
-    await env.reset()
-    src.send(in_beats)
-    await env.run_until(lambda: sb.done, timeout_cycles=100)
-    await env.cycles(10)
-    sb.assert_done()
+    src, sink = await _stream_through(env, in_beats, sb, gap, ready)
     return src, sink, ceil_div(n, il), ceil_div(n, ol)
 
 
