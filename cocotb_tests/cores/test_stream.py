@@ -57,16 +57,26 @@ def _argmax_sets() -> list[dict[str, int]]:
     return [
         dict(NUM_CLASSES=10, LANES=1, IN_BITS=12),
         dict(NUM_CLASSES=10, LANES=4, IN_BITS=rng.randint(4, 24)),
+        dict(NUM_CLASSES=10, LANES=10, IN_BITS=22),   # LFC's last layer: one beat, a 4-level tree
+        dict(NUM_CLASSES=13, LANES=5, IN_BITS=6),     # odd lanes (pass-through candidates), padded last beat
         dict(NUM_CLASSES=rng.randint(2, 17), LANES=rng.randint(2, 9), IN_BITS=rng.randint(2, 10)),
     ]
 
 
 def _wconv_sets() -> list[dict[str, int]]:
     rng = param_rng("width_converter")
+    # One or more sets per structure of the core (UP, DOWN, GENERAL), with odd N and short last beats.
     return [
-        dict(N=20, EW=1, IN_LANES=6, OUT_LANES=8),   # up, non-dividing
-        dict(N=13, EW=8, IN_LANES=5, OUT_LANES=2),   # down, non-dividing
-        dict(N=7, EW=3, IN_LANES=7, OUT_LANES=7),    # equal
+        dict(N=20, EW=1, IN_LANES=6, OUT_LANES=8),   # GENERAL up, groups of gcd 2
+        dict(N=13, EW=8, IN_LANES=5, OUT_LANES=2),   # GENERAL down, gcd 1
+        dict(N=23, EW=2, IN_LANES=6, OUT_LANES=4),   # GENERAL down, groups of 2, odd N: half-filled last group
+        dict(N=7, EW=3, IN_LANES=7, OUT_LANES=7),    # UP with equal lanes
+        dict(N=21, EW=1, IN_LANES=2, OUT_LANES=2),   # UP with equal lanes, padded last beat
+        dict(N=29, EW=1, IN_LANES=4, OUT_LANES=12),  # UP x3, last output beat from one input beat
+        dict(N=17, EW=5, IN_LANES=1, OUT_LANES=4),   # UP x4 from single lanes
+        dict(N=19, EW=1, IN_LANES=9, OUT_LANES=3),   # DOWN x3 (non-power-of-two slot counter)
+        dict(N=11, EW=3, IN_LANES=8, OUT_LANES=2),   # DOWN x4, last input beat gives fewer output beats
+        dict(N=3, EW=1, IN_LANES=4, OUT_LANES=1),    # DOWN, one input beat per vector
         dict(N=rng.randint(1, 40), EW=rng.randint(1, 9), IN_LANES=rng.randint(1, 12), OUT_LANES=rng.randint(1, 12)),
     ]
 
