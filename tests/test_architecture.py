@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # Lowest floor first. Keep docs/architecture.md in step with this table.
 FLOORS: list[tuple[str, tuple[str, ...]]] = [
     ("base", ("compiler.errors", "compiler.version", "compiler.bits", "compiler.arith", "compiler.kernels",
-              "compiler.names", "compiler.limits")),
+              "compiler.names", "compiler.limits", "compiler.targets")),
     ("graphs", ("compiler.ir", "compiler.hw")),
     ("ops", ("compiler.ops",)),
     ("flow", ("compiler.frontend", "compiler.passes", "compiler.reference", "compiler.lower", "compiler.manifest",

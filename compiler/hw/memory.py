@@ -1,0 +1,147 @@
+"""Memories by shape: how one ROM of ``depth`` words of ``width`` bits is built on a target.
+
+:func:`plan_rom` weighs two ways of building a ROM and keeps the cheaper:
+
+* **block**: block RAMs (RAMB18 on Xilinx, EBR on Lattice). The width is cut into pieces,
+  each piece one column of blocks in one aspect ratio (depth x width of the read port), so
+  a 2,048-bit-wide ROM 416 deep is 56 columns of 512x36 and one of 512x36 holding 32 bits,
+  while an 80-bit-wide 1,000-deep ROM is 4 columns of 1Kx18 and one of 4Kx4. The cut is the
+  one with the fewest blocks (an exact search over the width, :func:`block_split`).
+* **logic**: LUTs, each output bit a function of the address: ``ceil(depth / 2**k)`` LUTs
+  of k inputs, joined by the slice's free muxes (Xilinx MUXF7/F8: 4 LUTs, ECP5 PFUMX/L6MUX21: 8 LUTs) and
+  then by LUT muxes. Calibrated on Yosys 0.70 (random contents): 128x80 on synth_xilinx
+  is 160 LUT6 (model 160), on synth_ecp5 640 LUT4 (640), on synth_ice40 1,211 LUT4 (1,200);
+  416x72: 621 LUT6 (576), 2,330 LUT4 (2,088), 3,187 LUT4 (3,672).
+
+The exchange rate: a block is worth ``target.lut_per_block`` LUTs (the part's LUTs over its
+blocks, :mod:`compiler.targets`), so the plan with the smaller ``blocks * rate + luts`` wins
+(a tie goes to block RAM, which leaves the LUTs to the datapath). "distributed" (LUT RAM)
+is a style the cores accept, but no plan uses it for a ROM: Yosys maps no write-port-less
+memory to LUT RAM, and a LUT6 already is a 64x1 ROM. A ROM read asynchronously
+(bnnc_threshold_rom) cannot live in block RAM, whose read port is registered: always logic.
+
+>>> p = plan_rom(416, 2048, "xilinx")
+>>> p.style, p.blocks, p.split
+('block', 57, ((57, 512, 36),))
+>>> plan_rom(13, 2048, "xilinx").style   # wide and shallow: one LUT6 per bit beats 57 RAMB18
+'logic'
+>>> block_split(1000, 80, "xilinx")   # 2 columns of 512x36 (2 blocks deep each) + one 1Kx18
+((4, 512, 36), (1, 1024, 18))
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Literal
+
+from compiler.arith import ceil_div
+from compiler.targets import FpgaTarget, target as get_target
+
+Style = Literal["block", "distributed", "logic"]
+
+
+class RomStyle(enum.IntEnum):
+    """``ROM_STYLE`` of bnnc_mvtu and bnnc_threshold_rom: the rom_style attribute on the ROM."""
+
+    TOOL = 0  # no attribute: the synthesis tool decides
+    BLOCK = 1  # (* rom_style = "block" *)
+    DISTRIBUTED = 2  # (* rom_style = "distributed" *) (Vivado: LUTs; Yosys cannot map a ROM so)
+    LOGIC = 3  # (* rom_style = "logic" *)
+
+
+@dataclass(frozen=True)
+class MemoryPlan:
+    """How one ROM is built: its style, the blocks and LUTs it takes, and how its width is cut."""
+
+    target: str
+    depth: int
+    width: int
+    style: Style
+    blocks: int  # block RAMs (RAMB18 / EBR); 0 unless style is block
+    luts: int  # LUTs it occupies (modelled); 0 when style is block
+    split: tuple[tuple[int, int, int], ...]  # (blocks, aspect depth, aspect width) per column group; () unless block
+    block_name: str  # RAMB18 or EBR
+
+    @property
+    def bits(self) -> int:
+        """Bits the ROM holds (depth x width)."""
+        return self.depth * self.width
+
+    @property
+    def rom_style(self) -> int:
+        """The ROM_STYLE parameter value the cores take for this plan."""
+        return int({"block": RomStyle.BLOCK, "distributed": RomStyle.DISTRIBUTED, "logic": RomStyle.LOGIC}[self.style])
+
+    def describe(self) -> dict[str, Any]:
+        """The plan as the manifest lists it."""
+        d: dict[str, Any] = {"depth": self.depth, "width": self.width, "bits": self.bits, "style": self.style,
+                             "blocks": self.blocks, "block": self.block_name, "luts": self.luts}
+        if self.split:
+            d["split"] = [{"blocks": n, "aspect": f"{a}x{w}"} for n, a, w in self.split]
+        return d
+
+
+def block_split(depth: int, width: int, target: str) -> tuple[tuple[int, int, int], ...]:
+    """The fewest-blocks cut of a ``depth`` x ``width`` ROM into columns of one aspect each.
+
+    Returns ``(blocks, aspect_depth, aspect_width)`` groups, widest aspect first; a group of n
+    blocks in aspect (d, w) holds n / ceil(depth / d) columns of w bits.
+    """
+    t = get_target(target)
+    return _block_split(depth, width, t.bram.aspects)
+
+
+@lru_cache(maxsize=4096)
+def _block_split(depth: int, width: int, aspects: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int, int], ...]:
+    # cost[w]: fewest blocks covering w bits of width; a column of aspect (d, aw) covers aw bits
+    # at ceil(depth / d) blocks. Exact over the width (at most a few thousand bits x 6 aspects).
+    per_col = [(ceil_div(depth, d), d, aw) for d, aw in aspects]
+    inf = float("inf")
+    cost: list[float] = [0.0] + [inf] * width
+    pick: list[int] = [-1] * (width + 1)
+    for w in range(1, width + 1):
+        for i, (n, _, aw) in enumerate(per_col):
+            c = cost[max(0, w - aw)] + n
+            if c < cost[w]:
+                cost[w], pick[w] = c, i
+    counts: dict[int, int] = {}
+    w = width
+    while w > 0:
+        i = pick[w]
+        counts[i] = counts.get(i, 0) + per_col[i][0]
+        w -= per_col[i][2]
+    return tuple((counts[i], per_col[i][1], per_col[i][2]) for i in sorted(counts))
+
+
+def logic_luts(depth: int, width: int, t: FpgaTarget) -> int:
+    """LUTs of a ``depth`` x ``width`` ROM built as logic on target ``t`` (the model in the module doc)."""
+    if depth <= 1:
+        return 0  # constants
+    leaves = ceil_div(depth, 1 << t.lut_inputs)
+    groups = ceil_div(leaves, t.free_mux)  # outputs after the free muxes
+    # A LUT mux joins (inputs - select bits) signals: LUT6 4:1 (2 select + 4 data), LUT4 2:1.
+    fan_in = 4 if t.lut_inputs >= 6 else 2
+    mux = ceil_div(groups - 1, fan_in - 1) if groups > 1 else 0
+    return width * (leaves + mux)
+
+
+def plan_rom(depth: int, width: int, target: str, *, sync_read: bool = True) -> MemoryPlan:
+    """The plan for a ROM of ``depth`` words of ``width`` bits on ``target`` (a name of compiler.targets).
+
+    ``sync_read``: the core registers the read (bnnc_mvtu's ROMs); an asynchronously read ROM
+    (bnnc_threshold_rom) is always logic. ValueError on a non-positive shape or unknown target.
+    """
+    if depth < 1 or width < 1:
+        raise ValueError(f"a ROM's depth and width must be >= 1, not {depth} x {width}")
+    t = get_target(target)
+    luts = logic_luts(depth, width, t)
+    logic = MemoryPlan(target, depth, width, "logic", 0, luts, (), t.bram.name)
+    if not sync_read:
+        return logic
+    split = _block_split(depth, width, t.bram.aspects)
+    blocks = sum(n for n, _, _ in split)
+    if blocks * t.lut_per_block <= luts:
+        return MemoryPlan(target, depth, width, "block", blocks, 0, split, t.bram.name)
+    return logic

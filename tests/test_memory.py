@@ -1,0 +1,92 @@
+"""compiler/hw/memory.py's plan_rom and compiler/targets.py: the memory model's invariants.
+
+The Yosys check that each planned style maps as planned lives in tests/test_memory_yosys.py.
+"""
+
+from __future__ import annotations
+
+import doctest
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import compiler.hw.memory as memory
+from compiler.hw.memory import MemoryPlan, RomStyle, block_split, logic_luts, plan_rom
+from compiler.targets import DEFAULT_TARGET, TARGETS, target
+
+NAMES = sorted(TARGETS)
+
+
+def test_doctests() -> None:
+    assert doctest.testmod(memory).failed == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(depth=st.integers(1, 20_000), width=st.integers(1, 3_000), name=st.sampled_from(NAMES))
+def test_block_split_holds_the_rom(depth: int, width: int, name: str) -> None:
+    """Every cut holds the whole ROM: each group's columns cover the depth, together the width."""
+    t = target(name)
+    split = block_split(depth, width, name)
+    blocks = sum(n for n, _, _ in split)
+    assert blocks * t.bram.bits >= depth * width
+    covered = 0
+    for n, d, w in split:
+        assert (d, w) in t.bram.aspects
+        per_col = -(-depth // d)
+        assert n % per_col == 0
+        covered += (n // per_col) * w
+    assert covered >= width
+    # no single aspect does better than the cut (the cut is the fewest blocks)
+    assert blocks <= min(-(-depth // d) * -(-width // w) for d, w in t.bram.aspects)
+
+
+@settings(max_examples=200, deadline=None)
+@given(depth=st.integers(1, 20_000), width=st.integers(1, 3_000), name=st.sampled_from(NAMES),
+       sync=st.booleans())
+def test_plan_is_the_cheaper(depth: int, width: int, name: str, sync: bool) -> None:
+    """The plan keeps the cheaper of block and logic at the target's exchange rate; never distributed."""
+    t = target(name)
+    p = plan_rom(depth, width, name, sync_read=sync)
+    assert isinstance(p, MemoryPlan) and p.bits == depth * width
+    assert p.style in ("block", "logic")
+    luts = logic_luts(depth, width, t)
+    if p.style == "block":
+        assert sync and p.luts == 0 and p.blocks * t.bram.bits >= p.bits
+        assert p.blocks * t.lut_per_block <= luts
+        assert p.rom_style == RomStyle.BLOCK
+    else:
+        assert p.blocks == 0 and p.luts == luts and p.split == ()
+        assert not sync or sum(n for n, _, _ in block_split(depth, width, name)) * t.lut_per_block > luts
+        assert p.rom_style == RomStyle.LOGIC
+
+
+@settings(max_examples=100, deadline=None)
+@given(depth=st.integers(1, 5_000), width=st.integers(1, 500), name=st.sampled_from(NAMES))
+def test_logic_luts_grow_with_the_rom(depth: int, width: int, name: str) -> None:
+    t = target(name)
+    assert logic_luts(depth + 1, width, t) >= logic_luts(depth, width, t)
+    assert logic_luts(depth, width + 1, t) >= logic_luts(depth, width, t)
+    if depth <= 1 << t.lut_inputs and depth > 1:
+        assert logic_luts(depth, width, t) == width  # one LUT per bit while the address fits a LUT
+
+
+def test_wide_shallow_is_logic_deep_is_block() -> None:
+    """The LFC's shapes at BNN-PYNQ folding: 416/512-deep 2,048-bit weights in 57 RAMB18 (512x36), shallow ones in LUTs."""
+    assert plan_rom(416, 2048, "xilinx").split == ((57, 512, 36),)
+    assert plan_rom(13, 2048, "xilinx").style == "logic"
+    assert plan_rom(32, 352, "xilinx").style == "logic"  # a threshold ROM, 32 folds of 32 x 11 bits
+    assert plan_rom(416, 72, "ice40-up5k").split == ((8, 256, 16), (1, 512, 8))
+    assert plan_rom(4096, 4, "ecp5-25k").blocks == 1
+    assert plan_rom(100, 100, "xilinx", sync_read=False).style == "logic"
+
+
+def test_targets() -> None:
+    assert DEFAULT_TARGET in TARGETS
+    assert target("ice40-up5k").capacity_bits == 30 * 4096
+    assert target("ecp5-85k").capacity_bits == 208 * 18 * 1024
+    assert not target("xilinx").enforce_capacity and target("ecp5-25k").enforce_capacity
+    with pytest.raises(ValueError, match="target must be one of xilinx, ice40-up5k, ecp5-25k, ecp5-85k, not 'x'"):
+        target("x")
+    with pytest.raises(ValueError, match="depth and width must be >= 1"):
+        plan_rom(0, 4, "xilinx")
