@@ -1,0 +1,131 @@
+"""cocotb tests of bnnc_uart_rx and bnnc_uart_tx (run through test_uart.py; each build runs its core's tests).
+
+The serial side is real bits from :mod:`runtime.sim.uart` (sender / receiver models);
+the stream side uses the AXI4-Stream driver, monitor and scoreboard with random gaps
+and backpressure.
+"""
+
+from __future__ import annotations
+
+import cocotb
+from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
+
+from runtime.sim.axis import AxisEnv, AxisSink, AxisSource, Scoreboard, read_param
+from runtime.sim.uart import UartReceiver, UartSender
+
+
+class _Pulses:
+    """Counts the one-cycle pulses of a DUT output."""
+
+    def __init__(self, clk, signal) -> None:  # type: ignore[no-untyped-def]
+        self.clk, self.signal, self.count = clk, signal, 0
+        cocotb.start_soon(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            await RisingEdge(self.clk)
+            await ReadOnly()
+            self.count += int(self.signal.value)
+
+
+# ---------------------------------------------------------------- bnnc_uart_rx
+
+
+async def _rx_env(dut, name: str, ready: float):  # type: ignore[no-untyped-def]
+    cpb = read_param(dut, "CLKS_PER_BIT")
+    env = AxisEnv(dut, seed_name=f"uart_rx.{name}")
+    sender = UartSender(dut.clk, dut.rx, cpb)
+    sb = Scoreboard("m_axis", [])
+    sink = AxisSink(env, "m_axis", ready_prob=ready, scoreboard=sb)
+    ferr, ovr = _Pulses(dut.clk, dut.frame_err), _Pulses(dut.clk, dut.overrun)
+    await env.reset()
+    return env, cpb, sender, sb, sink, ferr, ovr
+
+
+@cocotb.test()
+async def rx_random(dut) -> None:
+    """Random bytes with random idle gaps between frames, random backpressure: every byte once, in order."""
+    env, cpb, sender, sb, sink, ferr, ovr = await _rx_env(dut, "random", ready=0.5)
+    rng = env.rng("bytes")
+    data = [0x00, 0xFF, 0x55, 0xAA] + [rng.getrandbits(8) for _ in range(120)]
+    sb.add_expected(data)
+    sender.send(data, gaps=[rng.choice([0, 0, 1, cpb // 2, 3 * cpb]) for _ in data])
+    await env.run_until(lambda: sb.done, timeout_cycles=30 * cpb)
+    await env.cycles(3 * cpb)
+    sb.assert_done()
+    assert ferr.count == 0 and ovr.count == 0, (ferr.count, ovr.count)
+
+
+@cocotb.test()
+async def rx_framing_error_and_glitch(dut) -> None:
+    """A low stop bit drops the byte with one frame_err pulse; a glitch shorter than half a bit is no start bit."""
+    env, cpb, sender, sb, sink, ferr, ovr = await _rx_env(dut, "framing", ready=1.0)
+    sb.add_expected([0x3C, 0xC3])
+    sender.send([0x3C])
+    sender.send([0x81], bad_stop=True)  # dropped
+    await sender.idle(2 * cpb)
+    # a glitch: low for less than half a bit (after the 2-flop synchronizer)
+    dut.rx.value = 0
+    await ClockCycles(dut.clk, max(1, cpb // 2 - 2))
+    dut.rx.value = 1
+    await ClockCycles(dut.clk, 3 * cpb)
+    sender.send([0xC3])
+    await env.run_until(lambda: sb.done, timeout_cycles=30 * cpb)
+    await env.cycles(2 * cpb)
+    sb.assert_done()
+    assert ferr.count == 1, f"frame_err pulsed {ferr.count} times, expected once"
+    assert ovr.count == 0
+
+
+@cocotb.test()
+async def rx_overrun(dut) -> None:
+    """A byte completed while the previous one waits is dropped with one overrun pulse; the older byte is kept."""
+    env, cpb, sender, sb, sink, ferr, ovr = await _rx_env(dut, "overrun", ready=0.0)
+    sender.send([0x11, 0x22])
+    await sender.idle(2 * cpb)
+    assert sink.count == 0 and ovr.count == 1, (sink.count, ovr.count)
+    sb.add_expected([0x11, 0x33])
+    sink.ready_prob = 1.0
+    await env.cycles(4)
+    sender.send([0x33])
+    await env.run_until(lambda: sb.done, timeout_cycles=30 * cpb)
+    await env.cycles(2 * cpb)
+    sb.assert_done()
+    assert ovr.count == 1 and ferr.count == 0
+
+
+# ---------------------------------------------------------------- bnnc_uart_tx
+
+
+@cocotb.test()
+async def tx_random(dut) -> None:
+    """Random bytes with random input gaps: exact 8N1 frames (every bit exactly CLKS_PER_BIT cycles), in order."""
+    cpb = read_param(dut, "CLKS_PER_BIT")
+    env = AxisEnv(dut, seed_name="uart_tx.random")
+    rx = UartReceiver(dut.clk, dut.tx, cpb, strict=True)
+    rng = env.rng("bytes")
+    data = [0x00, 0xFF, 0x01, 0x80] + [rng.getrandbits(8) for _ in range(100)]
+    src = AxisSource(env, "s_axis", gap_prob=0.4, max_gap=3 * cpb)
+    await env.reset()
+    src.send(data)
+    await env.run_until(lambda: len(rx.received) == len(data), timeout_cycles=30 * cpb)
+    await env.cycles(12 * cpb)
+    rx.check()
+    assert rx.received == data, f"first difference at byte {next(i for i, (a, b) in enumerate(zip(rx.received, data)) if a != b)}"
+
+
+@cocotb.test()
+async def tx_back_to_back(dut) -> None:
+    """No input gaps: one frame every 10 * CLKS_PER_BIT + 1 cycles (the stop bit's extra idle cycle)."""
+    cpb = read_param(dut, "CLKS_PER_BIT")
+    env = AxisEnv(dut, seed_name="uart_tx.b2b")
+    rx = UartReceiver(dut.clk, dut.tx, cpb, strict=True)
+    data = list(range(0, 256, 17))
+    src = AxisSource(env, "s_axis")
+    await env.reset()
+    src.send(data)
+    await env.run_until(lambda: len(rx.received) == len(data), timeout_cycles=30 * cpb)
+    rx.check()
+    assert rx.received == data
+    taken = [c for c, _ in src.sent]
+    assert {b - a for a, b in zip(taken, taken[1:])} == {10 * cpb + 1}, taken

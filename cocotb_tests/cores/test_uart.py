@@ -1,0 +1,69 @@
+"""pytest driver: bnnc_uart_rx and bnnc_uart_tx under several bit times; lint and illegal parameters."""
+
+from __future__ import annotations
+
+import pytest
+
+from cocotb_tests.cores._common import core, param_rng, run_core
+from runtime.sim.toolchain import lint, run_lint
+
+
+def _cpb_sets(name: str) -> list[dict[str, int]]:
+    rng = param_rng(name)
+    return [{"CLKS_PER_BIT": 4}, {"CLKS_PER_BIT": 5}, {"CLKS_PER_BIT": rng.randint(6, 24)}]
+
+
+@pytest.mark.parametrize("params", _cpb_sets("uart_rx"), ids=lambda p: f"CPB{p['CLKS_PER_BIT']}")
+def test_uart_rx(params: dict[str, int]) -> None:
+    """Receiver: bytes in order under backpressure, framing errors, glitches and overruns."""
+    run_core("bnnc_uart_rx", core("bnnc_uart_rx"), "tb_uart", params,
+             testcase=["rx_random", "rx_framing_error_and_glitch", "rx_overrun"])
+
+
+@pytest.mark.parametrize("params", [{"CLKS_PER_BIT": 1}] + _cpb_sets("uart_tx"),
+                         ids=lambda p: f"CPB{p['CLKS_PER_BIT']}")
+def test_uart_tx(params: dict[str, int]) -> None:
+    """Transmitter: exact 8N1 frames with input gaps; back-to-back frames."""
+    run_core("bnnc_uart_tx", core("bnnc_uart_tx"), "tb_uart", params, testcase=["tx_random", "tx_back_to_back"])
+
+
+BRIDGE = dict(IN_WIDTH=4, IN_BYTES=1, IN_BEATS=4, OUT_LANES=2, OUT_EW=12, OUT_VBEATS=3, LAST_LANES=1,
+              OUT_BEATS=3, ELEM_BYTES=2, OUT_SIGNED=1, IDLE_CLKS=100)
+LINT_CASES = (
+    [("bnnc_uart_rx", p) for p in ({"CLKS_PER_BIT": 4}, {"CLKS_PER_BIT": 104}, {"CLKS_PER_BIT": 1000})]
+    + [("bnnc_uart_tx", p) for p in ({"CLKS_PER_BIT": 1}, {"CLKS_PER_BIT": 2}, {"CLKS_PER_BIT": 104})]
+    + [("bnnc_board_bridge", p) for p in (
+        BRIDGE,
+        dict(BRIDGE, IN_WIDTH=160, IN_BYTES=20, IN_BEATS=1, OUT_LANES=1, OUT_EW=4, OUT_VBEATS=1, LAST_LANES=1,
+             OUT_BEATS=1, ELEM_BYTES=1, OUT_SIGNED=0, IDLE_CLKS=2),
+        dict(BRIDGE, IN_WIDTH=9, IN_BYTES=2, IN_BEATS=784, OUT_LANES=5, OUT_EW=24, OUT_VBEATS=2, LAST_LANES=5,
+             OUT_BEATS=4, ELEM_BYTES=3))]
+)
+
+
+@pytest.mark.parametrize("top, params", LINT_CASES,
+                         ids=[f"{t}-" + "_".join(f"{k}{v}" for k, v in p.items()) for t, p in LINT_CASES])
+def test_lint_clean(top: str, params: dict[str, int]) -> None:
+    """verilator --lint-only -Wall reports nothing."""
+    assert lint(core(top), top, params) == []
+
+
+@pytest.mark.parametrize(
+    "top, params, error",
+    [
+        ("bnnc_uart_rx", {"CLKS_PER_BIT": 3}, "bnnc_param_error_uart_rx_clks_per_bit_must_be_at_least_4"),
+        ("bnnc_uart_tx", {"CLKS_PER_BIT": 0}, "bnnc_param_error_uart_tx_clks_per_bit_must_be_positive"),
+        ("bnnc_board_bridge", dict(BRIDGE, IN_BYTES=2), "bnnc_param_error_board_bridge_in_bytes_must_be_ceil_in_width_over_8"),
+        ("bnnc_board_bridge", dict(BRIDGE, OUT_BEATS=4), "bnnc_param_error_board_bridge_out_beats_must_be_a_multiple_of_out_vbeats"),
+        ("bnnc_board_bridge", dict(BRIDGE, LAST_LANES=3), "bnnc_param_error_board_bridge_last_lanes_must_be_in_1_to_out_lanes"),
+        ("bnnc_board_bridge", dict(BRIDGE, ELEM_BYTES=1), "bnnc_param_error_board_bridge_elem_bytes_must_be_ceil_out_ew_over_8"),
+        ("bnnc_board_bridge", dict(BRIDGE, OUT_SIGNED=2), "bnnc_param_error_board_bridge_out_signed_must_be_0_or_1"),
+        ("bnnc_board_bridge", dict(BRIDGE, IDLE_CLKS=1), "bnnc_param_error_board_bridge_idle_clks_must_be_at_least_2"),
+        ("bnnc_board_bridge", dict(BRIDGE, IN_BEATS=0), "bnnc_param_error_board_bridge_in_beats_must_be_positive"),
+    ],
+)
+def test_rejects_illegal_parameters(top: str, params: dict[str, int], error: str) -> None:
+    """Illegal parameters fail elaboration with a named error module."""
+    proc = run_lint(core(top), top, params)
+    assert proc.returncode != 0
+    assert error in proc.stdout + proc.stderr, proc.stdout + proc.stderr
