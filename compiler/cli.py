@@ -72,12 +72,15 @@ def cmd_compile(args: argparse.Namespace) -> int:
     resolve_output(Path(args.output), inputs)  # refuse a bad -o before the passes run
     if args.dump_ir:
         print(dump(graph), end="")
+    if args.target_fps is not None:
+        graph = graph.with_nodes(graph.nodes, hardware={**graph.hardware, "target_fps": args.target_fps})
     folded = fold(graph, calibration=_calibration(args, graph), dump_after=args.dump_after or ())
     if args.dump_ir:
         print(dump(folded), end="")
     manifest = write_output(folded, Path(args.output), inputs)
     _say(f"bnnc: wrote {args.output} ({len(manifest['files'])} files); interval "
          f"{manifest['interval_cycles']} cycles/image, bottleneck {manifest['bottleneck']}")
+    _say_folding(folded, manifest)
     _warn_constant(args.net, folded)
     scores = manifest.get("scores", {})
     if scores.get("disagreements"):
@@ -176,6 +179,38 @@ def _mhz(text: str) -> float:
     return f
 
 
+def _fps(text: str) -> float:
+    """An argparse type for a frame rate (positive, finite)."""
+    try:
+        f = float(text)
+    except ValueError:
+        f = 0.0
+    if not (0 < f < float("inf")):
+        raise argparse.ArgumentTypeError(f"must be a positive number of frames per second, not {printable(repr(text))}")
+    return f
+
+
+def _say_folding(folded, manifest: dict) -> None:  # type: ignore[no-untyped-def]
+    """The chosen folding per matrix layer, the rate and the modelled resources (bnnc compile's report)."""
+    rows = [r for r in manifest["layers"] if "pe" in r]
+    _say("bnnc: folding " + ", ".join(f"{r['name']} (PE {r['pe']}, SIMD {r['simd']}, {r['cycles']} cycles)"
+                                      for r in rows))
+    fps = manifest.get("throughput_images_per_s")
+    res = manifest.get("resources")
+    line = f"bnnc: {fps:,.0f} frames/s at {manifest['clock_mhz']:g} MHz" if fps else "bnnc:"
+    if res:
+        t = res["total"]
+        line += (f"; modelled on {res['target']}: {t['lut']:,} LUT ({t['lutram']:,} as RAM), {t['ff']:,} FF, "
+                 f"{t['bram']:,} {res['bram_unit']}, {t['dsp']:,} DSP")
+    _say(line)
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    from runtime.synth import synth_cli
+
+    return synth_cli(args)
+
+
 def cmd_synth(args: argparse.Namespace) -> int:
     from runtime.synth import synth_cli
 
@@ -211,6 +246,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="print the IR after this pass (repeatable); one of: " + ", ".join(REGISTRY))
     c.add_argument("--calibration", type=_path, metavar="X.npy",
                    help="inputs used to size the final scores' fixed point")
+    c.add_argument("--target-fps", type=_fps, default=None, metavar="N",
+                   help="frames/s to reach at clock_mhz: pick the cheapest modelled folding (overrides "
+                        "hardware.target_fps; per-layer hardware.folding still wins)")
     c.set_defaults(func=cmd_compile)
 
     i = sub.add_parser("inspect", help="print the layer table before and after folding", parents=[limits])

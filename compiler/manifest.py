@@ -6,6 +6,8 @@ from dataclasses import asdict
 from typing import Any
 
 from compiler.arith import ceil_div
+from compiler.hw import HwGraph
+from compiler.hw.resources import Resources, module_estimate
 from compiler.ir import Graph
 from compiler.ops import OPS
 from compiler.ops.matrix import FLOAT32_BITS
@@ -61,3 +63,30 @@ def build_manifest(graph: Graph) -> dict[str, Any]:
         },
         "scores": asdict(graph.scores) if graph.scores is not None else {},
     }
+
+
+def resource_manifest(hw: HwGraph, target: str) -> dict[str, Any]:
+    """The modelled resources (compiler/hw/resources.py) per module, per layer and in total, on ``target``."""
+    from compiler.hw.resources import BRAM_LUTS, BRAM_UNIT, family
+
+    per = {m.name: module_estimate(m, target) for m in hw.modules}
+    layers: dict[str, Resources] = {}
+    for m in hw.modules:
+        # glue (FIFOs, width converters) is charged to the layer it feeds
+        key = m.layers[0] if m.layers else _fed_layer(hw, m)
+        layers[key] = layers.get(key, Resources()) + per[m.name]
+    total = sum(per.values(), Resources())
+    return {"target": target, "model": "analytic (compiler/hw/resources.py), calibrated against Yosys",
+            "bram_unit": BRAM_UNIT[family(target)], "bram_luts": BRAM_LUTS[target],
+            "modules": {k: v.describe() for k, v in per.items()},
+            "layers": {k: v.describe() for k, v in layers.items()},
+            "total": total.describe(), "cost": total.cost(target)}
+
+
+def _fed_layer(hw: HwGraph, m: Any) -> str:
+    """The first layer downstream of a glue module."""
+    names = [x.name for x in hw.modules]
+    for later in hw.modules[names.index(m.name):]:
+        if later.layers:
+            return later.layers[0]
+    return m.name

@@ -31,7 +31,42 @@ def _memories(folded: Graph) -> str:
         for kind, bits in mod.memory.items():
             rows.append([mod.name, mod.core, kind.removesuffix("_bits").replace("_", " "), f"{bits:,}"])
     total = sum(b for mod in hw.modules for b in mod.memory.values())
-    return "\nhardware memories:\n" + _table(rows) + f"total: {total:,} bits\n" if len(rows) > 1 else ""
+    text = "\nhardware memories:\n" + _table(rows) + f"total: {total:,} bits\n" if len(rows) > 1 else ""
+    return text + _resources(folded, hw)
+
+
+def _resources(folded: Graph, hw) -> str:  # type: ignore[no-untyped-def]
+    """The resource model's figures per module and in total (compiler/hw/resources.py)."""
+    from compiler.manifest import resource_manifest
+
+    res = resource_manifest(hw, str(folded.hardware.get("target", "xilinx")))
+    rows = [["unit", "core", "LUT", "(RAM)", "FF", res["bram_unit"], "DSP"]]
+    for mod in hw.modules:
+        r = res["modules"][mod.name]
+        rows.append([mod.name, mod.core, f"{r['lut']:,}", f"{r['lutram']:,}", f"{r['ff']:,}", f"{r['bram']:,}",
+                     f"{r['dsp']:,}"])
+    t = res["total"]
+    rows.append(["total", "", f"{t['lut']:,}", f"{t['lutram']:,}", f"{t['ff']:,}", f"{t['bram']:,}", f"{t['dsp']:,}"])
+    return (f"\nmodelled resources on {res['target']} (analytic model, calibrated against Yosys; "
+            f"LUTs include LUT-RAM):\n" + _table(rows))
+
+
+def hw_target(folded: Graph) -> str:
+    """The target the ROMs are planned for (hardware.target, or bnnc compile --target)."""
+    from compiler.targets import DEFAULT_TARGET
+
+    return str(folded.hardware.get("target", DEFAULT_TARGET))
+
+
+def _plan_text(kind: str, plan) -> str:  # type: ignore[no-untyped-def]
+    """One ROM's memory plan in a few words: shape, style, blocks (and their aspect ratios) or LUTs."""
+    head = f"{kind} {plan.depth}x{plan.width} {plan.style}"
+    if plan.style == "block":
+        cut = " + ".join(f"{n}x {d}x{w}" for n, d, w in plan.split)
+        return f"{head} {plan.blocks} {plan.block_name} ({cut})"
+    return f"{head} ~{plan.luts:,} LUT"
+
+
 
 
 def render_tables(graph: Graph, folded: Graph) -> str:

@@ -9,7 +9,7 @@ from typing import Any, Iterable
 from compiler.hw import HwGraph
 from compiler.ir import Graph
 from compiler.lower import lower_to_hw
-from compiler.manifest import build_manifest
+from compiler.manifest import build_manifest, resource_manifest
 from compiler.outdir import atomic_dir
 
 from .irfile import IR_FILE, save_graph
@@ -53,6 +53,7 @@ def render_files(folded: Graph) -> tuple[dict[str, str], dict[str, Any]]:
     verilog = sorted(f for f in files if f.endswith(".v") and f != f"{top}.v") + [f"{top}.v"]
     files["filelist.f"] = "\n".join(verilog) + "\n"
     manifest["rtl"] = hardware_manifest(hw, top, renamed)
+    manifest["resources"] = resource_manifest(hw, str(folded.hardware.get("target", "xilinx")))
     manifest["files"] = sorted(list(files) + ["manifest.json", IR_FILE])
     # allow_nan=False: a NaN or infinity in the manifest is a bug, never invalid JSON for the user
     files["manifest.json"] = json.dumps(manifest, indent=2, sort_keys=True, allow_nan=False) + "\n"

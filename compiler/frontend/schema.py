@@ -52,11 +52,24 @@ class FoldingSpec(_Strict):
     simd: PositiveInt
 
 
+class BudgetSpec(_Strict):
+    """Most modelled resources a rate-driven folding may use (compiler/hw/resources.py's units)."""
+
+    lut: PositiveInt | None = None
+    ff: PositiveInt | None = None
+    bram: PositiveInt | None = None
+    dsp: Annotated[int, Field(ge=0)] | None = None
+
+
 class HardwareSpec(_Strict):
     """Hardware settings: target clock and optional per-layer folding."""
 
     clock_mhz: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 100.0
     folding: dict[str, FoldingSpec] = Field(default_factory=dict)
+    # Frames per second to reach at clock_mhz: the folding search picks the cheapest modelled folding.
+    target_fps: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
+    # Resource limits for the folding search (alone: the fastest folding within them).
+    budget: BudgetSpec | None = None
 
 
 class NetSpec(_Strict):
@@ -77,7 +90,8 @@ def model_for_location(loc: list, op: object = None) -> tuple[str, list[str]]:
         return (str(op), list(spec.model_fields)) if spec else ("a layer", ["name", "op"])
     model: type[BaseModel] = NetSpec
     what = "the network"
-    names = {(): (NetSpec, "the network"), ("input",): (InputSpec, "input"), ("hardware",): (HardwareSpec, "hardware")}
+    names = {(): (NetSpec, "the network"), ("input",): (InputSpec, "input"), ("hardware",): (HardwareSpec, "hardware"),
+             ("hardware", "budget"): (BudgetSpec, "hardware.budget")}
     key = tuple(str(p) for p in loc)
     if key in names:
         model, what = names[key]

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from compiler.arith import Folding, ceil_div
+from compiler.bits import bits_for_range
 from compiler.errors import BnncError
-from compiler.ir import Graph, Node
-from compiler.ops import OPS, MatrixOp
+from compiler.hw.resources import BRAM_LUTS, Resources, module_resources, mvtu_params
+from compiler.ir import Graph, Node, TensorType
+from compiler.ops import OPS, MatrixOp, stages
+from compiler.ops.dense import signed_bits
 
 from .registry import PassContext, register
 
@@ -71,9 +75,345 @@ def cheapest_folding(mh: int, mw: int, pixels: int, budget: int, simd_cap: int =
     return chosen[3], -chosen[2]
 
 
+# ---------------------------------------------------------------------------
+# Folding for a frame rate: the cheapest modelled folding whose interval fits
+# ---------------------------------------------------------------------------
+
+# Cheapest candidates per layer kept for the search over neighbouring layers (the glue
+# between two layers depends on both): enough to hold every shape that can win.
+KEEP_PER_LAYER = 40
+# SIMD multiples of the narrowest fitting SIMD also priced (wider lanes, shallower ROMs).
+SIMD_STRETCH = (1, 2, 3, 4, 6, 8)
+
+
+@dataclass(frozen=True)
+class _Layer:
+    """What pricing one matrix layer's foldings needs."""
+
+    index: int
+    node: Node
+    op: MatrixOp
+    t_in: TensorType
+    mh: int
+    mw: int
+    px: int
+    binary: bool
+    in_bits: int  # element bits of its input stream
+    acc_bits: int
+    out_mode: int
+    out_bits: int
+    aff_bits: int
+    channels: int | None  # input channels of a convolution (its window unit reads gcd(C, SIMD) lanes)
+    first: bool  # fed by the top input directly (no FIFO in front)
+    chained: bool  # reached from the previous matrix layer through lane-transparent ops only
+    argmax_after: bool  # followed by the argmax (a FIFO of its PE lanes and the argmax unit)
+
+    def cycles(self, pe: int, simd: int) -> int:
+        return self.op.cycles(self.node, self.t_in, pe, simd)
+
+    def in_lanes(self, simd: int) -> int:
+        """Lanes of the stream it reads (a convolution's window unit reads gcd(C, SIMD))."""
+        return math.gcd(self.channels, simd) if self.channels else simd
+
+    def unit(self, pe: int, simd: int, target: str) -> Resources:
+        """The matrix unit and the glue that depends on its own folding only."""
+        p = mvtu_params(self.mh, self.mw, pe, simd, binary=self.binary, in_bits=self.in_bits,
+                        acc_bits=self.acc_bits, out_mode=self.out_mode, out_bits=self.out_bits,
+                        aff_bits=self.aff_bits)
+        r = module_resources("bnnc_mvtu", p, target)
+        eb = self.in_bits
+        if self.channels:  # window unit, then a converter to SIMD lanes and the unit's FIFO
+            g = self.in_lanes(simd)
+            h, w, c = self.t_in.shape
+            kh, kw = self.node.attrs["kernel"]
+            r += module_resources("bnnc_swu", {"IFM_H": h, "IFM_W": w, "CH": c, "K_H": kh, "K_W": kw,
+                                               "STRIDE": self.node.attrs["stride"], "PAD": self.node.attrs["padding"],
+                                               "EW": eb, "LANES": g}, target)
+            if g != simd:
+                r += module_resources("bnnc_width_converter",
+                                      {"EW": eb, "IN_LANES": g, "OUT_LANES": simd, "N": self.mw}, target)
+            r += _fifo(simd * eb, ceil_div(self.mw, simd), target)
+        elif not self.first:
+            r += _fifo(simd * eb, ceil_div(self.mw, simd), target)
+        if self.argmax_after:
+            r += _fifo(pe * self.out_bits, ceil_div(self.mh, pe), target)
+            r += module_resources("bnnc_argmax", {"NUM_CLASSES": self.mh, "LANES": pe, "IN_BITS": self.out_bits},
+                                  target)
+        return r
+
+    def edge(self, prev_lanes: int, simd: int, target: str) -> Resources:
+        """The width converter from the previous matrix layer's PE lanes, when they differ."""
+        lanes = self.in_lanes(simd)
+        if not self.chained or prev_lanes == lanes:
+            return Resources()
+        n = self.channels or self.mw
+        return module_resources("bnnc_width_converter",
+                                {"EW": self.in_bits, "IN_LANES": prev_lanes, "OUT_LANES": lanes, "N": n}, target)
+
+
+def _fifo(width: int, beats: int, target: str) -> Resources:
+    """The FIFO the lowering puts in front of a buffered unit (compiler/hw/builder.py: depth = beats + slack)."""
+    from compiler.hw.builder import FIFO_SLACK
+
+    return module_resources("bnnc_fifo", {"WIDTH": width, "DEPTH": max(2, beats + FIFO_SLACK)}, target)
+
+
+def _layers(graph: Graph) -> list[_Layer]:
+    """The matrix layers of ``graph`` with what pricing their foldings needs."""
+    out: list[_Layer] = []
+    st = stages(graph)
+    transparent_run = False  # only lane-transparent stages since the previous matrix stage
+    for k, stage in enumerate(st):
+        d = OPS[stage.head.op]
+        if not isinstance(d, MatrixOp):
+            transparent_run = transparent_run and d.lane_transparent
+            continue
+        node = stage.head
+        i = graph.index(node.name)
+        t_in = graph.input_type(i)
+        mh, mw, px = d.dims(node)
+        binary = t_in.dtype.is_bipolar
+        in_bits = 1 if binary else bits_for_range(t_in.dtype.lo, t_in.dtype.hi)[0]
+        acc = node.out.dtype
+        nxt = stage.consumer
+        aff_bits = 1
+        if nxt is not None and nxt.op == "threshold":
+            th = nxt.params["thresholds"]
+            acc_bits = signed_bits(min(acc.lo, int(th.min())), max(acc.hi, int(th.max())))
+            mode, out_bits = 0, 1
+        elif nxt is not None and nxt.op == "affine":
+            acc_bits = signed_bits(acc.lo, acc.hi)
+            a, c = nxt.params["scale"], nxt.params["offset"]
+            aff_bits = max(signed_bits(int(a.min()), int(a.max())), signed_bits(int(c.min()), int(c.max())))
+            mode, out_bits = 2, signed_bits(nxt.out.dtype.lo, nxt.out.dtype.hi)
+        else:
+            acc_bits = signed_bits(acc.lo, acc.hi)
+            mode, out_bits = 1, acc_bits
+        first = all(OPS[s.head.op].lane_transparent for s in st[:k])
+        after = st[k + 1] if k + 1 < len(st) else None
+        out.append(_Layer(i, node, d, t_in, mh, mw, px, binary, in_bits, acc_bits, mode, out_bits, aff_bits,
+                          int(t_in.shape[2]) if len(t_in.shape) == 3 else None, first,
+                          transparent_run and bool(out), after is not None and after.head.op == "argmax"))
+        transparent_run = True
+    return out
+
+
+def _candidates(layer: _Layer, interval: int) -> list[tuple[int, int]]:
+    """(PE, SIMD) pairs meeting ``interval``: per neuron fold count the narrowest SIMD and some wider ones."""
+    found: set[tuple[int, int]] = set()
+    extra = layer.op.simd_candidates(layer.node, layer.t_in)
+    for pe in range(1, layer.mh + 1):
+        nf = ceil_div(layer.mh, pe)
+        if pe > 1 and ceil_div(layer.mh, pe - 1) == nf:
+            continue
+        sf_max = interval // (nf * layer.px)
+        if sf_max < 1:
+            continue
+        s0 = ceil_div(layer.mw, min(layer.mw, sf_max))
+        for simd in {*(min(layer.mw, s0 * k) for k in SIMD_STRETCH), *(s for s in extra if s >= s0)}:
+            simd = ceil_div(layer.mw, ceil_div(layer.mw, simd))  # same folds, least padding
+            if layer.cycles(pe, simd) <= interval:
+                found.add((pe, simd))
+    return sorted(found)
+
+
+@dataclass(frozen=True)
+class RateFolding:
+    """The folding search's answer: (PE, SIMD) per matrix layer and the modelled resources of its units."""
+
+    folding: dict[str, tuple[int, int]]
+    resources: Resources
+
+
+def fastest_interval(graph: Graph) -> int:
+    """The least interval any folding reaches: every matrix layer (unless requested) and pool at full width."""
+    requested = dict(graph.hardware.get("folding", {}))
+    best = 1
+    for i, node in enumerate(graph.nodes):
+        d = OPS[node.op]
+        t_in = graph.input_type(i)
+        if isinstance(d, MatrixOp):
+            mh, mw, _ = d.dims(node)
+            pe, simd = requested.get(node.name, (mh, mw))
+            cyc = d.cycles(node, t_in, pe, simd)
+            if node.name not in requested:
+                cyc = min([cyc, *(d.cycles(node, t_in, mh, s) for s in d.simd_candidates(node, t_in))])
+            best = max(best, cyc)
+        chooser = getattr(d, "choose_lanes", None)
+        if chooser is not None:
+            best = max(best, chooser(node, t_in, 0)[1])
+    return best
+
+
+# Extra weights tried, in order, on the budget's lines when the cheapest folding exceeds a budget.
+BUDGET_WEIGHTS = (4.0, 16.0, 64.0, 256.0)
+
+
+def fold_for_interval(graph: Graph, interval: int, target: str, fixed: dict[str, tuple[int, int]] | None = None,
+                      limit: dict[str, int] | None = None) -> RateFolding:
+    """:func:`cheapest_for_interval`, then, when ``limit`` is exceeded, the same with more weight on the
+    exceeded resources (LUT, FF, block RAM, DSP) until it fits; the least-exceeding try when none does."""
+    best = cheapest_for_interval(graph, interval, target, fixed)
+    if not limit or not _over(best.resources, limit):
+        return best
+    tries = [best]
+    for w in BUDGET_WEIGHTS:
+        weights = {k: w for k in limit}
+        r = cheapest_for_interval(graph, interval, target, fixed, weights)
+        if not _over(r.resources, limit):
+            return r
+        tries.append(r)
+    return min(tries, key=lambda r: sum(need / allowed for _, need, allowed in _over(r.resources, limit)))
+
+
+def _weighted(res: Resources, target: str, weights: dict[str, float] | None) -> float:
+    """The search's objective: :meth:`Resources.cost`, with extra weight on budgeted resources."""
+    if not weights:
+        return res.cost(target)
+    w = {"lut": 1.0, "ff": 0.0, "dsp": 0.0, "bram": 1.0, **weights}
+    return (w["lut"] * res.lut + w["ff"] * res.ff + w["dsp"] * 100 * res.dsp
+            + w["bram"] * BRAM_LUTS[target] * res.bram)
+
+
+def cheapest_for_interval(graph: Graph, interval: int, target: str, fixed: dict[str, tuple[int, int]] | None = None,
+                          weights: dict[str, float] | None = None) -> RateFolding:
+    """The modelled-cheapest (PE, SIMD) of every matrix layer with cycles <= ``interval``.
+
+    Cost: :meth:`Resources.cost` (LUTs plus block RAMs at the target's exchange rate) of the
+    matrix units and the glue around them (FIFOs, width converters, window units), found
+    exactly over each layer's :data:`KEEP_PER_LAYER` cheapest candidates by a walk along the
+    chain (the converter between two layers depends on both foldings). ``fixed`` layers
+    (the yaml's requests) keep theirs. ``interval`` must be at least :func:`fastest_interval`.
+    """
+    fixed = dict(fixed or {})
+    layers = _layers(graph)
+    # per layer: [(cost, resources, pe, simd)]
+    options: list[list[tuple[float, Resources, int, int]]] = []
+    for layer in layers:
+        name = layer.node.name
+        cands = [fixed[name]] if name in fixed else _candidates(layer, interval)
+        priced = sorted(((_weighted(r, target, weights), r, pe, simd) for pe, simd in cands
+                         for r in [layer.unit(pe, simd, target)]), key=lambda o: (o[0], o[2] * o[3], o[2]))
+        if name not in fixed:
+            budget_pick = cheapest_folding(layer.mh, layer.mw, layer.px, interval,
+                                           cost=layer.cycles, extra_simd=layer.op.simd_candidates(layer.node,
+                                                                                                   layer.t_in))
+            keep = priced[:KEEP_PER_LAYER]
+            if layer.cycles(*budget_pick) <= interval and all((p, s) != budget_pick for _, _, p, s in keep):
+                r = layer.unit(*budget_pick, target)
+                keep.append((_weighted(r, target, weights), r, *budget_pick))
+            priced = keep
+        assert priced, f"no folding of {name} meets {interval} cycles"
+        options.append(priced)
+    # walk the chain: best[j][c] = (total cost, total resources, back pointer)
+    best: list[list[tuple[float, Resources, int]]] = []
+    for j, (layer, opts) in enumerate(zip(layers, options)):
+        row = []
+        for cost, res, pe, simd in opts:
+            if j == 0:
+                row.append((cost, res, -1))
+                continue
+            choice = None
+            for k, (pcost, pres, _) in enumerate(best[j - 1]):
+                e = layer.edge(options[j - 1][k][2], simd, target)
+                total = pcost + cost + _weighted(e, target, weights)
+                if choice is None or total < choice[0]:
+                    choice = (total, pres + res + e, k)
+            assert choice is not None
+            row.append(choice)
+        best.append(row)
+    if not layers:
+        return RateFolding({}, Resources())
+    k = min(range(len(best[-1])), key=lambda c: best[-1][c][0])
+    total = best[-1][k][1]
+    folding: dict[str, tuple[int, int]] = {}
+    for j in range(len(layers) - 1, -1, -1):
+        _, _, pe, simd = options[j][k]
+        folding[layers[j].node.name] = (pe, simd)
+        k = best[j][k][2]
+    return RateFolding(folding, total)
+
+
+def _fps(clock_mhz: float, interval: int) -> int:
+    return int(clock_mhz * 1e6 // interval)
+
+
+def _rate_budget(graph: Graph, requested: dict[str, tuple[int, int]]) -> int:
+    """The interval that ``hardware.target_fps`` (and ``hardware.budget``) ask for; one-line errors when out of reach."""
+    hw = graph.hardware
+    clock = float(hw.get("clock_mhz", 100.0))
+    target = str(hw.get("target", "xilinx"))
+    fastest = fastest_interval(graph)
+    limit = dict(hw.get("budget") or {})
+    fps = hw.get("target_fps")
+    if fps is not None:
+        interval = int(clock * 1e6 / fps + 1e-6)  # cycles per image; the epsilon absorbs float rounding
+        if interval < fastest:
+            raise BnncError(f"hardware.target_fps must be at most {_fps(clock, fastest):,} (the fastest folding at "
+                            f"{clock:g} MHz), not {fps:.15g}", file=graph.source, field="hardware.target_fps")
+        if limit:
+            _check_budget(graph, interval, target, requested, limit, clock, fastest)
+        return interval
+    # a budget alone: the fastest interval whose cheapest folding fits it
+    slowest = max(fastest, _slowest_interval(graph))
+    if not _fits(graph, slowest, target, requested, limit):
+        _check_budget(graph, slowest, target, requested, limit, clock, fastest)
+    lo, hi = fastest, slowest
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if _fits(graph, mid, target, requested, limit):
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+def _slowest_interval(graph: Graph) -> int:
+    """The interval of every matrix layer at PE = SIMD = 1."""
+    worst = 1
+    for i, node in enumerate(graph.nodes):
+        d = OPS[node.op]
+        if isinstance(d, MatrixOp):
+            worst = max(worst, d.cycles(node, graph.input_type(i), 1, 1))
+    return worst
+
+
+def _over(res: Resources, limit: dict[str, int]) -> list[tuple[str, int, int]]:
+    """(field, needed, allowed) of each budget line ``res`` exceeds."""
+    return [(k, getattr(res, k), v) for k, v in sorted(limit.items()) if getattr(res, k) > v]
+
+
+def _fits(graph: Graph, interval: int, target: str, requested: dict[str, tuple[int, int]],
+          limit: dict[str, int]) -> bool:
+    return not _over(fold_for_interval(graph, interval, target, requested, limit).resources, limit)
+
+
+def _check_budget(graph: Graph, interval: int, target: str, requested: dict[str, tuple[int, int]],
+                  limit: dict[str, int], clock: float, fastest: int) -> None:
+    """Refuse a budget the cheapest folding at ``interval`` exceeds, naming the fastest rate within it."""
+    over = _over(fold_for_interval(graph, interval, target, requested, limit).resources, limit)
+    if not over:
+        return
+    field, need, allowed = over[0]
+    slowest = max(fastest, _slowest_interval(graph))
+    reach = "no folding fits it"
+    if _fits(graph, slowest, target, requested, limit):
+        lo, hi = interval, slowest
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if _fits(graph, mid, target, requested, limit):
+                hi = mid
+            else:
+                lo = mid + 1
+        reach = f"within it the fastest folding reaches {_fps(clock, lo):,} frames/s"
+    raise BnncError(f"hardware.budget.{field} must be at least {need:,} for {_fps(clock, interval):,} frames/s "
+                    f"at {clock:g} MHz (the cheapest modelled folding; {reach}), not {allowed:,}",
+                    file=graph.source, field=f"hardware.budget.{field}")
+
+
 @register("choose_folding")
 def choose_folding(graph: Graph, ctx: PassContext) -> Graph:
-    """matrix layer → (PE, SIMD, cycles = ⌈MH/PE⌉·⌈MW/SIMD⌉·pixels); yaml requests kept, the rest balanced."""
+    """matrix layer → (PE, SIMD, cycles = ⌈MH/PE⌉·⌈MW/SIMD⌉·pixels); yaml requests kept, the rest balanced or rate-driven."""
     requested = dict(graph.hardware.get("folding", {}))
     mats = [(i, n, d) for i, n in enumerate(graph.nodes) if (d := _matrix(n)) is not None]
     if not mats:
@@ -86,6 +426,17 @@ def choose_folding(graph: Graph, ctx: PassContext) -> Graph:
                 if value > limit:
                     raise BnncError(f"{field} must be at most the layer's {limit} {what}, not {value}",
                                     file=graph.source, layer=node.name, field=f"hardware.folding.{field}")
+    target = str(graph.hardware.get("target", "xilinx"))
+    if graph.hardware.get("target_fps") is not None or graph.hardware.get("budget"):
+        budget = _rate_budget(graph, requested)
+        limit = dict(graph.hardware.get("budget") or {})
+        chosen = fold_for_interval(graph, budget, target, requested, limit).folding
+        balanced = {**_balanced(graph, mats, budget), **requested}
+        options = [(g, _lowered(g, target)) for g in (_apply(graph, mats, f, budget) for f in (chosen, balanced))]
+        # the search prices glue it cannot see exactly (pools' converters); the lowered designs decide,
+        # the balanced one only where it keeps within the budget too
+        fitting = [o for o in options[1:] if o[1] is not None and not _over(o[1], limit)]
+        return min([options[0], *fitting], key=lambda o: o[1].cost(target) if o[1] is not None else 0)[0]
     # Budget: the slowest requested layer, else the heaviest layer at the default parallelism.
     budget = 0
     for i, node, d in mats:
@@ -95,14 +446,27 @@ def choose_folding(graph: Graph, ctx: PassContext) -> Graph:
         hi, heavy, hd = max(mats, key=lambda m: math.prod(m[2].dims(m[1])))
         mh, mw, px = hd.dims(heavy)
         budget = hd.cycles(heavy, graph.input_type(hi), min(mh, DEFAULT_PE), min(mw, DEFAULT_SIMD))
-    nodes = list(graph.nodes)
+    return _apply(graph, mats, {**_balanced(graph, mats, budget), **requested}, budget)
+
+
+def _balanced(graph: Graph, mats: list[tuple[int, Node, MatrixOp]], budget: int) -> dict[str, tuple[int, int]]:
+    """Each matrix layer's fewest lanes that keep within ``budget`` cycles (:func:`cheapest_folding`)."""
+    out = {}
     for i, node, d in mats:
         mh, mw, px = d.dims(node)
         t_in = graph.input_type(i)
-        pe, simd = requested.get(node.name) or cheapest_folding(
-            mh, mw, px, budget, cost=lambda p, s, n=node, d=d, t=t_in: d.cycles(n, t, p, s),
-            extra_simd=d.simd_candidates(node, t_in))
-        nodes[i] = node.with_attrs(pe=pe, simd=simd, cycles=d.cycles(node, t_in, pe, simd))
+        out[node.name] = cheapest_folding(mh, mw, px, budget, cost=lambda p, s, n=node, d=d, t=t_in: d.cycles(n, t, p, s),
+                                          extra_simd=d.simd_candidates(node, t_in))
+    return out
+
+
+def _apply(graph: Graph, mats: list[tuple[int, Node, MatrixOp]], folding: dict[str, tuple[int, int]],
+           budget: int) -> Graph:
+    """``graph`` with each matrix layer's (PE, SIMD, cycles) and the lanes of the units that stream whole maps."""
+    nodes = list(graph.nodes)
+    for i, node, d in mats:
+        pe, simd = folding[node.name]
+        nodes[i] = node.with_attrs(pe=pe, simd=simd, cycles=d.cycles(node, graph.input_type(i), pe, simd))
     # units that are not matrix layers but stream whole maps (bit pools) get lanes that keep up
     for i, node in enumerate(nodes):
         chooser = getattr(OPS[node.op], "choose_lanes", None)
@@ -111,3 +475,15 @@ def choose_folding(graph: Graph, ctx: PassContext) -> Graph:
             nodes[i] = node.with_attrs(lanes=lanes, cycles=c)
     # the interval and bottleneck follow from the cycles (Graph.timing)
     return graph.with_nodes(nodes)
+
+
+def _lowered(graph: Graph, target: str) -> Resources | None:
+    """The modelled resources of the lowered design (None for a graph with no RTL for some layer)."""
+    from compiler.hw.resources import module_estimate
+    from compiler.lower import lower_to_hw
+
+    try:
+        hw = lower_to_hw(graph)
+    except BnncError:
+        return None
+    return sum((module_estimate(m, target) for m in hw.modules), Resources())

@@ -246,6 +246,17 @@ CASES: list[Case] = [
     _mk("pe_beyond_the_layer", "numbers", "compile {d}/net.yaml -o {d}/out",
         Y + r": layer fc1: field hardware\.folding\.pe: pe must be at most the layer's 4 output rows, not 100000",
         doc_edit(lambda doc: doc.__setitem__("hardware", {"folding": {"fc1": {"pe": 100000, "simd": 1}}}))),
+    _mk("target_fps_beyond_the_fastest_folding", "numbers", "compile {d}/net.yaml -o {d}/out",
+        Y + r": field hardware\.target_fps: hardware\.target_fps must be at most 100,000,000 \(the fastest folding "
+        r"at 100 MHz\), not 1000000000",
+        doc_edit(lambda doc: doc.__setitem__("hardware", {"target_fps": 1e9}))),
+    _mk("target_fps_cli_beyond_the_fastest_folding", "numbers", "compile {d}/net.yaml -o {d}/out --target-fps 5e8",
+        Y + r": field hardware\.target_fps: hardware\.target_fps must be at most 100,000,000 \(the fastest folding "
+        r"at 100 MHz\), not 500000000"),
+    _mk("budget_below_any_folding", "numbers", "compile {d}/net.yaml -o {d}/out",
+        Y + r": field hardware\.budget\.lut: hardware\.budget\.lut must be at least \d[\d,]* for 1,000 frames/s at "
+        r"100 MHz \(the cheapest modelled folding; no folding fits it\), not 1",
+        doc_edit(lambda doc: doc.__setitem__("hardware", {"target_fps": 1000, "budget": {"lut": 1}}))),
     _mk("units_beyond_any_array", "numbers", "inspect {d}/net.yaml",
         W + r": layer fc1: field weight: array fc1\.weight must be present with shape \[1099511627776, 6\], not "
         r"missing", doc_edit(lambda doc: layer(doc, "fc1").__setitem__("units", 1 << 40)),

@@ -1,0 +1,332 @@
+"""An analytic resource model: LUT, FF, block RAM, DSP (and LUT-RAM) of every core instance, per target.
+
+Each core's cost is a linear function of *features* computed from its parameters
+(:func:`features`: lanes, accumulator bits, comparators, counters, ...), with one
+coefficient table per target (:data:`COEFFS`), plus the memories, which are not
+fitted but planned: a ROM's block RAMs and LUTs come from
+:func:`compiler.hw.memory.plan_rom` (the same plan the lowering uses), RAMs
+(FIFOs, input buffers, line buffers) from :func:`ram_cost`.
+
+The coefficients were fitted against Yosys per core instance (``bench/resource_model.py
+--fit`` prints a new table; ``bench/resource_model.py`` prints the model's error per
+design). What the figures mean:
+
+* ``lut``: LUTs occupied, logic and LUT-RAM together (LUT6 on ``xilinx``, LUT4 on the
+  Lattice parts); ``lutram`` says how many of them hold memory.
+* ``ff``: flip-flops.
+* ``bram``: RAMB18 on ``xilinx`` (two make a BRAM36), 4-kbit EBR on ``ice40-up5k``,
+  18-kbit EBR (DP16KD) on ECP5.
+* ``dsp``: DSP48E1 (xilinx), SB_MAC16 (iCE40: Yosys maps none without ``-dsp``),
+  MULT18X18D (ECP5).
+
+The folding search (:mod:`compiler.passes.folding`) prices candidate foldings with
+:func:`mvtu_params` and :func:`module_resources` before any module exists.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+from typing import Any, Mapping
+
+from compiler.arith import ceil_div
+from compiler.targets import TARGETS as FPGA_TARGETS
+
+from .graph import HwGraph, Module
+from .memory import plan_rom
+
+# Targets the model knows: compiler/targets.py's list.
+TARGETS: tuple[str, ...] = tuple(FPGA_TARGETS)
+
+# LUTs worth one block RAM when the folding search weighs them against each other: the part's
+# LUTs over its blocks (compiler/targets.py, the same rate plan_rom uses), e.g. 190 on xilinx.
+BRAM_LUTS: dict[str, int] = {name: round(t.lut_per_block) for name, t in FPGA_TARGETS.items()}
+
+
+@dataclass(frozen=True)
+class Resources:
+    """Modelled resources of a unit (see the module docstring for the units of each field)."""
+
+    lut: int = 0
+    ff: int = 0
+    bram: int = 0
+    dsp: int = 0
+    lutram: int = 0
+
+    def __add__(self, other: "Resources") -> "Resources":
+        return Resources(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+
+    def describe(self) -> dict[str, int]:
+        """The manifest's record."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def cost(self, target: str) -> int:
+        """One number to minimise: LUTs plus block RAMs at the target's exchange rate (:data:`BRAM_LUTS`)."""
+        return self.lut + BRAM_LUTS[target] * self.bram
+
+
+def family(target: str) -> str:
+    """``xilinx``, ``ice40`` or ``ecp5``."""
+    return target.split("-", 1)[0]
+
+
+def _log2(n: int) -> int:
+    return max(1, math.ceil(math.log2(max(n, 2))))
+
+
+# ---------------------------------------------------------------------------
+# RAMs (written at run time: FIFOs, the MVTU's input buffer, line buffers)
+# ---------------------------------------------------------------------------
+
+# RAM bits per LUT as Yosys maps a simple dual-port RAM: xilinx RAM64M (3 x 64 bits in 4
+# LUT6) / RAM32M (6 x 32 bits in 4); ECP5 TRELLIS_DPR16X4 (16 x 4 bits) counted as the
+# 4 LUT4 of its two slices' RAM halves; iCE40 has no LUT-RAM (registers and muxes).
+# Depths at or below RAM_REG_DEPTH stay registers (Yosys's memory_map threshold in practice).
+RAM_REG_DEPTH = 2
+
+
+@dataclass(frozen=True)
+class RamCost:
+    """A writable memory: LUTs used as RAM, registers (FFs), mux LUTs and block RAMs."""
+
+    lutram: int = 0
+    ff: int = 0
+    mux: int = 0
+    bram: int = 0
+
+
+def ram_cost(depth: int, width: int, target: str) -> RamCost:
+    """How a simple dual-port RAM of ``depth`` x ``width`` bits maps (an estimate of Yosys's memory mapping)."""
+    if depth <= RAM_REG_DEPTH or width == 0:
+        return RamCost(ff=depth * width, mux=width if depth > 1 else 0)
+    fam = family(target)
+    bits = depth * width
+    if fam == "xilinx":
+        if bits > 16384 and depth >= 512:  # Yosys puts big RAMs in RAMB18/36
+            return RamCost(bram=ceil_div(bits, 18432) + (1 if width > 36 else 0))
+        per = 6 if depth <= 32 else 3  # RAM32M: 6 bits x 32; RAM64M: 3 bits x 64, 4 LUTs each
+        return RamCost(lutram=4 * ceil_div(width, per) * ceil_div(depth, 64 if depth > 32 else 32))
+    if fam == "ecp5":
+        if bits > 8192 and depth >= 256:
+            return RamCost(bram=ceil_div(bits, 18432) + (1 if width > 36 else 0))
+        return RamCost(lutram=4 * ceil_div(width, 4) * ceil_div(depth, 16))
+    # ice40: EBR for anything deep, else registers and a read mux
+    if bits > 2048 and depth >= 64:
+        return RamCost(bram=ceil_div(bits, 4096) + (1 if width > 16 else 0))
+    return RamCost(ff=bits, mux=width * ceil_div(depth - 1, 3))
+
+
+# ---------------------------------------------------------------------------
+# Features of each core
+# ---------------------------------------------------------------------------
+
+
+def _mvtu_features(p: Mapping[str, Any]) -> dict[str, float]:
+    pe, simd, mw, mh = int(p["PE"]), int(p["SIMD"]), int(p["MW"]), int(p["MH"])
+    binary = int(p.get("BINARY_IN", 1)) == 1
+    in_bits = 1 if binary else int(p.get("IN_BITS", 8))
+    acc = int(p["ACC_BITS"])
+    mode = int(p.get("OUT_MODE", 0))
+    out_bits = 1 if mode == 0 else int(p.get("OUT_BITS", acc))
+    aff = int(p.get("AFF_BITS", 1))
+    nf, sf = ceil_div(mh, pe), ceil_div(mw, simd)
+    lanes = pe * simd
+    return {
+        "base": 1.0,
+        "xnor_lanes": lanes if binary else 0,
+        "int_lane_bits": lanes * (in_bits + 1) if not binary else 0,
+        "acc_bits": pe * acc,
+        "cmp_bits": pe * acc if mode == 0 else 0,
+        "aff_bits": pe * (acc + aff) if mode == 2 else 0,
+        "out_bits": pe * out_bits,
+        "in_bits": simd * in_bits,
+        "ibuf_mux": simd * in_bits if nf > 1 and sf > 1 else 0,
+        "counters": _log2(nf) + _log2(sf) + _log2(nf * sf),
+        "partial": pe * _log2(simd + 1),
+    }
+
+
+def _fifo_features(p: Mapping[str, Any]) -> dict[str, float]:
+    return {"base": 1.0, "width": int(p["WIDTH"]), "counters": _log2(int(p["DEPTH"]))}
+
+
+def _dwc_features(p: Mapping[str, Any]) -> dict[str, float]:
+    ew, i, o, n = int(p["EW"]), int(p["IN_LANES"]), int(p["OUT_LANES"]), int(p["N"])
+    return {"base": 1.0, "in_bits": i * ew, "out_bits": o * ew, "shift": (i + o) * ew * _log2(max(i, o)),
+            "counters": _log2(ceil_div(n, i)) + _log2(ceil_div(n, o))}
+
+
+def _swu_features(p: Mapping[str, Any]) -> dict[str, float]:
+    lanes, ew = int(p["LANES"]), int(p["EW"])
+    return {"base": 1.0, "lane_bits": lanes * ew, "window_mux": lanes * ew * _log2(int(p["K_H"]) * int(p["K_W"])),
+            "counters": _log2(int(p["IFM_H"])) + _log2(int(p["IFM_W"])) + _log2(int(p["CH"]) // max(lanes, 1))
+            + 2 * _log2(int(p["K_H"]) * int(p["K_W"]))}
+
+
+def _threshold_features(p: Mapping[str, Any]) -> dict[str, float]:
+    lanes, bits = int(p["LANES"]), int(p["IN_BITS"])
+    return {"base": 1.0, "cmp_bits": lanes * bits, "counters": _log2(ceil_div(int(p["N"]), lanes))}
+
+
+def _pool_features(p: Mapping[str, Any]) -> dict[str, float]:
+    lanes = int(p["LANES"])
+    return {"base": 1.0, "lanes": lanes, "counters": _log2(int(p["WIN"])) + _log2(int(p["CH"]) // max(lanes, 1))}
+
+
+def _argmax_features(p: Mapping[str, Any]) -> dict[str, float]:
+    lanes, bits, n = int(p["LANES"]), int(p["IN_BITS"]), int(p["NUM_CLASSES"])
+    return {"base": 1.0, "cmp_bits": lanes * bits, "counters": _log2(n) + _log2(ceil_div(n, lanes))}
+
+
+FEATURES = {
+    "bnnc_mvtu": _mvtu_features,
+    "bnnc_fifo": _fifo_features,
+    "bnnc_width_converter": _dwc_features,
+    "bnnc_swu": _swu_features,
+    "bnnc_threshold": _threshold_features,
+    "bnnc_threshold_rom": _threshold_features,
+    "bnnc_pool_reduce": _pool_features,
+    "bnnc_argmax": _argmax_features,
+}
+
+
+def features(core: str, params: Mapping[str, Any]) -> dict[str, float]:
+    """The fitted features of a core instance (all zero but ``base`` for an unknown core)."""
+    fn = FEATURES.get(core)
+    return fn(params) if fn else {"base": 1.0}
+
+
+# ---------------------------------------------------------------------------
+# Coefficients: per target, per core, LUTs and FFs per unit of each feature
+# ---------------------------------------------------------------------------
+
+Coeffs = dict[str, dict[str, dict[str, float]]]  # core -> "lut"/"ff" -> feature -> coefficient
+
+# xilinx (LUT6): first-principles placeholder until the fit below replaces it.
+_XILINX: Coeffs = {
+    "bnnc_mvtu": {"lut": {"base": 20, "xnor_lanes": 1.5, "int_lane_bits": 1.0, "acc_bits": 1.0, "cmp_bits": 0.5,
+                          "aff_bits": 1.0, "ibuf_mux": 0.0, "counters": 2.0},
+                  "ff": {"base": 10, "xnor_lanes": 1.0, "in_bits": 1.0, "acc_bits": 2.0, "out_bits": 4.0,
+                         "counters": 2.0, "partial": 1.0}},
+    "bnnc_fifo": {"lut": {"base": 8, "width": 0.2, "counters": 3}, "ff": {"base": 4, "width": 1.0, "counters": 3}},
+    "bnnc_width_converter": {"lut": {"base": 10, "shift": 1.0, "counters": 2}, "ff": {"base": 4, "in_bits": 1,
+                                                                                        "out_bits": 2, "counters": 1}},
+    "bnnc_swu": {"lut": {"base": 60, "window_mux": 1.0, "counters": 4}, "ff": {"base": 30, "lane_bits": 2,
+                                                                              "counters": 2}},
+    "bnnc_threshold": {"lut": {"base": 4, "cmp_bits": 0.5, "counters": 2}, "ff": {"base": 2, "counters": 1}},
+    "bnnc_threshold_rom": {"lut": {"base": 4, "cmp_bits": 1.0, "counters": 2}, "ff": {"base": 2, "counters": 1}},
+    "bnnc_pool_reduce": {"lut": {"base": 6, "lanes": 2, "counters": 2}, "ff": {"base": 4, "lanes": 2,
+                                                                               "counters": 1}},
+    "bnnc_argmax": {"lut": {"base": 10, "cmp_bits": 2, "counters": 2}, "ff": {"base": 6, "cmp_bits": 1,
+                                                                               "counters": 2}},
+}
+
+# Lattice LUT4 tables: placeholders derived from xilinx's (a LUT6 is about 2 LUT4s of
+# logic) until fitted on synth_ice40 / synth_ecp5.
+_LUT4: Coeffs = {core: {"lut": {k: 2 * v for k, v in c["lut"].items()}, "ff": dict(c["ff"])}
+                 for core, c in _XILINX.items()}
+
+COEFFS: dict[str, Coeffs] = {"xilinx": _XILINX, "ice40-up5k": _LUT4, "ecp5-25k": _LUT4, "ecp5-85k": _LUT4}
+
+
+# ---------------------------------------------------------------------------
+# Memories and DSPs of each core (planned, not fitted)
+# ---------------------------------------------------------------------------
+
+
+def _dsp_count(a_bits: int, b_bits: int, target: str) -> int:
+    """Hard multipliers for one a x b signed product (Yosys: DSP48E1 25x18, MULT18X18D 18x18; iCE40 none)."""
+    fam = family(target)
+    if fam == "ice40" or min(a_bits, b_bits) < 2:
+        return 0
+    big, small = max(a_bits, b_bits), min(a_bits, b_bits)
+    if fam == "xilinx":
+        return ceil_div(big - 1, 24) * ceil_div(small - 1, 17)
+    return ceil_div(big - 1, 17) * ceil_div(small - 1, 17)
+
+
+def _mul_luts(a_bits: int, b_bits: int, target: str) -> int:
+    """LUTs of a multiplier Yosys leaves in logic (iCE40 without -dsp): about a*b LUT4s."""
+    return a_bits * b_bits if family(target) == "ice40" else 0
+
+
+def _memories(core: str, p: Mapping[str, Any], target: str) -> Resources:
+    """Block RAM, LUT-RAM and ROM LUTs of an instance, and its DSPs."""
+    res = Resources()
+
+    def ram(depth: int, width: int) -> None:
+        nonlocal res
+        r = ram_cost(depth, width, target)
+        res += Resources(lut=r.lutram + r.mux, ff=r.ff, bram=r.bram, lutram=r.lutram)
+
+    def rom(depth: int, width: int, sync: bool = True) -> None:
+        nonlocal res
+        if depth <= 0 or width <= 0:
+            return
+        plan = plan_rom(depth, width, target, sync_read=sync)
+        res += Resources(lut=plan.luts, bram=plan.blocks, lutram=plan.luts if plan.style == "distributed" else 0)
+
+    if core == "bnnc_mvtu":
+        pe, simd, mw, mh = int(p["PE"]), int(p["SIMD"]), int(p["MW"]), int(p["MH"])
+        binary = int(p.get("BINARY_IN", 1)) == 1
+        in_bits = 1 if binary else int(p.get("IN_BITS", 8))
+        nf, sf = ceil_div(mh, pe), ceil_div(mw, simd)
+        mode, acc, aff = int(p.get("OUT_MODE", 0)), int(p["ACC_BITS"]), int(p.get("AFF_BITS", 1))
+        rom(nf * sf, pe * simd)
+        if mode == 0:
+            rom(nf, pe * acc)
+        elif mode == 2:
+            rom(nf, pe * 2 * aff)
+            res += Resources(dsp=pe * _dsp_count(acc, aff, target), lut=pe * _mul_luts(acc, aff, target))
+        if nf > 1:
+            ram(sf, simd * in_bits)
+    elif core == "bnnc_fifo":
+        ram(int(p["DEPTH"]) - 1, int(p["WIDTH"]))
+    elif core == "bnnc_threshold_rom":
+        lanes = int(p["LANES"])
+        rom(ceil_div(int(p["N"]), lanes), lanes * (int(p["TW"]) + 1), sync=False)
+    elif core == "bnnc_swu":
+        from .swu import swu_line_rows
+
+        lanes = int(p["LANES"])
+        cpb = int(p["CH"]) // lanes
+        rows = swu_line_rows(int(p["IFM_H"]), int(p["IFM_W"]), cpb, int(p["K_H"]), int(p["K_W"]),
+                             int(p["STRIDE"]), int(p["PAD"]))
+        ram(rows * int(p["IFM_W"]) * cpb, lanes * int(p["EW"]))
+    return res
+
+
+def module_resources(core: str, params: Mapping[str, Any], target: str = "xilinx") -> Resources:
+    """Modelled resources of one instance of ``core`` with ``params`` on ``target``."""
+    if target not in COEFFS:
+        raise ValueError(f"target must be one of {', '.join(TARGETS)}, not {target!r}")
+    feats = features(core, params)
+    table = COEFFS[target].get(core, {"lut": {}, "ff": {}})
+    lut = sum(table["lut"].get(k, 0.0) * v for k, v in feats.items())
+    ff = sum(table["ff"].get(k, 0.0) * v for k, v in feats.items())
+    return Resources(lut=round(lut), ff=round(ff)) + _memories(core, params, target)
+
+
+def estimate(hw: HwGraph, target: str = "xilinx") -> dict[str, Any]:
+    """The manifest's resource record: the target, each module's estimate and the total."""
+    per = {m.name: module_resources(m.core, m.params, target) for m in hw.modules}
+    total = sum(per.values(), Resources())
+    return {"target": target, "bram_unit": BRAM_UNIT[family(target)], "bram_luts": BRAM_LUTS[target],
+            "modules": {k: v.describe() for k, v in per.items()}, "total": total.describe(),
+            "cost": total.cost(target)}
+
+
+def module_estimate(module: Module, target: str = "xilinx") -> Resources:
+    """:func:`module_resources` of a hardware-graph module."""
+    return module_resources(module.core, module.params, target)
+
+
+# What one unit of ``bram`` is, by family.
+BRAM_UNIT: dict[str, str] = {"xilinx": "RAMB18", "ice40": "EBR 4 kbit", "ecp5": "EBR 18 kbit (DP16KD)"}
+
+
+def mvtu_params(mh: int, mw: int, pe: int, simd: int, *, binary: bool, in_bits: int, acc_bits: int,
+                out_mode: int, out_bits: int, aff_bits: int = 1) -> dict[str, int]:
+    """The bnnc_mvtu parameters that the model reads, for pricing a folding before lowering."""
+    return {"MW": mw, "MH": mh, "PE": pe, "SIMD": simd, "BINARY_IN": int(binary), "IN_BITS": in_bits,
+            "OUT_MODE": out_mode, "ACC_BITS": acc_bits, "OUT_BITS": out_bits, "AFF_BITS": aff_bits}

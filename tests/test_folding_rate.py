@@ -1,0 +1,147 @@
+"""Folding for a frame rate (hardware.target_fps, hardware.budget, bnnc compile --target-fps).
+
+The search (compiler/passes/folding.py ``fold_for_interval``) must meet the interval that
+the rate asks for, never cost more (in the resource model) than the balanced folding at
+that interval, keep explicit per-layer folding, and refuse what no folding reaches.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import compiler
+from compiler.cli import main
+from compiler.errors import BnncError
+from compiler.ir import Graph
+from compiler.lower import lower_to_hw
+from compiler.manifest import resource_manifest
+from compiler.ops import OPS, MatrixOp
+from compiler.passes.folding import cheapest_folding, fastest_interval, fold_for_interval
+from tests.netgen import cnn, mlp
+
+
+def _with(graph: Graph, **hardware: object) -> Graph:
+    return graph.with_nodes(graph.nodes, hardware={**graph.hardware, **hardware})
+
+
+def _balanced(graph: Graph, interval: int) -> dict[str, tuple[int, int]]:
+    """The balanced choice at ``interval``: each layer's fewest lanes that fit (the default pass's rule)."""
+    out = {}
+    for i, n in enumerate(graph.nodes):
+        d = OPS[n.op]
+        if isinstance(d, MatrixOp):
+            mh, mw, px = d.dims(n)
+            t = graph.input_type(i)
+            out[n.name] = cheapest_folding(mh, mw, px, interval, cost=lambda p, s, n=n, d=d, t=t: d.cycles(n, t, p, s),
+                                           extra_simd=d.simd_candidates(n, t))
+    return out
+
+
+def _cost(folded: Graph) -> int:
+    return int(resource_manifest(lower_to_hw(folded), "xilinx")["cost"])
+
+
+@pytest.fixture(scope="module")
+def mlp4(tmp_path_factory: pytest.TempPathFactory) -> Graph:
+    net = mlp(21, sizes=[256, 128, 128, 64, 10], input_dtype="bipolar").write(tmp_path_factory.mktemp("mlp4"))
+    return compiler.load(net.path)
+
+
+@pytest.mark.parametrize("fps", [2_000, 50_000, 400_000, 3_000_000])
+def test_target_fps_meets_the_interval_at_no_more_cost_than_balanced(mlp4: Graph, fps: int) -> None:
+    g = _with(mlp4, target_fps=fps)
+    folded = compiler.fold(g)
+    interval = int(100e6 // fps)
+    assert folded.timing is not None and folded.timing[0] <= interval
+    assert all(n.attrs["cycles"] <= interval for n in folded.nodes if "cycles" in n.attrs)
+    balanced = compiler.fold(_with(mlp4, folding=_balanced(folded, interval)))
+    assert _cost(folded) <= _cost(balanced)
+
+
+def test_conv_network_by_rate(tmp_path: Path) -> None:
+    """Convolutions' cycles include their window unit; the chosen folding still meets the rate."""
+    net = cnn(22, input_shape=(10, 10, 2), filters=(8, 8), hidden=(16,), classes=4).write(tmp_path)
+    g = compiler.load(net.path)
+    fastest = fastest_interval(g)
+    for interval in (fastest, 3 * fastest, 40 * fastest):
+        folded = compiler.fold(_with(g, target_fps=100e6 / interval))
+        assert folded.timing[0] <= interval
+        balanced = compiler.fold(_with(g, folding=_balanced(folded, interval)))
+        assert _cost(folded) <= _cost(balanced)
+
+
+def test_explicit_folding_overrides(mlp4: Graph) -> None:
+    folded = compiler.fold(_with(mlp4, target_fps=10_000, folding={"fc2": (3, 5)}))
+    fc2 = next(n for n in folded.nodes if n.name == "fc2")
+    assert (fc2.attrs["pe"], fc2.attrs["simd"]) == (3, 5)
+    assert folded.timing[0] <= 10_000
+
+
+def test_impossible_rate_is_refused_with_the_best_rate(mlp4: Graph) -> None:
+    fastest = fastest_interval(mlp4)
+    best = int(100e6 // fastest)
+    with pytest.raises(BnncError, match=rf"hardware\.target_fps must be at most {best:,} \(the fastest folding at "
+                                        r"100 MHz\), not 1000000000000"):
+        compiler.fold(_with(mlp4, target_fps=1e12))
+    compiler.fold(_with(mlp4, target_fps=best))  # the rate named is reachable
+
+
+def test_requested_layer_limits_the_fastest_rate(mlp4: Graph) -> None:
+    g = _with(mlp4, folding={"fc1": (1, 1)})
+    assert fastest_interval(g) == 256 * 128
+    with pytest.raises(BnncError, match=r"must be at most 3,051 \(the fastest folding"):
+        compiler.fold(_with(g, target_fps=4000))
+
+
+def test_budget(mlp4: Graph) -> None:
+    """A budget alone gives the fastest folding within it; a target it cannot meet is refused."""
+    base = compiler.fold(mlp4)  # the search runs on the integer graph
+    fast = fold_for_interval(base, int(100e6 // 200_000), "xilinx").resources.lut
+    lean = fold_for_interval(base, 128 * 256, "xilinx", limit={"lut": 1}).resources.lut
+    assert lean < fast
+    limit = (fast + lean) // 2
+    within = compiler.fold(_with(mlp4, budget={"lut": limit}))
+    assert fold_for_interval(within, within.timing[0], "xilinx", limit={"lut": limit}).resources.lut <= limit
+    assert within.timing[0] > 100e6 // 200_000
+    with pytest.raises(BnncError, match=r"hardware\.budget\.lut must be at least [\d,]+ for 200,000 frames/s at "
+                                        r"100 MHz \(the cheapest modelled folding; within it the fastest folding "
+                                        rf"reaches {int(100e6 // within.timing[0]):,} frames/s\), not {limit:,}"):
+        compiler.fold(_with(mlp4, target_fps=200_000, budget={"lut": limit}))
+
+
+def test_cli_prints_folding_rate_and_resources(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    net = mlp(23, sizes=[64, 32, 10], input_dtype="bipolar").write(tmp_path / "n")
+    assert main(["compile", str(net.path), "-o", str(tmp_path / "rtl"), "--target-fps", "1000000"]) == 0
+    out = capsys.readouterr().out
+    assert "bnnc: folding fc1 (PE " in out and "fc2 (PE " in out
+    assert "frames/s at 100 MHz; modelled on xilinx: " in out and " LUT (" in out and " RAMB18" in out
+    import json
+
+    m = json.loads((tmp_path / "rtl" / "manifest.json").read_text())
+    assert m["interval_cycles"] <= 100
+    assert m["resources"]["target"] == "xilinx" and m["resources"]["total"]["lut"] > 0
+    assert set(m["resources"]["modules"]) == {x["name"] for x in m["rtl"]["modules"]}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sizes=st.lists(st.integers(2, 300), min_size=2, max_size=4), seed=st.integers(0, 1000),
+       frac=st.floats(0.0, 1.0))
+def test_property_random_layers(tmp_path_factory: pytest.TempPathFactory, sizes: list[int], seed: int,
+                                frac: float) -> None:
+    """Random layer sizes and rates between the fastest and the slowest folding: the interval is met, every
+    layer's cycles fit, and the search's modelled cost is at most the balanced choice's."""
+    net = mlp(seed, sizes=[*sizes, 5], input_dtype="bipolar").write(tmp_path_factory.mktemp("p"))
+    g = compiler.load(net.path)
+    fastest = fastest_interval(g)
+    slowest = max(fastest, max(sizes) * max(sizes))
+    interval = int(fastest + frac * (slowest - fastest))
+    folded = compiler.fold(_with(g, target_fps=100e6 / interval))
+    assert folded.timing[0] <= interval
+    search = fold_for_interval(folded, interval, "xilinx")
+    balanced = fold_for_interval(folded, interval, "xilinx", fixed=_balanced(folded, interval))
+    assert search.resources.cost("xilinx") <= balanced.resources.cost("xilinx")
+    assert _cost(folded) <= _cost(compiler.fold(_with(g, folding=_balanced(folded, interval))))
