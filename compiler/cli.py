@@ -18,6 +18,7 @@ from compiler.argparsing import path_arg as _path
 from compiler.errors import BnncError
 from compiler.limits import DEFAULT_MAX_BYTES
 from compiler.names import printable
+from compiler.targets import TARGETS
 from compiler.version import __version__
 
 # Exit status of an internal error (a bug in bnnc), as sysexits' EX_SOFTWARE.
@@ -68,6 +69,8 @@ def cmd_compile(args: argparse.Namespace) -> int:
     from compiler.outdir import resolve_output
 
     graph = load(args.net, max_bytes=args.max_bytes)
+    if args.target is not None:  # --target overrides hardware.target
+        graph = graph.with_nodes(graph.nodes, hardware={**graph.hardware, "target": args.target})
     inputs = [*graph.inputs, *([args.calibration] if args.calibration else [])]
     resolve_output(Path(args.output), inputs)  # refuse a bad -o before the passes run
     if args.dump_ir:
@@ -246,6 +249,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="print the IR after this pass (repeatable); one of: " + ", ".join(REGISTRY))
     c.add_argument("--calibration", type=_path, metavar="X.npy",
                    help="inputs used to size the final scores' fixed point")
+    c.add_argument("--target", choices=tuple(TARGETS), default=None,
+                   help="the FPGA whose memories the ROMs are planned for (overrides hardware.target; "
+                        "default xilinx); Lattice parts also bound the block RAM")
     c.add_argument("--target-fps", type=_fps, default=None, metavar="N",
                    help="frames/s to reach at clock_mhz: pick the cheapest modelled folding (overrides "
                         "hardware.target_fps; per-layer hardware.folding still wins)")

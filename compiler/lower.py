@@ -10,11 +10,13 @@ looking past lane-transparent ops (an input threshold, a flatten).
 
 from __future__ import annotations
 
+from compiler.errors import BnncError
 from compiler.hw.builder import HwBuilder
 from compiler.hw.graph import HwGraph
 from compiler.hw.stream import Stream
 from compiler.ir import Graph, TensorType
 from compiler.ops import OPS, Stage, stages
+from compiler.targets import target as get_target
 
 
 def _input_lanes(stage_list: list[Stage]) -> int:
@@ -47,4 +49,30 @@ def lower_to_hw(graph: Graph) -> HwGraph:
         cur = d.lower(b, stage, cur)
     timing = graph.timing
     assert timing is not None, "lowering needs a folded graph (choose_folding sets every matrix layer's cycles)"
+    _check_block_memory(b)
     return HwGraph(graph.name, tuple(b.modules), float(graph.hardware.get("clock_mhz", 100.0)), *timing)
+
+
+def _check_block_memory(b: HwBuilder) -> None:
+    """Refuse a design whose block-planned ROMs need more blocks than a Lattice part has (aspect waste counted).
+
+    The blocks are counted as planned (each ROM cut into whole blocks of one aspect ratio per
+    column), so a ROM whose bits fit may still be refused: the message gives both figures.
+    Xilinx is a family, not a part: its count is only reported.
+    """
+    t = get_target(b.target)
+    if not t.enforce_capacity:
+        return
+    plans = [rom.plan for m in b.modules for rom in m.roms.values() if rom.plan is not None]
+    need = sum(p.blocks for p in plans if p.style == "block")
+    if need <= t.blocks:
+        return
+    unit = t.bram.name
+    bits = sum(p.bits for p in plans if p.style == "block")
+    cap = t.capacity_bits
+    held = (f"{bits - cap:,} bits over its {cap:,} initialisable bits" if bits > cap else
+            f"{bits:,} bits, within its {cap:,} initialisable bits but not in whole blocks of their aspect ratios")
+    raise BnncError(f"the ROMs planned for block RAM must fit {t.name}'s {t.bram_what}, not need {need} {unit} "
+                    f"({need - t.blocks} {unit} too many; the ROMs hold {held}); fold with fewer PE x SIMD, or "
+                    f"pick a larger target",
+                    file=b.graph.source, field="hardware.target")

@@ -26,10 +26,11 @@ def _memories(folded: Graph) -> str:
         hw = lower_to_hw(folded)
     except BnncError as e:
         return f"hardware: none ({e.detail})\n"
-    rows = [["unit", "core", "memory", "bits"]]
+    rows = [["unit", "core", "memory", "bits", f"plan on {printable(hw_target(folded))}"]]
     for mod in hw.modules:
         for kind, bits in mod.memory.items():
-            rows.append([mod.name, mod.core, kind.removesuffix("_bits").replace("_", " "), f"{bits:,}"])
+            rows.append([mod.name, mod.core, kind.removesuffix("_bits").replace("_", " "), f"{bits:,}",
+                         "; ".join(_plan_text(k, r.plan) for k, r in mod.roms.items() if r.plan is not None)])
     total = sum(b for mod in hw.modules for b in mod.memory.values())
     text = "\nhardware memories:\n" + _table(rows) + f"total: {total:,} bits\n" if len(rows) > 1 else ""
     return text + _resources(folded, hw)

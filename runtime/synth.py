@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from compiler.targets import TARGETS as PARTS  # the parts' block memory (compiler/targets.py)
+
 # Yosys targets by family: the command and the cell types counted as LUTs / flip-flops.
 TARGETS = {
     "xilinx": "synth_xilinx -flatten",
@@ -105,11 +107,11 @@ class Target:
 FLOW_TARGETS: dict[str, Target] = {
     "xilinx": Target("xilinx", "xilinx", "synth_xilinx"),
     "ice40-up5k": Target("ice40-up5k", "ice40", "synth_ice40 -noflatten", ("--up5k", "--package", "sg48"),
-                         30 * 4096, "30 EBR x 4 kbit"),
+                         PARTS["ice40-up5k"].capacity_bits, PARTS["ice40-up5k"].bram_what),
     "ecp5-25k": Target("ecp5-25k", "ecp5", "synth_ecp5 -noflatten", ("--25k", "--package", "CABGA381"),
-                       56 * 18432, "56 x 18 kbit"),
+                       PARTS["ecp5-25k"].capacity_bits, PARTS["ecp5-25k"].bram_what),
     "ecp5-85k": Target("ecp5-85k", "ecp5", "synth_ecp5 -noflatten", ("--85k", "--package", "CABGA381"),
-                       208 * 18432, "208 x 18 kbit"),
+                       PARTS["ecp5-85k"].capacity_bits, PARTS["ecp5-85k"].bram_what),
 }
 
 

@@ -94,9 +94,11 @@ def _specs() -> list[dict[str, Any]]:
         # uint8, raw accumulator, non-dividing
         dict(MW=12, MH=6, PE=4, SIMD=5, BINARY_IN=0, IN_BITS=8, IN_SIGNED=0, OUT_MODE=1),
         # int8, affine (final-layer style), non-dividing
-        dict(MW=10, MH=10, PE=4, SIMD=3, BINARY_IN=0, IN_BITS=8, IN_SIGNED=1, OUT_MODE=2, AFF_BITS=10),
+        dict(MW=10, MH=10, PE=4, SIMD=3, BINARY_IN=0, IN_BITS=8, IN_SIGNED=1, OUT_MODE=2, AFF_BITS=10,
+             ROM_STYLE=1, PARAM_STYLE=3),  # each ROM_STYLE / PARAM_STYLE branch is simulated by some spec
         # uint8, threshold (first-layer style), SF = 1 with NF > 1 (input buffer re-read)
-        dict(MW=16, MH=5, PE=2, SIMD=16, BINARY_IN=0, IN_BITS=8, IN_SIGNED=0, OUT_MODE=0),
+        dict(MW=16, MH=5, PE=2, SIMD=16, BINARY_IN=0, IN_BITS=8, IN_SIGNED=0, OUT_MODE=0, ROM_STYLE=3,
+             PARAM_STYLE=1),
     ]
     mode = OutMode(rng.randint(0, 2))
     binary = rng.random() < 0.5
@@ -166,7 +168,8 @@ def test_mvtu_lint_clean(spec: dict[str, Any]) -> None:
         (dict(OUT_BITS=4), "bnnc_param_error_mvtu_out_bits_must_be_1_in_mode_0"),
         (dict(BINARY_IN=2), "bnnc_param_error_mvtu_binary_in_must_be_0_or_1"),
         (dict(BINARY_IN=0, IN_BITS=1, IN_SIGNED=1), "bnnc_param_error_mvtu_in_bits_too_small"),
-        (dict(ROM_STYLE=2), "bnnc_param_error_mvtu_rom_style_must_be_0_or_1"),
+        (dict(ROM_STYLE=4), "bnnc_param_error_mvtu_rom_style_must_be_0_to_3"),
+        (dict(PARAM_STYLE=-1), "bnnc_param_error_mvtu_param_style_must_be_0_to_3"),
     ],
 )
 def test_mvtu_rejects_illegal_parameters(bad: dict[str, int], error: str) -> None:

@@ -32,8 +32,8 @@ def _threshold_rom_sets() -> list[dict[str, int]]:
     rng = param_rng("threshold_rom")
     return [
         dict(LANES=4, IN_BITS=8, IN_SIGNED=0, N=10),                 # uint8 pixels, N not a multiple of LANES
-        dict(LANES=3, IN_BITS=6, IN_SIGNED=1, N=9),                  # signed, whole beats
-        dict(LANES=1, IN_BITS=1, IN_SIGNED=0, N=5),                  # 1-bit unsigned inputs
+        dict(LANES=3, IN_BITS=6, IN_SIGNED=1, N=9, ROM_STYLE=3),     # signed, whole beats; ROM as logic
+        dict(LANES=1, IN_BITS=1, IN_SIGNED=0, N=5, ROM_STYLE=2),     # 1-bit unsigned inputs; distributed
         dict(LANES=rng.randint(1, 8), IN_BITS=rng.randint(2, 12), IN_SIGNED=1, N=rng.randint(1, 30)),
     ]
 
@@ -137,6 +137,9 @@ def test_lint_clean(top: str, params: dict[str, int]) -> None:
         ("bnnc_threshold", {"IN_BITS": 1, "IN_SIGNED": 1}, "bnnc_param_error_threshold_in_bits_too_small"),
         ("bnnc_threshold_rom", {"TW": 1}, "bnnc_param_error_threshold_rom_tw_must_be_at_least_2"),
         ("bnnc_threshold_rom", {"N": 0}, "bnnc_param_error_threshold_rom_n_must_be_positive"),
+        ("bnnc_threshold_rom", {"ROM_STYLE": 4}, "bnnc_param_error_threshold_rom_rom_style_must_be_0_to_3"),
+        ("bnnc_threshold_rom", {"ROM_STYLE": 1},
+         "bnnc_param_error_threshold_rom_rom_style_block_needs_a_registered_read"),
         ("bnnc_argmax", {"IN_BITS": 1}, "bnnc_param_error_argmax_in_bits_must_be_at_least_2"),
         ("bnnc_argmax", {"NUM_CLASSES": 0}, "bnnc_param_error_argmax_num_classes_must_be_positive"),
         ("bnnc_width_converter", {"OUT_LANES": 0}, "bnnc_param_error_width_converter_out_lanes_must_be_positive"),

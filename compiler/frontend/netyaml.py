@@ -260,7 +260,7 @@ def load_net(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Graph:
                         layer=last.name, field="op")
     arrays.check_unused()
     graph = Graph(name=spec.name, input=in_type, nodes=tuple(nodes), output=spec.output, stage="float",
-                  hardware={"clock_mhz": spec.hardware.clock_mhz,
+                  hardware={"clock_mhz": spec.hardware.clock_mhz, "target": spec.hardware.target,
                             "folding": {k: (v.pe, v.simd) for k, v in spec.hardware.folding.items()},
                             **_rate_settings(spec.hardware)},
                   source=str(path), inputs=(str(path), str(wpath)))

@@ -15,6 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from compiler.ops import OPS, LayerSpec
 from compiler.ops.base import Identifier, PositiveInt
+from compiler.targets import DEFAULT_TARGET, TARGETS
+
+TARGET_NAMES = tuple(TARGETS)
 
 # uint1..uint32 and int2..int32: a 1-bit signed integer (values -1 and 0) has no hardware lane; use bipolar.
 _DTYPE = re.compile(r"^(bipolar|uint([1-9]|[12][0-9]|3[0-2])|int([2-9]|[12][0-9]|3[0-2]))$")
@@ -66,6 +69,8 @@ class HardwareSpec(_Strict):
 
     clock_mhz: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 100.0
     folding: dict[str, FoldingSpec] = Field(default_factory=dict)
+    # The FPGA the ROMs are planned for (compiler/targets.py; bnnc compile --target overrides).
+    target: Literal[TARGET_NAMES] = DEFAULT_TARGET  # type: ignore[valid-type]
     # Frames per second to reach at clock_mhz: the folding search picks the cheapest modelled folding.
     target_fps: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
     # Resource limits for the folding search (alone: the fastest folding within them).

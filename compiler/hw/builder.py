@@ -6,8 +6,10 @@ from dataclasses import replace
 
 from compiler.errors import BnncError
 from compiler.ir import Graph, Node
+from compiler.targets import DEFAULT_TARGET
 
 from .graph import Module
+from .memory import MemoryPlan, plan_rom
 from .stream import Stream
 
 # Extra FIFO slots beyond one whole vector, so a producer never waits on a consumer
@@ -21,6 +23,11 @@ class HwBuilder:
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
         self.modules: list[Module] = []
+        self.target = str(graph.hardware.get("target", DEFAULT_TARGET))  # hardware.target / --target
+
+    def plan_rom(self, depth: int, width: int, sync_read: bool = True) -> MemoryPlan:
+        """How a ``depth`` x ``width`` ROM is built on this design's target (:func:`compiler.hw.memory.plan_rom`)."""
+        return plan_rom(depth, width, self.target, sync_read=sync_read)
 
     def add(self, module: Module) -> Stream:
         """Append ``module``; return its output stream."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from .memory import MemoryPlan
 from .stream import Stream
 
 
@@ -32,6 +33,7 @@ class Rom:
 
     parameter: str
     lines: tuple[str, ...]
+    plan: MemoryPlan | None = None  # how it is built on the target (compiler/hw/memory.py)
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,9 @@ class Module:
              "in": self.s_axis.name, "out": self.m_axis.name}
         if self.memory:
             d["memory"] = dict(self.memory)
+        plans = {kind: rom.plan.describe() for kind, rom in self.roms.items() if rom.plan is not None}
+        if plans:
+            d["rom_plans"] = plans
         return d
 
 

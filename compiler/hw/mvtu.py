@@ -31,11 +31,6 @@ import numpy as np
 from compiler.arith import Folding, ceil_div
 from compiler.bits import pack_lanes
 
-# Weight ROMs of at least this many bits are marked for block RAM; smaller ones are
-# left to the synthesis tool (one 18 kbit block RAM would mostly sit empty). Yosys
-# and Vivado read the rom_style attribute this selects; simulation ignores it.
-ROM_BLOCK_MIN_BITS = 16 * 1024
-
 
 class OutMode(enum.IntEnum):
     """``OUT_MODE`` of bnnc_mvtu: what each output lane carries."""

@@ -19,7 +19,7 @@ from compiler.arith import Folding
 from compiler.bits import bits_for_range, sign, to_bits
 from compiler.hw.builder import HwBuilder
 from compiler.hw.graph import Module, Rom
-from compiler.hw.mvtu import ROM_BLOCK_MIN_BITS, OutMode, mvtu_param_lines, mvtu_weight_lines
+from compiler.hw.mvtu import OutMode, mvtu_param_lines, mvtu_weight_lines
 from compiler.hw.stream import Stream
 from compiler.ir import DType, Node, TensorType
 from compiler.kernels import GEMM_MIN_WORK, int_matmul, xnor_popcount, xnor_threshold_gemm
@@ -50,9 +50,11 @@ def lower_mvtu(b: HwBuilder, stage: Stage, cur: Stream, folding: Folding, binary
     acc = node.out.dtype
     assert acc.lo is not None and acc.hi is not None
     params: dict[str, object] = {"MW": mw, "MH": mh, "PE": pe, "SIMD": simd, "BINARY_IN": int(binary),
-                                 "IN_BITS": cur.elem_bits, "IN_SIGNED": int(cur.signed),
-                                 "ROM_STYLE": 1 if folding.rom_bits >= ROM_BLOCK_MIN_BITS else 0}
-    roms = {"weights": Rom("WEIGHT_FILE", tuple(mvtu_weight_lines(to_bits(w), pe, simd)))}
+                                 "IN_BITS": cur.elem_bits, "IN_SIGNED": int(cur.signed)}
+    # Each ROM is built as the target's memory plan says (block RAM or logic, by its depth x width).
+    wplan = b.plan_rom(folding.rom_words, pe * simd)
+    params["ROM_STYLE"] = wplan.rom_style
+    roms = {"weights": Rom("WEIGHT_FILE", tuple(mvtu_weight_lines(to_bits(w), pe, simd)), wplan)}
     if nxt is not None and nxt.op == "threshold":
         th = nxt.params["thresholds"]
         acc_bits = signed_bits(min(acc.lo, int(th.min())), max(acc.hi, int(th.max())))
@@ -71,6 +73,10 @@ def lower_mvtu(b: HwBuilder, stage: Stage, cur: Stream, folding: Folding, binary
         mode, out_bits, aff_bits = OutMode.ACCUMULATOR, acc_bits, 1
     params.update(OUT_MODE=int(mode), ACC_BITS=acc_bits, OUT_BITS=out_bits, AFF_BITS=aff_bits)
     param_lane = {OutMode.THRESHOLD: acc_bits, OutMode.AFFINE: 2 * aff_bits, OutMode.ACCUMULATOR: 0}[mode]
+    if "params" in roms:
+        pplan = b.plan_rom(folding.nf, pe * param_lane)
+        params["PARAM_STYLE"] = pplan.rom_style
+        roms["params"] = Rom("PARAM_FILE", roms["params"].lines, pplan)
     rom_bits = folding.rom_bits + folding.nf * pe * param_lane
     out_node = stage.out
     out = Stream.of_tensor(node.name, out_node.name, out_node.out, pe, vectors=folding.pixels)

@@ -53,9 +53,12 @@ class Threshold(OpDef):
         # channel-last: element e of a stream vector is channel e % C
         reps = cur.elems // th.shape[0]
         lines, tw = threshold_rom_lines(np.tile(th, reps), np.tile(neg, reps), cur.elems, cur.lanes)
-        return b.add(Module(node.name, "bnnc_threshold_rom", {**common, "N": cur.elems, "TW": tw}, cur, out,
+        # bnnc_threshold_rom reads its ROM in the beat's own cycle: never block RAM (registered read).
+        plan = b.plan_rom(len(lines), cur.lanes * (tw + 1), sync_read=False)
+        return b.add(Module(node.name, "bnnc_threshold_rom",
+                            {**common, "N": cur.elems, "TW": tw, "ROM_STYLE": plan.rom_style}, cur, out,
                             layers=(node.name,), cycles=cur.beats_per_image,
-                            roms={"thresholds": Rom("THR_FILE", tuple(lines))},
+                            roms={"thresholds": Rom("THR_FILE", tuple(lines), plan)},
                             memory={"rom_bits": len(lines) * cur.lanes * (tw + 1)}))
 
     def manifest_row(self, node: Node, t_in: TensorType) -> dict[str, Any]:

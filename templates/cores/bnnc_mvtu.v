@@ -50,7 +50,11 @@ module bnnc_mvtu #(
     parameter integer AFF_BITS = 16,    // width of each of A and B (mode 2; >= 1)
     parameter WEIGHT_FILE = "weights.mem",  // $readmemh file of the weight ROM
     parameter PARAM_FILE = "params.mem",    // $readmemh file of thresholds / {B, A} pairs (not read in mode 1)
-    parameter integer ROM_STYLE = 0     // weight ROM for synthesis: 0 the tool's choice, 1 block RAM
+    // ROM mapping for synthesis, as the compiler's memory plan (compiler/hw/memory.py) chose it, passed on
+    // as a rom_style attribute: 0 the tool's choice, 1 block RAM, 2 distributed (LUT RAM; Vivado maps a
+    // ROM so, Yosys cannot and stops), 3 logic (LUTs). Simulation ignores it.
+    parameter integer ROM_STYLE = 0,    // weight ROM: 0 tool, 1 block, 2 distributed, 3 logic
+    parameter integer PARAM_STYLE = 0   // parameter ROM (thresholds, {B, A}): 0 tool, 1 block, 2 distributed, 3 logic
 ) (
     input  wire                                                   clk,            // clock
     input  wire                                                   rst_n,          // synchronous active-low reset
@@ -101,8 +105,11 @@ module bnnc_mvtu #(
         if (OUT_MODE == 2 && AFF_BITS < 1) begin : g_bad_aff_bits
             bnnc_param_error_mvtu_aff_bits_must_be_positive u_err ();
         end
-        if (ROM_STYLE < 0 || ROM_STYLE > 1) begin : g_bad_rom_style
-            bnnc_param_error_mvtu_rom_style_must_be_0_or_1 u_err ();
+        if (ROM_STYLE < 0 || ROM_STYLE > 3) begin : g_bad_rom_style
+            bnnc_param_error_mvtu_rom_style_must_be_0_to_3 u_err ();
+        end
+        if (PARAM_STYLE < 0 || PARAM_STYLE > 3) begin : g_bad_param_style
+            bnnc_param_error_mvtu_param_style_must_be_0_to_3 u_err ();
         end
     endgenerate
 
@@ -204,6 +211,18 @@ module bnnc_mvtu #(
     generate
         if (ROM_STYLE == 1) begin : g_wrom_block
             (* rom_style = "block" *) reg [PE*SIMD-1:0] wrom [0:STEPS-1];
+            initial begin
+                $readmemh(WEIGHT_FILE, wrom);
+            end
+            assign wrom_q = wrom[waddr];
+        end else if (ROM_STYLE == 2) begin : g_wrom_distributed
+            (* rom_style = "distributed" *) reg [PE*SIMD-1:0] wrom [0:STEPS-1];
+            initial begin
+                $readmemh(WEIGHT_FILE, wrom);
+            end
+            assign wrom_q = wrom[waddr];
+        end else if (ROM_STYLE == 3) begin : g_wrom_logic
+            (* rom_style = "logic" *) reg [PE*SIMD-1:0] wrom [0:STEPS-1];
             initial begin
                 $readmemh(WEIGHT_FILE, wrom);
             end
@@ -353,19 +372,50 @@ module bnnc_mvtu #(
     localparam integer PRODW = ACC_BITS + AFF_BITS;  // exact width of A*acc
     localparam integer FULLW = PRODW + 1;            // exact width of A*acc + B
 
+    // Parameter ROM (modes 0 and 2), read synchronously like the weight ROM (thr3 / ab3 below);
+    // PARAM_STYLE passes the compiler's choice on as a rom_style attribute.
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [PE*PW-1:0] prom_q;  // unread in mode 1
+    /* verilator lint_on UNUSEDSIGNAL */
     generate
-        if (OUT_MODE == 0) begin : g_mode0
+        if (OUT_MODE == 1) begin : g_prom_none
+            assign prom_q = {(PE*PW){1'b0}};
+        end else if (PARAM_STYLE == 1) begin : g_prom_block
+            (* rom_style = "block" *) reg [PE*PW-1:0] prom [0:NF-1];
+            initial begin
+                $readmemh(PARAM_FILE, prom);
+            end
+            assign prom_q = prom[nf2];
+        end else if (PARAM_STYLE == 2) begin : g_prom_distributed
+            (* rom_style = "distributed" *) reg [PE*PW-1:0] prom [0:NF-1];
+            initial begin
+                $readmemh(PARAM_FILE, prom);
+            end
+            assign prom_q = prom[nf2];
+        end else if (PARAM_STYLE == 3) begin : g_prom_logic
+            (* rom_style = "logic" *) reg [PE*PW-1:0] prom [0:NF-1];
+            initial begin
+                $readmemh(PARAM_FILE, prom);
+            end
+            assign prom_q = prom[nf2];
+        end else begin : g_prom_auto
             reg [PE*PW-1:0] prom [0:NF-1];
             initial begin
                 $readmemh(PARAM_FILE, prom);
             end
+            assign prom_q = prom[nf2];
+        end
+    endgenerate
+
+    generate
+        if (OUT_MODE == 0) begin : g_mode0
             reg [PE*PW-1:0] thr3;
             reg [PE-1:0]    r4;
             reg [PE-1:0]    r5q;
             wire [PE-1:0]   r4_now;
             always @(posedge clk) begin
                 if (v2 && last2) begin
-                    thr3 <= prom[nf2];
+                    thr3 <= prom_q;
                 end
             end
             for (p = 0; p < PE; p = p + 1) begin : g_lane
@@ -407,10 +457,6 @@ module bnnc_mvtu #(
             end
             assign r5 = r5q;
         end else begin : g_mode2
-            reg [PE*PW-1:0] prom [0:NF-1];
-            initial begin
-                $readmemh(PARAM_FILE, prom);
-            end
             reg  [PE*PW-1:0]       ab3;  // {B, A} per lane
             reg  [PE*PRODW-1:0]    prod4;
             reg  [PE*AFF_BITS-1:0] b4;
@@ -420,7 +466,7 @@ module bnnc_mvtu #(
             wire [OW-1:0]          r5_now;
             always @(posedge clk) begin
                 if (v2 && last2) begin
-                    ab3 <= prom[nf2];
+                    ab3 <= prom_q;
                 end
             end
             for (p = 0; p < PE; p = p + 1) begin : g_lane

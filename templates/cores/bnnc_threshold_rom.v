@@ -18,7 +18,11 @@ module bnnc_threshold_rom #(
     parameter integer IN_SIGNED = 1,  // input lanes are two's complement (1) or unsigned (0)
     parameter integer N = 8,          // elements per vector (>= 1); the threshold pattern repeats per vector
     parameter integer TW = 10,        // threshold width in bits (two's complement, >= 2)
-    parameter THR_FILE = ""           // $readmemh file of the thresholds (see above)
+    parameter THR_FILE = "",          // $readmemh file of the thresholds (see above)
+    // ROM mapping for synthesis (the compiler's memory plan, compiler/hw/memory.py), as a rom_style
+    // attribute: 0 the tool's choice, 2 distributed (LUT RAM; Vivado only), 3 logic. 1 (block RAM) is
+    // illegal: the ROM is read in the cycle its beat arrives (no read register), and block RAM is not.
+    parameter integer ROM_STYLE = 0   // 0 tool, 2 distributed, 3 logic
 ) (
     input  wire                     clk,            // clock
     input  wire                     rst_n,          // synchronous active-low reset
@@ -53,16 +57,40 @@ module bnnc_threshold_rom #(
         if (TW < 2) begin : g_bad_tw
             bnnc_param_error_threshold_rom_tw_must_be_at_least_2 u_err ();
         end
+        if (ROM_STYLE < 0 || ROM_STYLE > 3) begin : g_bad_rom_style
+            bnnc_param_error_threshold_rom_rom_style_must_be_0_to_3 u_err ();
+        end
+        if (ROM_STYLE == 1) begin : g_bad_rom_style_block
+            bnnc_param_error_threshold_rom_rom_style_block_needs_a_registered_read u_err ();
+        end
     endgenerate
 
-    reg [LANES*LW-1:0] rom [0:NB-1];
-    initial begin
-        $readmemh(THR_FILE, rom);
-    end
-
     reg  [IW-1:0]      beat;     // beat index within the vector
+    wire [LANES*LW-1:0] rom_q;  // the word of beat `beat`, read without a register
+    generate
+        if (ROM_STYLE == 2) begin : g_rom_distributed
+            (* rom_style = "distributed" *) reg [LANES*LW-1:0] rom [0:NB-1];
+            initial begin
+                $readmemh(THR_FILE, rom);
+            end
+            assign rom_q = rom[beat];
+        end else if (ROM_STYLE == 3) begin : g_rom_logic
+            (* rom_style = "logic" *) reg [LANES*LW-1:0] rom [0:NB-1];
+            initial begin
+                $readmemh(THR_FILE, rom);
+            end
+            assign rom_q = rom[beat];
+        end else begin : g_rom_auto
+            reg [LANES*LW-1:0] rom [0:NB-1];
+            initial begin
+                $readmemh(THR_FILE, rom);
+            end
+            assign rom_q = rom[beat];
+        end
+    endgenerate
+
     wire               take = s_axis_tvalid && s_axis_tready;
-    wire [LANES*LW-1:0] word = rom[beat];
+    wire [LANES*LW-1:0] word = rom_q;
     wire               last_beat = (beat == LAST_BEAT);
     wire [LANES-1:0]   bits_now;
 

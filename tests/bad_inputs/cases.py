@@ -166,6 +166,9 @@ def conv_arrays(kernel: int = 3) -> dict[str, np.ndarray]:
     """Arrays of the CONV network (a kernel x kernel conv of 2 filters)."""
     return {"c1.weight": np.ones((2, 1, kernel, kernel)), "bn.gamma": np.ones(2), "bn.beta": np.zeros(2),
             "bn.mean": np.zeros(2), "bn.var": np.ones(2), "fc.weight": np.ones((3, 32))}
+# One dense layer whose weight ROM is planned for block RAM (deep and narrow).
+BIG_ROM = ("name: m\ninput: {shape: [512], dtype: bipolar}\nlayers:\n  - {name: fc, op: dense, units: 256}\n"
+           "hardware: {folding: {fc: {pe: 1, simd: 16}}}\n")
 Y = r"\S*/net\.yaml"
 W = r"\S*/weights\.npz"
 
@@ -237,6 +240,24 @@ CASES: list[Case] = [
     _mk("clock_infinite", "numbers", "inspect {d}/net.yaml",
         Y + r": field hardware\.clock_mhz: clock_mhz must be a finite number, not inf",
         doc_edit(lambda doc: doc.__setitem__("hardware", {"clock_mhz": float("inf")}))),
+    _mk("target_unknown", "numbers", "inspect {d}/net.yaml",
+        Y + r": field hardware\.target: target must be one of xilinx, ice40-up5k, ecp5-25k, ecp5-85k, not 'altera'",
+        doc_edit(lambda doc: doc.__setitem__("hardware", {"target": "altera"}))),
+    # 8,192 words of 16 bits (PE 1, SIMD 16): 32 EBR where the UP5K has 30 (more if the scores' affine
+    # ROM goes to block RAM too)
+    _mk("roms_beyond_the_ice40_ebr", "numbers", "compile {d}/net.yaml -o {d}/out --target ice40-up5k",
+        Y + r": field hardware\.target: the ROMs planned for block RAM must fit ice40-up5k's 30 EBR x 4 kbit, not "
+        r"need 3\d EBR \(\d EBR too many; the ROMs hold [\d,]+ bits over its 122,880 initialisable bits\); fold with "
+        r"fewer PE x SIMD, or pick a larger target",
+        yaml_text(BIG_ROM), weights_edit(lambda a: (a.clear(), a.update({"fc.weight": np.ones((256, 512))})))),
+    # 192 words of 2,048 bits: 57 columns of 512x36 where the 25k has 56 EBR, though the bits would fit
+    _mk("roms_beyond_the_ecp5_ebr_by_aspect", "numbers", "compile {d}/net.yaml -o {d}/out",
+        Y + r": field hardware\.target: the ROMs planned for block RAM must fit ecp5-25k's 56 EBR x 18 kbit, not "
+        r"need 57 EBR \(1 EBR too many; the ROMs hold 393,216 bits, within its 1,032,192 initialisable bits but "
+        r"not in whole blocks of their aspect ratios\); fold with fewer PE x SIMD, or pick a larger target",
+        yaml_text(BIG_ROM.replace("units: 256", "units: 768").replace("pe: 1, simd: 16", "pe: 16, simd: 128")
+                  .replace("{folding:", "{target: ecp5-25k, folding:")),
+        weights_edit(lambda a: (a.clear(), a.update({"fc.weight": np.ones((768, 512))})))),
     _mk("eps_nan", "numbers", "inspect {d}/net.yaml",
         Y + r": layer bn1: field eps: eps must be a finite number, not nan",
         doc_edit(lambda doc: layer(doc, "bn1").__setitem__("eps", float("nan")))),

