@@ -96,4 +96,8 @@ def render_tables(graph: Graph, folded: Graph) -> str:
         s = m["scores"]
         text += (f"scores: {s['frac_bits']} fraction bits; {s['disagreements']} argmax disagreements with float64 "
                  f"on {s['calibration_images']} {s['calibration']} calibration inputs\n")
+    for r in m["layers"]:
+        if "affine" in r:  # the score affine's hardware form and widths (compiler/passes/scores.py)
+            text += (f"final affine {r['name']}: {r['affine']}; scale {r['scale_bits']} bits, offset "
+                     f"{r['offset_bits']} bits, scores {r['score_bits']} bits ({r['shift']} low bits dropped)\n")
     return text

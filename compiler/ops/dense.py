@@ -24,6 +24,7 @@ from compiler.hw.stream import Stream
 from compiler.ir import DType, Node, TensorType
 from compiler.kernels import GEMM_MIN_WORK, int_matmul, xnor_popcount, xnor_threshold_gemm
 
+from .affine import lower_affine_serial
 from .base import ImportContext, LayerSpec, OpTypeError, PositiveInt, Stage, int_range
 from .matrix import MatrixOp, matrix_range
 from .registry import register_op
@@ -55,11 +56,18 @@ def lower_mvtu(b: HwBuilder, stage: Stage, cur: Stream, folding: Folding, binary
     wplan = b.plan_rom(folding.rom_words, pe * simd)
     params["ROM_STYLE"] = wplan.rom_style
     roms = {"weights": Rom("WEIGHT_FILE", tuple(mvtu_weight_lines(to_bits(w), pe, simd)), wplan)}
+    serial: Node | None = None  # the final affine, when a bnnc_affine_serial computes it
     if nxt is not None and nxt.op == "threshold":
         th = nxt.params["thresholds"]
         acc_bits = signed_bits(min(acc.lo, int(th.min())), max(acc.hi, int(th.max())))
         mode, out_bits, aff_bits = OutMode.THRESHOLD, 1, 1
         roms["params"] = Rom("PARAM_FILE", tuple(mvtu_param_lines(th, mode, pe, acc_bits=acc_bits)))
+    elif nxt is not None and nxt.op == "affine" and nxt.attrs.get("form", "parallel") != "parallel":
+        # forms none / shift / shared (compiler/passes/scores.py): the unit emits its raw
+        # accumulators; a bnnc_affine_serial after it computes the scores (not for none)
+        acc_bits = signed_bits(acc.lo, acc.hi)
+        mode, out_bits, aff_bits = OutMode.ACCUMULATOR, acc_bits, 1
+        serial = nxt if nxt.attrs["form"] != "none" else None
     elif nxt is not None and nxt.op == "affine":
         acc_bits = signed_bits(acc.lo, acc.hi)
         a, c = nxt.params["scale"], nxt.params["offset"]
@@ -78,13 +86,14 @@ def lower_mvtu(b: HwBuilder, stage: Stage, cur: Stream, folding: Folding, binary
         params["PARAM_STYLE"] = pplan.rom_style
         roms["params"] = Rom("PARAM_FILE", roms["params"].lines, pplan)
     rom_bits = folding.rom_bits + folding.nf * pe * param_lane
-    out_node = stage.out
+    out_node = node if serial is not None else stage.out
     out = Stream.of_tensor(node.name, out_node.name, out_node.out, pe, vectors=folding.pixels)
     if mode is not OutMode.THRESHOLD:
         out = Stream(out.name, out.tap, pe, out_bits, True, False, out.elems, out.vectors)
     layers = (node.name,) if out_node is node else (node.name, out_node.name)
-    return b.add(Module(node.name, "bnnc_mvtu", params, cur, out, layers=layers, cycles=int(node.attrs["cycles"]),
-                        roms=roms, memory={"rom_bits": rom_bits}))
+    out = b.add(Module(node.name, "bnnc_mvtu", params, cur, out, layers=layers, cycles=int(node.attrs["cycles"]),
+                       roms=roms, memory={"rom_bits": rom_bits}))
+    return lower_affine_serial(b, serial, out) if serial is not None else out
 
 
 @register_op

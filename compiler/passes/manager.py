@@ -19,6 +19,7 @@ PIPELINE: tuple[str, ...] = (
     "quantize_scores",
     "lower_xnor_popcount",
     "choose_folding",
+    "lean_scores",
 )
 
 

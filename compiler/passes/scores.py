@@ -1,4 +1,19 @@
-"""The final batchnorm becomes a per-class fixed-point affine whose width keeps the argmax exact."""
+"""The final batchnorm becomes a per-class fixed-point affine whose width keeps the argmax exact.
+
+``quantize_scores`` sizes the fixed point (fraction bits F, and for ``output: argmax``
+the low score bits the argmax can do without); ``lean_scores``, once the folding is
+known, picks the affine's hardware form (the node's ``form`` attr, the manifest's
+``affine`` field):
+
+* ``none``: the affine does not change the argmax (or is the identity): the matrix
+  unit's raw accumulators are the scores.
+* ``shift``: every scale is the same positive power of two 2**k (for ``output: argmax``
+  every *equal positive* scale is made one, exactly, by :func:`equal_scale_form`):
+  scores are ``(acc << k) + B``, an add, no multiplier.
+* ``shared``: the layer yields at most one score every SHARED_MIN_CYCLES cycles, so one
+  multiplier (bnnc_affine_serial) serves every class in turn.
+* ``parallel``: one multiplier per PE lane inside the bnnc_mvtu (OUT_MODE 2).
+"""
 
 from __future__ import annotations
 
@@ -27,6 +42,10 @@ MIN_CALIBRATION_IMAGES = 64
 # Every fixed-point score |A*x + B| (and the popcount-domain form 2A*p + B - A*N) stays below
 # this, so the int64 reference and disagreement counts never overflow.
 SCORE_LIMIT = 2**61
+# A shared affine unit handles one score per cycle; it is used where the matrix unit's
+# synapse folds give it at least this many cycles per score (SF >= this * PE), so it
+# never slows the layer (its PE scores per beat arrive every SF cycles).
+SHARED_MIN_CYCLES = 2
 
 
 def max_fit_frac_bits(a: np.ndarray, b: np.ndarray, acc_bound: int) -> int:
@@ -79,6 +98,42 @@ def disagreements(acc: np.ndarray, bn: Node, frac_bits: int) -> int:
     return int(np.count_nonzero(np.argmax(big_a * acc + big_b, axis=-1) != ref))
 
 
+def score_shift(full: np.ndarray, frac_bits: int) -> int:
+    """Low bits (at most ``frac_bits``) the integer scores ``full`` (N, classes) can drop, keeping their argmax.
+
+    The largest s such that ``full >> t`` has the same argmax on every calibration image for
+    every t <= s, less MARGIN_BITS (spare bits for unseen inputs, as for F); 0 at least.
+    """
+    ref = np.argmax(full, axis=-1)
+    s = 0
+    while s < frac_bits and np.array_equal(np.argmax(full >> (s + 1), axis=-1), ref):
+        s += 1
+    return max(0, s - MARGIN_BITS)
+
+
+def equal_scale_form(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """For equal positive scales A, the affine (2**k, B') with the same order of scores; None otherwise.
+
+    With A > 0 the same for every class, k = ceil(log2 A), B = q·A + r (q = floor(B/A),
+    0 <= r < A) and B' = q·2**k + r: A·x + B = A·(x + q) + r and (x << k) + B' =
+    (x + q)·2**k + r. Both are ordered as the pairs (x + q, r) lexicographically,
+    because 0 <= r < A <= 2**k; so equal scores stay equal, and larger stay larger:
+    the argmax, ties included, is unchanged (tests/test_lean_scores.py checks it).
+    """
+    a = np.asarray(a, dtype=np.int64)
+    if a.size == 0 or int(a[0]) <= 0 or (a != a[0]).any():
+        return None
+    a0 = int(a[0])
+    k = (a0 - 1).bit_length()  # ceil(log2(a0))
+    q, r = np.divmod(np.asarray(b, dtype=np.int64), a0)
+    return np.full_like(a, 1 << k), q * (1 << k) + r
+
+
+def _power_of_two(a: np.ndarray) -> bool:
+    a0 = int(a[0]) if a.size else 0
+    return a0 > 0 and a0 & (a0 - 1) == 0 and bool((a == a0).all())
+
+
 @register("quantize_scores")
 def quantize_scores(graph: Graph, ctx: PassContext) -> Graph:
     """final γ(x−μ)/σ+β → A·x + B with A, B = round(·2^F), F the narrowest exact-argmax width + margin."""
@@ -99,8 +154,43 @@ def quantize_scores(graph: Graph, ctx: PassContext) -> Graph:
         stable = next(f for f in range(top, bottom - 1, -1) if f == bottom or counts[f - 1] > 0)
         frac = min(top, max(MIN_FRAC_BITS, stable + MARGIN_BITS))
         big_a, big_b = quantize(*affine_of(node), frac)
-        nodes[i] = Node(node.name, "affine", {"frac_bits": frac}, {"scale": big_a, "offset": big_b})
+        # Scores only feed the argmax: drop the low bits it does not need (output: scores keeps them).
+        argmax_next = i + 1 < len(nodes) and nodes[i + 1].op == "argmax"
+        shift = score_shift(big_a * acc.astype(np.int64) + big_b, frac) if argmax_next else 0
+        nodes[i] = Node(node.name, "affine", {"frac_bits": frac, "shift": shift}, {"scale": big_a, "offset": big_b})
         graph = graph.with_nodes(graph.nodes, scores=ScoreReport(
             frac_bits=frac, disagreements=disagreements(acc, node, frac), calibration_images=int(acc.shape[0]),
             calibration="user" if ctx.calibration is not None else "random"))
+    return infer_types(graph.with_nodes(nodes))
+
+
+@register("lean_scores")
+def lean_scores(graph: Graph, ctx: PassContext) -> Graph:
+    """final affine → form none | shift (acc·2^k + B', equal positive scales) | shared (one multiplier) | parallel."""
+    nodes = list(graph.nodes)
+    for i, node in enumerate(nodes):
+        prev = nodes[i - 1] if i > 0 else None
+        if node.op != "affine" or prev is None or not OPS[prev.op].matrix or "pe" not in prev.attrs:
+            continue
+        rest = [n.op for n in nodes[i + 1 :]]
+        if rest not in ([], ["argmax"]):
+            # not the network's scores: stays inside the matrix unit, exact to the last bit
+            nodes[i] = node.with_attrs(form="parallel", shift=0)
+            continue
+        argmax = rest == ["argmax"]
+        a, b = node.params["scale"].astype(np.int64), node.params["offset"].astype(np.int64)
+        shift = int(node.attrs.get("shift", 0)) if argmax else 0
+        form = "shift" if _power_of_two(a) else "shared"
+        equal = equal_scale_form(a, b) if argmax else None
+        if equal is not None:
+            # the order of the scores is what counts: no multiplier, and no bits to drop
+            a, b, shift, form = equal[0], equal[1], 0, "shift"
+            if (b == b[0]).all():
+                a, b = np.ones_like(a), np.zeros_like(b)  # argmax(acc·2^k + c) = argmax(acc)
+        if (a == 1).all() and (b == 0).all() and shift == 0:
+            form = "none"
+        f = OPS[prev.op].folding(prev)
+        if form != "none" and f.sf < SHARED_MIN_CYCLES * f.pe:
+            form, shift = "parallel", 0  # too many scores per cycle for one unit: one multiplier per lane
+        nodes[i] = Node(node.name, "affine", {**node.attrs, "shift": shift, "form": form}, {"scale": a, "offset": b})
     return infer_types(graph.with_nodes(nodes))
