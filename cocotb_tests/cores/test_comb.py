@@ -10,7 +10,7 @@ from cocotb_tests.cores._common import core, param_rng, run_core
 from runtime.sim.toolchain import lint, run_lint
 
 POPCOUNT = core("bnnc_popcount")
-DOT_LANE = core("bnnc_dot_lane", "bnnc_popcount")
+DOT_LANE = core("bnnc_dot_lane", "bnnc_xnor_popcount")
 
 
 def _popcount_sets() -> list[dict[str, int]]:

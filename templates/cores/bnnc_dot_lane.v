@@ -1,6 +1,7 @@
 // bnnc_dot_lane: one PE's SIMD-lane dot product with +-1 weights (combinational).
 //
-// BINARY_IN = 1: dot = popcount(xnor(x, w) & lane_en)   (popcount domain, >= 0)
+// BINARY_IN = 1: dot = popcount(xnor(x, w) & lane_en)   (popcount domain, >= 0),
+//                by bnnc_xnor_popcount (XNOR folded into 6-input-LUT compressors)
 // BINARY_IN = 0: dot = sum over enabled lanes of (w ? x : -x), x an IN_BITS
 //                integer (two's complement when IN_SIGNED = 1).
 // The result is DOT_BITS wide, two's complement, computed modulo 2**DOT_BITS:
@@ -47,10 +48,16 @@ module bnnc_dot_lane #(
             /* verilator lint_off UNUSEDSIGNAL */
             wire [PCW-1:0] pc;
             /* verilator lint_on UNUSEDSIGNAL */
-            bnnc_popcount #(
-                .WIDTH(SIMD)
+            // A disabled lane is presented as x = 1, w = 0, so its xnor is 0 and it does
+            // not count: the LUT-shaped datapath then computes popcount(xnor(x, w) & lane_en).
+            bnnc_xnor_popcount #(
+                .WIDTH(SIMD),
+                .PIPE(0)
             ) u_popcount (
-                .bits(~(x ^ w) & lane_en),
+                .clk(1'b0),
+                .en(1'b0),
+                .x(x | ~lane_en),
+                .w(w & lane_en),
                 .count(pc)
             );
             if (DOT_BITS > PCW) begin : g_zext
