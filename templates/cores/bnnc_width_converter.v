@@ -6,15 +6,36 @@
 // lanes of the last input beat are ignored, padding lanes of the last output
 // beat are driven 0. Vectors follow each other without separator.
 //
-// Implementation: a shift buffer of BUF = IN_LANES + 2*OUT_LANES - 1
-// elements holds the elements received but not yet sent (element 0 is the
-// oldest). The output beat is the first min(OUT_LANES, left in vector)
-// elements once that many are buffered. An input beat is accepted when the
-// buffer has room for a whole input beat, which depends on registers only
-// (no combinational path from m_axis_tready). The buffer size makes input
-// refusals happen only while the output has at least one more full beat
-// ready, so the converter sustains one beat per cycle on its busier side:
-// a vector takes max(input beats, output beats) cycles in steady state.
+// s_axis_tready depends on registers only (no combinational path from
+// m_axis_tready), and the converter sustains one beat per cycle on its busier
+// side: with input always valid and output always ready a vector takes
+// max(input beats, output beats) cycles in steady state.
+//
+// Structure, chosen at elaboration from the lane counts (no shifter in the
+// first two):
+//  - UP (OUT_LANES a multiple of IN_LANES, equal included): two output-beat
+//    registers used in turn; input beats are written into slot p (a write
+//    pointer) of the register being filled, which becomes valid when full or
+//    at the vector's last input beat. The output is a 2:1 register select.
+//  - DOWN (IN_LANES a multiple of OUT_LANES): two input-beat registers used in
+//    turn; the output reads slot q (a read counter) of the register being
+//    emptied, which is released after its last slot or the vector's last
+//    output beat. The output is a 2*IN_LANES/OUT_LANES : 1 select.
+//  - GENERAL (neither divides): a ring buffer of BUF = I + 2*O - 1 groups of
+//    G = gcd(IN_LANES, OUT_LANES) elements (I = IN_LANES/G, O = OUT_LANES/G
+//    groups per beat) with a write and a read pointer: each ring slot selects
+//    among the I input groups, each output group among the BUF slots (per-lane
+//    addressing instead of a barrel shift). An input beat is accepted while
+//    the ring has room for a whole beat; the ring size makes refusals happen
+//    only while the output has at least one more full beat buffered.
+// Two registers suffice in UP/DOWN because one is filled while the other is
+// emptied: its release and the next fill are one registered cycle apart only
+// when the other register still holds at least one beat for the busier side.
+// In every structure the output lanes at and past the vector's last element
+// (last output beat only) are forced to 0 at the output, which also hides the
+// input padding lanes and register contents left from earlier vectors.
+//
+// Parameter errors: bnnc_param_error_width_converter_<what> (generate block).
 `default_nettype none
 
 module bnnc_width_converter #(
@@ -47,78 +68,251 @@ module bnnc_width_converter #(
         end
     endgenerate
 
-    localparam integer BUF = IN_LANES + 2 * OUT_LANES - 1;   // buffer size in elements
-    localparam integer BW = BUF * EW;                        // buffer size in bits
-    localparam integer CW = $clog2(BUF + 1);                 // element count width
-    localparam integer NW = $clog2(N + 1);                   // per-vector counter width
-    // Common width for counts compared against N, lanes and the buffer size.
-    localparam integer XW = ((NW > CW) ? NW : CW) + 1;
-    localparam integer IN_LIMIT_I = BUF - IN_LANES;          // accept while count <= this
+    // Greatest common divisor (elaboration only): the GENERAL ring's group size.
+    function integer wc_gcd;
+        input integer a, b;
+        integer x, y, t;
+        begin
+            x = a;
+            y = b;
+            while (y > 0) begin
+                t = x % y;
+                x = y;
+                y = t;
+            end
+            wc_gcd = (x > 0) ? x : 1;
+        end
+    endfunction
 
-    localparam [XW-1:0] N_X = N[XW-1:0];
-    localparam [XW-1:0] IN_LANES_X = IN_LANES[XW-1:0];
-    localparam [XW-1:0] OUT_LANES_X = OUT_LANES[XW-1:0];
-    localparam [XW-1:0] IN_LIMIT_X = IN_LIMIT_I[XW-1:0];
-
-    reg [BW-1:0] buffer;    // elements, oldest in the low bits; unused elements are 0
-    reg [XW-1:0] count;     // elements in the buffer
-    reg [XW-1:0] in_left;   // elements of the current input vector still to come
-    reg [XW-1:0] out_left;  // elements of the current output vector still to send
-
-    // Valid elements of the current input beat / needed for the next output beat.
-    wire [XW-1:0] in_n = (in_left < IN_LANES_X) ? in_left : IN_LANES_X;
-    wire [XW-1:0] out_n = (out_left < OUT_LANES_X) ? out_left : OUT_LANES_X;
-
-    assign s_axis_tready = (count <= IN_LIMIT_X);
-    assign m_axis_tvalid = (count >= out_n);
+    // Clamped copies keep the arithmetic below defined while an error module reports bad values.
+    localparam integer N_C = (N >= 1) ? N : 1;
+    localparam integer IL = (IN_LANES >= 1) ? IN_LANES : 1;
+    localparam integer OL = (OUT_LANES >= 1) ? OUT_LANES : 1;
+    localparam integer NIB = (N_C + IL - 1) / IL;          // input beats per vector
+    localparam integer NOB = (N_C + OL - 1) / OL;          // output beats per vector
+    localparam integer LAST_IN_N = N_C - (NIB - 1) * IL;   // elements in a vector's last input beat
+    localparam integer LAST_OUT_N = N_C - (NOB - 1) * OL;  // elements in a vector's last output beat
+    localparam integer IBW = (NIB > 1) ? $clog2(NIB) : 1;  // input beat counter width
+    localparam integer OBW = (NOB > 1) ? $clog2(NOB) : 1;  // output beat counter width
+    localparam integer NIB_LAST_I = NIB - 1;
+    localparam integer NOB_LAST_I = NOB - 1;
+    localparam [IBW-1:0] NIB_LAST = NIB_LAST_I[IBW-1:0];
+    localparam [OBW-1:0] NOB_LAST = NOB_LAST_I[OBW-1:0];
+    localparam integer IS_UP = (OL % IL == 0) ? 1 : 0;                    // UP structure
+    localparam integer IS_DOWN = (IS_UP == 0 && IL % OL == 0) ? 1 : 0;    // DOWN structure
 
     wire in_fire = s_axis_tvalid && s_axis_tready;
     wire out_fire = m_axis_tvalid && m_axis_tready;
 
-    // Output lanes: the oldest out_n elements, zeros past them.
-    wire [OUT_LANES*EW-1:0] head = buffer[OUT_LANES*EW-1:0];
-    genvar j;
-    generate
-        for (j = 0; j < OUT_LANES; j = j + 1) begin : g_out_lane
-            localparam [XW-1:0] J_X = j;
-            assign m_axis_tdata[j*EW +: EW] = (J_X < out_n) ? head[j*EW +: EW] : {EW{1'b0}};
-        end
-    endgenerate
-
-    // Input lanes past in_n (padding of the last beat) are cleared.
-    wire [IN_LANES*EW-1:0] in_clean;
-    generate
-        for (j = 0; j < IN_LANES; j = j + 1) begin : g_in_lane
-            localparam [XW-1:0] J_X = j;
-            assign in_clean[j*EW +: EW] = (J_X < in_n) ? s_axis_tdata[j*EW +: EW] : {EW{1'b0}};
-        end
-    endgenerate
-
-    // Next buffer: drop the sent elements, append the received ones after the rest.
-    wire [XW-1:0] pop_n = out_fire ? out_n : {XW{1'b0}};
-    wire [XW-1:0] push_n = in_fire ? in_n : {XW{1'b0}};
-    wire [XW-1:0] keep_n = count - pop_n;
-    wire [BW-1:0] shifted = buffer >> (pop_n * EW);
-    wire [BW-1:0] in_wide = {{(BW - IN_LANES*EW){1'b0}}, in_fire ? in_clean : {IN_LANES*EW{1'b0}}};
-    wire [BW-1:0] appended = in_wide << (keep_n * EW);
-
+    // Output beat index within the vector: the last one is masked past LAST_OUT_N.
+    reg [OBW-1:0] ob;
+    wire out_last = (ob == NOB_LAST);
     always @(posedge clk) begin
         if (!rst_n) begin
-            buffer <= {BW{1'b0}};
-            count <= {XW{1'b0}};
-            in_left <= N_X;
-            out_left <= N_X;
-        end else begin
-            buffer <= shifted | appended;
-            count <= keep_n + push_n;
-            if (in_fire) begin
-                in_left <= (in_left == in_n) ? N_X : in_left - in_n;
-            end
-            if (out_fire) begin
-                out_left <= (out_left == out_n) ? N_X : out_left - out_n;
-            end
+            ob <= {OBW{1'b0}};
+        end else if (out_fire) begin
+            ob <= out_last ? {OBW{1'b0}} : ob + 1'b1;
         end
     end
+
+    wire [OL*EW-1:0] raw;  // output lanes before the padding mask
+    genvar j;
+    generate
+        for (j = 0; j < OL; j = j + 1) begin : g_out_lane
+            if (j >= LAST_OUT_N) begin : g_mask
+                assign m_axis_tdata[j*EW +: EW] = out_last ? {EW{1'b0}} : raw[j*EW +: EW];
+            end else begin : g_pass
+                assign m_axis_tdata[j*EW +: EW] = raw[j*EW +: EW];
+            end
+        end
+    endgenerate
+
+    generate
+        if (IS_UP == 1) begin : g_up
+            // ---------------------------------------------------------- UP
+            localparam integer K = OL / IL;                 // input beats per full output beat
+            localparam integer PW = (K > 1) ? $clog2(K) : 1;  // slot pointer width
+            localparam integer K_LAST_I = K - 1;
+            localparam [PW-1:0] K_LAST = K_LAST_I[PW-1:0];
+            reg [OL*EW-1:0] ent0, ent1;  // the two output-beat registers (data: no reset)
+            reg [1:0] full;              // register i holds a complete, unsent beat
+            reg wr, rd;                  // register being filled / emptied
+            reg [PW-1:0] p;              // slot of the next input beat
+            reg [IBW-1:0] ib;            // input beat index within the vector
+            wire in_last = (ib == NIB_LAST);
+            wire done = in_last || (p == K_LAST);  // this input beat completes an output beat
+            assign s_axis_tready = !full[wr];
+            assign m_axis_tvalid = full[rd];
+            assign raw = rd ? ent1 : ent0;
+            genvar s;
+            for (s = 0; s < K; s = s + 1) begin : g_slot
+                localparam [PW-1:0] S_P = s;
+                always @(posedge clk) begin
+                    if (in_fire && p == S_P) begin
+                        if (wr) ent1[s*IL*EW +: IL*EW] <= s_axis_tdata;
+                        else ent0[s*IL*EW +: IL*EW] <= s_axis_tdata;
+                    end
+                end
+            end
+            wire [1:0] set_m = (in_fire && done) ? (wr ? 2'b10 : 2'b01) : 2'b00;
+            wire [1:0] clr_m = out_fire ? (rd ? 2'b10 : 2'b01) : 2'b00;
+            always @(posedge clk) begin
+                if (!rst_n) begin
+                    full <= 2'b00;
+                    wr <= 1'b0;
+                    rd <= 1'b0;
+                    p <= {PW{1'b0}};
+                    ib <= {IBW{1'b0}};
+                end else begin
+                    full <= (full & ~clr_m) | set_m;
+                    if (in_fire) begin
+                        ib <= in_last ? {IBW{1'b0}} : ib + 1'b1;
+                        p <= done ? {PW{1'b0}} : p + 1'b1;
+                        if (done) wr <= ~wr;
+                    end
+                    if (out_fire) rd <= ~rd;
+                end
+            end
+        end else if (IS_DOWN == 1) begin : g_down
+            // ---------------------------------------------------------- DOWN
+            localparam integer K = IL / OL;                 // output beats per full input beat
+            localparam integer QW = $clog2(K);              // read slot counter width (K >= 2)
+            localparam integer K_LAST_I = K - 1;
+            localparam [QW-1:0] K_LAST = K_LAST_I[QW-1:0];
+            reg [IL*EW-1:0] ent0, ent1;  // the two input-beat registers (data: no reset)
+            reg [1:0] full;              // register i holds unsent elements
+            reg wr, rd;                  // register being filled / emptied
+            reg [QW-1:0] q;              // slot of the next output beat
+            wire done = out_last || (q == K_LAST);  // this output beat empties the register
+            wire [IL*EW-1:0] cur = rd ? ent1 : ent0;
+            wire [OL*EW-1:0] slots [0:K-1];
+            genvar s;
+            for (s = 0; s < K; s = s + 1) begin : g_slot
+                assign slots[s] = cur[s*OL*EW +: OL*EW];
+            end
+            assign s_axis_tready = !full[wr];
+            assign m_axis_tvalid = full[rd];
+            if ((1 << QW) == K) begin : g_pow2
+                assign raw = slots[q];
+            end else begin : g_npow2  // q never exceeds K_LAST; the clamp keeps the index in range
+                assign raw = slots[(q > K_LAST) ? K_LAST : q];
+            end
+            always @(posedge clk) begin
+                if (in_fire) begin
+                    if (wr) ent1 <= s_axis_tdata;
+                    else ent0 <= s_axis_tdata;
+                end
+            end
+            wire [1:0] set_m = in_fire ? (wr ? 2'b10 : 2'b01) : 2'b00;
+            wire [1:0] clr_m = (out_fire && done) ? (rd ? 2'b10 : 2'b01) : 2'b00;
+            always @(posedge clk) begin
+                if (!rst_n) begin
+                    full <= 2'b00;
+                    wr <= 1'b0;
+                    rd <= 1'b0;
+                    q <= {QW{1'b0}};
+                end else begin
+                    full <= (full & ~clr_m) | set_m;
+                    if (in_fire) wr <= ~wr;
+                    if (out_fire) begin
+                        q <= done ? {QW{1'b0}} : q + 1'b1;
+                        if (done) rd <= ~rd;
+                    end
+                end
+            end
+        end else begin : g_general
+            // ---------------------------------------------------------- GENERAL
+            localparam integer G = wc_gcd(IL, OL);          // elements per group
+            localparam integer GW = G * EW;                 // bits per group
+            localparam integer I = IL / G;                  // groups per input beat
+            localparam integer O = OL / G;                  // groups per output beat
+            localparam integer BUF = I + 2 * O - 1;         // ring size in groups
+            localparam integer AW = $clog2(BUF);            // read pointer width
+            localparam integer XW = $clog2(BUF + 1) + 1;    // count / pointer-sum width
+            localparam integer LAST_IN_G = (LAST_IN_N + G - 1) / G;    // groups in a last input beat
+            localparam integer LAST_OUT_G = (LAST_OUT_N + G - 1) / G;  // groups in a last output beat
+            localparam integer IN_LIMIT_I = BUF - I;        // accept while count <= this
+            localparam integer BUF_LAST_I = BUF - 1;
+            localparam [XW-1:0] BUF_X = BUF[XW-1:0];
+            localparam [XW-1:0] I_X = I[XW-1:0];
+            localparam [XW-1:0] O_X = O[XW-1:0];
+            localparam [XW-1:0] LAST_IN_X = LAST_IN_G[XW-1:0];
+            localparam [XW-1:0] LAST_OUT_X = LAST_OUT_G[XW-1:0];
+            localparam [XW-1:0] IN_LIMIT_X = IN_LIMIT_I[XW-1:0];
+            localparam [AW-1:0] BUF_LAST = BUF_LAST_I[AW-1:0];
+            reg [BUF*GW-1:0] ring;   // groups (data: no reset)
+            // The write pointer is one-hot: slot s takes input group l when bit (s - l) mod BUF is
+            // set, a constant index, so each slot selects among its I groups with no address adder.
+            reg [BUF-1:0] wp_oh;
+            reg [AW-1:0] rp;         // next slot to read (binary: the select of every output mux)
+            reg [XW-1:0] count;      // groups in the ring
+            reg [IBW-1:0] ib;        // input beat index within the vector
+            wire in_last = (ib == NIB_LAST);
+            wire [XW-1:0] in_n = in_last ? LAST_IN_X : I_X;     // groups this input beat brings
+            wire [XW-1:0] out_n = out_last ? LAST_OUT_X : O_X;  // groups this output beat takes
+            assign s_axis_tready = (count <= IN_LIMIT_X);
+            assign m_axis_tvalid = (count >= out_n);
+            genvar g, s, l, k;
+            // Output group g: ring slot (rp + g) mod BUF, a BUF:1 select on rp whose inputs are
+            // permuted at elaboration (no per-lane address adder).
+            for (g = 0; g < O; g = g + 1) begin : g_rd
+                wire [GW-1:0] cand [0:BUF-1];
+                for (k = 0; k < BUF; k = k + 1) begin : g_cand
+                    assign cand[k] = ring[((k + g) % BUF)*GW +: GW];
+                end
+                if ((1 << AW) == BUF) begin : g_pow2
+                    assign raw[g*GW +: GW] = cand[rp];
+                end else begin : g_npow2  // rp < BUF always; the clamp keeps the index in range
+                    assign raw[g*GW +: GW] = cand[(rp > BUF_LAST) ? BUF_LAST : rp];
+                end
+            end
+            for (s = 0; s < BUF; s = s + 1) begin : g_wr
+                wire [I-1:0] hit;  // input group l lands in this slot (and is not padding)
+                for (l = 0; l < I; l = l + 1) begin : g_hit
+                    if (l < LAST_IN_G) begin : g_always
+                        assign hit[l] = wp_oh[(s - l + BUF) % BUF];
+                    end else begin : g_not_last
+                        assign hit[l] = wp_oh[(s - l + BUF) % BUF] && !in_last;
+                    end
+                end
+                reg [GW-1:0] d;  // the hit group (at most one hit: an AND-OR select)
+                integer m;
+                always @* begin
+                    d = {GW{1'b0}};
+                    for (m = 0; m < I; m = m + 1) begin
+                        d = d | ({GW{hit[m]}} & s_axis_tdata[m*GW +: GW]);
+                    end
+                end
+                always @(posedge clk) begin
+                    if (in_fire && (|hit)) ring[s*GW +: GW] <= d;
+                end
+            end
+            // Next write pointer: rotated by the groups written (I, or LAST_IN_G at a vector's end).
+            wire [BUF-1:0] wp_full = (wp_oh << I) | (wp_oh >> (BUF - I));
+            wire [BUF-1:0] wp_part = (wp_oh << LAST_IN_G) | (wp_oh >> (BUF - LAST_IN_G));
+            wire [XW-1:0] push_n = in_fire ? in_n : {XW{1'b0}};
+            wire [XW-1:0] pop_n = out_fire ? out_n : {XW{1'b0}};
+            wire [XW-1:0] rsum = {{(XW - AW){1'b0}}, rp} + pop_n;
+            /* verilator lint_off UNUSEDSIGNAL */  // the next read pointer fits AW bits
+            wire [XW-1:0] rnext = (rsum >= BUF_X) ? rsum - BUF_X : rsum;
+            /* verilator lint_on UNUSEDSIGNAL */
+            always @(posedge clk) begin
+                if (!rst_n) begin
+                    wp_oh <= {{(BUF - 1){1'b0}}, 1'b1};
+                    rp <= {AW{1'b0}};
+                    count <= {XW{1'b0}};
+                    ib <= {IBW{1'b0}};
+                end else begin
+                    rp <= rnext[AW-1:0];
+                    count <= count + push_n - pop_n;
+                    if (in_fire) begin
+                        wp_oh <= in_last ? wp_part : wp_full;
+                        ib <= in_last ? {IBW{1'b0}} : ib + 1'b1;
+                    end
+                end
+            end
+        end
+    endgenerate
 endmodule
 
 `default_nettype wire
