@@ -214,10 +214,21 @@ def cmd_synth(args: argparse.Namespace) -> int:
     return synth_cli(args)
 
 
-def cmd_synth(args: argparse.Namespace) -> int:
-    from runtime.synth import synth_cli
+def _baud(text: str) -> int:
+    """An argparse type for a baud rate (a positive integer)."""
+    try:
+        b = int(text)
+    except ValueError:
+        b = 0
+    if not (0 < b <= 100_000_000):
+        raise argparse.ArgumentTypeError(f"must be a positive baud rate, not {printable(repr(text))}")
+    return b
 
-    return synth_cli(args)
+
+def cmd_board(args: argparse.Namespace) -> int:
+    from runtime.board import board_run_cli
+
+    return board_run_cli(args)
 
 
 def cmd_train(args: argparse.Namespace, rest: list[str]) -> int:
@@ -291,12 +302,32 @@ def build_parser() -> argparse.ArgumentParser:
 
     y = sub.add_parser("synth", help="synthesize compiled RTL (Yosys; nextpnr and a bitstream for Lattice parts)")
     y.add_argument("rtl", type=_path, help="folder written by bnnc compile")
-    y.add_argument("--target", choices=("xilinx", "ice40-up5k", "ecp5-25k", "ecp5-85k"), default="xilinx",
+    y.add_argument("--target", choices=("xilinx", "ice40-up5k", "ecp5-25k", "ecp5-85k"), default=None,
                    help="xilinx: synth_xilinx cell counts (default); Lattice parts: also place, route, "
                         "timing and a bitstream of a pin-sized harness around the design")
     y.add_argument("--clock-mhz", type=_mhz, default=None, metavar="F",
                    help="target clock for place-and-route (default: the manifest's clock_mhz)")
+    y.add_argument("--board", choices=("icebreaker", "upduino", "ecp5-evn"), default=None,
+                   help="a bitstream for this board: the design behind a UART, the board's clock, "
+                        "reset and pins (the target follows from the board)")
+    y.add_argument("--baud", type=_baud, default=None, metavar="B",
+                   help="the board wrapper's UART baud rate (default 115200)")
     y.set_defaults(func=cmd_synth)
+
+    b = sub.add_parser("board", help="talk to a board programmed with bnnc synth --board")
+    bsub = b.add_subparsers(dest="board_cmd", required=True, metavar="ACTION", parser_class=_Parser)
+    br = bsub.add_parser("run", help="stream images to the board over its UART; accuracy and images/s",
+                         parents=[limits])
+    br.add_argument("rtl", type=_path, help="the bnnc compile folder the board's bitstream was built from")
+    br.add_argument("--port", required=True, metavar="DEV", help="serial port, e.g. /dev/ttyUSB1")
+    br.add_argument("--inputs", type=_path, required=True, metavar="X.npy")
+    br.add_argument("--labels", type=_path, metavar="Y.npy")
+    br.add_argument("--baud", type=_baud, default=None, metavar="B",
+                    help="baud rate (default: the one rtl/synth.json records, else 115200)")
+    br.add_argument("--limit", type=_count, default=None, help="send only the first N inputs")
+    br.add_argument("--timeout", type=float, default=2.0, metavar="S",
+                    help="seconds to wait for each reply beyond its transmission time (default 2)")
+    br.set_defaults(func=cmd_board)
 
     t = sub.add_parser("train", help="train an example architecture and export net.yaml (needs bnnc[train])",
                        add_help=False)

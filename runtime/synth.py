@@ -259,19 +259,34 @@ def _nextpnr_resources(family: str, util: dict[str, dict[str, int]]) -> dict[str
 
 
 def run_flow(rtl: str | Path, target: str = "xilinx", clock_mhz: float | None = None, timeout: int = 3600,
-             progress: Callable[[str], None] = lambda s: None) -> dict[str, Any]:
+             progress: Callable[[str], None] = lambda s: None, board: str | None = None,
+             baud: int | None = None) -> dict[str, Any]:
     """Synthesize (and for Lattice parts place, route and pack) a ``bnnc compile`` folder.
 
     Writes the tools' inputs, logs, reports and bitstream under ``rtl/synth/`` and a summary
     to ``rtl/synth.json``; returns that summary. ``clock_mhz`` defaults to the manifest's.
+    With ``board`` (a name of :data:`compiler.codegen.board.BOARDS`) the design is placed
+    inside the board wrapper (UART at ``baud``, the board's clock and pins) instead of the
+    harness, and the target is the board's.
     Raises :class:`SynthError` (one line) when a tool fails, and ValueError when the ROMs
-    cannot fit the part's block memory (before any tool runs).
+    cannot fit the part's block memory or the baud is out of the board clock's reach
+    (before any tool runs).
     """
+    from compiler.codegen.board import BOARDS, WRAPPER, write_board_files
+    from compiler.hw.uart import DEFAULT_BAUD, UartTiming
+
     rtl = Path(rtl)
+    bd = BOARDS[board] if board is not None else None
+    if bd is not None:
+        target = bd.target
     tg = FLOW_TARGETS[target]
     manifest = json.loads((rtl / "manifest.json").read_text())
     top = manifest["rtl"]["top"]
     clock = float(clock_mhz if clock_mhz is not None else manifest.get("clock_mhz", 100.0))
+    timing = None
+    if bd is not None:
+        clock = bd.clock_mhz  # the board's oscillator clocks the whole design
+        timing = UartTiming.plan(clock, baud if baud is not None else DEFAULT_BAUD)
     bits = rom_bits(manifest, rtl)
     if tg.bram_bits is not None and bits > tg.bram_bits:
         raise ValueError(f"the ROMs must fit {target}'s initialisable block memory ({tg.bram_what} = "
@@ -283,14 +298,19 @@ def run_flow(rtl: str | Path, target: str = "xilinx", clock_mhz: float | None = 
     files = (rtl / "filelist.f").read_text().split()
     lattice = tg.family != "xilinx"
     design_top = top
-    if lattice:
+    if bd is not None and timing is not None:
+        files += [f"synth/{name}" for name in write_board_files(manifest, bd, timing, out)]
+        design_top = WRAPPER
+    elif lattice:
         (out / f"{HARNESS}.v").write_text(harness_verilog(top, manifest["rtl"]["input_stream"]["width"],
                                                            manifest["rtl"]["output_stream"]["width"]))
         files.append(f"synth/{HARNESS}.v")
         design_top = HARNESS
     steps: dict[str, float] = {}
     # Run in the compile folder's copy of paths: $readmemh resolves ROM files against the cwd.
-    script = (f"read_verilog -defer {' '.join(files)}; hierarchy -check -top {design_top}; "
+    # A board wrapper may instantiate the family's primitives (SB_RGBA_DRV): their blackbox models first.
+    prims = f"read_verilog -lib +/{tg.family}/cells_sim.v; " if bd is not None else ""
+    script = (f"{prims}read_verilog -defer {' '.join(files)}; hierarchy -check -top {design_top}; "
               f"{tg.yosys} -top {design_top}; tee -q -o synth/stat.json stat -json -top {design_top}; "
               f"select {top}; write_json -selected synth/top_cells.json; select -clear")
     if lattice:
@@ -311,10 +331,13 @@ def run_flow(rtl: str | Path, target: str = "xilinx", clock_mhz: float | None = 
     if lattice:
         fam = tg.family
         report = out / "nextpnr_report.json"
-        pnr_out = ["--asc", f"{HARNESS}.asc"] if fam == "ice40" else ["--textcfg", f"{HARNESS}.config"]
+        pnr_out = ["--asc", f"{design_top}.asc"] if fam == "ice40" else ["--textcfg", f"{design_top}.config"]
+        device = list(tg.nextpnr_args)
+        if bd is not None:  # the board's exact part, and its pins
+            device = [*bd.nextpnr_device, "--pcf" if fam == "ice40" else "--lpf", bd.pin_file]
         steps["nextpnr"] = _run_step(
-            f"nextpnr-{fam}", [*tool_command(f"nextpnr-{fam}", f"yowasp-nextpnr-{fam}"), *tg.nextpnr_args,
-                               "--json", f"{HARNESS}.json", *pnr_out, "--freq", f"{clock:g}",
+            f"nextpnr-{fam}", [*tool_command(f"nextpnr-{fam}", f"yowasp-nextpnr-{fam}"), *device,
+                               "--json", f"{design_top}.json", *pnr_out, "--freq", f"{clock:g}",
                                "--timing-allow-fail", "--report", report.name, "--seed", "1"],
             out, out / "nextpnr.log", timeout, progress)
         rep = json.loads(report.read_text())
@@ -328,7 +351,7 @@ def run_flow(rtl: str | Path, target: str = "xilinx", clock_mhz: float | None = 
                                     **summary["resources"]}
         summary["fmax_mhz"] = achieved
         summary["timing_met"] = achieved is not None and achieved >= clock
-        bit = out / (f"{HARNESS}.bin" if fam == "ice40" else f"{HARNESS}.bit")
+        bit = out / (f"{design_top}.bin" if fam == "ice40" else f"{design_top}.bit")
         packer = "icepack" if fam == "ice40" else "ecppack"
         steps[packer] = _run_step(packer, [*tool_command(packer, f"yowasp-{packer}"), pnr_out[1], bit.name],
                                   out, out / f"{packer}.log", timeout, progress)
@@ -339,7 +362,12 @@ def run_flow(rtl: str | Path, target: str = "xilinx", clock_mhz: float | None = 
         summary["timing_met"] = None  # no place-and-route for Xilinx here: Yosys gives no timing
     summary["step_seconds"] = {k: round(v, 2) for k, v in steps.items()}
     summary["harness"] = (f"{HARNESS}: a pin-sized utilisation/timing harness (shift register in, XOR out), "
-                          "not a board design" if lattice else None)
+                          "not a board design" if lattice and bd is None else None)
+    if bd is not None and timing is not None:
+        summary["board"] = {"name": bd.name, "title": bd.title, "top": WRAPPER, "baud": timing.baud,
+                            "clks_per_bit": timing.clks_per_bit, "idle_clks": timing.idle_clks,
+                            "pin_file": str(out / bd.pin_file), "serial_port": bd.serial_port,
+                            "program": bd.programmer.format(bit=summary["bitstream"]), "note": bd.note}
     tmp = rtl / ".synth.json.tmp"
     tmp.write_text(json.dumps(summary, indent=2) + "\n")
     os.replace(tmp, rtl / "synth.json")
@@ -356,6 +384,13 @@ def _format_resources(summary: dict[str, Any]) -> str:
         else:
             parts.append(f"{k.upper()} {v:,}")
     return ", ".join(parts)
+
+
+def board_target(board: str) -> str:
+    """The `bnnc synth` target of a board."""
+    from compiler.codegen.board import BOARDS
+
+    return BOARDS[board].target
 
 
 def synth_cli(args: argparse.Namespace) -> int:
@@ -377,8 +412,18 @@ def synth_cli(args: argparse.Namespace) -> int:
     def progress(text: str) -> None:
         print(f"bnnc: synth [{time.perf_counter() - t0:6.1f} s] {text}", flush=True)
 
+    board = getattr(args, "board", None)
+    if board is not None and args.clock_mhz is not None:
+        raise BnncError(f"--clock-mhz must be left out with --board (the clock is the board's oscillator), "
+                        f"not {args.clock_mhz:g}")
+    if board is not None and args.target not in (None, board_target(board)):
+        raise BnncError(f"--target must be left out or be {board_target(board)} with --board {board}, "
+                        f"not {args.target}")
+    if board is None and getattr(args, "baud", None) is not None:
+        raise BnncError("--baud must come with --board, not alone (only the board wrapper has a UART)")
     try:
-        s = run_flow(rtl, args.target, args.clock_mhz, progress=progress)
+        s = run_flow(rtl, args.target or "xilinx", args.clock_mhz, progress=progress, board=board,
+                     baud=getattr(args, "baud", None))
     except (ValueError, SynthError) as e:
         raise BnncError(str(e)) from None
     print(f"bnnc: synth {s['target']}: {_format_resources(s)}; ROM {s['rom_bits']:,} bits")
@@ -387,6 +432,15 @@ def synth_cli(args: argparse.Namespace) -> int:
         print(f"  {printable(name)[:60]} ({mod['core']}): {figures or 'no cells'}")
     if s.get("bitstream"):
         print(f"bnnc: bitstream {printable(s['bitstream'])}")
+    b = s.get("board")
+    if b:
+        print(f"bnnc: board {b['title']}: UART 8N1 at {b['baud']} baud ({b['clks_per_bit']} cycles per bit), "
+              f"pins {printable(b['pin_file'])}")
+        print(f"bnnc: program it with: {printable(b['program'])}")
+        print(f"bnnc: then: bnnc board run {printable(str(rtl))} --port {b['serial_port']} --inputs X.npy "
+              f"[--labels Y.npy]" + (f" --baud {b['baud']}" if b["baud"] != 115200 else ""))
+        if b["note"]:
+            print(f"bnnc: note: {b['note']}")
     print(f"bnnc: wrote {printable(str(rtl / 'synth.json'))} and {printable(str(rtl / 'synth'))}/")
     if s["fmax_mhz"] is None:
         print(f"bnnc: no timing for {s['target']} (synthesis only, no place-and-route)")

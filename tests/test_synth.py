@@ -133,3 +133,63 @@ def test_bnnc_synth_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert rc == 2 and "must be a positive frequency in MHz, not '-3'" in err
     rc, _, err = _synth(capsys, str(tmp_path), "--target", "spartan")
     assert rc == 2 and "invalid choice" in err
+
+
+# ---------------------------------------------------------------------------
+# `bnnc synth --board`: the board wrapper (UART, clock, reset, pins) placed and routed to a bitstream
+# ---------------------------------------------------------------------------
+
+BOARD_PORTS = {"icebreaker": {"clk_12mhz", "uart_rx", "uart_tx", "btn_n", "led_green_n", "led_red_n"},
+               "ecp5-evn": {"clk_12mhz", "uart_rx", "uart_tx", "btn_n", "led0_n", "led1_n"}}
+
+
+@pytest.mark.parametrize("board,bitfile,programmer", [("icebreaker", "bnnc_board_top.bin", "iceprog"),
+                                                      ("ecp5-evn", "bnnc_board_top.bit", "openFPGALoader")])
+def test_bnnc_synth_board_full_flow(tmp_path: Path, capsys: pytest.CaptureFixture[str], board: str, bitfile: str,
+                                    programmer: str) -> None:
+    """The wrapper is the top, the board's pin file places every port, the clock is the board's 12 MHz."""
+    rtl = _tiny(tmp_path)
+    rc, out, err = _synth(capsys, str(rtl), "--board", board, "--baud", "1000000")
+    assert rc == 0, out + err
+    s = json.loads((rtl / "synth.json").read_text())
+    b = s["board"]
+    assert b["name"] == board and b["top"] == "bnnc_board_top" and b["baud"] == 1_000_000 and b["clks_per_bit"] == 12
+    assert s["target"] == ("ice40-up5k" if board == "icebreaker" else "ecp5-85k") and s["clock_mhz"] == 12.0
+    assert s["timing_met"] is True and s["fmax_mhz"] > 12, s
+    bit = rtl / "synth" / bitfile
+    assert bit.is_file() and bit.stat().st_size > 1000 and s["bitstream"] == str(bit)
+    assert s["harness"] is None and not (rtl / "synth" / "bnnc_synth_harness.v").exists()
+    assert s["resources"]["io"]["used"] == len(BOARD_PORTS[board]), s["resources"]
+    # every port was placed by the board's pin file (nextpnr names each constrained port)
+    log = (rtl / "synth" / "nextpnr.log").read_text()
+    # (nextpnr-ice40: "constrained 'uart_rx' to bel ..."; nextpnr-ecp5: "pin 'uart_rx$tr_io' constrained to Bel ...")
+    placed = {ln.split("'")[1].split("$")[0] for ln in log.splitlines()
+              if ln.startswith("Info: constrained '") or (ln.startswith("Info: pin '") and "constrained to" in ln)}
+    assert placed == BOARD_PORTS[board], placed
+    assert (rtl / "synth" / Path(b["pin_file"]).name).is_file()
+    assert s["modules"]["u_fc1"]["core"] == "bnnc_mvtu"  # the accelerator's instances, as without --board
+    program = [ln for ln in out.splitlines() if ln.startswith("bnnc: program it with:")]
+    assert len(program) == 1 and programmer in program[0] and str(bit) in program[0], out
+    assert f"bnnc board run {rtl} --port" in out and "--baud 1000000" in out
+    assert "bnnc_board_top.v" not in (rtl / "filelist.f").read_text()  # synthesis-only, never in the compile folder
+
+
+def test_bnnc_synth_board_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rtl = _tiny(tmp_path)
+    for argv, msg in [
+        (["--board", "icebreaker", "--baud", "5000000"],
+         "--baud must be reachable from the 12 MHz clock within 2% with at least 4 cycles per bit, not 5000000"),
+        (["--board", "icebreaker", "--baud", "2700000"], "not 2700000 (4 cycles per bit, 11.1% off)"),
+        (["--board", "icebreaker", "--clock-mhz", "50"], "--clock-mhz must be left out with --board"),
+        (["--board", "ecp5-evn", "--target", "ice40-up5k"],
+         "--target must be left out or be ecp5-85k with --board ecp5-evn, not ice40-up5k"),
+        (["--target", "ice40-up5k", "--baud", "115200"], "--baud must come with --board"),
+    ]:
+        rc, out, err = _synth(capsys, str(rtl), *argv)
+        lines = err.strip().splitlines()
+        assert rc == 2 and len(lines) == 1 and msg in lines[0], (argv, err)
+        assert not (rtl / "synth").exists() and not (rtl / "synth.json").exists()  # refused before any tool ran
+    rc, _, err = _synth(capsys, str(rtl), "--board", "arty")
+    assert rc == 2 and "invalid choice" in err
+    rc, _, err = _synth(capsys, str(rtl), "--board", "icebreaker", "--baud", "fast")
+    assert rc == 2 and "must be a positive baud rate, not 'fast'" in err
