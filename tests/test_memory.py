@@ -90,3 +90,47 @@ def test_targets() -> None:
         target("x")
     with pytest.raises(ValueError, match="depth and width must be >= 1"):
         plan_rom(0, 4, "xilinx")
+
+
+def _tiny(tmp_path, target: str | None = None):  # type: ignore[no-untyped-def]
+    from tests.netgen import mlp
+
+    gen = mlp(3, sizes=[64, 512, 10], folding={"fc1": {"pe": 2, "simd": 4}, "fc2": {"pe": 1, "simd": 64}})
+    if target:
+        gen.doc["hardware"]["target"] = target
+    return gen.write(tmp_path / "net").path
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_manifest_lists_each_plan_and_the_cores_get_it(tmp_path, name: str) -> None:  # type: ignore[no-untyped-def]
+    """Every ROM of every core has its plan in the manifest, and the core's style parameter is the plan's."""
+    import compiler
+
+    m = compiler.compile(_tiny(tmp_path, name), tmp_path / "rtl")
+    seen = 0
+    for mod in m["rtl"]["modules"]:
+        for kind, plan in mod.get("rom_plans", {}).items():
+            assert plan == plan_rom(plan["depth"], plan["width"], name,
+                                    sync_read=mod["core"] == "bnnc_mvtu").describe()
+            param = {"weights": "ROM_STYLE", "params": "PARAM_STYLE", "thresholds": "ROM_STYLE"}[kind]
+            assert mod["params"][param] == {"block": 1, "logic": 3}[plan["style"]]
+            seen += 1
+    assert seen == 3  # fc1 weights and thresholds, fc2 weights
+
+
+def test_cli_target_overrides_net_yaml(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """bnnc compile --target beats hardware.target; bnnc inspect shows the plans on the net.yaml's target."""
+    import json
+
+    from compiler.cli import main
+
+    net = _tiny(tmp_path, "ecp5-85k")
+    assert main(["compile", str(net), "-o", str(tmp_path / "rtl"), "--target", "ice40-up5k"]) == 0
+    m = json.loads((tmp_path / "rtl" / "manifest.json").read_text())
+    fc1 = next(x for x in m["rtl"]["modules"] if x["name"] == "fc1")
+    assert fc1["rom_plans"]["params"]["style"] == "block"  # ice40's plan (logic on ECP5)
+    assert fc1["rom_plans"]["weights"]["block"] == "EBR" and fc1["rom_plans"]["weights"]["blocks"] == 8
+    capsys.readouterr()
+    assert main(["inspect", str(net)]) == 0
+    out = capsys.readouterr().out
+    assert "plan on ecp5-85k" in out and "weights 4096x8 block 2 EBR (2x 2048x9)" in out
