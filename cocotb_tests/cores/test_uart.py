@@ -27,6 +27,34 @@ def test_uart_tx(params: dict[str, int]) -> None:
     run_core("bnnc_uart_tx", core("bnnc_uart_tx"), "tb_uart", params, testcase=["tx_random", "tx_back_to_back"])
 
 
+def _bridge_sets() -> list[dict[str, int]]:
+    rng = param_rng("board_bridge")
+    ew = rng.randint(2, 26)
+    lanes = rng.randint(1, 4)
+    elems = rng.randint(1, 9)
+    vb = -(-elems // lanes)
+    width = rng.randint(1, 40)
+    return [
+        # one-byte beats, a 2-bit class (an argmax net)
+        dict(IN_WIDTH=4, IN_BYTES=1, IN_BEATS=4, OUT_LANES=1, OUT_EW=2, OUT_VBEATS=1, LAST_LANES=1, OUT_BEATS=1,
+             ELEM_BYTES=1, OUT_SIGNED=0, IDLE_CLKS=60),
+        # multi-byte beats with junk above the width; signed 12-bit scores, 3 beats per vector, 2 vectors
+        dict(IN_WIDTH=13, IN_BYTES=2, IN_BEATS=3, OUT_LANES=2, OUT_EW=12, OUT_VBEATS=3, LAST_LANES=1, OUT_BEATS=6,
+             ELEM_BYTES=2, OUT_SIGNED=1, IDLE_CLKS=80),
+        # random
+        dict(IN_WIDTH=width, IN_BYTES=-(-width // 8), IN_BEATS=rng.randint(2, 5), OUT_LANES=lanes, OUT_EW=ew,
+             OUT_VBEATS=vb, LAST_LANES=elems - (vb - 1) * lanes, OUT_BEATS=vb, ELEM_BYTES=-(-ew // 8),
+             OUT_SIGNED=rng.randint(0, 1), IDLE_CLKS=rng.randint(50, 120)),
+    ]
+
+
+@pytest.mark.parametrize("params", _bridge_sets(), ids=lambda p: "_".join(f"{k}{v}" for k, v in p.items()))
+def test_board_bridge(params: dict[str, int]) -> None:
+    """Bytes to beats and beats to bytes under gaps and backpressure; the idle-timeout and error resync."""
+    run_core("bnnc_board_bridge", core("bnnc_board_bridge"), "tb_bridge", params,
+             testcase=["bridge_random", "bridge_idle_timeout_and_error"])
+
+
 BRIDGE = dict(IN_WIDTH=4, IN_BYTES=1, IN_BEATS=4, OUT_LANES=2, OUT_EW=12, OUT_VBEATS=3, LAST_LANES=1,
               OUT_BEATS=3, ELEM_BYTES=2, OUT_SIGNED=1, IDLE_CLKS=100)
 LINT_CASES = (
