@@ -7,6 +7,7 @@ compares the model with Yosys per core instance and per design:
     .venv/bin/python bench/resource_model.py --big           # also LFC (BNN-PYNQ folding), mlp_small, conv_mnist_u8
     .venv/bin/python bench/resource_model.py --fit           # least-squares LUT/FF coefficients to paste into COEFFS
     .venv/bin/python bench/resource_model.py --target ecp5-85k --fit
+    .venv/bin/python bench/resource_model.py --rates         # folding for a frame rate: LFC 1k..1M, SFC (no Yosys)
 
 LUTs are counted as the LUTs they occupy: LUT1..LUT6 plus LUT-RAM and shift registers
 (RAM64M / RAM32M: 4, RAM64X1D / RAM32X1D: 2, RAM*X1S and SRL*: 1) on xilinx; LUT4 plus
@@ -34,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from compiler.api import fold  # noqa: E402
 from compiler.codegen import write_output  # noqa: E402
-from compiler.hw.resources import COEFFS, _memories, features, module_resources  # noqa: E402
+from compiler.hw.resources import _memories, features, module_resources  # noqa: E402
 from runtime.synth import yosys_command  # noqa: E402
 from tests.netgen import cnn, mlp  # noqa: E402
 
@@ -196,8 +197,8 @@ def fit(rows: list[dict[str, Any]], target: str) -> dict[str, dict[str, dict[str
     table: dict[str, dict[str, dict[str, float]]] = {}
     for core in sorted({r["core"] for r in rows}):
         rs = [r for r in rows if r["core"] == core]
-        names = sorted({k for r in rs for k in features(core, r["params"])})
-        a = np.array([[features(core, r["params"]).get(k, 0.0) for k in names] for r in rs])
+        names = sorted({k for r in rs for k in features(core, r["params"], target)})
+        a = np.array([[features(core, r["params"], target).get(k, 0.0) for k in names] for r in rs])
         mem = [_memories(core, r["params"], target) for r in rs]
         table[core] = {}
         for kind in ("lut", "ff"):
@@ -207,6 +208,37 @@ def fit(rows: list[dict[str, Any]], target: str) -> dict[str, dict[str, dict[str
             x = nnls(a * wgt[:, None], b * wgt)
             table[core][kind] = {k: round(float(v), 3) for k, v in zip(names, x) if v > 1e-6}
     return table
+
+
+def write_table(table: dict[str, dict[str, dict[str, float]]], target: str, names: list[str]) -> None:
+    """Replace the target family's table between its FIT markers in compiler/hw/resources.py."""
+    fam = target.split("-")[0]
+    var = {"xilinx": "_XILINX", "ecp5": "_ECP5", "ice40": "_ICE40"}[fam]
+    path = ROOT / "compiler" / "hw" / "resources.py"
+    src = path.read_text()
+    begin, end = f"# BEGIN FIT {fam}\n", f"# END FIT {fam}\n"
+    a, b = src.index(begin) + len(begin), src.index(end)
+    from compiler.hw.resources import COEFFS
+
+    table = {**{k: v for k, v in COEFFS[target].items() if k not in table}, **table}  # unfitted cores kept
+    body = [f"# fitted on {target} (Yosys {YOSYS[target].split()[0]}) over {len(names)} designs: {', '.join(names)}; "
+            "cores absent from them keep their previous coefficients",
+            f"{var}: Coeffs = {{"]
+    for core in sorted(table):
+        body.append(f"    {core!r}: {{")
+        for kind in ("lut", "ff"):
+            items = [f"{k!r}: {v:g}" for k, v in sorted(table[core][kind].items())]
+            line = f"        {kind!r}: {{"
+            for i, item in enumerate(items):
+                if len(line) + len(item) > 110:
+                    body.append(line.rstrip())
+                    line = " " * 16
+                line += item + (", " if i < len(items) - 1 else "")
+            body.append(line + "},")
+        body.append("    },")
+    body.append("}")
+    text = "\n".join(line.replace("'", '"') for line in body) + "\n"
+    path.write_text(src[:a] + text + src[b:])
 
 
 def _pct(model: int, real: int) -> str:
@@ -228,18 +260,59 @@ def report(designs: dict[str, list[dict[str, Any]]], times: dict[str, float]) ->
     return "\n".join(lines)
 
 
+def sfc_net(work: Path) -> Path:
+    """FINN's SFC topology 784-256-256-256-10 (uint8 pixels binarized by a threshold, random weights)."""
+    net = mlp(7, sizes=[784, 256, 256, 256, 10], input_dtype="uint8", input_sign=127.5, name="sfc")
+    return net.write(work / "sfc_src").path  # type: ignore[return-value]
+
+
+def rates(work: Path, repeat: int = 3) -> None:
+    """The folding search on the LFC at 1 k .. 1 M frames/s and the SFC at an interval of 16 cycles (100 MHz):
+    chosen folding, interval, modelled LUT / block RAM, compile time (best of ``repeat``)."""
+    from compiler.api import load
+
+    jobs = [("lfc", ROOT / "examples" / "lfc" / "net.yaml", fps) for fps in (1_000, 10_000, 100_000, 1_000_000)]
+    jobs.append(("sfc", sfc_net(work), 100e6 / 16))
+    print("| design | target frames/s | folding (PE, SIMD) | interval (cycles) | frames/s at 100 MHz "
+          "| modelled LUT (LUT-RAM) / FF / RAMB18 / DSP | compile (s) |")
+    print("|---|---|---|---|---|---|---|")
+    for name, net, fps in jobs:
+        best = float("inf")
+        for k in range(repeat):
+            t0 = time.perf_counter()
+            graph = load(net)
+            graph = graph.with_nodes(graph.nodes, hardware={**graph.hardware, "target_fps": fps})
+            manifest = write_output(fold(graph), work / f"{name}_{int(fps)}_{k}")
+            best = min(best, time.perf_counter() - t0)
+        fold_txt = ", ".join(f"{r['name']} ({r['pe']}, {r['simd']})" for r in manifest["layers"] if "pe" in r)
+        t = manifest["resources"]["total"]
+        print(f"| {name} | {fps:,.0f} | {fold_txt} | {manifest['interval_cycles']:,} | "
+              f"{manifest['throughput_images_per_s']:,.0f} | {t['lut']:,} ({t['lutram']:,}) / {t['ff']:,} / "
+              f"{t['bram']} / {t['dsp']} | {best:.2f} |")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--target", default="xilinx", choices=sorted(YOSYS))
     ap.add_argument("--big", action="store_true", help="also the big designs (minutes of Yosys each)")
     ap.add_argument("--only-big", action="store_true", help="only the big designs")
     ap.add_argument("--fit", action="store_true", help="print fitted coefficients for COEFFS")
+    ap.add_argument("--from-json", type=Path, default=None,
+                    help="reuse the Yosys figures a --json run saved (the model is recomputed): refit in seconds")
+    ap.add_argument("--rates", action="store_true",
+                    help="only the folding search's table: LFC at 1k-1M frames/s, SFC at 16 cycles (no Yosys)")
+    ap.add_argument("--designs", default=None, help="comma-separated names: only these designs")
+    ap.add_argument("--write", action="store_true",
+                    help="with --fit: write the fitted table into compiler/hw/resources.py (its FIT markers)")
     ap.add_argument("--per-instance", action="store_true", help="print every instance's model vs Yosys")
     ap.add_argument("--keep", type=Path, default=None, help="keep the compiled folders here")
     ap.add_argument("--json", type=Path, default=None, help="write all rows here")
     args = ap.parse_args()
     work = Path(args.keep or tempfile.mkdtemp(prefix="bnnc_resmodel_"))
     work.mkdir(parents=True, exist_ok=True)
+    if args.rates:
+        rates(work)
+        return 0
     designs: dict[str, list[dict[str, Any]]] = {}
     times: dict[str, float] = {}
     todo: list[tuple[str, Path, Path | None]] = []
@@ -250,6 +323,16 @@ def main() -> int:
     if args.big or args.only_big:
         for name, (net, cal) in big_designs(work).items():
             todo.append((name, net, cal))
+    if args.designs:
+        keep = set(args.designs.split(","))
+        todo = [t for t in todo if t[0] in keep]
+    if args.from_json:
+        saved = json.loads(args.from_json.read_text())
+        todo = []
+        designs, times = saved["designs"], saved["times"]
+        for rows in designs.values():
+            for r in rows:
+                r["model"] = module_resources(r["core"], r["params"], args.target).describe()
     for name, net, cal in todo:
         rtl = work / name / "rtl"
         compile_net(net, rtl, cal, args.target)
@@ -267,8 +350,9 @@ def main() -> int:
         table = fit([r for rows in designs.values() for r in rows], args.target)
         print("\nfitted coefficients (paste into compiler/hw/resources.py):")
         print(json.dumps(table, indent=1))
-        old = COEFFS[args.target]
-        print("previous:", json.dumps({k: old.get(k) for k in table}, indent=None)[:2000])
+        if args.write:
+            write_table(table, args.target, sorted(designs))
+            print(f"wrote the {args.target} table into compiler/hw/resources.py")
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
     return 0

@@ -27,13 +27,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields
+from functools import lru_cache
 from typing import Any, Mapping
 
 from compiler.arith import ceil_div
 from compiler.targets import TARGETS as FPGA_TARGETS
 
 from .graph import HwGraph, Module
-from .memory import plan_rom
+from .memory import logic_luts, plan_rom
 
 # Targets the model knows: compiler/targets.py's list.
 TARGETS: tuple[str, ...] = tuple(FPGA_TARGETS)
@@ -54,7 +55,8 @@ class Resources:
     lutram: int = 0
 
     def __add__(self, other: "Resources") -> "Resources":
-        return Resources(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+        return Resources(self.lut + other.lut, self.ff + other.ff, self.bram + other.bram, self.dsp + other.dsp,
+                         self.lutram + other.lutram)
 
     def describe(self) -> dict[str, int]:
         """The manifest's record."""
@@ -151,9 +153,24 @@ def _fifo_features(p: Mapping[str, Any]) -> dict[str, float]:
 
 
 def _dwc_features(p: Mapping[str, Any]) -> dict[str, float]:
+    """By bnnc_width_converter's structure: UP (OUT a multiple of IN), DOWN (IN a multiple of OUT), GENERAL."""
     ew, i, o, n = int(p["EW"]), int(p["IN_LANES"]), int(p["OUT_LANES"]), int(p["N"])
-    return {"base": 1.0, "in_bits": i * ew, "out_bits": o * ew, "shift": (i + o) * ew * _log2(max(i, o)),
-            "counters": _log2(ceil_div(n, i)) + _log2(ceil_div(n, o))}
+    f = {"base": 1.0, "counters": _log2(ceil_div(n, i)) + _log2(ceil_div(n, o)),
+         "up_bits": 0.0, "down_mux": 0.0, "ring_bits": 0.0, "ring_mux": 0.0, "reg_bits": 0.0}
+    if o % i == 0:
+        f["up_bits"] = o * ew
+        f["reg_bits"] = 2 * o * ew
+    elif i % o == 0:
+        f["down_mux"] = o * ew * (2 * i // o)  # a 2*I/O : 1 select per output bit
+        f["reg_bits"] = 2 * i * ew
+    else:
+        g = math.gcd(i, o)
+        gi, go = i // g, o // g
+        buf = gi + 2 * go - 1
+        f["ring_bits"] = buf * g * ew * gi  # each ring slot selects among the input groups
+        f["ring_mux"] = go * g * ew * buf  # each output group selects among the slots
+        f["reg_bits"] = buf * g * ew
+    return f
 
 
 def _swu_features(p: Mapping[str, Any]) -> dict[str, float]:
@@ -178,6 +195,14 @@ def _argmax_features(p: Mapping[str, Any]) -> dict[str, float]:
     return {"base": 1.0, "cmp_bits": lanes * bits, "counters": _log2(n) + _log2(ceil_div(n, lanes))}
 
 
+def _affine_serial_features(p: Mapping[str, Any]) -> dict[str, float]:
+    lanes, acc, n = int(p["LANES"]), int(p["ACC_BITS"]), int(p["N"])
+    mul = int(p.get("MODE", 1)) == 1
+    return {"base": 1.0, "in_bits": lanes * acc, "lane_mux": acc * _log2(lanes) if lanes > 1 else 0,
+            "mul_bits": acc * int(p.get("A_BITS", 1)) if mul else 0,
+            "out_bits": int(p["OUT_BITS"]) + acc + int(p.get("B_BITS", 1)), "counters": _log2(n)}
+
+
 FEATURES = {
     "bnnc_mvtu": _mvtu_features,
     "bnnc_fifo": _fifo_features,
@@ -187,13 +212,21 @@ FEATURES = {
     "bnnc_threshold_rom": _threshold_features,
     "bnnc_pool_reduce": _pool_features,
     "bnnc_argmax": _argmax_features,
+    "bnnc_affine_serial": _affine_serial_features,
 }
 
 
-def features(core: str, params: Mapping[str, Any]) -> dict[str, float]:
-    """The fitted features of a core instance (all zero but ``base`` for an unknown core)."""
+def features(core: str, params: Mapping[str, Any], target: str = "xilinx", fast: bool = False) -> dict[str, float]:
+    """The fitted features of a core instance (all zero but ``base`` for an unknown core).
+
+    bnnc_mvtu's ROMs built as logic enter as a feature (``rom_logic``: the plan's LUTs), not as
+    fixed LUTs: synthesis merges a shallow ROM's address decode into the XNOR lanes' LUTs.
+    """
     fn = FEATURES.get(core)
-    return fn(params) if fn else {"base": 1.0}
+    f = fn(params) if fn else {"base": 1.0}
+    if core == "bnnc_mvtu":
+        f["rom_logic"] = sum(r.lut for r in _mvtu_roms(params, target, fast))
+    return f
 
 
 # ---------------------------------------------------------------------------
@@ -202,31 +235,67 @@ def features(core: str, params: Mapping[str, Any]) -> dict[str, float]:
 
 Coeffs = dict[str, dict[str, dict[str, float]]]  # core -> "lut"/"ff" -> feature -> coefficient
 
-# xilinx (LUT6): first-principles placeholder until the fit below replaces it.
+# Each table between BEGIN/END FIT markers is written by `bench/resource_model.py --fit --write`
+# (non-negative least squares of Yosys's counts per core instance, memories subtracted, over the
+# features above); the line under BEGIN says on what it was fitted.
+# BEGIN FIT xilinx
+# fitted on xilinx (Yosys synth_xilinx) over 9 designs: cnn_8x8x2, cnn_u8_10x10, mlp_128_64_64_10_wide, mlp_200_100_10_odd, mlp_256_128_10_deep, mlp_512_256_10_lanes, mlp_64_32_10, mlp_u8_int_first, mlp_u8_sign_96
 _XILINX: Coeffs = {
-    "bnnc_mvtu": {"lut": {"base": 20, "xnor_lanes": 1.5, "int_lane_bits": 1.0, "acc_bits": 1.0, "cmp_bits": 0.5,
-                          "aff_bits": 1.0, "ibuf_mux": 0.0, "counters": 2.0},
-                  "ff": {"base": 10, "xnor_lanes": 1.0, "in_bits": 1.0, "acc_bits": 2.0, "out_bits": 4.0,
-                         "counters": 2.0, "partial": 1.0}},
-    "bnnc_fifo": {"lut": {"base": 8, "width": 0.2, "counters": 3}, "ff": {"base": 4, "width": 1.0, "counters": 3}},
-    "bnnc_width_converter": {"lut": {"base": 10, "shift": 1.0, "counters": 2}, "ff": {"base": 4, "in_bits": 1,
-                                                                                        "out_bits": 2, "counters": 1}},
-    "bnnc_swu": {"lut": {"base": 60, "window_mux": 1.0, "counters": 4}, "ff": {"base": 30, "lane_bits": 2,
-                                                                              "counters": 2}},
-    "bnnc_threshold": {"lut": {"base": 4, "cmp_bits": 0.5, "counters": 2}, "ff": {"base": 2, "counters": 1}},
-    "bnnc_threshold_rom": {"lut": {"base": 4, "cmp_bits": 1.0, "counters": 2}, "ff": {"base": 2, "counters": 1}},
-    "bnnc_pool_reduce": {"lut": {"base": 6, "lanes": 2, "counters": 2}, "ff": {"base": 4, "lanes": 2,
-                                                                               "counters": 1}},
-    "bnnc_argmax": {"lut": {"base": 10, "cmp_bits": 2, "counters": 2}, "ff": {"base": 6, "cmp_bits": 1,
-                                                                               "counters": 2}},
+    "bnnc_affine_serial": {
+        "lut": {},
+        "ff": {"counters": 8.869, "mul_bits": 0.235},
+    },
+    "bnnc_argmax": {
+        "lut": {"cmp_bits": 1.635, "counters": 0.009},
+        "ff": {"base": 10.995, "cmp_bits": 1.004, "counters": 1.23},
+    },
+    "bnnc_fifo": {
+        "lut": {"base": 8.17, "counters": 4.183, "width": 0.837},
+        "ff": {"counters": 5.78, "width": 0.382},
+    },
+    "bnnc_mvtu": {
+        "lut": {"cmp_bits": 3.936, "counters": 1.819, "ibuf_mux": 4.835, "int_lane_bits": 1.097,
+                "rom_logic": 1.572, "xnor_lanes": 3.086},
+        "ff": {"acc_bits": 4.122, "aff_bits": 1.064, "counters": 2.126, "ibuf_mux": 2.155, "rom_logic": 0.002,
+                "xnor_lanes": 0.13},
+    },
+    "bnnc_pool_reduce": {
+        "lut": {"counters": 4.623},
+        "ff": {"counters": 3.441},
+    },
+    "bnnc_swu": {
+        "lut": {"counters": 13.912},
+        "ff": {"base": 35.157, "counters": 7.339},
+    },
+    "bnnc_threshold": {
+        "lut": {"cmp_bits": 0.01},
+        "ff": {"cmp_bits": 0.13},
+    },
+    "bnnc_threshold_rom": {
+        "lut": {"base": 4, "cmp_bits": 1.0, "counters": 2},
+        "ff": {"base": 2, "counters": 1},
+    },
+    "bnnc_width_converter": {
+        "lut": {"base": 11.184, "counters": 0.975, "down_mux": 0.182, "reg_bits": 0.113, "ring_mux": 0.482,
+                "up_bits": 0.844},
+        "ff": {"base": 4.942, "counters": 0.71, "down_mux": 0.118, "reg_bits": 1.014, "ring_bits": 0.027},
+    },
 }
+# END FIT xilinx
 
-# Lattice LUT4 tables: placeholders derived from xilinx's (a LUT6 is about 2 LUT4s of
-# logic) until fitted on synth_ice40 / synth_ecp5.
-_LUT4: Coeffs = {core: {"lut": {k: 2 * v for k, v in c["lut"].items()}, "ff": dict(c["ff"])}
+# BEGIN FIT ecp5
+# placeholder: xilinx's LUTs x 2 (a LUT6 is about two LUT4s of logic), not fitted
+_ECP5: Coeffs = {core: {"lut": {k: 2 * v for k, v in c["lut"].items()}, "ff": dict(c["ff"])}
                  for core, c in _XILINX.items()}
+# END FIT ecp5
 
-COEFFS: dict[str, Coeffs] = {"xilinx": _XILINX, "ice40-up5k": _LUT4, "ecp5-25k": _LUT4, "ecp5-85k": _LUT4}
+# BEGIN FIT ice40
+# placeholder: xilinx's LUTs x 2, not fitted
+_ICE40: Coeffs = {core: {"lut": {k: 2 * v for k, v in c["lut"].items()}, "ff": dict(c["ff"])}
+                  for core, c in _XILINX.items()}
+# END FIT ice40
+
+COEFFS: dict[str, Coeffs] = {"xilinx": _XILINX, "ice40-up5k": _ICE40, "ecp5-25k": _ECP5, "ecp5-85k": _ECP5}
 
 
 # ---------------------------------------------------------------------------
@@ -250,7 +319,44 @@ def _mul_luts(a_bits: int, b_bits: int, target: str) -> int:
     return a_bits * b_bits if family(target) == "ice40" else 0
 
 
-def _memories(core: str, p: Mapping[str, Any], target: str) -> Resources:
+def rom_resources(depth: int, width: int, target: str, sync: bool = True, fast: bool = False) -> Resources:
+    """Block RAMs or LUTs of a ``depth`` x ``width`` ROM: :func:`compiler.hw.memory.plan_rom`'s plan.
+
+    ``fast`` (the folding search's pricing): where block RAM wins even at the blocks of the best
+    single aspect ratio, that block count (an upper bound of plan_rom's exact cut) is used
+    instead of the exact search over width cuts.
+    """
+    if depth <= 0 or width <= 0:
+        return Resources()
+    t = FPGA_TARGETS[target]
+    luts = logic_luts(depth, width, t)
+    # fewest blocks any cut can take: every column of aspect (d, w) gives w bits of width for
+    # ceil(depth / d) blocks, so no cut beats the best blocks-per-bit ratio over the whole width
+    least = math.ceil(width * min(ceil_div(depth, d) / w for d, w in t.bram.aspects) - 1e-9)
+    if not sync or least * t.lut_per_block > luts:
+        # plan_rom's answer without its exact block search (slow for very wide ROMs): even the
+        # fewest conceivable blocks cost more than logic, so the plan is logic
+        return Resources(lut=luts)
+    if fast:
+        most = min(ceil_div(width, w) * ceil_div(depth, d) for d, w in t.bram.aspects)
+        if most * t.lut_per_block <= luts:
+            return Resources(bram=most)
+    plan = plan_rom(depth, width, target, sync_read=sync)
+    return Resources(lut=plan.luts, bram=plan.blocks, lutram=plan.luts if plan.style == "distributed" else 0)
+
+
+def _mvtu_roms(p: Mapping[str, Any], target: str, fast: bool = False) -> list[Resources]:
+    """The weight ROM and the parameter ROM (thresholds or {B, A}) of a bnnc_mvtu, as planned."""
+    pe, simd, mw, mh = int(p["PE"]), int(p["SIMD"]), int(p["MW"]), int(p["MH"])
+    nf, sf = ceil_div(mh, pe), ceil_div(mw, simd)
+    mode, acc, aff = int(p.get("OUT_MODE", 0)), int(p["ACC_BITS"]), int(p.get("AFF_BITS", 1))
+    roms = [rom_resources(nf * sf, pe * simd, target, True, fast)]
+    if mode in (0, 2):
+        roms.append(rom_resources(nf, pe * (acc if mode == 0 else 2 * aff), target, True, fast))
+    return roms
+
+
+def _memories(core: str, p: Mapping[str, Any], target: str, fast: bool = False) -> Resources:
     """Block RAM, LUT-RAM and ROM LUTs of an instance, and its DSPs."""
     res = Resources()
 
@@ -261,10 +367,7 @@ def _memories(core: str, p: Mapping[str, Any], target: str) -> Resources:
 
     def rom(depth: int, width: int, sync: bool = True) -> None:
         nonlocal res
-        if depth <= 0 or width <= 0:
-            return
-        plan = plan_rom(depth, width, target, sync_read=sync)
-        res += Resources(lut=plan.luts, bram=plan.blocks, lutram=plan.luts if plan.style == "distributed" else 0)
+        res += rom_resources(depth, width, target, sync, fast)
 
     if core == "bnnc_mvtu":
         pe, simd, mw, mh = int(p["PE"]), int(p["SIMD"]), int(p["MW"]), int(p["MH"])
@@ -272,14 +375,19 @@ def _memories(core: str, p: Mapping[str, Any], target: str) -> Resources:
         in_bits = 1 if binary else int(p.get("IN_BITS", 8))
         nf, sf = ceil_div(mh, pe), ceil_div(mw, simd)
         mode, acc, aff = int(p.get("OUT_MODE", 0)), int(p["ACC_BITS"]), int(p.get("AFF_BITS", 1))
-        rom(nf * sf, pe * simd)
-        if mode == 0:
-            rom(nf, pe * acc)
-        elif mode == 2:
-            rom(nf, pe * 2 * aff)
+        for r in _mvtu_roms(p, target, fast):  # their logic LUTs are the fitted feature rom_logic
+            res += Resources(bram=r.bram)
+        if mode == 2:
             res += Resources(dsp=pe * _dsp_count(acc, aff, target), lut=pe * _mul_luts(acc, aff, target))
         if nf > 1:
             ram(sf, simd * in_bits)
+    elif core == "bnnc_affine_serial":
+        mul = int(p.get("MODE", 1)) == 1
+        a_bits = int(p.get("A_BITS", 1)) if mul else 0
+        rom(int(p["N"]), int(p.get("B_BITS", 1)) + a_bits)
+        if mul:
+            res += Resources(dsp=_dsp_count(int(p["ACC_BITS"]), a_bits, target),
+                             lut=_mul_luts(int(p["ACC_BITS"]), a_bits, target))
     elif core == "bnnc_fifo":
         ram(int(p["DEPTH"]) - 1, int(p["WIDTH"]))
     elif core == "bnnc_threshold_rom":
@@ -296,15 +404,31 @@ def _memories(core: str, p: Mapping[str, Any], target: str) -> Resources:
     return res
 
 
-def module_resources(core: str, params: Mapping[str, Any], target: str = "xilinx") -> Resources:
-    """Modelled resources of one instance of ``core`` with ``params`` on ``target``."""
+def module_resources(core: str, params: Mapping[str, Any], target: str = "xilinx", fast: bool = False) -> Resources:
+    """Modelled resources of one instance of ``core`` with ``params`` on ``target`` (``fast``: see
+    :func:`rom_resources`)."""
     if target not in COEFFS:
         raise ValueError(f"target must be one of {', '.join(TARGETS)}, not {target!r}")
-    feats = features(core, params)
+    try:
+        key = tuple(sorted(params.items()))
+        hash(key)
+    except TypeError:
+        return _module_resources(core, params, target, fast)
+    return _cached(core, key, target, fast)
+
+
+@lru_cache(maxsize=1 << 16)
+def _cached(core: str, key: tuple[tuple[str, Any], ...], target: str, fast: bool) -> Resources:
+    # the folding search prices the same units and glue many times over
+    return _module_resources(core, dict(key), target, fast)
+
+
+def _module_resources(core: str, params: Mapping[str, Any], target: str, fast: bool = False) -> Resources:
+    feats = features(core, params, target, fast)
     table = COEFFS[target].get(core, {"lut": {}, "ff": {}})
     lut = sum(table["lut"].get(k, 0.0) * v for k, v in feats.items())
     ff = sum(table["ff"].get(k, 0.0) * v for k, v in feats.items())
-    return Resources(lut=round(lut), ff=round(ff)) + _memories(core, params, target)
+    return Resources(lut=round(lut), ff=round(ff)) + _memories(core, params, target, fast)
 
 
 def estimate(hw: HwGraph, target: str = "xilinx") -> dict[str, Any]:

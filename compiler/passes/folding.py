@@ -120,7 +120,7 @@ class _Layer:
         p = mvtu_params(self.mh, self.mw, pe, simd, binary=self.binary, in_bits=self.in_bits,
                         acc_bits=self.acc_bits, out_mode=self.out_mode, out_bits=self.out_bits,
                         aff_bits=self.aff_bits)
-        r = module_resources("bnnc_mvtu", p, target)
+        r = module_resources("bnnc_mvtu", p, target, fast=True)
         eb = self.in_bits
         if self.channels:  # window unit, then a converter to SIMD lanes and the unit's FIFO
             g = self.in_lanes(simd)

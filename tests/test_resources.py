@@ -1,0 +1,92 @@
+"""The resource model (compiler/hw/resources.py): its figures in the manifest and inspect, its agreement with
+the memory plan, and its error against Yosys on small generated designs.
+
+Tolerance (checked against Yosys 0.70 ``synth_xilinx -flatten``, LUT-RAM and shift registers
+counted as the LUTs they occupy, as bench/resource_model.py counts them): total LUTs and FFs
+within :data:`LUT_TOL` / :data:`FF_TOL` of Yosys's, block RAM within one block, DSPs equal.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+import compiler
+from bench.resource_model import measure
+from compiler.hw.memory import plan_rom
+from compiler.hw.resources import COEFFS, FEATURES, TARGETS, Resources, module_resources, mvtu_params, rom_resources
+from compiler.lower import lower_to_hw
+from compiler.manifest import resource_manifest
+from runtime.synth import synthesize
+from tests.netgen import cnn, mlp
+
+LUT_TOL = 0.25
+FF_TOL = 0.25
+
+
+def test_every_core_has_coefficients_on_every_target() -> None:
+    for target in TARGETS:
+        assert set(FEATURES) <= set(COEFFS[target]), target
+
+
+def test_rom_resources_are_plan_rom() -> None:
+    """The model's shortcut for very wide ROMs never disagrees with compiler.hw.memory.plan_rom."""
+    rng = random.Random(3)
+    for _ in range(150):
+        depth = rng.choice([rng.randint(1, 64), rng.randint(1, 5000)])
+        width = rng.randint(1, 1200)
+        for target in TARGETS:
+            plan, r = plan_rom(depth, width, target), rom_resources(depth, width, target)
+            assert (r.lut, r.bram) == (plan.luts, plan.blocks), (depth, width, target)
+
+
+def test_more_lanes_cost_more_logic() -> None:
+    for target in TARGETS:
+        def lut(pe: int, simd: int) -> int:
+            return module_resources("bnnc_mvtu", mvtu_params(256, 256, pe, simd, binary=True, in_bits=1, acc_bits=10,
+                                                             out_mode=0, out_bits=1), target).lut
+        assert lut(4, 16) < lut(8, 16) < lut(16, 32) < lut(32, 64), target
+
+
+def test_manifest_and_inspect(tmp_path: Path) -> None:
+    net = cnn(5, input_shape=(8, 8, 2), filters=(4,), hidden=(8,), classes=3).write(tmp_path / "n")
+    manifest = compiler.compile(net.path, tmp_path / "rtl")
+    res = manifest["resources"]
+    assert res["target"] == "xilinx" and res["bram_unit"] == "RAMB18"
+    mods = res["modules"]
+    assert set(mods) == {m["name"] for m in manifest["rtl"]["modules"]}
+    total = sum((Resources(**v) for v in mods.values()), Resources())
+    assert total.describe() == res["total"]
+    assert sum((Resources(**v) for v in res["layers"].values()), Resources()) == total
+    assert json.loads((tmp_path / "rtl" / "manifest.json").read_text())["resources"] == res
+    text = compiler.inspect(net.path)
+    assert "modelled resources on xilinx" in text and f"{res['total']['lut']:,}" in text
+    for target in TARGETS:  # every target models every core of the design
+        folded = compiler.fold(compiler.load(net.path).with_nodes(
+            compiler.load(net.path).nodes, hardware={"clock_mhz": 100.0, "target": target}))
+        assert resource_manifest(lower_to_hw(folded), target)["total"]["lut"] > 0
+
+
+def _designs() -> dict[str, object]:
+    return {
+        "mlp_u8_sign": mlp(41, sizes=[48, 24, 6], input_dtype="uint8", input_sign=127.5,
+                           folding={"fc1": {"pe": 6, "simd": 12}, "fc2": {"pe": 3, "simd": 8}}),
+        "cnn_bipolar": cnn(42, input_shape=(6, 6, 2), filters=(4,), classes=3),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_designs()))
+def test_model_against_yosys(tmp_path: Path, name: str) -> None:
+    """Small designs synthesized by Yosys (xilinx): the model's totals within the stated tolerance."""
+    net = _designs()[name].write(tmp_path / "n")  # type: ignore[attr-defined]
+    manifest = compiler.compile(net.path, tmp_path / "rtl")
+    real = measure(synthesize(tmp_path / "rtl", "xilinx"), "xilinx")
+    model = manifest["resources"]["total"]
+    print(f"{name}: model {model} yosys {real}")
+    assert abs(model["lut"] - real["lut"]) <= LUT_TOL * real["lut"], (model, real)
+    assert abs(model["ff"] - real["ff"]) <= FF_TOL * real["ff"], (model, real)
+    assert abs(model["bram"] - real["bram"]) <= 1, (model, real)
+    assert model["dsp"] == real["dsp"], (model, real)
