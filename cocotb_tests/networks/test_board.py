@@ -27,8 +27,28 @@ from tests.netgen import mlp
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _run(rtl: Path, x: np.ndarray, name: str, cpb: int, tests: list[str], board: str = "icebreaker") -> None:
-    """Build the wrapper around ``rtl`` at ``cpb`` cycles per bit and run the cocotb ``tests`` on images ``x``."""
+def _sync(src: Path, dst: Path) -> None:
+    """Make folder ``dst`` hold exactly ``src``'s files, rewriting only those whose content changed.
+
+    Unchanged files keep their time stamps, so Verilator and make skip a build whose sources
+    did not change (the example's build takes most of this test's time).
+    """
+    dst.mkdir(parents=True, exist_ok=True)
+    names = {f.name for f in src.iterdir() if f.is_file()}
+    for old in dst.iterdir():
+        if old.is_file() and old.name not in names:
+            old.unlink()
+    for name in names:
+        data = (src / name).read_bytes()
+        if not (dst / name).is_file() or (dst / name).read_bytes() != data:
+            (dst / name).write_bytes(data)
+
+
+def _run(compiled: Path, x: np.ndarray, name: str, cpb: int, tests: list[str], board: str = "icebreaker") -> None:
+    """Build the wrapper around ``compiled`` at ``cpb`` cycles per bit and run the cocotb ``tests`` on images ``x``."""
+    bdir = SIM_BUILD / "board" / name
+    rtl = bdir / "rtl"  # a stable copy: the same sources rebuild nothing
+    _sync(compiled, rtl)
     manifest, graph = load_rtl(rtl)
     proto = UartProtocol.from_manifest(manifest)
     timing = UartTiming(clock_mhz=12.0, baud=round(12e6 / cpb), clks_per_bit=cpb, idle_clks=16 * 10 * cpb)
@@ -36,17 +56,17 @@ def _run(rtl: Path, x: np.ndarray, name: str, cpb: int, tests: list[str], board:
     assert isinstance(outs, dict)
     reference = np.asarray(outs[proto.outp.tap]).reshape(len(x), -1)
     reference = reference[:, 0] if proto.output == "argmax" else reference
-    bdir = SIM_BUILD / "board" / name
-    if bdir.exists():
-        shutil.rmtree(bdir)
-    names = write_board_files(manifest, BOARDS[board], timing, bdir)
+    gen = bdir / "gen"
+    names = write_board_files(manifest, BOARDS[board], timing, gen / "new")
+    _sync(gen / "new", gen)
     for mem in rtl.glob("*.mem"):  # $readmemh reads the ROM images from the simulation's folder
-        shutil.copy(mem, bdir / mem.name)
+        if not (bdir / mem.name).is_file() or (bdir / mem.name).read_bytes() != mem.read_bytes():
+            shutil.copy(mem, bdir / mem.name)
     from compiler.reference import prepare_input
     meta = {"cpb": cpb, "idle_clks": timing.idle_clks, "manifest": str(rtl / "manifest.json")}
     np.savez(bdir / "tb_data.npz", meta=json.dumps(meta), images=proto.encode(prepare_input(graph, x)),
              replies=proto.reply_of(reference), reference=reference)
-    sources = [rtl / f for f in (rtl / "filelist.f").read_text().split()] + [bdir / n for n in names]
+    sources = [rtl / f for f in (rtl / "filelist.f").read_text().split()] + [gen / n for n in names]
     build_and_test(sources=sources, toplevel=WRAPPER, test_module="cocotb_tests.networks.tb_board",
                    parameters={"POR_BITS": 3}, build_dir=bdir, extra_env={"BNNC_TB_DATA": str(bdir / "tb_data.npz")},
                    testcase=tests, seed=1)
