@@ -313,6 +313,8 @@ def run_flow(rtl: str | Path, target: str = "xilinx", clock_mhz: float | None = 
     script = (f"{prims}read_verilog -defer {' '.join(files)}; hierarchy -check -top {design_top}; "
               f"{tg.yosys} -top {design_top}; tee -q -o synth/stat.json stat -json -top {design_top}; "
               f"select {top}; write_json -selected synth/top_cells.json; select -clear")
+    if bd is not None:  # the wrapper's own parts (UART cores, bridge) per instance too
+        script += f"; select {WRAPPER}; write_json -selected synth/board_cells.json; select -clear"
     if lattice:
         script += f"; flatten; opt_clean; write_json synth/{design_top}.json"
     (out / "yosys.ys").write_text(script.replace("; ", "\n") + "\n")
@@ -364,6 +366,8 @@ def run_flow(rtl: str | Path, target: str = "xilinx", clock_mhz: float | None = 
     summary["harness"] = (f"{HARNESS}: a pin-sized utilisation/timing harness (shift register in, XOR out), "
                           "not a board design" if lattice and bd is None else None)
     if bd is not None and timing is not None:
+        parts = _per_instance(stat, json.loads((out / "board_cells.json").read_text()), WRAPPER, tg.family)
+        summary["board_modules"] = {k: v for k, v in parts.items() if v["core"] != top}
         summary["board"] = {"name": bd.name, "title": bd.title, "top": WRAPPER, "baud": timing.baud,
                             "clks_per_bit": timing.clks_per_bit, "idle_clks": timing.idle_clks,
                             "pin_file": str(out / bd.pin_file), "serial_port": bd.serial_port,
@@ -430,6 +434,9 @@ def synth_cli(args: argparse.Namespace) -> int:
     for name, mod in sorted(s["modules"].items()):
         figures = ", ".join(f"{k.upper()} {v:,}" for k, v in mod.items() if k != "core" and v)
         print(f"  {printable(name)[:60]} ({mod['core']}): {figures or 'no cells'}")
+    for name, mod in sorted(s.get("board_modules", {}).items()):
+        figures = ", ".join(f"{k.upper()} {v:,}" for k, v in mod.items() if k != "core" and v)
+        print(f"  board wrapper {printable(name)[:60]} ({mod['core']}): {figures or 'no cells'}")
     if s.get("bitstream"):
         print(f"bnnc: bitstream {printable(s['bitstream'])}")
     b = s.get("board")

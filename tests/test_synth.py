@@ -168,6 +168,11 @@ def test_bnnc_synth_board_full_flow(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert placed == BOARD_PORTS[board], placed
     assert (rtl / "synth" / Path(b["pin_file"]).name).is_file()
     assert s["modules"]["u_fc1"]["core"] == "bnnc_mvtu"  # the accelerator's instances, as without --board
+    parts = s["board_modules"]  # and the wrapper's own
+    assert {k: v["core"] for k, v in parts.items()} == {"u_rx": "bnnc_uart_rx", "u_tx": "bnnc_uart_tx",
+                                                        "u_bridge": "bnnc_board_bridge"}, parts
+    assert all(v["lut4"] > 10 for v in parts.values()), parts
+    assert "board wrapper u_bridge (bnnc_board_bridge):" in out
     program = [ln for ln in out.splitlines() if ln.startswith("bnnc: program it with:")]
     assert len(program) == 1 and programmer in program[0] and str(bit) in program[0], out
     assert f"bnnc board run {rtl} --port" in out and "--baud 1000000" in out
