@@ -70,9 +70,11 @@ def _check_block_memory(b: HwBuilder) -> None:
     unit = t.bram.name
     bits = sum(p.bits for p in plans if p.style == "block")
     cap = t.capacity_bits
-    held = (f"{bits - cap:,} bits over its {cap:,} initialisable bits" if bits > cap else
-            f"{bits:,} bits, within its {cap:,} initialisable bits but not in whole blocks of their aspect ratios")
+    if bits > cap:  # no folding helps: the weights themselves do not fit
+        held, fix = f"{bits - cap:,} bits over its {cap:,} initialisable bits", "pick a larger target"
+    else:  # the bits fit, the blocks' aspect ratios waste the rest: another PE x SIMD may fill them
+        held = f"{bits:,} bits, within its {cap:,} initialisable bits but not in whole blocks of their aspect ratios"
+        fix = "fold with another PE x SIMD, or pick a larger target"
     raise BnncError(f"the ROMs planned for block RAM must fit {t.name}'s {t.bram_what}, not need {need} {unit} "
-                    f"({need - t.blocks} {unit} too many; the ROMs hold {held}); fold with fewer PE x SIMD, or "
-                    f"pick a larger target",
+                    f"({need - t.blocks} {unit} too many; the ROMs hold {held}); {fix}",
                     file=b.graph.source, field="hardware.target")

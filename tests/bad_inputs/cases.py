@@ -247,14 +247,13 @@ CASES: list[Case] = [
     # ROM goes to block RAM too)
     _mk("roms_beyond_the_ice40_ebr", "numbers", "compile {d}/net.yaml -o {d}/out --target ice40-up5k",
         Y + r": field hardware\.target: the ROMs planned for block RAM must fit ice40-up5k's 30 EBR x 4 kbit, not "
-        r"need 3\d EBR \(\d EBR too many; the ROMs hold [\d,]+ bits over its 122,880 initialisable bits\); fold with "
-        r"fewer PE x SIMD, or pick a larger target",
+        r"need 3\d EBR \(\d EBR too many; the ROMs hold [\d,]+ bits over its 122,880 initialisable bits\); pick a larger target",
         yaml_text(BIG_ROM), weights_edit(lambda a: (a.clear(), a.update({"fc.weight": np.ones((256, 512))})))),
     # 192 words of 2,048 bits: 57 columns of 512x36 where the 25k has 56 EBR, though the bits would fit
     _mk("roms_beyond_the_ecp5_ebr_by_aspect", "numbers", "compile {d}/net.yaml -o {d}/out",
         Y + r": field hardware\.target: the ROMs planned for block RAM must fit ecp5-25k's 56 EBR x 18 kbit, not "
         r"need 57 EBR \(1 EBR too many; the ROMs hold 393,216 bits, within its 1,032,192 initialisable bits but "
-        r"not in whole blocks of their aspect ratios\); fold with fewer PE x SIMD, or pick a larger target",
+        r"not in whole blocks of their aspect ratios\); fold with another PE x SIMD, or pick a larger target",
         yaml_text(BIG_ROM.replace("units: 256", "units: 768").replace("pe: 1, simd: 16", "pe: 16, simd: 128")
                   .replace("{folding:", "{target: ecp5-25k, folding:")),
         weights_edit(lambda a: (a.clear(), a.update({"fc.weight": np.ones((768, 512))})))),
