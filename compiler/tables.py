@@ -68,8 +68,6 @@ def _plan_text(kind: str, plan) -> str:  # type: ignore[no-untyped-def]
     return f"{head} ~{plan.luts:,} LUT"
 
 
-
-
 def render_tables(graph: Graph, folded: Graph) -> str:
     """The imported layers, the folded hardware layers and the pipeline's figures."""
     text = f"{graph.name}  ({printable(graph.source)})  input {graph.input}  output {graph.output}\n\nimported (float stage):\n"
