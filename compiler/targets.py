@@ -24,6 +24,14 @@ Used by the compiler (``hardware.target`` / ``bnnc compile --target``: how each 
   and 208 EBR. Distributed RAM: a PFU's slices 0 and 1 hold 16x4 (TRELLIS_DPR16X4), slice 2
   drives the write port.
 
+Checked against public copies: FPGA-DS-02008 (UP5K: 5,280 LUTs, 120 kbit of EBR), an ECP5 overview
+(https://bjonnh.github.io/fpga_class_psone/candyjar/ecp5/: LFE5U-25 24K LUTs, 56 x 18 kbit EBR, 16x4
+distributed RAM = 3 slices), element14's ECP5 architecture notes (LUT5..LUT8 by slice concatenation).
+Yosys's memory_libmap reads the attributes ram_block, rom_block, ram_style, rom_style, ramstyle, romstyle,
+syn_ramstyle and syn_romstyle; bnnc writes rom_style, and tests/test_memory_yosys.py checks that
+synth_xilinx, synth_ice40 and synth_ecp5 map each ROM as planned ("block" to RAMB18E1/RAMB36E1,
+SB_RAM40_4K, DP16KD; "logic" to LUTs).
+
 The exchange rate (LUTs one block is worth when :func:`compiler.hw.memory.plan_rom` weighs a
 block plan against a LUT plan) is the part's LUTs divided by its blocks: what a block costs
 in the same share of the chip.
