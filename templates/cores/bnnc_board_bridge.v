@@ -125,7 +125,9 @@ module bnnc_board_bridge #(
 
     wire byte_fire = s_byte_tvalid && s_byte_tready;
     wire beat_fire = beat_valid && m_axis_tready;
-    wire timeout = (idle == ID_LAST);
+    // IDLE_CLKS cycles without a byte, this one included: a byte taken in the same cycle still belongs to
+    // the image being received (the gap was one cycle short), so a byte is never lost to a timeout.
+    wire timeout = (idle == ID_LAST) && !byte_fire;
     wire [BUF_W-1:0] shifted;  // beat_buf with the new byte shifted in at the top
     generate
         if (BUF_W > 8) begin : g_shift
@@ -165,6 +167,9 @@ module bnnc_board_bridge #(
             end
             if (err_in) begin
                 skip <= 1'b1;
+                if (!skip) begin
+                    dropped <= 1'b1;  // the image being received is lost (even if no byte of it was taken)
+                end
             end else if (timeout) begin
                 skip <= 1'b0;
             end
