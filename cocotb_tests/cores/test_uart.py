@@ -10,7 +10,8 @@ from runtime.sim.toolchain import lint, run_lint
 
 def _cpb_sets(name: str) -> list[dict[str, int]]:
     rng = param_rng(name)
-    return [{"CLKS_PER_BIT": 4}, {"CLKS_PER_BIT": 5}, {"CLKS_PER_BIT": rng.randint(6, 24)}]
+    # 4 and 5: the smallest bit times (odd and even halves); 12: 1,000,000 baud from a board's 12 MHz
+    return [{"CLKS_PER_BIT": 4}, {"CLKS_PER_BIT": 5}, {"CLKS_PER_BIT": 12}, {"CLKS_PER_BIT": rng.randint(13, 110)}]
 
 
 @pytest.mark.parametrize("params", _cpb_sets("uart_rx"), ids=lambda p: f"CPB{p['CLKS_PER_BIT']}")
