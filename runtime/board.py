@@ -5,8 +5,8 @@ encoded from the compile folder's input stream, sent whole, and its reply read b
 next image goes out. The replies are compared with the numpy reference of the same
 compile folder (its folded IR), and with the labels when given; the report gives the
 accuracy, the agreement with the reference and the images per second over the wire.
-Errors are one line: a port that cannot be opened, a board that stops answering (with how
-many replies came), inputs that are not the network's shape.
+Errors are one line: a port that cannot be opened or goes away, a board that stops answering
+(with how many replies came), inputs that are not the network's shape.
 """
 
 from __future__ import annotations
@@ -62,11 +62,16 @@ def run_images(ser: Any, proto: UartProtocol, images: np.ndarray, baud: int, tim
     replies = np.zeros((n, out_n), dtype=np.uint8)
     wire = (images.shape[1] + out_n) * byte_s
     for i in range(n):
-        ser.write(images[i].tobytes())
         got = bytearray()
-        deadline = time.monotonic() + wire + timeout
-        while len(got) < out_n and time.monotonic() < deadline:
-            got += ser.read(out_n - len(got))
+        try:
+            ser.write(images[i].tobytes())
+            deadline = time.monotonic() + wire + timeout
+            while len(got) < out_n and time.monotonic() < deadline:
+                got += ser.read(out_n - len(got))
+        except OSError as e:  # pyserial's SerialException is an OSError: the port went away mid-run
+            why = " ".join(str(e).split())[:160]
+            raise BnncError(f"the serial port must stay usable, not fail after {i} of {n} replies ({why})",
+                            field="--port") from None
         if len(got) < out_n:
             raise BnncError(f"the board must answer each image within {wire + timeout:.2f} s, not stop after "
                             f"{i} of {n} replies (image {i}: {len(got)} of {out_n} reply bytes); check the "
@@ -118,7 +123,10 @@ def board_run_cli(args: argparse.Namespace) -> int:
         replies = run_images(ser, proto, proto.encode(xp), baud, args.timeout)
         seconds = time.perf_counter() - t0
     finally:
-        ser.close()
+        try:
+            ser.close()
+        except OSError:
+            pass
     got = proto.decode(replies)
     same = np.all(got.reshape(len(x), -1) == reference.reshape(len(x), -1), axis=1)
     print(f"bnnc: board: {len(x)} images over {printable(args.port)} at {baud} baud in {seconds:.2f} s: "

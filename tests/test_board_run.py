@@ -32,8 +32,9 @@ class FakeBoard:
     """
 
     def __init__(self, proto: UartProtocol, table: dict[bytes, bytes], answer_first: int | None = None,
-                 wrong: tuple[int, ...] = ()) -> None:
+                 wrong: tuple[int, ...] = (), hang_up_after: int | None = None) -> None:
         self.proto, self.table, self.answer_first, self.wrong = proto, table, answer_first, wrong
+        self.hang_up_after = hang_up_after  # close both ends of the pty after this many replies (unplugged)
         self.master, slave = os.openpty()
         self.path = os.ttyname(slave)
         self._slave = slave  # kept open so the pty lives while the host opens and closes it
@@ -61,8 +62,15 @@ class FakeBoard:
                 if k in self.wrong:
                     reply[0] ^= 1
                 os.write(self.master, bytes(reply))
+                if self.hang_up_after is not None and self.images == self.hang_up_after:
+                    # a hang-up discards what is unread: wait for the next image, sent once this reply was read
+                    os.read(self.master, 1)
+                    self.close()
+                    return
 
     def close(self) -> None:
+        if self._stop:
+            return
         self._stop = True
         os.close(self._slave)
         os.close(self.master)
@@ -143,3 +151,15 @@ def test_board_run_bad_input(design: dict, capsys: pytest.CaptureFixture[str], t
     np.save(tmp_path / "y3.npy", np.zeros(3, dtype=np.int64))
     rc, out, err = _run(capsys, rtl, "--port", "/dev/null", "--inputs", x, "--labels", str(tmp_path / "y3.npy"))
     assert rc == 2 and "labels must have shape (20,), not [3]" in err
+
+
+def test_board_run_port_goes_away(design: dict, capsys: pytest.CaptureFixture[str]) -> None:
+    dev = FakeBoard(design["proto"], design["table"], hang_up_after=2)
+    try:
+        rc, out, err = _run(capsys, str(design["rtl"]), "--port", dev.path, "--inputs",
+                            str(design["folder"] / "x.npy"), "--timeout", "0.5")
+    finally:
+        dev.close()
+    lines = err.strip().splitlines()
+    assert rc == 2 and len(lines) == 1, err
+    assert "after 2 of 20 replies" in lines[0] and ("must stay usable" in lines[0] or "must answer" in lines[0]), err
