@@ -177,6 +177,8 @@ def test_bnnc_synth_board_full_flow(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert len(program) == 1 and programmer in program[0] and str(bit) in program[0], out
     assert f"bnnc board run {rtl} --port" in out and "--baud 1000000" in out
     assert "bnnc_board_top.v" not in (rtl / "filelist.f").read_text()  # synthesis-only, never in the compile folder
+    from compiler.outdir import check_replaceable
+    check_replaceable(rtl)  # and bnnc compile can still replace the folder
 
 
 def test_bnnc_synth_board_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

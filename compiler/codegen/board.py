@@ -92,8 +92,8 @@ def _port_comment(board: Board, name: str) -> str:
         if led.port == name:
             return f"LED: {'toggles with every reply' if led.shows == 'reply' else 'lit after a dropped image'}"
     return {"clk_12mhz": board.clock_comment, "uart_rx": "UART from the host (idle high)",
-            "uart_tx": "UART to the host (idle high)", "btn_n": "button, low when pressed: reset"}.get(
-        name, "held high")
+            "uart_tx": "UART to the host (idle high)", "btn_n": "button, low when pressed: reset",
+            "flash_cs_n": "SPI flash chip select, held high", "led_blue": "LED: unused, off"}[name]
 
 
 def render_board_top(manifest: dict[str, Any], board: Board, timing: UartTiming) -> str:
