@@ -273,7 +273,7 @@ def run_flow(rtl: str | Path, target: str = "xilinx", clock_mhz: float | None = 
     (before any tool runs).
     """
     from compiler.codegen.board import BOARDS, WRAPPER, write_board_files
-    from compiler.hw.uart import DEFAULT_BAUD, UartTiming
+    from compiler.hw.uart import DEFAULT_BAUD, UartProtocol, UartTiming
 
     rtl = Path(rtl)
     bd = BOARDS[board] if board is not None else None
@@ -368,7 +368,12 @@ def run_flow(rtl: str | Path, target: str = "xilinx", clock_mhz: float | None = 
     if bd is not None and timing is not None:
         parts = _per_instance(stat, json.loads((out / "board_cells.json").read_text()), WRAPPER, tg.family)
         summary["board_modules"] = {k: v for k, v in parts.items() if v["core"] != top}
+        proto = UartProtocol.from_manifest(manifest)
         summary["board"] = {"name": bd.name, "title": bd.title, "top": WRAPPER, "baud": timing.baud,
+                            "image_bytes": proto.in_bytes_per_image, "reply_bytes": proto.out_bytes_per_image,
+                            "layout": (f"{proto.inp.beats_per_image} beat(s) x {proto.bytes_per_beat} byte(s) in, "
+                                       + ("the class as 1 byte out" if proto.output == "argmax" else
+                                          f"{proto.out_elems} score(s) x {proto.elem_bytes} byte(s) out")),
                             "clks_per_bit": timing.clks_per_bit, "idle_clks": timing.idle_clks,
                             "pin_file": str(out / bd.pin_file), "serial_port": bd.serial_port,
                             "program": bd.programmer.format(bit=summary["bitstream"]), "note": bd.note}
@@ -443,6 +448,8 @@ def synth_cli(args: argparse.Namespace) -> int:
     if b:
         print(f"bnnc: board {b['title']}: UART 8N1 at {b['baud']} baud ({b['clks_per_bit']} cycles per bit), "
               f"pins {printable(b['pin_file'])}")
+        print(f"bnnc: protocol: {b['image_bytes']} bytes per image ({b['layout']}), {b['reply_bytes']} reply "
+              f"byte(s); a pause of {b['idle_clks']:,} cycles drops a partial image")
         print(f"bnnc: program it with: {printable(b['program'])}")
         print(f"bnnc: then: bnnc board run {printable(str(rtl))} --port {b['serial_port']} --inputs X.npy "
               f"[--labels Y.npy]" + (f" --baud {b['baud']}" if b["baud"] != 115200 else ""))

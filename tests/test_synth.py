@@ -176,6 +176,9 @@ def test_bnnc_synth_board_full_flow(tmp_path: Path, capsys: pytest.CaptureFixtur
     program = [ln for ln in out.splitlines() if ln.startswith("bnnc: program it with:")]
     assert len(program) == 1 and programmer in program[0] and str(bit) in program[0], out
     assert f"bnnc board run {rtl} --port" in out and "--baud 1000000" in out
+    # the tiny MLP: 16 bipolar inputs in 4 beats of 4 lanes (a byte each), a 2-bit class
+    assert (b["image_bytes"], b["reply_bytes"]) == (4, 1)
+    assert "bnnc: protocol: 4 bytes per image (4 beat(s) x 1 byte(s) in, the class as 1 byte out)" in out
     assert "bnnc_board_top.v" not in (rtl / "filelist.f").read_text()  # synthesis-only, never in the compile folder
     from compiler.outdir import check_replaceable
     check_replaceable(rtl)  # and bnnc compile can still replace the folder
