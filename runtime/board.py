@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from compiler.errors import BnncError
-from compiler.hw.uart import BITS_PER_FRAME, DEFAULT_BAUD, IDLE_BYTE_TIMES, UartProtocol
+from compiler.hw.uart import BITS_PER_FRAME, DEFAULT_BAUD, IDLE_BYTE_TIMES, IDLE_MIN_MS, UartProtocol
 from compiler.names import printable
 
 
@@ -56,7 +56,7 @@ def run_images(ser: Any, proto: UartProtocol, images: np.ndarray, baud: int, tim
     Raises BnncError when a reply does not arrive within its transmission time plus ``timeout``.
     """
     byte_s = BITS_PER_FRAME / baud
-    time.sleep(2 * IDLE_BYTE_TIMES * byte_s)
+    time.sleep(2 * max(IDLE_BYTE_TIMES * byte_s, IDLE_MIN_MS * 1e-3))
     ser.reset_input_buffer()
     n, out_n = images.shape[0], proto.out_bytes_per_image
     replies = np.zeros((n, out_n), dtype=np.uint8)

@@ -7,11 +7,11 @@ Used by the wrapper generator (:mod:`compiler.codegen.board`, which passes
 * **In**: an image is its input stream's beats (``Stream.beat_words``, the one lane
   packer), each beat as ``ceil(width / 8)`` bytes, least significant byte first,
   bits above the beat's width 0. The bytes of one image must follow each other with
-  no gap of ``idle_byte_times`` byte times or more.
+  no pause as long as the idle timeout (64 byte times or 10 ms, whichever is longer).
 * **Out**: per image, argmax networks send the class as one byte; score networks each
   score (the output stream's elements in order, padding lanes skipped) as
   ``ceil(bits / 8)`` little-endian bytes, two's complement sign-extended.
-* **Resync**: after a gap of ``idle_byte_times`` byte times a partly received image
+* **Resync**: after a pause as long as the idle timeout a partly received image
   is dropped (no reply), and the next byte starts a new image. A framing error or an
   overrun drops the image being received, and bytes are ignored until such a gap.
 * **Line**: 8N1 at the board's baud, from a clock that must reach it within 2 %.
@@ -45,7 +45,10 @@ BAUD_TOLERANCE = 0.02
 """Largest relative error of the achieved baud: 8N1 tolerates about 4 % between both ends, half for each."""
 
 IDLE_BYTE_TIMES = 64
-"""Byte times (10 bits each) of silence that end a partly received image."""
+"""Byte times (10 bits each) of silence that end a partly received image ..."""
+
+IDLE_MIN_MS = 10.0
+"""... but never less than this: a USB serial adapter may pause a few milliseconds inside one write."""
 
 BITS_PER_FRAME = 10  # start, 8 data bits, stop
 
@@ -60,6 +63,11 @@ class UartTiming:
     idle_clks: int
 
     @property
+    def idle_seconds(self) -> float:
+        """The idle timeout in seconds."""
+        return self.idle_clks / (self.clock_mhz * 1e6)
+
+    @property
     def achieved_baud(self) -> float:
         """The baud the wrapper really runs at (clock / clks_per_bit)."""
         return self.clock_mhz * 1e6 / self.clks_per_bit
@@ -69,8 +77,10 @@ class UartTiming:
         """Cycles per bit (rounded) and the idle timeout; ValueError (one line) when the baud is out of reach.
 
         >>> t = UartTiming.plan(12.0, 115200)
-        >>> t.clks_per_bit, t.idle_clks, round(t.achieved_baud)
-        (104, 66560, 115385)
+        >>> t.clks_per_bit, t.idle_clks, round(t.achieved_baud), t.idle_seconds
+        (104, 120000, 115385, 0.01)
+        >>> UartTiming.plan(12.0, 9600).idle_clks  # 64 byte times of 1250 cycles per bit
+        800000
         >>> UartTiming.plan(12.0, 5_000_000)
         Traceback (most recent call last):
         ...
@@ -84,7 +94,8 @@ class UartTiming:
             raise ValueError(f"--baud must be reachable from the {clock_mhz:g} MHz clock within "
                              f"{BAUD_TOLERANCE:.0%} with at least 4 cycles per bit, not {baud} "
                              f"({cpb} cycles per bit" + (f", {err:.1%} off)" if err > BAUD_TOLERANCE else ")"))
-        return UartTiming(clock_mhz, baud, cpb, idle_byte_times * BITS_PER_FRAME * cpb)
+        idle = max(idle_byte_times * BITS_PER_FRAME * cpb, round(IDLE_MIN_MS * 1e-3 * clock_mhz * 1e6))
+        return UartTiming(clock_mhz, baud, cpb, idle)
 
 
 @dataclass(frozen=True)
