@@ -1,9 +1,11 @@
 """The resource model (compiler/hw/resources.py): its figures in the manifest and inspect, its agreement with
 the memory plan, and its error against Yosys on small generated designs.
 
-Tolerance (checked against Yosys 0.70 ``synth_xilinx -flatten``, LUT-RAM and shift registers
-counted as the LUTs they occupy, as bench/resource_model.py counts them): total LUTs and FFs
-within :data:`LUT_TOL` / :data:`FF_TOL` of Yosys's, block RAM within one block, DSPs equal.
+The model predicts Yosys 0.70 ``synth_xilinx`` with the hierarchy kept (what ``bnnc synth``
+reports per core instance; bench/resource_model.py fits it so), LUT-RAM and shift registers
+counted as the LUTs they occupy. Tolerance: total LUTs and FFs within :data:`LUT_TOL` /
+:data:`FF_TOL` of Yosys's, block RAM within one block, DSPs equal. (``-flatten`` lets Yosys
+optimise across core boundaries: on these small designs it maps up to ~25 % fewer LUTs.)
 """
 
 from __future__ import annotations
@@ -15,12 +17,11 @@ from pathlib import Path
 import pytest
 
 import compiler
-from bench.resource_model import measure
+from bench.resource_model import measure, synth_instances
 from compiler.hw.memory import plan_rom
 from compiler.hw.resources import COEFFS, FEATURES, TARGETS, Resources, module_resources, mvtu_params, rom_resources
 from compiler.lower import lower_to_hw
 from compiler.manifest import resource_manifest
-from runtime.synth import synthesize
 from tests.netgen import cnn, mlp
 
 LUT_TOL = 0.25
@@ -83,7 +84,12 @@ def test_model_against_yosys(tmp_path: Path, name: str) -> None:
     """Small designs synthesized by Yosys (xilinx): the model's totals within the stated tolerance."""
     net = _designs()[name].write(tmp_path / "n")  # type: ignore[attr-defined]
     manifest = compiler.compile(net.path, tmp_path / "rtl")
-    real = measure(synthesize(tmp_path / "rtl", "xilinx"), "xilinx")
+    per, _ = synth_instances(tmp_path / "rtl", "xilinx")
+    cells: dict[str, int] = {}
+    for c in per.values():
+        for k, n in c.items():
+            cells[k] = cells.get(k, 0) + n
+    real = measure(cells, "xilinx")
     model = manifest["resources"]["total"]
     print(f"{name}: model {model} yosys {real}")
     assert abs(model["lut"] - real["lut"]) <= LUT_TOL * real["lut"], (model, real)

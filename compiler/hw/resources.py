@@ -145,6 +145,8 @@ def _mvtu_features(p: Mapping[str, Any]) -> dict[str, float]:
         "ibuf_mux": simd * in_bits if nf > 1 and sf > 1 else 0,
         "counters": _log2(nf) + _log2(sf) + _log2(nf * sf),
         "partial": pe * _log2(simd + 1),
+        # weight-ROM address bits each lane's weight depends on (shallow ROMs merge into the XNOR LUTs)
+        "lane_addr": lanes * (_log2(nf * sf) if nf * sf > 1 else 0),
     }
 
 
@@ -239,7 +241,7 @@ Coeffs = dict[str, dict[str, dict[str, float]]]  # core -> "lut"/"ff" -> feature
 # (non-negative least squares of Yosys's counts per core instance, memories subtracted, over the
 # features above); the line under BEGIN says on what it was fitted.
 # BEGIN FIT xilinx
-# fitted on xilinx (Yosys synth_xilinx) over 9 designs: cnn_8x8x2, cnn_u8_10x10, mlp_128_64_64_10_wide, mlp_200_100_10_odd, mlp_256_128_10_deep, mlp_512_256_10_lanes, mlp_64_32_10, mlp_u8_int_first, mlp_u8_sign_96
+# fitted on xilinx (Yosys synth_xilinx) over 9 designs: cnn_8x8x2, cnn_u8_10x10, mlp_128_64_64_10_wide, mlp_200_100_10_odd, mlp_256_128_10_deep, mlp_512_256_10_lanes, mlp_64_32_10, mlp_u8_int_first, mlp_u8_sign_96; cores absent from them keep their previous coefficients
 _XILINX: Coeffs = {
     "bnnc_affine_serial": {
         "lut": {},
@@ -254,10 +256,10 @@ _XILINX: Coeffs = {
         "ff": {"counters": 5.78, "width": 0.382},
     },
     "bnnc_mvtu": {
-        "lut": {"cmp_bits": 3.936, "counters": 1.819, "ibuf_mux": 4.835, "int_lane_bits": 1.097,
-                "rom_logic": 1.572, "xnor_lanes": 3.086},
-        "ff": {"acc_bits": 4.122, "aff_bits": 1.064, "counters": 2.126, "ibuf_mux": 2.155, "rom_logic": 0.002,
-                "xnor_lanes": 0.13},
+        "lut": {"base": 13.826, "cmp_bits": 0.776, "counters": 2.09, "int_lane_bits": 2.453,
+                "lane_addr": 0.624, "rom_logic": 1.706, "xnor_lanes": 1.46},
+        "ff": {"acc_bits": 1.894, "counters": 3.469, "ibuf_mux": 0.551, "int_lane_bits": 0.236,
+                "lane_addr": 0.188, "out_bits": 1.922},
     },
     "bnnc_pool_reduce": {
         "lut": {"counters": 4.623},
@@ -272,13 +274,14 @@ _XILINX: Coeffs = {
         "ff": {"cmp_bits": 0.13},
     },
     "bnnc_threshold_rom": {
-        "lut": {"base": 4, "cmp_bits": 1.0, "counters": 2},
+        "lut": {"base": 4, "cmp_bits": 1, "counters": 2},
         "ff": {"base": 2, "counters": 1},
     },
     "bnnc_width_converter": {
-        "lut": {"base": 11.184, "counters": 0.975, "down_mux": 0.182, "reg_bits": 0.113, "ring_mux": 0.482,
-                "up_bits": 0.844},
-        "ff": {"base": 4.942, "counters": 0.71, "down_mux": 0.118, "reg_bits": 1.014, "ring_bits": 0.027},
+        "lut": {"base": 11.184, "counters": 0.975, "reg_bits": 0.295, "ring_bits": 0.846, "ring_mux": 0.142,
+                "up_bits": 0.48},
+        "ff": {"base": 4.26, "counters": 0.764, "down_mux": 0.163, "reg_bits": 1.009, "ring_bits": 0.05,
+                "ring_mux": 0.015},
     },
 }
 # END FIT xilinx

@@ -1,4 +1,12 @@
-"""Folding: PE/SIMD for every matrix layer, cycles per image and the pipeline interval."""
+"""Folding: PE/SIMD for every matrix layer, cycles per image and the pipeline interval.
+
+Two ways to choose: *balanced* (the default; the yaml's requests kept, every other layer
+the fewest lanes that keep up with the slowest requested layer, or with the heaviest layer
+at PE=16, SIMD=64), and *for a frame rate* (``hardware.target_fps`` / ``--target-fps``,
+optionally under ``hardware.budget``): the interval is clock_mhz·10⁶/N cycles and every
+layer takes the (PE, SIMD) of least modelled cost (compiler/hw/resources.py: LUTs plus block
+RAMs at the target's exchange rate) that meets it, found by :func:`fold_for_interval`.
+"""
 
 from __future__ import annotations
 
