@@ -21,13 +21,16 @@
 //    turn; the output reads slot q (a read counter) of the register being
 //    emptied, which is released after its last slot or the vector's last
 //    output beat. The output is a 2*IN_LANES/OUT_LANES : 1 select.
-//  - GENERAL (neither divides): a ring buffer of BUF = I + 2*O - 1 groups of
+//  - GENERAL (neither divides): a shift buffer of BUF = I + 2*O - 1 groups of
 //    G = gcd(IN_LANES, OUT_LANES) elements (I = IN_LANES/G, O = OUT_LANES/G
-//    groups per beat) with a write and a read pointer: each ring slot selects
-//    among the I input groups, each output group among the BUF slots (per-lane
-//    addressing instead of a barrel shift). An input beat is accepted while
-//    the ring has room for a whole beat; the ring size makes refusals happen
-//    only while the output has at least one more full beat buffered.
+//    groups per beat), oldest group first: the sent groups are shifted out
+//    and the received ones appended after the rest (two log-depth shifters
+//    over BUF groups; grouping divides their size by G). The output beat is
+//    the first O groups once that many are buffered. An input beat is
+//    accepted while the buffer has room for a whole beat; the buffer size
+//    makes refusals happen only while the output has at least one more full
+//    beat buffered. (Measured on Yosys, this beats per-slot ring addressing,
+//    whose O read selects of BUF inputs each grow as O*BUF, not BUF*log BUF.)
 // Two registers suffice in UP/DOWN because one is filled while the other is
 // emptied: its release and the next fill are one registered cycle apart only
 // when the other register still holds at least one beat for the busier side.
@@ -226,89 +229,52 @@ module bnnc_width_converter #(
             localparam integer GW = G * EW;                 // bits per group
             localparam integer I = IL / G;                  // groups per input beat
             localparam integer O = OL / G;                  // groups per output beat
-            localparam integer BUF = I + 2 * O - 1;         // ring size in groups
-            localparam integer AW = $clog2(BUF);            // read pointer width
-            localparam integer XW = $clog2(BUF + 1) + 1;    // count / pointer-sum width
+            localparam integer BUF = I + 2 * O - 1;         // buffer size in groups
+            localparam integer BW = BUF * GW;               // buffer size in bits
+            localparam integer XW = $clog2(BUF + 1) + 1;    // group count width
             localparam integer LAST_IN_G = (LAST_IN_N + G - 1) / G;    // groups in a last input beat
             localparam integer LAST_OUT_G = (LAST_OUT_N + G - 1) / G;  // groups in a last output beat
             localparam integer IN_LIMIT_I = BUF - I;        // accept while count <= this
-            localparam integer BUF_LAST_I = BUF - 1;
-            localparam [XW-1:0] BUF_X = BUF[XW-1:0];
             localparam [XW-1:0] I_X = I[XW-1:0];
             localparam [XW-1:0] O_X = O[XW-1:0];
             localparam [XW-1:0] LAST_IN_X = LAST_IN_G[XW-1:0];
             localparam [XW-1:0] LAST_OUT_X = LAST_OUT_G[XW-1:0];
             localparam [XW-1:0] IN_LIMIT_X = IN_LIMIT_I[XW-1:0];
-            localparam [AW-1:0] BUF_LAST = BUF_LAST_I[AW-1:0];
-            reg [BUF*GW-1:0] ring;   // groups (data: no reset)
-            // The write pointer is one-hot: slot s takes input group l when bit (s - l) mod BUF is
-            // set, a constant index, so each slot selects among its I groups with no address adder.
-            reg [BUF-1:0] wp_oh;
-            reg [AW-1:0] rp;         // next slot to read (binary: the select of every output mux)
-            reg [XW-1:0] count;      // groups in the ring
+            reg [BW-1:0] buffer;     // groups, oldest in the low bits; unused groups are 0
+            reg [XW-1:0] count;      // groups in the buffer
             reg [IBW-1:0] ib;        // input beat index within the vector
             wire in_last = (ib == NIB_LAST);
             wire [XW-1:0] in_n = in_last ? LAST_IN_X : I_X;     // groups this input beat brings
             wire [XW-1:0] out_n = out_last ? LAST_OUT_X : O_X;  // groups this output beat takes
             assign s_axis_tready = (count <= IN_LIMIT_X);
             assign m_axis_tvalid = (count >= out_n);
-            genvar g, s, l, k;
-            // Output group g: ring slot (rp + g) mod BUF, a BUF:1 select on rp whose inputs are
-            // permuted at elaboration (no per-lane address adder).
-            for (g = 0; g < O; g = g + 1) begin : g_rd
-                wire [GW-1:0] cand [0:BUF-1];
-                for (k = 0; k < BUF; k = k + 1) begin : g_cand
-                    assign cand[k] = ring[((k + g) % BUF)*GW +: GW];
-                end
-                if ((1 << AW) == BUF) begin : g_pow2
-                    assign raw[g*GW +: GW] = cand[rp];
-                end else begin : g_npow2  // rp < BUF always; the clamp keeps the index in range
-                    assign raw[g*GW +: GW] = cand[(rp > BUF_LAST) ? BUF_LAST : rp];
+            assign raw = buffer[O*GW-1:0];  // groups past out_n: later elements, masked as padding
+            // Input groups past the last beat's groups are cleared (the buffer's unused groups stay 0).
+            wire [I*GW-1:0] in_clean;
+            genvar l;
+            for (l = 0; l < I; l = l + 1) begin : g_in_grp
+                if (l < LAST_IN_G) begin : g_keep
+                    assign in_clean[l*GW +: GW] = s_axis_tdata[l*GW +: GW];
+                end else begin : g_clear
+                    assign in_clean[l*GW +: GW] = in_last ? {GW{1'b0}} : s_axis_tdata[l*GW +: GW];
                 end
             end
-            for (s = 0; s < BUF; s = s + 1) begin : g_wr
-                wire [I-1:0] hit;  // input group l lands in this slot (and is not padding)
-                for (l = 0; l < I; l = l + 1) begin : g_hit
-                    if (l < LAST_IN_G) begin : g_always
-                        assign hit[l] = wp_oh[(s - l + BUF) % BUF];
-                    end else begin : g_not_last
-                        assign hit[l] = wp_oh[(s - l + BUF) % BUF] && !in_last;
-                    end
-                end
-                reg [GW-1:0] d;  // the hit group (at most one hit: an AND-OR select)
-                integer m;
-                always @* begin
-                    d = {GW{1'b0}};
-                    for (m = 0; m < I; m = m + 1) begin
-                        d = d | ({GW{hit[m]}} & s_axis_tdata[m*GW +: GW]);
-                    end
-                end
-                always @(posedge clk) begin
-                    if (in_fire && (|hit)) ring[s*GW +: GW] <= d;
-                end
-            end
-            // Next write pointer: rotated by the groups written (I, or LAST_IN_G at a vector's end).
-            wire [BUF-1:0] wp_full = (wp_oh << I) | (wp_oh >> (BUF - I));
-            wire [BUF-1:0] wp_part = (wp_oh << LAST_IN_G) | (wp_oh >> (BUF - LAST_IN_G));
-            wire [XW-1:0] push_n = in_fire ? in_n : {XW{1'b0}};
+            // Next buffer: drop the sent groups, append the received ones after the rest.
             wire [XW-1:0] pop_n = out_fire ? out_n : {XW{1'b0}};
-            wire [XW-1:0] rsum = {{(XW - AW){1'b0}}, rp} + pop_n;
-            /* verilator lint_off UNUSEDSIGNAL */  // the next read pointer fits AW bits
-            wire [XW-1:0] rnext = (rsum >= BUF_X) ? rsum - BUF_X : rsum;
-            /* verilator lint_on UNUSEDSIGNAL */
+            wire [XW-1:0] push_n = in_fire ? in_n : {XW{1'b0}};
+            wire [XW-1:0] keep_n = count - pop_n;
+            wire [BW-1:0] shifted = buffer >> (pop_n * GW);
+            wire [BW-1:0] in_wide = {{(BW - I*GW){1'b0}}, in_fire ? in_clean : {I*GW{1'b0}}};
+            wire [BW-1:0] appended = in_wide << (keep_n * GW);
             always @(posedge clk) begin
                 if (!rst_n) begin
-                    wp_oh <= {{(BUF - 1){1'b0}}, 1'b1};
-                    rp <= {AW{1'b0}};
+                    buffer <= {BW{1'b0}};
                     count <= {XW{1'b0}};
                     ib <= {IBW{1'b0}};
                 end else begin
-                    rp <= rnext[AW-1:0];
-                    count <= count + push_n - pop_n;
-                    if (in_fire) begin
-                        wp_oh <= in_last ? wp_part : wp_full;
-                        ib <= in_last ? {IBW{1'b0}} : ib + 1'b1;
-                    end
+                    buffer <= shifted | appended;
+                    count <= keep_n + push_n;
+                    if (in_fire) ib <= in_last ? {IBW{1'b0}} : ib + 1'b1;
                 end
             end
         end
