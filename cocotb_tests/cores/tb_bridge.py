@@ -10,7 +10,7 @@ bytes each, sign- or zero-extended). Parameters are read back from the DUT.
 from __future__ import annotations
 
 import cocotb
-from cocotb.triggers import RisingEdge
+from cocotb.triggers import ReadOnly, RisingEdge
 
 from runtime.sim.axis import AxisEnv, AxisSink, AxisSource, Scoreboard, read_param
 
@@ -123,3 +123,56 @@ async def bridge_idle_timeout_and_error(dut) -> None:
     sb_in.assert_done()
     sb_out.assert_done()
     assert sink_beats.count == len(sb_in.expected)
+
+
+async def _byte_now(env: AxisEnv, dut, value: int) -> int:  # type: ignore[no-untyped-def]
+    """Offer one byte from this cycle on (s_byte_tvalid high) until it is taken; return the cycle it moved."""
+    dut.s_byte_tdata.value = value
+    dut.s_byte_tvalid.value = 1
+    while True:
+        await ReadOnly()
+        if int(dut.s_byte_tready.value):
+            moved = env.cycle
+            await RisingEdge(dut.clk)
+            dut.s_byte_tvalid.value = 0
+            return moved
+        await RisingEdge(dut.clk)
+
+
+@cocotb.test()
+async def bridge_timeout_boundary(dut) -> None:
+    """The idle timeout to the cycle: a byte taken IDLE_CLKS cycles after the last one still continues the image;
+    one cycle later the partial image has been completed with zero beats and the byte starts a new image."""
+    p = _params(dut)
+    env = AxisEnv(dut, seed_name="bridge.boundary")
+    dut.err_in.value = 0
+    dut.s_byte_tvalid.value = 0
+    dut.s_byte_tdata.value = 0
+    dut.s_axis_tvalid.value = 0
+    dut.s_axis_tdata.value = 0
+    sb = Scoreboard("m_axis", [])
+    AxisSink(env, "m_axis", ready_prob=1.0, scoreboard=sb)
+    dut.m_byte_tready.value = 1
+    await env.reset()
+    rng = env.rng("data")
+    per_image, idle, nb = p["IN_BEATS"] * p["IN_BYTES"], p["IDLE_CLKS"], p["IN_BYTES"]
+    assert per_image >= 2
+    for late in (0, 1):  # the second byte IDLE_CLKS cycles after the first, then one cycle later
+        image = [rng.getrandbits(8) for _ in range(per_image + late)]
+        if late:  # the first byte alone, completed with zeros; then a whole image from the second byte on
+            sb.add_expected((_beats_of(image[:1], p) if nb == 1 else []) + [0] * (p["IN_BEATS"] - (nb == 1)))
+            sb.add_expected(_beats_of(image[1:], p))
+        else:
+            sb.add_expected(_beats_of(image, p))
+        await RisingEdge(dut.clk)
+        first = await _byte_now(env, dut, image[0])
+        while env.cycle < first + idle + late:
+            await RisingEdge(dut.clk)
+        second = await _byte_now(env, dut, image[1])
+        if not late:
+            assert second == first + idle, f"the byte moved at cycle {second}, not {first + idle}"
+        for b in image[2:]:
+            await _byte_now(env, dut, b)
+        await env.run_until(lambda: sb.done, timeout_cycles=idle + 100)
+        await env.cycles(idle + 10)  # quiet: no partial image may be left (nothing more comes out)
+    sb.assert_done()

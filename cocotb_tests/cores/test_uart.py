@@ -53,7 +53,7 @@ def _bridge_sets() -> list[dict[str, int]]:
 def test_board_bridge(params: dict[str, int]) -> None:
     """Bytes to beats and beats to bytes under gaps and backpressure; the idle-timeout and error resync."""
     run_core("bnnc_board_bridge", core("bnnc_board_bridge"), "tb_bridge", params,
-             testcase=["bridge_random", "bridge_idle_timeout_and_error"])
+             testcase=["bridge_random", "bridge_idle_timeout_and_error", "bridge_timeout_boundary"])
 
 
 BRIDGE = dict(IN_WIDTH=4, IN_BYTES=1, IN_BEATS=4, OUT_LANES=2, OUT_EW=12, OUT_VBEATS=3, LAST_LANES=1,
