@@ -1,12 +1,13 @@
-"""Benchmark: LUTs per XNOR lane, bnnc_dot_lane (BINARY_IN=1) vs bnnc_xnor_popcount (issue 11).
+"""Benchmark: LUTs per XNOR lane, the former adder-tree popcount vs bnnc_xnor_popcount (issue 11).
 
     .venv/bin/python bench/popcount_luts.py [--widths 16 32 64 128 256] [--acc-bits 12] [-j 2]
 
 For each width W, four small tops are synthesized with ``synth_xilinx -flatten``
 (Yosys ``stat -json``; LUT1..LUT6 counted as LUTs, as ``runtime.synth.summarize``):
 
-* ``dot_lane``: ``bnnc_dot_lane #(SIMD=W, BINARY_IN=1)``, all lanes enabled, result ports only;
-* ``xnor_pc``: ``bnnc_xnor_popcount #(WIDTH=W, PIPE=0)``;
+* ``popcount`` (before): ``bnnc_popcount`` of ``~(x ^ w)`` -- what ``bnnc_dot_lane #(BINARY_IN=1)``
+  computed before it used bnnc_xnor_popcount (all lanes enabled), result ports only;
+* ``xnor_pc`` (after): ``bnnc_xnor_popcount #(WIDTH=W, PIPE=--pipe)`` (bnnc_mvtu runs PIPE=1);
 * ``+acc`` variants: the same datapath as one MVTU lane uses it: the dot product
   registered, then an ACC_BITS accumulator ``acc <= first ? dot : acc + dot``
   (bnnc_mvtu's S2/S3 stages).
@@ -35,9 +36,8 @@ def _clog2(n: int) -> int:
 def _top(kind: str, width: int, acc_bits: int, pipe: int) -> str:
     """Verilog of a wrapper top ``bench_top`` around one popcount datapath of ``width`` lanes."""
     cw = _clog2(width + 1)
-    if kind == "dot_lane":
-        inst = (f"bnnc_dot_lane #(.SIMD({width}), .BINARY_IN(1), .DOT_BITS({cw})) u_dp "
-                f"(.x(x), .w(w), .lane_en({{{width}{{1'b1}}}}), .dot(pc));")
+    if kind == "popcount":
+        inst = f"bnnc_popcount #(.WIDTH({width})) u_dp (.bits(~(x ^ w)), .count(pc));"
     else:
         inst = (f"bnnc_xnor_popcount #(.WIDTH({width}), .PIPE({pipe})) u_dp "
                 f"(.clk(clk), .en(1'b1), .x(x), .w(w), .count(pc));")
@@ -58,7 +58,7 @@ def synth_luts(kind: str, width: int, acc_bits: int = 0, pipe: int = 0) -> dict[
     with tempfile.TemporaryDirectory(prefix="bnnc-pc-") as tmp:
         top = Path(tmp) / "bench_top.v"
         top.write_text(_top(kind, width, acc_bits, pipe))
-        files = ["bnnc_popcount.v", "bnnc_dot_lane.v", "bnnc_xnor_popcount.v"]
+        files = ["bnnc_popcount.v", "bnnc_xnor_popcount.v"]
         for f in files:  # relative names: yowasp's sandbox sees the working folder
             (Path(tmp) / f).write_text((CORES / f).read_text())
         script = (f"read_verilog -defer {' '.join(files)} {top.name}; hierarchy -check -top bench_top; "
@@ -80,16 +80,16 @@ def main() -> None:
     ap.add_argument("-j", type=int, default=2, help="parallel Yosys runs")
     args = ap.parse_args()
     version = subprocess.run([*yosys_command(), "-V"], capture_output=True, text=True).stdout.strip()
-    jobs = [(k, w, a) for w in args.widths for a in (0, args.acc_bits) for k in ("dot_lane", "xnor_pc")]
+    jobs = [(k, w, a) for w in args.widths for a in (0, args.acc_bits) for k in ("popcount", "xnor_pc")]
     with ThreadPoolExecutor(args.j) as ex:
         res = dict(zip(jobs, ex.map(lambda j: synth_luts(j[0], j[1], j[2], args.pipe), jobs)))
     print(f"{version}, synth_xilinx -flatten, xnor_popcount PIPE={args.pipe}, accumulator {args.acc_bits} bits")
-    print("| lanes | dot_lane LUT | LUT/lane | xnor_popcount LUT | LUT/lane | dot_lane+acc LUT | LUT/lane "
-          "| xnor_popcount+acc LUT | LUT/lane | FF (+acc, after) |")
+    print("| lanes | before LUT | LUT/lane | after LUT | LUT/lane | before +acc | LUT/lane "
+          "| after +acc | LUT/lane | FF (+acc, after) |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for w in args.widths:
-        b, a = res[("dot_lane", w, 0)]["lut"], res[("xnor_pc", w, 0)]["lut"]
-        ba, aa = res[("dot_lane", w, args.acc_bits)]["lut"], res[("xnor_pc", w, args.acc_bits)]["lut"]
+        b, a = res[("popcount", w, 0)]["lut"], res[("xnor_pc", w, 0)]["lut"]
+        ba, aa = res[("popcount", w, args.acc_bits)]["lut"], res[("xnor_pc", w, args.acc_bits)]["lut"]
         ff = res[("xnor_pc", w, args.acc_bits)]["ff"]
         print(f"| {w} | {b} | {b / w:.2f} | {a} | {a / w:.2f} | {ba} | {ba / w:.2f} | {aa} | {aa / w:.2f} | {ff} |")
 

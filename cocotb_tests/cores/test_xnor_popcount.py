@@ -48,11 +48,14 @@ def test_xnor_popcount_lint_clean(params: dict[str, int]) -> None:
 @pytest.mark.parametrize(
     "params, error",
     [
-        ({"WIDTH": 0}, "bnnc_param_error_xnor_popcount_width_must_be_positive"),
-        ({"WIDTH": -3}, "bnnc_param_error_xnor_popcount_width_must_be_positive"),
+        ({"WIDTH": 0}, "bnnc_param_error_xnor_popcount_width_must_be_1_to_65535"),
+        ({"WIDTH": -3}, "bnnc_param_error_xnor_popcount_width_must_be_1_to_65535"),
+        ({"WIDTH": 65536}, "bnnc_param_error_xnor_popcount_width_must_be_1_to_65535"),
         ({"WIDTH": 8, "PIPE": -1}, "bnnc_param_error_xnor_popcount_pipe_must_not_be_negative"),
+        ({"WIDTH": 64, "PIPE": 1, "EXPECT_LATENCY": 99},
+         "bnnc_param_error_xnor_popcount_latency_differs_from_expect_latency"),
     ],
-    ids=["width0", "width_negative", "pipe_negative"],
+    ids=["width0", "width_negative", "width_too_wide", "pipe_negative", "latency_mismatch"],
 )
 def test_xnor_popcount_rejects_illegal_parameters(params: dict[str, int], error: str) -> None:
     """Illegal parameters fail elaboration with a named error module."""

@@ -17,7 +17,8 @@
 // output always ready.
 //
 // Pipeline: issue (counters, ROM address) -> S1 (weight ROM word, input word)
-// -> S2 (per-PE lane dot products) -> S3 (accumulators, parameter ROM word)
+// -> S2 (per-PE lane dot products; binary input: DOT_LAT pipelined cycles)
+// -> S3 (accumulators, parameter ROM word)
 // -> S4 (threshold compare / multiply) -> S5 (affine add, padding mask)
 // -> output FIFO (registered m_axis). The datapath never stalls: a neuron fold
 // is only started when the output FIFO has a credit for its result, so
@@ -114,6 +115,57 @@ module bnnc_mvtu #(
     endgenerate
 
     // ------------------------------------------------------------------
+    // Compression stages of bnnc_xnor_popcount for WIDTH lanes: a copy of its
+    // schedule (h_step, stages_of), needed here for the pipeline depth; the
+    // core checks the latency it is told (EXPECT_LATENCY) against its own.
+    // ------------------------------------------------------------------
+    function automatic integer xpc_small(input integer h);  // bits of a column's closing counter
+        integer r;
+        begin
+            r = h % 6;
+            xpc_small = (h <= 2) ? 0 : (r == 5) ? 5 : (r >= 3) ? 3 : 0;
+        end
+    endfunction
+    function automatic integer xpc_stages(input integer width);
+        integer cw, c, h, s, tall;
+        reg [32*17-1:0] hv;
+        reg [32*17-1:0] nv;
+        begin
+            cw = $clog2(width + 1);
+            hv = {(32 * 17){1'b0}};
+            hv[0 +: 32] = (width + 2) / 3;
+            if (cw > 1) begin
+                hv[32 +: 32] = (width + 2) / 3;
+            end
+            xpc_stages = 0;
+            for (s = 0; s < 64; s = s + 1) begin
+                tall = 0;
+                for (c = 0; c < cw; c = c + 1) begin
+                    if (hv[c*32 +: 32] > 2) begin
+                        tall = 1;
+                    end
+                end
+                if (tall != 0) begin
+                    nv = {(32 * 17){1'b0}};
+                    for (c = 0; c < cw; c = c + 1) begin
+                        h = hv[c*32 +: 32];
+                        nv[c*32 +: 32] = nv[c*32 +: 32] + h / 6 + ((xpc_small(h) > 0) ? 1 : 0)
+                                       + ((h <= 2) ? h : h % 6 - xpc_small(h));
+                        if (c + 1 < cw) begin
+                            nv[(c+1)*32 +: 32] = nv[(c+1)*32 +: 32] + h / 6 + ((xpc_small(h) > 0) ? 1 : 0);
+                        end
+                        if (c + 2 < cw) begin
+                            nv[(c+2)*32 +: 32] = nv[(c+2)*32 +: 32] + h / 6 + ((xpc_small(h) > 3) ? 1 : 0);
+                        end
+                    end
+                    hv = nv;
+                    xpc_stages = xpc_stages + 1;
+                end
+            end
+        end
+    endfunction
+
+    // ------------------------------------------------------------------
     // Derived sizes.
     // ------------------------------------------------------------------
     // Clamped copies keep the arithmetic below defined for illegal values, so the
@@ -133,7 +185,10 @@ module bnnc_mvtu #(
     localparam integer LAST_SIMD = MW - (SF - 1) * SIMD;            // valid lanes in the last synapse fold
     localparam integer LAST_PE = MH - (NF - 1) * PE;                // valid lanes in the last neuron fold
     localparam integer PW = (OUT_MODE == 2) ? 2 * AFF_BITS : ACC_BITS;  // parameter lane width
-    localparam integer PIPE = 5;                                    // issue -> FIFO input, in cycles
+    // S2 depth: binary input runs bnnc_xnor_popcount with PIPE = 1 (a register rank after each of
+    // its stages and at its output), integer input one registered bnnc_dot_lane.
+    localparam integer DOT_LAT = (BINARY_IN != 0) ? xpc_stages(SIMD_C) + 2 : 1;
+    localparam integer PIPE = 4 + DOT_LAT;                          // issue -> FIFO input, in cycles
     // Output queue: a fold holds its credit for SF + PIPE cycles; folds start every SF cycles.
     localparam integer OQ_DEPTH = 3 + PIPE / SF;
     localparam integer CR_W = $clog2(OQ_DEPTH + 1);                 // credit counter width
@@ -271,44 +326,83 @@ module bnnc_mvtu #(
     // ------------------------------------------------------------------
     // S2: per-PE dot products of SIMD lanes.
     // ------------------------------------------------------------------
-    wire [PE*ACC_BITS-1:0] dot_now;
-    reg  [PE*ACC_BITS-1:0] dot2;
-    reg                    v2;
-    reg                    first2;
-    reg                    last2;
-    reg  [NF_W-1:0]        nf2;
+    // Binary input: bnnc_xnor_popcount, pipelined (DOT_LAT ranks, free-running: the
+    // step tags below travel beside it); a lane past MW is presented as x = 1, w = 0,
+    // so its xnor is 0 and the popcount stays exact. Integer input: bnnc_dot_lane,
+    // registered once. dot2, v2, first2, last2, nf2 are the S2 outputs.
+    wire [PE*ACC_BITS-1:0] dot2;
+    wire                   v2;
+    wire                   first2;
+    wire                   last2;
+    wire [NF_W-1:0]        nf2;
 
-    genvar p;
+    genvar p, t;
     generate
-        for (p = 0; p < PE; p = p + 1) begin : g_pe
-            bnnc_dot_lane #(
-                .SIMD(SIMD),
-                .BINARY_IN(BINARY_IN),
-                .IN_BITS(IN_BITS),
-                .IN_SIGNED(IN_SIGNED),
-                .DOT_BITS(ACC_BITS)
-            ) u_dot (
-                .x(x1),
-                .w(w1[p*SIMD +: SIMD]),
-                .lane_en(lane_en),
-                .dot(dot_now[p*ACC_BITS +: ACC_BITS])
-            );
+        if (BINARY_IN != 0) begin : g_dot_bin
+            localparam integer PCW = $clog2(SIMD + 1);  // popcount width (< ACC_BITS, checked above)
+            wire [SIMD-1:0] xm = x1 | ~lane_en;
+            for (p = 0; p < PE; p = p + 1) begin : g_pe
+                wire [PCW-1:0] pc;
+                bnnc_xnor_popcount #(
+                    .WIDTH(SIMD),
+                    .PIPE(1),
+                    .EXPECT_LATENCY(DOT_LAT)
+                ) u_popcount (
+                    .clk(clk),
+                    .en(1'b1),
+                    .x(xm),
+                    .w(w1[p*SIMD +: SIMD] & lane_en),
+                    .count(pc)
+                );
+                assign dot2[p*ACC_BITS +: ACC_BITS] = {{(ACC_BITS - PCW){1'b0}}, pc};
+            end
+        end else begin : g_dot_int
+            wire [PE*ACC_BITS-1:0] dot_now;
+            reg  [PE*ACC_BITS-1:0] dot_q;
+            for (p = 0; p < PE; p = p + 1) begin : g_pe
+                bnnc_dot_lane #(
+                    .SIMD(SIMD),
+                    .BINARY_IN(0),
+                    .IN_BITS(IN_BITS),
+                    .IN_SIGNED(IN_SIGNED),
+                    .DOT_BITS(ACC_BITS)
+                ) u_dot (
+                    .x(x1),
+                    .w(w1[p*SIMD +: SIMD]),
+                    .lane_en(lane_en),
+                    .dot(dot_now[p*ACC_BITS +: ACC_BITS])
+                );
+            end
+            always @(posedge clk) begin
+                if (v1) begin
+                    dot_q <= dot_now;
+                end
+            end
+            assign dot2 = dot_q;
         end
-    endgenerate
 
-    always @(posedge clk) begin
-        if (!rst_n) begin
-            v2 <= 1'b0;
-        end else begin
-            v2 <= v1;
+        // Step tags, delayed DOT_LAT cycles to stay beside their dot products.
+        for (t = 1; t <= DOT_LAT; t = t + 1) begin : g_tag
+            reg            tv;
+            reg            tfirst;
+            reg            tlast;
+            reg [NF_W-1:0] tnf;
+            always @(posedge clk) begin
+                if (!rst_n) begin
+                    tv <= 1'b0;
+                end else begin
+                    tv <= (t == 1) ? v1 : g_tag[(t > 1) ? t - 1 : 1].tv;
+                end
+                tfirst <= (t == 1) ? first1 : g_tag[(t > 1) ? t - 1 : 1].tfirst;
+                tlast <= (t == 1) ? last1 : g_tag[(t > 1) ? t - 1 : 1].tlast;
+                tnf <= (t == 1) ? nf1 : g_tag[(t > 1) ? t - 1 : 1].tnf;
+            end
         end
-        if (v1) begin
-            dot2 <= dot_now;
-            first2 <= first1;
-            last2 <= last1;
-            nf2 <= nf1;
-        end
-    end
+        assign v2 = g_tag[DOT_LAT].tv;
+        assign first2 = g_tag[DOT_LAT].tfirst;
+        assign last2 = g_tag[DOT_LAT].tlast;
+        assign nf2 = g_tag[DOT_LAT].tnf;
+    endgenerate
 
     // ------------------------------------------------------------------
     // S3: accumulate; a finished fold raises done3 for one cycle.
