@@ -374,7 +374,8 @@ def run_flow(rtl: str | Path, target: str = "xilinx", clock_mhz: float | None = 
                             "layout": (f"{proto.inp.beats_per_image} beat(s) x {proto.bytes_per_beat} byte(s) in, "
                                        + ("the class as 1 byte out" if proto.output == "argmax" else
                                           f"{proto.out_elems} score(s) x {proto.elem_bytes} byte(s) out")),
-                            "clks_per_bit": timing.clks_per_bit, "idle_clks": timing.idle_clks,
+                            "clks_per_bit": timing.clks_per_bit, "achieved_baud": round(timing.achieved_baud),
+                            "idle_clks": timing.idle_clks,
                             "pin_file": str(out / bd.pin_file), "serial_port": bd.serial_port,
                             "program": bd.programmer.format(bit=summary["bitstream"]), "note": bd.note}
     tmp = rtl / ".synth.json.tmp"
@@ -446,8 +447,9 @@ def synth_cli(args: argparse.Namespace) -> int:
         print(f"bnnc: bitstream {printable(s['bitstream'])}")
     b = s.get("board")
     if b:
-        print(f"bnnc: board {b['title']}: UART 8N1 at {b['baud']} baud ({b['clks_per_bit']} cycles per bit), "
-              f"pins {printable(b['pin_file'])}")
+        off = (b["achieved_baud"] - b["baud"]) / b["baud"] * 100
+        print(f"bnnc: board {b['title']}: UART 8N1 at {b['baud']} baud ({b['clks_per_bit']} cycles per bit: "
+              f"{b['achieved_baud']:,} baud, {off:+.1f} %), pins {printable(b['pin_file'])}")
         print(f"bnnc: protocol: {b['image_bytes']} bytes per image ({b['layout']}), {b['reply_bytes']} reply "
               f"byte(s); a pause of {b['idle_clks']:,} cycles drops a partial image")
         print(f"bnnc: program it with: {printable(b['program'])}")

@@ -176,6 +176,7 @@ def test_bnnc_synth_board_full_flow(tmp_path: Path, capsys: pytest.CaptureFixtur
     program = [ln for ln in out.splitlines() if ln.startswith("bnnc: program it with:")]
     assert len(program) == 1 and programmer in program[0] and str(bit) in program[0], out
     assert f"bnnc board run {rtl} --port" in out and "--baud 1000000" in out
+    assert "UART 8N1 at 1000000 baud (12 cycles per bit: 1,000,000 baud, +0.0 %)" in out, out
     # the tiny MLP: 16 bipolar inputs in 4 beats of 4 lanes (a byte each), a 2-bit class
     assert (b["image_bytes"], b["reply_bytes"]) == (4, 1)
     assert "bnnc: protocol: 4 bytes per image (4 beat(s) x 1 byte(s) in, the class as 1 byte out)" in out

@@ -58,10 +58,6 @@ class Board:
     tie_high: tuple[str, ...] = ()  # outputs held high (a flash chip select sharing the UART lines)
     note: str = ""
 
-    @property
-    def family(self) -> str:
-        return self.target.split("-")[0]
-
     def pin_path(self) -> Path:
         """The pin constraint file shipped with bnnc."""
         return templates_dir() / "boards" / self.pin_file
