@@ -34,7 +34,7 @@ from compiler.arith import ceil_div
 from compiler.targets import TARGETS as FPGA_TARGETS
 
 from .graph import HwGraph, Module
-from .memory import logic_luts, plan_rom
+from .memory import block_split, logic_luts, plan_rom
 
 # Targets the model knows: compiler/targets.py's list.
 TARGETS: tuple[str, ...] = tuple(FPGA_TARGETS)
@@ -146,7 +146,7 @@ def _mvtu_features(p: Mapping[str, Any]) -> dict[str, float]:
         "counters": _log2(nf) + _log2(sf) + _log2(nf * sf),
         "partial": pe * _log2(simd + 1),
         # weight-ROM address bits each lane's weight depends on (shallow ROMs merge into the XNOR LUTs)
-        "lane_addr": lanes * (_log2(nf * sf) if nf * sf > 1 else 0),
+        "lane_addr": lanes * (_log2(nf * sf) if nf * sf > 1 else 0),  # (zeroed below for a block-RAM ROM)
     }
 
 
@@ -227,7 +227,10 @@ def features(core: str, params: Mapping[str, Any], target: str = "xilinx", fast:
     fn = FEATURES.get(core)
     f = fn(params) if fn else {"base": 1.0}
     if core == "bnnc_mvtu":
-        f["rom_logic"] = sum(r.lut for r in _mvtu_roms(params, target, fast))
+        roms = _mvtu_roms(params, target, fast)
+        f["rom_logic"] = sum(r.lut for r in roms)
+        if roms[0].bram:  # a block RAM decodes the address itself
+            f["lane_addr"] = 0
     return f
 
 
@@ -256,10 +259,10 @@ _XILINX: Coeffs = {
         "ff": {"counters": 5.78, "width": 0.382},
     },
     "bnnc_mvtu": {
-        "lut": {"base": 13.826, "cmp_bits": 0.776, "counters": 2.09, "int_lane_bits": 2.453,
-                "lane_addr": 0.624, "rom_logic": 1.706, "xnor_lanes": 1.46},
-        "ff": {"acc_bits": 1.894, "counters": 3.469, "ibuf_mux": 0.551, "int_lane_bits": 0.236,
-                "lane_addr": 0.188, "out_bits": 1.922},
+        "lut": {"acc_bits": 0.952, "base": 23.131, "ibuf_mux": 1.53, "in_bits": 0.616, "int_lane_bits": 2.117,
+                "out_bits": 0.725, "partial": 6.395, "rom_logic": 0.683, "xnor_lanes": 2.62},
+        "ff": {"acc_bits": 1.951, "aff_bits": 0.502, "counters": 3.893, "ibuf_mux": 0.586,
+                "int_lane_bits": 0.207, "lane_addr": 0.188, "out_bits": 1.241},
     },
     "bnnc_pool_reduce": {
         "lut": {"counters": 4.623},
@@ -287,15 +290,52 @@ _XILINX: Coeffs = {
 # END FIT xilinx
 
 # BEGIN FIT ecp5
-# placeholder: xilinx's LUTs x 2 (a LUT6 is about two LUT4s of logic), not fitted
-_ECP5: Coeffs = {core: {"lut": {k: 2 * v for k, v in c["lut"].items()}, "ff": dict(c["ff"])}
-                 for core, c in _XILINX.items()}
+# fitted on ecp5-85k (Yosys synth_ecp5) over 4 designs: mlp_128_64_64_10_wide, mlp_256_128_10_deep, mlp_64_32_10, mlp_u8_int_first; cores absent from them keep their previous coefficients
+_ECP5: Coeffs = {
+    "bnnc_affine_serial": {
+        "lut": {"mul_bits": 0.24},
+        "ff": {"mul_bits": 0.789},
+    },
+    "bnnc_argmax": {
+        "lut": {"base": 16.268, "cmp_bits": 3.058},
+        "ff": {"base": 17.015, "cmp_bits": 1.188},
+    },
+    "bnnc_fifo": {
+        "lut": {"counters": 25.302, "width": 4.289},
+        "ff": {"counters": 1.442, "width": 0.727},
+    },
+    "bnnc_mvtu": {
+        "lut": {"aff_bits": 5.196, "counters": 3.955, "in_bits": 12.846, "int_lane_bits": 5.918,
+                "xnor_lanes": 5.74},
+        "ff": {"aff_bits": 3.223, "counters": 4.564, "ibuf_mux": 2.434, "lane_addr": 0.641},
+    },
+    "bnnc_pool_reduce": {
+        "lut": {"counters": 9.246},
+        "ff": {"counters": 3.441},
+    },
+    "bnnc_swu": {
+        "lut": {"counters": 27.824},
+        "ff": {"base": 35.157, "counters": 7.339},
+    },
+    "bnnc_threshold": {
+        "lut": {"cmp_bits": 0.02},
+        "ff": {"cmp_bits": 0.13},
+    },
+    "bnnc_threshold_rom": {
+        "lut": {"base": 8, "cmp_bits": 2, "counters": 4},
+        "ff": {"base": 2, "counters": 1},
+    },
+    "bnnc_width_converter": {
+        "lut": {"base": 24.392, "counters": 2.347, "reg_bits": 0.578},
+        "ff": {"base": 2.165, "counters": 1.117, "reg_bits": 1.022},
+    },
+}
 # END FIT ecp5
 
 # BEGIN FIT ice40
-# placeholder: xilinx's LUTs x 2, not fitted
-_ICE40: Coeffs = {core: {"lut": {k: 2 * v for k, v in c["lut"].items()}, "ff": dict(c["ff"])}
-                  for core, c in _XILINX.items()}
+# not fitted on synth_ice40 yet: ECP5's LUT4 table (both families map logic to LUT4s; iCE40
+# has no LUT-RAM, which ram_cost models as registers, and Yosys maps no DSP without -dsp)
+_ICE40: Coeffs = _ECP5
 # END FIT ice40
 
 COEFFS: dict[str, Coeffs] = {"xilinx": _XILINX, "ice40-up5k": _ICE40, "ecp5-25k": _ECP5, "ecp5-85k": _ECP5}
@@ -353,10 +393,19 @@ def _mvtu_roms(p: Mapping[str, Any], target: str, fast: bool = False) -> list[Re
     pe, simd, mw, mh = int(p["PE"]), int(p["SIMD"]), int(p["MW"]), int(p["MH"])
     nf, sf = ceil_div(mh, pe), ceil_div(mw, simd)
     mode, acc, aff = int(p.get("OUT_MODE", 0)), int(p["ACC_BITS"]), int(p.get("AFF_BITS", 1))
-    roms = [rom_resources(nf * sf, pe * simd, target, True, fast)]
+    roms = [_styled_rom(nf * sf, pe * simd, target, p.get("ROM_STYLE"), fast)]
     if mode in (0, 2):
-        roms.append(rom_resources(nf, pe * (acc if mode == 0 else 2 * aff), target, True, fast))
+        roms.append(_styled_rom(nf, pe * (acc if mode == 0 else 2 * aff), target, p.get("PARAM_STYLE"), fast))
     return roms
+
+
+def _styled_rom(depth: int, width: int, target: str, style: Any, fast: bool) -> Resources:
+    """A ROM as its core's style parameter says it was built (1 block, 2/3 LUTs), else as planned."""
+    if style in (2, 3):
+        return Resources(lut=logic_luts(depth, width, FPGA_TARGETS[target]))
+    if style == 1:
+        return Resources(bram=sum(n for n, _, _ in block_split(depth, width, target)))
+    return rom_resources(depth, width, target, True, fast)
 
 
 def _memories(core: str, p: Mapping[str, Any], target: str, fast: bool = False) -> Resources:
