@@ -1,8 +1,8 @@
 """The memory plan is what Yosys builds: a small network compiled for each family, synthesized by Yosys.
 
 The network has a deep, narrow weight ROM (block RAM everywhere), a shallow, wide one
-(logic everywhere) and a threshold ROM whose plan differs by family (block RAM on the
-iCE40, whose LUT4 mux trees are dear; logic on Xilinx and ECP5). The block RAM cells Yosys
+(logic everywhere) and a 256 x 16 threshold ROM whose plan differs by family (block RAM
+on Xilinx and iCE40; logic on ECP5, whose EBR is worth the most LUTs). The block RAM cells Yosys
 maps for each ROM (Yosys names the cells after the memory) must number exactly its planned
 blocks (RAMB36 = two RAMB18): a logic-planned ROM in block RAM, or a block ROM cut
 differently, changes the count. (FIFOs and input buffers are RAMs, not ROMs, and not planned.) The LUTs are checked loosely against the plan's model.
@@ -58,7 +58,7 @@ MEMORY = {"weights": "wrom", "params": "prom", "thresholds": "rom"}
 @pytest.mark.parametrize("name", ["xilinx", "ice40-up5k", "ecp5-25k"])
 def test_yosys_maps_the_plan(tmp_path: Path, name: str) -> None:
     """Block RAM cells = planned blocks, and the styles differ by family as planned."""
-    gen = mlp(3, sizes=[64, 512, 10], folding={"fc1": {"pe": 2, "simd": 4}, "fc2": {"pe": 1, "simd": 64}})
+    gen = mlp(3, sizes=[64, 512, 10], folding={"fc1": {"pe": 2, "simd": 4}, "fc2": {"pe": 1, "simd": 128}})
     gen.doc["hardware"]["target"] = name
     gen.write(tmp_path / "net")
     assert gen.path is not None
@@ -67,7 +67,7 @@ def test_yosys_maps_the_plan(tmp_path: Path, name: str) -> None:
     plans = {(m["name"], kind): p for m in manifest["rtl"]["modules"] for kind, p in m.get("rom_plans", {}).items()}
     styles = {k: p["style"] for k, p in plans.items()}
     assert styles[("fc1", "weights")] == "block" and styles[("fc2", "weights")] == "logic"
-    assert styles[("fc1", "params")] == ("block" if name == "ice40-up5k" else "logic")
+    assert styles[("fc1", "params")] == ("logic" if name.startswith("ecp5") else "block")
     t = get_target(name)
     top, blocks, cells = _yosys_blocks(rtl, t.family)
     for (unit, kind), plan in plans.items():

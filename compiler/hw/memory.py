@@ -7,11 +7,15 @@
   a 2,048-bit-wide ROM 416 deep is 56 columns of 512x36 and one of 512x36 holding 32 bits,
   while an 80-bit-wide 1,000-deep ROM is 4 columns of 1Kx18 and one of 4Kx4. The cut is the
   one with the fewest blocks (an exact search over the width, :func:`block_split`).
-* **logic**: LUTs, each output bit a function of the address: ``ceil(depth / 2**k)`` LUTs
-  of k inputs, joined by the slice's free muxes (Xilinx MUXF7/F8: 4 LUTs, ECP5 PFUMX/L6MUX21: 8 LUTs) and
-  then by LUT muxes. Calibrated on Yosys 0.70 (random contents): 128x80 on synth_xilinx
-  is 160 LUT6 (model 160), on synth_ecp5 640 LUT4 (640), on synth_ice40 1,211 LUT4 (1,200);
-  416x72: 621 LUT6 (576), 2,330 LUT4 (2,088), 3,187 LUT4 (3,672).
+* **logic**: LUTs, each output bit a function of the address. The mux-tree bound is
+  ``ceil(depth / 2**k)`` LUTs of k inputs, joined by the slice's free muxes (Xilinx MUXF7/F8:
+  4 LUTs, ECP5 PFUMX/L6MUX21: 8 LUTs) and then by LUT muxes; Yosys 0.70 reaches it for a ROM
+  addressed from pins (128x80: 160 LUT6 (model 160), 640 LUT4 on ECP5 (640), 1,211 on iCE40
+  (1,200)). Inside a core, addressed from a counter, Yosys does much worse (no MUXF7/F8; 208x64:
+  18.4 LUT6 per bit where the tree needs 4), so ROMs deeper than 16 words cost
+  ``max(tree, ceil(depth / target.rom_words_per_lut))`` LUTs per bit, fitted to such runs
+  (compiler/targets.py). mlp_small's 208x976 weight ROM inside bnnc_mvtu: 11,393 LUT6 measured,
+  17,568 modelled, 4,160 for the same ROM on pins.
 
 The exchange rate: a block is worth ``target.lut_per_block`` LUTs (the part's LUTs over its
 blocks, :mod:`compiler.targets`), so the plan with the smaller ``blocks * rate + luts`` wins
@@ -124,7 +128,10 @@ def logic_luts(depth: int, width: int, t: FpgaTarget) -> int:
     # A LUT mux joins (inputs - select bits) signals: LUT6 4:1 (2 select + 4 data), LUT4 2:1.
     fan_in = 4 if t.lut_inputs >= 6 else 2
     mux = ceil_div(groups - 1, fan_in - 1) if groups > 1 else 0
-    return width * (leaves + mux)
+    per_bit = leaves + mux
+    if depth > 16:  # Yosys inside a core (see the module doc)
+        per_bit = max(per_bit, ceil_div(depth, t.rom_words_per_lut))
+    return width * per_bit
 
 
 def plan_rom(depth: int, width: int, target: str, *, sync_read: bool = True) -> MemoryPlan:
