@@ -164,7 +164,8 @@ def main() -> None:
                                       "CABGA381", "--json", "pnr.json", "--freq", "100", "--timing-allow-fail",
                                       "--seed", "1"], cwd=d, capture_output=True, text=True, check=True).stderr
                 fmax = [ln for ln in log.splitlines() if "Max frequency for clock" in ln][-1]
-                print(f"{'':7s} {label:6s} {fmax.split(':', 1)[1].strip()}", flush=True)
+                freq = fmax.split("': ", 1)[-1].strip()
+                print(f"{'':7s} {label:6s} Fmax {freq}", flush=True)
 
 
 if __name__ == "__main__":
