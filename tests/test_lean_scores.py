@@ -107,3 +107,16 @@ def test_scores_output_keeps_every_bit() -> None:
     folded = _fold(mlp(24, sizes=[30, 20, 5], input_dtype="bipolar", output="scores",
                        folding={"fc2": {"pe": 2, "simd": 4}}))
     assert _affine(folded)[1].attrs["shift"] == 0
+
+
+def test_shared_unit_never_slows_the_layer() -> None:
+    """bnnc_affine_serial's N cycles per vector fit inside its matrix layer's: Graph.timing's interval stands."""
+    from compiler.lower import lower_to_hw
+
+    folded = _fold(mlp(23, sizes=[40, 24, 7], input_dtype="bipolar", folding={"fc2": {"pe": 2, "simd": 4}}))
+    hw = lower_to_hw(folded)
+    serial = [m for m in hw.modules if m.core == "bnnc_affine_serial"]
+    assert len(serial) == 1 and serial[0].params["MODE"] == 1
+    mat, _ = _affine(folded)
+    assert serial[0].cycles == 7 <= int(mat.attrs["cycles"])
+    assert hw.interval == folded.timing[0] and max(m.cycles for m in hw.modules) <= hw.interval
