@@ -244,25 +244,26 @@ Coeffs = dict[str, dict[str, dict[str, float]]]  # core -> "lut"/"ff" -> feature
 # (non-negative least squares of Yosys's counts per core instance, memories subtracted, over the
 # features above); the line under BEGIN says on what it was fitted.
 # BEGIN FIT xilinx
-# fitted on xilinx (Yosys synth_xilinx) over 9 designs: cnn_8x8x2, cnn_u8_10x10, mlp_128_64_64_10_wide, mlp_200_100_10_odd, mlp_256_128_10_deep, mlp_512_256_10_lanes, mlp_64_32_10, mlp_u8_int_first, mlp_u8_sign_96; cores absent from them keep their previous coefficients
+# fitted on xilinx (Yosys synth_xilinx) over 8 designs: cnn_8x8x2, cnn_u8_10x10, mlp_128_64_64_10_wide, mlp_200_100_10_odd, mlp_256_128_10_deep, mlp_64_32_10, mlp_u8_int_first, mlp_u8_sign_96; cores absent from them keep their previous coefficients
 _XILINX: Coeffs = {
     "bnnc_affine_serial": {
         "lut": {},
         "ff": {"counters": 8.869, "mul_bits": 0.235},
     },
     "bnnc_argmax": {
-        "lut": {"cmp_bits": 1.635, "counters": 0.009},
-        "ff": {"base": 10.995, "cmp_bits": 1.004, "counters": 1.23},
+        "lut": {"cmp_bits": 1.672},
+        "ff": {"base": 1.953, "cmp_bits": 1.216, "counters": 1.791},
     },
     "bnnc_fifo": {
-        "lut": {"base": 8.17, "counters": 4.183, "width": 0.837},
-        "ff": {"counters": 5.78, "width": 0.382},
+        "lut": {"counters": 6.043, "width": 0.949},
+        "ff": {"counters": 4.698, "width": 0.751},
     },
     "bnnc_mvtu": {
-        "lut": {"acc_bits": 0.952, "base": 23.131, "ibuf_mux": 1.53, "in_bits": 0.616, "int_lane_bits": 2.117,
-                "out_bits": 0.725, "partial": 6.395, "rom_logic": 0.683, "xnor_lanes": 2.62},
-        "ff": {"acc_bits": 1.951, "aff_bits": 0.502, "counters": 3.893, "ibuf_mux": 0.586,
-                "int_lane_bits": 0.207, "lane_addr": 0.188, "out_bits": 1.241},
+        "lut": {"acc_bits": 1.265, "aff_bits": 1.442, "cmp_bits": 0.087, "counters": 2.351, "ibuf_mux": 1.5,
+                "in_bits": 0.974, "int_lane_bits": 2.238, "lane_addr": 0.366, "partial": 1.422,
+                "rom_logic": 0.289, "xnor_lanes": 0.448},
+        "ff": {"acc_bits": 2.201, "counters": 3.03, "in_bits": 0.356, "int_lane_bits": 0.156,
+                "lane_addr": 0.265, "out_bits": 1.956, "rom_logic": 0.031, "xnor_lanes": 1.011},
     },
     "bnnc_pool_reduce": {
         "lut": {"counters": 4.623},
@@ -281,10 +282,9 @@ _XILINX: Coeffs = {
         "ff": {"base": 2, "counters": 1},
     },
     "bnnc_width_converter": {
-        "lut": {"base": 11.184, "counters": 0.975, "reg_bits": 0.295, "ring_bits": 0.846, "ring_mux": 0.142,
-                "up_bits": 0.48},
-        "ff": {"base": 4.26, "counters": 0.764, "down_mux": 0.163, "reg_bits": 1.009, "ring_bits": 0.05,
-                "ring_mux": 0.015},
+        "lut": {"base": 6.33, "counters": 1.388, "reg_bits": 0.621, "ring_bits": 0.225},
+        "ff": {"base": 4.027, "counters": 0.781, "down_mux": 0.225, "reg_bits": 0.961, "ring_mux": 0.002,
+                "up_bits": 0.106},
     },
 }
 # END FIT xilinx
