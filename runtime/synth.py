@@ -436,6 +436,10 @@ def synth_cli(args: argparse.Namespace) -> int:
                      baud=getattr(args, "baud", None))
     except (ValueError, SynthError) as e:
         raise BnncError(str(e)) from None
+    planned = (manifest.get("resources") or {}).get("target")
+    if board is not None and planned and planned != s["target"]:
+        print(f"bnnc: warning: {printable(str(rtl))} was compiled for {planned}'s memories, not {s['target']}'s; "
+              f"bnnc compile --target {s['target']} plans its ROMs for this part", file=sys.stderr, flush=True)
     print(f"bnnc: synth {s['target']}: {_format_resources(s)}; ROM {s['rom_bits']:,} bits")
     for name, mod in sorted(s["modules"].items()):
         figures = ", ".join(f"{k.upper()} {v:,}" for k, v in mod.items() if k != "core" and v)

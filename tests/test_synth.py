@@ -177,6 +177,8 @@ def test_bnnc_synth_board_full_flow(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert len(program) == 1 and programmer in program[0] and str(bit) in program[0], out
     assert f"bnnc board run {rtl} --port" in out and "--baud 1000000" in out
     assert "UART 8N1 at 1000000 baud (12 cycles per bit: 1,000,000 baud, +0.0 %)" in out, out
+    target = s["target"]  # compiled for the default target (xilinx): the memories were planned for another part
+    assert f"was compiled for xilinx's memories, not {target}'s; bnnc compile --target {target}" in err, err
     # the tiny MLP: 16 bipolar inputs in 4 beats of 4 lanes (a byte each), a 2-bit class
     assert (b["image_bytes"], b["reply_bytes"]) == (4, 1)
     assert "bnnc: protocol: 4 bytes per image (4 beat(s) x 1 byte(s) in, the class as 1 byte out)" in out
