@@ -244,26 +244,25 @@ Coeffs = dict[str, dict[str, dict[str, float]]]  # core -> "lut"/"ff" -> feature
 # (non-negative least squares of Yosys's counts per core instance, memories subtracted, over the
 # features above); the line under BEGIN says on what it was fitted.
 # BEGIN FIT xilinx
-# fitted on xilinx (Yosys synth_xilinx) over 8 designs: cnn_8x8x2, cnn_u8_10x10, mlp_128_64_64_10_wide, mlp_200_100_10_odd, mlp_256_128_10_deep, mlp_64_32_10, mlp_u8_int_first, mlp_u8_sign_96; cores absent from them keep their previous coefficients
+# fitted on xilinx (Yosys synth_xilinx) over 9 designs: cnn_8x8x2, cnn_u8_10x10, lfc_bnn_pynq, mlp_128_64_64_10_wide, mlp_200_100_10_odd, mlp_256_128_10_deep, mlp_64_32_10, mlp_u8_int_first, mlp_u8_sign_96; cores absent from them keep their previous coefficients
 _XILINX: Coeffs = {
     "bnnc_affine_serial": {
-        "lut": {},
-        "ff": {"counters": 8.869, "mul_bits": 0.235},
+        "lut": {"lane_mux": 1.438},
+        "ff": {"counters": 8.869, "lane_mux": 2.27, "mul_bits": 0.235},
     },
     "bnnc_argmax": {
-        "lut": {"cmp_bits": 1.672},
-        "ff": {"base": 1.953, "cmp_bits": 1.216, "counters": 1.791},
+        "lut": {"cmp_bits": 1.668},
+        "ff": {"base": 4.342, "cmp_bits": 1.217, "counters": 1.297},
     },
     "bnnc_fifo": {
-        "lut": {"counters": 6.043, "width": 0.949},
-        "ff": {"counters": 4.698, "width": 0.751},
+        "lut": {"base": 1.891, "counters": 5.506, "width": 0.94},
+        "ff": {"counters": 4.761, "width": 0.771},
     },
     "bnnc_mvtu": {
-        "lut": {"acc_bits": 1.265, "aff_bits": 1.442, "cmp_bits": 0.087, "counters": 2.351, "ibuf_mux": 1.5,
-                "in_bits": 0.974, "int_lane_bits": 2.238, "lane_addr": 0.366, "partial": 1.422,
-                "rom_logic": 0.289, "xnor_lanes": 0.448},
-        "ff": {"acc_bits": 2.201, "counters": 3.03, "in_bits": 0.356, "int_lane_bits": 0.156,
-                "lane_addr": 0.265, "out_bits": 1.956, "rom_logic": 0.031, "xnor_lanes": 1.011},
+        "lut": {"acc_bits": 2.213, "aff_bits": 1.416, "cmp_bits": 0.147, "counters": 1.7, "ibuf_mux": 6.174,
+                "int_lane_bits": 1.677, "lane_addr": 0.092, "rom_logic": 0.015, "xnor_lanes": 1.491},
+        "ff": {"acc_bits": 2.325, "counters": 2.923, "ibuf_mux": 1.104, "int_lane_bits": 0.074,
+                "lane_addr": 0.147, "out_bits": 1.827, "xnor_lanes": 1.362},
     },
     "bnnc_pool_reduce": {
         "lut": {"counters": 4.623},
@@ -274,17 +273,17 @@ _XILINX: Coeffs = {
         "ff": {"base": 35.157, "counters": 7.339},
     },
     "bnnc_threshold": {
-        "lut": {"cmp_bits": 0.01},
-        "ff": {"cmp_bits": 0.13},
+        "lut": {"cmp_bits": 0.074},
+        "ff": {"cmp_bits": 0.133},
     },
     "bnnc_threshold_rom": {
         "lut": {"base": 4, "cmp_bits": 1, "counters": 2},
         "ff": {"base": 2, "counters": 1},
     },
     "bnnc_width_converter": {
-        "lut": {"base": 6.33, "counters": 1.388, "reg_bits": 0.621, "ring_bits": 0.225},
-        "ff": {"base": 4.027, "counters": 0.781, "down_mux": 0.225, "reg_bits": 0.961, "ring_mux": 0.002,
-                "up_bits": 0.106},
+        "lut": {"base": 11.918, "counters": 0.755, "reg_bits": 0.383, "ring_bits": 0.261, "up_bits": 0.347},
+        "ff": {"base": 6.262, "counters": 0.583, "down_mux": 0.067, "reg_bits": 0.942, "ring_mux": 0.002,
+                "up_bits": 0.1},
     },
 }
 # END FIT xilinx
