@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 from compiler.api import fold  # noqa: E402
 from compiler.codegen import write_output  # noqa: E402
 from compiler.hw.resources import _memories, features, module_resources  # noqa: E402
-from runtime.synth import yosys_command  # noqa: E402
+from runtime.synth import flattened_cells, yosys_command  # noqa: E402
 from tests.netgen import cnn, mlp  # noqa: E402
 
 YOSYS = {"xilinx": "synth_xilinx", "ice40-up5k": "synth_ice40 -noflatten", "ecp5-25k": "synth_ecp5 -noflatten",
@@ -83,23 +83,9 @@ def synth_instances(rtl: Path, target: str, timeout: int = 3600) -> tuple[dict[s
     if proc.returncode != 0:
         raise RuntimeError(f"yosys failed on {rtl}: {(proc.stdout + proc.stderr)[-500:]}")
     stat = json.loads((rtl / "stat.json").read_text())
-    modules = {name.lstrip("\\"): {k: int(v) for k, v in m.get("num_cells_by_type", {}).items()
-                                     if not k.startswith("$scopeinfo")}
-               for name, m in stat.get("modules", {}).items()}
-    memo: dict[str, dict[str, int]] = {}
-
-    def flat(mod: str) -> dict[str, int]:
-        if mod not in memo:
-            acc: dict[str, int] = {}
-            for k, n in modules.get(mod, {}).items():
-                sub = flat(k.lstrip("\\")) if k.lstrip("\\") in modules else {k: 1}
-                for kk, nn in sub.items():
-                    acc[kk] = acc.get(kk, 0) + n * nn
-            memo[mod] = acc
-        return memo[mod]
-
+    modules = flattened_cells(stat)
     cells = json.loads((rtl / "top_cells.json").read_text())["modules"][top]["cells"]
-    per = {inst.lstrip("\\"): flat(str(c["type"]).lstrip("\\")) for inst, c in cells.items()
+    per = {inst.lstrip("\\"): modules[str(c["type"]).lstrip("\\")] for inst, c in cells.items()
            if str(c["type"]).lstrip("\\") in modules}
     return per, dt
 

@@ -221,9 +221,9 @@ def _run_step(name: str, cmd: list[str], cwd: Path, log: Path, timeout: int,
     return dt
 
 
-def _per_instance(stat: dict[str, Any], top_json: dict[str, Any], top: str, family: str) -> dict[str, Any]:
-    """Resources of each core instance of the generated top (its submodules included), from Yosys's
-    per-module ``stat`` of the hierarchical netlist (before flattening)."""
+def flattened_cells(stat: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """Each module's cell counts with its submodules expanded into their cells, from Yosys's
+    per-module ``stat -json`` of a hierarchical netlist."""
     modules = {name.lstrip("\\"): {k: int(v) for k, v in m.get("num_cells_by_type", {}).items()
                                      if not k.startswith("$scopeinfo")}
                for name, m in stat.get("modules", {}).items()}
@@ -239,13 +239,20 @@ def _per_instance(stat: dict[str, Any], top_json: dict[str, Any], top: str, fami
             memo[mod] = acc
         return memo[mod]
 
+    return {mod: flat(mod) for mod in modules}
+
+
+def _per_instance(stat: dict[str, Any], top_json: dict[str, Any], top: str, family: str) -> dict[str, Any]:
+    """Resources of each core instance of the generated top (its submodules included), from Yosys's
+    per-module ``stat`` of the hierarchical netlist (before flattening)."""
+    modules = flattened_cells(stat)
     cells = top_json.get("modules", {}).get(top, {}).get("cells", {})
     result: dict[str, Any] = {}
     for inst, cell in sorted(cells.items()):
         mtype = str(cell.get("type", "")).lstrip("\\")
         if mtype not in modules:
             continue
-        result[inst.lstrip("\\")] = {"core": _short_module(mtype), **_cell_summary(family, flat(mtype))}
+        result[inst.lstrip("\\")] = {"core": _short_module(mtype), **_cell_summary(family, modules[mtype])}
     return result
 
 
