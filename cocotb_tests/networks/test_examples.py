@@ -42,26 +42,12 @@ def test_examples_on_200_mnist_images(name: str, tmp_path: Path) -> None:
     _check_example(name, 200, tmp_path)
 
 
-def test_conv_example_on_200_mnist_images(tmp_path: Path) -> None:
-    """The trained convolutional example (with its shipped calibration) on the compiled engine: every stream,
-    the interval, and accuracy equal to the reference's on the 200 shipped images."""
-    folder = EXAMPLES / "conv_mnist_u8"
-    x = np.load(folder / "sample_images.npy")
-    y = np.load(folder / "sample_labels.npy")
-    folded = compiler.fold(folder / "net.yaml", calibration=np.load(folder / "calibration.npy"))
-    write_output(folded, tmp_path / "rtl")
-    rep = simulate(tmp_path / "rtl", x)
-    ref = compiler.predict(folded, x)
-    assert rep.taps and rep.images == len(x) == 200
-    assert rep.predictions == [int(v) for v in ref]
-    assert rep.interval_measured == rep.interval_predicted == folded.timing[0]
-    assert float(np.mean(np.array(rep.predictions) == y)) == float(np.mean(ref == y))
-
-
-def test_up5k_example_on_200_mnist_images(tmp_path: Path) -> None:
-    """The iCE40 UP5K example at its shipped folding (a slow, narrow datapath), with its calibration, on the
-    compiled engine: every stream beat for beat, the interval, and accuracy equal to the reference's."""
-    folder = EXAMPLES / "mnist_up5k"
+@pytest.mark.parametrize("name", ["conv_mnist_u8", "mnist_up5k"])
+def test_calibrated_example_on_200_mnist_images(name: str, tmp_path: Path) -> None:
+    """The examples that ship a calibration (the trained convolutional one; the iCE40 UP5K one at its slow,
+    narrow shipped folding) on the compiled engine: every stream beat for beat, the interval, and accuracy
+    equal to the reference's on the 200 shipped images."""
+    folder = EXAMPLES / name
     x = np.load(folder / "sample_images.npy")
     y = np.load(folder / "sample_labels.npy")
     folded = compiler.fold(folder / "net.yaml", calibration=np.load(folder / "calibration.npy"))
