@@ -18,8 +18,8 @@ import pytest
 import compiler
 from compiler.codegen import write_output
 from runtime.sim.runner import SIM_BUILD
-from runtime.sim.simulate import simulate
 from runtime.sim.toolchain import lint
+from tests.sim_checks import check_beats_and_interval
 from tests.netgen import GenNet, mlp, random_inputs
 
 IMAGES = 40
@@ -86,15 +86,5 @@ def test_lean_final_layer(name: str, compiled: dict[str, tuple[Path, compiler.ir
 
     x = random_inputs(folded, IMAGES, seed=5)
     bdir = SIM_BUILD / "networks" / f"lean_{name}"
-    rep = simulate(rtl, x, engine="cocotb", gap_prob=0.3, ready_prob=0.6, seed=3, build_dir=bdir)
-    assert rep.images == IMAGES
-    assert rep.predictions == rep.expected  # every beat of every stream was scored in the testbench
-    if folded.output == "argmax":
-        assert rep.predictions == [int(v) for v in compiler.predict(folded, x)]
-    rep = simulate(rtl, x[:12], engine="cocotb", seed=4, build_dir=bdir)
-    assert rep.predictions == rep.expected
-    steady = rep.intervals[2:]
-    assert steady, rep.intervals
-    assert max(steady) <= rep.interval_predicted + rep.interval_overhead, (rep.intervals, rep.interval_predicted)
-    assert min(steady) >= rep.interval_predicted - rep.interval_overhead, (rep.intervals, rep.interval_predicted)
+    rep = check_beats_and_interval(rtl, folded, x, bdir)
     assert np.isfinite(rep.interval_predicted)
