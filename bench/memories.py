@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 import compiler  # noqa: E402
 from compiler.errors import BnncError  # noqa: E402
 from compiler.targets import TARGETS  # noqa: E402
-from runtime.synth import yosys_command  # noqa: E402
+from runtime.synth import flattened_cells, yosys_command  # noqa: E402
 
 WIDE_FOLDING = {"fc1": (32, 64), "fc2": (64, 32), "fc3": (32, 64), "fc4": (10, 8)}
 OLD_BLOCK_MIN_BITS = 16 * 1024  # the policy before plan_rom (compiler/hw/mvtu.py's ROM_BLOCK_MIN_BITS)
@@ -96,9 +96,7 @@ def _synth(rtl: Path) -> tuple[dict[str, int], float]:
     t0 = time.perf_counter()
     subprocess.run([*yosys_command(), "-q", "-p", script], cwd=rtl, check=True, capture_output=True)
     secs = time.perf_counter() - t0
-    stat = json.loads((rtl / "stat.json").read_text())
-    cells = stat["modules"].get(f"\\{top}", next(iter(stat["modules"].values())))
-    return {k: int(v) for k, v in cells["num_cells_by_type"].items()}, secs
+    return flattened_cells(json.loads((rtl / "stat.json").read_text()))[top], secs
 
 
 def yosys(nets: list[str], work: Path) -> None:

@@ -70,11 +70,6 @@ class FpgaTarget:
     # ECP5 PFUMX + L6MUX21 (8 LUT4 of a PFU, FPGA-DS-02012's slice/PFU description; Yosys 0.70 maps a
     # 128-deep ROM bit to 8 LUT4 + 4 PFUMX + 3 L6MUX21), iCE40 none (1: every mux is a LUT4).
     free_mux: int
-    # ROM words one LUT holds, per output bit, when Yosys 0.70 builds a ROM deeper than 16 words from
-    # logic inside a core (address from a counter, as in bnnc_mvtu): fitted to synth_* runs of such ROMs
-    # (208 x 64: 18.4 LUT6, 21.9 LUT4 (ECP5), 24.8 LUT4 (iCE40) per bit; 512 x 64 on Xilinx: 37.8). A
-    # ROM addressed from pins maps far better (4 LUT6 per bit at 208 deep), so this is the flow's cost.
-    rom_words_per_lut: int
     # Whether the block RAM count is a limit bnnc enforces (a Lattice part; "xilinx" is a family, not a part).
     enforce_capacity: bool
     bram_what: str  # the capacity in words, for messages
@@ -96,10 +91,10 @@ ECP5_EBR = BlockRam("EBR", 18 * 1024, ((512, 36), (1024, 18), (2048, 9), (4096, 
 
 # The one list of target names (net.yaml hardware.target, bnnc compile --target, bnnc synth --target).
 TARGETS: dict[str, FpgaTarget] = {
-    "xilinx": FpgaTarget("xilinx", "xilinx", 6, 53_200, RAMB18, 280, (64, 1, 1), 4, 12, False, "280 RAMB18 (XC7Z020)"),
-    "ice40-up5k": FpgaTarget("ice40-up5k", "ice40", 4, 5_280, ICE40_EBR, 30, None, 1, 8, True, "30 EBR x 4 kbit"),
-    "ecp5-25k": FpgaTarget("ecp5-25k", "ecp5", 4, 24_288, ECP5_EBR, 56, (16, 4, 6), 8, 10, True, "56 EBR x 18 kbit"),
-    "ecp5-85k": FpgaTarget("ecp5-85k", "ecp5", 4, 83_640, ECP5_EBR, 208, (16, 4, 6), 8, 10, True, "208 EBR x 18 kbit"),
+    "xilinx": FpgaTarget("xilinx", "xilinx", 6, 53_200, RAMB18, 280, (64, 1, 1), 4, False, "280 RAMB18 (XC7Z020)"),
+    "ice40-up5k": FpgaTarget("ice40-up5k", "ice40", 4, 5_280, ICE40_EBR, 30, None, 1, True, "30 EBR x 4 kbit"),
+    "ecp5-25k": FpgaTarget("ecp5-25k", "ecp5", 4, 24_288, ECP5_EBR, 56, (16, 4, 6), 8, True, "56 EBR x 18 kbit"),
+    "ecp5-85k": FpgaTarget("ecp5-85k", "ecp5", 4, 83_640, ECP5_EBR, 208, (16, 4, 6), 8, True, "208 EBR x 18 kbit"),
 }
 
 DEFAULT_TARGET = "xilinx"

@@ -65,9 +65,8 @@ def synthesize(rtl: str | Path, target: str = "xilinx", timeout: int = 1200) -> 
         raise SynthError(f"yosys failed on {top}: " + " | ".join(tail))
     stat = json.loads((rtl / "stat.json").read_text())
     (rtl / "stat.json").unlink()
-    modules = stat["modules"]
-    cells = modules.get(f"\\{top}", next(iter(modules.values())))
-    return {k: int(v) for k, v in cells.get("num_cells_by_type", {}).items() if not k.startswith("$scopeinfo")}
+    # the ROMs (bnnc_rom) stay modules of their own (keep_hierarchy): count their cells in the top's
+    return flattened_cells(stat)[top]
 
 
 def summarize(cells: dict[str, int]) -> dict[str, int]:

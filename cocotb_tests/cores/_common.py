@@ -10,6 +10,7 @@ import zlib
 from collections.abc import Mapping
 from pathlib import Path
 
+from compiler.codegen.verilog import core_sources
 from runtime.sim.runner import REPO_ROOT, SIM_BUILD, SimResult, build_and_test
 
 CORES_DIR = REPO_ROOT / "templates" / "cores"
@@ -33,8 +34,9 @@ def param_rng(name: str) -> random.Random:
 
 
 def core(*names: str) -> list[Path]:
-    """Paths of core files by module name, e.g. ``core("bnnc_fifo")``."""
-    return [CORES_DIR / f"{n}.v" for n in names]
+    """Paths of core files by module name and of every core they instantiate, e.g. ``core("bnnc_fifo")``
+    (the same closure ``bnnc compile`` copies into its output folder)."""
+    return [CORES_DIR / f for f in core_sources(names)]
 
 
 def build_dir_for(toplevel: str, params: Mapping[str, object], extra: str = "") -> Path:

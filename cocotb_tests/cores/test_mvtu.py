@@ -14,7 +14,7 @@ from compiler.bits import bits_for_range
 from compiler.hw.mvtu import OutMode, write_mvtu_mems
 from runtime.sim.toolchain import lint, run_lint
 
-SOURCES = core("bnnc_mvtu", "bnnc_dot_lane", "bnnc_xnor_popcount", "bnnc_fifo")
+SOURCES = core("bnnc_mvtu", "bnnc_rom", "bnnc_dot_lane", "bnnc_xnor_popcount", "bnnc_fifo")
 
 
 def _signed_bits(lo: int, hi: int) -> int:

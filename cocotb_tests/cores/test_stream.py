@@ -96,7 +96,7 @@ def test_threshold_rom(params: dict[str, int]) -> None:
     """Per-element thresholds from the ROM, negated compares, padding lanes 0; full throughput."""
     bdir = build_dir_for("bnnc_threshold_rom", params)
     full = _threshold_rom_case(params, bdir)
-    run_core("bnnc_threshold_rom", core("bnnc_threshold_rom"), "tb_stream", full, build_dir=bdir,
+    run_core("bnnc_threshold_rom", core("bnnc_threshold_rom", "bnnc_rom"), "tb_stream", full, build_dir=bdir,
              extra_env={"BNNC_TB_DATA": str(bdir / "tb_data.npz")},
              testcase=["threshold_rom_random", "threshold_rom_throughput"])
 

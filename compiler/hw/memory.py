@@ -9,13 +9,12 @@
   one with the fewest blocks (an exact search over the width, :func:`block_split`).
 * **logic**: LUTs, each output bit a function of the address. The mux-tree bound is
   ``ceil(depth / 2**k)`` LUTs of k inputs, joined by the slice's free muxes (Xilinx MUXF7/F8:
-  4 LUTs, ECP5 PFUMX/L6MUX21: 8 LUTs) and then by LUT muxes; Yosys 0.70 reaches it for a ROM
-  addressed from pins (128x80: 160 LUT6 (model 160), 640 LUT4 on ECP5 (640), 1,211 on iCE40
-  (1,200)). Inside a core, addressed from a counter, Yosys does much worse (no MUXF7/F8; 208x64:
-  18.4 LUT6 per bit where the tree needs 4), so ROMs deeper than 16 words cost
-  ``max(tree, ceil(depth / target.rom_words_per_lut))`` LUTs per bit, fitted to such runs
-  (compiler/targets.py). mlp_small's 208x976 weight ROM inside bnnc_mvtu: 11,393 LUT6 measured,
-  17,568 modelled, 4,160 for the same ROM on pins.
+  4 LUTs, ECP5 PFUMX/L6MUX21: 8 LUTs) and then by LUT muxes. Yosys 0.70 reaches it (128x80:
+  160 LUT6 (model 160), 640 LUT4 on ECP5 (640), 1,211 on iCE40 (1,200)) because every ROM is its
+  own module, ``bnnc_rom``, kept apart in synthesis: flattened into the core whose counter drives
+  its address, the same ROM mapped to 3-5x the LUTs (64x256 behind a 6-bit counter: 864 LUT6
+  flattened, 256 kept apart; a bnnc_mvtu of PE 4 x SIMD 64 with a 56-deep logic weight ROM went
+  from 1,563 to 844 LUT6 when its ROMs became bnnc_rom).
 
 The exchange rate: a block is worth ``target.lut_per_block`` LUTs (the part's LUTs over its
 blocks, :mod:`compiler.targets`), so the plan with the smaller ``blocks * rate + luts`` wins
@@ -128,10 +127,7 @@ def logic_luts(depth: int, width: int, t: FpgaTarget) -> int:
     # A LUT mux joins (inputs - select bits) signals: LUT6 4:1 (2 select + 4 data), LUT4 2:1.
     fan_in = 4 if t.lut_inputs >= 6 else 2
     mux = ceil_div(groups - 1, fan_in - 1) if groups > 1 else 0
-    per_bit = leaves + mux
-    if depth > 16:  # Yosys inside a core (see the module doc)
-        per_bit = max(per_bit, ceil_div(depth, t.rom_words_per_lut))
-    return width * per_bit
+    return width * (leaves + mux)
 
 
 def plan_rom(depth: int, width: int, target: str, *, sync_read: bool = True) -> MemoryPlan:

@@ -260,39 +260,24 @@ module bnnc_mvtu #(
     // ------------------------------------------------------------------
     // S1: weight word (synchronous ROM read), input word, step tags.
     // ------------------------------------------------------------------
-    // The weight ROM is read synchronously (w1 below), so synthesis can map it to
-    // block RAM; ROM_STYLE passes the compiler's choice on as a rom_style attribute.
-    wire [PE*SIMD-1:0] wrom_q;
-    generate
-        if (ROM_STYLE == 1) begin : g_wrom_block
-            (* rom_style = "block" *) reg [PE*SIMD-1:0] wrom [0:STEPS-1];
-            initial begin
-                $readmemh(WEIGHT_FILE, wrom);
-            end
-            assign wrom_q = wrom[waddr];
-        end else if (ROM_STYLE == 2) begin : g_wrom_distributed
-            (* rom_style = "distributed" *) reg [PE*SIMD-1:0] wrom [0:STEPS-1];
-            initial begin
-                $readmemh(WEIGHT_FILE, wrom);
-            end
-            assign wrom_q = wrom[waddr];
-        end else if (ROM_STYLE == 3) begin : g_wrom_logic
-            (* rom_style = "logic" *) reg [PE*SIMD-1:0] wrom [0:STEPS-1];
-            initial begin
-                $readmemh(WEIGHT_FILE, wrom);
-            end
-            assign wrom_q = wrom[waddr];
-        end else begin : g_wrom_auto
-            reg [PE*SIMD-1:0] wrom [0:STEPS-1];
-            initial begin
-                $readmemh(WEIGHT_FILE, wrom);
-            end
-            assign wrom_q = wrom[waddr];
-        end
-    endgenerate
+    // The weight ROM is read synchronously (its register is w1 below), so synthesis can map it
+    // to block RAM; ROM_STYLE passes the compiler's plan on (bnnc_rom).
+    wire [PE*SIMD-1:0] w1;
+    bnnc_rom #(
+        .WIDTH(PE * SIMD),
+        .DEPTH(STEPS),
+        .ADDR_BITS(ST_W),
+        .FILE(WEIGHT_FILE),
+        .STYLE(ROM_STYLE),
+        .REGISTERED(1)
+    ) u_wrom (
+        .clk(clk),
+        .en(step),
+        .addr(waddr),
+        .q(w1)
+    );
 
     reg               v1;
-    reg [PE*SIMD-1:0] w1;
     reg [IW-1:0]      x1;
     reg               first1;
     reg               last1;
@@ -305,7 +290,6 @@ module bnnc_mvtu #(
             v1 <= step;
         end
         if (step) begin
-            w1 <= wrom_q;
             x1 <= x_now;
             first1 <= fold_start;
             last1 <= (sf == SF_LAST);
@@ -466,55 +450,40 @@ module bnnc_mvtu #(
     localparam integer PRODW = ACC_BITS + AFF_BITS;  // exact width of A*acc
     localparam integer FULLW = PRODW + 1;            // exact width of A*acc + B
 
-    // Parameter ROM (modes 0 and 2), read synchronously like the weight ROM (thr3 / ab3 below);
-    // PARAM_STYLE passes the compiler's choice on as a rom_style attribute.
+    // Parameter ROM (modes 0 and 2), read synchronously like the weight ROM: prom3 holds the
+    // parameters of the fold that finished (thresholds in mode 0, {B, A} per lane in mode 2).
+    // PARAM_STYLE passes the compiler's plan on (bnnc_rom).
     /* verilator lint_off UNUSEDSIGNAL */
-    wire [PE*PW-1:0] prom_q;  // unread in mode 1
+    wire [PE*PW-1:0] prom3;  // unread in mode 1
     /* verilator lint_on UNUSEDSIGNAL */
     generate
         if (OUT_MODE == 1) begin : g_prom_none
-            assign prom_q = {(PE*PW){1'b0}};
-        end else if (PARAM_STYLE == 1) begin : g_prom_block
-            (* rom_style = "block" *) reg [PE*PW-1:0] prom [0:NF-1];
-            initial begin
-                $readmemh(PARAM_FILE, prom);
-            end
-            assign prom_q = prom[nf2];
-        end else if (PARAM_STYLE == 2) begin : g_prom_distributed
-            (* rom_style = "distributed" *) reg [PE*PW-1:0] prom [0:NF-1];
-            initial begin
-                $readmemh(PARAM_FILE, prom);
-            end
-            assign prom_q = prom[nf2];
-        end else if (PARAM_STYLE == 3) begin : g_prom_logic
-            (* rom_style = "logic" *) reg [PE*PW-1:0] prom [0:NF-1];
-            initial begin
-                $readmemh(PARAM_FILE, prom);
-            end
-            assign prom_q = prom[nf2];
-        end else begin : g_prom_auto
-            reg [PE*PW-1:0] prom [0:NF-1];
-            initial begin
-                $readmemh(PARAM_FILE, prom);
-            end
-            assign prom_q = prom[nf2];
+            assign prom3 = {(PE*PW){1'b0}};
+        end else begin : g_prom
+            bnnc_rom #(
+                .WIDTH(PE * PW),
+                .DEPTH(NF),
+                .ADDR_BITS(NF_W),
+                .FILE(PARAM_FILE),
+                .STYLE(PARAM_STYLE),
+                .REGISTERED(1)
+            ) u_prom (
+                .clk(clk),
+                .en(v2 && last2),
+                .addr(nf2),
+                .q(prom3)
+            );
         end
     endgenerate
 
     generate
         if (OUT_MODE == 0) begin : g_mode0
-            reg [PE*PW-1:0] thr3;
             reg [PE-1:0]    r4;
             reg [PE-1:0]    r5q;
             wire [PE-1:0]   r4_now;
-            always @(posedge clk) begin
-                if (v2 && last2) begin
-                    thr3 <= prom_q;
-                end
-            end
             for (p = 0; p < PE; p = p + 1) begin : g_lane
                 wire [ACC_BITS-1:0] a_acc = acc3[p*ACC_BITS +: ACC_BITS];
-                wire [ACC_BITS-1:0] thr = thr3[p*PW +: PW];
+                wire [ACC_BITS-1:0] thr = prom3[p*PW +: PW];
                 assign r4_now[p] = ($signed(a_acc) >= $signed(thr)) ? 1'b1 : 1'b0;
             end
             always @(posedge clk) begin
@@ -551,26 +520,20 @@ module bnnc_mvtu #(
             end
             assign r5 = r5q;
         end else begin : g_mode2
-            reg  [PE*PW-1:0]       ab3;  // {B, A} per lane
             reg  [PE*PRODW-1:0]    prod4;
             reg  [PE*AFF_BITS-1:0] b4;
             reg  [OW-1:0]          r5q;
             wire [PE*PRODW-1:0]    prod_now;
             wire [PE*AFF_BITS-1:0] b_now;
             wire [OW-1:0]          r5_now;
-            always @(posedge clk) begin
-                if (v2 && last2) begin
-                    ab3 <= prom_q;
-                end
-            end
             for (p = 0; p < PE; p = p + 1) begin : g_lane
                 wire [ACC_BITS-1:0] a_acc = acc3[p*ACC_BITS +: ACC_BITS];
-                wire [AFF_BITS-1:0] a_coef = ab3[p*PW +: AFF_BITS];
+                wire [AFF_BITS-1:0] a_coef = prom3[p*PW +: AFF_BITS];
                 wire [PRODW-1:0] a_ext = {{ACC_BITS{a_coef[AFF_BITS-1]}}, a_coef};
                 wire [PRODW-1:0] acc_ext = {{AFF_BITS{a_acc[ACC_BITS-1]}}, a_acc};
                 // Low PRODW bits of the product of the sign-extended operands = exact signed product.
                 assign prod_now[p*PRODW +: PRODW] = a_ext * acc_ext;
-                assign b_now[p*AFF_BITS +: AFF_BITS] = ab3[p*PW + AFF_BITS +: AFF_BITS];
+                assign b_now[p*AFF_BITS +: AFF_BITS] = prom3[p*PW + AFF_BITS +: AFF_BITS];
 
                 wire [PRODW-1:0] prod = prod4[p*PRODW +: PRODW];
                 wire [AFF_BITS-1:0] b_coef = b4[p*AFF_BITS +: AFF_BITS];

@@ -67,27 +67,19 @@ module bnnc_threshold_rom #(
 
     reg  [IW-1:0]      beat;     // beat index within the vector
     wire [LANES*LW-1:0] rom_q;  // the word of beat `beat`, read without a register
-    generate
-        if (ROM_STYLE == 2) begin : g_rom_distributed
-            (* rom_style = "distributed" *) reg [LANES*LW-1:0] rom [0:NB-1];
-            initial begin
-                $readmemh(THR_FILE, rom);
-            end
-            assign rom_q = rom[beat];
-        end else if (ROM_STYLE == 3) begin : g_rom_logic
-            (* rom_style = "logic" *) reg [LANES*LW-1:0] rom [0:NB-1];
-            initial begin
-                $readmemh(THR_FILE, rom);
-            end
-            assign rom_q = rom[beat];
-        end else begin : g_rom_auto
-            reg [LANES*LW-1:0] rom [0:NB-1];
-            initial begin
-                $readmemh(THR_FILE, rom);
-            end
-            assign rom_q = rom[beat];
-        end
-    endgenerate
+    bnnc_rom #(
+        .WIDTH(LANES * LW),
+        .DEPTH(NB),
+        .ADDR_BITS(IW),
+        .FILE(THR_FILE),
+        .STYLE(ROM_STYLE),
+        .REGISTERED(0)
+    ) u_rom (
+        .clk(clk),
+        .en(1'b0),
+        .addr(beat),
+        .q(rom_q)
+    );
 
     wire               take = s_axis_tvalid && s_axis_tready;
     wire [LANES*LW-1:0] word = rom_q;
