@@ -145,8 +145,6 @@ def _mvtu_features(p: Mapping[str, Any]) -> dict[str, float]:
         "ibuf_mux": simd * in_bits if nf > 1 and sf > 1 else 0,
         "counters": _log2(nf) + _log2(sf) + _log2(nf * sf),
         "partial": pe * _log2(simd + 1),
-        # weight-ROM address bits each lane's weight depends on (shallow ROMs merge into the XNOR LUTs)
-        "lane_addr": lanes * (_log2(nf * sf) if nf * sf > 1 else 0),  # (zeroed below for a block-RAM ROM)
     }
 
 
@@ -221,17 +219,12 @@ FEATURES = {
 def features(core: str, params: Mapping[str, Any], target: str = "xilinx", fast: bool = False) -> dict[str, float]:
     """The fitted features of a core instance (all zero but ``base`` for an unknown core).
 
-    bnnc_mvtu's ROMs built as logic enter as a feature (``rom_logic``: the plan's LUTs), not as
-    fixed LUTs: synthesis merges a shallow ROM's address decode into the XNOR lanes' LUTs.
+    ROMs are not features: each is a ``bnnc_rom`` kept apart in synthesis, so its plan's LUTs or
+    blocks are added as they are (:func:`_memories`). ``target`` and ``fast`` are accepted for the
+    callers' uniformity.
     """
     fn = FEATURES.get(core)
-    f = fn(params) if fn else {"base": 1.0}
-    if core == "bnnc_mvtu":
-        roms = _mvtu_roms(params, target, fast)
-        f["rom_logic"] = sum(r.lut for r in roms)
-        if roms[0].bram:  # a block RAM decodes the address itself
-            f["lane_addr"] = 0
-    return f
+    return fn(params) if fn else {"base": 1.0}
 
 
 # ---------------------------------------------------------------------------
@@ -260,9 +253,9 @@ _XILINX: Coeffs = {
     },
     "bnnc_mvtu": {
         "lut": {"acc_bits": 2.213, "aff_bits": 1.416, "cmp_bits": 0.147, "counters": 1.7, "ibuf_mux": 6.174,
-                "int_lane_bits": 1.677, "lane_addr": 0.092, "rom_logic": 0.015, "xnor_lanes": 1.491},
+                "int_lane_bits": 1.677, "xnor_lanes": 1.491},
         "ff": {"acc_bits": 2.325, "counters": 2.923, "ibuf_mux": 1.104, "int_lane_bits": 0.074,
-                "lane_addr": 0.147, "out_bits": 1.827, "xnor_lanes": 1.362},
+                "out_bits": 1.827, "xnor_lanes": 1.362},
     },
     "bnnc_pool_reduce": {
         "lut": {"counters": 4.623},
@@ -306,7 +299,7 @@ _ECP5: Coeffs = {
     "bnnc_mvtu": {
         "lut": {"aff_bits": 5.196, "counters": 3.955, "in_bits": 12.846, "int_lane_bits": 5.918,
                 "xnor_lanes": 5.74},
-        "ff": {"aff_bits": 3.223, "counters": 4.564, "ibuf_mux": 2.434, "lane_addr": 0.641},
+        "ff": {"aff_bits": 3.223, "counters": 4.564, "ibuf_mux": 2.434},
     },
     "bnnc_pool_reduce": {
         "lut": {"counters": 9.246},
@@ -426,8 +419,8 @@ def _memories(core: str, p: Mapping[str, Any], target: str, fast: bool = False) 
         in_bits = 1 if binary else int(p.get("IN_BITS", 8))
         nf, sf = ceil_div(mh, pe), ceil_div(mw, simd)
         mode, acc, aff = int(p.get("OUT_MODE", 0)), int(p["ACC_BITS"]), int(p.get("AFF_BITS", 1))
-        for r in _mvtu_roms(p, target, fast):  # their logic LUTs are the fitted feature rom_logic
-            res += Resources(bram=r.bram)
+        for r in _mvtu_roms(p, target, fast):  # bnnc_rom instances: the plan's blocks or LUTs
+            res += r
         if mode == 2:
             res += Resources(dsp=pe * _dsp_count(acc, aff, target), lut=pe * _mul_luts(acc, aff, target))
         if nf > 1:

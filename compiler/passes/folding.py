@@ -366,6 +366,17 @@ def _rate_budget(graph: Graph, requested: dict[str, tuple[int, int]]) -> int:
     slowest = max(fastest, _slowest_interval(graph))
     if not _fits(graph, slowest, target, requested, limit):
         _check_budget(graph, slowest, target, requested, limit, clock, fastest)
+    return _fastest_fitting(graph, fastest, slowest, target, requested, limit)
+
+
+def _fastest_fitting(graph: Graph, fastest: int, slowest: int, target: str, requested: dict[str, tuple[int, int]],
+                     limit: dict[str, int]) -> int:
+    """The interval a budget alone yields: bisection between ``fastest`` and ``slowest`` (which fits).
+
+    Cost is not monotonic in the interval (a ROM one word deeper can need another LUT level), so
+    this is the bisection's answer, not a proven optimum; the budget-alone compile and the
+    over-budget refusal both use it, so the rate a refusal names is the rate a compile reaches.
+    """
     lo, hi = fastest, slowest
     while lo < hi:
         mid = (lo + hi) // 2
@@ -406,13 +417,7 @@ def _check_budget(graph: Graph, interval: int, target: str, requested: dict[str,
     slowest = max(fastest, _slowest_interval(graph))
     reach = "no folding fits it"
     if _fits(graph, slowest, target, requested, limit):
-        lo, hi = interval, slowest
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if _fits(graph, mid, target, requested, limit):
-                hi = mid
-            else:
-                lo = mid + 1
+        lo = _fastest_fitting(graph, fastest, slowest, target, requested, limit)
         reach = f"within it the fastest folding reaches {_fps(clock, lo):,} frames/s"
     raise BnncError(f"hardware.budget.{field} must be at least {need:,} for {_fps(clock, interval):,} frames/s "
                     f"at {clock:g} MHz (the cheapest modelled folding; {reach}), not {allowed:,}",

@@ -27,7 +27,8 @@
 //
 // ROM files (docs/hardware.md): WEIGHT_FILE has NF*SF lines of PE*SIMD bits,
 // line nf*SF + sf, bit p*SIMD + s = weight of neuron nf*PE + p, input
-// sf*SIMD + s. PARAM_FILE has NF lines: mode 0 PE lanes of ACC_BITS
+// sf*SIMD + s; bits of inputs >= MW must be 0 (the binary datapath relies on it:
+// it masks only the input side of those lanes). PARAM_FILE has NF lines: mode 0 PE lanes of ACC_BITS
 // thresholds; mode 2 PE lanes of {B, A}, each AFF_BITS (A low).
 //
 // Arithmetic: accumulators are ACC_BITS two's complement, computed modulo
@@ -311,8 +312,11 @@ module bnnc_mvtu #(
     // S2: per-PE dot products of SIMD lanes.
     // ------------------------------------------------------------------
     // Binary input: bnnc_xnor_popcount, pipelined (DOT_LAT ranks, free-running: the
-    // step tags below travel beside it); a lane past MW is presented as x = 1, w = 0,
-    // so its xnor is 0 and the popcount stays exact. Integer input: bnnc_dot_lane,
+    // step tags below travel beside it); a lane past MW is presented as x = 1, and its
+    // weight is 0 (the ROM layout pads with 0: compiler/hw/mvtu.py), so its xnor is 0 and
+    // the popcount stays exact. The mask is on x only: one gate per SIMD lane, shared by
+    // the PEs (masking w too put a fold flag into every PE's first LUT rank: +1,600 LUT6
+    // on the LFC's fc1, 32 x 64 lanes). Integer input: bnnc_dot_lane,
     // registered once. dot2, v2, first2, last2, nf2 are the S2 outputs.
     wire [PE*ACC_BITS-1:0] dot2;
     wire                   v2;
@@ -335,7 +339,7 @@ module bnnc_mvtu #(
                     .clk(clk),
                     .en(1'b1),
                     .x(xm),
-                    .w(w1[p*SIMD +: SIMD] & lane_en),
+                    .w(w1[p*SIMD +: SIMD]),
                     .count(pc)
                 );
                 assign dot2[p*ACC_BITS +: ACC_BITS] = {{(ACC_BITS - PCW){1'b0}}, pc};
