@@ -49,6 +49,7 @@ class BlockRam:
     name: str  # the primitive counted: RAMB18 (Xilinx) or EBR (Lattice)
     bits: int  # capacity of one block, parity bits included
     aspects: tuple[tuple[int, int], ...]  # (depth, width) shapes of the read port, widest first
+    unit: str  # what one counted block is, as the manifest's resource record names it
 
 
 @dataclass(frozen=True)
@@ -84,10 +85,18 @@ class FpgaTarget:
         """Exchange rate: LUTs worth one block (the part's LUTs over its blocks)."""
         return self.luts / self.blocks
 
+    @property
+    def bram_luts(self) -> int:
+        """The exchange rate rounded to whole LUTs: what the resource model's cost and the folding
+        search weigh a block at (the manifest's ``bram_luts``)."""
+        return round(self.lut_per_block)
 
-RAMB18 = BlockRam("RAMB18", 18 * 1024, ((512, 36), (1024, 18), (2048, 9), (4096, 4), (8192, 2), (16384, 1)))
-ICE40_EBR = BlockRam("EBR", 4 * 1024, ((256, 16), (512, 8), (1024, 4), (2048, 2)))
-ECP5_EBR = BlockRam("EBR", 18 * 1024, ((512, 36), (1024, 18), (2048, 9), (4096, 4), (8192, 2), (16384, 1)))
+
+RAMB18 = BlockRam("RAMB18", 18 * 1024, ((512, 36), (1024, 18), (2048, 9), (4096, 4), (8192, 2), (16384, 1)),
+                  "RAMB18")
+ICE40_EBR = BlockRam("EBR", 4 * 1024, ((256, 16), (512, 8), (1024, 4), (2048, 2)), "EBR 4 kbit")
+ECP5_EBR = BlockRam("EBR", 18 * 1024, ((512, 36), (1024, 18), (2048, 9), (4096, 4), (8192, 2), (16384, 1)),
+                    "EBR 18 kbit (DP16KD)")
 
 # The one list of target names (net.yaml hardware.target, bnnc compile --target, bnnc synth --target).
 TARGETS: dict[str, FpgaTarget] = {

@@ -33,15 +33,15 @@ from typing import Any, Mapping
 from compiler.arith import ceil_div
 from compiler.targets import TARGETS as FPGA_TARGETS
 
-from .graph import HwGraph, Module
+from .graph import Module
 from .memory import block_split, logic_luts, plan_rom
 
-# Targets the model knows: compiler/targets.py's list.
+# Views of compiler/targets.py (the one list of targets and their facts), kept under the names
+# the folding search, the manifest and the tests import: the target names, the LUTs one block RAM
+# is worth there (FpgaTarget.bram_luts, e.g. 190 on xilinx) and what one block is, by family.
 TARGETS: tuple[str, ...] = tuple(FPGA_TARGETS)
-
-# LUTs worth one block RAM when the folding search weighs them against each other: the part's
-# LUTs over its blocks (compiler/targets.py, the same rate plan_rom uses), e.g. 190 on xilinx.
-BRAM_LUTS: dict[str, int] = {name: round(t.lut_per_block) for name, t in FPGA_TARGETS.items()}
+BRAM_LUTS: dict[str, int] = {name: t.bram_luts for name, t in FPGA_TARGETS.items()}
+BRAM_UNIT: dict[str, str] = {t.family: t.bram.unit for t in FPGA_TARGETS.values()}
 
 
 @dataclass(frozen=True)
@@ -68,8 +68,8 @@ class Resources:
 
 
 def family(target: str) -> str:
-    """``xilinx``, ``ice40`` or ``ecp5``."""
-    return target.split("-", 1)[0]
+    """``xilinx``, ``ice40`` or ``ecp5`` (compiler/targets.py's family of ``target``)."""
+    return FPGA_TARGETS[target].family
 
 
 def _log2(n: int) -> int:
@@ -330,7 +330,9 @@ _ECP5: Coeffs = {
 _ICE40: Coeffs = _ECP5
 # END FIT ice40
 
-COEFFS: dict[str, Coeffs] = {"xilinx": _XILINX, "ice40-up5k": _ICE40, "ecp5-25k": _ECP5, "ecp5-85k": _ECP5}
+# One table per family, shared by the family's parts (same cells, same Yosys script).
+COEFFS: dict[str, Coeffs] = {name: {"xilinx": _XILINX, "ice40": _ICE40, "ecp5": _ECP5}[t.family]
+                             for name, t in FPGA_TARGETS.items()}
 
 
 # ---------------------------------------------------------------------------
@@ -475,22 +477,9 @@ def _module_resources(core: str, params: Mapping[str, Any], target: str, fast: b
     return Resources(lut=round(lut), ff=round(ff)) + _memories(core, params, target, fast)
 
 
-def estimate(hw: HwGraph, target: str = "xilinx") -> dict[str, Any]:
-    """The manifest's resource record: the target, each module's estimate and the total."""
-    per = {m.name: module_resources(m.core, m.params, target) for m in hw.modules}
-    total = sum(per.values(), Resources())
-    return {"target": target, "bram_unit": BRAM_UNIT[family(target)], "bram_luts": BRAM_LUTS[target],
-            "modules": {k: v.describe() for k, v in per.items()}, "total": total.describe(),
-            "cost": total.cost(target)}
-
-
 def module_estimate(module: Module, target: str = "xilinx") -> Resources:
     """:func:`module_resources` of a hardware-graph module."""
     return module_resources(module.core, module.params, target)
-
-
-# What one unit of ``bram`` is, by family.
-BRAM_UNIT: dict[str, str] = {"xilinx": "RAMB18", "ice40": "EBR 4 kbit", "ecp5": "EBR 18 kbit (DP16KD)"}
 
 
 def mvtu_params(mh: int, mw: int, pe: int, simd: int, *, binary: bool, in_bits: int, acc_bits: int,
