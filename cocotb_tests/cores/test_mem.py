@@ -32,13 +32,13 @@ def test_weight_layout_bit_by_bit(mh: int, mw: int, pe: int, simd: int) -> None:
 
 def test_param_lanes_twos_complement() -> None:
     """Mode 0: ACC_BITS lanes; mode 2: {B, A} lanes; padding neurons 0; range errors are raised."""
-    thr = np.array([5, -6, 0])
-    assert mvtu_param_lines(thr, 0, pe=2, acc_bits=4) == ["a5", "00"]
+    thr = np.array([5, -6, 0])  # mode 0 stores the biases -T: -5 = 0xB, 6 = 0x6, 0
+    assert mvtu_param_lines(thr, 0, pe=2, acc_bits=4) == ["6b", "00"]
     a, b = np.array([1, -2]), np.array([-1, 3])
     # lane 0 = {B=-1, A=1} = 0xF1 (4-bit fields), lane 1 = {3, -2} = 0x3E
     assert mvtu_param_lines((a, b), 2, pe=2, aff_bits=4) == ["3ef1"]
-    with pytest.raises(ValueError, match=r"^threshold must fit 4-bit two's complement \[-8, 7\], not range \[8, 8\]$"):
-        mvtu_param_lines(np.array([8]), 0, pe=1, acc_bits=4)
+    with pytest.raises(ValueError, match=r"^-threshold must fit 4-bit two's complement \[-8, 7\], not range \[8, 8\]$"):
+        mvtu_param_lines(np.array([-8]), 0, pe=1, acc_bits=4)
     with pytest.raises(ValueError, match=r"^A must fit 4-bit two's complement \[-8, 7\], not range \[8, 8\]$"):
         mvtu_param_lines((np.array([8]), np.array([0])), 2, pe=1, aff_bits=4)
 
@@ -48,7 +48,7 @@ def test_write_and_read_back(tmp_path) -> None:
     w = np.eye(3, 5, dtype=np.uint8)
     wf, pf = write_mvtu_mems(w, np.array([1, 2, 3]), 2, 2, 0, tmp_path / "w.mem", tmp_path / "p.mem", acc_bits=4)
     assert read_mem(wf) == [int(x, 16) for x in mvtu_weight_lines(w, 2, 2)]
-    assert read_mem(pf) == [0x21, 0x03]
+    assert read_mem(pf) == [0xEF, 0x0D]  # biases -1, -2 | -3, padding 0
     wf1, pf1 = write_mvtu_mems(w, None, 2, 2, 1, tmp_path / "w1.mem")
     assert pf1 is None and wf1.read_text() == wf.read_text()
 
@@ -74,9 +74,9 @@ def test_param_lines_match_bitwise_reference(seed: int) -> None:
     rng = np.random.default_rng(seed)
     mh, pe = (int(v) for v in rng.integers(1, 30, size=2))
     nf = -(-mh // pe)
-    thr = rng.integers(-256, 256, size=mh)
+    thr = rng.integers(-255, 257, size=mh)  # -T fits 9 bits
     assert mvtu_param_lines(thr, 0, pe, acc_bits=9) == [
-        _slow_param_line([[int(t)] for t in thr], 9, pe, f) for f in range(nf)
+        _slow_param_line([[-int(t)] for t in thr], 9, pe, f) for f in range(nf)
     ]
     a, b = rng.integers(-128, 128, size=mh), rng.integers(-128, 128, size=mh)
     assert mvtu_param_lines((a, b), 2, pe, aff_bits=8) == [

@@ -11,7 +11,7 @@ import pytest
 
 from cocotb_tests.cores._common import base_seed, build_dir_for, core, param_rng, run_core
 from compiler.bits import bits_for_range
-from compiler.hw.mvtu import OutMode, write_mvtu_mems
+from compiler.hw.mvtu import OutMode, threshold_fit, write_mvtu_mems
 from runtime.sim.toolchain import lint, run_lint
 
 SOURCES = core("bnnc_mvtu", "bnnc_rom", "bnnc_dot_lane", "bnnc_xnor_popcount", "bnnc_fifo")
@@ -57,17 +57,19 @@ def make_case(spec: dict[str, Any], rng: random.Random) -> tuple[dict[str, Any],
     params.update(ACC_BITS=acc_bits, IN_BITS=in_bits, IN_SIGNED=int(in_signed))
     data: dict[str, np.ndarray] = {"weights": w}
     if mode == OutMode.THRESHOLD:
-        amin, amax = -(1 << (acc_bits - 1)), (1 << (acc_bits - 1)) - 1
         # Thresholds near typical accumulator values, plus extremes (always/never fire).
         sample = nrng.integers(0, 2, size=(64, mw)) if binary else nrng.integers(
             -(1 << (in_bits - 1)) if in_signed else 0, (1 << (in_bits - 1 if in_signed else in_bits)), size=(64, mw))
         acc_s = (sample[:, None, :] == w[None]).sum(2) if binary else np.where(w[None] == 1, sample[:, None, :], -sample[:, None, :]).sum(2)
         thr = np.array([acc_s[nrng.integers(0, 64), n] + nrng.integers(-1, 2) for n in range(mh)], dtype=np.int64)
         if mh > 2:
-            thr[2] = max(amin, int(lo[2]))
+            thr[2] = int(lo[2]) - 5  # below every sum: always fires
         if mh > 3:
-            thr[3] = min(amax, int(hi[3]) + 1)
-        thr = np.clip(thr, amin, amax)
+            thr[3] = int(hi[3]) + 7  # above every sum: never fires
+        # the unit emits acc - T >= 0: thresholds clamped and ACC_BITS sized as the compiler does
+        thr, fit_bits = threshold_fit(thr, int(lo.min()), int(hi.max()))
+        acc_bits = fit_bits + spec.get("ACC_EXTRA", 0)
+        params["ACC_BITS"] = acc_bits
         data["thresholds"] = thr
         params["OUT_BITS"] = 1
     elif mode == OutMode.ACCUMULATOR:
@@ -89,6 +91,8 @@ def _specs() -> list[dict[str, Any]]:
     specs: list[dict[str, Any]] = [
         # binary, threshold, PE/SIMD do not divide MH/MW
         dict(MW=20, MH=10, PE=3, SIMD=6, BINARY_IN=1, OUT_MODE=0),
+        # binary, threshold, SF = 1 with NF > 1: a fold's bias (-T) is read every cycle
+        dict(MW=8, MH=7, PE=2, SIMD=8, BINARY_IN=1, OUT_MODE=0),
         # binary, affine scores, NF = SF = 1 (one step per vector)
         dict(MW=9, MH=5, PE=5, SIMD=16, BINARY_IN=1, OUT_MODE=2, AFF_BITS=6),
         # uint8, raw accumulator, non-dividing

@@ -14,7 +14,10 @@
   own module, ``bnnc_rom``, kept apart in synthesis: flattened into the core whose counter drives
   its address, the same ROM mapped to 3-5x the LUTs (64x256 behind a 6-bit counter: 864 LUT6
   flattened, 256 kept apart; a bnnc_mvtu of PE 4 x SIMD 64 with a 56-deep logic weight ROM went
-  from 1,563 to 844 LUT6 when its ROMs became bnnc_rom).
+  from 1,563 to 844 LUT6 when its ROMs became bnnc_rom). Output bits with equal columns share
+  their LUTs (Yosys merges equal logic), so the bound counts the expected distinct columns of
+  random-like bits (:func:`distinct_columns`): a 2-deep ROM is free, an 8-deep one 512 bits
+  wide about 215 LUTs, not 512.
 
 The exchange rate: a block is worth ``target.lut_per_block`` LUTs (the part's LUTs over its
 blocks, :mod:`compiler.targets`), so the plan with the smaller ``blocks * rate + luts`` wins
@@ -35,6 +38,7 @@ memory to LUT RAM, and a LUT6 already is a 64x1 ROM. A ROM read asynchronously
 from __future__ import annotations
 
 import enum
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
@@ -118,8 +122,32 @@ def _block_split(depth: int, width: int, aspects: tuple[tuple[int, int], ...]) -
     return tuple((counts[i], per_col[i][1], per_col[i][2]) for i in sorted(counts))
 
 
+def distinct_columns(depth: int, width: int, trivial: int = 0) -> float:
+    """Expected number of distinct columns (an output bit's ``depth`` values, word 0 first) among
+    ``width`` columns of random bits, not counting ``trivial`` given patterns that occur.
+
+    Yosys merges identical logic (opt_merge), so a ROM's output bits with equal columns share one
+    LUT tree and one register. Weight bits are random-like (trained BNN weights as well as the
+    tests' random ones), so with N = 2**depth patterns each occurs with probability
+    1 - (1 - 1/N)**width: a shallow ROM has few distinct columns however wide it is (depth 2:
+    at most 4), a ROM 16 or more deep nearly ``width``.
+    """
+    if depth >= 64:  # 2**64 patterns: repeats among a few thousand columns are negligible
+        return float(max(width, 0))
+    n = 2.0 ** depth
+    hit = -math.expm1(width * math.log1p(-1.0 / n))  # P(a given pattern is among the columns)
+    return (n - trivial) * hit
+
+
 def logic_luts(depth: int, width: int, t: FpgaTarget) -> int:
-    """LUTs of a ``depth`` x ``width`` ROM built as logic on target ``t`` (the model in the module doc)."""
+    """LUTs of a ``depth`` x ``width`` ROM built as logic on target ``t`` (the model in the module doc).
+
+    The mux-tree bound per output bit, times the expected distinct columns that need a LUT: a
+    constant column or one equal to an address bit (or its complement) needs none (measured
+    with random bits, Yosys 0.70 synth_xilinx, one bnnc_rom: 2x256 0 LUT6, 4x256 4, 8x512 169
+    (modelled 214: Yosys also shares part of the complementary columns, not modelled), 16x512
+    510 (510), 64x256 256 (256); synth_ecp5 / synth_ice40 within 2 % of the same).
+    """
     if depth <= 1:
         return 0  # constants
     leaves = ceil_div(depth, 1 << t.lut_inputs)
@@ -127,7 +155,18 @@ def logic_luts(depth: int, width: int, t: FpgaTarget) -> int:
     # A LUT mux joins (inputs - select bits) signals: LUT6 4:1 (2 select + 4 data), LUT4 2:1.
     fan_in = 4 if t.lut_inputs >= 6 else 2
     mux = ceil_div(groups - 1, fan_in - 1) if groups > 1 else 0
-    return width * (leaves + mux)
+    address_bits = (depth - 1).bit_length()
+    columns = distinct_columns(depth, width, trivial=2 + 2 * address_bits)
+    return round(columns * (leaves + mux))
+
+
+def register_bits(depth: int, width: int) -> int:
+    """Flip-flops of a registered ``depth`` x ``width`` ROM built as logic: one per distinct column
+    that is not a constant (Yosys merges equal registers and removes constant ones; with random
+    bits: 8x512 217 FFs (modelled 218), 12x512 481 (481), 2x256 2 (2))."""
+    if depth <= 1:
+        return 0
+    return round(distinct_columns(depth, width, trivial=2))
 
 
 def plan_rom(depth: int, width: int, target: str, *, sync_read: bool = True) -> MemoryPlan:

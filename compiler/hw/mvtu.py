@@ -7,14 +7,16 @@ these same functions, so the ROM layout exists once (format: docs/hardware.md).
   bits; bit ``p*SIMD + s`` is the weight bit of neuron ``nf*PE + p``, input
   ``sf*SIMD + s`` (1 = +1). Padding positions are 0.
 * ``PARAM_FILE``: NF lines; THRESHOLD mode: PE lanes of ACC_BITS two's complement
-  thresholds (neuron ``nf*PE + p`` in lane p); AFFINE mode: PE lanes of 2*AFF_BITS,
-  lane p = ``{B, A}`` (A in the low AFF_BITS). Padding neurons get 0.
+  *biases* -T (neuron ``nf*PE + p`` in lane p: the unit starts the neuron's sum at -T
+  and emits its sign, acc - T >= 0, instead of comparing; :func:`threshold_fit` gives
+  the thresholds and the ACC_BITS that keep this exact); AFFINE mode: PE lanes of
+  2*AFF_BITS, lane p = ``{B, A}`` (A in the low AFF_BITS). Padding neurons get 0.
 
 >>> w = np.array([[1, 0, 1], [0, 1, 1]], dtype=np.uint8)   # MH=2, MW=3
 >>> mvtu_weight_lines(w, pe=1, simd=2)   # NF=2, SF=2: lines nf*SF + sf
 ['1', '1', '2', '1']
->>> mvtu_param_lines(np.array([3, -1]), OutMode.THRESHOLD, pe=2, acc_bits=4)
-['f3']
+>>> mvtu_param_lines(np.array([3, -1]), OutMode.THRESHOLD, pe=2, acc_bits=4)   # lanes -3, 1
+['1d']
 >>> mvtu_param_lines((np.array([2]), np.array([-3])), OutMode.AFFINE, pe=1, aff_bits=4)
 ['d2']
 """
@@ -29,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from compiler.arith import Folding, ceil_div
-from compiler.bits import pack_lanes
+from compiler.bits import bits_for_range, pack_lanes
 
 
 class OutMode(enum.IntEnum):
@@ -69,6 +71,25 @@ def mvtu_weight_lines(weights_bits: np.ndarray, pe: int, simd: int) -> list[str]
     return [format(word, f"0{digits}x") for word in mvtu_weight_words(weights_bits, pe, simd)]
 
 
+def threshold_fit(thresholds: np.ndarray, acc_lo: int, acc_hi: int) -> tuple[np.ndarray, int]:
+    """THRESHOLD mode's thresholds and ACC_BITS for accumulators in ``[acc_lo, acc_hi]``.
+
+    The unit computes ``acc - T`` (its sum starts at the bias -T) and emits ``acc - T >= 0``,
+    so ACC_BITS must hold acc - T, -T and acc. Clamping T into ``[acc_lo, acc_hi + 1]``
+    changes no outcome (below: always 1, above: always 0) and bounds acc - T by
+    ``[acc_lo - acc_hi - 1, acc_hi - acc_lo]``: no wider than acc's own width for a
+    popcount (0..MW), about one bit more for a signed integer sum.
+
+    >>> t, bits = threshold_fit(np.array([-5, 3, 900]), 0, 784)
+    >>> t.tolist(), bits
+    ([0, 3, 785], 11)
+    """
+    t = np.clip(np.asarray(thresholds, dtype=np.int64).reshape(-1), acc_lo, acc_hi + 1)
+    lo = min(acc_lo - acc_hi - 1, acc_lo, -1)
+    hi = max(acc_hi - acc_lo, acc_hi, -acc_lo, 0)
+    return t, bits_for_range(lo, hi)[0]
+
+
 def _check_signed(values: np.ndarray, bits: int, what: str) -> None:
     lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
     if values.size and (values.min() < lo or values.max() > hi):
@@ -104,9 +125,9 @@ def mvtu_param_lines(
     if mode is OutMode.THRESHOLD:
         if acc_bits is None or acc_bits < 2:
             raise ValueError(f"acc_bits must be >= 2 in THRESHOLD mode, not {acc_bits}")
-        thr = np.asarray(params, dtype=np.int64).reshape(-1)
-        _check_signed(thr, acc_bits, "threshold")
-        vals: list[int] = [int(v) for v in thr]
+        bias = -np.asarray(params, dtype=np.int64).reshape(-1)  # the unit adds -T (module doc)
+        _check_signed(bias, acc_bits, "-threshold")
+        vals: list[int] = [int(v) for v in bias]
         width = acc_bits
     else:
         if aff_bits is None or aff_bits < 1:

@@ -34,7 +34,7 @@ from compiler.arith import ceil_div
 from compiler.targets import TARGETS as FPGA_TARGETS
 
 from .graph import Module
-from .memory import block_split, logic_luts, plan_rom
+from .memory import block_split, logic_luts, plan_rom, register_bits
 
 # Views of compiler/targets.py (the one list of targets and their facts), kept under the names
 # the folding search, the manifest and the tests import: the target names, the LUTs one block RAM
@@ -81,10 +81,14 @@ def _log2(n: int) -> int:
 # ---------------------------------------------------------------------------
 
 # RAM bits per LUT as Yosys maps a simple dual-port RAM: xilinx RAM64M (3 x 64 bits in 4
-# LUT6) / RAM32M (6 x 32 bits in 4); ECP5 TRELLIS_DPR16X4 (16 x 4 bits) counted as the
-# 4 LUT4 of its two slices' RAM halves; iCE40 has no LUT-RAM (registers and muxes).
-# Depths at or below RAM_REG_DEPTH stay registers (Yosys's memory_map threshold in practice).
-RAM_REG_DEPTH = 2
+# LUT6) / RAM32M (6 x 32 bits in 4); ECP5 TRELLIS_DPR16X4 (16 x 4 bits), counted as the 6 LUT4
+# of the three slices it takes (compiler/targets.py's lutram, as bench/resource_model.py counts
+# it); iCE40 has no LUT-RAM (registers and muxes). A RAM of one word is a register; from two
+# words on Yosys maps LUT-RAM (a FIFO of DEPTH 3, two words of RAM: 64 bits wide, 44 LUT6 as
+# RAM32M), except one bit wide and shallow, which stays registers and a mux (xilinx up to 16
+# words: 1 x 9 registers, 1 x 17 RAM32M; ECP5 every 1-bit FIFO of the fitted designs, up to 17).
+RAM_REG_DEPTH = 1
+RAM_REG_1BIT = {"xilinx": 16, "ecp5": 1 << 30}
 
 
 @dataclass(frozen=True)
@@ -97,25 +101,37 @@ class RamCost:
     bram: int = 0
 
 
+def _reg_ram(depth: int, width: int, target: str) -> RamCost:
+    """A RAM in registers: ``depth`` x ``width`` FFs and a read mux per bit (LUT6 joins 4 inputs
+    per level, LUT4 2, as in compiler/hw/memory.py's logic ROM)."""
+    fan_in = 4 if FPGA_TARGETS[target].lut_inputs >= 6 else 2
+    return RamCost(ff=depth * width, mux=width * ceil_div(depth - 1, fan_in - 1) if depth > 1 else 0)
+
+
 def ram_cost(depth: int, width: int, target: str) -> RamCost:
     """How a simple dual-port RAM of ``depth`` x ``width`` bits maps (an estimate of Yosys's memory mapping)."""
     if depth <= RAM_REG_DEPTH or width == 0:
-        return RamCost(ff=depth * width, mux=width if depth > 1 else 0)
+        return RamCost(ff=depth * width)
     fam = family(target)
     bits = depth * width
     if fam == "xilinx":
         if bits > 16384 and depth >= 512:  # Yosys puts big RAMs in RAMB18/36
             return RamCost(bram=ceil_div(bits, 18432) + (1 if width > 36 else 0))
+        if width == 1 and depth <= RAM_REG_1BIT[fam]:
+            return _reg_ram(depth, width, target)
         per = 6 if depth <= 32 else 3  # RAM32M: 6 bits x 32; RAM64M: 3 bits x 64, 4 LUTs each
         return RamCost(lutram=4 * ceil_div(width, per) * ceil_div(depth, 64 if depth > 32 else 32))
     if fam == "ecp5":
         if bits > 8192 and depth >= 256:
             return RamCost(bram=ceil_div(bits, 18432) + (1 if width > 36 else 0))
-        return RamCost(lutram=4 * ceil_div(width, 4) * ceil_div(depth, 16))
+        if width == 1 and depth <= RAM_REG_1BIT[fam]:
+            return _reg_ram(depth, width, target)
+        d, w, luts = FPGA_TARGETS[target].lutram or (16, 4, 6)
+        return RamCost(lutram=luts * ceil_div(width, w) * ceil_div(depth, d))
     # ice40: EBR for anything deep, else registers and a read mux
     if bits > 2048 and depth >= 64:
         return RamCost(bram=ceil_div(bits, 4096) + (1 if width > 16 else 0))
-    return RamCost(ff=bits, mux=width * ceil_div(depth - 1, 3))
+    return _reg_ram(depth, width, target)
 
 
 # ---------------------------------------------------------------------------
@@ -237,25 +253,25 @@ Coeffs = dict[str, dict[str, dict[str, float]]]  # core -> "lut"/"ff" -> feature
 # (non-negative least squares of Yosys's counts per core instance, memories subtracted, over the
 # features above); the line under BEGIN says on what it was fitted.
 # BEGIN FIT xilinx
-# fitted on xilinx (Yosys synth_xilinx) over 9 designs: cnn_8x8x2, cnn_u8_10x10, lfc_bnn_pynq, mlp_128_64_64_10_wide, mlp_200_100_10_odd, mlp_256_128_10_deep, mlp_64_32_10, mlp_u8_int_first, mlp_u8_sign_96; cores absent from them keep their previous coefficients
+# fitted on xilinx (Yosys synth_xilinx) over 9 designs: cnn_8x8x2, cnn_u8_10x10, mlp_128_64_64_10_wide, mlp_200_100_10_odd, mlp_256_128_10_deep, mlp_512_256_10_lanes, mlp_64_32_10, mlp_u8_int_first, mlp_u8_sign_96; cores absent from them keep their previous coefficients
 _XILINX: Coeffs = {
     "bnnc_affine_serial": {
-        "lut": {"lane_mux": 1.438},
-        "ff": {"counters": 8.869, "lane_mux": 2.27, "mul_bits": 0.235},
+        "lut": {"base": 1.149, "counters": 1.426, "out_bits": 0.021},
+        "ff": {"base": 6.979, "counters": 1.511, "out_bits": 0.426},
     },
     "bnnc_argmax": {
-        "lut": {"cmp_bits": 1.668},
-        "ff": {"base": 4.342, "cmp_bits": 1.217, "counters": 1.297},
+        "lut": {"cmp_bits": 1.635, "counters": 0.009},
+        "ff": {"base": 10.995, "cmp_bits": 1.004, "counters": 1.23},
     },
     "bnnc_fifo": {
-        "lut": {"base": 1.891, "counters": 5.506, "width": 0.94},
-        "ff": {"counters": 4.761, "width": 0.771},
+        "lut": {"base": 7.214, "counters": 4.282, "width": 0.957},
+        "ff": {"counters": 4.241, "width": 0.996},
     },
     "bnnc_mvtu": {
-        "lut": {"acc_bits": 2.213, "aff_bits": 1.416, "cmp_bits": 0.147, "counters": 1.7, "ibuf_mux": 6.174,
-                "int_lane_bits": 1.677, "xnor_lanes": 1.491},
-        "ff": {"acc_bits": 2.325, "counters": 2.923, "ibuf_mux": 1.104, "int_lane_bits": 0.074,
-                "out_bits": 1.827, "xnor_lanes": 1.362},
+        "lut": {"acc_bits": 0.989, "aff_bits": 2.1, "base": 16.714, "counters": 0.626, "ibuf_mux": 0.224,
+                "in_bits": 0.695, "int_lane_bits": 2.395, "partial": 3.616, "xnor_lanes": 1.063},
+        "ff": {"acc_bits": 1.371, "aff_bits": 1.522, "base": 37.832, "counters": 0.605, "in_bits": 0.895,
+                "int_lane_bits": 0.112, "out_bits": 0.751, "xnor_lanes": 1.512},
     },
     "bnnc_pool_reduce": {
         "lut": {"counters": 4.623},
@@ -266,51 +282,52 @@ _XILINX: Coeffs = {
         "ff": {"base": 35.157, "counters": 7.339},
     },
     "bnnc_threshold": {
-        "lut": {"cmp_bits": 0.074},
-        "ff": {"cmp_bits": 0.133},
+        "lut": {"cmp_bits": 0.01},
+        "ff": {"cmp_bits": 0.13},
     },
     "bnnc_threshold_rom": {
         "lut": {"base": 4, "cmp_bits": 1, "counters": 2},
         "ff": {"base": 2, "counters": 1},
     },
     "bnnc_width_converter": {
-        "lut": {"base": 11.918, "counters": 0.755, "reg_bits": 0.383, "ring_bits": 0.261, "up_bits": 0.347},
-        "ff": {"base": 6.262, "counters": 0.583, "down_mux": 0.067, "reg_bits": 0.942, "ring_mux": 0.002,
-                "up_bits": 0.1},
+        "lut": {"base": 8.739, "counters": 1.21, "reg_bits": 0.558, "ring_bits": 0.233},
+        "ff": {"base": 4.26, "counters": 0.764, "down_mux": 0.213, "reg_bits": 0.959, "ring_mux": 0.002,
+                "up_bits": 0.101},
     },
 }
 # END FIT xilinx
 
 # BEGIN FIT ecp5
-# fitted on ecp5-85k (Yosys synth_ecp5) over 4 designs: mlp_128_64_64_10_wide, mlp_256_128_10_deep, mlp_64_32_10, mlp_u8_int_first; cores absent from them keep their previous coefficients
+# fitted on ecp5-85k (Yosys synth_ecp5) over 9 designs: cnn_8x8x2, cnn_u8_10x10, mlp_128_64_64_10_wide, mlp_200_100_10_odd, mlp_256_128_10_deep, mlp_512_256_10_lanes, mlp_64_32_10, mlp_u8_int_first, mlp_u8_sign_96; cores absent from them keep their previous coefficients
 _ECP5: Coeffs = {
     "bnnc_affine_serial": {
-        "lut": {"mul_bits": 0.24},
-        "ff": {"mul_bits": 0.789},
+        "lut": {"base": 19.191, "counters": 3.404, "out_bits": 0.17},
+        "ff": {"counters": 7.328, "mul_bits": 0.06, "out_bits": 0.99},
     },
     "bnnc_argmax": {
-        "lut": {"base": 16.268, "cmp_bits": 3.058},
-        "ff": {"base": 17.015, "cmp_bits": 1.188},
+        "lut": {"cmp_bits": 2.935, "counters": 1.917},
+        "ff": {"base": 1.105, "cmp_bits": 1.245, "counters": 1.815},
     },
     "bnnc_fifo": {
-        "lut": {"counters": 25.302, "width": 4.289},
-        "ff": {"counters": 1.442, "width": 0.727},
+        "lut": {"counters": 15.613, "width": 3.981},
+        "ff": {"counters": 4.241, "width": 0.996},
     },
     "bnnc_mvtu": {
-        "lut": {"aff_bits": 5.196, "counters": 3.955, "in_bits": 12.846, "int_lane_bits": 5.918,
-                "xnor_lanes": 5.74},
-        "ff": {"aff_bits": 3.223, "counters": 4.564, "ibuf_mux": 2.434},
+        "lut": {"aff_bits": 0.587, "base": 45.112, "counters": 2.11, "in_bits": 3.655, "int_lane_bits": 6.919,
+                "out_bits": 6.866, "partial": 0.388, "xnor_lanes": 4.802},
+        "ff": {"acc_bits": 1.294, "aff_bits": 1.851, "base": 41.321, "counters": 0.168, "in_bits": 1.231,
+                "out_bits": 1.431, "partial": 1.455, "xnor_lanes": 1.465},
     },
     "bnnc_pool_reduce": {
-        "lut": {"counters": 9.246},
+        "lut": {"counters": 6.948},
         "ff": {"counters": 3.441},
     },
     "bnnc_swu": {
-        "lut": {"counters": 27.824},
-        "ff": {"base": 35.157, "counters": 7.339},
+        "lut": {"base": 272.013, "counters": 3.663, "window_mux": 2.949},
+        "ff": {"window_mux": 5.482},
     },
     "bnnc_threshold": {
-        "lut": {"cmp_bits": 0.02},
+        "lut": {"cmp_bits": 0.016},
         "ff": {"cmp_bits": 0.13},
     },
     "bnnc_threshold_rom": {
@@ -318,8 +335,9 @@ _ECP5: Coeffs = {
         "ff": {"base": 2, "counters": 1},
     },
     "bnnc_width_converter": {
-        "lut": {"base": 24.392, "counters": 2.347, "reg_bits": 0.578},
-        "ff": {"base": 2.165, "counters": 1.117, "reg_bits": 1.022},
+        "lut": {"base": 28.168, "counters": 1.219, "reg_bits": 0.578, "ring_bits": 0.684},
+        "ff": {"base": 4.26, "counters": 0.764, "down_mux": 0.213, "reg_bits": 0.959, "ring_mux": 0.002,
+                "up_bits": 0.101},
     },
 }
 # END FIT ecp5
@@ -348,7 +366,15 @@ def _dsp_count(a_bits: int, b_bits: int, target: str) -> int:
     big, small = max(a_bits, b_bits), min(a_bits, b_bits)
     if fam == "xilinx":
         return ceil_div(big - 1, 24) * ceil_div(small - 1, 17)
-    return ceil_div(big - 1, 17) * ceil_div(small - 1, 17)
+    # ECP5: Yosys's mul2dsp cuts each operand into 18-bit pieces (no sign headroom on ECP5) and
+    # leaves a last piece narrower than 2 bits to logic (DSP_A/B_MINWIDTH = 2): a 19 x 9 signed
+    # product is one MULT18X18D and a 1 x 9 partial product in LUTs (measured: bnnc_affine_serial
+    # with ACC_BITS 9, A_BITS 19 maps one MULT18X18D).
+    def pieces(bits: int) -> int:
+        full = (bits - 1) // 18
+        return full + (1 if bits - 18 * full >= 2 else 0)
+
+    return pieces(big) * pieces(small)
 
 
 def _mul_luts(a_bits: int, b_bits: int, target: str) -> int:
@@ -357,7 +383,8 @@ def _mul_luts(a_bits: int, b_bits: int, target: str) -> int:
 
 
 def rom_resources(depth: int, width: int, target: str, sync: bool = True, fast: bool = False) -> Resources:
-    """Block RAMs or LUTs of a ``depth`` x ``width`` ROM: :func:`compiler.hw.memory.plan_rom`'s plan.
+    """Block RAMs or LUTs of a ``depth`` x ``width`` ROM: :func:`compiler.hw.memory.plan_rom`'s plan;
+    a logic ROM read synchronously also has its output register (:func:`_logic_rom`).
 
     ``fast`` (the folding search's pricing): where block RAM wins even at the blocks of the best
     single aspect ratio, that block count (an upper bound of plan_rom's exact cut) is used
@@ -373,13 +400,22 @@ def rom_resources(depth: int, width: int, target: str, sync: bool = True, fast: 
     if not sync or least * t.lut_per_block > luts:
         # plan_rom's answer without its exact block search (slow for very wide ROMs): even the
         # fewest conceivable blocks cost more than logic, so the plan is logic
-        return Resources(lut=luts)
+        return _logic_rom(depth, width, target, sync)
     if fast:
         most = min(ceil_div(width, w) * ceil_div(depth, d) for d, w in t.bram.aspects)
         if most * t.lut_per_block <= luts:
             return Resources(bram=most)
     plan = plan_rom(depth, width, target, sync_read=sync)
+    if plan.style == "logic":
+        return _logic_rom(depth, width, target, sync)
     return Resources(lut=plan.luts, bram=plan.blocks, lutram=plan.luts if plan.style == "distributed" else 0)
+
+
+def _logic_rom(depth: int, width: int, target: str, sync: bool) -> Resources:
+    """A ROM in logic: the plan's LUTs, and when read synchronously its output register, which
+    a block RAM holds inside but logic needs as flip-flops (one per distinct non-constant column,
+    :func:`compiler.hw.memory.register_bits`)."""
+    return Resources(lut=logic_luts(depth, width, FPGA_TARGETS[target]), ff=register_bits(depth, width) if sync else 0)
 
 
 def _mvtu_roms(p: Mapping[str, Any], target: str, fast: bool = False) -> list[Resources]:
@@ -396,7 +432,7 @@ def _mvtu_roms(p: Mapping[str, Any], target: str, fast: bool = False) -> list[Re
 def _styled_rom(depth: int, width: int, target: str, style: Any, fast: bool) -> Resources:
     """A ROM as its core's style parameter says it was built (1 block, 2/3 LUTs), else as planned."""
     if style in (2, 3):
-        return Resources(lut=logic_luts(depth, width, FPGA_TARGETS[target]))
+        return _logic_rom(depth, width, target, True)
     if style == 1:
         return Resources(bram=sum(n for n, _, _ in block_split(depth, width, target)))
     return rom_resources(depth, width, target, True, fast)
@@ -447,6 +483,12 @@ def _memories(core: str, p: Mapping[str, Any], target: str, fast: bool = False) 
         rows = swu_line_rows(int(p["IFM_H"]), int(p["IFM_W"]), cpb, int(p["K_H"]), int(p["K_W"]),
                              int(p["STRIDE"]), int(p["PAD"]))
         ram(rows * int(p["IFM_W"]) * cpb, lanes * int(p["EW"]))
+        # The ring row's address is slot * RB (beats per image row), a product with a constant:
+        # a shift when RB is a power of two, else synth_ecp5 maps it to one MULT18X18D (measured on
+        # every such window unit of the fitted designs); synth_xilinx keeps it in LUTs (no DSP48).
+        rb = int(p["IFM_W"]) * cpb
+        if family(target) == "ecp5" and rb & (rb - 1):
+            res += Resources(dsp=1)
     return res
 
 

@@ -19,7 +19,7 @@ from compiler.arith import Folding
 from compiler.bits import bits_for_range, sign, to_bits
 from compiler.hw.builder import HwBuilder
 from compiler.hw.graph import Module, Rom
-from compiler.hw.mvtu import OutMode, mvtu_param_lines, mvtu_weight_lines
+from compiler.hw.mvtu import OutMode, mvtu_param_lines, mvtu_weight_lines, threshold_fit
 from compiler.hw.stream import Stream
 from compiler.ir import DType, Node, TensorType
 from compiler.kernels import GEMM_MIN_WORK, int_matmul, xnor_popcount, xnor_threshold_gemm
@@ -58,8 +58,8 @@ def lower_mvtu(b: HwBuilder, stage: Stage, cur: Stream, folding: Folding, binary
     roms = {"weights": Rom("WEIGHT_FILE", tuple(mvtu_weight_lines(to_bits(w), pe, simd)), wplan)}
     serial: Node | None = None  # the final affine, when a bnnc_affine_serial computes it
     if nxt is not None and nxt.op == "threshold":
-        th = nxt.params["thresholds"]
-        acc_bits = signed_bits(min(acc.lo, int(th.min())), max(acc.hi, int(th.max())))
+        # the unit emits acc - T >= 0 (no comparator): thresholds clamped, ACC_BITS holding acc - T
+        th, acc_bits = threshold_fit(nxt.params["thresholds"], acc.lo, acc.hi)
         mode, out_bits, aff_bits = OutMode.THRESHOLD, 1, 1
         roms["params"] = Rom("PARAM_FILE", tuple(mvtu_param_lines(th, mode, pe, acc_bits=acc_bits)))
     elif nxt is not None and nxt.op == "affine" and nxt.attrs.get("form", "parallel") != "parallel":

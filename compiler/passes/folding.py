@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from compiler.arith import Folding, ceil_div
 from compiler.bits import bits_for_range
 from compiler.errors import BnncError
+from compiler.hw.mvtu import threshold_fit
 from compiler.hw.resources import BRAM_LUTS, Resources, module_resources, mvtu_params
 from compiler.ir import Graph, Node, TensorType
 from compiler.ops import OPS, MatrixOp, stages
@@ -186,8 +187,7 @@ def _layers(graph: Graph) -> list[_Layer]:
         nxt = stage.consumer
         aff_bits = 1
         if nxt is not None and nxt.op == "threshold":
-            th = nxt.params["thresholds"]
-            acc_bits = signed_bits(min(acc.lo, int(th.min())), max(acc.hi, int(th.max())))
+            acc_bits = threshold_fit(nxt.params["thresholds"], acc.lo, acc.hi)[1]  # as lower_mvtu sizes it
             mode, out_bits = 0, 1
         elif nxt is not None and nxt.op == "affine":
             acc_bits = signed_bits(acc.lo, acc.hi)

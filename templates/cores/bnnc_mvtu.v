@@ -28,12 +28,15 @@
 // ROM files (docs/hardware.md): WEIGHT_FILE has NF*SF lines of PE*SIMD bits,
 // line nf*SF + sf, bit p*SIMD + s = weight of neuron nf*PE + p, input
 // sf*SIMD + s; bits of inputs >= MW must be 0 (the binary datapath relies on it:
-// it masks only the input side of those lanes). PARAM_FILE has NF lines: mode 0 PE lanes of ACC_BITS
-// thresholds; mode 2 PE lanes of {B, A}, each AFF_BITS (A low).
+// it masks only the input side of those lanes). PARAM_FILE has NF lines: mode 0 PE lanes of
+// ACC_BITS biases -T[n]; mode 2 PE lanes of {B, A}, each AFF_BITS (A low).
 //
 // Arithmetic: accumulators are ACC_BITS two's complement, computed modulo
 // 2**ACC_BITS (exact when the true value fits, which the compiler ensures).
-// Mode 1 sign-extends or truncates acc to OUT_BITS; mode 2 computes
+// Mode 0 starts each neuron's sum at its bias -T and emits the sum's sign bit
+// inverted (acc - T >= 0): no comparator; ACC_BITS must hold acc - T, which the
+// compiler ensures by clamping T into [min acc, max acc + 1] (compiler/hw/mvtu.py,
+// threshold_fit). Mode 1 sign-extends or truncates acc to OUT_BITS; mode 2 computes
 // A*acc + B exactly in ACC_BITS+AFF_BITS+1 bits, then sign-extends or
 // truncates to OUT_BITS.
 `default_nettype none
@@ -393,7 +396,55 @@ module bnnc_mvtu #(
     endgenerate
 
     // ------------------------------------------------------------------
-    // S3: accumulate; a finished fold raises done3 for one cycle.
+    // Parameter ROM (modes 0 and 2), read synchronously like the weight ROM (bnnc_rom;
+    // PARAM_STYLE passes the compiler's plan on). Mode 0: lane p = -T of the fold's neuron,
+    // read one cycle before the fold's first step leaves S2 (pre_* = the step tags one rank
+    // earlier), so prom3 is the bias that starts the fold's sum. Mode 2: {B, A} per lane,
+    // read when the fold's last step leaves S2, for S4.
+    // ------------------------------------------------------------------
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire            pre_v;      // the step one cycle before S2's output: valid, (unread in modes 1, 2)
+    wire            pre_first;  // first of its fold,
+    wire [NF_W-1:0] pre_nf;     // and its neuron fold
+    /* verilator lint_on UNUSEDSIGNAL */
+    generate
+        if (DOT_LAT > 1) begin : g_pre_tag
+            assign pre_v = g_tag[(DOT_LAT > 1) ? DOT_LAT - 1 : 1].tv;
+            assign pre_first = g_tag[(DOT_LAT > 1) ? DOT_LAT - 1 : 1].tfirst;
+            assign pre_nf = g_tag[(DOT_LAT > 1) ? DOT_LAT - 1 : 1].tnf;
+        end else begin : g_pre_s1
+            assign pre_v = v1;
+            assign pre_first = first1;
+            assign pre_nf = nf1;
+        end
+    endgenerate
+
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [PE*PW-1:0] prom3;  // unread in mode 1
+    /* verilator lint_on UNUSEDSIGNAL */
+    generate
+        if (OUT_MODE == 1) begin : g_prom_none
+            assign prom3 = {(PE*PW){1'b0}};
+        end else begin : g_prom
+            bnnc_rom #(
+                .WIDTH(PE * PW),
+                .DEPTH(NF),
+                .ADDR_BITS(NF_W),
+                .FILE(PARAM_FILE),
+                .STYLE(PARAM_STYLE),
+                .REGISTERED(1)
+            ) u_prom (
+                .clk(clk),
+                .en((OUT_MODE == 0) ? (pre_v && pre_first) : (v2 && last2)),
+                .addr((OUT_MODE == 0) ? pre_nf : nf2),
+                .q(prom3)
+            );
+        end
+    endgenerate
+
+    // ------------------------------------------------------------------
+    // S3: accumulate; a finished fold raises done3 for one cycle. A fold's sum starts from
+    // its bias (mode 0: -T, so the S4 compare acc >= T is the sign of the sum; else 0).
     // ------------------------------------------------------------------
     reg [PE*ACC_BITS-1:0] acc3;
     reg                   done3;
@@ -401,11 +452,16 @@ module bnnc_mvtu #(
 
     generate
         for (p = 0; p < PE; p = p + 1) begin : g_acc
+            wire [ACC_BITS-1:0] bias;
+            if (OUT_MODE == 0) begin : g_bias
+                assign bias = prom3[p*PW +: ACC_BITS];
+            end else begin : g_no_bias
+                assign bias = {ACC_BITS{1'b0}};
+            end
             always @(posedge clk) begin
                 if (v2) begin
-                    acc3[p*ACC_BITS +: ACC_BITS] <= first2
-                        ? dot2[p*ACC_BITS +: ACC_BITS]
-                        : acc3[p*ACC_BITS +: ACC_BITS] + dot2[p*ACC_BITS +: ACC_BITS];
+                    acc3[p*ACC_BITS +: ACC_BITS] <= (first2 ? bias : acc3[p*ACC_BITS +: ACC_BITS])
+                        + dot2[p*ACC_BITS +: ACC_BITS];
                 end
             end
         end
@@ -454,41 +510,15 @@ module bnnc_mvtu #(
     localparam integer PRODW = ACC_BITS + AFF_BITS;  // exact width of A*acc
     localparam integer FULLW = PRODW + 1;            // exact width of A*acc + B
 
-    // Parameter ROM (modes 0 and 2), read synchronously like the weight ROM: prom3 holds the
-    // parameters of the fold that finished (thresholds in mode 0, {B, A} per lane in mode 2).
-    // PARAM_STYLE passes the compiler's plan on (bnnc_rom).
-    /* verilator lint_off UNUSEDSIGNAL */
-    wire [PE*PW-1:0] prom3;  // unread in mode 1
-    /* verilator lint_on UNUSEDSIGNAL */
-    generate
-        if (OUT_MODE == 1) begin : g_prom_none
-            assign prom3 = {(PE*PW){1'b0}};
-        end else begin : g_prom
-            bnnc_rom #(
-                .WIDTH(PE * PW),
-                .DEPTH(NF),
-                .ADDR_BITS(NF_W),
-                .FILE(PARAM_FILE),
-                .STYLE(PARAM_STYLE),
-                .REGISTERED(1)
-            ) u_prom (
-                .clk(clk),
-                .en(v2 && last2),
-                .addr(nf2),
-                .q(prom3)
-            );
-        end
-    endgenerate
-
     generate
         if (OUT_MODE == 0) begin : g_mode0
             reg [PE-1:0]    r4;
             reg [PE-1:0]    r5q;
             wire [PE-1:0]   r4_now;
             for (p = 0; p < PE; p = p + 1) begin : g_lane
-                wire [ACC_BITS-1:0] a_acc = acc3[p*ACC_BITS +: ACC_BITS];
-                wire [ACC_BITS-1:0] thr = prom3[p*PW +: PW];
-                assign r4_now[p] = ($signed(a_acc) >= $signed(thr)) ? 1'b1 : 1'b0;
+                // acc3 holds acc - T (exact: the compiler sizes ACC_BITS for it), so acc >= T
+                // is its sign bit clear: no comparator
+                assign r4_now[p] = !acc3[p*ACC_BITS + ACC_BITS - 1];
             end
             always @(posedge clk) begin
                 if (done3) begin
