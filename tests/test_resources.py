@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import random
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -21,9 +22,12 @@ import pytest
 import compiler
 from bench.resource_model import measure, synth_instances
 from compiler.hw.memory import plan_rom
-from compiler.hw.resources import COEFFS, FEATURES, TARGETS, Resources, module_resources, mvtu_params, rom_resources
+from compiler.codegen.paths import cores_dir
+from compiler.hw.resources import (COEFFS, FEATURES, TARGETS, Resources, _dsp_count, _xpc_stages, module_resources,
+                                   mvtu_params, ram_cost, rom_resources)
 from compiler.lower import lower_to_hw
 from compiler.manifest import resource_manifest
+from runtime.synth import yosys_command
 from tests.netgen import cnn, mlp
 
 LUT_TOL = 0.25
@@ -52,6 +56,34 @@ def test_more_lanes_cost_more_logic() -> None:
             return module_resources("bnnc_mvtu", mvtu_params(256, 256, pe, simd, binary=True, in_bits=1, acc_bits=10,
                                                              out_mode=0, out_bits=1), target).lut
         assert lut(4, 16) < lut(8, 16) < lut(16, 32) < lut(32, 64), target
+
+
+def test_xpc_stages_is_the_cores(tmp_path: Path) -> None:
+    """The model's copy of bnnc_mvtu's xpc_stages (the depth of its output queue) equals the Verilog
+    function as Yosys evaluates it."""
+    src = (cores_dir() / "bnnc_mvtu.v").read_text()
+    start = src.index("    function automatic integer xpc_small")
+    end = src.index("endfunction", src.index("function automatic integer xpc_stages")) + len("endfunction")
+    widths = [1, 3, 5, 7, 13, 24, 50, 64, 100, 128, 256, 1024, 2048]
+    (tmp_path / "t.v").write_text("".join(
+        f"module t{w}(output wire [7:0] o);\n{src[start:end]}\nassign o = xpc_stages({w});\nendmodule\n" for w in widths))
+    subprocess.run([*yosys_command(), "-q", "-p", "read_verilog t.v; proc; opt; write_json o.json"], cwd=tmp_path,
+                   check=True, capture_output=True)
+    ports = json.loads((tmp_path / "o.json").read_text())["modules"]
+    for w in widths:
+        bits = ports[f"t{w}"]["ports"]["o"]["bits"]
+        assert sum(1 << i for i, b in enumerate(bits) if b == "1") == _xpc_stages(w), w
+
+
+def test_memory_rules_as_measured() -> None:
+    """The RAM and DSP mapping rules on the shapes their comments cite (Yosys 0.70)."""
+    assert ram_cost(2, 64, "xilinx").lutram == 44  # a FIFO of DEPTH 3 is RAM32M, not registers
+    assert ram_cost(9, 1, "xilinx").lutram == 0 and ram_cost(17, 1, "xilinx").lutram > 0
+    assert ram_cost(3, 120, "ecp5-85k").lutram == 6 * 30  # 30 TRELLIS_DPR16X4, 6 LUT4 each
+    assert ram_cost(19, 4, "ice40-up5k").bram == 1 and ram_cost(18, 4, "ice40-up5k").bram == 0
+    assert ram_cost(5, 75, "ice40-up5k").bram == 5 and ram_cost(5, 24, "ice40-up5k").bram == 0
+    assert _dsp_count(9, 19, "ecp5-85k") == 1 and _dsp_count(36, 9, "ecp5-85k") == 2
+    assert _dsp_count(9, 19, "ice40-up5k") == 0
 
 
 def test_manifest_and_inspect(tmp_path: Path) -> None:

@@ -150,7 +150,14 @@ def logic_luts(depth: int, width: int, t: FpgaTarget) -> int:
     """
     if depth <= 1:
         return 0  # constants
-    leaves = ceil_div(depth, 1 << t.lut_inputs)
+    # Leaves: one LUT per 2**k words, but within one slice's free muxes Yosys builds the whole
+    # binary tree over the address bits, so a last partial group of words takes the LUTs of the
+    # next power of two (ECP5, 8 LUT4 per PFU: 40x128 511 LUT4, 100x64 512, 200x32 570; a
+    # ceil(depth / 16) count said 384, 448 and 448). On xilinx this changes no count below 256
+    # words, and iCE40 has no free muxes.
+    rows = 1 << t.lut_inputs
+    full, rest = divmod(depth, rows * t.free_mux)
+    leaves = full * t.free_mux + (ceil_div(1 << (rest - 1).bit_length(), rows) if rest else 0)
     groups = ceil_div(leaves, t.free_mux)  # outputs after the free muxes
     # A LUT mux joins (inputs - select bits) signals: LUT6 4:1 (2 select + 4 data), LUT4 2:1.
     fan_in = 4 if t.lut_inputs >= 6 else 2

@@ -128,9 +128,13 @@ def ram_cost(depth: int, width: int, target: str) -> RamCost:
             return _reg_ram(depth, width, target)
         d, w, luts = FPGA_TARGETS[target].lutram or (16, 4, 6)
         return RamCost(lutram=luts * ceil_div(width, w) * ceil_div(depth, d))
-    # ice40: EBR for anything deep, else registers and a read mux
-    if bits > 2048 and depth >= 64:
-        return RamCost(bram=ceil_div(bits, 4096) + (1 if width > 16 else 0))
+    # ice40: no LUT-RAM, so Yosys weighs EBR against registers: a RAM goes to EBR when it holds
+    # more than 72 bits per block it would take (measured, synth_ice40: 19 x 4 (76 bits, 1 EBR),
+    # 10 x 8, 9 x 16, 5 x 75 (5 EBR, 75 bits each) in EBR; 18 x 4 and 72 x 1 (72 bits), 4 x 32
+    # (2 EBR's worth, 64 bits each), 5 x 24, 13 x 3, 3 x 200 in registers)
+    blocks = min(ceil_div(width, w) * ceil_div(depth, d) for d, w in FPGA_TARGETS[target].bram.aspects)
+    if bits > 72 * blocks:
+        return RamCost(bram=blocks)
     return _reg_ram(depth, width, target)
 
 
@@ -268,17 +272,17 @@ _XILINX: Coeffs = {
         "ff": {"counters": 4.241, "width": 0.996},
     },
     "bnnc_mvtu": {
-        "lut": {"acc_bits": 0.989, "aff_bits": 2.1, "base": 16.714, "counters": 0.626, "ibuf_mux": 0.224,
-                "in_bits": 0.695, "int_lane_bits": 2.395, "partial": 3.616, "xnor_lanes": 1.063},
-        "ff": {"acc_bits": 1.371, "aff_bits": 1.522, "base": 37.832, "counters": 0.605, "in_bits": 0.895,
-                "int_lane_bits": 0.112, "out_bits": 0.751, "xnor_lanes": 1.512},
+        "lut": {"aff_bits": 0.365, "cmp_bits": 0.058, "counters": 1.72, "ibuf_mux": 0.347,
+                "int_lane_bits": 2.36, "out_bits": 1.883, "partial": 2.477, "xnor_lanes": 1.3},
+        "ff": {"acc_bits": 1.644, "aff_bits": 1.16, "base": 10.305, "counters": 2.18, "in_bits": 0.908,
+                "int_lane_bits": 0.067, "out_bits": 1.256, "xnor_lanes": 1.461},
     },
     "bnnc_pool_reduce": {
         "lut": {"counters": 4.623},
         "ff": {"counters": 3.441},
     },
     "bnnc_swu": {
-        "lut": {"counters": 13.912},
+        "lut": {"counters": 13.925},
         "ff": {"base": 35.157, "counters": 7.339},
     },
     "bnnc_threshold": {
@@ -313,10 +317,10 @@ _ECP5: Coeffs = {
         "ff": {"counters": 4.241, "width": 0.996},
     },
     "bnnc_mvtu": {
-        "lut": {"aff_bits": 0.587, "base": 45.112, "counters": 2.11, "in_bits": 3.655, "int_lane_bits": 6.919,
-                "out_bits": 6.866, "partial": 0.388, "xnor_lanes": 4.802},
-        "ff": {"acc_bits": 1.294, "aff_bits": 1.851, "base": 41.321, "counters": 0.168, "in_bits": 1.231,
-                "out_bits": 1.431, "partial": 1.455, "xnor_lanes": 1.465},
+        "lut": {"aff_bits": 3.395, "base": 52.643, "counters": 1.881, "in_bits": 2.71, "int_lane_bits": 6.801,
+                "out_bits": 2.065, "partial": 0.664, "xnor_lanes": 4.745},
+        "ff": {"acc_bits": 1.422, "aff_bits": 1.299, "base": 35.752, "counters": 0.191, "in_bits": 1.21,
+                "out_bits": 2.175, "partial": 1.067, "xnor_lanes": 1.493},
     },
     "bnnc_pool_reduce": {
         "lut": {"counters": 6.948},
@@ -343,9 +347,48 @@ _ECP5: Coeffs = {
 # END FIT ecp5
 
 # BEGIN FIT ice40
-# not fitted on synth_ice40 yet: ECP5's LUT4 table (both families map logic to LUT4s; iCE40
-# has no LUT-RAM, which ram_cost models as registers, and Yosys maps no DSP without -dsp)
-_ICE40: Coeffs = _ECP5
+# fitted on ice40-up5k (Yosys synth_ice40) over 9 designs: cnn_8x8x2, cnn_u8_10x10, mlp_128_64_64_10_wide, mlp_200_100_10_odd, mlp_256_128_10_deep, mlp_512_256_10_lanes, mlp_64_32_10, mlp_u8_int_first, mlp_u8_sign_96; cores absent from them keep their previous coefficients
+_ICE40: Coeffs = {
+    "bnnc_affine_serial": {
+        "lut": {"counters": 2.817, "mul_bits": 1.022},
+        "ff": {"counters": 7.328, "mul_bits": 0.06, "out_bits": 0.99},
+    },
+    "bnnc_argmax": {
+        "lut": {"base": 4.616, "cmp_bits": 2.639, "counters": 0.557},
+        "ff": {"base": 1.461, "cmp_bits": 1.224, "counters": 1.823},
+    },
+    "bnnc_fifo": {
+        "lut": {"counters": 11.407, "width": 0.995},
+        "ff": {"counters": 4.561, "width": 1.024},
+    },
+    "bnnc_mvtu": {
+        "lut": {"aff_bits": 8.392, "base": 44.872, "in_bits": 13.062, "int_lane_bits": 2.213, "partial": 0.917,
+                "xnor_lanes": 4.268},
+        "ff": {"acc_bits": 1.11, "aff_bits": 3.05, "base": 43.707, "in_bits": 1.474, "out_bits": 0.42,
+                "partial": 1.204, "xnor_lanes": 1.564},
+    },
+    "bnnc_pool_reduce": {
+        "lut": {"counters": 6.958},
+        "ff": {"counters": 3.441},
+    },
+    "bnnc_swu": {
+        "lut": {"base": 349.999},
+        "ff": {"base": 101.606, "counters": 3.621, "lane_bits": 0.934},
+    },
+    "bnnc_threshold": {
+        "lut": {"cmp_bits": 0.021},
+        "ff": {"cmp_bits": 0.13},
+    },
+    "bnnc_threshold_rom": {
+        "lut": {"base": 8, "cmp_bits": 2, "counters": 4},
+        "ff": {"base": 2, "counters": 1},
+    },
+    "bnnc_width_converter": {
+        "lut": {"base": 12.537, "counters": 2.035, "down_mux": 0.527, "reg_bits": 0.557, "ring_bits": 0.338},
+        "ff": {"base": 4.26, "counters": 0.764, "down_mux": 0.213, "reg_bits": 0.959, "ring_mux": 0.002,
+                "up_bits": 0.101},
+    },
+}
 # END FIT ice40
 
 # One table per family, shared by the family's parts (same cells, same Yosys script).
@@ -378,7 +421,11 @@ def _dsp_count(a_bits: int, b_bits: int, target: str) -> int:
 
 
 def _mul_luts(a_bits: int, b_bits: int, target: str) -> int:
-    """LUTs of a multiplier Yosys leaves in logic (iCE40 without -dsp): about a*b LUT4s."""
+    """LUTs of a multiplier Yosys leaves in logic (iCE40 without -dsp): a*b LUT4, the part priced
+    apart; the fitted coefficients of the multiplier's features (``mul_bits``, ``aff_bits``) add
+    the rest. (An isolated registered signed product maps to about 2.6 a*b LUT4 in synth_ice40
+    (9 x 19: 454, 8 x 16: 331), but here one operand comes from a small ROM and Yosys folds part of
+    the product into it: pricing 2.6 a*b over-priced bnnc_affine_serial by 23-38 %.)"""
     return a_bits * b_bits if family(target) == "ice40" else 0
 
 
@@ -438,6 +485,42 @@ def _styled_rom(depth: int, width: int, target: str, style: Any, fast: bool) -> 
     return rom_resources(depth, width, target, True, fast)
 
 
+def _xpc_stages(width: int) -> int:
+    """Compression stages of bnnc_xnor_popcount for ``width`` lanes: a copy of bnnc_mvtu's
+    ``xpc_stages`` (itself a copy of the core's schedule), for the depth of bnnc_mvtu's pipeline."""
+    def small(h: int) -> int:  # bits of a column's closing counter (xpc_small)
+        r = h % 6
+        return 0 if h <= 2 else 5 if r == 5 else 3 if r >= 3 else 0
+
+    cw = width.bit_length()  # $clog2(width + 1)
+    hv = [0] * cw
+    hv[0] = (width + 2) // 3
+    if cw > 1:
+        hv[1] = (width + 2) // 3
+    stages = 0
+    while any(h > 2 for h in hv):
+        nv = [0] * cw
+        for c, h in enumerate(hv):
+            carry = h // 6 + (1 if small(h) > 0 else 0)
+            nv[c] += carry + (h if h <= 2 else h % 6 - small(h))
+            if c + 1 < cw:
+                nv[c + 1] += carry
+            if c + 2 < cw:
+                nv[c + 2] += h // 6 + (1 if small(h) > 3 else 0)
+        hv = nv
+        stages += 1
+    return stages
+
+
+def mvtu_out_queue(p: Mapping[str, Any]) -> tuple[int, int]:
+    """(DEPTH, WIDTH) of the bnnc_fifo inside bnnc_mvtu that queues its output beats (the core's
+    OQ_DEPTH = 3 + PIPE / SF, PIPE = 4 + the dot product's latency, and OW = PE x lane width)."""
+    simd, mw, mode = max(int(p["SIMD"]), 1), int(p["MW"]), int(p.get("OUT_MODE", 0))
+    dot_lat = _xpc_stages(simd) + 2 if int(p.get("BINARY_IN", 1)) else 1
+    depth = 3 + (4 + dot_lat) // ceil_div(mw, simd)
+    return depth, int(p["PE"]) * (1 if mode == 0 else int(p.get("OUT_BITS", 1)))
+
+
 def _memories(core: str, p: Mapping[str, Any], target: str, fast: bool = False) -> Resources:
     """Block RAM, LUT-RAM and ROM LUTs of an instance, and its DSPs."""
     res = Resources()
@@ -463,6 +546,8 @@ def _memories(core: str, p: Mapping[str, Any], target: str, fast: bool = False) 
             res += Resources(dsp=pe * _dsp_count(acc, aff, target), lut=pe * _mul_luts(acc, aff, target))
         if nf > 1:
             ram(sf, simd * in_bits)
+        oq_depth, oq_width = mvtu_out_queue(p)  # its output queue, a bnnc_fifo: RAM of DEPTH - 1 words
+        ram(oq_depth - 1, oq_width)
     elif core == "bnnc_affine_serial":
         mul = int(p.get("MODE", 1)) == 1
         a_bits = int(p.get("A_BITS", 1)) if mul else 0
