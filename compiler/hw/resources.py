@@ -2,10 +2,11 @@
 
 Each core's cost is a linear function of *features* computed from its parameters
 (:func:`features`: lanes, accumulator bits, comparators, counters, ...), with one
-coefficient table per target (:data:`COEFFS`), plus the memories, which are not
-fitted but planned: a ROM's block RAMs and LUTs come from
-:func:`compiler.hw.memory.plan_rom` (the same plan the lowering uses), RAMs
-(FIFOs, input buffers, line buffers) from :func:`ram_cost`.
+coefficient table per family (:data:`COEFFS`), plus the memories and multipliers, which
+are not fitted but planned: a ROM's block RAMs and LUTs come from
+:func:`compiler.hw.memory.plan_rom` (the same plan the lowering uses; a logic ROM read
+synchronously adds its output register), RAMs (FIFOs, bnnc_mvtu's input buffer and output
+queue, line buffers) from :func:`ram_cost`, hard multipliers from :func:`_dsp_count`.
 
 The coefficients were fitted against Yosys per core instance (``bench/resource_model.py
 --fit`` prints a new table; ``bench/resource_model.py`` prints the model's error per
