@@ -1,0 +1,115 @@
+"""Benchmark: bnnc against the issue-11 anchors (BNN-PYNQ's LFC and CNV, FINN's SFC-max), in Yosys.
+
+Compiles each design, runs ``bnnc synth --target xilinx`` on it (Yosys ``synth_xilinx``, hierarchy
+kept, every ROM a ``bnnc_rom`` module of its own) and prints one Markdown row per design: LUTs as
+they occupy the part (LUT cells plus 4 per RAM32M/RAM64M LUT-RAM cell), FFs, RAMB18 (BRAM36 =
+half), DSP48, the model's estimate, the compile time and the Yosys wall time, beside the anchor's
+published Vivado figures. The biggest instances follow each row.
+
+* ``lfc``: examples/lfc (trained) at BNN-PYNQ's folding (32, 64), (64, 32), (32, 64), (10, 8),
+  interval 512 (bench/sim_engines.py WIDE_FOLDING). Anchor: LFC-W1A1, 28,360 LUT, 110 BRAM36, 4 DSP.
+* ``sfc``: FINN's SFC topology 784-256-256-256-10, random weights (bench/resource_model.py
+  sfc_net), ``--target-fps 6250000`` (interval 16 at 100 MHz). Anchor: SFC-max, 91,131 LUT.
+* ``cnv``: BNN-PYNQ's CNV topology, random weights (tests/cnv.py cnv(0)), ``--target-fps 9150``.
+  Anchor: CNV-W1A1, 26,072 LUT at 9,150 frames/s.
+
+    .venv/bin/python bench/anchors.py [--designs lfc,sfc,cnv] [--work DIR]
+
+Yosys and Vivado count differently; these are Yosys 0.70 (yowasp) LUT6 counts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+ANCHORS = {
+    "lfc": "BNN-PYNQ LFC-W1A1: 28,360 LUT, 110 BRAM36, 4 DSP (interval 512)",
+    "sfc": "FINN SFC-max: 91,131 LUT (12.3 M frames/s at 200 MHz: interval ~16)",
+    "cnv": "BNN-PYNQ CNV-W1A1: 26,072 LUT at 9,150 frames/s",
+}
+LUTRAM_LUTS = {"RAM64M": 4, "RAM32M": 4, "RAM64M8": 8, "RAM32M16": 8, "RAM64X1D": 2, "RAM32X1D": 2,
+               "RAM64X1S": 1, "RAM32X1S": 1, "SRL16E": 1, "SRLC32E": 1}
+
+
+def _net(name: str, work: Path) -> tuple[Path, list[str]]:
+    """The design's net.yaml and the extra ``bnnc compile`` arguments."""
+    if name == "lfc":
+        from sim_engines import wide_lfc
+
+        return wide_lfc(work), []
+    if name == "sfc":
+        from resource_model import sfc_net
+
+        return sfc_net(work), ["--target-fps", "6250000"]
+    from tests.cnv import cnv
+
+    net = cnv(0).write(work / "cnv_src").path
+    assert net is not None
+    return net, ["--target-fps", "9150"]
+
+
+def occupied_luts(cells: dict[str, int]) -> int:
+    """LUT cells plus the LUTs each LUT-RAM / shift-register cell occupies."""
+    return (sum(n for k, n in cells.items() if k.startswith("LUT"))
+            + sum(n * LUTRAM_LUTS.get(k, 0) for k, n in cells.items()))
+
+
+def run(name: str, work: Path) -> None:
+    """Compile, synthesize and print one row (and its biggest instances)."""
+    net, extra = _net(name, work)
+    rtl = work / f"{name}_rtl"
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "compiler", "compile", str(net), "-o", str(rtl), *extra], check=True,
+                   capture_output=True, text=True)
+    compile_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "compiler", "synth", str(rtl), "--target", "xilinx"], check=True,
+                   capture_output=True, text=True)
+    yosys_s = time.perf_counter() - t0
+    manifest = json.loads((rtl / "manifest.json").read_text())
+    stat = json.loads((rtl / "synth" / "stat.json").read_text())
+    from runtime.synth import flattened_cells
+
+    top = manifest["rtl"]["top"]
+    flat = flattened_cells(stat)
+    cells = flat[top]
+    bram = sum(n for k, n in cells.items() if k.startswith("RAMB18")) + 2 * sum(
+        n for k, n in cells.items() if k.startswith("RAMB36"))
+    dsp = sum(n for k, n in cells.items() if k.startswith("DSP"))
+    ff = sum(n for k, n in cells.items() if k.startswith("FD"))
+    model = manifest["resources"]["total"]
+    print(f"| {name} | {manifest['interval_cycles']:,} | {manifest['throughput_images_per_s']:,.0f} | "
+          f"**{occupied_luts(cells):,}** | {ff:,} | {bram} ({bram / 2:g}) | {dsp} | {model['lut']:,} | "
+          f"{compile_s:.2f} | {yosys_s:.0f} | {ANCHORS[name]} |")
+    summary = json.loads((rtl / "synth.json").read_text())
+    per = sorted(summary["modules"].items(), key=lambda kv: -kv[1].get("lut", 0))[:4]
+    print("|  | biggest: " + "; ".join(f"{k} {v.get('lut', 0):,}" for k, v in per) + " |||||||||")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--designs", default="lfc,sfc,cnv")
+    ap.add_argument("--work", type=Path, default=None, help="keep the compiled folders here")
+    args = ap.parse_args()
+    print("| design | interval (cycles) | frames/s at 100 MHz | LUT (occupied) | FF | RAMB18 (BRAM36) | DSP "
+          "| model LUT | compile (s) | Yosys (s) | anchor (Vivado, published) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = args.work or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        for name in args.designs.split(","):
+            run(name, work)
+
+
+if __name__ == "__main__":
+    main()
