@@ -5,7 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from compiler.hw.mvtu import mvtu_param_lines, mvtu_weight_lines, read_mem, write_mvtu_mems
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from compiler.hw.mvtu import mvtu_param_lines, mvtu_weight_lines, read_mem, threshold_fit, write_mvtu_mems
 
 
 def _bit(lines: list[str], line: int, bit: int) -> int:
@@ -82,3 +85,19 @@ def test_param_lines_match_bitwise_reference(seed: int) -> None:
     assert mvtu_param_lines((a, b), 2, pe, aff_bits=8) == [
         _slow_param_line([[int(x), int(y)] for x, y in zip(a, b)], 8, pe, f) for f in range(nf)
     ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(lo=st.integers(-3000, 3000), span=st.integers(0, 3000), data=st.data())
+def test_threshold_fit_keeps_every_outcome(lo: int, span: int, data: st.DataObject) -> None:
+    """For every reachable acc, (acc - T') wrapped to ACC_BITS two's complement is >= 0 exactly when
+    acc >= T: what bnnc_mvtu computes in mode 0 after threshold_fit, for thresholds anywhere."""
+    hi = lo + span
+    thr = np.array(data.draw(st.lists(st.integers(lo - 5000, hi + 5000), min_size=1, max_size=6)))
+    fitted, bits = threshold_fit(thr, lo, hi)
+    assert mvtu_param_lines(fitted, 0, pe=len(fitted), acc_bits=bits)  # -T' fits its lanes
+    acc = np.unique(np.concatenate([np.arange(lo, min(hi, lo + 40) + 1), np.arange(max(lo, hi - 40), hi + 1),
+                                    np.clip(thr, lo, hi), np.clip(thr - 1, lo, hi)]))
+    diff = acc[:, None] - fitted[None, :]
+    wrapped = ((diff + (1 << (bits - 1))) % (1 << bits)) - (1 << (bits - 1))
+    assert np.array_equal(wrapped >= 0, acc[:, None] >= thr[None, :])

@@ -87,7 +87,7 @@ def threshold_fit(thresholds: np.ndarray, acc_lo: int, acc_hi: int) -> tuple[np.
     t = np.clip(np.asarray(thresholds, dtype=np.int64).reshape(-1), acc_lo, acc_hi + 1)
     lo = min(acc_lo - acc_hi - 1, acc_lo, -1)
     hi = max(acc_hi - acc_lo, acc_hi, -acc_lo, 0)
-    return t, bits_for_range(lo, hi)[0]
+    return t, max(2, bits_for_range(lo, hi)[0])  # bnnc_mvtu takes ACC_BITS >= 2
 
 
 def _check_signed(values: np.ndarray, bits: int, what: str) -> None:
