@@ -2,7 +2,7 @@
 
 The network has a deep, narrow weight ROM (block RAM everywhere), a shallow, wide one
 (logic everywhere) and a 256 x 16 threshold ROM whose plan differs by family (block RAM
-on iCE40, where it takes 31 LUT4 per bit; logic on Xilinx, 4 LUT6 per bit joined by MUXF7/F8,
+on iCE40, where logic would take 31 LUT4 per bit; logic on Xilinx, 4 LUT6 per bit joined by MUXF7/F8,
 64 LUTs against 190 per RAMB18, and on ECP5, 17 LUT4 per bit (16 leaves, its free muxes, one LUT mux), whose
 EBR is worth the most LUTs). The block RAM cells Yosys
 maps for each ROM (Yosys names the cells after the memory) must number exactly its planned
