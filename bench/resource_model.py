@@ -113,6 +113,10 @@ def small_designs() -> dict[str, Any]:
                             padding=1, classes=5),
         "mlp_512_256_10_lanes": mlp(9, sizes=[512, 256, 10], input_dtype="bipolar",
                                     folding=f(fc1=(32, 64), fc2=(10, 128))),
+        # an input threshold whose last beat has padding lanes (100 = 6 x 16 + 4) and a shared
+        # affine over 5 lanes (fc2's SF 16 >= 2 x PE): shapes the LFC has and no other design here
+        "mlp_u8_pad_serial": mlp(10, sizes=[100, 64, 10], input_dtype="uint8", input_sign=127.5,
+                                 folding=f(fc1=(4, 16), fc2=(5, 4))),
     }
 
 

@@ -202,8 +202,10 @@ def _swu_features(p: Mapping[str, Any]) -> dict[str, float]:
 
 
 def _threshold_features(p: Mapping[str, Any]) -> dict[str, float]:
-    lanes, bits = int(p["LANES"]), int(p["IN_BITS"])
-    return {"base": 1.0, "cmp_bits": lanes * bits, "counters": _log2(ceil_div(int(p["N"]), lanes))}
+    lanes, bits, n = int(p["LANES"]), int(p["IN_BITS"]), int(p["N"])
+    # pad_lanes: the lanes past N in a vector's last beat, each zeroed by a gate on the beat count
+    return {"base": 1.0, "cmp_bits": lanes * bits, "counters": _log2(ceil_div(n, lanes)),
+            "pad_lanes": (lanes - n % lanes) if n > 0 and n % lanes else 0}
 
 
 def _pool_features(p: Mapping[str, Any]) -> dict[str, float]:
@@ -258,25 +260,25 @@ Coeffs = dict[str, dict[str, dict[str, float]]]  # core -> "lut"/"ff" -> feature
 # (non-negative least squares of Yosys's counts per core instance, memories subtracted, over the
 # features above); the line under BEGIN says on what it was fitted.
 # BEGIN FIT xilinx
-# fitted on xilinx (Yosys synth_xilinx) over 9 designs: cnn_8x8x2, cnn_u8_10x10, mlp_128_64_64_10_wide, mlp_200_100_10_odd, mlp_256_128_10_deep, mlp_512_256_10_lanes, mlp_64_32_10, mlp_u8_int_first, mlp_u8_sign_96; cores absent from them keep their previous coefficients
+# fitted on xilinx (Yosys synth_xilinx) over 10 designs: cnn_8x8x2, cnn_u8_10x10, mlp_128_64_64_10_wide, mlp_200_100_10_odd, mlp_256_128_10_deep, mlp_512_256_10_lanes, mlp_64_32_10, mlp_u8_int_first, mlp_u8_pad_serial, mlp_u8_sign_96; cores absent from them keep their previous coefficients
 _XILINX: Coeffs = {
     "bnnc_affine_serial": {
-        "lut": {"base": 1.149, "counters": 1.426, "out_bits": 0.021},
-        "ff": {"base": 6.979, "counters": 1.511, "out_bits": 0.426},
+        "lut": {"base": 1.23, "counters": 1.353, "in_bits": 0.065, "out_bits": 0.014},
+        "ff": {"base": 7.829, "counters": 0.747, "in_bits": 0.677, "out_bits": 0.353},
     },
     "bnnc_argmax": {
-        "lut": {"cmp_bits": 1.635, "counters": 0.009},
-        "ff": {"base": 10.995, "cmp_bits": 1.004, "counters": 1.23},
+        "lut": {"cmp_bits": 1.631},
+        "ff": {"base": 13.573, "cmp_bits": 1.005, "counters": 0.698},
     },
     "bnnc_fifo": {
-        "lut": {"base": 7.214, "counters": 4.282, "width": 0.957},
-        "ff": {"counters": 4.241, "width": 0.996},
+        "lut": {"base": 8.978, "counters": 3.665, "width": 0.951},
+        "ff": {"base": 0.002, "counters": 4.21, "width": 0.996},
     },
     "bnnc_mvtu": {
-        "lut": {"aff_bits": 0.365, "cmp_bits": 0.058, "counters": 1.72, "ibuf_mux": 0.347,
-                "int_lane_bits": 2.36, "out_bits": 1.883, "partial": 2.477, "xnor_lanes": 1.3},
-        "ff": {"acc_bits": 1.644, "aff_bits": 1.16, "base": 10.305, "counters": 2.18, "in_bits": 0.908,
-                "int_lane_bits": 0.067, "out_bits": 1.256, "xnor_lanes": 1.461},
+        "lut": {"aff_bits": 0.979, "base": 6.512, "cmp_bits": 0.058, "counters": 1.442, "ibuf_mux": 0.395,
+                "int_lane_bits": 2.341, "out_bits": 1.043, "partial": 2.603, "xnor_lanes": 1.293},
+        "ff": {"acc_bits": 1.58, "aff_bits": 0.336, "base": 2.075, "counters": 2.506, "in_bits": 0.946,
+                "int_lane_bits": 0.073, "out_bits": 2.37, "xnor_lanes": 1.458},
     },
     "bnnc_pool_reduce": {
         "lut": {"counters": 4.623},
@@ -287,8 +289,8 @@ _XILINX: Coeffs = {
         "ff": {"base": 35.157, "counters": 7.339},
     },
     "bnnc_threshold": {
-        "lut": {"cmp_bits": 0.01},
-        "ff": {"cmp_bits": 0.13},
+        "lut": {"cmp_bits": 0.01, "pad_lanes": 1.306},
+        "ff": {"cmp_bits": 0.13, "pad_lanes": 0.278},
     },
     "bnnc_threshold_rom": {
         "lut": {"base": 4, "cmp_bits": 1, "counters": 2},
@@ -303,25 +305,25 @@ _XILINX: Coeffs = {
 # END FIT xilinx
 
 # BEGIN FIT ecp5
-# fitted on ecp5-85k (Yosys synth_ecp5) over 9 designs: cnn_8x8x2, cnn_u8_10x10, mlp_128_64_64_10_wide, mlp_200_100_10_odd, mlp_256_128_10_deep, mlp_512_256_10_lanes, mlp_64_32_10, mlp_u8_int_first, mlp_u8_sign_96; cores absent from them keep their previous coefficients
+# fitted on ecp5-85k (Yosys synth_ecp5) over 10 designs: cnn_8x8x2, cnn_u8_10x10, mlp_128_64_64_10_wide, mlp_200_100_10_odd, mlp_256_128_10_deep, mlp_512_256_10_lanes, mlp_64_32_10, mlp_u8_int_first, mlp_u8_pad_serial, mlp_u8_sign_96; cores absent from them keep their previous coefficients
 _ECP5: Coeffs = {
     "bnnc_affine_serial": {
-        "lut": {"base": 19.191, "counters": 3.404, "out_bits": 0.17},
-        "ff": {"counters": 7.328, "mul_bits": 0.06, "out_bits": 0.99},
+        "lut": {"base": 19.637, "counters": 3.004, "in_bits": 0.355, "out_bits": 0.132},
+        "ff": {"counters": 6.914, "in_bits": 0.452, "mul_bits": 0.054, "out_bits": 0.964},
     },
     "bnnc_argmax": {
-        "lut": {"cmp_bits": 2.935, "counters": 1.917},
-        "ff": {"base": 1.105, "cmp_bits": 1.245, "counters": 1.815},
+        "lut": {"cmp_bits": 2.934, "counters": 1.954},
+        "ff": {"base": 3.561, "cmp_bits": 1.245, "counters": 1.308},
     },
     "bnnc_fifo": {
-        "lut": {"counters": 15.613, "width": 3.981},
-        "ff": {"counters": 4.241, "width": 0.996},
+        "lut": {"counters": 15.576, "width": 3.996},
+        "ff": {"base": 0.002, "counters": 4.21, "width": 0.996},
     },
     "bnnc_mvtu": {
-        "lut": {"aff_bits": 3.395, "base": 52.643, "counters": 1.881, "in_bits": 2.71, "int_lane_bits": 6.801,
-                "out_bits": 2.065, "partial": 0.664, "xnor_lanes": 4.745},
-        "ff": {"acc_bits": 1.422, "aff_bits": 1.299, "base": 35.752, "counters": 0.191, "in_bits": 1.21,
-                "out_bits": 2.175, "partial": 1.067, "xnor_lanes": 1.493},
+        "lut": {"aff_bits": 1.577, "base": 32.709, "counters": 2.692, "in_bits": 2.931, "int_lane_bits": 6.783,
+                "out_bits": 4.498, "partial": 0.325, "xnor_lanes": 4.75},
+        "ff": {"acc_bits": 1.485, "aff_bits": 1.423, "base": 36.478, "counters": 0.13, "in_bits": 1.172,
+                "out_bits": 2.021, "partial": 0.878, "xnor_lanes": 1.507},
     },
     "bnnc_pool_reduce": {
         "lut": {"counters": 6.948},
@@ -332,8 +334,8 @@ _ECP5: Coeffs = {
         "ff": {"window_mux": 5.482},
     },
     "bnnc_threshold": {
-        "lut": {"cmp_bits": 0.016},
-        "ff": {"cmp_bits": 0.13},
+        "lut": {"cmp_bits": 0.016, "pad_lanes": 1.333},
+        "ff": {"cmp_bits": 0.13, "pad_lanes": 0.278},
     },
     "bnnc_threshold_rom": {
         "lut": {"base": 8, "cmp_bits": 2, "counters": 4},
@@ -348,25 +350,25 @@ _ECP5: Coeffs = {
 # END FIT ecp5
 
 # BEGIN FIT ice40
-# fitted on ice40-up5k (Yosys synth_ice40) over 9 designs: cnn_8x8x2, cnn_u8_10x10, mlp_128_64_64_10_wide, mlp_200_100_10_odd, mlp_256_128_10_deep, mlp_512_256_10_lanes, mlp_64_32_10, mlp_u8_int_first, mlp_u8_sign_96; cores absent from them keep their previous coefficients
+# fitted on ice40-up5k (Yosys synth_ice40) over 10 designs: cnn_8x8x2, cnn_u8_10x10, mlp_128_64_64_10_wide, mlp_200_100_10_odd, mlp_256_128_10_deep, mlp_512_256_10_lanes, mlp_64_32_10, mlp_u8_int_first, mlp_u8_pad_serial, mlp_u8_sign_96; cores absent from them keep their previous coefficients
 _ICE40: Coeffs = {
     "bnnc_affine_serial": {
-        "lut": {"counters": 2.817, "mul_bits": 1.022},
-        "ff": {"counters": 7.328, "mul_bits": 0.06, "out_bits": 0.99},
+        "lut": {"counters": 2.787, "mul_bits": 1.004},
+        "ff": {"counters": 6.914, "in_bits": 0.452, "mul_bits": 0.054, "out_bits": 0.964},
     },
     "bnnc_argmax": {
-        "lut": {"base": 4.616, "cmp_bits": 2.639, "counters": 0.557},
-        "ff": {"base": 1.461, "cmp_bits": 1.224, "counters": 1.823},
+        "lut": {"base": 7.256, "cmp_bits": 2.64},
+        "ff": {"base": 3.906, "cmp_bits": 1.224, "counters": 1.319},
     },
     "bnnc_fifo": {
-        "lut": {"counters": 11.407, "width": 0.995},
-        "ff": {"counters": 4.561, "width": 1.024},
+        "lut": {"counters": 11.776, "width": 0.992},
+        "ff": {"counters": 4.681, "width": 1.027},
     },
     "bnnc_mvtu": {
-        "lut": {"aff_bits": 8.392, "base": 44.872, "in_bits": 13.062, "int_lane_bits": 2.213, "partial": 0.917,
-                "xnor_lanes": 4.268},
-        "ff": {"acc_bits": 1.11, "aff_bits": 3.05, "base": 43.707, "in_bits": 1.474, "out_bits": 0.42,
-                "partial": 1.204, "xnor_lanes": 1.564},
+        "lut": {"aff_bits": 7.526, "base": 44.243, "in_bits": 10.823, "int_lane_bits": 2.734,
+                "out_bits": 1.572, "xnor_lanes": 4.443},
+        "ff": {"acc_bits": 1.221, "aff_bits": 1.782, "base": 36.984, "in_bits": 1.493, "out_bits": 2.136,
+                "partial": 0.516, "xnor_lanes": 1.603},
     },
     "bnnc_pool_reduce": {
         "lut": {"counters": 6.958},
@@ -377,8 +379,8 @@ _ICE40: Coeffs = {
         "ff": {"base": 101.606, "counters": 3.621, "lane_bits": 0.934},
     },
     "bnnc_threshold": {
-        "lut": {"cmp_bits": 0.021},
-        "ff": {"cmp_bits": 0.13},
+        "lut": {"cmp_bits": 0.021, "pad_lanes": 1.361},
+        "ff": {"cmp_bits": 0.13, "pad_lanes": 0.278},
     },
     "bnnc_threshold_rom": {
         "lut": {"base": 8, "cmp_bits": 2, "counters": 4},
