@@ -4,7 +4,8 @@ Compiles a spread of designs, synthesizes each with Yosys keeping the hierarchy,
 compares the model with Yosys per core instance and per design:
 
     .venv/bin/python bench/resource_model.py                 # error table, small spread, xilinx
-    .venv/bin/python bench/resource_model.py --big           # also LFC (BNN-PYNQ folding), mlp_small, conv_mnist_u8
+    .venv/bin/python bench/resource_model.py --big           # also LFC (BNN-PYNQ folding), mlp_small, conv_mnist_u8,
+                                                             # mnist_up5k
     .venv/bin/python bench/resource_model.py --fit           # least-squares LUT/FF coefficients to paste into COEFFS
     .venv/bin/python bench/resource_model.py --target ecp5-85k --fit
     .venv/bin/python bench/resource_model.py --rates         # folding for a frame rate: LFC 1k..1M, SFC (no Yosys)
@@ -121,13 +122,15 @@ def small_designs() -> dict[str, Any]:
 
 
 def big_designs(work: Path) -> dict[str, tuple[Path, Path | None]]:
-    """The benchmark's designs: LFC at BNN-PYNQ's folding, mlp_small, conv_mnist_u8 (net.yaml, calibration)."""
+    """The benchmark's designs: LFC at BNN-PYNQ's folding, mlp_small, conv_mnist_u8, mnist_up5k (the trained
+    UP5K example; seconds of Yosys) (net.yaml, calibration)."""
     from bench.sim_engines import wide_lfc
 
     ex = ROOT / "examples"
     return {"lfc_bnn_pynq": (wide_lfc(work), None),
             "mlp_small": (ex / "mlp_small" / "net.yaml", None),
-            "conv_mnist_u8": (ex / "conv_mnist_u8" / "net.yaml", ex / "conv_mnist_u8" / "calibration.npy")}
+            "conv_mnist_u8": (ex / "conv_mnist_u8" / "net.yaml", ex / "conv_mnist_u8" / "calibration.npy"),
+            "mnist_up5k": (ex / "mnist_up5k" / "net.yaml", ex / "mnist_up5k" / "calibration.npy")}
 
 
 def compile_net(net: Path, out: Path, calibration: Path | None = None, target: str = "xilinx") -> dict[str, Any]:
