@@ -153,3 +153,42 @@ def test_cli_target_overrides_net_yaml(tmp_path, capsys) -> None:  # type: ignor
     out = capsys.readouterr().out
     assert "plan on ecp5-85k" in out and "weights 4096x8 block 2 EBR (2x 2048x9)" in out
     assert "weights 40x128 logic ~512 LUT" in out  # 4 LUT4 per bit: 40 words take a 64-word tree (Yosys: 511)
+
+
+def _plans(manifest) -> dict:  # type: ignore[no-untyped-def]
+    return {(m["name"], kind): (p, m) for m in manifest["rtl"]["modules"] for kind, p in m.get("rom_plans", {}).items()}
+
+
+@pytest.mark.parametrize("budget", [1, 6, 40, 1000])
+def test_a_block_budget_fills_idle_blocks_with_logic_roms(tmp_path, budget: int) -> None:  # type: ignore[no-untyped-def]
+    """hardware.budget.bram: logic ROMs move to block RAM, most LUTs per block first, within the budget."""
+    import compiler
+    from compiler.hw.memory import block_plan
+    from tests.netgen import mlp
+
+    sizes, folding = [64, 96, 64, 10], {"fc1": {"pe": 16, "simd": 16}, "fc2": {"pe": 8, "simd": 24},
+                                        "fc3": {"pe": 2, "simd": 16}}
+    base = compiler.compile(mlp(5, sizes=sizes, folding=folding).write(tmp_path / "a").path, tmp_path / "ra")
+    gen = mlp(5, sizes=sizes, folding=folding)
+    gen.doc["hardware"]["budget"] = {"bram": budget}
+    filled = compiler.compile(gen.write(tmp_path / "b").path, tmp_path / "rb")
+    before, after = _plans(base), _plans(filled)
+    assert before.keys() == after.keys()
+    moved = [k for k in before if before[k][0]["style"] == "logic" and after[k][0]["style"] == "block"]
+    assert all(after[k][0] == before[k][0] for k in before if k not in moved)  # nothing else changes
+    for k in moved:  # each moved ROM is its block plan, and its core is told so
+        p, mod = after[k]
+        assert p == block_plan(p["depth"], p["width"], "xilinx").describe()
+        assert mod["params"]["ROM_STYLE" if k[1] == "weights" else "PARAM_STYLE"] == 1
+    used = filled["resources"]["total"]["bram"]
+    assert used <= max(budget, base["resources"]["total"]["bram"])
+    assert filled["resources"]["total"]["lut"] <= base["resources"]["total"]["lut"]
+    # greedy: a logic ROM left behind would not have fitted, or saves fewer LUTs per block than every moved one
+    left = [k for k in before if after[k][0]["style"] == "logic" and k[1] in ("weights", "params")
+            and after[k][1]["core"] == "bnnc_mvtu" and after[k][0]["luts"]]
+    rate = lambda k: before[k][0]["luts"] / block_plan(before[k][0]["depth"], before[k][0]["width"], "xilinx").blocks  # noqa: E731
+    for k in left:
+        need = block_plan(before[k][0]["depth"], before[k][0]["width"], "xilinx").blocks
+        assert used + need > budget or all(rate(k) <= rate(m) for m in moved), (k, moved)
+    if budget == 1000:
+        assert not left and moved

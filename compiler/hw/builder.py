@@ -8,8 +8,8 @@ from compiler.errors import BnncError
 from compiler.ir import Graph, Node
 from compiler.targets import DEFAULT_TARGET
 
-from .graph import Module
-from .memory import MemoryPlan, plan_rom
+from .graph import Module, Rom
+from .memory import MemoryPlan, block_plan, plan_rom
 from .stream import Stream
 
 # Extra FIFO slots beyond one whole vector, so a producer never waits on a consumer
@@ -28,6 +28,35 @@ class HwBuilder:
     def plan_rom(self, depth: int, width: int, sync_read: bool = True) -> MemoryPlan:
         """How a ``depth`` x ``width`` ROM is built on this design's target (:func:`compiler.hw.memory.plan_rom`)."""
         return plan_rom(depth, width, self.target, sync_read=sync_read)
+
+    def fill_spare_blocks(self, limit: int) -> None:
+        """Spend the block RAMs ``limit`` leaves on logic-planned ROMs, most LUTs saved per block first.
+
+        plan_rom weighs blocks against LUTs at the part's average rate, as if blocks were as scarce
+        as LUTs; a design that states its block budget (``hardware.budget.bram``) and uses less
+        leaves blocks idle while its wide, shallow ROMs take LUTs. This moves such ROMs (registered
+        reads only: bnnc_mvtu's) into block RAM while the design's modelled blocks (ROMs, FIFOs,
+        line buffers) stay within ``limit``.
+        """
+        from .resources import module_resources
+
+        used = sum(module_resources(m.core, m.params, self.target).bram for m in self.modules)
+        style_param = {"weights": "ROM_STYLE", "params": "PARAM_STYLE"}
+        moves = []
+        for i, m in enumerate(self.modules):
+            for kind, rom in m.roms.items():
+                p = rom.plan
+                if m.core != "bnnc_mvtu" or kind not in style_param or p is None or p.style != "logic" or not p.luts:
+                    continue
+                blk = block_plan(p.depth, p.width, self.target)
+                moves.append((p.luts / blk.blocks, i, kind, blk))
+        for _, i, kind, blk in sorted(moves, key=lambda mv: (-mv[0], mv[1], mv[2])):
+            if used + blk.blocks > limit:
+                continue
+            m = self.modules[i]
+            roms = {**m.roms, kind: Rom(m.roms[kind].parameter, m.roms[kind].lines, blk)}
+            self.modules[i] = replace(m, roms=roms, params={**m.params, style_param[kind]: blk.rom_style})
+            used += blk.blocks
 
     def add(self, module: Module) -> Stream:
         """Append ``module``; return its output stream."""

@@ -189,8 +189,14 @@ def plan_rom(depth: int, width: int, target: str, *, sync_read: bool = True) -> 
     logic = MemoryPlan(target, depth, width, "logic", 0, luts, (), t.bram.name)
     if not sync_read:
         return logic
-    split = _block_split(depth, width, t.bram.aspects)
-    blocks = sum(n for n, _, _ in split)
-    if blocks * t.lut_per_block <= luts:
-        return MemoryPlan(target, depth, width, "block", blocks, 0, split, t.bram.name)
+    block = block_plan(depth, width, target)
+    if block.blocks * t.lut_per_block <= luts:
+        return block
     return logic
+
+
+def block_plan(depth: int, width: int, target: str) -> MemoryPlan:
+    """The block-RAM plan of a ``depth`` x ``width`` ROM on ``target``, cheaper or not (its fewest-blocks cut)."""
+    t = get_target(target)
+    split = _block_split(depth, width, t.bram.aspects)
+    return MemoryPlan(target, depth, width, "block", sum(n for n, _, _ in split), 0, split, t.bram.name)
