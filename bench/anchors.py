@@ -13,6 +13,9 @@ published Vivado figures. The biggest instances follow each row.
 * ``cnv``: BNN-PYNQ's CNV topology, random weights (tests/cnv.py cnv(0)), ``--target-fps 9150``.
   Anchor: CNV-W1A1, 26,072 LUT at 9,150 frames/s.
 
+``--bram N`` adds ``hardware.budget: {bram: N}`` to the SFC and CNV (N RAMB18: 280 is the
+XC7Z020 of BNN-PYNQ's PYNQ-Z1), so the blocks they leave idle take their logic ROMs.
+
     .venv/bin/python bench/anchors.py [--designs lfc,sfc,cnv] [--work DIR]
 
 Yosys and Vivado count differently; these are Yosys 0.70 (yowasp) LUT6 counts.
@@ -41,7 +44,7 @@ LUTRAM_LUTS = {"RAM64M": 4, "RAM32M": 4, "RAM64M8": 8, "RAM32M16": 8, "RAM64X1D"
                "RAM64X1S": 1, "RAM32X1S": 1, "SRL16E": 1, "SRLC32E": 1}
 
 
-def _net(name: str, work: Path) -> tuple[Path, list[str]]:
+def _net(name: str, work: Path, bram: int | None) -> tuple[Path, list[str]]:
     """The design's net.yaml and the extra ``bnnc compile`` arguments."""
     if name == "lfc":
         from sim_engines import wide_lfc
@@ -50,12 +53,18 @@ def _net(name: str, work: Path) -> tuple[Path, list[str]]:
     if name == "sfc":
         from resource_model import sfc_net
 
-        return sfc_net(work), ["--target-fps", "6250000"]
-    from tests.cnv import cnv
+        net, args = sfc_net(work), ["--target-fps", "6250000"]
+    else:
+        from tests.cnv import cnv
 
-    net = cnv(0).write(work / "cnv_src").path
-    assert net is not None
-    return net, ["--target-fps", "9150"]
+        path = cnv(0).write(work / "cnv_src").path
+        assert path is not None
+        net, args = path, ["--target-fps", "9150"]
+    if bram is not None:
+        text = net.read_text()
+        assert "hardware:" not in text, f"{net} has a hardware section: merge the budget into it"
+        net.write_text(text + f"hardware:\n  budget: {{bram: {bram}}}\n")
+    return net, args
 
 
 def occupied_luts(cells: dict[str, int]) -> int:
@@ -64,9 +73,9 @@ def occupied_luts(cells: dict[str, int]) -> int:
             + sum(n * LUTRAM_LUTS.get(k, 0) for k, n in cells.items()))
 
 
-def run(name: str, work: Path) -> None:
+def run(name: str, work: Path, bram: int | None = None) -> None:
     """Compile, synthesize and print one row (and its biggest instances)."""
-    net, extra = _net(name, work)
+    net, extra = _net(name, work, bram)
     rtl = work / f"{name}_rtl"
     t0 = time.perf_counter()
     subprocess.run([sys.executable, "-m", "compiler", "compile", str(net), "-o", str(rtl), *extra], check=True,
@@ -100,6 +109,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--designs", default="lfc,sfc,cnv")
     ap.add_argument("--work", type=Path, default=None, help="keep the compiled folders here")
+    ap.add_argument("--bram", type=int, default=None, help="hardware.budget.bram for the SFC and CNV")
     args = ap.parse_args()
     print("| design | interval (cycles) | frames/s at 100 MHz | LUT (occupied) | FF | RAMB18 (BRAM36) | DSP "
           "| model LUT | compile (s) | Yosys (s) | anchor (Vivado, published) |")
@@ -108,7 +118,7 @@ def main() -> None:
         work = args.work or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         for name in args.designs.split(","):
-            run(name, work)
+            run(name, work, args.bram)
 
 
 if __name__ == "__main__":
