@@ -82,6 +82,9 @@ def test_memory_rules_as_measured() -> None:
     assert ram_cost(3, 120, "ecp5-85k").lutram == 6 * 30  # 30 TRELLIS_DPR16X4, 6 LUT4 each
     assert ram_cost(19, 4, "ice40-up5k").bram == 1 and ram_cost(18, 4, "ice40-up5k").bram == 0
     assert ram_cost(5, 75, "ice40-up5k").bram == 5 and ram_cost(5, 24, "ice40-up5k").bram == 0
+    assert ram_cost(112, 32, "xilinx").bram == 1 and ram_cost(56, 32, "xilinx").bram == 0  # 22 vs 11 RAM64M
+    assert ram_cost(121, 26, "xilinx", async_read=True).bram == 0 and ram_cost(122, 26, "xilinx").bram == 1
+    assert ram_cost(56, 32, "ecp5-85k").bram == 1 and ram_cost(2, 270, "ecp5-85k").bram == 0
     assert _dsp_count(9, 19, "ecp5-85k") == 1 and _dsp_count(36, 9, "ecp5-85k") == 2
     assert _dsp_count(9, 19, "ice40-up5k") == 0
 

@@ -109,31 +109,37 @@ def _reg_ram(depth: int, width: int, target: str) -> RamCost:
     return RamCost(ff=depth * width, mux=width * ceil_div(depth - 1, fan_in - 1) if depth > 1 else 0)
 
 
-def ram_cost(depth: int, width: int, target: str) -> RamCost:
-    """How a simple dual-port RAM of ``depth`` x ``width`` bits maps (an estimate of Yosys's memory mapping)."""
+def ram_cost(depth: int, width: int, target: str, async_read: bool = False) -> RamCost:
+    """How a simple dual-port RAM of ``depth`` x ``width`` bits maps (an estimate of Yosys's memory mapping).
+
+    ``async_read``: the RAM is read combinationally (bnnc_mvtu's input buffer), which synth_xilinx
+    keeps out of block RAM (121 x 26, 18 RAM64M, stayed LUT-RAM) while synth_ecp5 still maps it to
+    EBR (the same buffer: one DP16KD)."""
     if depth <= RAM_REG_DEPTH or width == 0:
         return RamCost(ff=depth * width)
     fam = family(target)
     bits = depth * width
-    if fam == "xilinx":
-        if bits > 16384 and depth >= 512:  # Yosys puts big RAMs in RAMB18/36
-            return RamCost(bram=ceil_div(bits, 18432) + (1 if width > 36 else 0))
+    blocks = min(ceil_div(width, w) * ceil_div(depth, d) for d, w in FPGA_TARGETS[target].bram.aspects)
+    if fam in ("xilinx", "ecp5"):
         if width == 1 and depth <= RAM_REG_1BIT[fam]:
             return _reg_ram(depth, width, target)
-        per = 6 if depth <= 32 else 3  # RAM32M: 6 bits x 32; RAM64M: 3 bits x 64, 4 LUTs each
-        return RamCost(lutram=4 * ceil_div(width, per) * ceil_div(depth, 64 if depth > 32 else 32))
-    if fam == "ecp5":
-        if bits > 8192 and depth >= 256:
-            return RamCost(bram=ceil_div(bits, 18432) + (1 if width > 36 else 0))
-        if width == 1 and depth <= RAM_REG_1BIT[fam]:
-            return _reg_ram(depth, width, target)
-        d, w, luts = FPGA_TARGETS[target].lutram or (16, 4, 6)
-        return RamCost(lutram=luts * ceil_div(width, w) * ceil_div(depth, d))
+        if fam == "xilinx":
+            per = 6 if depth <= 32 else 3  # RAM32M: 6 bits x 32; RAM64M: 3 bits x 64, 4 LUTs each
+            cells, luts = ceil_div(width, per) * ceil_div(depth, 64 if depth > 32 else 32), 4
+        else:
+            d, w, luts = FPGA_TARGETS[target].lutram or (16, 4, 6)
+            cells = ceil_div(width, w) * ceil_div(depth, d)
+        # Yosys weighs LUT-RAM cells against block RAMs: more than 16 cells per block go to block
+        # RAM (measured, synth_xilinx: 112 x 32 (22 RAM64M's worth), 122 x 26 (18), 896 x 4 (28)
+        # in one RAMB18, 56 x 32 (11) and 2 x 270 (45 RAM32M for 8 RAMB18) in LUT-RAM; synth_ecp5:
+        # 56 x 32 (32 TRELLIS_DPR16X4 for one EBR) in EBR, 2 x 270 (68 for 8) in LUT-RAM)
+        if cells > 16 * blocks and not (async_read and fam == "xilinx"):
+            return RamCost(bram=blocks)
+        return RamCost(lutram=luts * cells)
     # ice40: no LUT-RAM, so Yosys weighs EBR against registers: a RAM goes to EBR when it holds
     # more than 72 bits per block it would take (measured, synth_ice40: 19 x 4 (76 bits, 1 EBR),
     # 10 x 8, 9 x 16, 5 x 75 (5 EBR, 75 bits each) in EBR; 18 x 4 and 72 x 1 (72 bits), 4 x 32
     # (2 EBR's worth, 64 bits each), 5 x 24, 13 x 3, 3 x 200 in registers)
-    blocks = min(ceil_div(width, w) * ceil_div(depth, d) for d, w in FPGA_TARGETS[target].bram.aspects)
     if bits > 72 * blocks:
         return RamCost(bram=blocks)
     return _reg_ram(depth, width, target)
@@ -528,9 +534,9 @@ def _memories(core: str, p: Mapping[str, Any], target: str, fast: bool = False) 
     """Block RAM, LUT-RAM and ROM LUTs of an instance, and its DSPs."""
     res = Resources()
 
-    def ram(depth: int, width: int) -> None:
+    def ram(depth: int, width: int, async_read: bool = False) -> None:
         nonlocal res
-        r = ram_cost(depth, width, target)
+        r = ram_cost(depth, width, target, async_read)
         res += Resources(lut=r.lutram + r.mux, ff=r.ff, bram=r.bram, lutram=r.lutram)
 
     def rom(depth: int, width: int, sync: bool = True) -> None:
@@ -548,7 +554,7 @@ def _memories(core: str, p: Mapping[str, Any], target: str, fast: bool = False) 
         if mode == 2:
             res += Resources(dsp=pe * _dsp_count(acc, aff, target), lut=pe * _mul_luts(acc, aff, target))
         if nf > 1:
-            ram(sf, simd * in_bits)
+            ram(sf, simd * in_bits, async_read=True)  # its input buffer, read combinationally
         oq_depth, oq_width = mvtu_out_queue(p)  # its output queue, a bnnc_fifo: RAM of DEPTH - 1 words
         ram(oq_depth - 1, oq_width)
     elif core == "bnnc_affine_serial":
