@@ -9,6 +9,7 @@ compares the model with Yosys per core instance and per design:
     .venv/bin/python bench/resource_model.py --fit           # least-squares LUT/FF coefficients to paste into COEFFS
     .venv/bin/python bench/resource_model.py --target ecp5-85k --fit
     .venv/bin/python bench/resource_model.py --rates         # folding for a frame rate: LFC 1k..1M, SFC (no Yosys)
+    .venv/bin/python bench/resource_model.py --compare rtl/  # the model vs a `bnnc synth rtl/` run's Yosys stats
 
 LUTs are counted as the LUTs they occupy: LUT1..LUT6 plus LUT-RAM and shift registers
 (RAM64M / RAM32M: 4, RAM64X1D / RAM32X1D: 2, RAM*X1S and SRL*: 1) on xilinx; LUT4 plus
@@ -161,6 +162,22 @@ def rows_of(rtl: Path, target: str) -> tuple[list[dict[str, Any]], float]:
     return rows, dt
 
 
+def compare_synth(rtl: Path) -> list[dict[str, Any]]:
+    """Rows of a compile folder that ``bnnc synth`` already synthesized (its ``synth/stat.json`` and
+    ``synth/top_cells.json``, hierarchy kept): the model vs Yosys per instance, without running Yosys."""
+    manifest = json.loads((rtl / "manifest.json").read_text())
+    target = json.loads((rtl / "synth.json").read_text())["target"]
+    top = manifest["rtl"]["top"]
+    modules = flattened_cells(json.loads((rtl / "synth" / "stat.json").read_text()))
+    cells = json.loads((rtl / "synth" / "top_cells.json").read_text())["modules"][top]["cells"]
+    per = {inst.lstrip("\\"): modules[str(c["type"]).lstrip("\\")] for inst, c in cells.items()
+           if str(c["type"]).lstrip("\\") in modules}
+    return [{"name": m["name"], "core": m["core"], "params": m["params"],
+             "model": module_resources(m["core"], m["params"], target).describe(),
+             "yosys": measure(per.get(f"u_{m['name']}", per.get(m["name"], {})), target)}
+            for m in manifest["rtl"]["modules"]]
+
+
 def nnls(a: np.ndarray, b: np.ndarray, iters: int = 200) -> np.ndarray:
     """Non-negative least squares (Lawson-Hanson active set; numpy only)."""
     n = a.shape[1]
@@ -298,6 +315,8 @@ def main() -> int:
     ap.add_argument("--write", action="store_true",
                     help="with --fit: write the fitted table into compiler/hw/resources.py (its FIT markers)")
     ap.add_argument("--per-instance", action="store_true", help="print every instance's model vs Yosys")
+    ap.add_argument("--compare", type=Path, nargs="+", default=None,
+                    help="compile folders `bnnc synth` already synthesized: the model vs their Yosys stats")
     ap.add_argument("--keep", type=Path, default=None, help="keep the compiled folders here")
     ap.add_argument("--json", type=Path, default=None, help="write all rows here")
     args = ap.parse_args()
@@ -305,6 +324,16 @@ def main() -> int:
     work.mkdir(parents=True, exist_ok=True)
     if args.rates:
         rates(work)
+        return 0
+    if args.compare:
+        done = {str(rtl): compare_synth(rtl) for rtl in args.compare}
+        if args.per_instance:
+            for name, rows in done.items():
+                for r in rows:
+                    print(f"{name} {r['name']:14s} {r['core']:22s} model {r['model']} yosys {r['yosys']}")
+        secs = {k: float(json.loads((Path(k) / "synth.json").read_text()).get("step_seconds", {}).get("yosys", "nan"))
+                for k in done}
+        print(report(done, secs))
         return 0
     designs: dict[str, list[dict[str, Any]]] = {}
     times: dict[str, float] = {}
