@@ -2,8 +2,8 @@
 
 Compiles each design, runs ``bnnc synth --target xilinx`` on it (Yosys ``synth_xilinx``, hierarchy
 kept, every ROM a ``bnnc_rom`` module of its own) and prints one Markdown row per design: LUTs as
-they occupy the part (LUT cells plus 4 per RAM32M/RAM64M LUT-RAM cell), FFs, RAMB18 (BRAM36 =
-half), DSP48, the model's estimate, the compile time and the Yosys wall time, beside the anchor's
+they occupy the part (LUT cells plus the LUTs of LUT-RAM and shift-register cells,
+runtime.synth.summarize), FFs, RAMB18 (BRAM36 = half), DSP48, the model's estimate, the compile time and the Yosys wall time, beside the anchor's
 published Vivado figures. The biggest instances follow each row.
 
 * ``lfc``: examples/lfc (trained) at BNN-PYNQ's folding (32, 64), (64, 32), (32, 64), (10, 8),
@@ -40,8 +40,6 @@ ANCHORS = {
     "sfc": "FINN SFC-max: 91,131 LUT (12.3 M frames/s at 200 MHz: interval ~16)",
     "cnv": "BNN-PYNQ CNV-W1A1: 26,072 LUT at 9,150 frames/s",
 }
-LUTRAM_LUTS = {"RAM64M": 4, "RAM32M": 4, "RAM64M8": 8, "RAM32M16": 8, "RAM64X1D": 2, "RAM32X1D": 2,
-               "RAM64X1S": 1, "RAM32X1S": 1, "SRL16E": 1, "SRLC32E": 1}
 
 
 def _net(name: str, work: Path, bram: int | None) -> tuple[Path, list[str]]:
@@ -67,12 +65,6 @@ def _net(name: str, work: Path, bram: int | None) -> tuple[Path, list[str]]:
     return net, args
 
 
-def occupied_luts(cells: dict[str, int]) -> int:
-    """LUT cells plus the LUTs each LUT-RAM / shift-register cell occupies."""
-    return (sum(n for k, n in cells.items() if k.startswith("LUT"))
-            + sum(n * LUTRAM_LUTS.get(k, 0) for k, n in cells.items()))
-
-
 def run(name: str, work: Path, bram: int | None = None) -> None:
     """Compile, synthesize and print one row (and its biggest instances)."""
     net, extra = _net(name, work, bram)
@@ -87,18 +79,12 @@ def run(name: str, work: Path, bram: int | None = None) -> None:
     yosys_s = time.perf_counter() - t0
     manifest = json.loads((rtl / "manifest.json").read_text())
     stat = json.loads((rtl / "synth" / "stat.json").read_text())
-    from runtime.synth import flattened_cells
+    from runtime.synth import flattened_cells, summarize
 
-    top = manifest["rtl"]["top"]
-    flat = flattened_cells(stat)
-    cells = flat[top]
-    bram = sum(n for k, n in cells.items() if k.startswith("RAMB18")) + 2 * sum(
-        n for k, n in cells.items() if k.startswith("RAMB36"))
-    dsp = sum(n for k, n in cells.items() if k.startswith("DSP"))
-    ff = sum(n for k, n in cells.items() if k.startswith("FD"))
+    s = summarize(flattened_cells(stat)[manifest["rtl"]["top"]])
     model = manifest["resources"]["total"]
     print(f"| {name} | {manifest['interval_cycles']:,} | {manifest['throughput_images_per_s']:,.0f} | "
-          f"**{occupied_luts(cells):,}** | {ff:,} | {bram} ({bram / 2:g}) | {dsp} | {model['lut']:,} | "
+          f"**{s['lut_occupied']:,}** | {s['ff']:,} | {s['bram']} ({s['bram'] / 2:g}) | {s['dsp']} | {model['lut']:,} | "
           f"{compile_s:.2f} | {yosys_s:.0f} | {ANCHORS[name]} |")
     summary = json.loads((rtl / "synth.json").read_text())
     per = sorted(summary["modules"].items(), key=lambda kv: -kv[1].get("lut", 0))[:4]

@@ -38,15 +38,12 @@ sys.path.insert(0, str(ROOT))
 from compiler.api import fold  # noqa: E402
 from compiler.codegen import write_output  # noqa: E402
 from compiler.hw.resources import _memories, features, module_resources  # noqa: E402
-from runtime.synth import flattened_cells, yosys_command  # noqa: E402
+from runtime.synth import XILINX_LUTS, flattened_cells, yosys_command  # noqa: E402
 from tests.netgen import cnn, mlp  # noqa: E402
 
 YOSYS = {"xilinx": "synth_xilinx", "ice40-up5k": "synth_ice40 -noflatten", "ecp5-25k": "synth_ecp5 -noflatten",
          "ecp5-85k": "synth_ecp5 -noflatten"}
-# LUTs each cell occupies, by family (see the module docstring).
-XILINX_LUTS = {"RAM64M": 4, "RAM32M": 4, "RAM64M8": 8, "RAM32M16": 8, "RAM128X1D": 4, "RAM256X1S": 4,
-               "RAM64X1D": 2, "RAM32X1D": 2, "RAM128X1S": 2, "RAM64X1S": 1, "RAM32X1S": 1,
-               "SRL16E": 1, "SRLC16E": 1, "SRLC32E": 1}
+# XILINX_LUTS (runtime.synth): the LUTs each Xilinx LUT-RAM / shift-register cell occupies.
 
 
 def measure(cells: dict[str, int], target: str) -> dict[str, int]:

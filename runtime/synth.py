@@ -69,17 +69,30 @@ def synthesize(rtl: str | Path, target: str = "xilinx", timeout: int = 1200) -> 
     return flattened_cells(stat)[top]
 
 
+# LUTs each Xilinx LUT-RAM or shift-register cell occupies (a RAM64M is four LUT6 of one slice).
+XILINX_LUTS = {"RAM64M": 4, "RAM32M": 4, "RAM64M8": 8, "RAM32M16": 8, "RAM128X1D": 4, "RAM256X1S": 4,
+               "RAM64X1D": 2, "RAM32X1D": 2, "RAM128X1S": 2, "RAM64X1S": 1, "RAM32X1S": 1,
+               "SRL16E": 1, "SRLC16E": 1, "SRLC32E": 1}
+
+
 def summarize(cells: dict[str, int]) -> dict[str, int]:
-    """LUTs, flip-flops, carry cells, LUT-RAMs, block RAMs and DSPs from Xilinx cell counts."""
+    """LUTs, flip-flops, carry cells, LUT-RAMs, block RAMs and DSPs from Xilinx cell counts.
+
+    ``lut``: LUT1..LUT6 cells; ``lutram``: LUT-RAM cells; ``lut_occupied``: the LUTs of the part
+    taken, LUT cells plus those LUT-RAM and shift-register cells occupy (:data:`XILINX_LUTS`);
+    ``bram``: RAMB18 equivalents (a RAMB36 is two).
+    """
     def total(pred) -> int:  # type: ignore[no-untyped-def]
         return sum(n for k, n in cells.items() if pred(k))
 
+    lut = total(lambda k: k.startswith("LUT"))
     return {
-        "lut": total(lambda k: k.startswith("LUT")),
+        "lut": lut,
+        "lut_occupied": lut + sum(n * XILINX_LUTS[k] for k, n in cells.items() if k in XILINX_LUTS),
         "ff": total(lambda k: k.startswith("FD")),
         "carry": total(lambda k: k.startswith("CARRY")),
         "lutram": total(lambda k: k.startswith("RAM") and "B" not in k[3:5]),
-        "bram": total(lambda k: k.startswith("RAMB")),
+        "bram": total(lambda k: k.startswith("RAMB18")) + 2 * total(lambda k: k.startswith("RAMB36")),
         "dsp": total(lambda k: k.startswith("DSP")),
     }
 
