@@ -116,7 +116,16 @@ def small_designs() -> dict[str, Any]:
         # affine over 5 lanes (fc2's SF 16 >= 2 x PE): shapes the LFC has and no other design here
         "mlp_u8_pad_serial": mlp(10, sizes=[100, 64, 10], input_dtype="uint8", input_sign=127.5,
                                  folding=f(fc1=(4, 16), fc2=(5, 4))),
+        # window units 8 and 16 lanes wide (the other CNNs' have 1-2; the CNV's up to 32)
+        "cnn_10x10x8_lanes": _folded(cnn(11, input_shape=(10, 10, 8), filters=(16, 32), padding=1, classes=5),
+                                     f(conv1=(8, 24), conv2=(8, 48))),
     }
+
+
+def _folded(net: Any, folding: dict[str, dict[str, int]]) -> Any:
+    """``net`` (a tests.netgen GenNet) with ``hardware.folding`` set (cnn() takes no folding)."""
+    net.doc.setdefault("hardware", {})["folding"] = folding
+    return net
 
 
 def big_designs(work: Path) -> dict[str, tuple[Path, Path | None]]:

@@ -90,6 +90,9 @@ def _log2(n: int) -> int:
 # words: 1 x 9 registers, 1 x 17 RAM32M; ECP5 every 1-bit FIFO of the fitted designs, up to 17).
 RAM_REG_DEPTH = 1
 RAM_REG_1BIT = {"xilinx": 16, "ecp5": 1 << 30}
+# LUT-RAM cells (RAM32M / RAM64M, TRELLIS_DPR16X4) per block RAM past which Yosys maps block RAM
+# (between the measured extremes in ram_cost: xilinx 11 and 18, ECP5 20 and 32)
+RAM_CELLS_PER_BLOCK = {"xilinx": 16, "ecp5": 24}
 
 
 @dataclass(frozen=True)
@@ -129,11 +132,12 @@ def ram_cost(depth: int, width: int, target: str, async_read: bool = False) -> R
         else:
             d, w, luts = FPGA_TARGETS[target].lutram or (16, 4, 6)
             cells = ceil_div(width, w) * ceil_div(depth, d)
-        # Yosys weighs LUT-RAM cells against block RAMs: more than 16 cells per block go to block
-        # RAM (measured, synth_xilinx: 112 x 32 (22 RAM64M's worth), 122 x 26 (18), 896 x 4 (28)
-        # in one RAMB18, 56 x 32 (11) and 2 x 270 (45 RAM32M for 8 RAMB18) in LUT-RAM; synth_ecp5:
-        # 56 x 32 (32 TRELLIS_DPR16X4 for one EBR) in EBR, 2 x 270 (68 for 8) in LUT-RAM)
-        if cells > 16 * blocks and not (async_read and fam == "xilinx"):
+        # Yosys weighs LUT-RAM cells against block RAMs: past RAM_CELLS_PER_BLOCK cells per block
+        # it takes block RAM (measured, synth_xilinx: 112 x 32 (22 RAM64M's worth), 122 x 26 (18),
+        # 896 x 4 (28) in one RAMB18, 56 x 32 (11) and 2 x 270 (45 RAM32M for 8 RAMB18) in LUT-RAM;
+        # synth_ecp5: 56 x 32 and 122 x 26 (32 and 56 TRELLIS_DPR16X4 for one EBR) in EBR, 320 x 2
+        # (20 for one) and 2 x 270 (68 for 8) in LUT-RAM)
+        if cells > RAM_CELLS_PER_BLOCK[fam] * blocks and not (async_read and fam == "xilinx"):
             return RamCost(bram=blocks)
         return RamCost(lutram=luts * cells)
     # ice40: no LUT-RAM, so Yosys weighs EBR against registers: a RAM goes to EBR when it holds
@@ -266,33 +270,33 @@ Coeffs = dict[str, dict[str, dict[str, float]]]  # core -> "lut"/"ff" -> feature
 # (non-negative least squares of Yosys's counts per core instance, memories subtracted, over the
 # features above); the line under BEGIN says on what it was fitted.
 # BEGIN FIT xilinx
-# fitted on xilinx (Yosys synth_xilinx) over 10 designs: cnn_8x8x2, cnn_u8_10x10, mlp_128_64_64_10_wide, mlp_200_100_10_odd, mlp_256_128_10_deep, mlp_512_256_10_lanes, mlp_64_32_10, mlp_u8_int_first, mlp_u8_pad_serial, mlp_u8_sign_96; cores absent from them keep their previous coefficients
+# fitted on xilinx (Yosys synth_xilinx) over 11 designs: cnn_10x10x8_lanes, cnn_8x8x2, cnn_u8_10x10, mlp_128_64_64_10_wide, mlp_200_100_10_odd, mlp_256_128_10_deep, mlp_512_256_10_lanes, mlp_64_32_10, mlp_u8_int_first, mlp_u8_pad_serial, mlp_u8_sign_96; cores absent from them keep their previous coefficients
 _XILINX: Coeffs = {
     "bnnc_affine_serial": {
-        "lut": {"base": 1.23, "counters": 1.353, "in_bits": 0.065, "out_bits": 0.014},
-        "ff": {"base": 7.829, "counters": 0.747, "in_bits": 0.677, "out_bits": 0.353},
+        "lut": {"base": 0.75, "counters": 1.224, "lane_mux": 0.12, "mul_bits": 0.01},
+        "ff": {"base": 13.909, "in_bits": 0.376, "lane_mux": 0.445, "mul_bits": 0.07, "out_bits": 0.124},
     },
     "bnnc_argmax": {
         "lut": {"cmp_bits": 1.631},
-        "ff": {"base": 13.573, "cmp_bits": 1.005, "counters": 0.698},
+        "ff": {"base": 12.272, "cmp_bits": 1.01, "counters": 0.773},
     },
     "bnnc_fifo": {
-        "lut": {"base": 8.978, "counters": 3.665, "width": 0.951},
-        "ff": {"base": 0.002, "counters": 4.21, "width": 0.996},
+        "lut": {"base": 7.65, "counters": 3.771, "width": 0.956},
+        "ff": {"counters": 4.184, "width": 0.993},
     },
     "bnnc_mvtu": {
-        "lut": {"aff_bits": 0.979, "base": 6.512, "cmp_bits": 0.058, "counters": 1.442, "ibuf_mux": 0.395,
-                "int_lane_bits": 2.341, "out_bits": 1.043, "partial": 2.603, "xnor_lanes": 1.293},
-        "ff": {"acc_bits": 1.58, "aff_bits": 0.336, "base": 2.075, "counters": 2.506, "in_bits": 0.946,
-                "int_lane_bits": 0.073, "out_bits": 2.37, "xnor_lanes": 1.458},
+        "lut": {"aff_bits": 0.903, "base": 8.373, "cmp_bits": 0.147, "counters": 1.262, "ibuf_mux": 0.725,
+                "int_lane_bits": 2.269, "out_bits": 1.142, "partial": 2.203, "xnor_lanes": 1.323},
+        "ff": {"acc_bits": 1.57, "aff_bits": 0.301, "base": 3.554, "counters": 2.468, "in_bits": 0.992,
+                "int_lane_bits": 0.061, "out_bits": 2.396, "xnor_lanes": 1.459},
     },
     "bnnc_pool_reduce": {
-        "lut": {"counters": 4.623},
-        "ff": {"counters": 3.441},
+        "lut": {"base": 17.143, "counters": 0.633},
+        "ff": {"base": 12.748, "counters": 0.325},
     },
     "bnnc_swu": {
-        "lut": {"counters": 13.925},
-        "ff": {"base": 35.157, "counters": 7.339},
+        "lut": {"counters": 13.693, "lane_bits": 1.489},
+        "ff": {"base": 28.516, "counters": 7.942},
     },
     "bnnc_threshold": {
         "lut": {"cmp_bits": 0.01, "pad_lanes": 1.306},
@@ -303,41 +307,41 @@ _XILINX: Coeffs = {
         "ff": {"base": 2, "counters": 1},
     },
     "bnnc_width_converter": {
-        "lut": {"base": 8.739, "counters": 1.21, "reg_bits": 0.558, "ring_bits": 0.233},
-        "ff": {"base": 4.26, "counters": 0.764, "down_mux": 0.213, "reg_bits": 0.959, "ring_mux": 0.002,
-                "up_bits": 0.101},
+        "lut": {"base": 8.413, "counters": 1.154, "reg_bits": 0.568, "ring_bits": 0.233},
+        "ff": {"base": 5.104, "counters": 0.694, "down_mux": 0.157, "reg_bits": 0.951, "ring_mux": 0.002,
+                "up_bits": 0.111},
     },
 }
 # END FIT xilinx
 
 # BEGIN FIT ecp5
-# fitted on ecp5-85k (Yosys synth_ecp5) over 10 designs: cnn_8x8x2, cnn_u8_10x10, mlp_128_64_64_10_wide, mlp_200_100_10_odd, mlp_256_128_10_deep, mlp_512_256_10_lanes, mlp_64_32_10, mlp_u8_int_first, mlp_u8_pad_serial, mlp_u8_sign_96; cores absent from them keep their previous coefficients
+# fitted on ecp5-85k (Yosys synth_ecp5) over 11 designs: cnn_10x10x8_lanes, cnn_8x8x2, cnn_u8_10x10, mlp_128_64_64_10_wide, mlp_200_100_10_odd, mlp_256_128_10_deep, mlp_512_256_10_lanes, mlp_64_32_10, mlp_u8_int_first, mlp_u8_pad_serial, mlp_u8_sign_96; cores absent from them keep their previous coefficients
 _ECP5: Coeffs = {
     "bnnc_affine_serial": {
-        "lut": {"base": 19.637, "counters": 3.004, "in_bits": 0.355, "out_bits": 0.132},
-        "ff": {"counters": 6.914, "in_bits": 0.452, "mul_bits": 0.054, "out_bits": 0.964},
+        "lut": {"base": 22.682, "counters": 2.527, "lane_mux": 0.533, "mul_bits": 0.049},
+        "ff": {"base": 24.13, "counters": 3.131, "lane_mux": 0.828, "mul_bits": 0.326},
     },
     "bnnc_argmax": {
-        "lut": {"cmp_bits": 2.934, "counters": 1.954},
-        "ff": {"base": 3.561, "cmp_bits": 1.245, "counters": 1.308},
+        "lut": {"cmp_bits": 2.933, "counters": 1.964},
+        "ff": {"base": 2.785, "cmp_bits": 1.248, "counters": 1.351},
     },
     "bnnc_fifo": {
-        "lut": {"counters": 15.576, "width": 3.996},
-        "ff": {"base": 0.002, "counters": 4.21, "width": 0.996},
+        "lut": {"base": 6.665, "counters": 12.113, "width": 4.013},
+        "ff": {"base": 12.692, "width": 0.972},
     },
     "bnnc_mvtu": {
-        "lut": {"aff_bits": 1.577, "base": 32.709, "counters": 2.692, "in_bits": 2.931, "int_lane_bits": 6.783,
-                "out_bits": 4.498, "partial": 0.325, "xnor_lanes": 4.75},
-        "ff": {"acc_bits": 1.485, "aff_bits": 1.423, "base": 36.478, "counters": 0.13, "in_bits": 1.172,
-                "out_bits": 2.021, "partial": 0.878, "xnor_lanes": 1.507},
+        "lut": {"aff_bits": 1.472, "base": 25.973, "counters": 3.38, "in_bits": 2.615, "int_lane_bits": 6.859,
+                "out_bits": 4.716, "partial": 0.108, "xnor_lanes": 4.787},
+        "ff": {"aff_bits": 0.611, "base": 35.053, "cmp_bits": 1.32, "ibuf_mux": 0.057, "in_bits": 1.505,
+                "out_bits": 3.418, "partial": 0.693, "xnor_lanes": 1.548},
     },
     "bnnc_pool_reduce": {
-        "lut": {"counters": 6.948},
-        "ff": {"counters": 3.441},
+        "lut": {"counters": 4.42, "lanes": 11.518},
+        "ff": {"base": 12.748, "counters": 0.325},
     },
     "bnnc_swu": {
-        "lut": {"base": 272.013, "counters": 3.663, "window_mux": 2.949},
-        "ff": {"window_mux": 5.482},
+        "lut": {"base": 138.055, "counters": 14.144, "lane_bits": 6.888},
+        "ff": {"counters": 0.318, "window_mux": 3.259},
     },
     "bnnc_threshold": {
         "lut": {"cmp_bits": 0.016, "pad_lanes": 1.333},
@@ -348,41 +352,41 @@ _ECP5: Coeffs = {
         "ff": {"base": 2, "counters": 1},
     },
     "bnnc_width_converter": {
-        "lut": {"base": 28.168, "counters": 1.219, "reg_bits": 0.578, "ring_bits": 0.684},
-        "ff": {"base": 4.26, "counters": 0.764, "down_mux": 0.213, "reg_bits": 0.959, "ring_mux": 0.002,
-                "up_bits": 0.101},
+        "lut": {"base": 30.181, "counters": 0.89, "reg_bits": 0.539, "ring_bits": 0.69},
+        "ff": {"base": 5.104, "counters": 0.694, "down_mux": 0.157, "reg_bits": 0.951, "ring_mux": 0.002,
+                "up_bits": 0.111},
     },
 }
 # END FIT ecp5
 
 # BEGIN FIT ice40
-# fitted on ice40-up5k (Yosys synth_ice40) over 10 designs: cnn_8x8x2, cnn_u8_10x10, mlp_128_64_64_10_wide, mlp_200_100_10_odd, mlp_256_128_10_deep, mlp_512_256_10_lanes, mlp_64_32_10, mlp_u8_int_first, mlp_u8_pad_serial, mlp_u8_sign_96; cores absent from them keep their previous coefficients
+# fitted on ice40-up5k (Yosys synth_ice40) over 11 designs: cnn_10x10x8_lanes, cnn_8x8x2, cnn_u8_10x10, mlp_128_64_64_10_wide, mlp_200_100_10_odd, mlp_256_128_10_deep, mlp_512_256_10_lanes, mlp_64_32_10, mlp_u8_int_first, mlp_u8_pad_serial, mlp_u8_sign_96; cores absent from them keep their previous coefficients
 _ICE40: Coeffs = {
     "bnnc_affine_serial": {
-        "lut": {"counters": 2.787, "mul_bits": 1.004},
-        "ff": {"counters": 6.914, "in_bits": 0.452, "mul_bits": 0.054, "out_bits": 0.964},
+        "lut": {"counters": 3.123, "mul_bits": 1.011},
+        "ff": {"base": 24.13, "counters": 3.131, "lane_mux": 0.828, "mul_bits": 0.326},
     },
     "bnnc_argmax": {
-        "lut": {"base": 7.256, "cmp_bits": 2.64},
-        "ff": {"base": 3.906, "cmp_bits": 1.224, "counters": 1.319},
+        "lut": {"base": 6.694, "cmp_bits": 2.643},
+        "ff": {"base": 3.105, "cmp_bits": 1.227, "counters": 1.362},
     },
     "bnnc_fifo": {
-        "lut": {"counters": 11.776, "width": 0.992},
-        "ff": {"counters": 4.681, "width": 1.027},
+        "lut": {"counters": 11.385, "width": 0.911},
+        "ff": {"counters": 4.566, "width": 1.027},
     },
     "bnnc_mvtu": {
-        "lut": {"aff_bits": 7.526, "base": 44.243, "in_bits": 10.823, "int_lane_bits": 2.734,
-                "out_bits": 1.572, "xnor_lanes": 4.443},
-        "ff": {"acc_bits": 1.221, "aff_bits": 1.782, "base": 36.984, "in_bits": 1.493, "out_bits": 2.136,
-                "partial": 0.516, "xnor_lanes": 1.603},
+        "lut": {"aff_bits": 7.639, "base": 53.069, "in_bits": 9.732, "int_lane_bits": 2.926, "out_bits": 1.6,
+                "xnor_lanes": 4.467},
+        "ff": {"acc_bits": 0.306, "aff_bits": 1.204, "base": 37.497, "cmp_bits": 0.752, "in_bits": 1.769,
+                "out_bits": 3.046, "partial": 0.396, "xnor_lanes": 1.642},
     },
     "bnnc_pool_reduce": {
-        "lut": {"counters": 6.958},
-        "ff": {"counters": 3.441},
+        "lut": {"counters": 8.528},
+        "ff": {"counters": 4.334},
     },
     "bnnc_swu": {
-        "lut": {"base": 349.999},
-        "ff": {"base": 101.606, "counters": 3.621, "lane_bits": 0.934},
+        "lut": {"base": 357.555},
+        "ff": {"base": 133.406, "counters": 1.55, "lane_bits": 2.636},
     },
     "bnnc_threshold": {
         "lut": {"cmp_bits": 0.021, "pad_lanes": 1.361},
@@ -393,9 +397,9 @@ _ICE40: Coeffs = {
         "ff": {"base": 2, "counters": 1},
     },
     "bnnc_width_converter": {
-        "lut": {"base": 12.537, "counters": 2.035, "down_mux": 0.527, "reg_bits": 0.557, "ring_bits": 0.338},
-        "ff": {"base": 4.26, "counters": 0.764, "down_mux": 0.213, "reg_bits": 0.959, "ring_mux": 0.002,
-                "up_bits": 0.101},
+        "lut": {"base": 17.78, "counters": 1.599, "down_mux": 0.226, "reg_bits": 0.534, "ring_bits": 0.337},
+        "ff": {"base": 5.104, "counters": 0.694, "down_mux": 0.157, "reg_bits": 0.951, "ring_mux": 0.002,
+                "up_bits": 0.111},
     },
 }
 # END FIT ice40
