@@ -91,7 +91,7 @@ def test_yosys_maps_the_plan(tmp_path: Path, name: str) -> None:
         roms = [p for p in by_path if re.fullmatch(rf"u_{re.escape(unit)}[./](.*\.)?{MEMORY[kind]}", p)]
         assert len(roms) == 1, (unit, kind, sorted(by_path))
         rom = by_path[roms[0]]
-        mapped = sum(n * units for c, units in BLOCK_CELLS[t.family].items() for n in [rom.get(c, 0)])
+        mapped = sum(rom.get(c, 0) * units for c, units in BLOCK_CELLS[t.family].items())
         assert mapped == plan["blocks"], (unit, kind, plan, rom)
         if plan["style"] == "logic":  # a ROM kept apart maps to the mux-tree bound the plan prices
             rom_luts = sum(n for c, n in rom.items() if c.startswith(LUT_CELLS[t.family]))

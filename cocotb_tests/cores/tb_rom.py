@@ -1,7 +1,7 @@
 """cocotb test of bnnc_rom (run through test_rom.py).
 
 A driver puts a random address and a random read enable on the inputs every cycle; the model
-(the words of the ROM image, read with numpy-free integer parsing of the same file) predicts
+(the words of the same ROM image file the DUT loads) predicts
 ``q`` for every cycle: word ``addr`` in the same cycle when REGISTERED = 0, else the word of the
 last enabled cycle's address; a scoreboard compares every cycle exactly. WIDTH, DEPTH and
 REGISTERED are read back from the DUT.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
@@ -17,14 +18,13 @@ def _sets() -> list[dict[str, int]]:
     rng = param_rng("rom")
     odd_depth = rng.randrange(3, 200, 2)
     odd_width = rng.randrange(1, 130)
-    sets = [
+    return [
         {"WIDTH": 1, "DEPTH": 1, "ADDR_BITS": 1, "STYLE": 0, "REGISTERED": 1},
         {"WIDTH": 7, "DEPTH": 1, "ADDR_BITS": 1, "STYLE": 3, "REGISTERED": 0},
         {"WIDTH": 64, "DEPTH": 16, "ADDR_BITS": 4, "STYLE": 3, "REGISTERED": 1},
         {"WIDTH": odd_width, "DEPTH": odd_depth, "ADDR_BITS": odd_depth.bit_length(), "STYLE": 1, "REGISTERED": 1},
         {"WIDTH": odd_width, "DEPTH": odd_depth, "ADDR_BITS": odd_depth.bit_length(), "STYLE": 2, "REGISTERED": 0},
     ]
-    return sets
 
 
 def _id(p: dict[str, int]) -> str:
@@ -33,8 +33,6 @@ def _id(p: dict[str, int]) -> str:
 
 def _image(folder: Path, width: int, depth: int, seed: int) -> Path:
     """A random ROM image (one hex word per line) in ``folder``."""
-    import random
-
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "rom.mem"
