@@ -22,8 +22,9 @@ import pytest
 import compiler
 from bench.resource_model import measure, synth_instances
 from compiler.hw.memory import plan_rom
+from compiler.hw.mvtu import xnor_popcount_stages
 from compiler.codegen.paths import cores_dir
-from compiler.hw.resources import (COEFFS, FEATURES, TARGETS, Resources, _dsp_count, _xpc_stages, module_resources,
+from compiler.hw.resources import (COEFFS, FEATURES, TARGETS, Resources, _dsp_count, module_resources,
                                    mvtu_params, ram_cost, rom_resources)
 from compiler.lower import lower_to_hw
 from compiler.manifest import resource_manifest
@@ -72,7 +73,7 @@ def test_xpc_stages_is_the_cores(tmp_path: Path) -> None:
     ports = json.loads((tmp_path / "o.json").read_text())["modules"]
     for w in widths:
         bits = ports[f"t{w}"]["ports"]["o"]["bits"]
-        assert sum(1 << i for i, b in enumerate(bits) if b == "1") == _xpc_stages(w), w
+        assert sum(1 << i for i, b in enumerate(bits) if b == "1") == xnor_popcount_stages(w), w
 
 
 def test_memory_rules_as_measured() -> None:

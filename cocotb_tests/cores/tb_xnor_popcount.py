@@ -14,6 +14,7 @@ import cocotb
 import numpy as np
 from cocotb.triggers import FallingEdge, Timer
 
+from compiler.hw.mvtu import xnor_popcount_stages
 from runtime.sim.axis import AxisEnv, Scoreboard, read_param
 
 
@@ -45,31 +46,11 @@ def _vectors(rng, width: int, n: int) -> list[tuple[int, int]]:
     return out
 
 
-def compression_stages(width: int) -> int:
-    """Compression stages of the core's schedule (mirrors its h_step): until every column holds <= 2 bits."""
-    cw = width.bit_length()
-    groups = (width + 2) // 3
-    heights = [groups, groups][:cw]
-    stages = 0
-    while max(heights) > 2:
-        nxt = [0] * (cw + 2)
-        for c, h in enumerate(heights):
-            r = h % 6
-            small = 0 if h <= 2 else 5 if r == 5 else 3 if r >= 3 else 0
-            ncnt = h // 6 + (small > 0)
-            nxt[c] += ncnt + (h if h <= 2 else r - small)
-            nxt[c + 1] += ncnt
-            nxt[c + 2] += h // 6 + (small > 3)
-        heights = nxt[:cw]
-        stages += 1
-    return stages
-
-
 def expected_latency(width: int, pipe: int) -> int:
     """Register ranks: stages 0..NS registered when (s + 1) % PIPE == 0, plus the count (PIPE >= 1)."""
     if pipe == 0:
         return 0
-    return 1 + sum(1 for s in range(compression_stages(width) + 1) if (s + 1) % pipe == 0)
+    return 1 + sum(1 for s in range(xnor_popcount_stages(width) + 1) if (s + 1) % pipe == 0)
 
 
 @cocotb.test()

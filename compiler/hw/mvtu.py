@@ -71,6 +71,37 @@ def mvtu_weight_lines(weights_bits: np.ndarray, pe: int, simd: int) -> list[str]
     return [format(word, f"0{digits}x") for word in mvtu_weight_words(weights_bits, pe, simd)]
 
 
+def xnor_popcount_stages(width: int) -> int:
+    """Compression stages of bnnc_xnor_popcount for ``width`` lanes: the core's schedule (its
+    ``h_step``, copied by bnnc_mvtu's ``xpc_stages``) in Python, for bnnc_mvtu's pipeline depth
+    and the core's LATENCY in its testbench. Rows of 3-lane groups (weights 1 and 2) are cut by
+    6:3 counters, a column's last 3..5 bits by a 3:2 or 5:3 counter, until each column holds at
+    most 2 bits (tests/test_resources.py holds it to the Verilog function in Yosys).
+    """
+    def small(h: int) -> int:  # bits of a column's closing counter (xpc_small)
+        r = h % 6
+        return 0 if h <= 2 else 5 if r == 5 else 3 if r >= 3 else 0
+
+    cw = width.bit_length()  # $clog2(width + 1)
+    hv = [0] * cw
+    hv[0] = (width + 2) // 3
+    if cw > 1:
+        hv[1] = (width + 2) // 3
+    stages = 0
+    while any(h > 2 for h in hv):
+        nv = [0] * cw
+        for c, h in enumerate(hv):
+            carry = h // 6 + (1 if small(h) > 0 else 0)
+            nv[c] += carry + (h if h <= 2 else h % 6 - small(h))
+            if c + 1 < cw:
+                nv[c + 1] += carry
+            if c + 2 < cw:
+                nv[c + 2] += h // 6 + (1 if small(h) > 3 else 0)
+        hv = nv
+        stages += 1
+    return stages
+
+
 def threshold_fit(thresholds: np.ndarray, acc_lo: int, acc_hi: int) -> tuple[np.ndarray, int]:
     """THRESHOLD mode's thresholds and ACC_BITS for accumulators in ``[acc_lo, acc_hi]``.
 

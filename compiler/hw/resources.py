@@ -36,6 +36,7 @@ from compiler.targets import TARGETS as FPGA_TARGETS
 
 from .graph import Module
 from .memory import block_split, logic_luts, plan_rom, register_bits
+from .mvtu import xnor_popcount_stages
 
 # Views of compiler/targets.py (the one list of targets and their facts), kept under the names
 # the folding search, the manifest and the tests import: the target names, the LUTs one block RAM
@@ -498,38 +499,11 @@ def _styled_rom(depth: int, width: int, target: str, style: Any, fast: bool) -> 
     return rom_resources(depth, width, target, True, fast)
 
 
-def _xpc_stages(width: int) -> int:
-    """Compression stages of bnnc_xnor_popcount for ``width`` lanes: a copy of bnnc_mvtu's
-    ``xpc_stages`` (itself a copy of the core's schedule), for the depth of bnnc_mvtu's pipeline."""
-    def small(h: int) -> int:  # bits of a column's closing counter (xpc_small)
-        r = h % 6
-        return 0 if h <= 2 else 5 if r == 5 else 3 if r >= 3 else 0
-
-    cw = width.bit_length()  # $clog2(width + 1)
-    hv = [0] * cw
-    hv[0] = (width + 2) // 3
-    if cw > 1:
-        hv[1] = (width + 2) // 3
-    stages = 0
-    while any(h > 2 for h in hv):
-        nv = [0] * cw
-        for c, h in enumerate(hv):
-            carry = h // 6 + (1 if small(h) > 0 else 0)
-            nv[c] += carry + (h if h <= 2 else h % 6 - small(h))
-            if c + 1 < cw:
-                nv[c + 1] += carry
-            if c + 2 < cw:
-                nv[c + 2] += h // 6 + (1 if small(h) > 3 else 0)
-        hv = nv
-        stages += 1
-    return stages
-
-
 def mvtu_out_queue(p: Mapping[str, Any]) -> tuple[int, int]:
     """(DEPTH, WIDTH) of the bnnc_fifo inside bnnc_mvtu that queues its output beats (the core's
     OQ_DEPTH = 3 + PIPE / SF, PIPE = 4 + the dot product's latency, and OW = PE x lane width)."""
     simd, mw, mode = max(int(p["SIMD"]), 1), int(p["MW"]), int(p.get("OUT_MODE", 0))
-    dot_lat = _xpc_stages(simd) + 2 if int(p.get("BINARY_IN", 1)) else 1
+    dot_lat = xnor_popcount_stages(simd) + 2 if int(p.get("BINARY_IN", 1)) else 1
     depth = 3 + (4 + dot_lat) // ceil_div(mw, simd)
     return depth, int(p["PE"]) * (1 if mode == 0 else int(p.get("OUT_BITS", 1)))
 
