@@ -213,8 +213,8 @@ def fit(rows: list[dict[str, Any]], target: str) -> dict[str, dict[str, dict[str
     table: dict[str, dict[str, dict[str, float]]] = {}
     for core in sorted({r["core"] for r in rows}):
         rs = [r for r in rows if r["core"] == core]
-        names = sorted({k for r in rs for k in features(core, r["params"], target)})
-        a = np.array([[features(core, r["params"], target).get(k, 0.0) for k in names] for r in rs])
+        names = sorted({k for r in rs for k in features(core, r["params"])})
+        a = np.array([[features(core, r["params"]).get(k, 0.0) for k in names] for r in rs])
         mem = [_memories(core, r["params"], target) for r in rs]
         table[core] = {}
         for kind in ("lut", "ff"):

@@ -250,12 +250,11 @@ FEATURES = {
 }
 
 
-def features(core: str, params: Mapping[str, Any], target: str = "xilinx", fast: bool = False) -> dict[str, float]:
+def features(core: str, params: Mapping[str, Any]) -> dict[str, float]:
     """The fitted features of a core instance (all zero but ``base`` for an unknown core).
 
     ROMs are not features: each is a ``bnnc_rom`` kept apart in synthesis, so its plan's LUTs or
-    blocks are added as they are (:func:`_memories`). ``target`` and ``fast`` are accepted for the
-    callers' uniformity.
+    blocks are added as they are (:func:`_memories`).
     """
     fn = FEATURES.get(core)
     return fn(params) if fn else {"base": 1.0}
@@ -584,7 +583,7 @@ def _cached(core: str, key: tuple[tuple[str, Any], ...], target: str, fast: bool
 
 
 def _module_resources(core: str, params: Mapping[str, Any], target: str, fast: bool = False) -> Resources:
-    feats = features(core, params, target, fast)
+    feats = features(core, params)
     table = COEFFS[target].get(core, {"lut": {}, "ff": {}})
     lut = sum(table["lut"].get(k, 0.0) * v for k, v in feats.items())
     ff = sum(table["ff"].get(k, 0.0) * v for k, v in feats.items())
