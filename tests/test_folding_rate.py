@@ -145,3 +145,29 @@ def test_property_random_layers(tmp_path_factory: pytest.TempPathFactory, sizes:
     balanced = fold_for_interval(folded, interval, "xilinx", fixed=_balanced(folded, interval))
     assert search.resources.cost("xilinx") <= balanced.resources.cost("xilinx")
     assert _cost(folded) <= _cost(compiler.fold(_with(g, folding=_balanced(folded, interval))))
+
+
+@pytest.mark.parametrize("fps,bram", [(20_000, 10), (400_000, 0), (400_000, 10), (2_000_000, 10), (2_000_000, 40)])
+def test_block_budget_buys_lut_savings_with_idle_blocks(mlp4: Graph, tmp_path: Path, fps: int, bram: int) -> None:
+    """Under hardware.budget.bram the search may put weight ROMs in block RAM: never more LUTs than
+    without the budget (when that design fits it), blocks within it, and the lowering builds what it chose."""
+    base = compiler.fold(mlp4)
+    interval = int(100e6 // fps)
+    free = fold_for_interval(base, interval, "xilinx")
+    within = fold_for_interval(base, interval, "xilinx", limit={"bram": bram})
+    assert within.resources.bram <= bram
+    if free.resources.bram <= bram:
+        assert within.resources.lut <= free.resources.lut
+    if (fps, bram) in ((400_000, 10), (2_000_000, 40)):  # blocks that logic ROMs can use: fewer LUTs
+        assert within.block_weights and within.resources.lut < free.resources.lut
+    if bram == 0:
+        assert not within.block_weights
+    folded = compiler.fold(_with(mlp4, target_fps=fps, budget={"bram": bram}))
+    hw = lower_to_hw(folded)
+    manifest = resource_manifest(hw, "xilinx")
+    assert manifest["total"]["bram"] <= bram
+    blocked = [n for n in folded.nodes if n.attrs.get("weight_rom") == "block"]
+    assert bool(blocked) == bool(within.block_weights)
+    for n in blocked:  # the search's choice reaches the core
+        (mod,) = [m for m in hw.modules if m.name == n.name]
+        assert mod.params["ROM_STYLE"] == 1 and mod.roms["weights"].plan.style == "block"

@@ -38,12 +38,13 @@ async def popcount_matches_model(dut) -> None:
 
 @cocotb.test()
 async def dot_lane_matches_model(dut) -> None:
-    """dot == sum over enabled lanes of xnor (binary) or w ? x : -x (integer), modulo 2**DOT_BITS."""
+    """dot == sum over enabled lanes of xnor (binary) or w ? x : -x (integer; ONES: ~x), modulo 2**DOT_BITS."""
     simd = read_param(dut, "SIMD")
     binary = read_param(dut, "BINARY_IN") == 1
     in_bits = read_param(dut, "IN_BITS")
     signed = read_param(dut, "IN_SIGNED") == 1
     dot_bits = read_param(dut, "DOT_BITS")
+    ones = read_param(dut, "ONES") == 1
     rng = random.Random(get_seed("dot_lane"))
     mask = (1 << dot_bits) - 1
     if binary:
@@ -60,7 +61,7 @@ async def dot_lane_matches_model(dut) -> None:
         if binary:
             exp = sum(1 for a, b, e in zip(x, w, en) if e and a == b)
         else:
-            exp = sum((a if b else -a) for a, b, e in zip(x, w, en) if e)
+            exp = sum((a if b else -a - ones) for a, b, e in zip(x, w, en) if e)  # ones: ~a = -a - 1
         dut.x.value = pack_lanes(x, lw)
         dut.w.value = pack_lanes(w, 1)
         dut.lane_en.value = pack_lanes(en, 1)

@@ -25,6 +25,11 @@ def _dot_sets() -> list[dict[str, int]]:
         dict(SIMD=rng.randint(2, 9), BINARY_IN=0, IN_BITS=8, IN_SIGNED=0, DOT_BITS=rng.randint(12, 16)),
         # int8 with a deliberately narrow result: checks the modulo-2**DOT_BITS contract
         dict(SIMD=rng.randint(1, 7), BINARY_IN=0, IN_BITS=8, IN_SIGNED=1, DOT_BITS=rng.randint(5, 9)),
+        # ones' complement lanes (bnnc_mvtu's threshold mode): signed with a wide result, unsigned narrow
+        dict(SIMD=rng.randint(2, 11), BINARY_IN=0, IN_BITS=8, IN_SIGNED=1, DOT_BITS=rng.randint(12, 16), ONES=1),
+        dict(SIMD=rng.randint(1, 6), BINARY_IN=0, IN_BITS=rng.randint(2, 7), IN_SIGNED=0, DOT_BITS=rng.randint(4, 8),
+             ONES=1),
+        dict(SIMD=1, BINARY_IN=0, IN_BITS=2, IN_SIGNED=1, DOT_BITS=2, ONES=1),
     ]
 
 
@@ -61,6 +66,7 @@ def test_dot_lane_lint_clean(params: dict[str, int]) -> None:
     [
         ("bnnc_popcount", POPCOUNT, {"WIDTH": 0}, "bnnc_param_error_popcount_width_must_be_positive"),
         ("bnnc_dot_lane", DOT_LANE, {"SIMD": 0}, "bnnc_param_error_dot_lane_simd_must_be_positive"),
+        ("bnnc_dot_lane", DOT_LANE, {"BINARY_IN": 0, "ONES": 2}, "bnnc_param_error_dot_lane_ones_must_be_0_or_1"),
         ("bnnc_dot_lane", DOT_LANE, {"BINARY_IN": 0, "IN_BITS": 1, "IN_SIGNED": 1},
          "bnnc_param_error_dot_lane_in_bits_too_small"),
     ],

@@ -103,6 +103,9 @@ def _specs() -> list[dict[str, Any]]:
         # uint8, threshold (first-layer style), SF = 1 with NF > 1 (input buffer re-read)
         dict(MW=16, MH=5, PE=2, SIMD=16, BINARY_IN=0, IN_BITS=8, IN_SIGNED=0, OUT_MODE=0, ROM_STYLE=3,
              PARAM_STYLE=1),
+        # threshold mode's ones'-complement lanes with padding lanes (MW % SIMD != 0), unsigned and signed
+        dict(MW=30, MH=7, PE=3, SIMD=8, BINARY_IN=0, IN_BITS=8, IN_SIGNED=0, OUT_MODE=0),
+        dict(MW=27, MH=6, PE=4, SIMD=5, BINARY_IN=0, IN_BITS=6, IN_SIGNED=1, OUT_MODE=0),
     ]
     mode = OutMode(rng.randint(0, 2))
     binary = rng.random() < 0.5
@@ -140,6 +143,7 @@ def prepare(spec: dict[str, Any], tag: str) -> tuple[dict[str, Any], Any]:
     write_mvtu_mems(
         data["weights"], prm, params["PE"], params["SIMD"], mode, wfile,
         pfile if mode != OutMode.ACCUMULATOR else None, acc_bits=params["ACC_BITS"], aff_bits=params.get("AFF_BITS"),
+        binary_in=bool(params["BINARY_IN"]),
     )
     np.savez(bdir / "tb_data.npz", **data)
     params["WEIGHT_FILE"] = str(wfile)

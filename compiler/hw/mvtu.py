@@ -9,7 +9,9 @@ these same functions, so the ROM layout exists once (format: docs/hardware.md).
 * ``PARAM_FILE``: NF lines; THRESHOLD mode: PE lanes of ACC_BITS two's complement
   *biases* -T (neuron ``nf*PE + p`` in lane p: the unit starts the neuron's sum at -T
   and emits its sign, acc - T >= 0, instead of comparing; :func:`threshold_fit` gives
-  the thresholds and the ACC_BITS that keep this exact); AFFINE mode: PE lanes of
+  the thresholds and the ACC_BITS that keep this exact; with integer input the unit
+  sums its lanes in ones' complement and the bias is -T + :func:`ones_offsets`, modulo
+  2**ACC_BITS); AFFINE mode: PE lanes of
   2*AFF_BITS, lane p = ``{B, A}`` (A in the low AFF_BITS). Padding neurons get 0.
 
 >>> w = np.array([[1, 0, 1], [0, 1, 1]], dtype=np.uint8)   # MH=2, MW=3
@@ -134,6 +136,7 @@ def mvtu_param_lines(
     pe: int,
     acc_bits: int | None = None,
     aff_bits: int | None = None,
+    offsets: np.ndarray | None = None,
 ) -> list[str]:
     """Lines of the parameter ROM file.
 
@@ -144,6 +147,8 @@ def mvtu_param_lines(
         pe: PE of the unit.
         acc_bits: ACC_BITS (THRESHOLD).
         aff_bits: AFF_BITS (AFFINE).
+        offsets: THRESHOLD with integer input: :func:`ones_offsets` of the weights, added
+            to each bias (-T + Z) and written modulo 2**ACC_BITS (the unit's sums are modular).
 
     Raises:
         ValueError: a value does not fit its lane, or arguments are missing.
@@ -158,6 +163,12 @@ def mvtu_param_lines(
             raise ValueError(f"acc_bits must be >= 2 in THRESHOLD mode, not {acc_bits}")
         bias = -np.asarray(params, dtype=np.int64).reshape(-1)  # the unit adds -T (module doc)
         _check_signed(bias, acc_bits, "-threshold")
+        if offsets is not None:
+            if np.shape(offsets) != bias.shape:
+                raise ValueError(f"offsets must hold one value per threshold ({bias.shape[0]}), "
+                                 f"not shape {np.shape(offsets)}")
+            half = 1 << (acc_bits - 1)
+            bias = (bias + np.asarray(offsets, dtype=np.int64) + half) % (2 * half) - half
         vals: list[int] = [int(v) for v in bias]
         width = acc_bits
     else:
@@ -185,6 +196,19 @@ def mvtu_param_lines(
     return lines
 
 
+def ones_offsets(weights_bits: np.ndarray, simd: int) -> np.ndarray:
+    """Per neuron, the 0 bits of its SF*SIMD weight-ROM lanes: what bnnc_mvtu's integer threshold
+    mode, which adds w ? x : ~x (= -x - 1) per lane and presents lanes past MW as x = 0
+    with weight 0 (so each adds -1), needs added to the bias.
+
+    >>> ones_offsets(np.array([[1, 0, 0], [1, 1, 1]], dtype=np.uint8), simd=2).tolist()   # one padding lane
+    [3, 1]
+    """
+    w = np.asarray(weights_bits)
+    lanes = ceil_div(w.shape[1], simd) * simd
+    return (lanes - w.astype(np.int64).sum(axis=1)).astype(np.int64)
+
+
 def write_mem(path: str | os.PathLike[str], lines: Sequence[str]) -> Path:
     """Write ``$readmemh`` lines (one word per line, trailing newline); return the path."""
     p = Path(path)
@@ -203,6 +227,7 @@ def write_mvtu_mems(
     param_path: str | os.PathLike[str] | None = None,
     acc_bits: int | None = None,
     aff_bits: int | None = None,
+    binary_in: bool = True,
 ) -> tuple[Path, Path | None]:
     """Write the WEIGHT_FILE (and, outside ACCUMULATOR mode, the PARAM_FILE) of one bnnc_mvtu.
 
@@ -213,6 +238,7 @@ def write_mvtu_mems(
         out_mode: OUT_MODE of the unit.
         weight_path, param_path: files to write (param_path required outside ACCUMULATOR mode).
         acc_bits: ACC_BITS (THRESHOLD); aff_bits: AFF_BITS (AFFINE).
+        binary_in: the unit's BINARY_IN (integer input in THRESHOLD mode: biases with :func:`ones_offsets`).
 
     Returns:
         (weight file, param file or None).
@@ -223,7 +249,8 @@ def write_mvtu_mems(
         return wfile, None
     if param_path is None:
         raise ValueError(f"param_path must be given for out_mode {int(out_mode)}, not None")
-    lines = mvtu_param_lines(params, out_mode, pe, acc_bits=acc_bits, aff_bits=aff_bits)
+    offsets = ones_offsets(weights_bits, simd) if not binary_in and out_mode == OutMode.THRESHOLD else None
+    lines = mvtu_param_lines(params, out_mode, pe, acc_bits=acc_bits, aff_bits=aff_bits, offsets=offsets)
     if len(lines) != ceil_div(mh, pe):
         raise ValueError(f"params must hold {mh} values (one per neuron), not {len(lines)} folds of PE={pe}")
     return wfile, write_mem(param_path, lines)

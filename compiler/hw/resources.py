@@ -490,9 +490,13 @@ def _mvtu_roms(p: Mapping[str, Any], target: str, fast: bool = False) -> list[Re
 
 
 def _styled_rom(depth: int, width: int, target: str, style: Any, fast: bool) -> Resources:
-    """A ROM as its core's style parameter says it was built (1 block, 2/3 LUTs), else as planned."""
+    """A ROM as its core's style parameter says it was built (1 block, 2/3 LUTs), else as planned
+    (``fast``: see :func:`rom_resources`)."""
     if style in (2, 3):
         return _logic_rom(depth, width, target, True)
+    if style == 1 and fast:  # the best single aspect ratio: an upper bound of the exact cut, without its search
+        aspects = FPGA_TARGETS[target].bram.aspects
+        return Resources(bram=min(ceil_div(width, w) * ceil_div(depth, d) for d, w in aspects))
     if style == 1:
         return Resources(bram=sum(n for n, _, _ in block_split(depth, width, target)))
     return rom_resources(depth, width, target, True, fast)

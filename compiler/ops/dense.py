@@ -19,7 +19,8 @@ from compiler.arith import Folding
 from compiler.bits import bits_for_range, sign, to_bits
 from compiler.hw.builder import HwBuilder
 from compiler.hw.graph import Module, Rom
-from compiler.hw.mvtu import OutMode, mvtu_param_lines, mvtu_weight_lines, threshold_fit
+from compiler.hw.memory import block_plan
+from compiler.hw.mvtu import OutMode, mvtu_param_lines, mvtu_weight_lines, ones_offsets, threshold_fit
 from compiler.hw.stream import Stream
 from compiler.ir import DType, Node, TensorType
 from compiler.kernels import GEMM_MIN_WORK, int_matmul, xnor_popcount, xnor_threshold_gemm
@@ -52,8 +53,12 @@ def lower_mvtu(b: HwBuilder, stage: Stage, cur: Stream, folding: Folding, binary
     assert acc.lo is not None and acc.hi is not None
     params: dict[str, object] = {"MW": mw, "MH": mh, "PE": pe, "SIMD": simd, "BINARY_IN": int(binary),
                                  "IN_BITS": cur.elem_bits, "IN_SIGNED": int(cur.signed)}
-    # Each ROM is built as the target's memory plan says (block RAM or logic, by its depth x width).
-    wplan = b.plan_rom(folding.rom_words, pe * simd)
+    # Each ROM is built as the target's memory plan says (block RAM or logic, by its depth x width),
+    # or in block RAM where a rate-driven folding under a block budget chose so (choose_folding).
+    if node.attrs.get("weight_rom") == "block":
+        wplan = block_plan(folding.rom_words, pe * simd, b.target)
+    else:
+        wplan = b.plan_rom(folding.rom_words, pe * simd)
     params["ROM_STYLE"] = wplan.rom_style
     roms = {"weights": Rom("WEIGHT_FILE", tuple(mvtu_weight_lines(to_bits(w), pe, simd)), wplan)}
     serial: Node | None = None  # the final affine, when a bnnc_affine_serial computes it
@@ -61,7 +66,9 @@ def lower_mvtu(b: HwBuilder, stage: Stage, cur: Stream, folding: Folding, binary
         # the unit emits acc - T >= 0 (no comparator): thresholds clamped, ACC_BITS holding acc - T
         th, acc_bits = threshold_fit(nxt.params["thresholds"], acc.lo, acc.hi)
         mode, out_bits, aff_bits = OutMode.THRESHOLD, 1, 1
-        roms["params"] = Rom("PARAM_FILE", tuple(mvtu_param_lines(th, mode, pe, acc_bits=acc_bits)))
+        # integer input: the unit sums lanes in ones' complement; each bias holds its 0 weight bits back
+        offsets = None if binary else ones_offsets(to_bits(w), simd)
+        roms["params"] = Rom("PARAM_FILE", tuple(mvtu_param_lines(th, mode, pe, acc_bits=acc_bits, offsets=offsets)))
     elif nxt is not None and nxt.op == "affine" and nxt.attrs.get("form", "parallel") != "parallel":
         # forms none / shift / shared (compiler/passes/scores.py): the unit emits its raw
         # accumulators; a bnnc_affine_serial after it computes the scores (not for none)

@@ -5,7 +5,10 @@ the fewest lanes that keep up with the slowest requested layer, or with the heav
 at PE=16, SIMD=64), and *for a frame rate* (``hardware.target_fps`` / ``--target-fps``,
 optionally under ``hardware.budget``): the interval is clock_mhz·10⁶/N cycles and every
 layer takes the (PE, SIMD) of least modelled cost (compiler/hw/resources.py: LUTs plus block
-RAMs at the target's exchange rate) that meets it, found by :func:`fold_for_interval`.
+RAMs at the target's exchange rate) that meets it, found by :func:`fold_for_interval`. Under a
+block budget (``hardware.budget.bram``) its blocks are free: the search may also put a layer's
+weight ROM in block RAM (node attribute ``weight_rom: block``) and keeps the fewest LUTs whose
+blocks fit.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from compiler.arith import Folding, ceil_div
 from compiler.bits import bits_for_range
 from compiler.errors import BnncError
 from compiler.hw.mvtu import threshold_fit
+from compiler.hw.memory import RomStyle
 from compiler.hw.resources import BRAM_LUTS, Resources, module_resources, mvtu_params
 from compiler.ir import Graph, Node, TensorType
 from compiler.ops import OPS, MatrixOp, stages
@@ -124,11 +128,14 @@ class _Layer:
         """Lanes of the stream it reads (a convolution's window unit reads gcd(C, SIMD))."""
         return math.gcd(self.channels, simd) if self.channels else simd
 
-    def unit(self, pe: int, simd: int, target: str) -> Resources:
-        """The matrix unit and the glue that depends on its own folding only."""
+    def unit(self, pe: int, simd: int, target: str, block_weights: bool = False) -> Resources:
+        """The matrix unit and the glue that depends on its own folding only (``block_weights``: its
+        weight ROM in block RAM whatever the memory plan would choose)."""
         p = mvtu_params(self.mh, self.mw, pe, simd, binary=self.binary, in_bits=self.in_bits,
                         acc_bits=self.acc_bits, out_mode=self.out_mode, out_bits=self.out_bits,
                         aff_bits=self.aff_bits)
+        if block_weights:
+            p["ROM_STYLE"] = int(RomStyle.BLOCK)
         r = module_resources("bnnc_mvtu", p, target, fast=True)
         eb = self.in_bits
         if self.channels:  # window unit, then a converter to SIMD lanes and the unit's FIFO
@@ -227,10 +234,12 @@ def _candidates(layer: _Layer, interval: int) -> list[tuple[int, int]]:
 
 @dataclass(frozen=True)
 class RateFolding:
-    """The folding search's answer: (PE, SIMD) per matrix layer and the modelled resources of its units."""
+    """The folding search's answer: (PE, SIMD) per matrix layer, the layers whose weight ROM it puts
+    in block RAM (a stated block budget only), and the modelled resources of its units."""
 
     folding: dict[str, tuple[int, int]]
     resources: Resources
+    block_weights: frozenset[str] = frozenset()
 
 
 def fastest_interval(graph: Graph) -> int:
@@ -255,23 +264,50 @@ def fastest_interval(graph: Graph) -> int:
 
 # Extra weights tried, in order, on the budget's lines when the cheapest folding exceeds a budget.
 BUDGET_WEIGHTS = (4.0, 16.0, 64.0, 256.0)
+# Prices of a block RAM (fractions of the target's exchange rate, BRAM_LUTS) tried under a stated
+# block budget: blocks the budget leaves idle cost nothing, so the search looks for the least LUTs
+# whose blocks fit, from the part's average rate down to free blocks (a Lagrangian sweep).
+BLOCK_PRICES = (1.0, 0.5, 0.25, 0.125, 0.0625, 0.03125, 0.0)
+
+# one priced choice of a layer: (resources, PE, SIMD, weight ROM forced into block RAM)
+_Option = tuple[Resources, int, int, bool]
 
 
 def fold_for_interval(graph: Graph, interval: int, target: str, fixed: dict[str, tuple[int, int]] | None = None,
                       limit: dict[str, int] | None = None) -> RateFolding:
-    """:func:`cheapest_for_interval`, then, when ``limit`` is exceeded, the same with more weight on the
-    exceeded resources (LUT, FF, block RAM, DSP) until it fits; the least-exceeding try when none does."""
-    best = cheapest_for_interval(graph, interval, target, fixed)
-    if not limit or not _over(best.resources, limit):
+    """:func:`cheapest_for_interval`, adjusted to ``limit`` (``hardware.budget``).
+
+    A block line (``bram``) makes the budget's blocks free: every layer may also put its weight
+    ROM in block RAM, and of the searches at :data:`BLOCK_PRICES` the one with the least
+    LUTs whose blocks fit wins. A line still exceeded gets more weight (:data:`BUDGET_WEIGHTS`)
+    until it fits; the least-exceeding try when none does.
+    """
+    layers = _layers(graph)
+    blocks = bool(limit) and "bram" in (limit or {})
+    priced = _price(layers, interval, target, dict(fixed or {}), block_variants=blocks)
+    best = _walk(layers, priced, target)
+    if not limit:
         return best
     tries = [best]
+    if blocks:  # the sweep, and the search without the block option (so a budget never costs LUTs)
+        tries += [_walk(layers, priced, target, {"bram": p}) for p in BLOCK_PRICES if p != 1.0]
+        tries.append(_walk(layers, [([o for o in opts if not o[3]], pick) for opts, pick in priced], target))
+    fitting = [r for r in tries if not _over(r.resources, limit)]
+    if fitting:
+        return min(fitting, key=lambda r: budget_cost(r.resources, target, limit))
     for w in BUDGET_WEIGHTS:
-        weights = {k: w for k in limit}
-        r = cheapest_for_interval(graph, interval, target, fixed, weights)
+        r = _walk(layers, priced, target, {k: w for k in limit})
         if not _over(r.resources, limit):
             return r
         tries.append(r)
     return min(tries, key=lambda r: sum(need / allowed for _, need, allowed in _over(r.resources, limit)))
+
+
+def budget_cost(res: Resources, target: str, limit: dict[str, int] | None) -> float:
+    """What a rate-driven folding minimises: :meth:`Resources.cost`, except that under a stated
+    block budget the blocks are the budget's (free), so LUTs (and DSPs) alone count."""
+    free = BRAM_LUTS[target] * res.bram if limit and "bram" in limit else 0
+    return res.cost(target) - free
 
 
 def _weighted(res: Resources, target: str, weights: dict[str, float] | None) -> float:
@@ -293,31 +329,56 @@ def cheapest_for_interval(graph: Graph, interval: int, target: str, fixed: dict[
     chain (the converter between two layers depends on both foldings). ``fixed`` layers
     (the yaml's requests) keep theirs. ``interval`` must be at least :func:`fastest_interval`.
     """
-    fixed = dict(fixed or {})
     layers = _layers(graph)
-    # per layer: [(cost, resources, pe, simd)]
-    options: list[list[tuple[float, Resources, int, int]]] = []
+    return _walk(layers, _price(layers, interval, target, dict(fixed or {})), target, weights)
+
+
+def _price(layers: list[_Layer], interval: int, target: str, fixed: dict[str, tuple[int, int]],
+           block_variants: bool = False) -> list[tuple[list[_Option], _Option | None]]:
+    """Per layer: every candidate folding priced (``block_variants``: each also with its weight ROM
+    in block RAM, where the memory plan would build it in logic), and the fewest-lanes folding
+    (:func:`cheapest_folding`) that a walk always keeps."""
+    out: list[tuple[list[_Option], _Option | None]] = []
     for layer in layers:
         name = layer.node.name
         cands = [fixed[name]] if name in fixed else _candidates(layer, interval)
-        priced = sorted(((_weighted(r, target, weights), r, pe, simd) for pe, simd in cands
-                         for r in [layer.unit(pe, simd, target)]), key=lambda o: (o[0], o[2] * o[3], o[2]))
+        opts: list[_Option] = []
+        for pe, simd in cands:
+            r = layer.unit(pe, simd, target)
+            opts.append((r, pe, simd, False))
+            if block_variants:
+                rb = layer.unit(pe, simd, target, block_weights=True)
+                if rb != r:
+                    opts.append((rb, pe, simd, True))
+        pick: _Option | None = None
         if name not in fixed:
-            budget_pick = cheapest_folding(layer.mh, layer.mw, layer.px, interval,
-                                           cost=layer.cycles, extra_simd=layer.op.simd_candidates(layer.node,
-                                                                                                   layer.t_in))
-            keep = priced[:KEEP_PER_LAYER]
-            if layer.cycles(*budget_pick) <= interval and all((p, s) != budget_pick for _, _, p, s in keep):
-                r = layer.unit(*budget_pick, target)
-                keep.append((_weighted(r, target, weights), r, *budget_pick))
-            priced = keep
-        assert priced, f"no folding of {name} meets {interval} cycles"
-        options.append(priced)
+            pe, simd = cheapest_folding(layer.mh, layer.mw, layer.px, interval, cost=layer.cycles,
+                                        extra_simd=layer.op.simd_candidates(layer.node, layer.t_in))
+            if layer.cycles(pe, simd) <= interval:
+                pick = (layer.unit(pe, simd, target), pe, simd, False)
+        assert opts, f"no folding of {name} meets {interval} cycles"
+        out.append((opts, pick))
+    return out
+
+
+def _walk(layers: list[_Layer], priced: list[tuple[list[_Option], _Option | None]], target: str,
+          weights: dict[str, float] | None = None) -> RateFolding:
+    """The cheapest choice per layer under ``weights`` (:func:`_weighted`): each layer's
+    :data:`KEEP_PER_LAYER` cheapest options, then a walk along the chain that adds the glue
+    between neighbours."""
+    options: list[list[tuple[float, Resources, int, int, bool]]] = []
+    for layer, (opts, pick) in zip(layers, priced):
+        ranked = sorted(((_weighted(r, target, weights), r, pe, simd, blk) for r, pe, simd, blk in opts),
+                        key=lambda o: (o[0], o[2] * o[3], o[2], o[4]))
+        keep = ranked[:KEEP_PER_LAYER]
+        if pick is not None and all((p, s, b) != pick[1:] for _, _, p, s, b in keep):
+            keep.append((_weighted(pick[0], target, weights), *pick))
+        options.append(keep)
     # walk the chain: best[j][c] = (total cost, total resources, back pointer)
     best: list[list[tuple[float, Resources, int]]] = []
     for j, (layer, opts) in enumerate(zip(layers, options)):
         row = []
-        for cost, res, pe, simd in opts:
+        for cost, res, pe, simd, _ in opts:
             if j == 0:
                 row.append((cost, res, -1))
                 continue
@@ -335,11 +396,14 @@ def cheapest_for_interval(graph: Graph, interval: int, target: str, fixed: dict[
     k = min(range(len(best[-1])), key=lambda c: best[-1][c][0])
     total = best[-1][k][1]
     folding: dict[str, tuple[int, int]] = {}
+    blocked: set[str] = set()
     for j in range(len(layers) - 1, -1, -1):
-        _, _, pe, simd = options[j][k]
+        _, _, pe, simd, blk = options[j][k]
         folding[layers[j].node.name] = (pe, simd)
+        if blk:
+            blocked.add(layers[j].node.name)
         k = best[j][k][2]
-    return RateFolding(folding, total)
+    return RateFolding(folding, total, frozenset(blocked))
 
 
 def _fps(clock_mhz: float, interval: int) -> int:
@@ -443,13 +507,16 @@ def choose_folding(graph: Graph, ctx: PassContext) -> Graph:
     if graph.hardware.get("target_fps") is not None or graph.hardware.get("budget"):
         budget = _rate_budget(graph, requested)
         limit = dict(graph.hardware.get("budget") or {})
-        chosen = fold_for_interval(graph, budget, target, requested, limit).folding
+        chosen = fold_for_interval(graph, budget, target, requested, limit)
         balanced = {**_balanced(graph, mats, budget), **requested}
-        options = [(g, _lowered(g, target)) for g in (_apply(graph, mats, f, budget) for f in (chosen, balanced))]
+        options = [(g, _lowered(g, target)) for g in (_apply(graph, mats, chosen.folding, budget,
+                                                              chosen.block_weights),
+                                                       _apply(graph, mats, balanced, budget))]
         # the search prices glue it cannot see exactly (pools' converters); the lowered designs decide,
         # the balanced one only where it keeps within the budget too
         fitting = [o for o in options[1:] if o[1] is not None and not _over(o[1], limit)]
-        return min([options[0], *fitting], key=lambda o: o[1].cost(target) if o[1] is not None else 0)[0]
+        return min([options[0], *fitting],
+                   key=lambda o: budget_cost(o[1], target, limit) if o[1] is not None else 0)[0]
     # Budget: the slowest requested layer, else the heaviest layer at the default parallelism.
     budget = 0
     for i, node, d in mats:
@@ -474,12 +541,15 @@ def _balanced(graph: Graph, mats: list[tuple[int, Node, MatrixOp]], budget: int)
 
 
 def _apply(graph: Graph, mats: list[tuple[int, Node, MatrixOp]], folding: dict[str, tuple[int, int]],
-           budget: int) -> Graph:
-    """``graph`` with each matrix layer's (PE, SIMD, cycles) and the lanes of the units that stream whole maps."""
+           budget: int, block_weights: frozenset[str] = frozenset()) -> Graph:
+    """``graph`` with each matrix layer's (PE, SIMD, cycles) and the lanes of the units that stream whole maps;
+    ``block_weights``: layers whose weight ROM goes in block RAM (attribute ``weight_rom: block``)."""
     nodes = list(graph.nodes)
     for i, node, d in mats:
         pe, simd = folding[node.name]
         nodes[i] = node.with_attrs(pe=pe, simd=simd, cycles=d.cycles(node, graph.input_type(i), pe, simd))
+        if node.name in block_weights:
+            nodes[i] = nodes[i].with_attrs(weight_rom="block")
     # units that are not matrix layers but stream whole maps (bit pools) get lanes that keep up
     for i, node in enumerate(nodes):
         chooser = getattr(OPS[node.op], "choose_lanes", None)

@@ -3,7 +3,12 @@
 // BINARY_IN = 1: dot = popcount(xnor(x, w) & lane_en)   (popcount domain, >= 0),
 //                by bnnc_xnor_popcount (XNOR folded into 6-input-LUT compressors)
 // BINARY_IN = 0: dot = sum over enabled lanes of (w ? x : -x), x an IN_BITS
-//                integer (two's complement when IN_SIGNED = 1).
+//                integer (two's complement when IN_SIGNED = 1); with ONES = 1
+//                sum over enabled lanes of (w ? x : ~x), ~x = -x - 1 (ones'
+//                complement: no +1 per lane; the caller adds the number of
+//                enabled lanes with w = 0 back, bnnc_mvtu in its bias).
+//                An adder tree whose nodes grow one bit per level (each sum
+//                exact), reduced to DOT_BITS at the root.
 // The result is DOT_BITS wide, two's complement, computed modulo 2**DOT_BITS:
 // a caller that accumulates modulo 2**ACC_BITS may pass DOT_BITS = ACC_BITS
 // even when one lane sum alone would need more bits (the final sum is exact
@@ -15,7 +20,8 @@ module bnnc_dot_lane #(
     parameter integer BINARY_IN = 1,  // 1: 1-bit bipolar lanes; 0: integer lanes of IN_BITS
     parameter integer IN_BITS = 8,    // integer lane width (BINARY_IN = 0 only; >= 1, >= 2 if signed)
     parameter integer IN_SIGNED = 0,  // integer lanes are two's complement (1) or unsigned (0)
-    parameter integer DOT_BITS = 8    // result width (>= 1)
+    parameter integer DOT_BITS = 8,   // result width (>= 1)
+    parameter integer ONES = 0        // integer lanes: 0 w ? x : -x; 1 w ? x : ~x (ones' complement)
 ) (
     input  wire [SIMD*((BINARY_IN != 0) ? 1 : IN_BITS)-1:0] x,        // input lanes
     input  wire [SIMD-1:0]                                  w,        // weight bits (1 = +1)
@@ -37,6 +43,9 @@ module bnnc_dot_lane #(
         end
         if (DOT_BITS < 1) begin : g_bad_dot_bits
             bnnc_param_error_dot_lane_dot_bits_must_be_positive u_err ();
+        end
+        if (ONES != 0 && ONES != 1) begin : g_bad_ones
+            bnnc_param_error_dot_lane_ones_must_be_0_or_1 u_err ();
         end
     endgenerate
 
@@ -66,35 +75,49 @@ module bnnc_dot_lane #(
                 assign dot = pc[DOT_BITS-1:0];
             end
         end else begin : g_integer
-            // Each term is formed exactly in EXT bits, then reduced modulo 2**DOT_BITS.
-            localparam integer EXT = (DOT_BITS > IN_BITS + 1) ? DOT_BITS : IN_BITS + 1;
-            localparam integer LEAVES = (SIMD > 1) ? (1 << $clog2(SIMD)) : 1;  // adder-tree leaves
-            localparam integer DW = DOT_BITS;
-            // Adder tree, heap order: node i (g_node[i].v) sums nodes 2i+1 and 2i+2;
-            // leaf LEAVES-1+k is the term of lane k. One wire per node.
-            for (i = 0; i < 2 * LEAVES - 1; i = i + 1) begin : g_node
-                wire [DW-1:0] v;
+            // Leaf width: a term exactly, as two's complement. -x needs one bit more than x
+            // (-(-2**(IN_BITS-1)), -(2**IN_BITS - 1)); ~x of a signed x needs none.
+            localparam integer LW = IN_BITS + ((ONES != 0 && IN_SIGNED != 0) ? 0 : 1);
+            localparam integer LEVELS = (SIMD > 1) ? $clog2(SIMD) : 0;  // adder-tree levels
+            localparam integer LEAVES = 1 << LEVELS;
+            localparam integer RW = LW + LEVELS;  // root width: the sum of LEAVES terms, exact
+            // Adder tree, heap order: node i (g_node[i].v) sums nodes 2i+1 and 2i+2 and is one
+            // bit wider than they are (depth d = floor(log2(i+1)): LW + LEVELS - d bits), so no
+            // node carries sign-extension bits it does not need; leaf LEAVES-1+k is lane k's
+            // term. Built from the leaves up, so each node's children are declared before it.
+            for (i = 2 * LEAVES - 2; i >= 0; i = i - 1) begin : g_node
+                localparam integer NW = LW + LEVELS - ($clog2(i + 2) - 1);  // this node's width
+                wire [NW-1:0] v;
                 if (i < LEAVES - 1) begin : g_sum
-                    assign v = g_node[2*i + 1].v + g_node[2*i + 2].v;
+                    wire [NW-2:0] a = g_node[2*i + 1].v;
+                    wire [NW-2:0] b = g_node[2*i + 2].v;
+                    assign v = {a[NW-2], a} + {b[NW-2], b};
                 end else if (i - (LEAVES - 1) < SIMD) begin : g_used
                     localparam integer K = i - (LEAVES - 1);  // lane of this leaf
                     wire [IN_BITS-1:0] xi = x[K*IN_BITS +: IN_BITS];
-                    wire [EXT-1:0] ext;
-                    if (IN_SIGNED != 0) begin : g_sext
-                        assign ext = {{(EXT - IN_BITS){xi[IN_BITS-1]}}, xi};
+                    wire [LW-1:0] ext;
+                    if (LW == IN_BITS) begin : g_same
+                        assign ext = xi;
+                    end else if (IN_SIGNED != 0) begin : g_sext
+                        assign ext = {xi[IN_BITS-1], xi};
                     end else begin : g_zext
-                        assign ext = {{(EXT - IN_BITS){1'b0}}, xi};
+                        assign ext = {1'b0, xi};
                     end
-                    // Top bits of term are dropped when DOT_BITS < EXT (modular result, see header).
-                    /* verilator lint_off UNUSEDSIGNAL */
-                    wire [EXT-1:0] term = w[K] ? ext : (~ext + {{(EXT - 1){1'b0}}, 1'b1});
-                    /* verilator lint_on UNUSEDSIGNAL */
-                    assign v = lane_en[K] ? term[DW-1:0] : {DW{1'b0}};
+                    wire [LW-1:0] neg = (ONES != 0) ? ~ext : (~ext + {{(LW - 1){1'b0}}, 1'b1});
+                    assign v = lane_en[K] ? (w[K] ? ext : neg) : {LW{1'b0}};
                 end else begin : g_pad
-                    assign v = {DW{1'b0}};
+                    assign v = {NW{1'b0}};
                 end
             end
-            assign dot = g_node[0].v;
+            // Top bits of the root are dropped when DOT_BITS < RW (modular result, see header).
+            /* verilator lint_off UNUSEDSIGNAL */
+            wire [RW-1:0] root = g_node[0].v;
+            /* verilator lint_on UNUSEDSIGNAL */
+            if (DOT_BITS > RW) begin : g_sext_root
+                assign dot = {{(DOT_BITS - RW){root[RW-1]}}, root};
+            end else begin : g_trunc_root
+                assign dot = root[DOT_BITS-1:0];
+            end
         end
     endgenerate
 endmodule

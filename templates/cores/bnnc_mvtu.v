@@ -2,7 +2,8 @@
 //
 // Computes, for each input vector x of MW elements, MH outputs
 //   acc[n] = popcount(xnor(x, w_n))        (BINARY_IN = 1, popcount domain 0..MW)
-//   acc[n] = sum_i (w_n[i] ? x[i] : -x[i]) (BINARY_IN = 0, integer lanes)
+//   acc[n] = sum_i (w_n[i] ? x[i] : -x[i]) (BINARY_IN = 0, integer lanes; mode 0 adds
+//            w ? x : ~x = -x - 1 per lane, its bias holding the count of 0 weight bits back)
 // and emits per neuron (OUT_MODE): 0: acc >= T[n] (1 bit), 1: acc, 2: A[n]*acc + B[n].
 //
 // Folding: NF = ceil(MH/PE) neuron folds, SF = ceil(MW/SIMD) synapse folds.
@@ -27,9 +28,11 @@
 //
 // ROM files (docs/hardware.md): WEIGHT_FILE has NF*SF lines of PE*SIMD bits,
 // line nf*SF + sf, bit p*SIMD + s = weight of neuron nf*PE + p, input
-// sf*SIMD + s; bits of inputs >= MW must be 0 (the binary datapath relies on it:
-// it masks only the input side of those lanes). PARAM_FILE has NF lines: mode 0 PE lanes of
-// ACC_BITS biases -T[n]; mode 2 PE lanes of {B, A}, each AFF_BITS (A low).
+// sf*SIMD + s; bits of inputs >= MW must be 0 (both datapaths rely on it:
+// they mask only the input side of those lanes). PARAM_FILE has NF lines: mode 0 PE lanes of
+// ACC_BITS biases -T[n] (integer input: -T[n] + Z[n], Z[n] the number of 0 bits of
+// neuron n's SF*SIMD weights, padding included, written modulo 2**ACC_BITS); mode 2 PE
+// lanes of {B, A}, each AFF_BITS (A low).
 //
 // Arithmetic: accumulators are ACC_BITS two's complement, computed modulo
 // 2**ACC_BITS (exact when the true value fits, which the compiler ensures).
@@ -350,17 +353,29 @@ module bnnc_mvtu #(
         end else begin : g_dot_int
             wire [PE*ACC_BITS-1:0] dot_now;
             reg  [PE*ACC_BITS-1:0] dot_q;
+            // Mode 0 sums the lanes in ones' complement (w ? x : ~x; ~x = -x - 1, no +1 per lane):
+            // the compiler adds each neuron's count of -1 weights to its bias (module header).
+            // A lane past MW is presented as x = 0: its padding weight is 0, so it adds ~0 = -1,
+            // which the bias holds back too (Z counts padding lanes); the mask is on x only,
+            // shared by the PEs (as in the binary datapath).
+            localparam integer ONES = (OUT_MODE == 0) ? 1 : 0;
+            wire [IW-1:0] xm;
+            for (t = 0; t < SIMD; t = t + 1) begin : g_xm
+                assign xm[t*IN_BITS +: IN_BITS] = (ONES != 0) ? (x1[t*IN_BITS +: IN_BITS] & {IN_BITS{lane_en[t]}})
+                                                             : x1[t*IN_BITS +: IN_BITS];
+            end
             for (p = 0; p < PE; p = p + 1) begin : g_pe
                 bnnc_dot_lane #(
                     .SIMD(SIMD),
                     .BINARY_IN(0),
                     .IN_BITS(IN_BITS),
                     .IN_SIGNED(IN_SIGNED),
-                    .DOT_BITS(ACC_BITS)
+                    .DOT_BITS(ACC_BITS),
+                    .ONES(ONES)
                 ) u_dot (
-                    .x(x1),
+                    .x(xm),
                     .w(w1[p*SIMD +: SIMD]),
-                    .lane_en(lane_en),
+                    .lane_en((ONES != 0) ? {SIMD{1'b1}} : lane_en),
                     .dot(dot_now[p*ACC_BITS +: ACC_BITS])
                 );
             end
