@@ -11,10 +11,16 @@ published Vivado figures. The biggest instances follow each row.
 * ``sfc``: FINN's SFC topology 784-256-256-256-10, random weights (bench/resource_model.py
   sfc_net), ``--target-fps 6250000`` (interval 16 at 100 MHz). Anchor: SFC-max, 91,131 LUT.
 * ``cnv``: BNN-PYNQ's CNV topology, random weights (tests/cnv.py cnv(0)), ``--target-fps 9150``.
-  Anchor: CNV-W1A1, 26,072 LUT at 9,150 frames/s.
+  Anchor: CNV-W1A1, 26,072 LUT at 9,150 frames/s (the issue's figure).
+* ``cnv_pynq``: the same CNV at BNN-PYNQ's own folding (bnn/src/network/cnvW1A1/hw/config.h:
+  (PE, SIMD) (16, 3), (32, 32), (16, 32), (16, 32), (4, 32), (1, 32), (1, 4), (1, 8), (4, 1)),
+  whose slowest layers (fc1, fc2: 32,768 cycles) set an interval of 32,768 cycles, 3,052
+  frames/s at the 100 MHz its PYNQ-Z1 project clocks it with (the LFC row's kind of comparison).
+* ``cnv_3k``: the CNV folded by ``--target-fps 3052`` (BNN-PYNQ's CNV rate by its folding).
 
-``--bram N`` adds ``hardware.budget: {bram: N}`` to the SFC and CNV (N RAMB18: 280 is the
-XC7Z020 of BNN-PYNQ's PYNQ-Z1), so the blocks they leave idle take their logic ROMs.
+``--bram N`` adds ``hardware.budget: {bram: N}`` to the SFC and the CNVs (N RAMB18: 280 is the
+XC7Z020 of BNN-PYNQ's PYNQ-Z1): the folding search may put weight ROMs in block RAM, and the
+blocks still idle take logic ROMs.
 
     .venv/bin/python bench/anchors.py [--designs lfc,sfc,cnv] [--work DIR]
 
@@ -39,7 +45,12 @@ ANCHORS = {
     "lfc": "BNN-PYNQ LFC-W1A1: 28,360 LUT, 110 BRAM36, 4 DSP (interval 512)",
     "sfc": "FINN SFC-max: 91,131 LUT (12.3 M frames/s at 200 MHz: interval ~16)",
     "cnv": "BNN-PYNQ CNV-W1A1: 26,072 LUT at 9,150 frames/s",
+    "cnv_pynq": "BNN-PYNQ CNV-W1A1: 26,072 LUT, 124 BRAM36 tiles (248 RAMB18), 24 DSP (interval 32,768)",
+    "cnv_3k": "BNN-PYNQ CNV-W1A1: 26,072 LUT (interval 32,768: 3,052 frames/s at 100 MHz)",
 }
+# BNN-PYNQ's CNV-W1A1 folding, (PE, SIMD) per layer (bnn/src/network/cnvW1A1/hw/config.h)
+PYNQ_CNV_FOLDING = {"conv1": (16, 3), "conv2": (32, 32), "conv3": (16, 32), "conv4": (16, 32), "conv5": (4, 32),
+                    "conv6": (1, 32), "fc1": (1, 4), "fc2": (1, 8), "fc3": (4, 1)}
 
 
 def _net(name: str, work: Path, bram: int | None) -> tuple[Path, list[str]]:
@@ -55,13 +66,18 @@ def _net(name: str, work: Path, bram: int | None) -> tuple[Path, list[str]]:
     else:
         from tests.cnv import cnv
 
-        path = cnv(0).write(work / "cnv_src").path
+        folding = {k: {"pe": pe, "simd": simd} for k, (pe, simd) in PYNQ_CNV_FOLDING.items()}
+        path = (cnv(0, folding=folding) if name == "cnv_pynq" else cnv(0)).write(work / f"{name}_src").path
         assert path is not None
-        net, args = path, ["--target-fps", "9150"]
+        net, args = path, {"cnv": ["--target-fps", "9150"], "cnv_3k": ["--target-fps", "3052"],
+                           "cnv_pynq": []}[name]
     if bram is not None:
         text = net.read_text()
-        assert "hardware:" not in text, f"{net} has a hardware section: merge the budget into it"
-        net.write_text(text + f"hardware:\n  budget: {{bram: {bram}}}\n")
+        if "hardware:" in text:  # cnv_pynq's folding: the budget joins its hardware section
+            assert "\nhardware:\n" in text and "budget" not in text, f"{net}: merge the budget into its hardware"
+            net.write_text(text.replace("\nhardware:\n", f"\nhardware:\n  budget: {{bram: {bram}}}\n", 1))
+        else:
+            net.write_text(text + f"hardware:\n  budget: {{bram: {bram}}}\n")
     return net, args
 
 
@@ -93,7 +109,7 @@ def run(name: str, work: Path, bram: int | None = None) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--designs", default="lfc,sfc,cnv")
+    ap.add_argument("--designs", default="lfc,sfc,cnv,cnv_pynq,cnv_3k")
     ap.add_argument("--work", type=Path, default=None, help="keep the compiled folders here")
     ap.add_argument("--bram", type=int, default=None, help="hardware.budget.bram for the SFC and CNV")
     args = ap.parse_args()

@@ -56,3 +56,16 @@ async def capacity(dut) -> None:
     sink.ready_prob = 1.0
     await env.run_until(lambda: sb.done, timeout_cycles=50)
     sb.assert_done()
+
+
+@cocotb.test()
+async def latency(dut) -> None:
+    """A beat written into an empty FIFO is valid on the output 1 cycle later (BYPASS = 1), 2 without bypass."""
+    want = 1 if read_param(dut, "BYPASS") == 1 else 2
+    env, data, src, sink, sb = _setup(dut, "latency", gap=0.0, ready=1.0, n=1)
+    await env.reset()
+    src.send(data)
+    await env.run_until(lambda: sb.done, timeout_cycles=20)
+    sb.assert_done()
+    (c_in, _), (c_out, _) = src.sent[0], sink.beats[0]
+    assert c_out - c_in == want, f"first beat in at cycle {c_in}, out at {c_out}: latency {c_out - c_in}, not {want}"

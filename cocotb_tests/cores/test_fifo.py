@@ -11,10 +11,13 @@ def _param_sets() -> list[dict[str, int]]:
     rng = param_rng("fifo")
     sets = [{"WIDTH": 1, "DEPTH": 2}, {"WIDTH": 8, "DEPTH": 3}]
     sets.append({"WIDTH": rng.randint(9, 40), "DEPTH": rng.randint(4, 17)})
+    # no bypass (the compiler's FIFOs between layers): the least depth and a random one
+    sets += [{"WIDTH": 5, "DEPTH": 3, "BYPASS": 0}, {"WIDTH": rng.randint(9, 40), "DEPTH": rng.randint(4, 17), "BYPASS": 0}]
     return sets
 
 
-@pytest.mark.parametrize("params", _param_sets(), ids=lambda p: f"W{p['WIDTH']}_D{p['DEPTH']}")
+@pytest.mark.parametrize("params", _param_sets(),
+                         ids=lambda p: f"W{p['WIDTH']}_D{p['DEPTH']}" + ("_nobypass" if p.get("BYPASS") == 0 else ""))
 def test_fifo(params: dict[str, int]) -> None:
-    """Ordering, backpressure, throughput and capacity of the FIFO."""
+    """Ordering, backpressure, throughput, capacity and latency of the FIFO."""
     run_core("bnnc_fifo", core("bnnc_fifo"), "tb_fifo", params)

@@ -118,7 +118,8 @@ LINT_CASES = (
     + [("bnnc_threshold_rom", {**p, "TW": 12, "THR_FILE": "thr.mem"}) for p in _threshold_rom_sets()]
     + [("bnnc_argmax", p) for p in _argmax_sets() + [dict(NUM_CLASSES=1, LANES=1, IN_BITS=2)]]
     + [("bnnc_width_converter", p) for p in _wconv_sets() + [dict(N=1, EW=1, IN_LANES=1, OUT_LANES=1)]]
-    + [("bnnc_fifo", p) for p in ({"WIDTH": 1, "DEPTH": 2}, {"WIDTH": 33, "DEPTH": 3}, {"WIDTH": 8, "DEPTH": 16})]
+    + [("bnnc_fifo", p) for p in ({"WIDTH": 1, "DEPTH": 2}, {"WIDTH": 33, "DEPTH": 3}, {"WIDTH": 8, "DEPTH": 16},
+                                  {"WIDTH": 40, "DEPTH": 3, "BYPASS": 0})]
 )
 
 
@@ -132,6 +133,8 @@ def test_lint_clean(top: str, params: dict[str, int]) -> None:
     "top, params, error",
     [
         ("bnnc_fifo", {"DEPTH": 1}, "bnnc_param_error_fifo_depth_must_be_at_least_2"),
+        ("bnnc_fifo", {"BYPASS": 2, "DEPTH": 4}, "bnnc_param_error_fifo_bypass_must_be_0_or_1"),
+        ("bnnc_fifo", {"BYPASS": 0, "DEPTH": 2}, "bnnc_param_error_fifo_depth_must_be_at_least_3_without_bypass"),
         ("bnnc_threshold", {"NEGATE": 2}, "bnnc_param_error_threshold_negate_must_be_0_or_1"),
         ("bnnc_threshold", {"N": -1}, "bnnc_param_error_threshold_n_must_not_be_negative"),
         ("bnnc_threshold", {"IN_BITS": 1, "IN_SIGNED": 1}, "bnnc_param_error_threshold_in_bits_too_small"),

@@ -17,6 +17,16 @@ from .stream import Stream
 FIFO_SLACK = 2
 
 
+def fifo_params(width: int, beats: int) -> dict[str, int]:
+    """bnnc_fifo parameters of the FIFO in front of a consumer reading ``beats`` beats per vector.
+
+    No bypass (``BYPASS = 0``): a beat takes one cycle more through an empty FIFO, which
+    only delays the pipeline's first output, and the output register then needs no mux
+    (a LUT per bit); without the bypass a FIFO needs 3 slots for one beat per cycle.
+    """
+    return {"WIDTH": width, "DEPTH": max(3, beats + FIFO_SLACK), "BYPASS": 0}
+
+
 class HwBuilder:
     """Collects the modules of one accelerator in stream order."""
 
@@ -84,6 +94,5 @@ class HwBuilder:
                                   {"EW": cur.elem_bits, "IN_LANES": cur.lanes, "OUT_LANES": lanes, "N": n},
                                   cur, conv, cycles=max(cur.beats_per_image, conv.beats_per_image)))
         fifo = replace(cur, name=f"{out.name}_q")
-        depth = max(2, cur.beats_per_vector + FIFO_SLACK)
-        return self.add(Module(fifo.name, "bnnc_fifo", {"WIDTH": cur.width, "DEPTH": depth}, cur, fifo,
+        return self.add(Module(fifo.name, "bnnc_fifo", fifo_params(cur.width, cur.beats_per_vector), cur, fifo,
                                cycles=cur.beats_per_image))

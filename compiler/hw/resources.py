@@ -181,7 +181,11 @@ def _mvtu_features(p: Mapping[str, Any]) -> dict[str, float]:
 
 
 def _fifo_features(p: Mapping[str, Any]) -> dict[str, float]:
-    return {"base": 1.0, "width": int(p["WIDTH"]), "counters": _log2(int(p["DEPTH"]))}
+    # bypass_bits: the empty-FIFO bypass's 2:1 mux per output bit (BYPASS = 1; the LUTs of a
+    # xilinx or ECP5 FIFO's width are that mux, an iCE40's its register RAM's read mux)
+    width = int(p["WIDTH"])
+    return {"base": 1.0, "width": width, "bypass_bits": width if int(p.get("BYPASS", 1)) else 0,
+            "counters": _log2(int(p["DEPTH"]))}
 
 
 def _dwc_features(p: Mapping[str, Any]) -> dict[str, float]:
@@ -281,7 +285,7 @@ _XILINX: Coeffs = {
         "ff": {"base": 12.272, "cmp_bits": 1.01, "counters": 0.773},
     },
     "bnnc_fifo": {
-        "lut": {"base": 7.65, "counters": 3.771, "width": 0.956},
+        "lut": {"base": 7.65, "counters": 3.771, "bypass_bits": 0.956},
         "ff": {"counters": 4.184, "width": 0.993},
     },
     "bnnc_mvtu": {
@@ -326,7 +330,7 @@ _ECP5: Coeffs = {
         "ff": {"base": 2.785, "cmp_bits": 1.248, "counters": 1.351},
     },
     "bnnc_fifo": {
-        "lut": {"base": 6.665, "counters": 12.113, "width": 4.013},
+        "lut": {"base": 6.665, "counters": 12.113, "bypass_bits": 4.013},
         "ff": {"base": 12.692, "width": 0.972},
     },
     "bnnc_mvtu": {

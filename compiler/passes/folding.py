@@ -168,10 +168,10 @@ class _Layer:
 
 
 def _fifo(width: int, beats: int, target: str) -> Resources:
-    """The FIFO the lowering puts in front of a buffered unit (compiler/hw/builder.py: depth = beats + slack)."""
-    from compiler.hw.builder import FIFO_SLACK
+    """The FIFO the lowering puts in front of a buffered unit (compiler/hw/builder.py ``fifo_params``)."""
+    from compiler.hw.builder import fifo_params
 
-    return module_resources("bnnc_fifo", {"WIDTH": width, "DEPTH": max(2, beats + FIFO_SLACK)}, target)
+    return module_resources("bnnc_fifo", fifo_params(width, beats), target)
 
 
 def _layers(graph: Graph) -> list[_Layer]:

@@ -3,13 +3,21 @@
 // Storage: a (DEPTH-1)-entry circular buffer plus the output register, so the
 // FIFO holds exactly DEPTH beats. m_axis_tdata/m_axis_tvalid come straight
 // from registers; s_axis_tready is derived from registers only (no
-// combinational path from m_axis_tready). A beat written into an empty FIFO is
-// visible on the output one cycle later. One beat per cycle in and out.
+// combinational path from m_axis_tready). One beat per cycle in and out.
+//
+// BYPASS = 1: a beat written into an empty FIFO goes straight to the output
+// register and is visible on the output one cycle later; the cost is a 2:1 mux
+// in front of every output bit (one LUT per bit). BYPASS = 0: every beat passes
+// through the circular buffer, visible two cycles after it is written into an
+// empty FIFO; the buffer's read port (LUT RAM) feeds the output register with
+// no LUT between them (a 784-bit FIFO of depth 3: 793 LUT6 -> 8 in Yosys). The
+// compiler's FIFOs between layers use 0; the cores' internal queues keep 1.
 `default_nettype none
 
 module bnnc_fifo #(
     parameter integer WIDTH = 8,  // bits per beat (>= 1)
-    parameter integer DEPTH = 2   // capacity in beats (>= 2)
+    parameter integer DEPTH = 2,  // capacity in beats (>= 2; >= 3 when BYPASS = 0, for one beat per cycle)
+    parameter integer BYPASS = 1  // 1: empty-FIFO bypass to the output register (latency 1); 0: none (latency 2)
 ) (
     input  wire             clk,            // clock
     input  wire             rst_n,          // synchronous active-low reset
@@ -29,6 +37,13 @@ module bnnc_fifo #(
         end
         if (DEPTH < 2) begin : g_bad_depth
             bnnc_param_error_fifo_depth_must_be_at_least_2 u_err ();
+        end
+        if (BYPASS != 0 && BYPASS != 1) begin : g_bad_bypass
+            bnnc_param_error_fifo_bypass_must_be_0_or_1 u_err ();
+        end
+        // without the bypass a 1-entry buffer alternates fill and drain: half rate
+        if (BYPASS == 0 && DEPTH < 3) begin : g_bad_depth_no_bypass
+            bnnc_param_error_fifo_depth_must_be_at_least_3_without_bypass u_err ();
         end
     endgenerate
 
@@ -52,7 +67,7 @@ module bnnc_fifo #(
     wire out_free = !out_valid || m_axis_tready;
     // Which source refills the output register: buffer head, or the input directly.
     wire load_ram = out_free && !ram_empty;
-    wire load_in = out_free && ram_empty && in_fire;
+    wire load_in = (BYPASS != 0) && out_free && ram_empty && in_fire;
     // Input beats that do not go straight to the output register go to the buffer.
     wire push_ram = in_fire && !load_in;
 
