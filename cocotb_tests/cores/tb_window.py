@@ -69,7 +69,7 @@ class SwuGeometry:
     @property
     def latency(self) -> int:
         """Cycles from the first input beat taken to the first output beat valid (empty unit)."""
-        return self.need0 * self.ifm_w * self.cpb + 2 if self.need0 > 0 else 3
+        return self.need0 * self.ifm_w * self.cpb + 3 if self.need0 > 0 else 4
 
     @property
     def touches(self) -> bool:

@@ -18,9 +18,9 @@
 // OH*OW*K_H*K_W*CH/LANES out. With input always valid and output always ready,
 // a continuous stream of images takes exactly max(IN_BEATS, OUT_BEATS) cycles
 // per image in steady state. First-output latency (empty unit, input always
-// valid, output ready): the first output beat is valid NEED0*IFM_W*CH/LANES + 2
+// valid, output ready): the first output beat is valid NEED0*IFM_W*CH/LANES + 3
 // cycles after the first input beat is accepted, NEED0 = min(USED_ROWS, K_H - PAD)
-// (the image rows the first output row needs); 3 cycles when NEED0 <= 0 (the
+// (the image rows the first output row needs); 4 cycles when NEED0 <= 0 (the
 // first output row is all padding). An image's output, even an all-padding
 // row, never starts before the image's first input beat has been taken.
 //
@@ -47,7 +47,7 @@
 // image's windows are emitted.
 //
 // Pipeline: issue (counters, read address) -> memory read / padding select ->
-// output FIFO (bnnc_fifo, 3 beats, registered m_axis). An output credit
+// output FIFO (bnnc_fifo, 4 beats, no bypass, registered m_axis). An output credit
 // counter keeps the FIFO from overflowing, so s_axis_tready and the read issue
 // depend on registers only (no combinational path from m_axis_tready or
 // s_axis_tvalid). Requires bnnc_fifo.v.
@@ -393,8 +393,11 @@ module bnnc_swu #(
     localparam [OX_W-1:0] OX_LAST = OW_LAST_I[OX_W-1:0];
     localparam [OY_W-1:0] OY_LAST = OH_LAST_I[OY_W-1:0];
     localparam integer IA_W = $clog2(NROWS + 2) + 1;           // images-ahead counter width
-    localparam integer OQ_DEPTH = 3;                          // output FIFO beats (issue -> FIFO: 1 cycle)
-    localparam integer CR_W = 2;                              // credit counter width
+    // Output FIFO without bypass (no 2:1 mux per output bit): a beat is issued, read (1 cycle),
+    // and leaves the FIFO 2 cycles after entering it, so 3 beats are in flight at full rate;
+    // one more slot keeps the credits from ever stopping the issue.
+    localparam integer OQ_DEPTH = 4;                          // output FIFO beats
+    localparam integer CR_W = 3;                              // credit counter width
     localparam [CR_W-1:0] CR_FULL = OQ_DEPTH[CR_W-1:0];
 
     reg [J_W-1:0]  rj;        // beat within the window row: kx*CPB + channel beat
@@ -550,7 +553,8 @@ module bnnc_swu #(
 
     bnnc_fifo #(
         .WIDTH(DW),
-        .DEPTH(OQ_DEPTH)
+        .DEPTH(OQ_DEPTH),
+        .BYPASS(0)
     ) u_oq (
         .clk(clk),
         .rst_n(rst_n),
