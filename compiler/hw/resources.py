@@ -290,7 +290,8 @@ _XILINX: Coeffs = {
     },
     "bnnc_mvtu": {
         "lut": {"aff_bits": 0.903, "base": 8.373, "cmp_bits": 0.147, "counters": 1.262, "ibuf_mux": 0.725,
-                "int_lane_bits": 2.269, "out_bits": 1.142, "partial": 2.203, "xnor_lanes": 1.323},
+                "int_lane_bits": 2.269, "out_bits": 0.192, "partial": 2.203, "xnor_lanes": 1.323},
+        # out_bits fitted 1.142, less its output queue's bypass (0.95 LUT per bit, removed since: Yosys, PE 32 and 64)
         "ff": {"acc_bits": 1.57, "aff_bits": 0.301, "base": 3.554, "counters": 2.468, "in_bits": 0.992,
                 "int_lane_bits": 0.061, "out_bits": 2.396, "xnor_lanes": 1.459},
     },
@@ -336,7 +337,7 @@ _ECP5: Coeffs = {
     },
     "bnnc_mvtu": {
         "lut": {"aff_bits": 1.472, "base": 25.973, "counters": 3.38, "in_bits": 2.615, "int_lane_bits": 6.859,
-                "out_bits": 4.716, "partial": 0.108, "xnor_lanes": 4.787},
+                "out_bits": 3.716, "partial": 0.108, "xnor_lanes": 4.787},  # out_bits: fitted 4.716, less the bypass
         "ff": {"aff_bits": 0.611, "base": 35.053, "cmp_bits": 1.32, "ibuf_mux": 0.057, "in_bits": 1.505,
                 "out_bits": 3.418, "partial": 0.693, "xnor_lanes": 1.548},
     },
@@ -509,10 +510,10 @@ def _styled_rom(depth: int, width: int, target: str, style: Any, fast: bool) -> 
 
 def mvtu_out_queue(p: Mapping[str, Any]) -> tuple[int, int]:
     """(DEPTH, WIDTH) of the bnnc_fifo inside bnnc_mvtu that queues its output beats (the core's
-    OQ_DEPTH = 3 + PIPE / SF, PIPE = 4 + the dot product's latency, and OW = PE x lane width)."""
+    OQ_DEPTH = 4 + PIPE / SF, PIPE = 4 + the dot product's latency, and OW = PE x lane width)."""
     simd, mw, mode = max(int(p["SIMD"]), 1), int(p["MW"]), int(p.get("OUT_MODE", 0))
     dot_lat = xnor_popcount_stages(simd) + 2 if int(p.get("BINARY_IN", 1)) else 1
-    depth = 3 + (4 + dot_lat) // ceil_div(mw, simd)
+    depth = 4 + (4 + dot_lat) // ceil_div(mw, simd)
     return depth, int(p["PE"]) * (1 if mode == 0 else int(p.get("OUT_BITS", 1)))
 
 

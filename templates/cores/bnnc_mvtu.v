@@ -21,7 +21,7 @@
 // -> S2 (per-PE lane dot products; binary input: DOT_LAT pipelined cycles)
 // -> S3 (accumulators, parameter ROM word)
 // -> S4 (threshold compare / multiply) -> S5 (affine add, padding mask)
-// -> output FIFO (registered m_axis). The datapath never stalls: a neuron fold
+// -> output FIFO (registered m_axis, no bypass). The datapath never stalls: a neuron fold
 // is only started when the output FIFO has a credit for its result, so
 // backpressure just pauses the issue of new folds. s_axis_tready depends on
 // registers only (no combinational path from m_axis_tready or s_axis_tvalid).
@@ -196,8 +196,9 @@ module bnnc_mvtu #(
     // its stages and at its output), integer input one registered bnnc_dot_lane.
     localparam integer DOT_LAT = (BINARY_IN != 0) ? xpc_stages(SIMD_C) + 2 : 1;
     localparam integer PIPE = 4 + DOT_LAT;                          // issue -> FIFO input, in cycles
-    // Output queue: a fold holds its credit for SF + PIPE cycles; folds start every SF cycles.
-    localparam integer OQ_DEPTH = 3 + PIPE / SF;
+    // Output queue: a fold holds its credit for SF + PIPE cycles and 2 in the queue (it has no
+    // bypass: no 2:1 mux per output bit); folds start every SF cycles.
+    localparam integer OQ_DEPTH = 4 + PIPE / SF;
     localparam integer CR_W = $clog2(OQ_DEPTH + 1);                 // credit counter width
 
     localparam integer NF_LAST_I = NF - 1;
@@ -619,7 +620,8 @@ module bnnc_mvtu #(
     /* verilator lint_on UNUSEDSIGNAL */
     bnnc_fifo #(
         .WIDTH(OW),
-        .DEPTH(OQ_DEPTH)
+        .DEPTH(OQ_DEPTH),
+        .BYPASS(0)
     ) u_out_queue (
         .clk(clk),
         .rst_n(rst_n),
