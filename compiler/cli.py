@@ -196,8 +196,9 @@ def _fps(text: str) -> float:
 def _say_folding(folded, manifest: dict) -> None:  # type: ignore[no-untyped-def]
     """The chosen folding per matrix layer, the rate and the modelled resources (bnnc compile's report)."""
     rows = [r for r in manifest["layers"] if "pe" in r]
-    _say("bnnc: folding " + ", ".join(f"{r['name']} (PE {r['pe']}, SIMD {r['simd']}, {r['cycles']} cycles)"
-                                      for r in rows))
+    blocks = {r["name"]: ", weights in block RAM" for r in rows if r.get("weight_rom") == "block"}
+    _say("bnnc: folding " + ", ".join(f"{r['name']} (PE {r['pe']}, SIMD {r['simd']}, {r['cycles']} cycles"
+                                      f"{blocks.get(r['name'], '')})" for r in rows))
     fps = manifest.get("throughput_images_per_s")
     res = manifest.get("resources")
     line = f"bnnc: {fps:,.0f} frames/s at {manifest['clock_mhz']:g} MHz" if fps else "bnnc:"

@@ -171,3 +171,20 @@ def test_block_budget_buys_lut_savings_with_idle_blocks(mlp4: Graph, tmp_path: P
     for n in blocked:  # the search's choice reaches the core
         (mod,) = [m for m in hw.modules if m.name == n.name]
         assert mod.params["ROM_STYLE"] == 1 and mod.roms["weights"].plan.style == "block"
+
+
+def test_cli_names_the_weight_roms_the_search_puts_in_block_ram(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    gen = mlp(21, sizes=[256, 128, 128, 64, 10], input_dtype="bipolar")
+    gen.doc["hardware"] = {"budget": {"bram": 10}}
+    net = gen.write(tmp_path / "n")
+    assert main(["compile", str(net.path), "-o", str(tmp_path / "rtl"), "--target-fps", "400000"]) == 0
+    out = capsys.readouterr().out
+    import json
+
+    rows = json.loads((tmp_path / "rtl" / "manifest.json").read_text())["layers"]
+    blocked = [r for r in rows if r.get("weight_rom") == "block"]
+    assert blocked  # this rate and budget take the option (test above)
+    for r in blocked:
+        assert f"{r['name']} (PE {r['pe']}, SIMD {r['simd']}, {r['cycles']} cycles, weights in block RAM)" in out
+    assert out.count("weights in block RAM") == len(blocked)

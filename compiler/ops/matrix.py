@@ -70,7 +70,7 @@ class MatrixOp(OpDef):
         mh, mw, px = self.dims(node)
         row: dict[str, Any] = dict(mh=mh, mw=mw, pixels=px, weight_count=mh * mw, weight_bits_packed=mh * mw,
                                    weight_bytes_float32=mh * mw * FLOAT32_BITS // 8)
-        for key in ("pe", "simd", "cycles"):
+        for key in ("pe", "simd", "cycles", "weight_rom"):  # weight_rom: the folding search's block-RAM choice
             if key in node.attrs:
                 row[key] = node.attrs[key]
         return row
