@@ -155,6 +155,21 @@ def ram_cost(depth: int, width: int, target: str, async_read: bool = False) -> R
 # ---------------------------------------------------------------------------
 
 
+def _adder_tree_bits(terms: int, width: int) -> int:
+    """Sum of the adders' widths in bnnc_dot_lane's tree of ``terms`` terms of ``width`` bits
+    (each level's adders one bit wider; an odd node passes up unchanged).
+
+    >>> _adder_tree_bits(9, 8)   # 4 x 9 + 2 x 10 + 1 x 11 + 1 x 12
+    79
+    """
+    n, level, total = terms, 0, 0
+    while n > 1:
+        level += 1
+        total += (n // 2) * (width + level)
+        n = (n + 1) // 2
+    return total
+
+
 def _mvtu_features(p: Mapping[str, Any]) -> dict[str, float]:
     pe, simd, mw, mh = int(p["PE"]), int(p["SIMD"]), int(p["MW"]), int(p["MH"])
     binary = int(p.get("BINARY_IN", 1)) == 1
@@ -168,7 +183,11 @@ def _mvtu_features(p: Mapping[str, Any]) -> dict[str, float]:
     return {
         "base": 1.0,
         "xnor_lanes": lanes if binary else 0,
-        "int_lane_bits": lanes * (in_bits + 1) if not binary else 0,
+        # integer lanes: exact (w ? x : -x, modes 1 and 2) by lane bits; in ones' complement
+        # (mode 0, bnnc_dot_lane ONES) by the bits of its adder tree, which grow with SIMD
+        "int_lane_bits": lanes * (in_bits + 1) if not binary and mode != 0 else 0,
+        "int_tree_bits": pe * _adder_tree_bits(simd, in_bits + (0 if int(p.get("IN_SIGNED", 0)) else 1))
+        if not binary and mode == 0 else 0,
         "acc_bits": pe * acc,
         "cmp_bits": pe * acc if mode == 0 else 0,
         "aff_bits": pe * (acc + aff) if mode == 2 else 0,
@@ -290,7 +309,10 @@ _XILINX: Coeffs = {
     },
     "bnnc_mvtu": {
         "lut": {"aff_bits": 0.903, "base": 8.373, "cmp_bits": 0.147, "counters": 1.262, "ibuf_mux": 0.725,
-                "int_lane_bits": 2.269, "out_bits": 0.192, "partial": 2.203, "xnor_lanes": 1.323},
+                "int_lane_bits": 2.269, "int_tree_bits": 2.233, "out_bits": 0.192, "partial": 2.203,
+                "xnor_lanes": 1.323},
+        # int_tree_bits: fitted on 9 integer threshold-mode units (PE x SIMD 64x3 .. 4x27, int8 and
+        # uint8, int6), Yosys within -6..+4 %
         # out_bits fitted 1.142, less its output queue's bypass (0.95 LUT per bit, removed since: Yosys, PE 32 and 64)
         "ff": {"acc_bits": 1.57, "aff_bits": 0.301, "base": 3.554, "counters": 2.468, "in_bits": 0.992,
                 "int_lane_bits": 0.061, "out_bits": 2.396, "xnor_lanes": 1.459},
@@ -337,6 +359,7 @@ _ECP5: Coeffs = {
     },
     "bnnc_mvtu": {
         "lut": {"aff_bits": 1.472, "base": 25.973, "counters": 3.38, "in_bits": 2.615, "int_lane_bits": 6.859,
+                "int_tree_bits": 6.75,  # not refitted: int_lane_bits x xilinx's tree / lane ratio
                 "out_bits": 3.716, "partial": 0.108, "xnor_lanes": 4.787},  # out_bits: fitted 4.716, less the bypass
         "ff": {"aff_bits": 0.611, "base": 35.053, "cmp_bits": 1.32, "ibuf_mux": 0.057, "in_bits": 1.505,
                 "out_bits": 3.418, "partial": 0.693, "xnor_lanes": 1.548},
@@ -381,7 +404,9 @@ _ICE40: Coeffs = {
         "ff": {"counters": 4.566, "width": 1.027},
     },
     "bnnc_mvtu": {
-        "lut": {"aff_bits": 7.639, "base": 53.069, "in_bits": 9.732, "int_lane_bits": 2.926, "out_bits": 1.6,
+        "lut": {"aff_bits": 7.639, "base": 53.069, "in_bits": 9.732, "int_lane_bits": 2.926,
+                "int_tree_bits": 2.88,  # not refitted: int_lane_bits x xilinx's tree / lane ratio
+                "out_bits": 1.6,
                 "xnor_lanes": 4.467},
         "ff": {"acc_bits": 0.306, "aff_bits": 1.204, "base": 37.497, "cmp_bits": 0.752, "in_bits": 1.769,
                 "out_bits": 3.046, "partial": 0.396, "xnor_lanes": 1.642},
