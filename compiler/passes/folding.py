@@ -305,7 +305,7 @@ def fold_for_interval(graph: Graph, interval: int, target: str, fixed: dict[str,
 
 def budget_cost(res: Resources, target: str, limit: dict[str, int] | None) -> float:
     """What a rate-driven folding minimises: :meth:`Resources.cost`, except that under a stated
-    block budget the blocks are the budget's (free), so LUTs (and DSPs) alone count."""
+    block budget the blocks are the budget's (free), so LUTs alone count."""
     free = BRAM_LUTS[target] * res.bram if limit and "bram" in limit else 0
     return res.cost(target) - free
 
