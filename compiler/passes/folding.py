@@ -13,9 +13,10 @@ blocks fit.
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 
 from compiler.arith import Folding, ceil_div
 from compiler.bits import bits_for_range
@@ -120,6 +121,8 @@ class _Layer:
     first: bool  # fed by the top input directly (no FIFO in front)
     chained: bool  # reached from the previous matrix layer through lane-transparent ops only
     argmax_after: bool  # followed by the argmax (a FIFO of its PE lanes and the argmax unit)
+    # unit()'s answers: a rate search over many intervals prices the same foldings again and again
+    units: dict[tuple[int, int, str, bool], Resources] = field(default_factory=dict, compare=False, repr=False)
 
     def cycles(self, pe: int, simd: int) -> int:
         return self.op.cycles(self.node, self.t_in, pe, simd)
@@ -131,6 +134,12 @@ class _Layer:
     def unit(self, pe: int, simd: int, target: str, block_weights: bool = False) -> Resources:
         """The matrix unit and the glue that depends on its own folding only (``block_weights``: its
         weight ROM in block RAM whatever the memory plan would choose)."""
+        key = (pe, simd, target, block_weights)
+        if key not in self.units:
+            self.units[key] = self._unit(pe, simd, target, block_weights)
+        return self.units[key]
+
+    def _unit(self, pe: int, simd: int, target: str, block_weights: bool) -> Resources:
         p = mvtu_params(self.mh, self.mw, pe, simd, binary=self.binary, in_bits=self.in_bits,
                         acc_bits=self.acc_bits, out_mode=self.out_mode, out_bits=self.out_bits,
                         aff_bits=self.aff_bits)
@@ -174,8 +183,21 @@ def _fifo(width: int, beats: int, target: str) -> Resources:
     return module_resources("bnnc_fifo", fifo_params(width, beats), target)
 
 
+# the last graph _layers priced, and its layers (the IR is immutable: the same object, the same layers)
+_LAST_LAYERS: list[tuple[Graph, list[_Layer]]] = []
+
+
 def _layers(graph: Graph) -> list[_Layer]:
-    """The matrix layers of ``graph`` with what pricing their foldings needs."""
+    """The matrix layers of ``graph`` with what pricing their foldings needs (the last graph's kept,
+    with their priced units, for the many searches of one folding choice)."""
+    if _LAST_LAYERS and _LAST_LAYERS[0][0] is graph:
+        return _LAST_LAYERS[0][1]
+    out = _build_layers(graph)
+    _LAST_LAYERS[:] = [(graph, out)]
+    return out
+
+
+def _build_layers(graph: Graph) -> list[_Layer]:
     out: list[_Layer] = []
     st = stages(graph)
     transparent_run = False  # only lane-transparent stages since the previous matrix stage
@@ -283,24 +305,46 @@ def fold_for_interval(graph: Graph, interval: int, target: str, fixed: dict[str,
     until it fits; the least-exceeding try when none does.
     """
     layers = _layers(graph)
-    blocks = bool(limit) and "bram" in (limit or {})
-    priced = _price(layers, interval, target, dict(fixed or {}), block_variants=blocks)
-    best = _walk(layers, priced, target)
+    priced = _price(layers, interval, target, dict(fixed or {}), block_variants="bram" in (limit or {}))
     if not limit:
-        return best
-    tries = [best]
-    if blocks:  # the sweep, and the search without the block option (so a budget never costs LUTs)
-        tries += [_walk(layers, priced, target, {"bram": p}) for p in BLOCK_PRICES if p != 1.0]
-        tries.append(_walk(layers, [([o for o in opts if not o[3]], pick) for opts, pick in priced], target))
-    fitting = [r for r in tries if not _over(r.resources, limit)]
+        return _walk(layers, priced, target)
+    tries = list(_tries(layers, priced, target, limit))
+    fitting = [t for t in tries if not _over(t.resources, limit)]
     if fitting:
-        return min(fitting, key=lambda r: budget_cost(r.resources, target, limit))
-    for w in BUDGET_WEIGHTS:
-        r = _walk(layers, priced, target, {k: w for k in limit})
+        return min(fitting, key=lambda t: budget_cost(t.resources, target, limit))
+    for r in _escalations(layers, priced, target, limit):
         if not _over(r.resources, limit):
             return r
         tries.append(r)
-    return min(tries, key=lambda r: sum(need / allowed for _, need, allowed in _over(r.resources, limit)))
+    return min(tries, key=lambda t: sum(need / allowed for _, need, allowed in _over(t.resources, limit)))
+
+
+def _fits(graph: Graph, interval: int, target: str, requested: dict[str, tuple[int, int]],
+          limit: dict[str, int]) -> bool:
+    """Whether some search :func:`fold_for_interval` weighs keeps within ``limit`` (stops at the first)."""
+    layers = _layers(graph)
+    priced = _price(layers, interval, target, dict(requested), block_variants="bram" in limit)
+    return any(not _over(r.resources, limit) for r in itertools.chain(_tries(layers, priced, target, limit),
+                                                                      _escalations(layers, priced, target, limit)))
+
+
+def _tries(layers: list[_Layer], priced: list[tuple[list[_Option], _Option | None]], target: str,
+           limit: dict[str, int]) -> Iterator[RateFolding]:
+    """The searches whose least-LUT fitting one :func:`fold_for_interval` takes, lazily: the plain
+    one, and under a block budget the sweep of :data:`BLOCK_PRICES` and the search without the
+    block option (so a budget never costs LUTs)."""
+    yield _walk(layers, priced, target)
+    if "bram" in limit:
+        for price in BLOCK_PRICES[1:]:
+            yield _walk(layers, priced, target, {"bram": price})
+        yield _walk(layers, [([o for o in opts if not o[3]], pick) for opts, pick in priced], target)
+
+
+def _escalations(layers: list[_Layer], priced: list[tuple[list[_Option], _Option | None]], target: str,
+                 limit: dict[str, int]) -> Iterator[RateFolding]:
+    """The searches with more weight on the budget's lines (:data:`BUDGET_WEIGHTS`), lazily."""
+    for w in BUDGET_WEIGHTS:
+        yield _walk(layers, priced, target, {k: w for k in limit})
 
 
 def budget_cost(res: Resources, target: str, limit: dict[str, int] | None) -> float:
@@ -464,11 +508,6 @@ def _slowest_interval(graph: Graph) -> int:
 def _over(res: Resources, limit: dict[str, int]) -> list[tuple[str, int, int]]:
     """(field, needed, allowed) of each budget line ``res`` exceeds."""
     return [(k, getattr(res, k), v) for k, v in sorted(limit.items()) if getattr(res, k) > v]
-
-
-def _fits(graph: Graph, interval: int, target: str, requested: dict[str, tuple[int, int]],
-          limit: dict[str, int]) -> bool:
-    return not _over(fold_for_interval(graph, interval, target, requested, limit).resources, limit)
 
 
 def _check_budget(graph: Graph, interval: int, target: str, requested: dict[str, tuple[int, int]],
