@@ -475,6 +475,12 @@ def _mul_luts(a_bits: int, b_bits: int, target: str) -> int:
     return a_bits * b_bits if family(target) == "ice40" else 0
 
 
+def _single_aspect_blocks(depth: int, width: int, target: str) -> int:
+    """Blocks of a ``depth`` x ``width`` ROM cut in the best single aspect ratio: an upper bound of
+    plan_rom's exact cut, without its search (the folding search's ``fast`` pricing)."""
+    return min(ceil_div(width, w) * ceil_div(depth, d) for d, w in FPGA_TARGETS[target].bram.aspects)
+
+
 def rom_resources(depth: int, width: int, target: str, sync: bool = True, fast: bool = False) -> Resources:
     """Block RAMs or LUTs of a ``depth`` x ``width`` ROM: :func:`compiler.hw.memory.plan_rom`'s plan;
     a logic ROM read synchronously also has its output register (:func:`_logic_rom`).
@@ -495,7 +501,7 @@ def rom_resources(depth: int, width: int, target: str, sync: bool = True, fast: 
         # fewest conceivable blocks cost more than logic, so the plan is logic
         return _logic_rom(depth, width, target, sync)
     if fast:
-        most = min(ceil_div(width, w) * ceil_div(depth, d) for d, w in t.bram.aspects)
+        most = _single_aspect_blocks(depth, width, target)
         if most * t.lut_per_block <= luts:
             return Resources(bram=most)
     plan = plan_rom(depth, width, target, sync_read=sync)
@@ -527,9 +533,8 @@ def _styled_rom(depth: int, width: int, target: str, style: Any, fast: bool) -> 
     (``fast``: see :func:`rom_resources`)."""
     if style in (2, 3):
         return _logic_rom(depth, width, target, True)
-    if style == 1 and fast:  # the best single aspect ratio: an upper bound of the exact cut, without its search
-        aspects = FPGA_TARGETS[target].bram.aspects
-        return Resources(bram=min(ceil_div(width, w) * ceil_div(depth, d) for d, w in aspects))
+    if style == 1 and fast:
+        return Resources(bram=_single_aspect_blocks(depth, width, target))
     if style == 1:
         return Resources(bram=sum(n for n, _, _ in block_split(depth, width, target)))
     return rom_resources(depth, width, target, True, fast)

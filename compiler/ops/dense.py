@@ -48,6 +48,7 @@ def lower_mvtu(b: HwBuilder, stage: Stage, cur: Stream, folding: Folding, binary
     node, nxt = stage.head, stage.consumer
     pe, simd = int(node.attrs["pe"]), int(node.attrs["simd"])
     w = node.params["weight"].reshape(node.params["weight"].shape[0], -1)
+    wbits = to_bits(w)
     mh, mw = w.shape
     acc = node.out.dtype
     assert acc.lo is not None and acc.hi is not None
@@ -60,14 +61,14 @@ def lower_mvtu(b: HwBuilder, stage: Stage, cur: Stream, folding: Folding, binary
     else:
         wplan = b.plan_rom(folding.rom_words, pe * simd)
     params["ROM_STYLE"] = wplan.rom_style
-    roms = {"weights": Rom("WEIGHT_FILE", tuple(mvtu_weight_lines(to_bits(w), pe, simd)), wplan)}
+    roms = {"weights": Rom("WEIGHT_FILE", tuple(mvtu_weight_lines(wbits, pe, simd)), wplan)}
     serial: Node | None = None  # the final affine, when a bnnc_affine_serial computes it
     if nxt is not None and nxt.op == "threshold":
         # the unit emits acc - T >= 0 (no comparator): thresholds clamped, ACC_BITS holding acc - T
         th, acc_bits = threshold_fit(nxt.params["thresholds"], acc.lo, acc.hi)
         mode, out_bits, aff_bits = OutMode.THRESHOLD, 1, 1
         # integer input: the unit sums lanes in ones' complement; each bias holds its 0 weight bits back
-        offsets = None if binary else ones_offsets(to_bits(w), simd)
+        offsets = None if binary else ones_offsets(wbits, simd)
         roms["params"] = Rom("PARAM_FILE", tuple(mvtu_param_lines(th, mode, pe, acc_bits=acc_bits, offsets=offsets)))
     elif nxt is not None and nxt.op == "affine" and nxt.attrs.get("form", "parallel") != "parallel":
         # forms none / shift / shared (compiler/passes/scores.py): the unit emits its raw

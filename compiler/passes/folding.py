@@ -121,7 +121,8 @@ class _Layer:
     first: bool  # fed by the top input directly (no FIFO in front)
     chained: bool  # reached from the previous matrix layer through lane-transparent ops only
     argmax_after: bool  # followed by the argmax (a FIFO of its PE lanes and the argmax unit)
-    # unit()'s answers: a rate search over many intervals prices the same foldings again and again
+    # unit()'s answers: the searches of one folding choice (a bisection over intervals) price the
+    # same foldings again and again
     units: dict[tuple[int, int, str, bool], Resources] = field(default_factory=dict, compare=False, repr=False)
 
     def cycles(self, pe: int, simd: int) -> int:
@@ -183,21 +184,8 @@ def _fifo(width: int, beats: int, target: str) -> Resources:
     return module_resources("bnnc_fifo", fifo_params(width, beats), target)
 
 
-# the last graph _layers priced, and its layers (the IR is immutable: the same object, the same layers)
-_LAST_LAYERS: list[tuple[Graph, list[_Layer]]] = []
-
-
 def _layers(graph: Graph) -> list[_Layer]:
-    """The matrix layers of ``graph`` with what pricing their foldings needs (the last graph's kept,
-    with their priced units, for the many searches of one folding choice)."""
-    if _LAST_LAYERS and _LAST_LAYERS[0][0] is graph:
-        return _LAST_LAYERS[0][1]
-    out = _build_layers(graph)
-    _LAST_LAYERS[:] = [(graph, out)]
-    return out
-
-
-def _build_layers(graph: Graph) -> list[_Layer]:
+    """The matrix layers of ``graph`` with what pricing their foldings needs."""
     out: list[_Layer] = []
     st = stages(graph)
     transparent_run = False  # only lane-transparent stages since the previous matrix stage
@@ -296,15 +284,16 @@ _Option = tuple[Resources, int, int, bool]
 
 
 def fold_for_interval(graph: Graph, interval: int, target: str, fixed: dict[str, tuple[int, int]] | None = None,
-                      limit: dict[str, int] | None = None) -> RateFolding:
+                      limit: dict[str, int] | None = None, layers: list[_Layer] | None = None) -> RateFolding:
     """:func:`cheapest_for_interval`, adjusted to ``limit`` (``hardware.budget``).
 
     A block line (``bram``) makes the budget's blocks free: every layer may also put its weight
     ROM in block RAM, and of the searches at :data:`BLOCK_PRICES` the one with the least
     LUTs whose blocks fit wins. A line still exceeded gets more weight (:data:`BUDGET_WEIGHTS`)
-    until it fits; the least-exceeding try when none does.
+    until it fits; the least-exceeding try when none does. ``layers``: :func:`_layers` of ``graph``,
+    when the caller has them (their priced units are kept across its searches).
     """
-    layers = _layers(graph)
+    layers = _layers(graph) if layers is None else layers
     priced = _price(layers, interval, target, dict(fixed or {}), block_variants="bram" in (limit or {}))
     if not limit:
         return _walk(layers, priced, target)
@@ -319,10 +308,9 @@ def fold_for_interval(graph: Graph, interval: int, target: str, fixed: dict[str,
     return min(tries, key=lambda t: sum(need / allowed for _, need, allowed in _over(t.resources, limit)))
 
 
-def _fits(graph: Graph, interval: int, target: str, requested: dict[str, tuple[int, int]],
+def _fits(layers: list[_Layer], interval: int, target: str, requested: dict[str, tuple[int, int]],
           limit: dict[str, int]) -> bool:
     """Whether some search :func:`fold_for_interval` weighs keeps within ``limit`` (stops at the first)."""
-    layers = _layers(graph)
     priced = _price(layers, interval, target, dict(requested), block_variants="bram" in limit)
     return any(not _over(r.resources, limit) for r in itertools.chain(_tries(layers, priced, target, limit),
                                                                       _escalations(layers, priced, target, limit)))
@@ -454,7 +442,7 @@ def _fps(clock_mhz: float, interval: int) -> int:
     return int(clock_mhz * 1e6 // interval)
 
 
-def _rate_budget(graph: Graph, requested: dict[str, tuple[int, int]]) -> int:
+def _rate_budget(graph: Graph, requested: dict[str, tuple[int, int]], layers: list[_Layer]) -> int:
     """The interval that ``hardware.target_fps`` (and ``hardware.budget``) ask for; one-line errors when out of reach."""
     hw = graph.hardware
     clock = float(hw.get("clock_mhz", 100.0))
@@ -468,16 +456,16 @@ def _rate_budget(graph: Graph, requested: dict[str, tuple[int, int]]) -> int:
             raise BnncError(f"hardware.target_fps must be at most {_fps(clock, fastest):,} (the fastest folding at "
                             f"{clock:g} MHz), not {fps:.15g}", file=graph.source, field="hardware.target_fps")
         if limit:
-            _check_budget(graph, interval, target, requested, limit, clock, fastest)
+            _check_budget(graph, layers, interval, target, requested, limit, clock, fastest)
         return interval
     # a budget alone: the fastest interval whose cheapest folding fits it
     slowest = max(fastest, _slowest_interval(graph))
-    if not _fits(graph, slowest, target, requested, limit):
-        _check_budget(graph, slowest, target, requested, limit, clock, fastest)
-    return _fastest_fitting(graph, fastest, slowest, target, requested, limit)
+    if not _fits(layers, slowest, target, requested, limit):
+        _check_budget(graph, layers, slowest, target, requested, limit, clock, fastest)
+    return _fastest_fitting(layers, fastest, slowest, target, requested, limit)
 
 
-def _fastest_fitting(graph: Graph, fastest: int, slowest: int, target: str, requested: dict[str, tuple[int, int]],
+def _fastest_fitting(layers: list[_Layer], fastest: int, slowest: int, target: str, requested: dict[str, tuple[int, int]],
                      limit: dict[str, int]) -> int:
     """The interval a budget alone yields: bisection between ``fastest`` and ``slowest`` (which fits).
 
@@ -488,7 +476,7 @@ def _fastest_fitting(graph: Graph, fastest: int, slowest: int, target: str, requ
     lo, hi = fastest, slowest
     while lo < hi:
         mid = (lo + hi) // 2
-        if _fits(graph, mid, target, requested, limit):
+        if _fits(layers, mid, target, requested, limit):
             hi = mid
         else:
             lo = mid + 1
@@ -510,17 +498,17 @@ def _over(res: Resources, limit: dict[str, int]) -> list[tuple[str, int, int]]:
     return [(k, getattr(res, k), v) for k, v in sorted(limit.items()) if getattr(res, k) > v]
 
 
-def _check_budget(graph: Graph, interval: int, target: str, requested: dict[str, tuple[int, int]],
+def _check_budget(graph: Graph, layers: list[_Layer], interval: int, target: str, requested: dict[str, tuple[int, int]],
                   limit: dict[str, int], clock: float, fastest: int) -> None:
     """Refuse a budget the cheapest folding at ``interval`` exceeds, naming the fastest rate within it."""
-    over = _over(fold_for_interval(graph, interval, target, requested, limit).resources, limit)
+    over = _over(fold_for_interval(graph, interval, target, requested, limit, layers).resources, limit)
     if not over:
         return
     field, need, allowed = over[0]
     slowest = max(fastest, _slowest_interval(graph))
     reach = "no folding fits it"
-    if _fits(graph, slowest, target, requested, limit):
-        lo = _fastest_fitting(graph, fastest, slowest, target, requested, limit)
+    if _fits(layers, slowest, target, requested, limit):
+        lo = _fastest_fitting(layers, fastest, slowest, target, requested, limit)
         reach = f"within it the fastest folding reaches {_fps(clock, lo):,} frames/s"
     raise BnncError(f"hardware.budget.{field} must be at least {need:,} for {_fps(clock, interval):,} frames/s "
                     f"at {clock:g} MHz (the cheapest modelled folding; {reach}), not {allowed:,}",
@@ -544,9 +532,10 @@ def choose_folding(graph: Graph, ctx: PassContext) -> Graph:
                                     file=graph.source, layer=node.name, field=f"hardware.folding.{field}")
     target = str(graph.hardware.get("target", "xilinx"))
     if graph.hardware.get("target_fps") is not None or graph.hardware.get("budget"):
-        budget = _rate_budget(graph, requested)
+        layers = _layers(graph)  # priced once for all the searches below
+        budget = _rate_budget(graph, requested, layers)
         limit = dict(graph.hardware.get("budget") or {})
-        chosen = fold_for_interval(graph, budget, target, requested, limit)
+        chosen = fold_for_interval(graph, budget, target, requested, limit, layers)
         balanced = {**_balanced(graph, mats, budget), **requested}
         options = [(g, _lowered(g, target)) for g in (_apply(graph, mats, chosen.folding, budget,
                                                               chosen.block_weights),
