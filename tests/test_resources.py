@@ -76,6 +76,23 @@ def test_xpc_stages_is_the_cores(tmp_path: Path) -> None:
         assert sum(1 << i for i, b in enumerate(bits) if b == "1") == xnor_popcount_stages(w), w
 
 
+def test_dot_lane_adders_stay_on_carry_chains(tmp_path: Path) -> None:
+    """bnnc_dot_lane's integer adder tree maps to carry chains, one chain per adder (int8, SIMD 9: eight
+    adders of 9..12 bits, at least two CARRY4 each). Without the tree's keep attributes Yosys's alumacc
+    merges the tree into one $macc and maps it to LUT full adders on three CARRY4 (170 LUT instead of
+    111), which the model's int_tree_bits coefficients no longer describe."""
+    cores = cores_dir()
+    for name in ("bnnc_dot_lane", "bnnc_xnor_popcount"):
+        (tmp_path / f"{name}.v").write_text((cores / f"{name}.v").read_text())
+    params = {"SIMD": 9, "BINARY_IN": 0, "IN_BITS": 8, "IN_SIGNED": 1, "DOT_BITS": 13, "ONES": 1}
+    chparams = " ".join(f"-chparam {k} {v}" for k, v in params.items())
+    script = (f"read_verilog bnnc_dot_lane.v bnnc_xnor_popcount.v; hierarchy -top bnnc_dot_lane {chparams}; "
+              "synth_xilinx -flatten -top bnnc_dot_lane; tee -q -o stat.json stat -json")
+    subprocess.run([*yosys_command(), "-q", "-p", script], cwd=tmp_path, check=True, capture_output=True)
+    cells = json.loads((tmp_path / "stat.json").read_text())["modules"]["\\bnnc_dot_lane"]["num_cells_by_type"]
+    assert cells.get("CARRY4", 0) >= 2 * (params["SIMD"] - 1), cells
+
+
 def test_memory_rules_as_measured() -> None:
     """The RAM and DSP mapping rules on the shapes their comments cite (Yosys 0.70)."""
     assert ram_cost(2, 64, "xilinx").lutram == 44  # a FIFO of DEPTH 3 is RAM32M, not registers

@@ -188,6 +188,8 @@ def _mvtu_features(p: Mapping[str, Any]) -> dict[str, float]:
         # (mode 0, bnnc_dot_lane ONES) by the bits of its adder tree, which grow with SIMD
         "int_lane_bits": lanes * (in_bits + 1) if not binary and mode != 0 else 0,
         "int_tree_bits": pe * _adder_tree_bits(simd, lw) if not binary and mode == 0 else 0,
+        # ... plus a per-PE share (its leaves' inversions beside the carry chains, the partial sum)
+        "int_tree_pe_bits": pe * lw if not binary and mode == 0 and simd > 1 else 0,
         # ... and with SIMD = 1 (no tree) by the lane's invert and its accumulator, one per PE
         "int_serial_bits": pe * (lw + acc) if not binary and mode == 0 and simd == 1 else 0,
         "acc_bits": pe * acc,
@@ -311,10 +313,11 @@ _XILINX: Coeffs = {
     },
     "bnnc_mvtu": {
         "lut": {"aff_bits": 0.903, "base": 8.373, "cmp_bits": 0.147, "counters": 1.262, "ibuf_mux": 0.725,
-                "int_lane_bits": 2.269, "int_serial_bits": 0.803, "int_tree_bits": 2.237, "out_bits": 0.192,
-                "partial": 2.203, "xnor_lanes": 1.323},
-        # int_tree_bits, int_serial_bits: fitted on 13 integer threshold-mode units (PE x SIMD 64x1 ..
-        # 4x27, int8, uint8, int6), Yosys within -12..+4 %
+                "int_lane_bits": 2.269, "int_serial_bits": 0.803, "int_tree_bits": 1.332, "int_tree_pe_bits": 1.791,
+                "out_bits": 0.192, "partial": 2.203, "xnor_lanes": 1.323},
+        # int_serial_bits: fitted on 13 integer threshold-mode units (PE x SIMD 64x1 .. 4x27, int8, uint8,
+        # int6), Yosys within -12..+4 %. int_tree_bits, int_tree_pe_bits: refitted on 11 units (PE x SIMD
+        # 64x3 .. 4x27) once bnnc_dot_lane's adders stayed on carry chains (keep), -9..+5 %
         # out_bits fitted 1.142, less its output queue's bypass (0.95 LUT per bit, removed since: Yosys, PE 32 and 64)
         "ff": {"acc_bits": 1.57, "aff_bits": 0.301, "base": 3.554, "counters": 2.468, "in_bits": 0.992,
                 "int_lane_bits": 0.061, "out_bits": 2.396, "xnor_lanes": 1.459},
@@ -361,7 +364,8 @@ _ECP5: Coeffs = {
     },
     "bnnc_mvtu": {
         "lut": {"aff_bits": 1.472, "base": 25.973, "counters": 3.38, "in_bits": 2.615, "int_lane_bits": 6.859,
-                "int_tree_bits": 6.75, "int_serial_bits": 2.43,  # not refitted: xilinx's x int_lane_bits ratio
+                "int_tree_bits": 1.626, "int_tree_pe_bits": 4.504,  # 11 units (as xilinx's), -7..+13 %
+                "int_serial_bits": 2.43,  # not refitted: xilinx's x int_lane_bits ratio
                 "out_bits": 3.716, "partial": 0.108, "xnor_lanes": 4.787},  # out_bits: fitted 4.716, less the bypass
         "ff": {"aff_bits": 0.611, "base": 35.053, "cmp_bits": 1.32, "ibuf_mux": 0.057, "in_bits": 1.505,
                 "out_bits": 3.418, "partial": 0.693, "xnor_lanes": 1.548},
@@ -407,7 +411,8 @@ _ICE40: Coeffs = {
     },
     "bnnc_mvtu": {
         "lut": {"aff_bits": 7.639, "base": 53.069, "in_bits": 9.732, "int_lane_bits": 2.926,
-                "int_tree_bits": 2.88, "int_serial_bits": 1.04,  # not refitted: xilinx's x int_lane_bits ratio
+                "int_tree_bits": 0.333, "int_tree_pe_bits": 6.775,  # 11 units (as xilinx's), -41..+78 %
+                "int_serial_bits": 1.04,  # not refitted: xilinx's x int_lane_bits ratio
                 "out_bits": 1.6,
                 "xnor_lanes": 4.467},
         "ff": {"acc_bits": 0.306, "aff_bits": 1.204, "base": 37.497, "cmp_bits": 0.752, "in_bits": 1.769,
