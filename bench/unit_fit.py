@@ -1,0 +1,111 @@
+"""Benchmark: the resource model against Yosys on single units, per family (issue 11).
+
+    .venv/bin/python bench/unit_fit.py --core mvtu_int --target xilinx      # or ecp5-25k, ice40-up5k
+    .venv/bin/python bench/unit_fit.py --core swu --target ecp5-25k
+
+Reproduces the refits of BENCHMARKS.md "Integer adder trees on carry chains": each case is one core
+(``bnnc_mvtu`` in integer threshold mode, or ``bnnc_swu``) with fixed parameters, synthesized alone by
+the family's Yosys script (hierarchy kept, as ``bnnc synth`` and ``bench/resource_model.py`` do), and
+printed beside the model's LUTs and its error. ``--fit`` also prints the least-squares coefficients of
+the features the refit used (int_tree_bits + int_tree_pe_bits; base + counters + lane_bits).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import numpy as np  # noqa: E402
+
+from compiler.hw.resources import COEFFS, _mvtu_features, _swu_features, module_resources  # noqa: E402
+from glue_luts import CORES, _core_text, _mvtu_files  # noqa: E402
+from resource_model import YOSYS, measure, nnls  # noqa: E402
+from runtime.synth import flattened_cells, yosys_command  # noqa: E402
+
+# (MW, MH, PE, SIMD, IN_BITS, IN_SIGNED)
+MVTU_INT = [(27, 64, 64, 3, 8, 1), (27, 64, 16, 9, 8, 1), (27, 64, 16, 3, 8, 1), (27, 64, 8, 27, 8, 1),
+            (27, 64, 32, 9, 8, 1), (64, 16, 4, 16, 8, 0), (100, 8, 2, 10, 6, 1), (48, 32, 4, 8, 8, 0),
+            (96, 96, 12, 24, 8, 0), (27, 64, 4, 27, 8, 1), (100, 64, 4, 16, 8, 0)]
+# (IFM_H = IFM_W, CH, K, STRIDE, PAD, EW, LANES)
+SWU = [(30, 64, 3, 1, 0, 1, 64), (32, 3, 3, 1, 0, 8, 3), (14, 64, 3, 1, 1, 1, 32), (10, 128, 3, 1, 0, 1, 64),
+       (8, 2, 3, 1, 0, 1, 1), (10, 1, 3, 1, 1, 8, 1), (10, 8, 3, 1, 1, 1, 8), (10, 16, 3, 1, 1, 1, 16),
+       (5, 128, 3, 1, 0, 1, 32), (28, 64, 2, 2, 0, 1, 64), (28, 64, 3, 1, 0, 1, 8), (12, 32, 2, 2, 0, 1, 16),
+       (16, 4, 3, 1, 1, 8, 4), (30, 64, 3, 1, 0, 1, 16)]
+
+
+def _params(core: str) -> list[dict[str, int]]:
+    if core == "mvtu_int":
+        return [{"MW": mw, "MH": mh, "PE": pe, "SIMD": simd, "BINARY_IN": 0, "IN_BITS": b, "IN_SIGNED": s}
+                for mw, mh, pe, simd, b, s in MVTU_INT]
+    return [{"IFM_H": h, "IFM_W": h, "CH": ch, "K_H": k, "K_W": k, "STRIDE": st, "PAD": pad, "EW": ew, "LANES": ln}
+            for h, ch, k, st, pad, ew, ln in SWU]
+
+
+def synth(core: str, params: dict[str, int], target: str) -> tuple[dict[str, int], int]:
+    """(the parameters incl. generated ROM ones, Yosys LUTs occupied) of one unit."""
+    name = "bnnc_mvtu" if core == "mvtu_int" else "bnnc_swu"
+    with tempfile.TemporaryDirectory(prefix="bnnc-unit-") as tmp:
+        folder = Path(tmp)
+        p = dict(params)
+        if name == "bnnc_mvtu":
+            p.update(_mvtu_files(p, folder))
+        for n in CORES:  # relative names: yowasp's sandbox sees the working folder only
+            (folder / f"{n}.v").write_text(_core_text(None, n))
+        chparams = " ".join(f"-chparam {k} {v}" for k, v in p.items())
+        script = (f"read_verilog -defer {' '.join(f'{n}.v' for n in CORES)}; hierarchy -check -top {name} "
+                  f"{chparams}; {YOSYS[target]} -top {name}; tee -q -o stat.json stat -json")
+        proc = subprocess.run([*yosys_command(), "-q", "-p", script], cwd=folder, capture_output=True, text=True,
+                              check=False)
+        if proc.returncode != 0:
+            raise RuntimeError(f"yosys failed on {name} {p}: {(proc.stdout + proc.stderr)[-800:]}")
+        cells = flattened_cells(json.loads((folder / "stat.json").read_text()))
+    top = next(k for k in cells if k == name or k.startswith(f"$paramod\\{name}\\"))
+    return p, measure(cells[top], target)["lut"]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--core", choices=("mvtu_int", "swu"), required=True)
+    ap.add_argument("--target", choices=sorted(YOSYS), default="xilinx")
+    ap.add_argument("--fit", action="store_true", help="print least-squares coefficients of the refit's features")
+    ap.add_argument("-j", type=int, default=2, help="parallel Yosys runs")
+    args = ap.parse_args()
+    with ThreadPoolExecutor(args.j) as ex:
+        rows: list[tuple[dict[str, Any], int]] = list(ex.map(lambda p: synth(args.core, p, args.target),
+                                                             _params(args.core)))
+    name = "bnnc_mvtu" if args.core == "mvtu_int" else "bnnc_swu"
+    print(f"{name} on {args.target}: Yosys LUTs occupied vs the model")
+    print("| parameters | Yosys | model | error |")
+    print("|---|---|---|---|")
+    for p, y in rows:
+        m = module_resources(name, p, args.target).lut
+        shown = {k: v for k, v in p.items() if k not in ("ROM_STYLE", "PARAM_STYLE", "OUT_MODE")}
+        print(f"| {shown} | {y:,} | {m:,} | {(m - y) / y * 100:+.0f} % |")
+    if args.fit:
+        y = np.array([v for _, v in rows], dtype=float)
+        if name == "bnnc_mvtu":
+            feats = ["int_tree_bits", "int_tree_pe_bits"]
+            coef = COEFFS[args.target][name]["lut"]
+            full = np.array([module_resources(name, p, args.target).lut for p, _ in rows], dtype=float)
+            f = np.array([[_mvtu_features(p)[n] for n in feats] for p, _ in rows], dtype=float)
+            rest = full - f @ np.array([coef.get(n, 0.0) for n in feats])  # the other terms, as they are
+            x = np.linalg.lstsq(f / y[:, None], (y - rest) / y, rcond=None)[0]
+        else:
+            feats = ["base", "counters", "lane_bits"]
+            f = np.array([[_swu_features(p)[n] for n in feats] for p, _ in rows], dtype=float)
+            x = nnls(f / y[:, None], np.ones(len(y)))  # relative fit: big and small units count alike
+        print("fitted:", {n: round(float(v), 3) for n, v in zip(feats, x)})
+
+
+if __name__ == "__main__":
+    main()
