@@ -74,6 +74,10 @@ def _wconv_sets() -> list[dict[str, int]]:
         dict(N=21, EW=1, IN_LANES=2, OUT_LANES=2),   # UP with equal lanes, padded last beat
         dict(N=29, EW=1, IN_LANES=4, OUT_LANES=12),  # UP x3, last output beat from one input beat
         dict(N=17, EW=5, IN_LANES=1, OUT_LANES=4),   # UP x4 from single lanes
+        dict(N=27, EW=8, IN_LANES=3, OUT_LANES=9),   # UP_COPY x3 (the CNV's int8 conv1 window)
+        dict(N=100, EW=2, IN_LANES=16, OUT_LANES=112),  # UP_COPY x7, padding lanes in the last input beat
+        dict(N=24, EW=1, IN_LANES=2, OUT_LANES=4),   # UP_COPY x2: a copy every other beat
+        dict(N=576, EW=1, IN_LANES=64, OUT_LANES=192),  # UP_COPY x3, the CNV's conv2 window
         dict(N=19, EW=1, IN_LANES=9, OUT_LANES=3),   # DOWN x3 (non-power-of-two slot counter)
         dict(N=11, EW=3, IN_LANES=8, OUT_LANES=2),   # DOWN x4, last input beat gives fewer output beats
         dict(N=3, EW=1, IN_LANES=4, OUT_LANES=1),    # DOWN, one input beat per vector

@@ -212,11 +212,14 @@ def _fifo_features(p: Mapping[str, Any]) -> dict[str, float]:
 
 
 def _dwc_features(p: Mapping[str, Any]) -> dict[str, float]:
-    """By bnnc_width_converter's structure: UP (OUT a multiple of IN), DOWN (IN a multiple of OUT), GENERAL."""
+    """By bnnc_width_converter's structure: UP_COPY (OUT = K x IN, K >= 2 dividing the input beats),
+    UP (OUT a multiple of IN otherwise), DOWN (IN a multiple of OUT), GENERAL."""
     ew, i, o, n = int(p["EW"]), int(p["IN_LANES"]), int(p["OUT_LANES"]), int(p["N"])
     f = {"base": 1.0, "counters": _log2(ceil_div(n, i)) + _log2(ceil_div(n, o)),
-         "up_bits": 0.0, "down_mux": 0.0, "ring_bits": 0.0, "ring_mux": 0.0, "reg_bits": 0.0}
-    if o % i == 0:
+         "up_bits": 0.0, "down_mux": 0.0, "ring_bits": 0.0, "ring_mux": 0.0, "reg_bits": 0.0, "copy_bits": 0.0}
+    if o % i == 0 and o // i >= 2 and ceil_div(n, i) % (o // i) == 0:
+        f["copy_bits"] = 2 * o * ew  # fill and output registers, no select: flip-flops only
+    elif o % i == 0:
         f["up_bits"] = o * ew
         f["reg_bits"] = 2 * o * ew
     elif i % o == 0:
@@ -342,7 +345,7 @@ _XILINX: Coeffs = {
     "bnnc_width_converter": {
         "lut": {"base": 8.413, "counters": 1.154, "reg_bits": 0.568, "ring_bits": 0.233},
         "ff": {"base": 5.104, "counters": 0.694, "down_mux": 0.157, "reg_bits": 0.951, "ring_mux": 0.002,
-                "up_bits": 0.111},
+                "up_bits": 0.111, "copy_bits": 1.0},  # copy_bits: two registers of OUT lanes (Yosys: 2 x OUT x EW + 4)
     },
 }
 # END FIT xilinx
@@ -391,7 +394,7 @@ _ECP5: Coeffs = {
     "bnnc_width_converter": {
         "lut": {"base": 30.181, "counters": 0.89, "reg_bits": 0.539, "ring_bits": 0.69},
         "ff": {"base": 5.104, "counters": 0.694, "down_mux": 0.157, "reg_bits": 0.951, "ring_mux": 0.002,
-                "up_bits": 0.111},
+                "up_bits": 0.111, "copy_bits": 1.0},  # copy_bits: two registers of OUT lanes (Yosys: 2 x OUT x EW + 4)
     },
 }
 # END FIT ecp5
@@ -439,7 +442,7 @@ _ICE40: Coeffs = {
     "bnnc_width_converter": {
         "lut": {"base": 17.78, "counters": 1.599, "down_mux": 0.226, "reg_bits": 0.534, "ring_bits": 0.337},
         "ff": {"base": 5.104, "counters": 0.694, "down_mux": 0.157, "reg_bits": 0.951, "ring_mux": 0.002,
-                "up_bits": 0.111},
+                "up_bits": 0.111, "copy_bits": 1.0},  # copy_bits: two registers of OUT lanes (Yosys: 2 x OUT x EW + 4)
     },
 }
 # END FIT ice40

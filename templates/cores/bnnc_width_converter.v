@@ -13,10 +13,18 @@
 //
 // Structure, chosen at elaboration from the lane counts (no shifter in the
 // first two):
-//  - UP (OUT_LANES a multiple of IN_LANES, equal included): two output-beat
-//    registers used in turn; input beats are written into slot p (a write
-//    pointer) of the register being filled, which becomes valid when full or
-//    at the vector's last input beat. The output is a 2:1 register select.
+//  - UP_COPY (OUT_LANES = K*IN_LANES, K >= 2, and K divides the input beats
+//    per vector, so every output beat is K whole input beats): input beats are
+//    written into slot p of a fill register; the cycle after its last slot, the
+//    whole register is copied into the output register, while the next beat
+//    may already enter slot 0. No select on the output: each output bit has one
+//    source (the padding lanes of a vector's last output beat are cleared by
+//    the register's synchronous reset). One cycle more latency than UP.
+//  - UP (OUT_LANES a multiple of IN_LANES otherwise, equal included): two
+//    output-beat registers used in turn; input beats are written into slot p
+//    (a write pointer) of the register being filled, which becomes valid when
+//    full or at the vector's last input beat. The output is a 2:1 register
+//    select.
 //  - DOWN (IN_LANES a multiple of OUT_LANES): two input-beat registers used in
 //    turn; the output reads slot q (a read counter) of the register being
 //    emptied, which is released after its last slot or the vector's last
@@ -31,6 +39,10 @@
 //    makes refusals happen only while the output has at least one more full
 //    beat buffered. (Measured on Yosys, this beats per-slot ring addressing,
 //    whose O read selects of BUF inputs each grow as O*BUF, not BUF*log BUF.)
+// UP_COPY keeps full rate because a copy frees the fill register K >= 2 cycles
+// before it can be complete again, and the output register, taken by an always
+// ready consumer the cycle after its copy, is free by then; s_axis_tready is
+// low only while a complete fill register waits for a busy output register.
 // Two registers suffice in UP/DOWN because one is filled while the other is
 // emptied: its release and the next fill are one registered cycle apart only
 // when the other register still holds at least one beat for the busier side.
@@ -101,37 +113,99 @@ module bnnc_width_converter #(
     localparam integer NOB_LAST_I = NOB - 1;
     localparam [IBW-1:0] NIB_LAST = NIB_LAST_I[IBW-1:0];
     localparam [OBW-1:0] NOB_LAST = NOB_LAST_I[OBW-1:0];
-    localparam integer IS_UP = (OL % IL == 0) ? 1 : 0;                    // UP structure
-    localparam integer IS_DOWN = (IS_UP == 0 && IL % OL == 0) ? 1 : 0;    // DOWN structure
+    localparam integer IS_COPY = (OL % IL == 0 && OL / IL >= 2 && NIB % (OL / IL) == 0) ? 1 : 0;  // UP_COPY
+    localparam integer IS_UP = (IS_COPY == 0 && OL % IL == 0) ? 1 : 0;   // UP structure
+    localparam integer IS_DOWN = (IS_COPY == 0 && IS_UP == 0 && IL % OL == 0) ? 1 : 0;  // DOWN structure
 
     wire in_fire = s_axis_tvalid && s_axis_tready;
     wire out_fire = m_axis_tvalid && m_axis_tready;
 
-    // Output beat index within the vector: the last one is masked past LAST_OUT_N.
-    reg [OBW-1:0] ob;
-    wire out_last = (ob == NOB_LAST);
-    always @(posedge clk) begin
-        if (!rst_n) begin
-            ob <= {OBW{1'b0}};
-        end else if (out_fire) begin
-            ob <= out_last ? {OBW{1'b0}} : ob + 1'b1;
-        end
-    end
-
+    // Output beat index within the vector: the last one is masked past LAST_OUT_N (UP_COPY
+    // clears those lanes in its output register instead and needs neither).
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire out_last;         // the output beat is its vector's last (not read by UP_COPY)
+    /* verilator lint_on UNUSEDSIGNAL */
     wire [OL*EW-1:0] raw;  // output lanes before the padding mask
     genvar j;
     generate
-        for (j = 0; j < OL; j = j + 1) begin : g_out_lane
-            if (j >= LAST_OUT_N) begin : g_mask
-                assign m_axis_tdata[j*EW +: EW] = out_last ? {EW{1'b0}} : raw[j*EW +: EW];
-            end else begin : g_pass
-                assign m_axis_tdata[j*EW +: EW] = raw[j*EW +: EW];
+        if (IS_COPY == 0) begin : g_mask_out
+            reg [OBW-1:0] ob;
+            assign out_last = (ob == NOB_LAST);
+            always @(posedge clk) begin
+                if (!rst_n) begin
+                    ob <= {OBW{1'b0}};
+                end else if (out_fire) begin
+                    ob <= out_last ? {OBW{1'b0}} : ob + 1'b1;
+                end
             end
+            for (j = 0; j < OL; j = j + 1) begin : g_out_lane
+                if (j >= LAST_OUT_N) begin : g_mask
+                    assign m_axis_tdata[j*EW +: EW] = out_last ? {EW{1'b0}} : raw[j*EW +: EW];
+                end else begin : g_pass
+                    assign m_axis_tdata[j*EW +: EW] = raw[j*EW +: EW];
+                end
+            end
+        end else begin : g_direct_out
+            assign out_last = 1'b0;
+            assign m_axis_tdata = raw;
         end
     endgenerate
 
     generate
-        if (IS_UP == 1) begin : g_up
+        if (IS_COPY == 1) begin : g_up_copy
+            // ---------------------------------------------------------- UP_COPY
+            localparam integer K = OL / IL;                 // input beats per output beat (>= 2)
+            localparam integer PW = $clog2(K);              // slot pointer width
+            localparam integer K_LAST_I = K - 1;
+            localparam [PW-1:0] K_LAST = K_LAST_I[PW-1:0];
+            reg [OL*EW-1:0] ent;         // fill register (data: no reset)
+            reg [OL*EW-1:0] obuf;        // output register (data: cleared padding lanes only)
+            reg cmp;                     // ent holds a complete output beat not yet copied
+            reg lastw;                   // ... which is its vector's last
+            reg ovalid;                  // obuf holds an unsent beat
+            reg [PW-1:0] p;              // slot of the next input beat
+            reg [IBW-1:0] ib;            // input beat index within the vector
+            wire in_last = (ib == NIB_LAST);
+            wire done = (p == K_LAST);   // K divides NIB: a vector's last beat fills slot K - 1
+            wire copy = cmp && (!ovalid || m_axis_tready);
+            assign s_axis_tready = !cmp || !ovalid;
+            assign m_axis_tvalid = ovalid;
+            assign raw = obuf;
+            genvar s;
+            for (s = 0; s < K; s = s + 1) begin : g_slot
+                localparam [PW-1:0] S_P = s;
+                always @(posedge clk) begin
+                    if (in_fire && p == S_P) begin
+                        ent[s*IL*EW +: IL*EW] <= s_axis_tdata;
+                    end
+                end
+            end
+            for (j = 0; j < OL; j = j + 1) begin : g_copy_lane
+                always @(posedge clk) begin
+                    if (copy) begin
+                        // lanes past LAST_OUT_N of a vector's last beat are padding (reset, no mux)
+                        obuf[j*EW +: EW] <= (j >= LAST_OUT_N && lastw) ? {EW{1'b0}} : ent[j*EW +: EW];
+                    end
+                end
+            end
+            always @(posedge clk) begin
+                if (!rst_n) begin
+                    cmp <= 1'b0;
+                    lastw <= 1'b0;
+                    ovalid <= 1'b0;
+                    p <= {PW{1'b0}};
+                    ib <= {IBW{1'b0}};
+                end else begin
+                    cmp <= (cmp && !copy) || (in_fire && done);
+                    if (in_fire && done) lastw <= in_last;
+                    ovalid <= copy || (ovalid && !out_fire);
+                    if (in_fire) begin
+                        ib <= in_last ? {IBW{1'b0}} : ib + 1'b1;
+                        p <= done ? {PW{1'b0}} : p + 1'b1;
+                    end
+                end
+            end
+        end else if (IS_UP == 1) begin : g_up
             // ---------------------------------------------------------- UP
             localparam integer K = OL / IL;                 // input beats per full output beat
             localparam integer PW = (K > 1) ? $clog2(K) : 1;  // slot pointer width
