@@ -1,6 +1,6 @@
 """Benchmark: LUTs of single cores at a git revision against the working tree (issue 11).
 
-    .venv/bin/python bench/glue_luts.py [--before 46f4ac5] [-j 2]
+    .venv/bin/python bench/glue_luts.py [--before 46f4ac5] [-j 2] [--only dwc]
 
 Reproduces the per-core figures of BENCHMARKS.md "Block-aware folding, ones'-complement first
 layer, FIFOs without bypass": each case is one core with fixed parameters, synthesized alone
@@ -11,6 +11,8 @@ LUTs as they occupy the part (``runtime.synth.summarize``'s ``lut_occupied``).
 * ``bnnc_fifo``: the compiler's FIFO between layers (after: ``BYPASS = 0``);
 * ``bnnc_swu``: window units of the CNV's shapes (after: output FIFO without bypass);
 * ``bnnc_mvtu`` binary: the output queue without bypass;
+* ``bnnc_width_converter``: the CNV's up-converters (``--before 1a08ec3``: UP with its 2:1 output
+  select; the tree: UP_COPY);
 * ``bnnc_mvtu`` integer threshold mode: ones'-complement lanes (ROM files written by the
   tree's ``write_mvtu_mems``: the same weights before and after; the biases differ only by
   the ones'-complement offset, which does not change the logic).
@@ -37,7 +39,8 @@ import numpy as np  # noqa: E402
 from compiler.hw.mvtu import OutMode, threshold_fit, write_mvtu_mems  # noqa: E402
 from runtime.synth import flattened_cells, summarize, yosys_command  # noqa: E402
 
-CORES = ("bnnc_mvtu", "bnnc_rom", "bnnc_dot_lane", "bnnc_xnor_popcount", "bnnc_fifo", "bnnc_swu")
+CORES = ("bnnc_mvtu", "bnnc_rom", "bnnc_dot_lane", "bnnc_xnor_popcount", "bnnc_fifo", "bnnc_swu",
+         "bnnc_width_converter")
 
 
 def _cases() -> list[tuple[str, str, dict[str, int], dict[str, int]]]:
@@ -56,6 +59,11 @@ def _cases() -> list[tuple[str, str, dict[str, int], dict[str, int]]]:
         cases.append((f"mvtu {'int' if signed else 'uint'}{bits} PE {pe} SIMD {simd}", "bnnc_mvtu",
                       {"MW": mw, "MH": mh, "PE": pe, "SIMD": simd, "BINARY_IN": 0, "IN_BITS": bits,
                        "IN_SIGNED": signed}, {}))
+    # the CNV's up-converters (UP_COPY since 78ce86b: before it, UP with a 2:1 output select)
+    for n, ew, i, o in ((27, 8, 3, 9), (64, 1, 16, 64), (576, 1, 64, 192), (64, 1, 8, 64), (128, 1, 16, 64),
+                        (128, 1, 2, 32), (256, 1, 8, 16)):
+        cases.append((f"dwc {i} -> {o} lanes, EW {ew}, N {n}", "bnnc_width_converter",
+                      {"N": n, "EW": ew, "IN_LANES": i, "OUT_LANES": o}, {}))
     return cases
 
 
@@ -107,8 +115,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--before", default="46f4ac5", help="git revision of the cores to compare with")
     ap.add_argument("-j", type=int, default=2, help="parallel Yosys runs")
+    ap.add_argument("--only", default="", help="run the cases whose label starts with this (e.g. dwc, swu, mvtu)")
     args = ap.parse_args()
-    cases = _cases()
+    cases = [c for c in _cases() if c[0].startswith(args.only)]
     jobs: list[tuple[str | None, str, dict[str, Any]]] = []
     for _, core, both, tree in cases:
         jobs += [(args.before, core, both), (None, core, {**both, **tree})]
