@@ -113,25 +113,25 @@ module bnnc_xnor_popcount #(
             h_step = nv;
         end
     endfunction
-    // Column heights after stage s.
-    function automatic [HB*MAXC-1:0] h_at(input integer s);
+    // Column heights after every stage 0..NSMAX, computed once: the per-counter offsets below read
+    // this table instead of re-running the stages (which made Yosys's elaboration of a 576-lane
+    // core take over 20 minutes).
+    localparam integer NSMAX = 40;  // more stages than any WIDTH <= 65535 needs (24 at most)
+    function automatic [HB*MAXC*(NSMAX+1)-1:0] h_table(input integer groups);
         reg [HB*MAXC-1:0] hv;
         integer i;
         begin
-            hv = h_first(GROUPS);
-            for (i = 0; i < s; i = i + 1) begin
+            hv = h_first(groups);  // every slice of h_table is written below
+            for (i = 0; i <= NSMAX; i = i + 1) begin
+                h_table[i*HB*MAXC +: HB*MAXC] = hv;
                 hv = h_step(hv);
             end
-            h_at = hv;
         end
     endfunction
+    localparam [HB*MAXC*(NSMAX+1)-1:0] HT = h_table(GROUPS);
     // Height of column c after stage s (0 past the kept columns).
     function automatic integer h_of(input integer s, input integer c);
-        reg [HB*MAXC-1:0] hv;
-        begin
-            hv = h_at(s);
-            h_of = (c >= 0 && c < CW) ? hv[c*HB +: HB] : 0;
-        end
+        h_of = (c >= 0 && c < CW && s >= 0 && s <= NSMAX) ? HT[(s*MAXC + c)*HB +: HB] : 0;
     endfunction
     // Position of column c's first bit in stage s's bit vector; bits of stage s.
     function automatic integer off_of(input integer s, input integer c);
