@@ -59,7 +59,8 @@ class HwBuilder:
                 if m.core != "bnnc_mvtu" or kind not in style_param or p is None or p.style != "logic" or not p.luts:
                     continue
                 blk = block_plan(p.depth, p.width, self.target)
-                moves.append((p.luts / blk.blocks, i, kind, blk))
+                if p.luts > blk.luts:  # LUTs saved per block (a deep block ROM keeps its output selects)
+                    moves.append(((p.luts - blk.luts) / blk.blocks, i, kind, blk))
         for _, i, kind, blk in sorted(moves, key=lambda mv: (-mv[0], mv[1], mv[2])):
             if used + blk.blocks > limit:
                 continue

@@ -19,6 +19,9 @@
   random-like bits (:func:`distinct_columns`): a 2-deep ROM is free, an 8-deep one 512 bits
   wide about 215 LUTs, not 512.
 
+A block plan whose columns are deeper than one block also takes LUTs: each bit of such a column
+selects among its blocks (:func:`cascade_mux_luts`; a 1152x256 ROM in 22 RAMB18, 252 LUT6).
+
 The exchange rate: a block is worth ``target.lut_per_block`` LUTs (the part's LUTs over its
 blocks, :mod:`compiler.targets`), so the plan with the smaller ``blocks * rate + luts`` wins
 (a tie goes to block RAM, which leaves the LUTs to the datapath). "distributed" (LUT RAM)
@@ -67,7 +70,7 @@ class MemoryPlan:
     width: int
     style: Style
     blocks: int  # block RAMs (RAMB18 / EBR); 0 unless style is block
-    luts: int  # LUTs it occupies (modelled); 0 when style is block
+    luts: int  # LUTs it occupies (modelled); block style: the selects of columns deeper than one block
     split: tuple[tuple[int, int, int], ...]  # (blocks, aspect depth, aspect width) per column group; () unless block
     block_name: str  # RAMB18 or EBR
 
@@ -190,13 +193,53 @@ def plan_rom(depth: int, width: int, target: str, *, sync_read: bool = True) -> 
     if not sync_read:
         return logic
     block = block_plan(depth, width, target)
-    if block.blocks * t.lut_per_block <= luts:
+    if block.blocks * t.lut_per_block + block.luts <= luts:
         return block
     return logic
 
 
 def block_plan(depth: int, width: int, target: str) -> MemoryPlan:
-    """The block-RAM plan of a ``depth`` x ``width`` ROM on ``target``, cheaper or not (its fewest-blocks cut)."""
+    """The block-RAM plan of a ``depth`` x ``width`` ROM on ``target``, cheaper or not (its fewest-blocks cut);
+    its LUTs are the output selects of columns deeper than one block (:func:`cascade_mux_luts`)."""
     t = get_target(target)
     split = _block_split(depth, width, t.bram.aspects)
-    return MemoryPlan(target, depth, width, "block", sum(n for n, _, _ in split), 0, split, t.bram.name)
+    return MemoryPlan(target, depth, width, "block", sum(n for n, _, _ in split),
+                      cascade_mux_luts(depth, width, split, t), split, t.bram.name)
+
+
+# Blocks that pair into one primitive of twice the depth with no select: a Xilinx RAMB36 is two
+# RAMB18 of the same aspect (1Kx36 from 512x36), so a column two RAMB18 deep is one RAMB36.
+PAIRED_BLOCKS = {"RAMB18": 2}
+
+
+def mux_luts(inputs: int, t: FpgaTarget) -> int:
+    """LUTs of an ``inputs``:1 select of one bit on target ``t``: LUTs of 4 (LUT6) or 2 (LUT4) data
+    inputs, joined by the slice's free muxes, then by LUT muxes (as :func:`logic_luts`'s tree).
+
+    >>> from compiler.targets import target
+    >>> [mux_luts(k, target("xilinx")) for k in (1, 2, 4, 5, 16, 18)]
+    [0, 1, 1, 2, 4, 6]
+    """
+    if inputs <= 1:
+        return 0
+    data = 4 if t.lut_inputs >= 6 else 2
+    leaves = ceil_div(inputs, data)
+    groups = ceil_div(leaves, t.free_mux)
+    return leaves + (ceil_div(groups - 1, data - 1) if groups > 1 else 0)
+
+
+def cascade_mux_luts(depth: int, width: int, split: tuple[tuple[int, int, int], ...], t: FpgaTarget) -> int:
+    """LUTs that select among the blocks of a column deeper than one block: each of its bits is a
+    select among its blocks (:func:`mux_luts`; two RAMB18 of a column pair into one RAMB36 first,
+    :data:`PAIRED_BLOCKS`). Measured (Yosys 0.70 synth_xilinx, one bnnc_rom, random words): 1152x256
+    256 LUT (model 252), 3000x50 50 (50), 8192x9 9 (9), none at 2048x72, 1024x144 and 600x300 (none);
+    Yosys cuts some deep shapes into fewer blocks than the plan with more selects: 9216x64 16 RAMB36
+    and 320 LUT (model 33 RAMB18, 153 LUT), 4608x32 4 RAMB36 and 160 LUT (9, 64)."""
+    luts, left = 0, width
+    pair = PAIRED_BLOCKS.get(t.bram.name, 1)
+    for n, d, aw in split:
+        segments = ceil_div(depth, d)
+        bits = min(left, (n // segments) * aw)
+        luts += bits * mux_luts(ceil_div(segments, pair), t)
+        left -= bits
+    return luts

@@ -35,7 +35,7 @@ from compiler.arith import ceil_div
 from compiler.targets import TARGETS as FPGA_TARGETS
 
 from .graph import Module
-from .memory import block_split, logic_luts, plan_rom, register_bits
+from .memory import block_plan, logic_luts, mux_luts, plan_rom, register_bits
 from .mvtu import xnor_popcount_stages
 
 # Views of compiler/targets.py (the one list of targets and their facts), kept under the names
@@ -485,10 +485,13 @@ def _mul_luts(a_bits: int, b_bits: int, target: str) -> int:
     return a_bits * b_bits if family(target) == "ice40" else 0
 
 
-def _single_aspect_blocks(depth: int, width: int, target: str) -> int:
-    """Blocks of a ``depth`` x ``width`` ROM cut in the best single aspect ratio: an upper bound of
-    plan_rom's exact cut, without its search (the folding search's ``fast`` pricing)."""
-    return min(ceil_div(width, w) * ceil_div(depth, d) for d, w in FPGA_TARGETS[target].bram.aspects)
+def _single_aspect(depth: int, width: int, target: str) -> Resources:
+    """Blocks of a ``depth`` x ``width`` ROM cut in the best single aspect ratio (an upper bound of
+    plan_rom's exact cut, without its search: the folding search's ``fast`` pricing), and the LUTs
+    that select among the blocks of its columns when they are deeper than one block."""
+    t = FPGA_TARGETS[target]
+    blocks, d, w = min((ceil_div(width, w) * ceil_div(depth, d), d, w) for d, w in t.bram.aspects)
+    return Resources(bram=blocks, lut=width * mux_luts(ceil_div(depth, d), t))
 
 
 def rom_resources(depth: int, width: int, target: str, sync: bool = True, fast: bool = False) -> Resources:
@@ -511,9 +514,9 @@ def rom_resources(depth: int, width: int, target: str, sync: bool = True, fast: 
         # fewest conceivable blocks cost more than logic, so the plan is logic
         return _logic_rom(depth, width, target, sync)
     if fast:
-        most = _single_aspect_blocks(depth, width, target)
-        if most * t.lut_per_block <= luts:
-            return Resources(bram=most)
+        most = _single_aspect(depth, width, target)
+        if most.bram * t.lut_per_block + most.lut <= luts:
+            return most
     plan = plan_rom(depth, width, target, sync_read=sync)
     if plan.style == "logic":
         return _logic_rom(depth, width, target, sync)
@@ -544,9 +547,10 @@ def _styled_rom(depth: int, width: int, target: str, style: Any, fast: bool) -> 
     if style in (2, 3):
         return _logic_rom(depth, width, target, True)
     if style == 1 and fast:
-        return Resources(bram=_single_aspect_blocks(depth, width, target))
+        return _single_aspect(depth, width, target)
     if style == 1:
-        return Resources(bram=sum(n for n, _, _ in block_split(depth, width, target)))
+        plan = block_plan(depth, width, target)
+        return Resources(bram=plan.blocks, lut=plan.luts)
     return rom_resources(depth, width, target, True, fast)
 
 
