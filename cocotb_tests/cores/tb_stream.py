@@ -10,6 +10,7 @@ import numpy as np
 
 from compiler.arith import ceil_div
 from compiler.bits import chunk_lanes, pack_lanes, unpack_lanes
+from compiler.hw.resources import dwc_up_copy
 from runtime.sim.axis import AxisEnv, AxisSink, AxisSource, Scoreboard, intervals, read_param
 
 async def _stream_through(env: AxisEnv, beats, sb: Scoreboard, gap: float,  # type: ignore[no-untyped-def]
@@ -169,6 +170,8 @@ async def _wconv(dut, name: str, n_vec: int, gap: float, ready: float) -> tuple[
     ew = read_param(dut, "EW")
     il = read_param(dut, "IN_LANES")
     ol = read_param(dut, "OUT_LANES")
+    # the structure the core chose is the one the resource model prices
+    assert read_param(dut, "IS_COPY") == int(dwc_up_copy(n, il, ol)), (n, il, ol)
     env = AxisEnv(dut, seed_name=f"wconv.{name}")
     rng = np.random.default_rng(env.seed)
     vecs = rng.integers(0, 1 << ew, size=(n_vec, n))

@@ -211,13 +211,24 @@ def _fifo_features(p: Mapping[str, Any]) -> dict[str, float]:
             "counters": _log2(int(p["DEPTH"]))}
 
 
+def dwc_up_copy(n: int, in_lanes: int, out_lanes: int) -> bool:
+    """bnnc_width_converter's UP_COPY structure (its ``IS_COPY``): OUT = K x IN, K >= 2 dividing the
+    input beats of a vector, so every output beat is K whole input beats (the testbench checks the
+    core agrees).
+
+    >>> dwc_up_copy(576, 64, 192), dwc_up_copy(29, 4, 12), dwc_up_copy(7, 7, 7)
+    (True, False, False)
+    """
+    return out_lanes % in_lanes == 0 and out_lanes // in_lanes >= 2 and ceil_div(n, in_lanes) % (out_lanes // in_lanes) == 0
+
+
 def _dwc_features(p: Mapping[str, Any]) -> dict[str, float]:
     """By bnnc_width_converter's structure: UP_COPY (OUT = K x IN, K >= 2 dividing the input beats),
     UP (OUT a multiple of IN otherwise), DOWN (IN a multiple of OUT), GENERAL."""
     ew, i, o, n = int(p["EW"]), int(p["IN_LANES"]), int(p["OUT_LANES"]), int(p["N"])
     f = {"base": 1.0, "counters": _log2(ceil_div(n, i)) + _log2(ceil_div(n, o)),
          "up_bits": 0.0, "down_mux": 0.0, "ring_bits": 0.0, "ring_mux": 0.0, "reg_bits": 0.0, "copy_bits": 0.0}
-    if o % i == 0 and o // i >= 2 and ceil_div(n, i) % (o // i) == 0:
+    if dwc_up_copy(n, i, o):
         f["copy_bits"] = 2 * o * ew  # fill and output registers, no select: flip-flops only
     elif o % i == 0:
         f["up_bits"] = o * ew
