@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from compiler.arith import ceil_div
 from compiler.errors import BnncError
 from compiler.ir import Graph, Node
 from compiler.targets import DEFAULT_TARGET
@@ -25,6 +26,36 @@ def fifo_params(width: int, beats: int) -> dict[str, int]:
     (a LUT per bit); without the bypass a FIFO needs 3 slots for one beat per cycle.
     """
     return {"WIDTH": width, "DEPTH": max(3, beats + FIFO_SLACK), "BYPASS": 0}
+
+
+def dwc_up_copy(n: int, in_lanes: int, out_lanes: int) -> bool:
+    """bnnc_width_converter's UP_COPY structure (its ``IS_COPY``): OUT = K x IN, K >= 2 dividing the
+    input beats of a vector, so every output beat is K whole input beats (the testbench checks the
+    core agrees).
+
+    >>> dwc_up_copy(576, 64, 192), dwc_up_copy(29, 4, 12), dwc_up_copy(7, 7, 7)
+    (True, False, False)
+    """
+    return out_lanes % in_lanes == 0 and out_lanes // in_lanes >= 2 and ceil_div(n, in_lanes) % (out_lanes // in_lanes) == 0
+
+
+def converter_buffers_enough(elems: int, in_lanes: int, out_lanes: int, consumer_cycles: int | None) -> bool:
+    """An up-converter's own registers stand in for the FIFO in front of its consumer.
+
+    True for an UP_COPY converter (:func:`dwc_up_copy`: a fill register and an output register,
+    two vectors) whose output vector is a single beat, feeding a consumer that spends at least
+    K + 2 cycles on each vector (``consumer_cycles``; K = OUT / IN). The next vector then waits in
+    the output register before the consumer asks: K beats refill the fill register and one cycle
+    copies it while the consumer works. ``consumer_cycles`` None: not known, keep the FIFO.
+
+    >>> converter_buffers_enough(576, 64, 576, 13), converter_buffers_enough(576, 64, 576, 10)
+    (True, False)
+    >>> converter_buffers_enough(576, 64, 192, 13)   # three beats per vector: the FIFO stays
+    False
+    """
+    if consumer_cycles is None or not dwc_up_copy(elems, in_lanes, out_lanes) or ceil_div(elems, out_lanes) != 1:
+        return False
+    return consumer_cycles >= out_lanes // in_lanes + 2
 
 
 class HwBuilder:
@@ -78,12 +109,14 @@ class HwBuilder:
         """A one-line error about ``node`` of the network being lowered."""
         return BnncError(msg, file=self.graph.source, layer=node.name, field=field)
 
-    def connect(self, out: Stream, lanes: int, elems: int | None = None) -> Stream:
-        """Glue from ``out`` to a consumer reading ``lanes`` lanes: a width converter when they differ, then a FIFO.
+    def connect(self, out: Stream, lanes: int, elems: int | None = None, consumer_cycles: int | None = None) -> Stream:
+        """Glue from ``out`` to a consumer reading ``lanes`` lanes: a width converter when they differ, then a FIFO
+        (none where the converter's registers are buffer enough, :func:`converter_buffers_enough`).
 
         ``elems``: the consumer's vector length, when it regroups the stream (a dense layer
         reading a flattened map as one vector); ``out`` then has no padding lanes, so its
-        beats are the regrouped vector's beats.
+        beats are the regrouped vector's beats. ``consumer_cycles``: the consumer's cycles per
+        vector, where known.
         """
         cur = out
         n = elems or cur.elems
@@ -94,6 +127,8 @@ class HwBuilder:
             cur = self.add(Module(conv.name, "bnnc_width_converter",
                                   {"EW": cur.elem_bits, "IN_LANES": cur.lanes, "OUT_LANES": lanes, "N": n},
                                   cur, conv, cycles=max(cur.beats_per_image, conv.beats_per_image)))
+            if converter_buffers_enough(n, out.lanes, lanes, consumer_cycles):
+                return cur
         fifo = replace(cur, name=f"{out.name}_q")
         return self.add(Module(fifo.name, "bnnc_fifo", fifo_params(cur.width, cur.beats_per_vector), cur, fifo,
                                cycles=cur.beats_per_image))

@@ -35,6 +35,7 @@ from compiler.arith import ceil_div
 from compiler.targets import TARGETS as FPGA_TARGETS
 
 from .graph import Module
+from .builder import dwc_up_copy
 from .memory import block_plan, logic_luts, mux_luts, plan_rom, register_bits
 from .mvtu import xnor_popcount_stages
 
@@ -209,17 +210,6 @@ def _fifo_features(p: Mapping[str, Any]) -> dict[str, float]:
     width = int(p["WIDTH"])
     return {"base": 1.0, "width": width, "bypass_bits": width if int(p.get("BYPASS", 1)) else 0,
             "counters": _log2(int(p["DEPTH"]))}
-
-
-def dwc_up_copy(n: int, in_lanes: int, out_lanes: int) -> bool:
-    """bnnc_width_converter's UP_COPY structure (its ``IS_COPY``): OUT = K x IN, K >= 2 dividing the
-    input beats of a vector, so every output beat is K whole input beats (the testbench checks the
-    core agrees).
-
-    >>> dwc_up_copy(576, 64, 192), dwc_up_copy(29, 4, 12), dwc_up_copy(7, 7, 7)
-    (True, False, False)
-    """
-    return out_lanes % in_lanes == 0 and out_lanes // in_lanes >= 2 and ceil_div(n, in_lanes) % (out_lanes // in_lanes) == 0
 
 
 def _dwc_features(p: Mapping[str, Any]) -> dict[str, float]:

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal, Union
 import numpy as np
 from pydantic import Field
 
+from compiler.arith import ceil_div
 from compiler.bits import sign
 from compiler.ir import DType, Node, TensorType
 from compiler.kernels import conv_out_hw, im2col, int_matmul, xnor_popcount
@@ -114,7 +115,10 @@ class _ConvBase(MatrixOp):
                       "EW": cur.elem_bits, "PAD_VAL": pad_bits, "LANES": g}, cur, win,
                      layers=(node.name,), cycles=max(cur.beats_per_image, win.beats_per_image),
                      memory={"line_buffer_bits": line_buffer_bits(h, w, c, kh, kw, stride, pad, cur.elem_bits, g)}))
-        feed = b.connect(win, int(node.attrs["simd"]))
+        pe, simd = int(node.attrs["pe"]), int(node.attrs["simd"])
+        # the matrix unit's cycles per window: NF neuron folds of SF beats
+        per_window = ceil_div(int(node.params["weight"].shape[0]), pe) * ceil_div(kh * kw * c, simd)
+        feed = b.connect(win, simd, consumer_cycles=per_window)
         return lower_mvtu(b, stage, feed, self.folding(stage.head), binary=self.name == "xnor_conv2d")
 
     def working_bytes(self, node: Node, t_in: TensorType) -> int:

@@ -158,7 +158,11 @@ class _Layer:
             if g != simd:
                 r += module_resources("bnnc_width_converter",
                                       {"EW": eb, "IN_LANES": g, "OUT_LANES": simd, "N": self.mw}, target)
-            r += _fifo(simd * eb, ceil_div(self.mw, simd), target)
+            from compiler.hw.builder import converter_buffers_enough
+
+            per_window = ceil_div(self.mh, pe) * ceil_div(self.mw, simd)
+            if g == simd or not converter_buffers_enough(self.mw, g, simd, per_window):  # as the lowering builds it
+                r += _fifo(simd * eb, ceil_div(self.mw, simd), target)
         elif not self.first:
             r += _fifo(simd * eb, ceil_div(self.mw, simd), target)
         if self.argmax_after:
