@@ -249,10 +249,13 @@ module bnnc_mvtu #(
         end
     end
 
-    // Input word of this step: the stream in fold nf = 0, the buffer afterwards.
+    // Input word of this step: the stream in fold nf = 0, the buffer afterwards. With SF = 1 the
+    // S1 input register x1 is the buffer: it loads the stream's one word in fold 0 and holds it
+    // through the other folds (no buffer, no select per input bit).
+    localparam integer HOLD_X = (NF > 1 && SF == 1) ? 1 : 0;
     wire [IW-1:0] x_now;
     generate
-        if (NF > 1) begin : g_ibuf
+        if (NF > 1 && SF > 1) begin : g_ibuf
             reg [IW-1:0] ibuf [0:SF-1];
             always @(posedge clk) begin
                 if (step && need_in) begin
@@ -298,7 +301,9 @@ module bnnc_mvtu #(
             v1 <= step;
         end
         if (step) begin
-            x1 <= x_now;
+            if (HOLD_X == 0 || need_in) begin
+                x1 <= x_now;
+            end
             first1 <= fold_start;
             last1 <= (sf == SF_LAST);
             nf1 <= nf;
