@@ -90,8 +90,11 @@ def _core_text(rev: str | None, name: str) -> str:
                           text=True, check=True).stdout
 
 
-def synth(rev: str | None, core: str, params: dict[str, int]) -> int:
-    """LUTs occupied by one ``core`` instance with ``params``, built from ``rev``'s cores (None: the tree)."""
+def synth_cells(rev: str | None, core: str, params: dict[str, int],
+                yosys_script: str = "synth_xilinx") -> tuple[dict[str, int], dict[str, int]]:
+    """One ``core`` instance with ``params``, built from ``rev``'s cores (None: the tree) and synthesized
+    alone by ``yosys_script`` (hierarchy kept): (its parameters, with a bnnc_mvtu's generated ROM
+    parameters, and the Yosys cell counts of the instance)."""
     with tempfile.TemporaryDirectory(prefix="bnnc-glue-") as tmp:
         folder = Path(tmp)
         p = dict(params)
@@ -101,14 +104,19 @@ def synth(rev: str | None, core: str, params: dict[str, int]) -> int:
             (folder / f"{name}.v").write_text(_core_text(rev, name))
         chparams = " ".join(f"-chparam {k} {v}" for k, v in p.items())
         script = (f"read_verilog -defer {' '.join(f'{n}.v' for n in CORES)}; hierarchy -check -top {core} {chparams}; "
-                  f"synth_xilinx -top {core}; tee -q -o stat.json stat -json")
+                  f"{yosys_script} -top {core}; tee -q -o stat.json stat -json")
         proc = subprocess.run([*yosys_command(), "-q", "-p", script], cwd=folder, capture_output=True, text=True,
                               check=False)
         if proc.returncode != 0:
             raise RuntimeError(f"yosys failed on {core} {p}: {(proc.stdout + proc.stderr)[-800:]}")
         cells = flattened_cells(json.loads((folder / "stat.json").read_text()))
     top = next(k for k in cells if k == core or k.startswith(f"$paramod\\{core}\\"))
-    return summarize(cells[top])["lut_occupied"]
+    return p, cells[top]
+
+
+def synth(rev: str | None, core: str, params: dict[str, int]) -> int:
+    """LUTs occupied by one ``core`` instance with ``params``, built from ``rev``'s cores (None: the tree)."""
+    return summarize(synth_cells(rev, core, params)[1])["lut_occupied"]
 
 
 def main() -> None:

@@ -13,10 +13,7 @@ the features the refit used (int_tree_bits + int_tree_pe_bits; base + counters +
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -28,9 +25,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 import numpy as np  # noqa: E402
 
 from compiler.hw.resources import COEFFS, _mvtu_features, _swu_features, module_resources  # noqa: E402
-from glue_luts import CORES, _core_text, _mvtu_files  # noqa: E402
+from glue_luts import synth_cells  # noqa: E402
 from resource_model import YOSYS, measure, nnls  # noqa: E402
-from runtime.synth import flattened_cells, yosys_command  # noqa: E402
 
 # (MW, MH, PE, SIMD, IN_BITS, IN_SIGNED)
 MVTU_INT = [(27, 64, 64, 3, 8, 1), (27, 64, 16, 9, 8, 1), (27, 64, 16, 3, 8, 1), (27, 64, 8, 27, 8, 1),
@@ -54,23 +50,8 @@ def _params(core: str) -> list[dict[str, int]]:
 def synth(core: str, params: dict[str, int], target: str) -> tuple[dict[str, int], int]:
     """(the parameters incl. generated ROM ones, Yosys LUTs occupied) of one unit."""
     name = "bnnc_mvtu" if core == "mvtu_int" else "bnnc_swu"
-    with tempfile.TemporaryDirectory(prefix="bnnc-unit-") as tmp:
-        folder = Path(tmp)
-        p = dict(params)
-        if name == "bnnc_mvtu":
-            p.update(_mvtu_files(p, folder))
-        for n in CORES:  # relative names: yowasp's sandbox sees the working folder only
-            (folder / f"{n}.v").write_text(_core_text(None, n))
-        chparams = " ".join(f"-chparam {k} {v}" for k, v in p.items())
-        script = (f"read_verilog -defer {' '.join(f'{n}.v' for n in CORES)}; hierarchy -check -top {name} "
-                  f"{chparams}; {YOSYS[target]} -top {name}; tee -q -o stat.json stat -json")
-        proc = subprocess.run([*yosys_command(), "-q", "-p", script], cwd=folder, capture_output=True, text=True,
-                              check=False)
-        if proc.returncode != 0:
-            raise RuntimeError(f"yosys failed on {name} {p}: {(proc.stdout + proc.stderr)[-800:]}")
-        cells = flattened_cells(json.loads((folder / "stat.json").read_text()))
-    top = next(k for k in cells if k == name or k.startswith(f"$paramod\\{name}\\"))
-    return p, measure(cells[top], target)["lut"]
+    p, cells = synth_cells(None, name, params, YOSYS[target])
+    return p, measure(cells, target)["lut"]
 
 
 def main() -> None:
