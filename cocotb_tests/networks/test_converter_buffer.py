@@ -9,11 +9,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import compiler
 from compiler.codegen import write_output
+from compiler.ir import Graph
 from compiler.lower import lower_to_hw
+from runtime.sim.simulate import SimReport, simulate
 from tests.netgen import cnn, random_inputs
 
 
@@ -39,10 +42,8 @@ def test_converter_in_place_of_the_fifo_keeps_the_interval(tmp_path: Path, folds
     assert max(steady) == min(steady) == interval, (rep.intervals, interval)
 
 
-def simulate_checked(rtl: Path, x, folded):  # type: ignore[no-untyped-def]
+def simulate_checked(rtl: Path, x: np.ndarray, folded: Graph) -> SimReport:
     """Simulate with gaps and backpressure (every beat checked), then without (the interval)."""
-    from runtime.sim.simulate import simulate
-
     rep = simulate(rtl, x, engine="verilator", gap_prob=0.3, ready_prob=0.6, seed=3)
     assert rep.predictions == rep.expected == [int(v) for v in compiler.predict(folded, x)]
     rep = simulate(rtl, x, engine="verilator", seed=4)
