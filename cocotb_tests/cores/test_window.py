@@ -41,6 +41,8 @@ def _swu_sets() -> list[dict[str, Any]]:
         _swu(5, 4, 2, 7, 7, 1, 3, ew=1, lanes=1, pad_val=1),     # 7x7 kernel larger than the map, LANES 1, pad +1
         _swu(3, 9, 16, 5, 3, 2, 2, ew=8, lanes=4),               # non-square kernel taller than the map
         _swu(6, 6, 4, 1, 3, 2, 1, ew=1, lanes=4),                # K_H < STRIDE with padding: pure-padding rows
+        _swu(4, 5, 2, 1, 1, 1, 0, ew=1, lanes=2),                # 5-beat output rows: the shortest with the row pipeline
+        _swu(5, 4, 2, 1, 1, 1, 0, ew=1, lanes=2),                # 4-beat output rows: the longest without it
     ]
     # One random set, kept small (at most ~1500 output beats per image).
     while True:

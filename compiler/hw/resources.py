@@ -237,10 +237,16 @@ def _dwc_features(p: Mapping[str, Any]) -> dict[str, float]:
 
 
 def _swu_features(p: Mapping[str, Any]) -> dict[str, float]:
+    from .swu import ROW_PIPE_WORDS, row_pipelined, work_width
+
     lanes, ew = int(p["LANES"]), int(p["EW"])
+    geo = (int(p["IFM_W"]), int(p["CH"]), int(p["K_H"]), int(p["K_W"]), int(p.get("STRIDE", 1)), int(p.get("PAD", 0)),
+           lanes)
+    # row_pipe_bits: the registers of the next-row pipeline (docs/hardware.md, bnnc_swu "Timing")
+    pipe = ROW_PIPE_WORDS * work_width(int(p["IFM_H"]), *geo) if row_pipelined(*geo) else 0
     return {"base": 1.0, "lane_bits": lanes * ew, "window_mux": lanes * ew * _log2(int(p["K_H"]) * int(p["K_W"])),
             "counters": _log2(int(p["IFM_H"])) + _log2(int(p["IFM_W"])) + _log2(int(p["CH"]) // max(lanes, 1))
-            + 2 * _log2(int(p["K_H"]) * int(p["K_W"]))}
+            + 2 * _log2(int(p["K_H"]) * int(p["K_W"])), "row_pipe_bits": pipe}
 
 
 def _threshold_features(p: Mapping[str, Any]) -> dict[str, float]:
@@ -331,9 +337,10 @@ _XILINX: Coeffs = {
         "ff": {"base": 12.748, "counters": 0.325},
     },
     "bnnc_swu": {
-        "lut": {"counters": 13.693, "lane_bits": 0.549},  # lane_bits fitted 1.489, less its output FIFO's bypass
-                                                             # (0.94 LUT per bit, removed since: Yosys on 4 units)
-        "ff": {"base": 28.516, "counters": 7.942},
+        # refitted on 14 units alone (bench/unit_fit.py --core swu --fit; -15..+16 %, mean |error| 10 %) once
+        # padding became the read register's reset value (no select per output bit) and the row chain pipelined
+        "lut": {"base": 147.474, "counters": 5.47, "lane_bits": 0.535},
+        "ff": {"base": 28.516, "counters": 7.942, "row_pipe_bits": 1.0},  # row_pipe_bits: its registers, one each
     },
     "bnnc_threshold": {
         "lut": {"cmp_bits": 0.01, "pad_lanes": 1.306},
@@ -382,7 +389,7 @@ _ECP5: Coeffs = {
         # refitted on 14 units alone (1..64 lanes, EW 1 and 8, K 2 and 3; -28..+33 %, mean |error| 8 %), after the
         # bypass-free output FIFO; the former fit (on <= 8 lanes) over-predicted 64-lane units by 25-32 %
         "lut": {"base": 318.078, "counters": 6.491, "lane_bits": 1.939},
-        "ff": {"counters": 0.318, "window_mux": 3.259},
+        "ff": {"counters": 0.318, "window_mux": 3.259, "row_pipe_bits": 1.0},
     },
     "bnnc_threshold": {
         "lut": {"cmp_bits": 0.016, "pad_lanes": 1.333},
@@ -430,7 +437,7 @@ _ICE40: Coeffs = {
     },
     "bnnc_swu": {
         "lut": {"base": 357.555},
-        "ff": {"base": 133.406, "counters": 1.55, "lane_bits": 2.636},
+        "ff": {"base": 133.406, "counters": 1.55, "lane_bits": 2.636, "row_pipe_bits": 1.0},
     },
     "bnnc_threshold": {
         "lut": {"cmp_bits": 0.021, "pad_lanes": 1.361},

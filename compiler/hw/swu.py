@@ -67,3 +67,31 @@ def line_buffer_bits(h: int, w: int, ch: int, kh: int, kw: int, s: int, p: int, 
     """
     cpb = ch // lanes
     return swu_line_rows(h, w, cpb, kh, kw, s, p) * w * cpb * lanes * ew
+
+
+def work_width(h: int, w: int, ch: int, kh: int, kw: int, s: int, p: int, lanes: int) -> int:
+    """The core's signed working width XW (rows, columns, addresses): mirror of its localparam.
+
+    >>> work_width(30, 30, 64, 3, 3, 1, 0, 64), work_width(32, 32, 64, 3, 3, 1, 1, 16)
+    (10, 12)
+    """
+    cpb = ch // lanes
+    nrows = swu_line_rows(h, w, cpb, kh, kw, s, p)
+    rb = w * cpb
+    max_v = max((w + 2 * p + s + kw) * cpb, 2 * (h + 2 * p + s + kh + nrows), nrows * rb + rb)
+    return (max_v).bit_length() + 2  # $clog2(MAX_V + 1) + 2
+
+
+def row_pipelined(w: int, ch: int, kh: int, kw: int, s: int, p: int, lanes: int) -> bool:
+    """True when the core computes the next output row's geometry through its four register
+    stages: an output row of more than 4 beats (``OW*K_H*K_W*CH/LANES``).
+
+    >>> row_pipelined(30, 64, 3, 3, 1, 0, 64), row_pipelined(5, 2, 1, 1, 1, 0, 2), row_pipelined(4, 2, 1, 1, 1, 0, 2)
+    (True, True, False)
+    """
+    ow = (w + 2 * p - kw) // s + 1
+    return ow * kh * kw * (ch // lanes) > 4
+
+
+# The row pipeline's registers, in units of XW: stage A 5, B 3, C 5, D 1.
+ROW_PIPE_WORDS = 14

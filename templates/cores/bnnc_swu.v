@@ -46,11 +46,16 @@
 // row of an image). Rows of the next image are written while the current
 // image's windows are emitted.
 //
-// Pipeline: issue (counters, read address) -> memory read / padding select ->
+// Pipeline: issue (counters, read address) -> memory read (a padding beat is the
+// read register's synchronous reset value) ->
 // output FIFO (bnnc_fifo, 4 beats, no bypass, registered m_axis). An output credit
 // counter keeps the FIFO from overflowing, so s_axis_tready and the read issue
 // depend on registers only (no combinational path from m_axis_tready or
-// s_axis_tvalid). Requires bnnc_fifo.v.
+// s_axis_tvalid). The writer's room and the reader's row deficit are kept as
+// registers (a sign bit decides each), and the next output row's geometry is
+// computed during the row through four register stages when an output row has
+// more than 4 beats, so no row-end arithmetic chain sits between two registers.
+// Requires bnnc_fifo.v.
 //
 // Parameter errors: bnnc_param_error_swu_<what> (see the generate block).
 `default_nettype none
@@ -222,6 +227,7 @@ module bnnc_swu #(
     localparam integer USED_ROWS = (USED_I < G_H) ? USED_I : G_H;    // image rows any window uses
     localparam integer RB = G_W * CPB;                               // beats per image row
     localparam integer WB = G_KW * CPB;                              // beats per window row
+    localparam integer ROW_BEATS = OW * G_KH * WB;                   // beats per output row
     localparam integer NROWS = swu_line_rows(G_H, G_W, CPB, G_KH, G_KW, G_S, G_P);  // ring rows
     localparam integer TOTAL = NROWS * RB;                           // line buffer words
     localparam integer DW = G_LANES * G_EW;                          // beat width
@@ -291,7 +297,6 @@ module bnnc_swu #(
     localparam integer TOTAL_M_RB_I = TOTAL - RB;
     localparam [XW-1:0] X_H = G_H[XW-1:0];
     localparam [XW-1:0] X_S = G_S[XW-1:0];
-    localparam [XW-1:0] X_KH = G_KH[XW-1:0];
     localparam [XW-1:0] X_NEG_P = NEG_P_I[XW-1:0];
     localparam [XW-1:0] X_NEG_PC = NEG_PC_I[XW-1:0];
     localparam [XW-1:0] X_SC = SC_I[XW-1:0];
@@ -300,6 +305,16 @@ module bnnc_swu #(
     localparam [XW-1:0] X_NROWS = NROWS[XW-1:0];
     localparam [XW-1:0] X_RB = RB[XW-1:0];
     localparam [XW-1:0] X_TOTAL_M_RB = TOTAL_M_RB_I[XW-1:0];
+    localparam integer NEG_S_I = -G_S;
+    localparam integer S_KH_I = G_S + G_KH;
+    localparam integer USED_M_S_I = USED_ROWS - G_S;
+    localparam integer USED_M_S_KH_I = USED_ROWS - G_S - G_KH;
+    localparam integer NEED0_USED_I = NEED0_I + USED_ROWS;
+    localparam [XW-1:0] X_NEG_S = NEG_S_I[XW-1:0];
+    localparam [XW-1:0] X_S_KH = S_KH_I[XW-1:0];
+    localparam [XW-1:0] X_USED_M_S = USED_M_S_I[XW-1:0];
+    localparam [XW-1:0] X_USED_M_S_KH = USED_M_S_KH_I[XW-1:0];
+    localparam [XW-1:0] X_NEED0_USED = NEED0_USED_I[XW-1:0];
     localparam [XW-1:0] X_ZERO = {XW{1'b0}};
     localparam [XW-1:0] X_ONE = {{(XW-1){1'b0}}, 1'b1};
 
@@ -319,8 +334,14 @@ module bnnc_swu #(
         end
     end
 
+    // A padding beat is the read register's synchronous reset value (block RAM and LUT RAM
+    // read registers reset to any word), so no select per output bit follows the memory.
+    wire          rd_pad;
+    wire [DW-1:0] pad_beat = {G_LANES{PAD_VAL[G_EW-1:0]}};
     always @(posedge clk) begin
-        if (rd_en) begin
+        if (rd_pad) begin
+            rdata <= pad_beat;
+        end else if (rd_en) begin
             rdata <= mem[rd_addr];
         end
     end
@@ -341,18 +362,20 @@ module bnnc_swu #(
     reg [WC_W-1:0] wcol;      // beat within the image row being received
     reg [WR_W-1:0] wrow;      // image row being received
     reg [AW-1:0]   waddr;     // line buffer address of the next stored beat
-    reg [XW-1:0]   wseq;      // stored rows completed (ring sequence number, wraps)
 
-    // Reader state shared with the writer's space check.
-    reg [XW-1:0]   rbase;     // sequence number of row 0 of the reader's image
-    reg [XW-1:0]   rfirst;    // first image row still held: clamp(oy*STRIDE - PAD, 0, USED_ROWS)
+    // The writer's and the reader's row accounts, kept as registers (not as differences of
+    // sequence numbers, which put three subtractions and a compare before s_axis_tready):
+    //   room = NROWS - 1 - (rows held, incl. the one being written)   write while room >= 0
+    //   done = complete rows of the reader's image - rows its output row needs   issue a row once >= 0
+    reg [XW-1:0]   room;
+    reg [XW-1:0]   done;
 
     wire store = (wrow < WR_USED);
-    wire [XW-1:0] w_ahead = wseq - rbase - rfirst;           // rows held, incl. the one being written
-    wire space_ok = ($signed(w_ahead) < $signed(X_NROWS));
+    wire space_ok = !room[XW-1];
     assign s_axis_tready = !store || space_ok;
     wire in_fire = s_axis_tvalid && s_axis_tready;
     wire img_begin = in_fire && (wcol == {WC_W{1'b0}}) && (wrow == {WR_W{1'b0}});  // first beat of an image
+    wire row_stored = in_fire && store && (wcol == WC_LAST);                    // a stored row completes
     assign wr_en = in_fire && store;
     assign wr_addr = waddr;
 
@@ -361,14 +384,10 @@ module bnnc_swu #(
             wcol <= {WC_W{1'b0}};
             wrow <= {WR_W{1'b0}};
             waddr <= {AW{1'b0}};
-            wseq <= X_ZERO;
         end else if (in_fire) begin
             if (wcol == WC_LAST) begin
                 wcol <= {WC_W{1'b0}};
                 wrow <= (wrow == WR_LAST) ? {WR_W{1'b0}} : wrow + 1'b1;
-                if (store) begin
-                    wseq <= wseq + X_ONE;
-                end
             end else begin
                 wcol <= wcol + 1'b1;
             end
@@ -409,6 +428,7 @@ module bnnc_swu #(
     reg [XW-1:0]   rty;       // oy*STRIDE - PAD (signed)
     reg [XW-1:0]   riy;       // image row of the current window row: rty + ky (signed)
     reg [XW-1:0]   rneed;     // image rows 0..rneed-1 must be complete: min(USED_ROWS, rty + K_H)
+    reg [XW-1:0]   rfirst;    // first image row still held: clamp(oy*STRIDE - PAD, 0, USED_ROWS)
     reg [XW-1:0]   hslot;     // ring slot of image row rfirst
     reg [XW-1:0]   hrow;      // line buffer address of that slot (hslot*RB)
     reg [XW-1:0]   rrow;      // line buffer address of image row max(riy, 0)
@@ -417,35 +437,117 @@ module bnnc_swu #(
 
     wire out_fire = m_axis_tvalid && m_axis_tready;
     wire row_start = (rj == {J_W{1'b0}}) && (rky == {KY_W{1'b0}}) && (rox == {OX_W{1'b0}});
-    wire [XW-1:0] w_done = wseq - rbase;                      // complete rows of the reader's image
     // An output row starts once its image rows are complete and its image has
     // begun (so rows that are all padding never run ahead of their image).
-    wire rows_ok = ($signed(w_done) >= $signed(rneed)) && (img_ahead != {IA_W{1'b0}});
+    wire rows_ok = !done[XW-1] && (img_ahead != {IA_W{1'b0}});
     wire issue = (credits != CR_FULL) && (!row_start || rows_ok);
+    wire row_end = issue && (rj == J_LAST) && (rky == KY_LAST) && (rox == OX_LAST);  // last beat of an output row
     wire row_real = !riy[XW-1] && ($signed(riy) < $signed(X_H));
     wire col_real = !rcol[XW-1] && ($signed(rcol) < $signed(X_RB));
-    wire beat_real = row_real && col_real;
+    // Without padding every beat is a stored one (then the two range checks fold away).
+    wire beat_real = (G_P == 0) || (row_real && col_real);
     /* verilator lint_off UNUSEDSIGNAL */
     wire [XW-1:0] raddr_x = rrow + rcol;                      // < TOTAL on a real beat: low AW bits used
     /* verilator lint_on UNUSEDSIGNAL */
     assign rd_en = issue && beat_real;
+    assign rd_pad = issue && !beat_real;
     assign rd_addr = raddr_x[AW-1:0];
 
-    // End of an output row: next row's geometry and the release of rows.
+    // Next window row's address: one ring row further (wrapping) once riy >= 0. Both
+    // candidates in parallel, the subtraction's sign picks one.
+    wire [XW-1:0] rrow_wrap = rrow - X_TOTAL_M_RB;
+    wire [XW-1:0] rrow_step = rrow_wrap[XW-1] ? rrow + X_RB : rrow_wrap;
+
+    // ------------------------------------------------------------------
+    // The next output row's geometry and the rows it releases. Its inputs
+    // (rty, rfirst, rneed, hslot, roy) change only at the end of an output
+    // row, so with rows of ROW_BEATS > 4 beats the chain runs through four
+    // register stages (A-D) and is settled long before the row ends; with
+    // shorter rows the stages are wires (the chain is combinational, as deep
+    // as before, but such units are tiny).
+    // ------------------------------------------------------------------
     wire last_oy = (roy == OY_LAST);
+    // A: next row's top, first held row, rows needed, and what is released, from rty alone
+    //    (rty + STRIDE compared with 0 and USED_ROWS as rty against constants, in parallel).
     wire [XW-1:0] ty_step = rty + X_S;
-    wire [XW-1:0] first_step = ty_step[XW-1] ? X_ZERO
-                             : (($signed(ty_step) > $signed(X_USED)) ? X_USED : ty_step);
-    wire [XW-1:0] ty_n = last_oy ? X_NEG_P : ty_step;
-    wire [XW-1:0] first_n = last_oy ? X_ZERO : first_step;
-    wire [XW-1:0] rel = (last_oy ? X_USED : first_step) - rfirst;   // rows released (<= NROWS)
+    wire [XW-1:0] need_step = rty + X_S_KH;
+    wire step_neg = $signed(rty) < $signed(X_NEG_S);              // ty_step < 0
+    wire step_over = $signed(rty) > $signed(X_USED_M_S);          // ty_step > USED_ROWS
+    wire need_over = $signed(rty) > $signed(X_USED_M_S_KH);       // ty_step + K_H > USED_ROWS
+    wire [XW-1:0] first_step = step_neg ? X_ZERO : (step_over ? X_USED : ty_step);
+    wire [XW-1:0] need_clamp = need_over ? X_USED : need_step;
+    wire [5*XW-1:0] a_d = {last_oy ? X_NEG_P : ty_step,               // next rty
+                           last_oy ? X_ZERO : first_step,             // next rfirst
+                           last_oy ? X_USED : first_step,             // rfirst + rows released
+                           last_oy ? X_NEED0 : need_clamp,            // next rneed
+                           last_oy ? X_NEED0_USED : need_clamp};      // next rneed + rows the image ends
+    wire [5*XW-1:0] a_q;
+    wire [XW-1:0] ty_n = a_q[4*XW +: XW];
+    wire [XW-1:0] first_n = a_q[3*XW +: XW];
+    wire [XW-1:0] rel_to = a_q[2*XW +: XW];
+    wire [XW-1:0] need_n = a_q[XW +: XW];
+    wire [XW-1:0] need_to = a_q[0 +: XW];
+    // B: rows released (<= NROWS), the change of `done` at the row's end, the unwrapped next slot.
+    wire [XW-1:0] rel_b = rel_to - rfirst;
+    wire [3*XW-1:0] b_d = {rel_b, need_to - rneed, hslot - X_NROWS};
+    wire [3*XW-1:0] b_q;
+    wire [XW-1:0] rel = b_q[2*XW +: XW];
+    wire [XW-1:0] dstep = b_q[XW +: XW];
+    wire [XW-1:0] hslot_m = b_q[0 +: XW];
+    // C: the next ring slot, and the account steps with and without a stored row in the same cycle.
     wire [XW-1:0] hsum = hslot + rel;
-    wire [XW-1:0] hslot_n = ($signed(hsum) >= $signed(X_NROWS)) ? hsum - X_NROWS : hsum;
-    wire [XW-1:0] hrow_n = hslot_n * X_RB;
-    wire [XW-1:0] need_raw = ty_n + X_KH;
-    wire [XW-1:0] need_n = ($signed(need_raw) > $signed(X_USED)) ? X_USED : need_raw;
-    // Next window row's address: one ring row further (wrapping) once riy >= 0.
-    wire [XW-1:0] rrow_step = ($signed(rrow) >= $signed(X_TOTAL_M_RB)) ? rrow - X_TOTAL_M_RB : rrow + X_RB;
+    wire [XW-1:0] hsum_m = hslot_m + rel;
+    wire [5*XW-1:0] c_d = {hsum_m[XW-1] ? hsum : hsum_m, rel, rel - X_ONE, X_ZERO - dstep, X_ONE - dstep};
+    wire [5*XW-1:0] c_q;
+    wire [XW-1:0] hslot_n = c_q[4*XW +: XW];
+    wire [XW-1:0] room_end = c_q[3*XW +: XW];
+    wire [XW-1:0] room_end_in = c_q[2*XW +: XW];
+    wire [XW-1:0] done_end = c_q[XW +: XW];
+    wire [XW-1:0] done_end_in = c_q[0 +: XW];
+    // D: the slot's line buffer address.
+    wire [XW-1:0] d_d = hslot_n * X_RB;
+    wire [XW-1:0] hrow_n;
+
+    generate
+        if (ROW_BEATS > 4) begin : g_row_pipe
+            reg [5*XW-1:0] a_r;
+            reg [3*XW-1:0] b_r;
+            reg [5*XW-1:0] c_r;
+            reg [XW-1:0]   d_r;
+            always @(posedge clk) begin
+                a_r <= a_d;
+                b_r <= b_d;
+                c_r <= c_d;
+                d_r <= d_d;
+            end
+            assign a_q = a_r;
+            assign b_q = b_r;
+            assign c_q = c_r;
+            assign hrow_n = d_r;
+        end else begin : g_row_comb
+            assign a_q = a_d;
+            assign b_q = b_d;
+            assign c_q = c_d;
+            assign hrow_n = d_d;
+        end
+    endgenerate
+
+    // The row accounts: a stored row adds one complete row (room - 1, done + 1); the end of an
+    // output row releases rel rows (room + rel) and moves `done` to the next row's need.
+    always @(posedge clk) begin
+        if (!rst_n) begin
+            room <= X_NROWS - X_ONE;
+            done <= X_ZERO - X_NEED0;
+        end else begin
+            if (row_end) begin
+                room <= room + (row_stored ? room_end_in : room_end);
+                done <= done + (row_stored ? done_end_in : done_end);
+            end else if (row_stored) begin
+                room <= room - X_ONE;
+                done <= done + X_ONE;
+            end
+        end
+    end
 
     always @(posedge clk) begin
         if (!rst_n) begin
@@ -459,7 +561,6 @@ module bnnc_swu #(
             riy <= X_NEG_P;
             rneed <= X_NEED0;
             rfirst <= X_ZERO;
-            rbase <= X_ZERO;
             hslot <= X_ZERO;
             hrow <= X_ZERO;
             rrow <= X_ZERO;
@@ -494,9 +595,6 @@ module bnnc_swu #(
                         riy <= ty_n;
                         rneed <= need_n;
                         rfirst <= first_n;
-                        if (last_oy) begin
-                            rbase <= rbase + X_USED;
-                        end
                         hslot <= hslot_n;
                         hrow <= hrow_n;
                         rrow <= hrow_n;
@@ -506,7 +604,7 @@ module bnnc_swu #(
         end
     end
 
-    wire img_end = issue && (rj == J_LAST) && (rky == KY_LAST) && (rox == OX_LAST) && last_oy;
+    wire img_end = row_end && last_oy;
     always @(posedge clk) begin
         if (!rst_n) begin
             img_ahead <= {IA_W{1'b0}};
@@ -528,24 +626,18 @@ module bnnc_swu #(
     end
 
     // ------------------------------------------------------------------
-    // Read stage: memory word or padding, into the output FIFO.
+    // Read stage: the memory word or padding beat, into the output FIFO.
     // ------------------------------------------------------------------
     reg v_q;      // a beat was issued last cycle
-    reg pad_q;    // that beat is padding
     always @(posedge clk) begin
         if (!rst_n) begin
             v_q <= 1'b0;
-            pad_q <= 1'b0;
         end else begin
             v_q <= issue;
-            if (issue) begin
-                pad_q <= !beat_real;
-            end
         end
     end
 
-    wire [DW-1:0] pad_beat = {G_LANES{PAD_VAL[G_EW-1:0]}};
-    wire [DW-1:0] q_data = pad_q ? pad_beat : rdata;
+    wire [DW-1:0] q_data = rdata;
 
     /* verilator lint_off UNUSEDSIGNAL */
     wire oq_ready;            // always 1 when v_q is set: the credits guarantee room
