@@ -4,9 +4,9 @@
 
 Yosys gives no timing for Xilinx parts (no open place-and-route for them here), so this counts
 what Vivado calls *logic levels*: the cells between two sequential elements on the deepest path.
-Each RTL folder (a ``bnnc compile`` output) is synthesized with ``synth_xilinx -flatten``, its
-kept-apart ROMs flattened too (``setattr -mod -unset keep_hierarchy``), and written as JSON
-under ``RTL/depth/``. Every LUT, CARRY4, MUXF7/8 and INV counts as one level, as do the
+Each RTL folder (a ``bnnc compile`` output) is synthesized with ``synth_xilinx`` as ``bnnc synth``
+does (hierarchy kept: the netlist whose LUTs BENCHMARKS.md reports), then flattened, its kept-apart
+ROMs too (``setattr -mod -unset keep_hierarchy``), and written as JSON under ``RTL/depth/``. Every LUT, CARRY4, MUXF7/8 and INV counts as one level, as do the
 asynchronous read ports of LUT-RAM and SRLs (address to data); flip-flops, block RAMs, DSPs
 and the design's ports start and end paths. The report gives, per start instance (the
 ``u_*`` name of the register or memory the path starts at), its deepest path and what it is
@@ -135,13 +135,15 @@ def deepest_paths(netlist: dict[str, Any], top: str) -> list[Path_]:
 
 
 def synthesize(rtl: Path) -> Path:
-    """synth_xilinx -flatten with the ROMs flattened too; returns RTL/depth/flat.json."""
+    """synth_xilinx (hierarchy kept), then everything flattened; returns RTL/depth/flat.json."""
     manifest = json.loads((rtl / "manifest.json").read_text())
     top = manifest["rtl"]["top"]
     files = (rtl / "filelist.f").read_text().split()
     out = rtl / "depth"
     out.mkdir(exist_ok=True)
-    script = (f"read_verilog -defer {' '.join(files)}\nhierarchy -check -top {top}\nsynth_xilinx -flatten -top {top}\n"
+    # The netlist bnnc synth reports (hierarchy kept), flattened after mapping: paths cross the instances'
+    # ports as they are, and a whole flattened CNV would exceed yowasp's 4 GiB while optimizing.
+    script = (f"read_verilog -defer {' '.join(files)}\nhierarchy -check -top {top}\nsynth_xilinx -top {top}\n"
               "setattr -mod -unset keep_hierarchy *\nflatten\nopt_clean\nwrite_json depth/flat.json\n")
     (out / "depth.ys").write_text(script)
     subprocess.run([*yosys_command(), "-q", "-l", "depth/yosys.log", "-s", "depth/depth.ys"], cwd=rtl, check=True,

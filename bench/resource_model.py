@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from compiler.api import fold  # noqa: E402
 from compiler.codegen import write_output  # noqa: E402
-from compiler.hw.resources import _memories, features, module_resources  # noqa: E402
+from compiler.hw.resources import COEFFS, HAND_FITTED, _memories, family, features, module_resources  # noqa: E402
 from runtime.synth import XILINX_LUTS, flattened_cells, yosys_command  # noqa: E402
 from tests.netgen import cnn, mlp  # noqa: E402
 
@@ -209,20 +209,30 @@ def nnls(a: np.ndarray, b: np.ndarray, iters: int = 200) -> np.ndarray:
 
 
 def fit(rows: list[dict[str, Any]], target: str) -> dict[str, dict[str, dict[str, float]]]:
-    """LUT and FF coefficients per core: Yosys minus the planned memories, over the features (non-negative)."""
+    """LUT and FF coefficients per core: Yosys minus the planned memories, over the features (non-negative).
+
+    The coefficients of :data:`compiler.hw.resources.HAND_FITTED` stay as they are: their part of
+    each instance is subtracted first, the rest is fitted, and they are merged back.
+    """
     table: dict[str, dict[str, dict[str, float]]] = {}
+    held_all = HAND_FITTED.get(family(target), {})
     for core in sorted({r["core"] for r in rows}):
         rs = [r for r in rows if r["core"] == core]
-        names = sorted({k for r in rs for k in features(core, r["params"])})
-        a = np.array([[features(core, r["params"]).get(k, 0.0) for k in names] for r in rs])
-        mem = [_memories(core, r["params"], target) for r in rs]
         table[core] = {}
         for kind in ("lut", "ff"):
-            b = np.array([r["yosys"][kind] - getattr(m, kind) for r, m in zip(rs, mem)], dtype=float)
+            held = {k: COEFFS[target].get(core, {}).get(kind, {}).get(k, 0.0)
+                    for k in held_all.get(core, {}).get(kind, ())}
+            names = sorted({k for r in rs for k in features(core, r["params"])} - set(held))
+            feats = [features(core, r["params"]) for r in rs]
+            a = np.array([[f.get(k, 0.0) for k in names] for f in feats]).reshape(len(rs), len(names))
+            fixed = np.array([sum(c * f.get(k, 0.0) for k, c in held.items()) for f in feats])
+            mem = [_memories(core, r["params"], target) for r in rs]
+            b = np.array([r["yosys"][kind] - getattr(m, kind) for r, m in zip(rs, mem)], dtype=float) - fixed
             # relative fit: big and small instances count alike
             wgt = 1.0 / np.sqrt(np.maximum(np.abs(b), 16.0))
-            x = nnls(a * wgt[:, None], b * wgt)
-            table[core][kind] = {k: round(float(v), 3) for k, v in zip(names, x) if v > 1e-6}
+            x = nnls(a * wgt[:, None], b * wgt) if names else np.zeros(0)
+            table[core][kind] = {**{k: round(float(v), 3) for k, v in zip(names, x) if v > 1e-6},
+                                 **{k: v for k, v in held.items() if v}}
     return table
 
 

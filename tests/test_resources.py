@@ -20,12 +20,12 @@ from pathlib import Path
 import pytest
 
 import compiler
-from bench.resource_model import measure, synth_instances
+from bench.resource_model import fit, measure, synth_instances
 from compiler.hw.memory import plan_rom
 from compiler.hw.mvtu import xnor_popcount_stages
 from compiler.codegen.paths import cores_dir
-from compiler.hw.resources import (COEFFS, FEATURES, TARGETS, Resources, _dsp_count, module_resources,
-                                   mvtu_params, ram_cost, rom_resources)
+from compiler.hw.resources import (COEFFS, FEATURES, HAND_FITTED, TARGETS, Resources, _dsp_count, _memories,
+                                   family, features, module_resources, mvtu_params, ram_cost, rom_resources)
 from compiler.lower import lower_to_hw
 from compiler.manifest import resource_manifest
 from runtime.synth import yosys_command
@@ -38,6 +38,33 @@ FF_TOL = 0.25
 def test_every_core_has_coefficients_on_every_target() -> None:
     for target in TARGETS:
         assert set(FEATURES) <= set(COEFFS[target]), target
+
+
+def test_hand_fitted_coefficients_exist() -> None:
+    """Every HAND_FITTED name is a coefficient of its core on every target of its family."""
+    for target, table in COEFFS.items():
+        for core, kinds in HAND_FITTED[family(target)].items():
+            for kind, names in kinds.items():
+                assert set(names) <= set(table[core][kind]), (target, core, kind)
+
+
+def test_fit_keeps_hand_fitted_coefficients() -> None:
+    """bench/resource_model.py --fit holds HAND_FITTED coefficients and fits only the rest."""
+    rows = []
+    for h, ch, lanes, pad in ((30, 64, 64, 0), (14, 64, 32, 1), (8, 2, 1, 0), (10, 16, 16, 1), (28, 64, 8, 0)):
+        p = {"IFM_H": h, "IFM_W": h, "CH": ch, "K_H": 3, "K_W": 3, "STRIDE": 1, "PAD": pad, "EW": 1, "LANES": lanes}
+        f, mem = features("bnnc_swu", p), _memories("bnnc_swu", p, "xilinx")
+        # FFs made of a base, the counters and the row pipeline's registers (one FF each)
+        ff = 30 * f["base"] + 8 * f["counters"] + f["row_pipe_bits"] + mem.ff
+        rows.append({"core": "bnnc_swu", "params": p, "yosys": {"lut": 10_000, "ff": ff}})
+    table = fit(rows, "xilinx")["bnnc_swu"]
+    held = COEFFS["xilinx"]["bnnc_swu"]
+    assert set(HAND_FITTED["xilinx"]["bnnc_swu"]["lut"]) == set(held["lut"])
+    # the held LUT terms come back as they were, whatever Yosys's LUTs (absurd here) made of the rest
+    assert {k: table["lut"][k] for k in held["lut"]} == held["lut"]
+    assert table["ff"]["row_pipe_bits"] == held["ff"]["row_pipe_bits"] == 1.0
+    assert table["ff"]["base"] == pytest.approx(30, abs=0.01)
+    assert table["ff"]["counters"] == pytest.approx(8, abs=0.01)
 
 
 def test_rom_resources_are_plan_rom() -> None:

@@ -305,7 +305,8 @@ Coeffs = dict[str, dict[str, dict[str, float]]]  # core -> "lut"/"ff" -> feature
 
 # Each table between BEGIN/END FIT markers is written by `bench/resource_model.py --fit --write`
 # (non-negative least squares of Yosys's counts per core instance, memories subtracted, over the
-# features above); the line under BEGIN says on what it was fitted.
+# features above); the line under BEGIN says on what it was fitted. Such a rewrite keeps the
+# coefficients named in HAND_FITTED (below) as they are, but not the comments inside the tables.
 # BEGIN FIT xilinx
 # fitted on xilinx (Yosys synth_xilinx) over 11 designs: cnn_10x10x8_lanes, cnn_8x8x2, cnn_u8_10x10, mlp_128_64_64_10_wide, mlp_200_100_10_odd, mlp_256_128_10_deep, mlp_512_256_10_lanes, mlp_64_32_10, mlp_u8_int_first, mlp_u8_pad_serial, mlp_u8_sign_96; cores absent from them keep their previous coefficients
 _XILINX: Coeffs = {
@@ -458,6 +459,28 @@ _ICE40: Coeffs = {
 # One table per family, shared by the family's parts (same cells, same Yosys script).
 COEFFS: dict[str, Coeffs] = {name: {"xilinx": _XILINX, "ice40": _ICE40, "ecp5": _ECP5}[t.family]
                              for name, t in FPGA_TARGETS.items()}
+
+# Coefficients not from the design-level fit: fitted on single units (bench/unit_fit.py) or exact by
+# construction (registers counted one for one). `bench/resource_model.py --fit` holds these fixed (their
+# contribution is subtracted before the least squares) and writes them back unchanged, so a refit of the
+# FIT tables above never loses them. family -> core -> "lut"/"ff" -> feature names.
+HAND_FITTED: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
+    "xilinx": {
+        "bnnc_mvtu": {"lut": ("int_serial_bits", "int_tree_bits", "int_tree_pe_bits")},
+        "bnnc_swu": {"lut": ("base", "counters", "lane_bits"), "ff": ("row_pipe_bits",)},
+        "bnnc_width_converter": {"ff": ("copy_bits",)},
+    },
+    "ecp5": {
+        "bnnc_mvtu": {"lut": ("int_tree_bits", "int_tree_pe_bits")},
+        "bnnc_swu": {"lut": ("base", "counters", "lane_bits"), "ff": ("row_pipe_bits",)},
+        "bnnc_width_converter": {"ff": ("copy_bits",)},
+    },
+    "ice40": {
+        "bnnc_mvtu": {"lut": ("int_tree_bits", "int_tree_pe_bits")},
+        "bnnc_swu": {"ff": ("row_pipe_bits",)},
+        "bnnc_width_converter": {"ff": ("copy_bits",)},
+    },
+}
 
 
 # ---------------------------------------------------------------------------
