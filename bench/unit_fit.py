@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import numpy as np  # noqa: E402
 
 from compiler.hw.resources import COEFFS, _mvtu_features, _swu_features, module_resources  # noqa: E402
+from compiler.hw.swu import row_pipe  # noqa: E402
 from glue_luts import synth_cells  # noqa: E402
 from resource_model import YOSYS, measure, nnls  # noqa: E402
 
@@ -50,6 +51,8 @@ def _params(core: str) -> list[dict[str, int]]:
 def synth(core: str, params: dict[str, int], target: str) -> tuple[dict[str, int], int]:
     """(the parameters incl. generated ROM ones, Yosys LUTs occupied) of one unit."""
     name = "bnnc_mvtu" if core == "mvtu_int" else "bnnc_swu"
+    if name == "bnnc_swu":  # the window unit's form the compiler picks for this target
+        params = {**params, "ROW_PIPE": row_pipe(target)}
     p, cells = synth_cells(None, name, params, YOSYS[target])
     return p, measure(cells, target)["lut"]
 

@@ -1,5 +1,6 @@
 """pytest driver: bnnc_swu (sliding windows: kernels 1..7, strides 1..2, padding 0..3, non-square maps and
-kernels, EW 1 and 8, LANES 1 / CH / a divisor) and bnnc_pool_reduce, plus lint and elaboration checks."""
+kernels, EW 1 and 8, LANES 1 / CH / a divisor, ROW_PIPE 1 and 0) and bnnc_pool_reduce, plus lint and
+elaboration checks."""
 
 from __future__ import annotations
 
@@ -85,7 +86,10 @@ def _id(p: dict[str, Any]) -> str:
     return "_".join(f"{k}{v.value:#x}" if isinstance(v, Sized) else f"{k}{v}" for k, v in p.items())
 
 
+# Every set with the row pipeline (ROW_PIPE = 1, the default) and again in the fewest-LUT form:
+# the same unit cycle for cycle, so the same checks hold.
 SWU_SETS = _swu_sets()
+SWU_SETS += [{**p, "ROW_PIPE": 0} for p in SWU_SETS]
 POOL_SETS = _pool_sets()
 
 
@@ -121,6 +125,8 @@ LINT_CASES = (
         ("bnnc_swu", SWU_SOURCES, _swu(1, 1, 1, 1, 1, 1, 0, ew=1, lanes=1)),
         ("bnnc_swu", SWU_SOURCES, _swu(32, 32, 64, 3, 3, 1, 1, ew=1, lanes=16)),
         ("bnnc_swu", SWU_SOURCES, _swu(224, 224, 3, 7, 7, 2, 3, ew=8, lanes=3)),
+        ("bnnc_swu", SWU_SOURCES, {**_swu(32, 32, 64, 3, 3, 1, 1, ew=1, lanes=16), "ROW_PIPE": 0}),
+        ("bnnc_swu", SWU_SOURCES, {**_swu(224, 224, 3, 7, 7, 2, 3, ew=8, lanes=3), "ROW_PIPE": 0}),
     ]
     + [("bnnc_pool_reduce", POOL_SOURCES, p) for p, _ in POOL_SETS]
     + [("bnnc_pool_reduce", POOL_SOURCES, dict(CH=1, WIN=1, LANES=1, AND_MASK=Sized(1, 1)))]
@@ -145,6 +151,7 @@ def test_window_lint_clean(top: str, sources: list[Any], params: dict[str, Any])
         ("bnnc_swu", dict(EW=0), "bnnc_param_error_swu_ew_must_be_positive"),
         ("bnnc_swu", dict(LANES=0), "bnnc_param_error_swu_lanes_must_be_positive"),
         ("bnnc_swu", dict(IFM_H=0), "bnnc_param_error_swu_ifm_h_must_be_positive"),
+        ("bnnc_swu", dict(ROW_PIPE=2), "bnnc_param_error_swu_row_pipe_must_be_0_or_1"),
         # 1-row map, 1x1 kernel, stride 3, padding 2: the windows sit on padded rows 0 and 3 only
         ("bnnc_swu", dict(IFM_H=1, K_H=1, K_W=1, STRIDE=3, PAD=2), "bnnc_param_error_swu_every_window_is_padding"),
         ("bnnc_pool_reduce", dict(CH=8, LANES=3), "bnnc_param_error_pool_reduce_lanes_must_divide_ch"),

@@ -8,6 +8,7 @@ the manifest can state the line buffer's bits without running a tool.
 from __future__ import annotations
 
 from compiler import kernels
+from compiler.targets import TARGETS as FPGA_TARGETS
 
 
 def swu_line_rows(h: int, w: int, cpb: int, kh: int, kw: int, s: int, p: int) -> int:
@@ -95,3 +96,14 @@ def row_pipelined(w: int, ch: int, kh: int, kw: int, s: int, p: int, lanes: int)
 
 # The row pipeline's registers, in units of XW: stage A 5, B 3, C 5, D 1.
 ROW_PIPE_WORDS = 14
+
+
+def row_pipe(target: str) -> int:
+    """The core's ``ROW_PIPE`` for a design on ``target``: 1 (shallow paths, more flip-flops) except on
+    iCE40 parts, whose clocks are tens of MHz and whose LUTs are few (0: the same unit cycle for cycle in
+    the fewest LUTs; docs/hardware.md).
+
+    >>> row_pipe("xilinx"), row_pipe("ecp5-85k"), row_pipe("ice40-up5k")
+    (1, 1, 0)
+    """
+    return 0 if FPGA_TARGETS[target].family == "ice40" else 1

@@ -24,7 +24,7 @@ from compiler.kernels import conv_out_hw, im2col, int_matmul, xnor_popcount
 
 from compiler.hw.builder import HwBuilder
 from compiler.hw.graph import Module
-from compiler.hw.swu import line_buffer_bits
+from compiler.hw.swu import line_buffer_bits, row_pipe
 from compiler.hw.stream import Stream
 
 from .base import ImportContext, LayerSpec, OpTypeError, PositiveInt, Stage, element_bytes, int_range
@@ -112,7 +112,7 @@ class _ConvBase(MatrixOp):
                      window=(kh, kw, stride, pad, int(node.attrs["pad_value"])))
         b.add(Module(win.name, "bnnc_swu",
                      {"IFM_H": h, "IFM_W": w, "CH": c, "K_H": kh, "K_W": kw, "STRIDE": stride, "PAD": pad,
-                      "EW": cur.elem_bits, "PAD_VAL": pad_bits, "LANES": g}, cur, win,
+                      "EW": cur.elem_bits, "PAD_VAL": pad_bits, "LANES": g, "ROW_PIPE": row_pipe(b.target)}, cur, win,
                      layers=(node.name,), cycles=max(cur.beats_per_image, win.beats_per_image),
                      memory={"line_buffer_bits": line_buffer_bits(h, w, c, kh, kw, stride, pad, cur.elem_bits, g)}))
         pe, simd = int(node.attrs["pe"]), int(node.attrs["simd"])

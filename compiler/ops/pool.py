@@ -20,7 +20,7 @@ from compiler.kernels import conv_out_hw, pool_windows
 
 from compiler.hw.builder import HwBuilder
 from compiler.hw.graph import Bits, Module
-from compiler.hw.swu import line_buffer_bits
+from compiler.hw.swu import line_buffer_bits, row_pipe
 from compiler.hw.stream import Stream
 
 from .base import ImportContext, LayerSpec, NoRTL, OpDef, OpTypeError, PositiveInt, Stage
@@ -121,7 +121,7 @@ class BitPool(_PoolBase):
         win = Stream(f"{node.name}_win", cur.tap, g, 1, False, True, k * k * c, oh * ow, window=(k, k, s, 0, -1))
         b.add(Module(win.name, "bnnc_swu",
                      {"IFM_H": h, "IFM_W": w, "CH": c, "K_H": k, "K_W": k, "STRIDE": s, "PAD": 0, "EW": 1,
-                      "PAD_VAL": 0, "LANES": g}, cur, win, layers=(node.name,),
+                      "PAD_VAL": 0, "LANES": g, "ROW_PIPE": row_pipe(b.target)}, cur, win, layers=(node.name,),
                      cycles=max(cur.beats_per_image, win.beats_per_image),
                      memory={"line_buffer_bits": line_buffer_bits(h, w, c, k, k, s, 0, 1, g)}))
         out = Stream.of_tensor(node.name, node.name, node.out, g, vectors=oh * ow)

@@ -24,6 +24,7 @@ from compiler.errors import BnncError
 from compiler.hw.mvtu import threshold_fit
 from compiler.hw.memory import RomStyle
 from compiler.hw.resources import BRAM_LUTS, Resources, module_resources, mvtu_params
+from compiler.hw.swu import row_pipe
 from compiler.ir import Graph, Node, TensorType
 from compiler.ops import OPS, MatrixOp, stages
 from compiler.ops.dense import signed_bits
@@ -154,7 +155,7 @@ class _Layer:
             kh, kw = self.node.attrs["kernel"]
             r += module_resources("bnnc_swu", {"IFM_H": h, "IFM_W": w, "CH": c, "K_H": kh, "K_W": kw,
                                                "STRIDE": self.node.attrs["stride"], "PAD": self.node.attrs["padding"],
-                                               "EW": eb, "LANES": g}, target)
+                                               "EW": eb, "LANES": g, "ROW_PIPE": row_pipe(target)}, target)
             if g != simd:
                 r += module_resources("bnnc_width_converter",
                                       {"EW": eb, "IN_LANES": g, "OUT_LANES": simd, "N": self.mw}, target)

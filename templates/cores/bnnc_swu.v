@@ -70,7 +70,10 @@ module bnnc_swu #(
     parameter integer PAD = 0,      // padding rows/columns on every side (>= 0)
     parameter integer EW = 1,       // element width in bits (>= 1)
     parameter [((EW > 0) ? EW : 1)-1:0] PAD_VAL = {((EW > 0) ? EW : 1){1'b0}},  // EW-bit element at padding positions
-    parameter integer LANES = 4     // elements per beat, input and output (>= 1, divides CH)
+    parameter integer LANES = 4,    // elements per beat, input and output (>= 1, divides CH)
+    parameter integer ROW_PIPE = 1  // 1: row accounts as registers, next output row through register
+                                    // stages (shallow paths, ~14 working-width words of FFs more);
+                                    // 0: the same unit cycle for cycle in the fewest LUTs (0 or 1)
 ) (
     input  wire                      clk,            // clock
     input  wire                      rst_n,          // synchronous active-low reset
@@ -283,6 +286,9 @@ module bnnc_swu #(
         if (SIZE_OK == 0) begin : g_bad_image_size
             bnnc_param_error_swu_image_too_large u_err ();
         end
+        if (ROW_PIPE != 0 && ROW_PIPE != 1) begin : g_bad_row_pipe
+            bnnc_param_error_swu_row_pipe_must_be_0_or_1 u_err ();
+        end
         if (XW > 31) begin : g_bad_size
             bnnc_param_error_swu_line_buffer_too_large u_err ();
         end
@@ -297,6 +303,7 @@ module bnnc_swu #(
     localparam integer TOTAL_M_RB_I = TOTAL - RB;
     localparam [XW-1:0] X_H = G_H[XW-1:0];
     localparam [XW-1:0] X_S = G_S[XW-1:0];
+    localparam [XW-1:0] X_KH = G_KH[XW-1:0];
     localparam [XW-1:0] X_NEG_P = NEG_P_I[XW-1:0];
     localparam [XW-1:0] X_NEG_PC = NEG_PC_I[XW-1:0];
     localparam [XW-1:0] X_SC = SC_I[XW-1:0];
@@ -363,15 +370,8 @@ module bnnc_swu #(
     reg [WR_W-1:0] wrow;      // image row being received
     reg [AW-1:0]   waddr;     // line buffer address of the next stored beat
 
-    // The writer's and the reader's row accounts, kept as registers (not as differences of
-    // sequence numbers, which put three subtractions and a compare before s_axis_tready):
-    //   room = NROWS - 1 - (rows held, incl. the one being written)   write while room >= 0
-    //   done = complete rows of the reader's image - rows its output row needs   issue a row once >= 0
-    reg [XW-1:0]   room;
-    reg [XW-1:0]   done;
-
+    wire space_ok;            // the ring holds fewer than NROWS rows (the row accounts below)
     wire store = (wrow < WR_USED);
-    wire space_ok = !room[XW-1];
     assign s_axis_tready = !store || space_ok;
     wire in_fire = s_axis_tvalid && s_axis_tready;
     wire img_begin = in_fire && (wcol == {WC_W{1'b0}}) && (wrow == {WR_W{1'b0}});  // first beat of an image
@@ -439,7 +439,8 @@ module bnnc_swu #(
     wire row_start = (rj == {J_W{1'b0}}) && (rky == {KY_W{1'b0}}) && (rox == {OX_W{1'b0}});
     // An output row starts once its image rows are complete and its image has
     // begun (so rows that are all padding never run ahead of their image).
-    wire rows_ok = !done[XW-1] && (img_ahead != {IA_W{1'b0}});
+    wire rows_ready;          // the output row's image rows are complete (the row accounts below)
+    wire rows_ok = rows_ready && (img_ahead != {IA_W{1'b0}});
     wire issue = (credits != CR_FULL) && (!row_start || rows_ok);
     wire row_end = issue && (rj == J_LAST) && (rky == KY_LAST) && (rox == OX_LAST);  // last beat of an output row
     wire row_real = !riy[XW-1] && ($signed(riy) < $signed(X_H));
@@ -459,95 +460,140 @@ module bnnc_swu #(
     wire [XW-1:0] rrow_step = rrow_wrap[XW-1] ? rrow + X_RB : rrow_wrap;
 
     // ------------------------------------------------------------------
-    // The next output row's geometry and the rows it releases. Its inputs
-    // (rty, rfirst, rneed, hslot, roy) change only at the end of an output
-    // row, so with rows of ROW_BEATS > 4 beats the chain runs through four
-    // register stages (A-D) and is settled long before the row ends; with
-    // shorter rows the stages are wires (the chain is combinational, as deep
-    // as before, but such units are tiny).
+    // The row accounts, and the next output row's geometry and the rows it
+    // releases. Its inputs (rty, rfirst, rneed, hslot, roy) change only at
+    // the end of an output row.
     // ------------------------------------------------------------------
     wire last_oy = (roy == OY_LAST);
-    // A: next row's top, first held row, rows needed, and what is released, from rty alone
-    //    (rty + STRIDE compared with 0 and USED_ROWS as rty against constants, in parallel).
-    wire [XW-1:0] ty_step = rty + X_S;
-    wire [XW-1:0] need_step = rty + X_S_KH;
-    wire step_neg = $signed(rty) < $signed(X_NEG_S);              // ty_step < 0
-    wire step_over = $signed(rty) > $signed(X_USED_M_S);          // ty_step > USED_ROWS
-    wire need_over = $signed(rty) > $signed(X_USED_M_S_KH);       // ty_step + K_H > USED_ROWS
-    wire [XW-1:0] first_step = step_neg ? X_ZERO : (step_over ? X_USED : ty_step);
-    wire [XW-1:0] need_clamp = need_over ? X_USED : need_step;
-    wire [5*XW-1:0] a_d = {last_oy ? X_NEG_P : ty_step,               // next rty
-                           last_oy ? X_ZERO : first_step,             // next rfirst
-                           last_oy ? X_USED : first_step,             // rfirst + rows released
-                           last_oy ? X_NEED0 : need_clamp,            // next rneed
-                           last_oy ? X_NEED0_USED : need_clamp};      // next rneed + rows the image ends
-    wire [5*XW-1:0] a_q;
-    wire [XW-1:0] ty_n = a_q[4*XW +: XW];
-    wire [XW-1:0] first_n = a_q[3*XW +: XW];
-    wire [XW-1:0] rel_to = a_q[2*XW +: XW];
-    wire [XW-1:0] need_n = a_q[XW +: XW];
-    wire [XW-1:0] need_to = a_q[0 +: XW];
-    // B: rows released (<= NROWS), the change of `done` at the row's end, the unwrapped next slot.
-    wire [XW-1:0] rel_b = rel_to - rfirst;
-    wire [3*XW-1:0] b_d = {rel_b, need_to - rneed, hslot - X_NROWS};
-    wire [3*XW-1:0] b_q;
-    wire [XW-1:0] rel = b_q[2*XW +: XW];
-    wire [XW-1:0] dstep = b_q[XW +: XW];
-    wire [XW-1:0] hslot_m = b_q[0 +: XW];
-    // C: the next ring slot, and the account steps with and without a stored row in the same cycle.
-    wire [XW-1:0] hsum = hslot + rel;
-    wire [XW-1:0] hsum_m = hslot_m + rel;
-    wire [5*XW-1:0] c_d = {hsum_m[XW-1] ? hsum : hsum_m, rel, rel - X_ONE, X_ZERO - dstep, X_ONE - dstep};
-    wire [5*XW-1:0] c_q;
-    wire [XW-1:0] hslot_n = c_q[4*XW +: XW];
-    wire [XW-1:0] room_end = c_q[3*XW +: XW];
-    wire [XW-1:0] room_end_in = c_q[2*XW +: XW];
-    wire [XW-1:0] done_end = c_q[XW +: XW];
-    wire [XW-1:0] done_end_in = c_q[0 +: XW];
-    // D: the slot's line buffer address.
-    wire [XW-1:0] d_d = hslot_n * X_RB;
-    wire [XW-1:0] hrow_n;
+    wire [XW-1:0] ty_n;       // next row's rty
+    wire [XW-1:0] first_n;    // next row's rfirst
+    wire [XW-1:0] need_n;     // next row's rneed
+    wire [XW-1:0] hslot_n;    // next row's hslot
+    wire [XW-1:0] hrow_n;     // next row's hrow
 
     generate
-        if (ROW_BEATS > 4) begin : g_row_pipe
-            reg [5*XW-1:0] a_r;
-            reg [3*XW-1:0] b_r;
-            reg [5*XW-1:0] c_r;
-            reg [XW-1:0]   d_r;
-            always @(posedge clk) begin
-                a_r <= a_d;
-                b_r <= b_d;
-                c_r <= c_d;
-                d_r <= d_d;
+        if (ROW_PIPE != 0) begin : g_fast
+            // The accounts as registers (a sign bit decides each), not as differences of row
+            // sequence numbers, which put three subtractions and a compare before s_axis_tready:
+            //   room = NROWS - 1 - (rows held, incl. the one being written)   write while room >= 0
+            //   done = complete rows of the reader's image - rows its output row needs
+            reg [XW-1:0] room;
+            reg [XW-1:0] done;
+            assign space_ok = !room[XW-1];
+            assign rows_ready = !done[XW-1];
+            // With rows of ROW_BEATS > 4 beats the next row's chain runs through four register
+            // stages (A-D) and is settled long before the row ends; with shorter rows the stages
+            // are wires (the chain is combinational, but such units are tiny).
+            // A: next row's top, first held row, rows needed, and what is released, from rty alone
+            //    (rty + STRIDE compared with 0 and USED_ROWS as rty against constants, in parallel).
+            wire [XW-1:0] ty_step = rty + X_S;
+            wire [XW-1:0] need_step = rty + X_S_KH;
+            wire step_neg = $signed(rty) < $signed(X_NEG_S);              // ty_step < 0
+            wire step_over = $signed(rty) > $signed(X_USED_M_S);          // ty_step > USED_ROWS
+            wire need_over = $signed(rty) > $signed(X_USED_M_S_KH);       // ty_step + K_H > USED_ROWS
+            wire [XW-1:0] first_step = step_neg ? X_ZERO : (step_over ? X_USED : ty_step);
+            wire [XW-1:0] need_clamp = need_over ? X_USED : need_step;
+            wire [5*XW-1:0] a_d = {last_oy ? X_NEG_P : ty_step,           // next rty
+                                   last_oy ? X_ZERO : first_step,         // next rfirst
+                                   last_oy ? X_USED : first_step,         // rfirst + rows released
+                                   last_oy ? X_NEED0 : need_clamp,        // next rneed
+                                   last_oy ? X_NEED0_USED : need_clamp};  // next rneed + rows the image ends
+            wire [5*XW-1:0] a_q;
+            assign ty_n = a_q[4*XW +: XW];
+            assign first_n = a_q[3*XW +: XW];
+            wire [XW-1:0] rel_to = a_q[2*XW +: XW];
+            assign need_n = a_q[XW +: XW];
+            wire [XW-1:0] need_to = a_q[0 +: XW];
+            // B: rows released (<= NROWS), the change of `done` at the row's end, the unwrapped next slot.
+            wire [3*XW-1:0] b_d = {rel_to - rfirst, need_to - rneed, hslot - X_NROWS};
+            wire [3*XW-1:0] b_q;
+            wire [XW-1:0] rel = b_q[2*XW +: XW];
+            wire [XW-1:0] dstep = b_q[XW +: XW];
+            wire [XW-1:0] hslot_m = b_q[0 +: XW];
+            // C: the next ring slot, and the account steps with and without a stored row in the same cycle.
+            wire [XW-1:0] hsum = hslot + rel;
+            wire [XW-1:0] hsum_m = hslot_m + rel;
+            wire [5*XW-1:0] c_d = {hsum_m[XW-1] ? hsum : hsum_m, rel, rel - X_ONE, X_ZERO - dstep, X_ONE - dstep};
+            wire [5*XW-1:0] c_q;
+            assign hslot_n = c_q[4*XW +: XW];
+            wire [XW-1:0] room_end = c_q[3*XW +: XW];
+            wire [XW-1:0] room_end_in = c_q[2*XW +: XW];
+            wire [XW-1:0] done_end = c_q[XW +: XW];
+            wire [XW-1:0] done_end_in = c_q[0 +: XW];
+            // D: the slot's line buffer address.
+            wire [XW-1:0] d_d = hslot_n * X_RB;
+            if (ROW_BEATS > 4) begin : g_row_pipe
+                reg [5*XW-1:0] a_r;
+                reg [3*XW-1:0] b_r;
+                reg [5*XW-1:0] c_r;
+                reg [XW-1:0]   d_r;
+                always @(posedge clk) begin
+                    a_r <= a_d;
+                    b_r <= b_d;
+                    c_r <= c_d;
+                    d_r <= d_d;
+                end
+                assign a_q = a_r;
+                assign b_q = b_r;
+                assign c_q = c_r;
+                assign hrow_n = d_r;
+            end else begin : g_row_comb
+                assign a_q = a_d;
+                assign b_q = b_d;
+                assign c_q = c_d;
+                assign hrow_n = d_d;
             end
-            assign a_q = a_r;
-            assign b_q = b_r;
-            assign c_q = c_r;
-            assign hrow_n = d_r;
-        end else begin : g_row_comb
-            assign a_q = a_d;
-            assign b_q = b_d;
-            assign c_q = c_d;
-            assign hrow_n = d_d;
+            // A stored row adds one complete row (room - 1, done + 1); the end of an output row
+            // releases rel rows (room + rel) and moves `done` to the next row's need.
+            always @(posedge clk) begin
+                if (!rst_n) begin
+                    room <= X_NROWS - X_ONE;
+                    done <= X_ZERO - X_NEED0;
+                end else begin
+                    if (row_end) begin
+                        room <= room + (row_stored ? room_end_in : room_end);
+                        done <= done + (row_stored ? done_end_in : done_end);
+                    end else if (row_stored) begin
+                        room <= room - X_ONE;
+                        done <= done + X_ONE;
+                    end
+                end
+            end
+        end else begin : g_small
+            // The accounts as differences of row sequence numbers and the next row in one cycle:
+            // the fewest LUTs, a deeper path (for slow clocks).
+            reg [XW-1:0] wseq;    // stored rows completed (ring sequence number, wraps)
+            reg [XW-1:0] rbase;   // sequence number of row 0 of the reader's image
+            wire [XW-1:0] w_ahead = wseq - rbase - rfirst;           // rows held, incl. the one being written
+            wire [XW-1:0] w_done = wseq - rbase;                      // complete rows of the reader's image
+            assign space_ok = ($signed(w_ahead) < $signed(X_NROWS));
+            assign rows_ready = ($signed(w_done) >= $signed(rneed));
+            wire [XW-1:0] ty_step = rty + X_S;
+            wire [XW-1:0] first_step = ty_step[XW-1] ? X_ZERO
+                                     : (($signed(ty_step) > $signed(X_USED)) ? X_USED : ty_step);
+            assign ty_n = last_oy ? X_NEG_P : ty_step;
+            assign first_n = last_oy ? X_ZERO : first_step;
+            wire [XW-1:0] rel = (last_oy ? X_USED : first_step) - rfirst;   // rows released (<= NROWS)
+            wire [XW-1:0] hsum = hslot + rel;
+            assign hslot_n = ($signed(hsum) >= $signed(X_NROWS)) ? hsum - X_NROWS : hsum;
+            assign hrow_n = hslot_n * X_RB;
+            wire [XW-1:0] need_raw = ty_n + X_KH;
+            assign need_n = ($signed(need_raw) > $signed(X_USED)) ? X_USED : need_raw;
+            always @(posedge clk) begin
+                if (!rst_n) begin
+                    wseq <= X_ZERO;
+                    rbase <= X_ZERO;
+                end else begin
+                    if (row_stored) begin
+                        wseq <= wseq + X_ONE;
+                    end
+                    if (row_end && last_oy) begin
+                        rbase <= rbase + X_USED;
+                    end
+                end
+            end
         end
     endgenerate
-
-    // The row accounts: a stored row adds one complete row (room - 1, done + 1); the end of an
-    // output row releases rel rows (room + rel) and moves `done` to the next row's need.
-    always @(posedge clk) begin
-        if (!rst_n) begin
-            room <= X_NROWS - X_ONE;
-            done <= X_ZERO - X_NEED0;
-        end else begin
-            if (row_end) begin
-                room <= room + (row_stored ? room_end_in : room_end);
-                done <= done + (row_stored ? done_end_in : done_end);
-            end else if (row_stored) begin
-                room <= room - X_ONE;
-                done <= done + X_ONE;
-            end
-        end
-    end
 
     always @(posedge clk) begin
         if (!rst_n) begin
