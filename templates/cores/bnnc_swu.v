@@ -51,11 +51,12 @@
 // output FIFO (bnnc_fifo, 4 beats, no bypass, registered m_axis). An output credit
 // counter keeps the FIFO from overflowing, so s_axis_tready and the read issue
 // depend on registers only (no combinational path from m_axis_tready or
-// s_axis_tvalid). The writer's room and the reader's row deficit are kept as
-// registers (a sign bit decides each), and the next output row's geometry is
-// computed during the row through four register stages when an output row has
-// more than 4 beats, so no row-end arithmetic chain sits between two registers.
-// Requires bnnc_fifo.v.
+// s_axis_tvalid). With ROW_PIPE = 1 the writer's room and the reader's row
+// deficit are kept as registers (a sign bit decides each), and the next output
+// row's geometry is computed during the row through four register stages when
+// an output row has more than 4 beats, so no row-end arithmetic chain sits
+// between two registers; ROW_PIPE = 0 is the same unit, cycle for cycle, with
+// that chain in one cycle and the fewest LUTs. Requires bnnc_fifo.v.
 //
 // Parameter errors: bnnc_param_error_swu_<what> (see the generate block).
 `default_nettype none
