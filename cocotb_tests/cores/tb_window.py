@@ -15,7 +15,7 @@ import cocotb
 import numpy as np
 
 from compiler import bits, kernels
-from compiler.hw.swu import swu_line_rows  # noqa: F401  (re-exported for test_window.py)
+from compiler.hw.swu import row_beats, swu_line_rows, work_width  # noqa: F401  (swu_line_rows: for test_window.py)
 from runtime.sim.axis import AxisEnv, AxisSink, AxisSource, Scoreboard, intervals, read_param
 
 # ---------------------------------------------------------------- shared geometry (also used by test_window.py)
@@ -104,6 +104,10 @@ def read_swu(dut) -> SwuDut:
     cfg = SwuDut(geo=geo, ew=read_param(dut, "EW"), pad_val=read_param(dut, "PAD_VAL"))
     rows = read_param(dut, "NROWS")  # the Verilog function's result equals the Python mirror's
     assert rows == geo.line_rows, f"DUT line buffer rows {rows}, swu_line_rows says {geo.line_rows}"
+    # the resource model's mirrors of the working width and the row length (row_pipe_bits)
+    shape = (geo.ifm_h, geo.ifm_w, geo.ch, geo.k_h, geo.k_w, geo.stride, geo.pad, geo.lanes)
+    assert read_param(dut, "XW") == work_width(*shape), (read_param(dut, "XW"), work_width(*shape))
+    assert read_param(dut, "ROW_BEATS") == row_beats(*shape), (read_param(dut, "ROW_BEATS"), row_beats(*shape))
     cocotb.log.info(f"bnnc_swu {cfg}: out {geo.out_hw}, beats in/out {geo.in_beats}/{geo.out_beats}, "
                     f"line rows {geo.line_rows}")
     return cfg

@@ -237,13 +237,13 @@ def _dwc_features(p: Mapping[str, Any]) -> dict[str, float]:
 
 
 def _swu_features(p: Mapping[str, Any]) -> dict[str, float]:
-    from .swu import ROW_PIPE_WORDS, row_pipelined, work_width
+    from .swu import ROW_PIPE_WORDS, row_beats, work_width
 
     lanes, ew = int(p["LANES"]), int(p["EW"])
-    geo = (int(p["IFM_W"]), int(p["CH"]), int(p["K_H"]), int(p["K_W"]), int(p.get("STRIDE", 1)), int(p.get("PAD", 0)),
-           lanes)
+    geo = (int(p["IFM_H"]), int(p["IFM_W"]), int(p["CH"]), int(p["K_H"]), int(p["K_W"]), int(p.get("STRIDE", 1)),
+           int(p.get("PAD", 0)), lanes)
     # row_pipe_bits: the registers of the next-row pipeline (docs/hardware.md, bnnc_swu "Timing")
-    pipe = ROW_PIPE_WORDS * work_width(int(p["IFM_H"]), *geo) if int(p.get("ROW_PIPE", 1)) and row_pipelined(*geo) else 0
+    pipe = ROW_PIPE_WORDS * work_width(*geo) if int(p.get("ROW_PIPE", 1)) and row_beats(*geo) > 4 else 0
     return {"base": 1.0, "lane_bits": lanes * ew, "window_mux": lanes * ew * _log2(int(p["K_H"]) * int(p["K_W"])),
             "counters": _log2(int(p["IFM_H"])) + _log2(int(p["IFM_W"])) + _log2(int(p["CH"]) // max(lanes, 1))
             + 2 * _log2(int(p["K_H"]) * int(p["K_W"])), "row_pipe_bits": pipe}

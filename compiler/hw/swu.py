@@ -83,15 +83,16 @@ def work_width(h: int, w: int, ch: int, kh: int, kw: int, s: int, p: int, lanes:
     return (max_v).bit_length() + 2  # $clog2(MAX_V + 1) + 2
 
 
-def row_pipelined(w: int, ch: int, kh: int, kw: int, s: int, p: int, lanes: int) -> bool:
-    """True when the core computes the next output row's geometry through its four register
-    stages: an output row of more than 4 beats (``OW*K_H*K_W*CH/LANES``).
+def row_beats(h: int, w: int, ch: int, kh: int, kw: int, s: int, p: int, lanes: int) -> int:
+    """Beats of one output row, ``OW*K_H*K_W*CH/LANES``: mirror of the core's ROW_BEATS. With
+    ``ROW_PIPE = 1`` and more than 4 of them the core computes the next output row's geometry
+    through its four register stages.
 
-    >>> row_pipelined(30, 64, 3, 3, 1, 0, 64), row_pipelined(5, 2, 1, 1, 1, 0, 2), row_pipelined(4, 2, 1, 1, 1, 0, 2)
-    (True, True, False)
+    >>> row_beats(30, 30, 64, 3, 3, 1, 0, 64), row_beats(4, 5, 2, 1, 1, 1, 0, 2), row_beats(5, 4, 2, 1, 1, 1, 0, 2)
+    (252, 5, 4)
     """
-    ow = (w + 2 * p - kw) // s + 1
-    return ow * kh * kw * (ch // lanes) > 4
+    ow = kernels.conv_out_hw(h, w, kh, kw, s, p)[1]
+    return ow * kh * kw * (ch // lanes)
 
 
 # The row pipeline's registers, in units of XW: stage A 5, B 3, C 5, D 1.
