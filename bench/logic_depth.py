@@ -34,12 +34,15 @@ from runtime.synth import yosys_command  # noqa: E402
 
 COMB = frozenset({"LUT1", "LUT2", "LUT3", "LUT4", "LUT5", "LUT6", "CARRY4", "MUXF7", "MUXF8", "INV"})
 # LUT-RAM and SRL read ports: the address reaches the data through the LUT (a level), the write is clocked.
-ASYNC_READ = {"RAM32M": ("ADDR", "DO"), "RAM64M": ("ADDR", "DO"), "RAM32X1D": ("A", "PO"),
-              "RAM64X1D": ("A", "PO"), "RAM128X1D": ("A", "PO"), "SRL16E": ("A", "Q"), "SRLC32E": ("A", "Q")}
+# cell -> (address port prefixes, data output port prefixes)
+_DUAL = (("A", "DPRA"), ("SPO", "DPO"))
+ASYNC_READ: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "RAM32M": (("ADDR",), ("DO",)), "RAM64M": (("ADDR",), ("DO",)), "RAM32X1D": _DUAL, "RAM64X1D": _DUAL,
+    "RAM128X1D": _DUAL, "SRL16E": (("A",), ("Q",)), "SRLC32E": (("A",), ("Q",))}
 
 
 @dataclass(frozen=True)
-class Path_:
+class LogicPath:
     """The deepest path starting at one instance: its levels, cell types along it, start and end nets."""
 
     start_instance: str
@@ -54,14 +57,16 @@ def base_type(cell_type: str) -> str:
     return cell_type.rsplit("\\", 1)[-1]
 
 
-def deepest_paths(netlist: dict[str, Any], top: str) -> list[Path_]:
+def deepest_paths(netlist: dict[str, Any], top: str) -> list[LogicPath]:
     """The deepest register-to-register path per start instance, deepest first."""
     mod = netlist["modules"][top]
+    def readable(name: str) -> tuple[bool, int]:  # a user-visible name first, then the shortest
+        return (name.startswith("$"), len(name))
+
     names: dict[int, str] = {}
     for name, net in mod["netnames"].items():
         for bit in net["bits"]:
-            if isinstance(bit, int) and (bit not in names or (not name.startswith("$") and
-                                                              (names[bit].startswith("$") or len(name) < len(names[bit])))):
+            if isinstance(bit, int) and (bit not in names or readable(name) < readable(names[bit])):
                 names[bit] = name
     driver: dict[int, str] = {}
     fanin: dict[str, list[int]] = {}
@@ -118,7 +123,7 @@ def deepest_paths(netlist: dict[str, Any], top: str) -> list[Path_]:
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 100_000))
     for bit in driver:
         visit(bit)
-    best_of: dict[str, Path_] = {}
+    best_of: dict[str, LogicPath] = {}
     for b, d in depth.items():
         if b not in driver or b not in sink:
             continue
@@ -130,7 +135,7 @@ def deepest_paths(netlist: dict[str, Any], top: str) -> list[Path_]:
         start = names.get(x, "?") if x is not None else "?"
         inst = start.split(".")[0] if start.startswith("u_") else "(top)"
         if inst not in best_of or d > best_of[inst].levels:
-            best_of[inst] = Path_(inst, d, dict(chain.most_common()), start, sink[b])
+            best_of[inst] = LogicPath(inst, d, dict(chain.most_common()), start, sink[b])
     return sorted(best_of.values(), key=lambda p: (-p.levels, p.start_instance))
 
 
