@@ -31,7 +31,7 @@ demo: $(STAMP)
 
 # The whole suite: unit tests, doctests, cocotb cores and networks on Verilator, a short training run.
 test: $(STAMP)
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -n 2 --dist loadgroup -q $(PYTEST_ARGS)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -n 2 --dist loadgroup -q --durations=15 $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/reference_speed.py
