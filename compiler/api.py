@@ -24,23 +24,32 @@ def load(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Graph:
 
 
 def fold(graph: Graph | str | Path, calibration: np.ndarray | None = None, dump_after: Iterable[str] = (),
-         seed: int = 0) -> Graph:
-    """Lower a float-stage graph to the folded integer stage (all passes, verified after each)."""
-    g = graph if isinstance(graph, Graph) else load(graph)
-    return lower(g, PassContext(calibration=calibration, seed=seed), dump_after=tuple(dump_after))
+         seed: int = 0, max_bytes: int = DEFAULT_MAX_BYTES) -> Graph:
+    """Lower a float-stage graph to the folded integer stage (all passes, verified after each).
+
+    ``calibration`` (network inputs) sizes the final scores' fixed point; without it a seeded
+    random batch does, of at most ``max_bytes``. The same graph, calibration and seed always
+    give the same folded graph: ``bnnc compile``, ``bnnc inspect`` and ``bnnc run`` all fold here.
+    """
+    g = graph if isinstance(graph, Graph) else load(graph, max_bytes=max_bytes)
+    return lower(g, PassContext(calibration=calibration, seed=seed, max_bytes=max_bytes),
+                 dump_after=tuple(dump_after))
 
 
-def predict(graph: Graph | str | Path, x: np.ndarray, stage: str = "folded") -> np.ndarray:
+def predict(graph: Graph | str | Path, x: np.ndarray, stage: str = "folded", calibration: np.ndarray | None = None,
+            max_bytes: int = DEFAULT_MAX_BYTES) -> np.ndarray:
     """Reference predictions for a batch: class indices (N,) for argmax networks, scores (N, C) otherwise.
 
     ``stage`` is ``float`` (the imported model in float64) or ``folded`` (the exact
-    integer model that the hardware implements).
+    integer model that the hardware implements). A float-stage graph is folded as
+    :func:`fold` folds it, with ``calibration``: give the one ``compile`` was given, and the
+    predictions are those of the compiled hardware.
     """
     if stage not in ("float", "folded"):
         raise ValueError(f"stage must be float or folded, not {stage!r}")
-    g = graph if isinstance(graph, Graph) else load(graph)
+    g = graph if isinstance(graph, Graph) else load(graph, max_bytes=max_bytes)
     if stage == "folded" and g.stage == "float":
-        g = fold(g)
+        g = fold(g, calibration=calibration, max_bytes=max_bytes)
     out = execute(g, x)
     assert isinstance(out, np.ndarray)
     return out[:, 0] if g.output == "argmax" else out

@@ -15,8 +15,8 @@ from compiler.argparsing import UsageError
 from compiler.argparsing import byte_count as _byte_count
 from compiler.argparsing import count as _count
 from compiler.argparsing import path_arg as _path
-from compiler.errors import BnncError
-from compiler.limits import DEFAULT_MAX_BYTES
+from compiler.errors import BnncError, number
+from compiler.limits import DEFAULT_MAX_BYTES, MAX_CLOCK_MHZ, MIN_TARGET_FPS
 from compiler.names import printable
 from compiler.targets import TARGETS
 from compiler.version import __version__
@@ -47,7 +47,7 @@ def _warn_constant(net: str, folded) -> None:  # type: ignore[no-untyped-def]
 
 def _calibration(args: argparse.Namespace, graph) -> np.ndarray | None:
     """The --calibration batch, checked against the network's input like `run` checks --input."""
-    from compiler.reference import prepare_input
+    from compiler.reference import check_input
 
     if not getattr(args, "calibration", None):
         return None
@@ -56,7 +56,7 @@ def _calibration(args: argparse.Namespace, graph) -> np.ndarray | None:
         raise BnncError(f"--calibration must hold at least one input, not {x.shape[0] if x.ndim else 'a scalar'}",
                         file=args.calibration, field="--calibration")
     try:
-        prepare_input(graph, x)
+        check_input(graph, x)
     except ValueError as e:
         raise BnncError(str(e), file=args.calibration, field="--calibration") from None
     return x
@@ -67,6 +67,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
     from compiler.codegen import write_output
     from compiler.ir import dump
     from compiler.outdir import resolve_output
+    from compiler.passes.folding import TARGET_FPS_OPTION
 
     graph = load(args.net, max_bytes=args.max_bytes)
     if args.target is not None:  # --target overrides hardware.target
@@ -75,9 +76,11 @@ def cmd_compile(args: argparse.Namespace) -> int:
     resolve_output(Path(args.output), inputs)  # refuse a bad -o before the passes run
     if args.dump_ir:
         print(dump(graph), end="")
-    if args.target_fps is not None:
-        graph = graph.with_nodes(graph.nodes, hardware={**graph.hardware, "target_fps": args.target_fps})
-    folded = fold(graph, calibration=_calibration(args, graph), dump_after=args.dump_after or ())
+    if args.target_fps is not None:  # overrides hardware.target_fps; messages about it name the option
+        graph = graph.with_nodes(graph.nodes, hardware={**graph.hardware, "target_fps": args.target_fps,
+                                                        TARGET_FPS_OPTION: "--target-fps"})
+    folded = fold(graph, calibration=_calibration(args, graph), dump_after=args.dump_after or (),
+                  max_bytes=args.max_bytes)
     if args.dump_ir:
         print(dump(folded), end="")
     manifest = write_output(folded, Path(args.output), inputs)
@@ -99,7 +102,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     from compiler.tables import render_tables
 
     graph = load(args.net, max_bytes=args.max_bytes)
-    folded = fold(graph, calibration=_calibration(args, graph))
+    folded = fold(graph, calibration=_calibration(args, graph), max_bytes=args.max_bytes)
     print(render_tables(graph, folded), end="")
     _warn_constant(args.net, folded)
     return 0
@@ -136,6 +139,7 @@ def _save_npy(out: Path, a: np.ndarray) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from compiler.api import load, predict
+    from compiler.reference import check_input
 
     graph = load(args.net, max_bytes=args.max_bytes)
     x = _load_array(args.input, "--input", args)
@@ -145,12 +149,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     y = _load_array(args.labels, "--labels", args) if args.labels else None
     if y is not None and y.shape != (len(x),):
         raise BnncError(f"labels must have shape ({len(x)},), not {list(y.shape)}", file=args.labels)
-    out_path = _output_file(args.output, [*graph.inputs, args.input, *([args.labels] if args.labels else [])],
+    out_path = _output_file(args.output, [*graph.inputs, args.input, *([args.labels] if args.labels else []),
+                                          *([args.calibration] if args.calibration else [])],
                             ".npy") if args.output else None
+    calibration = _calibration(args, graph)
     try:
-        out = predict(graph, x, stage=args.stage)
+        check_input(graph, x)
     except ValueError as e:
         raise BnncError(str(e), file=args.input, field="--input") from None
+    # folded exactly as bnnc compile folds it with the same --calibration (and --max-bytes)
+    out = predict(graph, x, stage=args.stage, calibration=calibration, max_bytes=args.max_bytes)
     if out_path is not None:
         _save_npy(out_path, out)
     if graph.output == "argmax":
@@ -172,24 +180,26 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def _mhz(text: str) -> float:
-    """An argparse type for a clock frequency in MHz (positive, finite)."""
+    """An argparse type for a clock frequency in MHz (positive, at most MAX_CLOCK_MHZ)."""
     try:
         f = float(text)
     except ValueError:
         f = 0.0
-    if not (0 < f < 1e6):
-        raise argparse.ArgumentTypeError(f"must be a positive frequency in MHz, not {printable(repr(text))}")
+    if not (0 < f <= MAX_CLOCK_MHZ):
+        raise argparse.ArgumentTypeError(f"must be a frequency in MHz in (0, {number(MAX_CLOCK_MHZ)}], "
+                                         f"not {printable(repr(text))}")
     return f
 
 
 def _fps(text: str) -> float:
-    """An argparse type for a frame rate (positive, finite)."""
+    """An argparse type for a frame rate (at least MIN_TARGET_FPS, finite)."""
     try:
         f = float(text)
     except ValueError:
         f = 0.0
-    if not (0 < f < float("inf")):
-        raise argparse.ArgumentTypeError(f"must be a positive number of frames per second, not {printable(repr(text))}")
+    if not (MIN_TARGET_FPS <= f < float("inf")):
+        raise argparse.ArgumentTypeError(f"must be a finite number of frames per second, at least "
+                                         f"{number(MIN_TARGET_FPS)}, not {printable(repr(text))}")
     return f
 
 
@@ -280,6 +290,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--labels", type=_path, metavar="Y.npy", help="labels (N,): print accuracy")
     r.add_argument("--output", type=_path, metavar="PRED.npy", help="save predictions here")
     r.add_argument("--stage", choices=("float", "folded"), default="folded")
+    r.add_argument("--calibration", type=_path, metavar="X.npy",
+                   help="fold with these inputs, as bnnc compile --calibration does (the same file gives the "
+                        "compiled hardware's predictions)")
     r.set_defaults(func=cmd_run)
 
     s = sub.add_parser("simulate", help="run compiled RTL on Verilator against the reference", parents=[limits])
@@ -320,7 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
     br = bsub.add_parser("run", help="stream images to the board over its UART; accuracy and images/s",
                          parents=[limits])
     br.add_argument("rtl", type=_path, help="the bnnc compile folder the board's bitstream was built from")
-    br.add_argument("--port", required=True, metavar="DEV", help="serial port, e.g. /dev/ttyUSB1")
+    br.add_argument("--port", type=_path, required=True, metavar="DEV", help="serial port, e.g. /dev/ttyUSB1")
     br.add_argument("--inputs", type=_path, required=True, metavar="X.npy")
     br.add_argument("--labels", type=_path, metavar="Y.npy")
     br.add_argument("--baud", type=_baud, default=None, metavar="B",

@@ -20,6 +20,18 @@ DEFAULT_MAX_BYTES = 2 << 30
 # Bytes per element the reference holds per tensor (int64 / float64).
 REFERENCE_ELEMENT_BYTES = 8
 
+# hardware.clock_mhz (and bnnc synth --clock-mhz): no FPGA fabric runs user logic at 10 GHz, and every
+# figure derived from the clock (frames/s, cycles per image for a frame rate) stays a finite number.
+MAX_CLOCK_MHZ = 10_000.0
+
+# hardware.target_fps / --target-fps: below one frame in 1000 s nothing is worth folding for, and the
+# interval it asks for (clock_mhz * 1e6 / fps cycles) stays a finite number.
+MIN_TARGET_FPS = 0.001
+
+# Layer and network names: every generated file name (``<layer>_params.mem``, ``<network>.v``, ...) stays
+# within the 255 bytes a file system stores, with room for bnnc's suffixes.
+MAX_NAME_CHARS = 128
+
 
 def fmt_bytes(n: int) -> str:
     """Bytes for messages: exact count plus a rounded binary unit.

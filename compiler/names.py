@@ -6,12 +6,14 @@
   from them cannot collide on case-insensitive file systems either).
 * :func:`comment_text`: text safe inside a ``//`` comment (no line break can end it).
 * :func:`printable`: text safe to print on a terminal (no control character, no
-  ANSI escape, no second line).
+  ANSI escape, no second line, no bidirectional override or other invisible format
+  character that could reorder or hide what the line says).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 
 # Verilog-2005 and SystemVerilog-2017 keywords: Verilator parses .v files as
@@ -36,7 +38,11 @@ tri0 tri1 triand trior trireg type typedef union unique unique0 unsigned until u
 vectored virtual void wait wait_order wand weak weak0 weak1 while wildcard wire with within wor xnor xor
 """.split())
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Unicode categories escaped wherever a user's text is shown: controls (Cc: C0, DEL, C1), format
+# characters (Cf: the bidirectional embeddings, overrides and isolates U+202A-U+202E, U+2066-U+2069,
+# the marks U+200E/U+200F and U+061C, zero-width characters), line and paragraph separators (Zl, Zp),
+# and lone surrogates (Cs: undecodable bytes of a file name, which no terminal encoding can print).
+_ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
 
 
 def sanitize(name: str) -> str:
@@ -95,5 +101,14 @@ def printable(text: str) -> str:
 
     >>> printable("fc1\x1b[31m\nbnnc: ok")
     'fc1\\x1b[31m\\nbnnc: ok'
+    >>> printable("net\u202egnp.yaml \u2066x\u2069 \u200f\u061c\x85 caf\u00e9")
+    'net\\u202egnp.yaml \\u2066x\\u2069 \\u200f\\u061c\\x85 café'
     """
-    return _CONTROL.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
+    if text.isascii() and text.isprintable():
+        return text  # the common case: nothing to escape
+    return "".join(_escape(c) if unicodedata.category(c) in _ESCAPED_CATEGORIES else c for c in text)
+
+
+def _escape(c: str) -> str:
+    """One character as its Python escape (``\\x1b``, ``\\n``, ``\\u202e``, ``\\udcff``): plain ASCII."""
+    return c.encode("unicode_escape", "backslashreplace").decode("ascii")

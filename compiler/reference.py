@@ -11,31 +11,56 @@ from __future__ import annotations
 
 import numpy as np
 
+from compiler.errors import number
 from compiler.ir import Graph
 from compiler.ops import OPS, stages
 
 
-def prepare_input(graph: Graph, x: np.ndarray) -> np.ndarray:
-    """Check a batch against the graph's input type and convert it to the executor's representation."""
+def check_input(graph: Graph, x: np.ndarray) -> None:
+    """Check a batch against the graph's input type (ValueError, one line), without converting it.
+
+    Values are compared in the array's own dtype (a uint64 maximum is never seen as -1) and
+    named exactly (:func:`compiler.errors.number`); inf and NaN are named as such, not as fractions.
+    """
     x = np.asarray(x)
     want = graph.input.shape
     if x.shape[1:] != want:
         raise ValueError(f"input must have shape (N, {', '.join(map(str, want))}), not {x.shape}")
     dt = graph.input.dtype
-    if dt.is_float:
-        return x.astype(np.float64)
-    if not np.issubdtype(x.dtype, np.integer) and not np.all(np.isfinite(x) & (x == np.round(x))):
-        raise ValueError(f"input must hold integers for dtype {dt}, not {x.dtype} values with fractions")
-    xi = x.astype(np.int64)
+    if dt.is_float or x.size == 0:
+        return
+    if x.dtype.kind not in "biu":  # floats: finite and whole before anything else is asked of them
+        finite = np.isfinite(x)
+        if not finite.all():
+            bad = x[~finite]
+            what = "nan" if np.isnan(bad).any() else number(bad[0])
+            raise ValueError(f"input must hold finite numbers for dtype {dt}, not {x.dtype} values such as {what}")
+        if not np.all(x == np.round(x)):
+            raise ValueError(f"input must hold integers for dtype {dt}, not {x.dtype} values with fractions")
+    lo, hi = x.min(), x.max()
     if dt.is_bipolar:
-        if not np.all((xi == 1) | (xi == -1)):
+        if not np.all((x == 1) | (x == -1)):
             raise ValueError("bipolar input must hold only -1 and +1")
-        return xi.astype(np.int8)
+        return
     assert dt.lo is not None and dt.hi is not None
-    if xi.size and (xi.min() < dt.lo or xi.max() > dt.hi):
+    # numpy compares a uint64 array with a negative bound exactly; Python ints hold any value
+    if int(lo) < dt.lo or int(hi) > dt.hi:
         raise ValueError(f"input values must lie in [{dt.lo}, {dt.hi}] for dtype {dt}, "
-                         f"not [{xi.min()}, {xi.max()}]")
-    return xi
+                         f"not [{number(lo)}, {number(hi)}]")
+
+
+def convert_input(graph: Graph, x: np.ndarray) -> np.ndarray:
+    """A batch that :func:`check_input` accepted, in the executor's representation (int8 ±1, int64, float64)."""
+    dt = graph.input.dtype
+    if dt.is_float:
+        return np.asarray(x, dtype=np.float64)
+    return np.asarray(x).astype(np.int8 if dt.is_bipolar else np.int64)
+
+
+def prepare_input(graph: Graph, x: np.ndarray) -> np.ndarray:
+    """Check a batch against the graph's input type and convert it to the executor's representation."""
+    check_input(graph, x)
+    return convert_input(graph, x)
 
 
 # Working memory of one executed chunk of images: batches are run in chunks of at most this.
@@ -61,12 +86,14 @@ def execute(graph: Graph, x: np.ndarray, taps: bool = False) -> np.ndarray | dic
     batch) runs in one pass and its intermediate is never stored. Big batches run
     in chunks of images so that the working memory stays near :data:`CHUNK_BYTES`.
     """
-    x = prepare_input(graph, x)
+    check_input(graph, x)
+    x = np.asarray(x)
     typed = all(n.type is not None for n in graph.nodes)
     chunk = max(1, CHUNK_BYTES // max(1, bytes_per_image(graph)[0])) if typed else x.shape[0]
     if x.shape[0] <= chunk:
-        return _execute(graph, x, taps)
-    parts = [_execute(graph, x[k : k + chunk], taps) for k in range(0, x.shape[0], chunk)]
+        return _execute(graph, convert_input(graph, x), taps)
+    # each chunk converted on its own: a uint8 batch is never held whole as int64
+    parts = [_execute(graph, convert_input(graph, x[k : k + chunk]), taps) for k in range(0, x.shape[0], chunk)]
     if taps:
         return {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}  # type: ignore[index]
     return np.concatenate(parts)  # type: ignore[arg-type]

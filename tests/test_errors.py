@@ -140,8 +140,9 @@ CASES: list[tuple[str, Callable[[], GenNet], str]] = [
     ("layer_not_mapping", lambda: _edit(lambda n: n.doc["layers"].__setitem__(0, "dense")),
      YAML + r": layer #0: field op: op must be given \(one of .*\), not missing|"
      + YAML + r": layer #0: layer must be a mapping of name, op and its fields, not 'dense'"),
-    ("eps_zero", lambda: _edit(lambda n: n.layer("bn1").__setitem__("eps", 0.0)),
-     YAML + r": layer bn1: field eps: eps must be greater than 0, not 0\.0"),
+    # eps = 0 is legal (var > 0 keeps var + eps > 0, docs/net-yaml.md); a negative one is not
+    ("eps_negative", lambda: _edit(lambda n: n.layer("bn1").__setitem__("eps", -1e-5)),
+     YAML + r": layer bn1: field eps: eps must be at least 0, not -1e-05"),
     ("sign_threshold_nan", lambda: _edit(lambda n: n.layer("act1").__setitem__("threshold", float("nan"))),
      YAML + r": layer act1: field threshold: threshold must be a finite number, not nan"),
 ]
@@ -212,10 +213,11 @@ def test_pe_larger_than_layer(tmp_path: Path) -> None:
     net = base()
     net.doc["hardware"] = {"folding": {"fc2": {"pe": 5, "simd": 1}}}
     _fails(tmp_path, net, YAML + r": layer fc2: field hardware\.folding\.pe: pe must be at most the layer's 3 "
-                                 r"output rows, not 5", fold=True)
+                                 r"output rows \(more lanes would only compute padding, no faster\), not 5", fold=True)
     net.doc["hardware"] = {"folding": {"fc2": {"pe": 1, "simd": 9}}}
     _fails(tmp_path / "b", net, YAML + r": layer fc2: field hardware\.folding\.simd: simd must be at most the "
-                                       r"layer's 4 inputs, not 9", fold=True)
+                                       r"layer's 4 inputs \(more lanes would only compute padding, no faster\), not 9",
+           fold=True)
 
 
 def test_bad_yaml_syntax(tmp_path: Path) -> None:

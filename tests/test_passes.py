@@ -325,7 +325,8 @@ def test_passes_do_not_mutate_their_input(tmp_path: Path) -> None:
 def test_requested_folding_too_large_is_an_error(tmp_path: Path) -> None:
     net = mlp(0, sizes=[6, 3], folding={"fc1": {"pe": 4, "simd": 2}})
     with pytest.raises(BnncError, match=whole(r"net\.yaml: layer fc1: field hardware\.folding\.pe: pe must be at most "
-                                                 r"the layer's 3 output rows, not 4")):
+                                                 r"the layer's 3 output rows \(more lanes would only compute "
+                                                 r"padding, no faster\), not 4")):
         compiler.fold(_load(net, tmp_path))
 
 

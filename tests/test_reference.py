@@ -150,7 +150,12 @@ def test_sign_of_zero_and_batchnorm_order() -> None:
 @pytest.mark.parametrize("x,msg", [
     (np.zeros((2, 4)), r"input must have shape \(N, 3\), not \(2, 4\)"),
     (np.full((1, 3), 0.5), r"input must hold integers for dtype u8\[0,255\], not float64 values with fractions"),
-    (np.full((1, 3), np.nan), r"input must hold integers for dtype u8\[0,255\], not float64 values with fractions"),
+    (np.full((1, 3), np.nan), r"input must hold finite numbers for dtype u8\[0,255\], not float64 values such as nan"),
+    (np.array([[1.0, -np.inf, 0.5]]), r"input must hold finite numbers for dtype u8\[0,255\], not float64 values such "
+                                      r"as -inf"),
+    (np.full((1, 3), 2**64 - 1, dtype=np.uint64),
+     r"input values must lie in \[0, 255\] for dtype u8\[0,255\], not \[18446744073709551615, 18446744073709551615\]"),
+    (np.full((1, 3), 1e30), r"input values must lie in \[0, 255\] for dtype u8\[0,255\], not \[1e\+30, 1e\+30\]"),
     (np.full((1, 3), 300), r"input values must lie in \[0, 255\] for dtype u8\[0,255\], not \[300, 300\]"),
     (np.full((1, 3), -1), r"input values must lie in \[0, 255\] for dtype u8\[0,255\], not \[-1, -1\]"),
 ])

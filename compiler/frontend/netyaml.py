@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -9,8 +10,8 @@ import numpy as np
 import yaml
 from pydantic import ValidationError
 
-from compiler.errors import BnncError, describe
-from compiler.limits import DEFAULT_MAX_BYTES, YAML_MAX_BYTES, fmt_bytes
+from compiler.errors import BnncError, describe, number
+from compiler.limits import DEFAULT_MAX_BYTES, MAX_NAME_CHARS, YAML_MAX_BYTES, fmt_bytes
 from compiler.ir import DType, Graph, Node, TensorType
 from compiler.ops import OPS, OpTypeError, infer, infer_types, verify
 
@@ -37,14 +38,18 @@ _EXPECT = {
 
 
 def _expected(err: dict[str, Any]) -> str:
+    """The "Y" of "X must be Y, not Z" for one pydantic error (never pydantic's own wording)."""
     kind = err["type"]
     ctx = err.get("ctx", {})
     if kind in _EXPECT:
         return _EXPECT[kind]
-    if kind == "greater_than":
-        return f"greater than {ctx['gt']:g}"
-    if kind == "greater_than_equal":
-        return f"at least {ctx['ge']:g}"
+    bounds = {"greater_than": ("greater than", "gt"), "greater_than_equal": ("at least", "ge"),
+              "less_than": ("less than", "lt"), "less_than_equal": ("at most", "le")}
+    if kind in bounds:
+        words, key = bounds[kind]
+        return f"{words} {number(ctx[key])}"
+    if kind == "union":  # a value that matches no member of a union (see _pick)
+        return str(ctx["expected"])
     if kind == "literal_error":
         return f"one of {ctx['expected']}".replace("'", "").replace(" or ", ", ")
     if kind == "string_pattern_mismatch":
@@ -55,11 +60,46 @@ def _expected(err: dict[str, Any]) -> str:
         return f"a list of at most {ctx['max_length']} items"
     if kind == "value_error":
         return str(ctx.get("error", err["msg"]))
-    return err["msg"][0].lower() + err["msg"][1:]
+    # any other kind: pydantic's "Input should be Y" (or "Keys should be Y") without its subject
+    msg = re.sub(r"^(input|value|keys?) should (be|have) ", "", str(err["msg"]), flags=re.IGNORECASE)
+    return msg[0].lower() + msg[1:] if msg else "valid"
+
+
+# pydantic's name for one member of a plain (undiscriminated) union in an error's location,
+# e.g. "constrained-int" and "list[constrained-int]" for conv2d's kernel (int or [kh, kw]).
+_UNION_MEMBER = re.compile(r"^(constrained-\w+|\w+\[.*\]|int|float|str|bool|none|list|dict|tuple)$")
+
+
+def _mismatch(err: dict[str, Any]) -> bool:
+    """An error saying the value is not of the member's type at all (it matched another member, if any)."""
+    return err["type"].endswith(("_type", "_parsing")) or err["type"] == "int_from_float"
+
+
+def _pick(errors: list[dict[str, Any]]) -> dict[str, Any]:
+    """The error to report, with pydantic's union member names taken out of its location.
+
+    For a union (a conv2d kernel is an integer or a list of two), the member that the value's
+    type matched says what is wrong (``kernel: 0``: greater than 0; ``kernel: [3]``: a list of
+    two); a value that matches no member gets every member's expectation (an integer or a list).
+    """
+    err = errors[0]
+    loc = tuple(err["loc"])
+    for k, part in enumerate(loc):
+        if not (isinstance(part, str) and _UNION_MEMBER.match(part)):
+            continue
+        members = [e for e in errors if tuple(e["loc"][:k]) == loc[:k] and len(e["loc"]) > k]
+        if len({e["loc"][k] for e in members}) < 2:
+            continue  # a name that only looks like a member (a layer called "int")
+        matched = [e for e in members if len(e["loc"]) > k + 1 or not _mismatch(e)]
+        if matched:
+            return {**matched[0], "loc": tuple(matched[0]["loc"][:k]) + tuple(matched[0]["loc"][k + 1:])}
+        wants = dict.fromkeys(_expected(e) for e in members)
+        return {**err, "loc": loc[:k], "type": "union", "ctx": {"expected": " or ".join(wants)}}
+    return err
 
 
 def _validation_error(path: Path, raw: dict[str, Any], exc: ValidationError) -> BnncError:
-    err = exc.errors()[0]
+    err = _pick(exc.errors())
     loc = list(err["loc"])
     layer = None
     if len(loc) >= 2 and loc[0] == "layers" and isinstance(loc[1], int):
@@ -81,13 +121,20 @@ def _validation_error(path: Path, raw: dict[str, Any], exc: ValidationError) -> 
                              file=str(path), layer=layer)
     if err["type"] == "missing":
         return BnncError(f"{name} must be given, not missing", file=str(path), layer=layer, field=field)
-    if err["type"] == "extra_forbidden":
+    if err["type"] in ("extra_forbidden", "invalid_key"):  # an unknown field name, or a key that is no name
+        name = describe(loc[-1]) if err["type"] == "invalid_key" else describe(name)
+        field = ".".join(str(p) for p in loc)
         op = None
         if layer is not None:
             entry = raw["layers"][int(err["loc"][1])]
             op = entry.get("op") if isinstance(entry, dict) else None
         owner, known = model_for_location([p for p in loc[:-1]], op)
-        return BnncError(f"field names of {owner} must be {', '.join(known)}, not {describe(name)}",
+        return BnncError(f"field names of {owner} must be {', '.join(known)}, not {name}",
+                         file=str(path), layer=layer, field=field)
+    if loc and loc[-1] == "[key]":  # a mapping of names (hardware.folding) with a key that is no string
+        field = field.removesuffix(".[key]").rsplit("[", 1)[0]
+        want = "strings" if err["type"] == "string_type" else _expected(err)
+        return BnncError(f"{field.split('.')[-1]} keys must be {want}, not {describe(err['input'])}",
                          file=str(path), layer=layer, field=field)
     if err["type"] == "union_tag_invalid":
         got = err["input"].get("op") if isinstance(err["input"], dict) else err["input"]
@@ -221,6 +268,13 @@ def load_net(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Graph:
         if name == "input":
             raise BnncError("name must not be 'input' (reserved for the network input)", file=str(path),
                             layer=name, field="name")
+    # generated file names (<layer>_weights.mem, <network>.v, ...) must fit the file system: refused here,
+    # naming the layer, rather than when the output folder is written
+    for owner, name in ((None, spec.name), *((layer.name, layer.name) for layer in spec.layers)):
+        if len(name) > MAX_NAME_CHARS:
+            shown = None if owner is None else f"{owner[:32]}... (#{names.index(owner)})"
+            raise BnncError(f"name must be at most {MAX_NAME_CHARS} characters, not {len(name)}",
+                            file=str(path), layer=shown, field="name")
     matrix = tuple(op for op in LAYER_OPS if OPS[op].matrix)
     for lname in spec.hardware.folding:
         ops = {layer.name: layer.op for layer in spec.layers}

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from compiler.ops import OPS, LayerSpec
 from compiler.ops.base import Identifier, PositiveInt
+from compiler.limits import MAX_CLOCK_MHZ, MIN_TARGET_FPS
 from compiler.targets import DEFAULT_TARGET, TARGETS
 
 TARGET_NAMES = tuple(TARGETS)
@@ -67,12 +68,12 @@ class BudgetSpec(_Strict):
 class HardwareSpec(_Strict):
     """Hardware settings: target clock and optional per-layer folding."""
 
-    clock_mhz: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 100.0
+    clock_mhz: Annotated[float, Field(gt=0, le=MAX_CLOCK_MHZ, allow_inf_nan=False)] = 100.0
     folding: dict[str, FoldingSpec] = Field(default_factory=dict)
     # The FPGA the ROMs are planned for (compiler/targets.py; bnnc compile --target overrides).
     target: Literal[TARGET_NAMES] = DEFAULT_TARGET  # type: ignore[valid-type]
     # Frames per second to reach at clock_mhz: the folding search picks the cheapest modelled folding.
-    target_fps: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
+    target_fps: Annotated[float, Field(ge=MIN_TARGET_FPS, allow_inf_nan=False)] | None = None
     # Resource limits for the folding search (alone: the fastest folding within them).
     budget: BudgetSpec | None = None
 
@@ -86,6 +87,13 @@ class NetSpec(_Strict):
     output: Literal["argmax", "scores"] = "argmax"
     hardware: HardwareSpec = Field(default_factory=HardwareSpec)
     weights: str = "weights.npz"
+
+    @field_validator("weights")
+    @classmethod
+    def _path(cls, v: str) -> str:
+        if "\0" in v:  # no file system can name it: refused here, not by the OS deep in a read
+            raise ValueError("a path without NUL bytes")
+        return v
 
 
 def model_for_location(loc: list, op: object = None) -> tuple[str, list[str]]:

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import Field
 
+from compiler.errors import number
 from compiler.ir import DType, Node, TensorType
 from compiler.kernels import batchnorm_f64
 
@@ -22,7 +23,8 @@ class BatchNormSpec(LayerSpec):
     """Batch normalization (inference form) over the last axis."""
 
     op: Literal["batchnorm"]
-    eps: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 1e-5
+    # eps >= 0: var > 0 in every channel (checked on the arrays) already keeps sqrt(var + eps) > 0
+    eps: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 1e-5
 
 
 @register_op
@@ -50,4 +52,40 @@ class BatchNorm(OpDef):
         if bad.size:
             raise ctx.error(f"var must be > 0 in every channel, not {float(p['var'][bad[0]])!r} (channel {bad[0]})",
                             spec.name, "var", weights_file=True)
-        return Node(spec.name, "batchnorm", {"eps": float(spec.eps)}, p)
+        eps = float(spec.eps)
+        if t.dtype.is_integral:  # (a float input is refused by the layer-order rules, with its own message)
+            assert t.dtype.lo is not None and t.dtype.hi is not None
+            why = overflow(p, eps, t.dtype.lo, t.dtype.hi)
+            if why is not None:
+                k, field = why
+                raise ctx.error(f"the batchnorm of channel {k} must stay finite in float64 for inputs in "
+                                f"[{t.dtype.lo}, {t.dtype.hi}], not overflow (gamma {number(p['gamma'][k])}, beta "
+                                f"{number(p['beta'][k])}, mean {number(p['mean'][k])}, var {number(p['var'][k])}, "
+                                f"eps {number(eps)})", spec.name, field, weights_file=True)
+        return Node(spec.name, "batchnorm", {"eps": eps}, p)
+
+
+def overflow(p: dict[str, np.ndarray], eps: float, lo: int, hi: int) -> tuple[int, str] | None:
+    """(channel, the parameter to blame) of the first channel whose batchnorm overflows float64 somewhere
+    on inputs in [lo, hi], or None.
+
+    Both forms bnnc evaluates must stay finite: gamma*(x-mean)/sqrt(var+eps)+beta itself (the float
+    stage and the threshold fold), monotone in x so its extremes are at lo and hi, and the affine
+    a*x + b (a = gamma/sqrt(var+eps), b = beta - a*mean) that a final batchnorm becomes, bounded by
+    |a|*max(|lo|, |hi|) + |b|. A finite but extreme channel (gamma 1e308) is refused here in one line
+    rather than giving inf or NaN scores (and numpy's overflow warnings) later.
+    """
+    g, b, m, v = p["gamma"], p["beta"], p["mean"], p["var"]
+    with np.errstate(all="ignore"):  # overflow is what is being measured, never printed
+        ends = batchnorm_f64(np.array([[lo], [hi]], dtype=np.float64), g, b, m, v, eps)
+        a = g / np.sqrt(v + eps)
+        off = b - a * m
+        bound = np.abs(a) * float(max(abs(lo), abs(hi))) + np.abs(off)
+    ok = np.isfinite(ends).all(axis=0) & np.isfinite(a) & np.isfinite(off) & np.isfinite(bound)
+    bad = np.nonzero(~ok)[0]
+    if not bad.size:
+        return None
+    k = int(bad[0])
+    if not np.isfinite(a[k]) or np.isfinite(off[k]):
+        return k, "gamma"
+    return k, "beta" if abs(b[k]) >= abs(m[k]) else "mean"

@@ -31,6 +31,13 @@ from compiler.ops.dense import signed_bits
 
 from .registry import PassContext, register
 
+# The graph.hardware key naming the command-line option that set target_fps (bnnc compile --target-fps),
+# so that a rate out of reach is blamed on the option, not on the net.yaml.
+TARGET_FPS_OPTION = "target_fps_option"
+# The longest interval a frame rate asks for: far beyond any folding's (every one qualifies there),
+# and an exact integer whatever tiny rate or fast clock produced it.
+MAX_INTERVAL = 2**62
+
 # Parallelism given to the heaviest layer when the yaml leaves folding open; the
 # other layers get the least PE*SIMD that keeps up with it (a balanced pipeline).
 DEFAULT_PE = 16
@@ -310,7 +317,9 @@ def fold_for_interval(graph: Graph, interval: int, target: str, fixed: dict[str,
         if not _over(r.resources, limit):
             return r
         tries.append(r)
-    return min(tries, key=lambda t: sum(need / allowed for _, need, allowed in _over(t.resources, limit)))
+    # least exceeding: the excess over each line, relative to the line (a line of 0, e.g. dsp: 0, counts as 1)
+    return min(tries, key=lambda t: sum((need - allowed) / max(allowed, 1)
+                                        for _, need, allowed in _over(t.resources, limit)))
 
 
 def _fits(layers: list[_Layer], interval: int, target: str, requested: dict[str, tuple[int, int]],
@@ -456,10 +465,15 @@ def _rate_budget(graph: Graph, requested: dict[str, tuple[int, int]], layers: li
     limit = dict(hw.get("budget") or {})
     fps = hw.get("target_fps")
     if fps is not None:
-        interval = int(clock * 1e6 / fps + 1e-6)  # cycles per image; the epsilon absorbs float rounding
+        # cycles per image; the epsilon absorbs float rounding. Beyond the slowest folding's interval
+        # every folding qualifies, so a slower rate (a tiny fps) asks for no more than that.
+        cycles = clock * 1e6 / fps + 1e-6
+        interval = int(cycles) if cycles < MAX_INTERVAL else MAX_INTERVAL
         if interval < fastest:
-            raise BnncError(f"hardware.target_fps must be at most {_fps(clock, fastest):,} (the fastest folding at "
-                            f"{clock:g} MHz), not {fps:.15g}", file=graph.source, field="hardware.target_fps")
+            option = hw.get(TARGET_FPS_OPTION)  # the command line's --target-fps, when it set the rate
+            what = option or "hardware.target_fps"
+            raise BnncError(f"{what} must be at most {_fps(clock, fastest):,} (the fastest folding at "
+                            f"{clock:g} MHz), not {fps:.15g}", file=None if option else graph.source, field=what)
         if limit:
             _check_budget(graph, layers, interval, target, requested, limit, clock, fastest)
         return interval
@@ -531,9 +545,12 @@ def choose_folding(graph: Graph, ctx: PassContext) -> Graph:
         if node.name in requested:
             mh, mw, _ = d.dims(node)
             pe, simd = requested[node.name]
+            # bnnc_mvtu elaborates with PE > MH or SIMD > MW (docs/hardware.md), but the extra lanes only
+            # compute padding: LUTs for no cycle saved, so a request for them is a mistake, refused
             for field, value, limit, what in (("pe", pe, mh, "output rows"), ("simd", simd, mw, "inputs")):
                 if value > limit:
-                    raise BnncError(f"{field} must be at most the layer's {limit} {what}, not {value}",
+                    raise BnncError(f"{field} must be at most the layer's {limit} {what} (more lanes would only "
+                                    f"compute padding, no faster), not {value}",
                                     file=graph.source, layer=node.name, field=f"hardware.folding.{field}")
     target = str(graph.hardware.get("target", "xilinx"))
     if graph.hardware.get("target_fps") is not None or graph.hardware.get("budget"):

@@ -8,6 +8,7 @@ from typing import Any, Callable
 import numpy as np
 
 from compiler.ir import Graph
+from compiler.limits import DEFAULT_MAX_BYTES
 
 
 @dataclass
@@ -16,11 +17,12 @@ class PassContext:
 
     ``calibration`` is a batch of network inputs used where a pass must measure
     (the fixed-point width of the final scores); None means the pass makes its
-    own seeded random inputs.
+    own seeded random inputs, at most ``max_bytes`` of them (``--max-bytes``).
     """
 
     calibration: np.ndarray | None = None
     seed: int = 0
+    max_bytes: int = DEFAULT_MAX_BYTES
     options: dict[str, Any] = field(default_factory=dict)
 
 

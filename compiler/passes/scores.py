@@ -17,12 +17,14 @@ known, picks the affine's hardware form (the node's ``form`` attr, the manifest'
 
 from __future__ import annotations
 
-import math
+from fractions import Fraction
 
 import numpy as np
 
+from compiler.errors import BnncError
 from compiler.ir import Graph, Node, ScoreReport
 from compiler.kernels import batchnorm_f64
+from compiler.limits import REFERENCE_ELEMENT_BYTES, fmt_bytes
 from compiler.ops import OPS, infer_types
 from compiler.reference import execute
 
@@ -49,19 +51,35 @@ SHARED_MIN_CYCLES = 2
 
 
 def max_fit_frac_bits(a: np.ndarray, b: np.ndarray, acc_bound: int) -> int:
-    """The largest F (<= MAX_FRAC_BITS, possibly negative) whose |A|*acc_bound + |B| stays below SCORE_LIMIT."""
-    mag = float(np.max(np.abs(a) * float(acc_bound) + np.abs(b)))
-    if mag == 0.0:
+    """The largest F (<= MAX_FRAC_BITS, possibly negative) whose |A|*acc_bound + |B| stays below SCORE_LIMIT.
+
+    Computed exactly (rationals, not float64): for scales near float64's ends (5e-324, 1e300)
+    SCORE_LIMIT / magnitude is no float, and a float log2 of it would overflow or hit a domain error.
+
+    >>> max_fit_frac_bits(np.array([1.0]), np.array([0.0]), 2**20), max_fit_frac_bits(np.array([5e-324]), np.array([0.0]), 1)
+    (24, 24)
+    >>> max_fit_frac_bits(np.array([1e300]), np.array([0.0]), 1)
+    -937
+    """
+    mag = max(Fraction(abs(float(x))) * acc_bound + Fraction(abs(float(y))) for x, y in zip(a, b))
+    if mag == 0:
         return MAX_FRAC_BITS
+    # floor(log2(SCORE_LIMIT / mag)): the bit lengths give it or one more
+    ratio = Fraction(SCORE_LIMIT) / mag
+    e = ratio.numerator.bit_length() - ratio.denominator.bit_length()
+    if Fraction(2) ** e > ratio:
+        e -= 1
     # one bit of slack covers the rounding of A and B
-    return min(MAX_FRAC_BITS, math.floor(math.log2(SCORE_LIMIT / mag)) - 1)
+    return min(MAX_FRAC_BITS, e - 1)
 
 
 def calibration_inputs(graph: Graph, ctx: PassContext) -> np.ndarray:
     """The user's calibration batch, or seeded random inputs over the input dtype's full range.
 
     1024 random images, or fewer for networks whose multiply-accumulates per image would
-    make that slow (at least 64): compile time stays near a second.
+    make that slow, or whose batch would exceed ``ctx.max_bytes`` (``--max-bytes``); never
+    fewer than 64: a network whose 64 random images exceed the byte budget is refused in one
+    line before anything is allocated.
     """
     if ctx.calibration is not None:
         return ctx.calibration
@@ -70,6 +88,13 @@ def calibration_inputs(graph: Graph, ctx: PassContext) -> np.ndarray:
     macs = sum(OPS[n.op].dims(n)[0] * OPS[n.op].dims(n)[1] * OPS[n.op].dims(n)[2]
                for n in graph.nodes if OPS[n.op].matrix)
     images = min(CALIBRATION_IMAGES, max(MIN_CALIBRATION_IMAGES, CALIBRATION_MACS // max(1, macs)))
+    # the generator's int64 values (and the int8 ±1 picked by them for a bipolar input)
+    per_image = graph.input.size * (REFERENCE_ELEMENT_BYTES + (1 if dt.is_bipolar else 0))
+    images = min(images, max(MIN_CALIBRATION_IMAGES, ctx.max_bytes // per_image))
+    if images * per_image > ctx.max_bytes:
+        raise BnncError(f"the random calibration batch must be at most {fmt_bytes(ctx.max_bytes)} (--max-bytes), "
+                        f"not {fmt_bytes(images * per_image)} for its {images} images of {graph.input}; give "
+                        "--calibration inputs or raise --max-bytes", file=graph.source, field="input.shape")
     shape = (images, *graph.input.shape)
     if dt.is_bipolar:
         return rng.choice(np.array([-1, 1], dtype=np.int8), size=shape)

@@ -264,14 +264,15 @@ CASES: list[Case] = [
         Y + r": layer in_sign: field threshold: threshold must be a finite number, not nan",
         doc_edit(lambda doc: layer(doc, "in_sign").__setitem__("threshold", float("nan")))),
     _mk("pe_beyond_the_layer", "numbers", "compile {d}/net.yaml -o {d}/out",
-        Y + r": layer fc1: field hardware\.folding\.pe: pe must be at most the layer's 4 output rows, not 100000",
+        Y + r": layer fc1: field hardware\.folding\.pe: pe must be at most the layer's 4 output rows \(more lanes "
+        r"would only compute padding, no faster\), not 100000",
         doc_edit(lambda doc: doc.__setitem__("hardware", {"folding": {"fc1": {"pe": 100000, "simd": 1}}}))),
     _mk("target_fps_beyond_the_fastest_folding", "numbers", "compile {d}/net.yaml -o {d}/out",
         Y + r": field hardware\.target_fps: hardware\.target_fps must be at most 100,000,000 \(the fastest folding "
         r"at 100 MHz\), not 1000000000",
         doc_edit(lambda doc: doc.__setitem__("hardware", {"target_fps": 1e9}))),
     _mk("target_fps_cli_beyond_the_fastest_folding", "numbers", "compile {d}/net.yaml -o {d}/out --target-fps 5e8",
-        Y + r": field hardware\.target_fps: hardware\.target_fps must be at most 100,000,000 \(the fastest folding "
+        r"field --target-fps: --target-fps must be at most 100,000,000 \(the fastest folding "
         r"at 100 MHz\), not 500000000"),
     _mk("budget_below_any_folding", "numbers", "compile {d}/net.yaml -o {d}/out",
         Y + r": field hardware\.budget\.lut: hardware\.budget\.lut must be at least \d[\d,]* for 1,000 frames/s at "
@@ -392,8 +393,8 @@ CASES: list[Case] = [
         r"\S*/f\.npy: field --input: input must hold integers for dtype u8\[0,255\], not float64 values with "
         "fractions", array("f.npy", np.full((2, 6), 0.5))),
     _mk("input_nan", "kind", "run {d}/net.yaml --input {d}/n.npy",
-        r"\S*/n\.npy: field --input: input must hold integers for dtype u8\[0,255\], not float64 values with "
-        "fractions", array("n.npy", np.full((2, 6), np.nan))),
+        r"\S*/n\.npy: field --input: input must hold finite numbers for dtype u8\[0,255\], not float64 values "
+        "such as nan", array("n.npy", np.full((2, 6), np.nan))),
     _mk("input_out_of_range", "kind", "run {d}/net.yaml --input {d}/r.npy",
         r"\S*/r\.npy: field --input: input values must lie in \[0, 255\] for dtype u8\[0,255\], not \[-3, 300\]",
         array("r.npy", np.array([[-3, 300, 0, 0, 0, 0]]))),
