@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import shutil
 import struct
 from pathlib import Path
 
@@ -148,7 +149,8 @@ def test_cli_bad_config_is_one_line_exit_2(tmp_path: Path, capsys: pytest.Captur
     assert rc == 2
     assert err.strip() == f"bnnc: error: {bad}: field train.max_epochs must be an integer, not 'many'"
     rc = cli.main([str(tmp_path / "missing.yaml")])
-    assert rc == 2 and "missing.yaml: cannot read" in capsys.readouterr().err
+    assert capsys.readouterr().err.strip().endswith("missing.yaml: the training config must be an existing file, not missing")
+    assert rc == 2
     good = tmp_path / "good.yaml"
     good.write_text("name: x\n")
     rc = cli.main([str(good), "--data-dir", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o")])
@@ -254,6 +256,86 @@ def test_seeded_training_is_deterministic(tmp_path: Path) -> None:
     assert outs[0].keys() == outs[1].keys()
     for k in outs[0]:
         assert np.array_equal(outs[0][k], outs[1][k]), k
+
+
+# --------------------------------------------------------------------------- --out: only bnnc's own files
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "mlp_small"
+
+
+def test_val_size_fraction_as_documented() -> None:
+    """train.val_size: a fraction in (0, 1) of the training images, or a whole number of them."""
+    assert validate({"train": {"val_size": 0.2}}).train.val_size == 0.2
+    assert validate({"train": {"val_size": 300.0}}).train.val_size == 300
+    dm = MnistDataModule(SUBSET, val_size=0.2, seed=0)
+    dm.setup()
+    assert (len(dm.train_set), len(dm.val_set)) == (1600, 400)
+    with pytest.raises(ConfigError, match=whole(r"x\.yaml: field train\.val_size must be a fraction in \(0, 1\) or a "
+                                                r"positive whole number of images, not 2\.5")):
+        validate({"train": {"val_size": 2.5}}, "x.yaml")
+
+
+def test_reexport_into_an_example_folder_keeps_its_other_files(tmp_path: Path, trained_bin: Path) -> None:
+    """The documented re-export (`--out examples/X`): bnnc's previous files replaced, every other file kept."""
+    ex = tmp_path / "mlp_small"
+    shutil.copytree(EXAMPLE, ex)
+    others = {p.name: p.read_bytes() for p in ex.iterdir()
+              if p.name not in ("net.yaml", "weights.npz", "metrics.json", "train_manifest.json")}
+    assert {"train.yaml", "README.md", "sample_images.npy", "float_twin_metrics.json"} <= others.keys()
+    old_net = (ex / "net.yaml").read_bytes()
+    ckpt = json.loads((trained_bin / "metrics.json").read_text())["checkpoint"]
+    cfg = _write_cfg(tmp_path / "cfg.yaml")
+    assert cli.main([str(cfg), "--data-dir", str(SUBSET), "--out", str(ex), "--work-dir", str(tmp_path / "w"),
+                     "--from-checkpoint", ckpt, "--no-progress-bar"]) == 0
+    assert {p.name: p.read_bytes() for p in ex.iterdir() if p.name in others} == others
+    assert (ex / "net.yaml").read_bytes() != old_net
+    assert (ex / "net.yaml").read_bytes() == (trained_bin / "net.yaml").read_bytes()
+    assert json.loads((ex / "train_manifest.json").read_text())["files"] == [
+        "calibration.npy", "metrics.json", "net.yaml", "weights.npz"]
+    assert not [p for p in tmp_path.iterdir() if ".bnnc-" in p.name]  # no staging folder left
+    # Once bnnc's, always replaceable: the same command again succeeds.
+    assert cli.main([str(cfg), "--data-dir", str(SUBSET), "--out", str(ex), "--work-dir", str(tmp_path / "w"),
+                     "--from-checkpoint", ckpt, "--no-progress-bar"]) == 0
+
+
+def test_out_is_untouched_when_the_export_fails(tmp_path: Path, trained_bin: Path,
+                                                monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """An export that fails midway leaves --out exactly as it was, and no staging folder behind."""
+    out = tmp_path / "o"
+    shutil.copytree(trained_bin, out, ignore=shutil.ignore_patterns("checkpoints", "logs"))
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    from compiler.train import export as export_mod
+
+    real_export = export_mod.export
+
+    def failing(model, path, **kw):  # type: ignore[no-untyped-def]
+        real_export(model, path, **kw)  # net.yaml and weights.npz are in the staging folder by now
+        raise ExportError("layer fc9: made to fail")
+
+    monkeypatch.setattr(export_mod, "export", failing)
+    ckpt = json.loads((trained_bin / "metrics.json").read_text())["checkpoint"]
+    rc = cli.main([str(_write_cfg(tmp_path / "cfg.yaml")), "--data-dir", str(SUBSET), "--out", str(out),
+                   "--work-dir", str(tmp_path / "w"), "--from-checkpoint", ckpt, "--no-progress-bar"])
+    assert rc == 2 and capsys.readouterr().err.strip() == "bnnc: error: layer fc9: made to fail"
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert not [p for p in tmp_path.iterdir() if ".bnnc-" in p.name]
+
+
+def test_float_twin_over_a_bnnc_export_removes_its_stale_files(tmp_path: Path) -> None:
+    """bnnc's previous files that a run does not write again go (a calibration.npy never outlives its net)."""
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine\n")
+    (out / "net.yaml").write_text("old\n")
+    (out / "calibration.npy").write_text("old\n")
+    (out / "train_manifest.json").write_text(json.dumps({"bnnc_version": "0", "files": ["net.yaml",
+                                                                                        "calibration.npy"]}))
+    cfg = _write_cfg(tmp_path / "cfg.yaml", hidden=[8], binarized=False)
+    assert cli.main([str(cfg), "--data-dir", str(SUBSET), "--out", str(out), "--work-dir", str(tmp_path / "w"),
+                     "--max-epochs", "1", "--no-progress-bar"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["metrics.json", "notes.txt", "train_manifest.json"]
+    assert json.loads((out / "train_manifest.json").read_text())["files"] == ["metrics.json"]
 
 
 # --------------------------------------------------------------------------- round trip

@@ -48,7 +48,7 @@ CONV_ERRORS = [
     ({"conv": 5}, r"field model\.conv must be a list of conv blocks, not 5"),
     ({"conv": [3]}, r"field model\.conv\[0\] must be a mapping with fields filters, kernel, padding, pool, not 3"),
     ({"conv": [{"filters": 8, "stride": 2}]},
-     r"field model\.conv\[0\]\.stride must be one of \['filters', 'kernel', 'padding', 'pool'\], not an unknown field"),
+     r"field model\.conv\[0\]\.stride must be one of filters, kernel, padding, pool, not an unknown field"),
     ({"conv": [{"kernel": 3}]}, r"field model\.conv\[0\]\.filters must be a positive integer, not missing"),
     ({"conv": [{"filters": 8}, {"filters": 0}]}, r"field model\.conv\[1\]\.filters must be a positive integer, not 0"),
     ({"conv": [{"filters": 8, "kernel": "3"}]}, r"field model\.conv\[0\]\.kernel must be a positive integer, not '3'"),

@@ -91,10 +91,13 @@ def read_npy(path: str | Path, what: str, max_bytes: int = DEFAULT_MAX_BYTES, re
         raise BnncError(f"{what} must be a NumPy .npy array, not an unreadable file ({why})", file=path) from None
 
 
-def read_npz(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> dict[str, np.ndarray]:
-    """Every array of the .npz archive ``path``, each member's declared size checked before it is read."""
+def read_npz(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, what: str = "the weights") -> dict[str, np.ndarray]:
+    """Every array of the .npz archive ``path``, each member's declared size checked before it is read.
+
+    ``what`` names the archive in messages (the weights of a net.yaml, a training data set).
+    """
     def unreadable(why: str) -> BnncError:
-        return BnncError(f"the weights must be a NumPy .npz archive of arrays, not an unreadable file ({why})",
+        return BnncError(f"{what} must be a NumPy .npz archive of arrays, not an unreadable file ({why})",
                          file=str(path))
 
     try:

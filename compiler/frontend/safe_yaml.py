@@ -1,17 +1,24 @@
-"""A YAML loader for untrusted net.yaml files: safe types only, duplicate keys refused, bounded aliases and depth.
+"""The one YAML loader for untrusted files (net.yaml, training configs): safe types only, duplicate keys
+refused, bounded aliases, depth and size.
 
 It also reads ``1e-5`` as the number the user meant (YAML 1.1 wants ``1.0e-5``,
-so PyYAML's plain loader gives the string "1e-5").
+so PyYAML's plain loader gives the string "1e-5"). :func:`load_file` adds the
+file rules: a regular file (a FIFO or a device is never opened), at most
+``YAML_MAX_BYTES``, UTF-8 text, and every failure as one :class:`BnncError` line.
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import yaml
 
-from compiler.limits import YAML_MAX_ALIASES, YAML_MAX_DEPTH, YAML_MAX_NODES
+from compiler.errors import BnncError, describe
+from compiler.limits import YAML_MAX_ALIASES, YAML_MAX_BYTES, YAML_MAX_DEPTH, YAML_MAX_NODES, fmt_bytes
+
+from .arrays import not_regular
 
 
 class YamlLimitError(yaml.YAMLError):
@@ -60,7 +67,7 @@ class SafeLoader(yaml.SafeLoader):
                 raise YamlLimitError("mapping keys that are plain values, not lists or mappings",
                                      key_node.start_mark) from None
             if key in seen:
-                raise YamlLimitError(f"each key once per mapping, not {key!r} twice (first on line "
+                raise YamlLimitError(f"each key once per mapping, not {describe(key)} twice (first on line "
                                      f"{seen[key].line + 1})", key_node.start_mark)
             seen[key] = key_node.start_mark
         return super().construct_mapping(node, deep=deep)
@@ -105,3 +112,38 @@ SafeLoader.add_implicit_resolver(
 def load(text: str) -> Any:
     """Parse one YAML document with :class:`SafeLoader`."""
     return yaml.load(text, Loader=SafeLoader)  # noqa: S506 (SafeLoader subclass)
+
+
+def load_file(path: str | Path, what: str = "the net.yaml") -> Any:
+    """Read and parse the YAML file ``path`` under every rule of this module; ``what`` names it in messages.
+
+    Raises :class:`BnncError` (file set, one line) for a missing, special, oversized,
+    unreadable or non-UTF-8 file and for YAML that is invalid or breaks a limit.
+    """
+    path = Path(path)
+    try:
+        kind = not_regular(path)
+        if kind:
+            raise BnncError(f"{what} must be a regular file, not {kind}", file=str(path))
+        size = path.stat().st_size
+        if size > YAML_MAX_BYTES:
+            raise BnncError(f"{what} must be at most {fmt_bytes(YAML_MAX_BYTES)}, not {fmt_bytes(size)}",
+                            file=str(path))
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BnncError(f"{what} must be an existing file, not missing", file=str(path)) from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as e:
+        raise BnncError(f"{what} must be a readable text file, not unreadable ({type(e).__name__})",
+                        file=str(path)) from None
+    except OSError as e:
+        raise BnncError(f"{what} must be a readable file, not fail with {e.strerror or e}", file=str(path)) from None
+    try:
+        return load(text)
+    except YamlLimitError as e:
+        raise BnncError(f"line {e.problem_mark.line + 1}: the YAML must have {e.problem}", file=str(path)) from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        problem = getattr(e, "problem", None) or (str(e).splitlines() or ["syntax error"])[0]
+        raise BnncError(f"{where}the file must be valid YAML, not ({' '.join(problem.split())[:200]})",
+                        file=str(path)) from None

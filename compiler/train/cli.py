@@ -5,11 +5,16 @@ Usage::
     bnnc train CONFIG.yaml [--max-epochs N] [--seed S] [--out DIR] [--data-dir D]
                            [--work-dir W] [--accelerator A] [--devices D] [--strategy S]
                            [--trainer KEY=VALUE ...] [--threads T] [--no-progress-bar]
-                           [--from-checkpoint CKPT]
+                           [--from-checkpoint CKPT] [--max-bytes N]
 
 Writes to ``--out`` (default ``out/<name>``): ``net.yaml`` + ``weights.npz`` +
 ``calibration.npy`` (the 512 training images nearest to a tie between two classes, for
-``bnnc compile --calibration``; binarized nets only), ``metrics.json`` (validation/test accuracy, epochs, training time, command).
+``bnnc compile --calibration``; binarized nets only), ``metrics.json`` (validation/test accuracy, epochs, training time, command),
+and ``train_manifest.json``, which lists them as bnnc's. The folder may hold other files (a
+config, a README, sample images): they are left alone. A file of those names that the
+folder's ``train_manifest.json`` does not list is the user's, and bnnc refuses to replace it
+(one line, exit 2) before training starts; bnnc's own previous files are replaced, each whole,
+once everything is written (a stale ``calibration.npy`` is removed).
 Checkpoints (``checkpoints/best.ckpt``, ``last.ckpt``) and logs
 (``logs/csv/<name>/version_N/metrics.csv``, ``logs/tensorboard/<name>/version_N/``)
 go to ``--work-dir`` (default: the ``--out`` folder). ``--from-checkpoint`` skips
@@ -19,7 +24,11 @@ Data (``train.dataset`` in the config): ``mnist`` from ``--data-dir``, ``$BNNC_M
 or ``../shared/data/mnist``; ``cifar10`` (the python batches) from ``--data-dir``,
 ``$BNNC_CIFAR10`` or ``../shared/data/cifar10``.
 
-Errors in the config or the data are one line (``FILE: field X must be Y, not Z``),
+Every file read (the config, the data, a checkpoint) is untrusted: see
+:mod:`compiler.train.config`, :mod:`compiler.train.data` and
+:func:`compiler.train.export.load_checkpoint`; ``--max-bytes`` bounds each file's
+declared data, the images as float32 tensors and the network's training memory.
+Errors in the config, the options or the data are one line (``FILE: field X must be Y, not Z``),
 exit code 2.
 """
 
@@ -28,19 +37,22 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shlex
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from compiler.argparsing import Parser, UsageError
+from compiler.argparsing import Parser, UsageError, byte_count, path_arg
+from compiler.errors import BnncError, describe
+from compiler.frontend import safe_yaml
+from compiler.limits import DEFAULT_MAX_BYTES
 from compiler.names import printable
+from compiler.outdir import atomic_files, check_own_files
 
-from .config import ConfigError, load_config
+from .config import COUNT_MAX, SEED_MAX, THREADS_MAX, ConfigError, check_footprint, load_config
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "mnist"
 # Training images written as calibration.npy beside an exported net (see compiler.train.export):
@@ -52,70 +64,178 @@ DATA_DEFAULTS = {
     "mnist": ("BNNC_MNIST", DEFAULT_DATA_DIR),
     "cifar10": ("BNNC_CIFAR10", DEFAULT_DATA_DIR.parent / "cifar10"),
 }
+# What bnnc train writes into --out, and the marker that lists them as bnnc's (compiler.outdir).
+OUT_FILES = ("net.yaml", "weights.npz", "calibration.npy", "metrics.json")
+OUT_MARKER = "train_manifest.json"
+ACCELERATORS = ("auto", "cpu", "gpu", "cuda", "mps", "tpu")
+
+
+def _int_in(lo: int, hi: int) -> Callable[[str], int]:
+    """An argparse type for a whole number in [lo, hi]."""
+    def parse(text: str) -> int:
+        try:
+            n = int(text)
+        except ValueError:
+            n = None
+        if n is None or not lo <= n <= hi:
+            raise argparse.ArgumentTypeError(f"must be a whole number in [{lo}, {hi}], not {printable(repr(text))}")
+        return n
+    return parse
+
+
+def _devices_arg(text: str) -> int | str:
+    """--devices: 'auto', a number of devices, or a comma list of device indices (Lightning's forms)."""
+    if text == "auto":
+        return text
+    if re.fullmatch(r"[0-9]{1,6}", text) and int(text) >= 1:
+        return int(text)
+    if re.fullmatch(r"[0-9]{1,6}(,[0-9]{1,6})+,?", text):
+        return text
+    raise argparse.ArgumentTypeError("must be 'auto', a positive number of devices or a comma list of device "
+                                     f"indices (0,1), not {printable(repr(text))}")
 
 
 def _parser() -> argparse.ArgumentParser:
     p = Parser(prog="bnnc train", description="Train a binarized MLP or CNN on MNIST or CIFAR-10 "
                                 "and export it to net.yaml + weights.npz.")
-    p.add_argument("config", help="training config YAML (see compiler/train/config.py)")
-    p.add_argument("--max-epochs", type=int, help="override train.max_epochs")
-    p.add_argument("--seed", type=int, help="override train.seed")
-    p.add_argument("--out", help="output folder for net.yaml, weights.npz, metrics.json (default out/<name>)")
-    p.add_argument("--work-dir", help="folder for checkpoints and logs (default: the --out folder)")
-    p.add_argument("--data-dir", help="MNIST idx(.gz) folder, or an npz / folder with one npz "
+    p.add_argument("config", type=path_arg, help="training config YAML (see compiler/train/config.py)")
+    p.add_argument("--max-epochs", type=_int_in(1, COUNT_MAX), help="override train.max_epochs")
+    p.add_argument("--seed", type=_int_in(0, SEED_MAX), help="override train.seed")
+    p.add_argument("--out", type=path_arg, help="output folder for net.yaml, weights.npz, metrics.json "
+                   "(default out/<name>); files of those names in it must be bnnc's own (train_manifest.json)")
+    p.add_argument("--work-dir", type=path_arg, help="folder for checkpoints and logs (default: the --out folder)")
+    p.add_argument("--data-dir", type=path_arg, help="MNIST idx(.gz) folder, or an npz / folder with one npz "
                    f"(default {DEFAULT_DATA_DIR}, or $BNNC_MNIST); for train.dataset cifar10 the folder "
                    "of the CIFAR-10 python batches (default $BNNC_CIFAR10)")
-    p.add_argument("--accelerator", default="cpu", help="Lightning accelerator (default cpu)")
-    p.add_argument("--devices", default="auto", help="Lightning devices (default auto)")
+    p.add_argument("--accelerator", default="cpu", choices=ACCELERATORS, help="Lightning accelerator (default cpu)")
+    p.add_argument("--devices", default="auto", type=_devices_arg, help="Lightning devices (default auto)")
     p.add_argument("--strategy", default="auto", help="Lightning strategy (default auto)")
     p.add_argument("--trainer", action="append", default=[], metavar="KEY=VALUE",
-                   help="extra pytorch_lightning.Trainer argument (value parsed as YAML); repeatable")
-    p.add_argument("--threads", type=int, help="override train.threads (torch.set_num_threads)")
+                   help="extra pytorch_lightning.Trainer argument (value parsed as YAML); repeatable; keys: "
+                   + ", ".join(sorted(TRAINER_KEYS)))
+    p.add_argument("--threads", type=_int_in(0, THREADS_MAX), help="override train.threads (torch.set_num_threads)")
     p.add_argument("--no-progress-bar", action="store_true", help="disable the progress bar")
-    p.add_argument("--from-checkpoint", metavar="CKPT", help="skip training; evaluate and export CKPT")
+    p.add_argument("--from-checkpoint", type=path_arg, metavar="CKPT",
+                   help="skip training; evaluate and export CKPT")
     p.add_argument("--weight-dtype", default="float16", choices=["float16", "float32", "float64"],
                    help="dtype of the exported ±1 weight arrays (default float16)")
+    p.add_argument("--max-bytes", type=byte_count, default=DEFAULT_MAX_BYTES, metavar="N",
+                   help="refuse a data file or checkpoint declaring more than N bytes, images needing more as "
+                        f"float32, or a network needing more to train (default {DEFAULT_MAX_BYTES})")
     return p
 
 
+def _is_count(v: Any, lo: int = 1) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and lo <= v <= COUNT_MAX
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and v == v and abs(v) != float("inf")
+
+
+def _fraction_or_count(v: Any) -> bool:
+    return (_is_number(v) and isinstance(v, float) and 0 < v <= 1) or _is_count(v)
+
+
+# The Trainer arguments --trainer may set (the others are bnnc's own or have their own option), each with
+# what its value must be: (description, check). A value Lightning would only refuse deep inside is refused here.
+TRAINER_KEYS: dict[str, tuple[str, Callable[[Any], bool]]] = {
+    "accumulate_grad_batches": ("a positive integer", _is_count),
+    "benchmark": ("true or false", lambda v: isinstance(v, bool)),
+    "check_val_every_n_epoch": ("a positive integer", _is_count),
+    "detect_anomaly": ("true or false", lambda v: isinstance(v, bool)),
+    "enable_model_summary": ("true or false", lambda v: isinstance(v, bool)),
+    "fast_dev_run": ("true, false or a positive integer", lambda v: isinstance(v, bool) or _is_count(v)),
+    "gradient_clip_algorithm": ("'norm' or 'value'", lambda v: v in ("norm", "value")),
+    "gradient_clip_val": ("a non-negative number", lambda v: _is_number(v) and v >= 0),
+    "inference_mode": ("true or false", lambda v: isinstance(v, bool)),
+    "limit_test_batches": ("a fraction in (0, 1] or a positive integer", _fraction_or_count),
+    "limit_train_batches": ("a fraction in (0, 1] or a positive integer", _fraction_or_count),
+    "limit_val_batches": ("a fraction in (0, 1] or a positive integer", _fraction_or_count),
+    "log_every_n_steps": ("a positive integer", _is_count),
+    "max_steps": ("-1 (no limit) or a positive integer", lambda v: v == -1 or _is_count(v)),
+    "max_time": ("a duration DD:HH:MM:SS", lambda v: isinstance(v, str) and bool(
+        re.fullmatch(r"[0-9]{1,4}:[0-9]{2}:[0-9]{2}:[0-9]{2}", v))),
+    "min_epochs": ("a non-negative integer", lambda v: _is_count(v, 0)),
+    "min_steps": ("a non-negative integer", lambda v: _is_count(v, 0)),
+    "num_sanity_val_steps": ("-1 (all) or a non-negative integer", lambda v: v == -1 or _is_count(v, 0)),
+    "overfit_batches": ("a fraction in (0, 1] or a positive integer", _fraction_or_count),
+    "precision": ("one of 32, 64, '32-true', '64-true', '16-mixed', 'bf16-mixed', '16-true', 'bf16-true'",
+                  lambda v: not isinstance(v, bool) and v in (32, 64, "32", "64", "32-true", "64-true", "16-mixed",
+                                                              "bf16-mixed", "16-true", "bf16-true")),
+    "val_check_interval": ("a fraction in (0, 1] or a positive integer", _fraction_or_count),
+}
+
+
 def _trainer_kwargs(items: list[str]) -> dict[str, Any]:
+    """``--trainer KEY=VALUE`` items as Trainer arguments, each key and value checked (one line naming it)."""
     out: dict[str, Any] = {}
     for it in items:
         if "=" not in it:
-            raise ConfigError(f"--trainer: field {it} must be KEY=VALUE, not {it!r}")
+            raise ConfigError(f"field --trainer: --trainer must be KEY=VALUE, not {printable(describe(it))}")
         k, v = it.split("=", 1)
-        out[k.strip()] = yaml.safe_load(v)
+        k = k.strip()
+        if k not in TRAINER_KEYS:
+            raise ConfigError(f"field --trainer: --trainer KEY must be one of {', '.join(sorted(TRAINER_KEYS))}, "
+                              f"not {printable(describe(k))}")
+        try:
+            value = safe_yaml.load(v)
+        except Exception:  # noqa: BLE001 - any YAML failure of one value is the user's typo
+            value = v
+        must, ok = TRAINER_KEYS[k]
+        if not ok(value):
+            raise ConfigError(f"field --trainer: --trainer {k} must be {must}, not {printable(describe(value))}")
+        out[k] = value
     return out
 
 
-def _devices(v: str) -> Any:
-    try:
-        return int(v)
-    except ValueError:
-        return v
+def _inputs(args: argparse.Namespace, data_dir: Path) -> list[Path]:
+    """The files this command reads, which its output must never replace."""
+    found = [Path(args.config), data_dir]
+    if args.from_checkpoint:
+        found.append(Path(args.from_checkpoint))
+    return found
+
+
+def _lightning_refused(args: argparse.Namespace, extra: dict[str, Any], e: BaseException) -> ConfigError:
+    """One line for trainer options Lightning refuses on this machine, naming the options the user set."""
+    given = [o for o, v, d in (("--accelerator", args.accelerator, "cpu"), ("--devices", args.devices, "auto"),
+                               ("--strategy", args.strategy, "auto")) if v != d]
+    given += ["--trainer"] if extra else []
+    where = ", ".join(given) or "--accelerator, --devices, --strategy"
+    why = " ".join(str(e).split())[:200] or type(e).__name__
+    return ConfigError(f"field {where}: the trainer options must be ones Lightning can run here, not refused "
+                       f"({printable(why)})")
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Train (or load), test, and export; returns the metrics dict also written to metrics.json."""
     cfg = load_config(args.config)
+    # The options were checked by their argparse types (a bad one is named as the option).
     if args.max_epochs is not None:
-        if args.max_epochs <= 0:
-            raise ConfigError(f"--max-epochs: field train.max_epochs must be a positive integer, "
-                              f"not {args.max_epochs}")
         cfg.train.max_epochs = args.max_epochs
     if args.seed is not None:
-        if args.seed < 0:
-            raise ConfigError(f"--seed: field train.seed must be a non-negative integer, not {args.seed}")
         cfg.train.seed = args.seed
     if args.threads is not None:
         cfg.train.threads = args.threads
     extra = _trainer_kwargs(args.trainer)
+    out = Path(args.out) if args.out else Path("out") / cfg.name
+    work = Path(args.work_dir) if args.work_dir else out
+    env, default_dir = DATA_DEFAULTS[cfg.train.dataset]
+    data_dir = Path(args.data_dir or os.environ.get(env) or default_dir)
+    # Before hours of training: --out must not hold files of the user's where bnnc writes.
+    check_own_files(out, OUT_FILES, OUT_MARKER, field="--out", inputs=_inputs(args, data_dir))
+    if work.exists() and not work.is_dir():
+        raise ConfigError(f"field --work-dir: --work-dir must be a folder, not an existing file "
+                          f"{printable(repr(str(work)))}")
 
     # Heavy imports only once the arguments are known to be good.
     import pytorch_lightning as pl
     import torch
+    from lightning_fabric.utilities.exceptions import MisconfigurationException
     from pytorch_lightning.callbacks import EarlyStopping, ModelCheckpoint, TQDMProgressBar
     from pytorch_lightning.loggers import CSVLogger, TensorBoardLogger
+    from pytorch_lightning.strategies import StrategyRegistry
 
     import numpy as np
 
@@ -123,21 +243,28 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from .export import export, load_checkpoint, pick_calibration
     from .module import BnnClassifier
 
+    strategies = sorted({"auto", *StrategyRegistry.available_strategies()})
+    if args.strategy not in strategies:
+        # Lightning registers each strategy in several variants (ddp_find_unused_parameters_true, ...): name the bases.
+        bases = [s for s in strategies if s != "auto" and "_find_unused" not in s and "_stage_" not in s]
+        raise ConfigError(f"field --strategy: --strategy must be 'auto' or one of the {len(strategies) - 1} "
+                          f"strategies Lightning registers ({', '.join(bases)} and their variants), "
+                          f"not {printable(describe(args.strategy))}")
+    loaded = load_checkpoint(args.from_checkpoint, args.max_bytes) if args.from_checkpoint else None
     if cfg.train.threads > 0:
         torch.set_num_threads(cfg.train.threads)
-    out = Path(args.out) if args.out else Path("out") / cfg.name
-    work = Path(args.work_dir) if args.work_dir else out
-    env, default_dir = DATA_DEFAULTS[cfg.train.dataset]
-    data_dir = Path(args.data_dir or os.environ.get(env) or default_dir)
 
     pl.seed_everything(cfg.train.seed, workers=True, verbose=False)
     dm = MnistDataModule(data_dir, batch_size=cfg.train.batch_size, val_size=cfg.train.val_size,
                          seed=cfg.train.seed, dataset=cfg.train.dataset,
-                         augment_shift=cfg.train.augment_shift, augment_flip=cfg.train.augment_flip)
+                         augment_shift=cfg.train.augment_shift, augment_flip=cfg.train.augment_flip,
+                         max_bytes=args.max_bytes)
     dm.setup()
     if cfg.model.conv and dm.num_features != int(np.prod(dm.image_shape)):
         raise DataError(f"{data_dir}: images must have {int(np.prod(dm.image_shape))} pixels "
                         f"({'x'.join(map(str, dm.image_shape))}) for a conv net, not {dm.num_features}")
+    if loaded is None:
+        check_footprint(cfg, dm.num_features, dm.num_classes, dm.image_shape, args.max_bytes, str(args.config))
     ckpt_cb = ModelCheckpoint(dirpath=work / "checkpoints", filename="best", monitor="val_acc", mode="max",
                               save_top_k=1, save_last=True)
     callbacks: list[Any] = [ckpt_cb]
@@ -148,16 +275,19 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     loggers = [CSVLogger(str(work / "logs" / "csv"), name=cfg.name),
                TensorBoardLogger(str(work / "logs" / "tensorboard"), name=cfg.name)]
     kw: dict[str, Any] = {
-        "max_epochs": cfg.train.max_epochs, "accelerator": args.accelerator, "devices": _devices(args.devices),
+        "max_epochs": cfg.train.max_epochs, "accelerator": args.accelerator, "devices": args.devices,
         "strategy": args.strategy, "deterministic": True, "callbacks": callbacks, "logger": loggers,
         "enable_progress_bar": not args.no_progress_bar, "log_every_n_steps": 50,
     }
     kw.update(extra)
-    trainer = pl.Trainer(**kw)
+    try:
+        trainer = pl.Trainer(**kw)
+    except (MisconfigurationException, ValueError, TypeError, RuntimeError) as e:
+        raise _lightning_refused(args, extra, e) from None
 
     t0 = time.time()
-    if args.from_checkpoint:
-        model = load_checkpoint(args.from_checkpoint)
+    if loaded is not None:
+        model = loaded
         best_path, epochs, best_val = str(args.from_checkpoint), None, None
         train_s = None
     else:
@@ -168,7 +298,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         best_path = ckpt_cb.best_model_path
         epochs = trainer.current_epoch
         best_val = float(ckpt_cb.best_model_score) if ckpt_cb.best_model_score is not None else None
-        model = load_checkpoint(best_path) if best_path else model
+        model = load_checkpoint(best_path, max(args.max_bytes, Path(best_path).stat().st_size)) \
+            if best_path else model
     res = trainer.test(model, datamodule=dm, verbose=False)
     test_acc = float(res[0]["test_acc"]) if res else None
 
@@ -186,15 +317,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "command": "bnnc train " + " ".join(shlex.quote(a) for a in args._argv),
         "config": cfg.to_dict(),
     }
-    out.mkdir(parents=True, exist_ok=True)
-    if cfg.model.binarized:
-        # Training images (never test images) to size the final scores' fixed point in bnnc:
-        # the nearest ties among the first CALIBRATION_POOL of the training split.
-        pool = dm.train_set.x[:CALIBRATION_POOL].numpy().astype(np.uint8)
-        cal = pick_calibration(model, pool, CALIBRATION_IMAGES)
-        y, n = export(model, out / "net.yaml", weight_dtype=args.weight_dtype, calibration=cal)
-        metrics["exported"] = [str(y), str(n), str(out / "calibration.npy")]
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    # Everything is written to a staging folder first; only then does it replace bnnc's previous files.
+    with atomic_files(out, OUT_FILES, OUT_MARKER, field="--out", inputs=_inputs(args, data_dir)) as stage:
+        if model.cfg.model.binarized:
+            # Training images (never test images) to size the final scores' fixed point in bnnc:
+            # the nearest ties among the first CALIBRATION_POOL of the training split.
+            pool = dm.train_set.x[:CALIBRATION_POOL].numpy().astype(np.uint8)
+            cal = pick_calibration(model, pool, CALIBRATION_IMAGES)
+            export(model, stage / "net.yaml", weight_dtype=args.weight_dtype, calibration=cal)
+            metrics["exported"] = [str(out / n) for n in ("net.yaml", "weights.npz", "calibration.npy")]
+        (stage / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     return metrics
 
 
@@ -207,11 +339,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bnnc: error: {printable(str(e))}", file=sys.stderr)
         return 2
     args._argv = argv
-    from .data import DataError
-    from .export import ExportError
     try:
         m = run(args)
-    except (ConfigError, DataError, ExportError) as e:
+    except BnncError as e:  # the config's, the data's, the options', the checkpoint's and --out's errors
         first = str(e).splitlines()[0] if str(e) else type(e).__name__
         print(f"bnnc: error: {printable(first)}", file=sys.stderr)
         return 2

@@ -19,10 +19,10 @@ Example of an MLP (``examples/lfc/train.yaml``)::
       lr_schedule: cosine         # cosine | exponential | constant
       lr_final: 3.0e-6            # LR at the last epoch (cosine / exponential)
       weight_decay: 0.0
-      val_size: 5000              # images carved from the training set
-      seed: 0
+      val_size: 5000              # images carved from the training set, or a fraction of it (0.1)
+      seed: 0                     # 0 .. 4294967295
       early_stopping_patience: 10 # epochs without val_acc improvement; 0 disables
-      threads: 2                  # torch.set_num_threads; 0 leaves torch's default
+      threads: 2                  # torch.set_num_threads (at most 1024); 0 leaves torch's default
       dataset: mnist              # mnist (28x28x1) | cifar10 (32x32x3, the python batches)
       augment_shift: 0            # random translation of training images by up to N pixels
       augment_flip: false         # random left-right mirroring of training images (CIFAR-10)
@@ -40,21 +40,36 @@ dense layers (``hidden`` may then be empty)::
 Padding of a binarized map pads with -1 (bit 0), in training as in the exported
 net.yaml (``pad_value: -1``); the first conv on ``input: uint8`` pixels pads with 0.
 
-Errors are one line: ``FILE: field X must be Y, not Z``.
+The file is read by bnnc's one hardened YAML loader (``compiler.frontend.safe_yaml``:
+a regular file of at most 16 MiB, bounded aliases and nesting, duplicate keys refused).
+Errors are one line: ``FILE: field X must be Y, not Z``, with bad values shown short.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-import yaml
+from compiler.errors import BnncError, describe
+from compiler.frontend import safe_yaml
+from compiler.limits import fmt_bytes
+
+# Seeds numpy (and so Lightning's seed_everything) accepts.
+SEED_MAX = 2**32 - 1
+# torch starts one thread per requested thread; more than this is a typo, not a machine.
+THREADS_MAX = 1024
+# Counts (epochs, batch size, patience) beyond this are typos and overflow C integers on the way.
+COUNT_MAX = 2**31 - 1
 
 
-class ConfigError(ValueError):
-    """An invalid configuration; ``str(err)`` is the one-line message."""
+class ConfigError(BnncError, ValueError):
+    """An invalid configuration or training option; ``str(err)`` is the one-line message."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
 
 
 @dataclass
@@ -98,7 +113,7 @@ class TrainConfig:
     lr_schedule: str = "cosine"
     lr_final: float = 3e-6
     weight_decay: float = 0.0
-    val_size: float = 5000
+    val_size: int | float = 5000
     seed: int = 0
     early_stopping_patience: int = 10
     threads: int = 2
@@ -124,7 +139,26 @@ _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def _desc(v: Any) -> str:
-    return repr(v) if isinstance(v, str) else str(v)
+    """A bad value for a message: short whatever its size (a YAML alias bomb can hold billions of items)."""
+    if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
+        return str(v)
+    return describe(v) if isinstance(v, (str, list, dict, tuple, set)) else describe(v, 60)
+
+
+def _key(k: Any) -> str:
+    """A config key for a field path: itself when it is a short name, else its short repr."""
+    return k if isinstance(k, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,39}", k) else _desc(k)
+
+
+def _count_or_fraction(src: str, where: str, v: Any) -> int | float:
+    """``val_size``: a fraction in (0, 1) of the training images, or a whole number of them."""
+    if not isinstance(v, bool) and isinstance(v, (int, float)):
+        if 0 < v < 1:
+            return float(v)
+        if v >= 1 and float(v).is_integer() and v <= COUNT_MAX:
+            return int(v)
+    raise ConfigError(f"{src}: field {where} must be a fraction in (0, 1) or a positive whole number of "
+                      f"images, not {_desc(v)}")
 
 
 def _check_section(src: str, prefix: str, raw: Any, cls: type, skip: tuple[str, ...] = ()) -> Any:
@@ -137,23 +171,30 @@ def _check_section(src: str, prefix: str, raw: Any, cls: type, skip: tuple[str, 
     for k, v in raw.items():
         if k in skip:  # validated by its own checker
             continue
-        where = f"{prefix}.{k}"
+        where = f"{prefix}.{_key(k)}"
         if k not in known:
-            raise ConfigError(f"{src}: field {where} must be one of {sorted(known)}, not an unknown field")
+            raise ConfigError(f"{src}: field {where} must be one of {', '.join(sorted(known))}, "
+                              "not an unknown field")
         default = getattr(obj, k)
-        if isinstance(default, bool):
+        if k == "val_size":
+            v = _count_or_fraction(src, where, v)
+        elif isinstance(default, bool):
             if not isinstance(v, bool):
                 raise ConfigError(f"{src}: field {where} must be true or false, not {_desc(v)}")
         elif isinstance(default, int):
             if isinstance(v, bool) or not isinstance(v, int):
                 raise ConfigError(f"{src}: field {where} must be an integer, not {_desc(v)}")
+            if abs(v) > COUNT_MAX and k != "seed":  # the seed's own range is checked below
+                raise ConfigError(f"{src}: field {where} must be an integer of at most {COUNT_MAX}, "
+                                  f"not {_desc(v)}")
         elif isinstance(default, float):
             if isinstance(v, bool) or not isinstance(v, (int, float)):
                 raise ConfigError(f"{src}: field {where} must be a number, not {_desc(v)}")
             v = float(v)
+            if not math.isfinite(v):
+                raise ConfigError(f"{src}: field {where} must be a finite number, not {_desc(v)}")
         elif isinstance(default, list):
-            if not isinstance(v, list) or not all(isinstance(i, int) and not isinstance(i, bool) and i > 0
-                                                  for i in v):
+            if not isinstance(v, list) or not all(_is_int(i) and 0 < i <= COUNT_MAX for i in v):
                 raise ConfigError(f"{src}: field {where} must be a list of positive integers, not {_desc(v)}")
         elif isinstance(default, str) and not isinstance(v, str):
             raise ConfigError(f"{src}: field {where} must be a string, not {_desc(v)}")
@@ -182,15 +223,18 @@ def _check_conv(src: str, raw: Any) -> list[ConvBlock]:
         _require(src, isinstance(blk, dict), where, "a mapping with fields " + ", ".join(known), blk)
         for k in blk:
             if k not in known:
-                raise ConfigError(f"{src}: field {where}.{k} must be one of {known}, not an unknown field")
+                raise ConfigError(f"{src}: field {where}.{_key(k)} must be one of {', '.join(known)}, "
+                                  "not an unknown field")
         if "filters" not in blk:
             raise ConfigError(f"{src}: field {where}.filters must be a positive integer, not missing")
         b = ConvBlock(**blk)
-        _require(src, _is_int(b.filters) and b.filters > 0, f"{where}.filters", "a positive integer", b.filters)
-        _require(src, _is_int(b.kernel) and b.kernel > 0, f"{where}.kernel", "a positive integer", b.kernel)
-        _require(src, _is_int(b.padding) and b.padding >= 0, f"{where}.padding", "a non-negative integer",
-                  b.padding)
-        _require(src, _is_int(b.pool) and (b.pool == 0 or b.pool >= 2), f"{where}.pool",
+        _require(src, _is_int(b.filters) and 0 < b.filters <= COUNT_MAX, f"{where}.filters", "a positive integer",
+                 b.filters)
+        _require(src, _is_int(b.kernel) and 0 < b.kernel <= COUNT_MAX, f"{where}.kernel", "a positive integer",
+                 b.kernel)
+        _require(src, _is_int(b.padding) and 0 <= b.padding <= COUNT_MAX, f"{where}.padding",
+                 "a non-negative integer", b.padding)
+        _require(src, _is_int(b.pool) and (b.pool == 0 or 2 <= b.pool <= COUNT_MAX), f"{where}.pool",
                   "0 (no pooling) or an integer >= 2", b.pool)
         out.append(b)
     return out
@@ -210,6 +254,59 @@ def conv_shapes(shape: tuple[int, int, int], conv: list[ConvBlock]) -> list[tupl
             h, w = (h - b.pool) // b.pool + 1, (w - b.pool) // b.pool + 1
         out.append((h, w, b.filters))
     return out
+
+
+# Evaluation batches (the data module's eval_batch_size): their largest maps are held at once too.
+EVAL_BATCH = 1000
+
+
+def footprint(cfg: Config, in_features: int, classes: int,
+              in_shape: tuple[int, int, int] | list[int] | None = None) -> tuple[int, int]:
+    """(parameters, bytes): what training the network of ``cfg`` holds at least, before any of it exists.
+
+    Bytes: 16 per parameter (the weight, its gradient and Adam's two moments, float32), 8
+    per value a training image leaves for the backward pass (the value and its gradient)
+    times the batch size, and 8 per value of the largest two maps of an evaluation image
+    times :data:`EVAL_BATCH`. A lower bound, good enough to refuse a typo of a network
+    (``hidden: [10000000]``) in one line instead of a crash deep in torch.
+
+    >>> footprint(validate({"model": {"hidden": [8]}}), 784, 10)
+    (6388, 6481408)
+    """
+    m = cfg.model
+    params = acts = peak = 0
+    features = in_features
+    if m.conv:
+        h, w, c = (int(v) for v in (in_shape or DATASET_SHAPES[cfg.train.dataset]))
+        acts = peak = h * w * c
+        for b in m.conv:
+            ph, pw = h + 2 * b.padding, w + 2 * b.padding
+            oh, ow = max(ph - b.kernel + 1, 1), max(pw - b.kernel + 1, 1)
+            params += b.filters * c * b.kernel * b.kernel + 2 * b.filters
+            conv_out = oh * ow * b.filters
+            if b.pool:
+                oh, ow = (oh - b.pool) // b.pool + 1, (ow - b.pool) // b.pool + 1
+            pooled = max(oh, 1) * max(ow, 1) * b.filters
+            acts += ph * pw * c + conv_out + 3 * pooled  # padded input, conv, (pool,) batchnorm, sign
+            peak = max(peak, ph * pw * c + conv_out)
+            h, w, c = max(oh, 1), max(ow, 1), b.filters
+        features = h * w * c
+    for width in [*m.hidden, classes]:
+        params += features * width + 2 * width
+        acts += 3 * width
+        peak = max(peak, features + width)
+        features = width
+    return params, 16 * params + 8 * cfg.train.batch_size * acts + 8 * EVAL_BATCH * peak
+
+
+def check_footprint(cfg: Config, in_features: int, classes: int, in_shape: tuple[int, int, int] | list[int] | None,
+                    max_bytes: int, src: str) -> None:
+    """Refuse a network whose :func:`footprint` exceeds the byte budget, naming the fields that set it."""
+    params, need = footprint(cfg, in_features, classes, in_shape)
+    if need > max_bytes:
+        raise ConfigError(f"{src}: field model: the network must need at most {fmt_bytes(max_bytes)} to train "
+                          f"(--max-bytes), not {fmt_bytes(need)} or more ({params:,} parameters, batches of "
+                          f"{cfg.train.batch_size}); shrink model.hidden, model.conv or train.batch_size")
 
 
 def _check_geometry(src: str, shape: tuple[int, int, int], conv: list[ConvBlock]) -> None:
@@ -244,7 +341,8 @@ def validate(raw: Any, src: str = "<config>") -> Config:
     allowed = {"name", "model", "train"}
     for k in raw:
         if k not in allowed:
-            raise ConfigError(f"{src}: field {k} must be one of {sorted(allowed)}, not an unknown field")
+            raise ConfigError(f"{src}: field {_key(k)} must be one of {', '.join(sorted(allowed))}, "
+                              "not an unknown field")
     name = raw.get("name", "net")
     _require(src, isinstance(name, str) and bool(_IDENT.match(name)), "name",
              "an identifier (letters, digits, _; not starting with a digit)", name)
@@ -276,25 +374,18 @@ def validate(raw: Any, src: str = "<config>") -> Config:
     _require(src, t.lr_schedule in ("cosine", "exponential", "constant"), "train.lr_schedule",
              "'cosine', 'exponential' or 'constant'", t.lr_schedule)
     _require(src, t.weight_decay >= 0, "train.weight_decay", "a non-negative number", t.weight_decay)
-    _require(src, t.val_size > 0 and (t.val_size < 1 or float(t.val_size).is_integer()), "train.val_size",
-             "a fraction in (0, 1) or a positive whole number of images", t.val_size)
-    _require(src, t.seed >= 0, "train.seed", "a non-negative integer", t.seed)
+    t.val_size = _count_or_fraction(src, "train.val_size", t.val_size)
+    _require(src, 0 <= t.seed <= SEED_MAX, "train.seed", f"an integer in [0, {SEED_MAX}]", t.seed)
     _require(src, t.early_stopping_patience >= 0, "train.early_stopping_patience",
              "a non-negative integer", t.early_stopping_patience)
-    _require(src, t.threads >= 0, "train.threads", "a non-negative integer", t.threads)
+    _require(src, 0 <= t.threads <= THREADS_MAX, "train.threads", f"an integer in [0, {THREADS_MAX}]", t.threads)
     return Config(name=name, model=m, train=t)
 
 
 def load_config(path: str | Path) -> Config:
-    """Read and validate a training config YAML file (errors: :class:`ConfigError`)."""
-    path = Path(path)
+    """Read and validate a training config YAML file (errors: :class:`ConfigError`, one line)."""
     try:
-        text = path.read_text()
-    except OSError as e:
-        raise ConfigError(f"{path}: cannot read: {e.strerror or e}") from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        line = str(e).replace("\n", " ")
-        raise ConfigError(f"{path}: not valid YAML: {line}") from None
+        raw = safe_yaml.load_file(path, "the training config")
+    except BnncError as e:
+        raise ConfigError(str(e)) from None
     return validate(raw, str(path))

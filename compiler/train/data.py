@@ -19,6 +19,12 @@ folder (or its parent, holding ``cifar-10-batches-py``) with the pickled batches
 ``data_batch_1`` .. ``data_batch_5`` and ``test_batch``, each a dict with
 ``b"data"``, (N, 3072) uint8 in CHW order, and ``b"labels"``. Images are turned
 channel-last, (N, 32*32*3) with element ``(h*32 + w)*3 + c``.
+
+Every data file is untrusted: only regular files are opened (a FIFO or a device
+never is), an idx file's header is read first and the size it declares is checked
+against the byte budget (``--max-bytes``) before anything is allocated, a gzip
+stream is read no further than the header declares, an npz member's declared size
+is checked before it is read, and a CIFAR-10 batch's file size before it is unpickled.
 """
 
 from __future__ import annotations
@@ -27,14 +33,21 @@ import gzip
 import io
 import pickle
 import struct
+import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pytorch_lightning as pl
 import torch
 from torch import Tensor
 from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler, SequentialSampler
+
+from compiler.errors import BnncError, describe
+from compiler.frontend.arrays import not_regular, read_npz
+from compiler.limits import DEFAULT_MAX_BYTES, fmt_bytes
 
 IDX_FILES = {
     "x_train": "train-images-idx3-ubyte",
@@ -47,39 +60,141 @@ _IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype(">i2"), 0x0C: np.dt
                0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
 
 
-class DataError(ValueError):
+# Labels are class indices; more classes than this is a damaged file, not a data set.
+LABEL_MAX = 65535
+_READ_CHUNK = 16 << 20
+
+
+class DataError(BnncError, ValueError):
     """A data file is missing or malformed (message is one line)."""
 
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
 
-def read_idx(path: str | Path) -> np.ndarray:
+
+def _regular(path: Path, what: str) -> None:
+    """Refuse a missing path or one that is not a regular file, without opening it (a FIFO would block)."""
+    try:
+        kind = not_regular(path)
+    except FileNotFoundError:
+        raise DataError(f"{path}: {what} must be an existing file, not missing") from None
+    except OSError as e:
+        raise DataError(f"{path}: {what} must be a readable file, not fail with {e.strerror or e}") from None
+    if kind:
+        raise DataError(f"{path}: {what} must be a regular file, not {kind}")
+
+
+def _read_at_most(stream: BinaryIO, n: int) -> bytearray:
+    """``n`` bytes of ``stream`` in one buffer (fewer only where it ends); never reads past ``n``."""
+    buf = bytearray(n)
+    got = 0
+    with memoryview(buf) as view:
+        while got < n:
+            k = stream.readinto(view[got:got + _READ_CHUNK])
+            if not k:
+                break
+            got += k
+    if got < n:
+        del buf[got:]
+    return buf
+
+
+def _idx_short(path: Path, declared: int, held: str) -> DataError:
+    return DataError(f"{path}: the idx file must hold {declared} bytes of data as its header declares, not {held}")
+
+
+def read_idx(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> np.ndarray:
     """Read an idx file (optionally gzip-compressed; detected by magic bytes).
 
+    The header is read first; the data it declares must fit ``max_bytes`` and the
+    file must hold exactly that much (a gzip stream is never inflated past it).
     Returns an array of the file's element type and shape.
     """
     path = Path(path)
-    raw = path.read_bytes()
-    if raw[:2] == b"\x1f\x8b":
-        raw = gzip.decompress(raw)
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
-        raise DataError(f"{path}: not an idx file (bad magic)")
-    code, ndim = raw[2], raw[3]
-    if code not in _IDX_DTYPES:
-        raise DataError(f"{path}: unknown idx element type 0x{code:02x}")
-    dims = struct.unpack(f">{ndim}I", raw[4:4 + 4 * ndim])
-    dtype = np.dtype(_IDX_DTYPES[code])
-    count = int(np.prod(dims)) if dims else 1
-    offset = 4 + 4 * ndim
-    if len(raw) - offset != count * dtype.itemsize:
-        raise DataError(f"{path}: size {len(raw) - offset} does not match header {dims}")
-    return np.frombuffer(raw, dtype=dtype, count=count, offset=offset).reshape(dims).astype(dtype.newbyteorder("="))
+    _regular(path, "the idx file")
+    gz = False
+    try:
+        with open(path, "rb") as fh:
+            gz = fh.read(2) == b"\x1f\x8b"
+            fh.seek(0)
+            stream: BinaryIO = gzip.GzipFile(fileobj=fh, mode="rb") if gz else fh  # type: ignore[assignment]
+            head = stream.read(4)
+            if len(head) < 4 or head[0] != 0 or head[1] != 0:
+                raise DataError(f"{path}: the idx file must begin with the idx magic (0, 0, type, dimensions), "
+                                f"not {describe(bytes(head))}")
+            code, ndim = head[2], head[3]
+            if code not in _IDX_DTYPES:
+                raise DataError(f"{path}: the idx element type must be one of "
+                                f"{', '.join(f'0x{c:02x}' for c in _IDX_DTYPES)}, not 0x{code:02x}")
+            raw_dims = stream.read(4 * ndim)
+            if len(raw_dims) < 4 * ndim:
+                raise DataError(f"{path}: the idx header must hold its {ndim} dimensions ({4 * ndim} bytes), "
+                                f"not {len(raw_dims)} bytes of them")
+            dims = struct.unpack(f">{ndim}I", raw_dims)
+            dtype = np.dtype(_IDX_DTYPES[code])
+            count = 1
+            for d in dims:
+                count *= d
+            declared = count * dtype.itemsize
+            if declared > max_bytes:
+                raise DataError(f"{path}: the idx file must declare at most {fmt_bytes(max_bytes)} (--max-bytes), "
+                                f"not {fmt_bytes(declared)} (shape {list(dims)}, {dtype})")
+            if not gz:  # a plain file's size tells before anything is read
+                held = path.stat().st_size - (4 + 4 * ndim)
+                if held != declared:
+                    raise _idx_short(path, declared, str(held))
+            try:
+                raw = _read_at_most(stream, declared)
+            except EOFError:  # the gzip stream ends inside the data
+                raise _idx_short(path, declared, "fewer (the gzip stream is cut short)") from None
+            if len(raw) < declared:
+                raise _idx_short(path, declared, str(len(raw)))
+            try:
+                extra = stream.read(1)
+            except EOFError:  # a cut-short stream after the data: still more than declared
+                extra = b"\0"
+            if extra:  # one byte past the data tells; a gzip bomb is never inflated further
+                raise _idx_short(path, declared, "more")
+    except DataError:
+        raise
+    except (OSError, EOFError, zlib.error) as e:  # gzip.BadGzipFile is an OSError
+        why = " ".join(str(e).split())[:200] or type(e).__name__
+        kind = "a readable gzip stream" if gz else "readable"
+        raise DataError(f"{path}: the idx file must be {kind}, not fail with {why}") from None
+    return np.frombuffer(raw, dtype=dtype, count=count).reshape(dims).astype(dtype.newbyteorder("="))
 
 
-def _find(directory: Path, stem: str) -> Path:
+def _find(directory: Path, stem: str) -> Path | None:
     for name in (stem, stem + ".gz", stem.replace("-idx", ".idx"), stem.replace("-idx", ".idx") + ".gz"):
         p = directory / name
-        if p.exists():
+        if p.exists() or p.is_symlink():
             return p
-    raise DataError(f"{directory}: missing {stem}[.gz]")
+    return None
+
+
+def _read_data_npz(npz: Path, max_bytes: int) -> dict[str, np.ndarray]:
+    """The four arrays of a data set .npz, its regular-file rule and byte budget checked before reading."""
+    _regular(npz, "the data .npz")
+    try:
+        with zipfile.ZipFile(npz) as z:
+            sizes = {i.filename.removesuffix(".npy"): i.file_size for i in z.infolist()}
+    except (OSError, zipfile.BadZipFile, ValueError) as e:
+        why = " ".join(str(e).split())[:200] or type(e).__name__
+        raise DataError(f"{npz}: the data must be a NumPy .npz archive of arrays, not an unreadable file ({why})") \
+            from None
+    missing = [k for k in IDX_FILES if k not in sizes]
+    if missing:
+        raise DataError(f"{npz}: the data .npz must hold arrays {', '.join(IDX_FILES)}, not miss "
+                        f"{', '.join(missing)}")
+    total = sum(sizes.values())
+    if total > max_bytes:
+        raise DataError(f"{npz}: the data .npz must hold at most {fmt_bytes(max_bytes)} (--max-bytes), "
+                        f"not {fmt_bytes(total)} as the archive declares")
+    try:
+        arrays = read_npz(npz, max_bytes, what="the data")
+    except BnncError as e:
+        raise DataError(str(e)) from None
+    return {k: arrays[k] for k in IDX_FILES}
 
 
 @dataclass
@@ -99,39 +214,54 @@ class MnistArrays:
 ImageArrays = MnistArrays
 
 
-def load_mnist(path: str | Path) -> MnistArrays:
-    """Load MNIST from a directory of idx(.gz) files, a directory with one npz, or an npz file."""
+def load_mnist(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> MnistArrays:
+    """Load MNIST from a directory of idx(.gz) files, a directory with one npz, or an npz file.
+
+    ``max_bytes`` bounds what each idx file declares, and an npz archive's arrays together.
+    """
     path = Path(path)
-    if not path.exists():
-        raise DataError(f"{path}: data path does not exist")
-    npz: Path | None = None
-    if path.is_file():
-        npz = path
+    try:
+        kind = not_regular(path) if path.exists() else "missing"
+    except OSError as e:
+        raise DataError(f"{path}: the data path must be usable, not fail with {e.strerror or e}") from None
+    if kind not in (None, "a folder"):
+        raise DataError(f"{path}: the data path must be a folder or an .npz file, not {kind}")
+    if kind is None:
+        arrays = _read_data_npz(path, max_bytes)
     else:
-        try:
-            arrays = {k: read_idx(_find(path, stem)) for k, stem in IDX_FILES.items()}
-        except DataError:
+        found = {k: _find(path, stem) for k, stem in IDX_FILES.items()}
+        if all(found.values()):
+            arrays = {k: read_idx(p, max_bytes) for k, p in found.items()}  # type: ignore[arg-type]
+        else:
             npzs = sorted(path.glob("*.npz"))
             if len(npzs) != 1:
-                raise DataError(f"{path}: needs the four MNIST idx(.gz) files or exactly one .npz") from None
-            npz = npzs[0]
-    if npz is not None:
-        with np.load(npz) as f:
-            missing = [k for k in IDX_FILES if k not in f]
-            if missing:
-                raise DataError(f"{npz}: missing arrays {missing}")
-            arrays = {k: f[k] for k in IDX_FILES}
+                missing = [IDX_FILES[k] for k, p in found.items() if p is None]
+                raise DataError(f"{path}: the data folder must hold the four MNIST idx(.gz) files or exactly one "
+                                f".npz, not miss {', '.join(missing)} beside {len(npzs)} .npz")
+            arrays = _read_data_npz(npzs[0], max_bytes)
     out = {}
     for k, a in arrays.items():
         if k.startswith("x"):
             if a.dtype != np.uint8:
                 raise DataError(f"{path}: {k} must be uint8, not {a.dtype}")
+            if a.ndim < 2 or a.size == 0:
+                raise DataError(f"{path}: {k} must hold at least one image (N, ...) of pixels, "
+                                f"not shape {list(a.shape)}")
             out[k] = np.ascontiguousarray(a.reshape(a.shape[0], -1))
         else:
+            if a.dtype.kind not in "iu":
+                raise DataError(f"{path}: {k} must hold integer class labels, not {a.dtype}")
+            if a.size and (int(a.min()) < 0 or int(a.max()) > LABEL_MAX):
+                raise DataError(f"{path}: {k} must hold class labels in [0, {LABEL_MAX}], "
+                                f"not [{int(a.min())}, {int(a.max())}]")
             out[k] = a.astype(np.int64).reshape(-1)
     for s in ("train", "test"):
         if out[f"x_{s}"].shape[0] != out[f"y_{s}"].shape[0]:
-            raise DataError(f"{path}: x_{s} and y_{s} differ in length")
+            raise DataError(f"{path}: y_{s} must hold one label per image of x_{s} ({out[f'x_{s}'].shape[0]}), "
+                            f"not {out[f'y_{s}'].shape[0]}")
+    if out["x_train"].shape[1] != out["x_test"].shape[1]:
+        raise DataError(f"{path}: x_test's images must have the {out['x_train'].shape[1]} pixels of x_train's, "
+                        f"not {out['x_test'].shape[1]}")
     return MnistArrays(**out)
 
 
@@ -158,9 +288,17 @@ class _BatchUnpickler(pickle.Unpickler):
         return super().find_class(module, name)
 
 
-def read_cifar_batch(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
-    """One CIFAR-10 python batch: images (N, 32*32*3) uint8 channel-last and labels (N,) int64."""
+def read_cifar_batch(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[np.ndarray, np.ndarray]:
+    """One CIFAR-10 python batch: images (N, 32*32*3) uint8 channel-last and labels (N,) int64.
+
+    The file must be a regular file of at most ``max_bytes`` (a pickle builds little more than it holds).
+    """
     path = Path(path)
+    _regular(path, "the CIFAR-10 batch")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise DataError(f"{path}: the CIFAR-10 batch must be at most {fmt_bytes(max_bytes)} (--max-bytes), "
+                        f"not {fmt_bytes(size)}")
     try:
         with open(path, "rb") as fh:
             d = _BatchUnpickler(io.BufferedReader(fh), encoding="bytes").load()
@@ -184,7 +322,7 @@ def read_cifar_batch(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     return np.ascontiguousarray(hwc), y.astype(np.int64)
 
 
-def load_cifar10(path: str | Path) -> MnistArrays:
+def load_cifar10(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> MnistArrays:
     """Load CIFAR-10 from a folder of python batches (or its parent holding ``cifar-10-batches-py``)."""
     path = Path(path)
     if not path.is_dir():
@@ -192,22 +330,22 @@ def load_cifar10(path: str | Path) -> MnistArrays:
                         f"{'missing' if not path.exists() else 'a file'}")
     if not (path / CIFAR10_TEST).exists() and (path / "cifar-10-batches-py").is_dir():
         path = path / "cifar-10-batches-py"
-    missing = [f for f in (*CIFAR10_TRAIN, CIFAR10_TEST) if not (path / f).is_file()]
+    missing = [f for f in (*CIFAR10_TRAIN, CIFAR10_TEST) if not (path / f).exists()]
     if missing:
         raise DataError(f"{path}: needs the CIFAR-10 python batches data_batch_1..5 and test_batch, "
                         f"missing {', '.join(missing)}")
-    train = [read_cifar_batch(path / f) for f in CIFAR10_TRAIN]
-    x_test, y_test = read_cifar_batch(path / CIFAR10_TEST)
+    train = [read_cifar_batch(path / f, max_bytes) for f in CIFAR10_TRAIN]
+    x_test, y_test = read_cifar_batch(path / CIFAR10_TEST, max_bytes)
     return MnistArrays(np.concatenate([t[0] for t in train]), np.concatenate([t[1] for t in train]),
                        x_test, y_test, CIFAR10_SHAPE)
 
 
-def load_dataset(dataset: str, path: str | Path) -> MnistArrays:
+def load_dataset(dataset: str, path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> MnistArrays:
     """Load ``mnist`` (:func:`load_mnist`) or ``cifar10`` (:func:`load_cifar10`) from ``path``."""
     if dataset == "mnist":
-        return load_mnist(path)
+        return load_mnist(path, max_bytes)
     if dataset == "cifar10":
-        return load_cifar10(path)
+        return load_cifar10(path, max_bytes)
     raise DataError(f"dataset must be 'mnist' or 'cifar10', not {dataset!r}")
 
 
@@ -273,14 +411,17 @@ class MnistDataModule(pl.LightningDataModule):
         augment_shift, augment_flip: random translation by up to this many pixels,
             and random left-right mirroring, of the training images only
             (:class:`AugmentedBatches`; seeded by ``seed``).
+        max_bytes: the byte budget of each data file, and of the float32 tensors
+            the images become (four bytes per pixel).
 
     The test set is used only by ``trainer.test`` (final evaluation).
     """
 
     def __init__(self, data_dir: str | Path, batch_size: int = 100, val_size: float = 5000,
                  seed: int = 0, eval_batch_size: int = 1000, dataset: str = "mnist",
-                 augment_shift: int = 0, augment_flip: bool = False) -> None:
+                 augment_shift: int = 0, augment_flip: bool = False, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         super().__init__()
+        self.max_bytes = int(max_bytes)
         self.data_dir = Path(data_dir)
         self.dataset = dataset
         self.augment_shift = int(augment_shift)
@@ -294,11 +435,17 @@ class MnistDataModule(pl.LightningDataModule):
     def setup(self, stage: str | None = None) -> None:
         if self._ready:
             return
-        d = load_dataset(self.dataset, self.data_dir)
+        d = load_dataset(self.dataset, self.data_dir, self.max_bytes)
+        as_float = 4 * (d.x_train.size + d.x_test.size)
+        if as_float > self.max_bytes:
+            raise DataError(f"{self.data_dir}: the images must need at most {fmt_bytes(self.max_bytes)} as float32 "
+                            f"tensors (--max-bytes), not {fmt_bytes(as_float)}")
         n = d.x_train.shape[0]
         n_val = round(self.val_size * n) if 0 < self.val_size < 1 else int(self.val_size)
         if not 0 <= n_val < n:
-            raise DataError(f"{self.data_dir}: val_size {self.val_size} does not fit {n} training images")
+            of = f" ({self.val_size} of {n})" if 0 < self.val_size < 1 else ""
+            raise DataError(f"{self.data_dir}: field train.val_size must be fewer than the {n} training images, "
+                            f"not {n_val}{of}")
         perm = np.random.default_rng(self.seed).permutation(n)
         tr, va = perm[n_val:], perm[:n_val]
         f = lambda a: torch.from_numpy(a.astype(np.float32))

@@ -39,6 +39,8 @@ The format is docs/net-yaml.md. What is written:
 
 from __future__ import annotations
 
+import pickle
+import re
 from pathlib import Path
 from typing import Any
 
@@ -47,12 +49,20 @@ import torch
 import yaml
 from torch import nn
 
+from compiler.errors import BnncError, describe
+from compiler.frontend.arrays import not_regular
+from compiler.limits import DEFAULT_MAX_BYTES, fmt_bytes
+
+from .config import COUNT_MAX, check_footprint, validate
 from .layers import BinaryConv2d, BinaryLinear, InputBinarize, SignActivation, sign_pm1
 from .module import BnnClassifier, InputScale, ToImage
 
 
-class ExportError(ValueError):
-    """The model cannot be expressed in net.yaml (message is one line)."""
+class ExportError(BnncError, ValueError):
+    """The model cannot be expressed in net.yaml, or a checkpoint cannot be loaded (message is one line)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
 
 
 def _f(x: float) -> float:
@@ -247,9 +257,71 @@ def pick_calibration(model: BnnClassifier, x_uint8: np.ndarray, count: int = 512
     return x[np.sort(order[:count])]
 
 
-def load_checkpoint(ckpt: str | Path) -> BnnClassifier:
-    """Load a :class:`BnnClassifier` from a Lightning checkpoint (CPU, eval mode)."""
-    model = BnnClassifier.load_from_checkpoint(str(ckpt), map_location="cpu")
+def _why(e: BaseException) -> str:
+    """torch's reason for refusing a file, short and on one line (its advice to load unsafely left out)."""
+    text = str(e)
+    m = re.search(r"Unsupported global: GLOBAL (\S+)", text)
+    if m:
+        return f"it refers to {m.group(1)}"
+    m = re.search(r"WeightsUnpickler error: ([^\n]*)", text)
+    text = m.group(1) if m else text
+    return " ".join(text.split())[:160] or type(e).__name__
+
+
+def load_checkpoint(ckpt: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> BnnClassifier:
+    """Load a :class:`BnnClassifier` from a Lightning checkpoint (CPU, eval mode).
+
+    The checkpoint is untrusted: a regular file of at most ``max_bytes``, read by
+    torch's safe loader (``weights_only=True``: tensors and plain values, never
+    pickled code), its saved config validated like a config file and its network's
+    size checked before the network is built. Errors are one line (:class:`ExportError`).
+    """
+    path = Path(ckpt)
+    try:
+        kind = not_regular(path)
+    except FileNotFoundError:
+        raise ExportError(f"{path}: the checkpoint must be an existing file, not missing") from None
+    except OSError as e:
+        raise ExportError(f"{path}: the checkpoint must be a readable file, not fail with {e.strerror or e}") from None
+    if kind:
+        raise ExportError(f"{path}: the checkpoint must be a regular file, not {kind}")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise ExportError(f"{path}: the checkpoint must be at most {fmt_bytes(max_bytes)} (--max-bytes), "
+                          f"not {fmt_bytes(size)}")
+    try:
+        ck = torch.load(str(path), map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as e:
+        raise ExportError(f"{path}: the checkpoint must be loadable safely (tensors and plain values only), "
+                          f"not one that needs pickled code ({_why(e)})") from None
+    except Exception as e:  # noqa: BLE001 - whatever torch's reader trips on in a damaged file is the file's fault
+        raise ExportError(f"{path}: the checkpoint must be a PyTorch Lightning checkpoint, not an unreadable file "
+                          f"({type(e).__name__}: {_why(e)})") from None
+    hp = ck.get("hyper_parameters") if isinstance(ck, dict) else None
+    sd = ck.get("state_dict") if isinstance(ck, dict) else None
+    if not isinstance(hp, dict) or not isinstance(hp.get("config"), dict) or not isinstance(sd, dict):
+        raise ExportError(f"{path}: the checkpoint must be one bnnc train wrote (hyper_parameters.config and a "
+                          f"state_dict), not {describe(sorted(map(str, ck)) if isinstance(ck, dict) else ck)}")
+    cfg = validate(hp["config"], f"{path}: hyper_parameters.config")
+    in_features, classes, in_shape = hp.get("in_features", 784), hp.get("classes", 10), hp.get("in_shape")
+
+    def count(v: Any) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool) and 0 < v <= COUNT_MAX
+
+    if not count(in_features) or not count(classes):
+        raise ExportError(f"{path}: the checkpoint's hyper_parameters in_features and classes must be positive "
+                          f"integers, not {describe(in_features)} and {describe(classes)}")
+    if in_shape is not None and not (isinstance(in_shape, (list, tuple)) and len(in_shape) == 3
+                                     and all(count(v) for v in in_shape)):
+        raise ExportError(f"{path}: the checkpoint's hyper_parameters in_shape must be (H, W, C), "
+                          f"not {describe(in_shape)}")
+    check_footprint(cfg, in_features, classes, in_shape, max_bytes, f"{path}: hyper_parameters.config")
+    model = BnnClassifier(cfg.to_dict(), in_features=in_features, classes=classes, in_shape=in_shape)
+    try:
+        model.load_state_dict(sd, strict=True)
+    except (RuntimeError, TypeError, ValueError, KeyError, AttributeError) as e:
+        raise ExportError(f"{path}: the checkpoint's state_dict must fit the network of its hyper_parameters, not "
+                          f"differ ({' '.join(str(e).split())[:200]})") from None
     model.eval()
     return model
 
