@@ -7,17 +7,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 from pydantic import ValidationError
 
 from compiler.errors import BnncError, describe, number
-from compiler.limits import DEFAULT_MAX_BYTES, MAX_NAME_CHARS, YAML_MAX_BYTES, fmt_bytes
+from compiler.limits import DEFAULT_MAX_BYTES, MAX_NAME_CHARS, fmt_bytes
 from compiler.ir import DType, Graph, Node, TensorType
 from compiler.ops import OPS, OpTypeError, infer, infer_types, verify
 
 from . import safe_yaml
 from .arrays import not_regular, read_npz
-from .safe_yaml import YamlLimitError
 from .schema import LAYER_OPS, NetSpec, model_for_location
 
 # What a pydantic error type means, phrased as the "Y" of "X must be Y, not Z".
@@ -150,32 +148,7 @@ def _validation_error(path: Path, raw: dict[str, Any], exc: ValidationError) -> 
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        kind = not_regular(path)
-        if kind:
-            raise BnncError(f"the net.yaml must be a regular file, not {kind}", file=str(path))
-        size = path.stat().st_size
-        if size > YAML_MAX_BYTES:
-            raise BnncError(f"the net.yaml must be at most {fmt_bytes(YAML_MAX_BYTES)}, not {fmt_bytes(size)}",
-                            file=str(path))
-        text = path.read_text()
-    except FileNotFoundError:
-        raise BnncError("the net.yaml must be an existing file, not missing", file=str(path)) from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as e:
-        raise BnncError(f"the net.yaml must be a readable text file, not unreadable ({type(e).__name__})",
-                        file=str(path)) from None
-    except OSError as e:
-        raise BnncError(f"the net.yaml must be a readable file, not fail with {e.strerror or e}",
-                        file=str(path)) from None
-    try:
-        raw = safe_yaml.load(text)
-    except YamlLimitError as e:
-        raise BnncError(f"line {e.problem_mark.line + 1}: the YAML must have {e.problem}", file=str(path)) from None
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        problem = getattr(e, "problem", None) or (str(e).splitlines() or ["syntax error"])[0]
-        raise BnncError(f"{where}the file must be valid YAML, not ({problem})", file=str(path)) from None
+    raw = safe_yaml.load_file(path, "the net.yaml")  # the one hardened loader, file rules included
     if not isinstance(raw, dict):
         what = "empty" if raw is None else type(raw).__name__
         raise BnncError(f"the document must be a mapping of name, input, layers, ..., not {what}",
