@@ -265,6 +265,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                         f"({'x'.join(map(str, dm.image_shape))}) for a conv net, not {dm.num_features}")
     if loaded is None:
         check_footprint(cfg, dm.num_features, dm.num_classes, dm.image_shape, args.max_bytes, str(args.config))
+    else:  # a network made for other images or fewer classes would fail deep inside torch
+        ck = printable(str(args.from_checkpoint))
+        if loaded.in_features != dm.num_features or (loaded.cfg.model.conv and loaded.in_shape != dm.image_shape):
+            shape = "x".join(map(str, loaded.in_shape)) if loaded.cfg.model.conv else str(loaded.in_features)
+            raise ConfigError(f"{ck}: the checkpoint's network must take the data's images "
+                              f"({'x'.join(map(str, dm.image_shape))}, {dm.num_features} values), not {shape}")
+        if loaded.classes < dm.num_classes:
+            raise ConfigError(f"{ck}: the checkpoint's network must score the data's {dm.num_classes} classes, "
+                              f"not {loaded.classes}")
     ckpt_cb = ModelCheckpoint(dirpath=work / "checkpoints", filename="best", monitor="val_acc", mode="max",
                               save_top_k=1, save_last=True)
     callbacks: list[Any] = [ckpt_cb]

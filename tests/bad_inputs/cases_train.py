@@ -75,6 +75,20 @@ def checkpoint(name: str, payload: object) -> Setup:
     return setup
 
 
+def bnn_checkpoint(name: str, in_features: int = 784, classes: int = 10) -> Setup:
+    """A checkpoint of a (untrained) 784-8-10 style network made for ``in_features`` inputs and ``classes``."""
+    def setup(d: Path) -> None:
+        import torch
+
+        from compiler.train.config import validate
+        from compiler.train.module import BnnClassifier
+        config = validate({"model": {"hidden": [8]}}).to_dict()
+        model = BnnClassifier(config, in_features=in_features, classes=classes)
+        torch.save({"hyper_parameters": {"config": config, "in_features": in_features, "classes": classes},
+                    "state_dict": model.state_dict()}, d / name)
+    return setup
+
+
 class _Evil:
     """Unpickling it would call print: what torch's safe loader must refuse."""
 
@@ -188,6 +202,13 @@ CASES: list[Case] = [
     _mk("train_checkpoint_without_config", "internal", TRAIN + " --from-checkpoint {d}/c.ckpt",
         r"\S+/c\.ckpt: the checkpoint must be one bnnc train wrote \(hyper_parameters\.config and a state_dict\), "
         r"not \['weights'\]", cfg(), data_npz(), checkpoint("c.ckpt", {"weights": [1, 2]})),
+
+    _mk("train_checkpoint_for_other_images", "internal", TRAIN + " --from-checkpoint {d}/c.ckpt",
+        r"\S+/c\.ckpt: the checkpoint's network must take the data's images \(28x28x1, 784 values\), not 100",
+        cfg(), data_npz(), bnn_checkpoint("c.ckpt", in_features=100)),
+    _mk("train_checkpoint_for_fewer_classes", "internal", TRAIN + " --from-checkpoint {d}/c.ckpt",
+        r"\S+/c\.ckpt: the checkpoint's network must score the data's 10 classes, not 3",
+        cfg(), data_npz(), bnn_checkpoint("c.ckpt", classes=3)),
 
     # ------------------------------------------------------------------ message: once named the wrong thing
     _mk("train_checkpoint_needs_pickled_code", "message", TRAIN + " --from-checkpoint {d}/c.ckpt",
