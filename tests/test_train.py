@@ -20,7 +20,7 @@ import yaml
 
 from compiler.train import cli
 from compiler.train.config import ConfigError, load_config, validate
-from compiler.train.data import MnistDataModule, load_mnist, read_idx
+from compiler.train.data import DataError, MnistDataModule, load_mnist, read_idx
 from compiler.train.export import ExportError, export, load_checkpoint, torch_predict
 from compiler.train.layers import (
     BinaryConv2d,
@@ -105,6 +105,25 @@ def test_idx_reader_plain_and_gzip(tmp_path: Path) -> None:
     (tmp_path / "a.idx.gz").write_bytes(gzip.compress(raw))
     assert np.array_equal(read_idx(tmp_path / "a.idx"), a)
     assert np.array_equal(read_idx(tmp_path / "a.idx.gz"), a)
+
+
+def test_idx_gzip_bomb_is_never_inflated(tmp_path: Path) -> None:
+    """A gzip stream that inflates to 4 GiB behind a header declaring 7,840 bytes is refused after 7,841."""
+    import tracemalloc
+
+    from tests.bad_inputs.cases_train import gzip_bomb
+
+    bomb = tmp_path / "train-images-idx3-ubyte.gz"
+    bomb.write_bytes(gzip_bomb((10, 28, 28)))
+    tracemalloc.start()
+    try:
+        with pytest.raises(DataError, match=whole(r"train-images-idx3-ubyte\.gz: the idx file must hold 7840 bytes "
+                                                  r"of data as its header declares, not more")):
+            read_idx(bomb)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1 << 20, peak  # a few buffers of the stream, not gigabytes of it
 
 
 def test_subset_and_seeded_split() -> None:
