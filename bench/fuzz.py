@@ -3,10 +3,12 @@
     .venv/bin/python bench/fuzz.py [--networks 500] [--start 0] [--jobs 2] [--images 12] [--out build/fuzz]
 
 Each seed is a network (tests/fuzz.py): compiled, linted with -Wall, simulated on
-Verilator with random input gaps and output backpressure against the reference.
-Writes one JSON line per network to OUT/results.jsonl and prints the totals
-(networks, beats compared, mismatches, failures by seed) for BENCHMARKS.md. Exits
-non-zero when any network fails; its folder is kept under OUT for a rerun.
+Verilator with random input gaps and output backpressure against the reference,
+then without either, where every image after the first two must take exactly the
+manifest's interval. Writes one JSON line per network to OUT/results.jsonl and
+prints the totals (networks, beats compared, intervals checked, mismatches, failures
+by seed) for BENCHMARKS.md. Exits non-zero when any network fails; its folder is
+kept under OUT for a rerun.
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ def main() -> int:
     dtypes = Counter(r.input_dtype for r in results)
     print(f"networks: {len(results)} ({dict(kinds)}), input dtypes {dict(sorted(dtypes.items()))}")
     print(f"images: {sum(r.images for r in results)}; beats compared: {sum(r.beats_compared for r in results):,}")
+    exact = sum(r.measured == [r.interval] for r in results)
+    print(f"interval measured = predicted (no gaps, no backpressure): {exact} of {len(results)} networks")
     print(f"mismatching or failing networks: {len(failed)} {[r.seed for r in failed]}")
     print(f"wall time: {wall:.0f} s with {args.jobs} jobs (command: python bench/fuzz.py --networks {args.networks} "
           f"--start {args.start} --jobs {args.jobs} --images {args.images})")

@@ -3,9 +3,12 @@
 :func:`fuzz_net` draws a network from a seed (MLPs and convolutional nets; random
 sizes; foldings that often do not divide the layers; every input dtype class;
 batchnorm channels with negative, zero and tiny gamma, huge beta and exact ties;
-input batchnorms that give per-channel input thresholds). :func:`check` compiles
-one, lints the Verilog (-Wall, zero warnings) and simulates it on Verilator with
-random input gaps and output backpressure, every beat of every stream compared.
+input batchnorms that give per-channel input thresholds; convolutions with random
+pad values, padding of at least the kernel, strides up to 3, padded later layers
+and small odd maps). :func:`check` compiles one, lints the Verilog (-Wall, zero
+warnings), simulates it on Verilator with random input gaps and output
+backpressure, every beat of every stream compared, and then without either:
+every image after the first two must take exactly the manifest's interval.
 
 The quick tier runs in ``make test`` (cocotb_tests/networks/test_fuzz.py);
 ``make fuzz`` runs hundreds (bench/fuzz.py), figures in BENCHMARKS.md.
@@ -16,13 +19,16 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from tests.netgen import GenNet, bn_params, cnn, mlp, random_inputs
+
+# Images of the gap-free run that measures the interval (the first two fill the pipeline).
+INTERVAL_IMAGES = 6
 
 # Input dtypes drawn for MLPs (each has a hardware lane; int1 is refused at load).
 DTYPES = ("bipolar", "uint8", "int8", "uint1", "int2", "uint4", "int3", "uint16", "int16", "uint32", "int32")
@@ -44,6 +50,7 @@ class FuzzResult:
     ok: bool
     failure: str = ""
     seconds: float = 0.0
+    measured: list[int] = field(default_factory=list)  # the steady-state intervals measured without gaps
 
     def row(self) -> dict[str, Any]:
         return asdict(self)
@@ -125,13 +132,25 @@ def _draw(rng: np.random.Generator, seed: int, conv: bool) -> GenNet:
         dtype = str(rng.choice(["bipolar", "uint8", "int8"]))
         nf = int(rng.integers(1, 3))
         kernel = int(rng.choice([1, 2, 3])) if nf == 1 else int(rng.choice([2, 3]))
-        padding = int(rng.integers(0, 3))
-        side_lo = max(kernel + 2, 5)
-        shape = (int(rng.integers(side_lo, side_lo + 5)), int(rng.integers(side_lo, side_lo + 5)), int(rng.integers(1, 4)))
-        net = cnn(rng, input_shape=shape, input_dtype=dtype,
-                  input_sign="auto" if dtype == "bipolar" or rng.random() < 0.5 else None,
+        # padding of at least the kernel (rows and columns of windows all padding) in a quarter of the draws
+        padding = int(rng.integers(kernel, kernel + 2)) if rng.random() < 0.25 else int(rng.integers(0, 3))
+        if rng.random() < 0.25:  # small odd maps (1, 3, 5 pixels a side), a padded kernel may exceed them
+            shape = (int(rng.choice([1, 3, 5])), int(rng.choice([1, 3, 5])), int(rng.integers(1, 4)))
+        else:
+            side_lo = max(kernel + 2, 5)
+            shape = (int(rng.integers(side_lo, side_lo + 5)), int(rng.integers(side_lo, side_lo + 5)),
+                     int(rng.integers(1, 4)))
+        input_sign = "auto" if dtype == "bipolar" or rng.random() < 0.5 else None
+        # a random pad value in the first conv's input range: ±1 on signs, the dtype's range (ends included) else
+        bipolar_in = dtype == "bipolar" or input_sign is not None
+        lo, hi = (-1, 1) if bipolar_in else (0, 255) if dtype == "uint8" else (-128, 127)
+        pad_value = int(rng.choice([lo, hi])) if bipolar_in or rng.random() < 0.4 else int(rng.integers(lo, hi + 1))
+        net = cnn(rng, input_shape=shape, input_dtype=dtype, input_sign=input_sign,
                   filters=[int(rng.integers(1, 9)) for _ in range(nf)], kernel=kernel, padding=padding,
-                  stride=int(rng.choice([1, 1, 2])), pool=str(rng.choice(["before_bn", "after_sign", "none"])),
+                  stride=int(rng.choice([1, 1, 2, 3])), pad_value=pad_value,
+                  padding_rest=int(rng.integers(0, kernel + 2)) if rng.random() < 0.4 else 0,
+                  pad_value_rest=int(rng.choice([-1, 1])),
+                  pool=str(rng.choice(["before_bn", "after_sign", "none"])),
                   hidden=[int(rng.integers(2, 12))] if rng.random() < 0.5 else [], classes=int(rng.integers(2, 7)),
                   final_bn=final_bn, output=output, name=f"fz{seed}")
         if dtype != "bipolar" and net.doc["layers"][0]["op"] == "sign" and rng.random() < 0.3:
@@ -173,9 +192,15 @@ def check(seed: int, work: Path, images: int = 12, gap: float = 0.25, ready: flo
         res.ok = not warnings and rep.matches == rep.images == images
         if warnings:
             res.failure = f"lint: {warnings[0]}"
-        elif rep.interval_measured is not None and (gap == 0 and ready == 1.0) and \
-                rep.interval_measured > rep.interval_predicted:
-            res.ok, res.failure = False, f"interval {rep.interval_measured} > predicted {rep.interval_predicted}"
+        elif res.ok:
+            # The manifest's interval is a promise: with no input gaps and no backpressure every image after
+            # the first two (the pipeline filling) must take exactly the predicted cycles, no more, no fewer.
+            if gap or ready < 1.0 or images < INTERVAL_IMAGES:
+                x_iv = random_inputs(compiler.load(net.path), INTERVAL_IMAGES, seed=seed + 1)
+                rep = simulate(out, x_iv, gap_prob=0.0, ready_prob=1.0, seed=seed, **sim_options)
+            res.measured = sorted(set(rep.intervals[2:]))
+            if res.measured != [rep.interval_predicted]:
+                res.ok, res.failure = False, f"interval measured {res.measured} != predicted {rep.interval_predicted}"
     except BnncError as e:
         res.failure = f"refused: {e}"
     except Exception as e:  # noqa: BLE001 - a fuzz failure is a finding to report, with its seed

@@ -203,14 +203,15 @@ def mlp(seed: int | np.random.Generator | None = 0, *, sizes: Sequence[int] | No
 def cnn(seed: int | np.random.Generator | None = 0, *, input_shape: Sequence[int] = (6, 6, 2),
         input_dtype: str = "bipolar", input_sign: float | None | str = "auto", filters: Sequence[int] = (4,),
         kernel: int | Sequence[int] = 3, padding: int = 0, stride: int = 1, pad_value: int | None = None,
-        pool: str = "before_bn", pool_kernel: int = 2, pool_stride: int | None = None,
+        padding_rest: int = 0, pad_value_rest: int | None = None, pool: str = "before_bn", pool_kernel: int = 2, pool_stride: int | None = None,
         hidden: Sequence[int] = (), classes: int = 4, final_bn: bool = True, output: str = "argmax",
         bn_mode: str | Sequence[str] = "mixed", name: str = "cnn") -> GenNet:
     """Conv blocks, flatten, dense layers.
 
     Each conv block is ``conv → maxpool → batchnorm → sign`` (``pool="before_bn"``),
     ``conv → batchnorm → sign → maxpool`` (``"after_sign"``) or ``conv → batchnorm → sign``
-    (``"none"``); only the first block gets ``padding``/``stride``/``pad_value``.
+    (``"none"``); the first block gets ``padding``/``stride``/``pad_value``, later ones
+    ``padding_rest``/``pad_value_rest`` (on signs: -1 or +1) and stride 1.
     """
     rng = _rng(seed)
     h, w, c = (int(d) for d in input_shape)
@@ -228,11 +229,12 @@ def cnn(seed: int | np.random.Generator | None = 0, *, input_shape: Sequence[int
         conv = f"conv{j + 1}"
         entry: dict[str, Any] = {"name": conv, "op": "conv2d", "filters": int(f),
                                  "kernel": kernel if isinstance(kernel, int) else [kh, kw]}
-        p, s = (padding, stride) if j == 0 else (0, 1)
+        p, s = (padding, stride) if j == 0 else (padding_rest, 1)
+        pv = pad_value if j == 0 else pad_value_rest
         if p:
             entry["padding"] = p
-            if pad_value is not None and j == 0:
-                entry["pad_value"] = pad_value
+            if pv is not None:
+                entry["pad_value"] = pv
         if s != 1:
             entry["stride"] = s
         layers.append(entry)

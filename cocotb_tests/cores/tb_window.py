@@ -13,10 +13,11 @@ from dataclasses import dataclass
 
 import cocotb
 import numpy as np
+from cocotb.triggers import ReadOnly, RisingEdge
 
 from compiler import bits, kernels
 from compiler.hw.swu import row_beats, swu_line_rows, work_width  # noqa: F401  (swu_line_rows: for test_window.py)
-from runtime.sim.axis import AxisEnv, AxisSink, AxisSource, Scoreboard, intervals, read_param
+from runtime.sim.axis import AxisEnv, AxisMonitor, AxisSink, AxisSource, Scoreboard, intervals, read_param
 
 # ---------------------------------------------------------------- shared geometry (also used by test_window.py)
 
@@ -33,6 +34,8 @@ class SwuGeometry:
     stride: int
     pad: int
     lanes: int
+    in_cycles: int = 0   # IN_CYCLES: the producer's cycles per image the ring is sized for (0: a beat a cycle)
+    out_cycles: int = 0  # OUT_CYCLES: the consumer's
 
     @property
     def out_hw(self) -> tuple[int, int]:
@@ -60,6 +63,12 @@ class SwuGeometry:
         return max(self.in_beats, self.out_beats)
 
     @property
+    def paced_interval(self) -> int:
+        """Steady-state cycles per image with a producer that needs IN_CYCLES per image and a consumer that
+        needs OUT_CYCLES (each spreading its beats evenly, never catching up a beat it lost)."""
+        return max(self.interval, self.in_cycles, self.out_cycles)
+
+    @property
     def need0(self) -> int:
         """Image rows the first output row needs."""
         oh, _ = self.out_hw
@@ -82,7 +91,8 @@ class SwuGeometry:
     @property
     def line_rows(self) -> int:
         """Rows of the line buffer ring."""
-        return swu_line_rows(self.ifm_h, self.ifm_w, self.cpb, self.k_h, self.k_w, self.stride, self.pad)
+        return swu_line_rows(self.ifm_h, self.ifm_w, self.cpb, self.k_h, self.k_w, self.stride, self.pad,
+                             self.in_cycles, self.out_cycles)
 
 
 # ---------------------------------------------------------------- bnnc_swu
@@ -100,13 +110,15 @@ def read_swu(dut) -> SwuDut:
         ifm_h=read_param(dut, "IFM_H"), ifm_w=read_param(dut, "IFM_W"), ch=read_param(dut, "CH"),
         k_h=read_param(dut, "K_H"), k_w=read_param(dut, "K_W"), stride=read_param(dut, "STRIDE"),
         pad=read_param(dut, "PAD"), lanes=read_param(dut, "LANES"),
+        in_cycles=read_param(dut, "IN_CYCLES"), out_cycles=read_param(dut, "OUT_CYCLES"),
     )
     cfg = SwuDut(geo=geo, ew=read_param(dut, "EW"), pad_val=read_param(dut, "PAD_VAL"))
     rows = read_param(dut, "NROWS")  # the Verilog function's result equals the Python mirror's
     assert rows == geo.line_rows, f"DUT line buffer rows {rows}, swu_line_rows says {geo.line_rows}"
     # the resource model's mirrors of the working width and the row length (row_pipe_bits)
     shape = (geo.ifm_h, geo.ifm_w, geo.ch, geo.k_h, geo.k_w, geo.stride, geo.pad, geo.lanes)
-    assert read_param(dut, "XW") == work_width(*shape), (read_param(dut, "XW"), work_width(*shape))
+    xw = work_width(*shape, geo.in_cycles, geo.out_cycles)
+    assert read_param(dut, "XW") == xw, (read_param(dut, "XW"), xw)
     assert read_param(dut, "ROW_BEATS") == row_beats(*shape), (read_param(dut, "ROW_BEATS"), row_beats(*shape))
     cocotb.log.info(f"bnnc_swu {cfg}: out {geo.out_hw}, beats in/out {geo.in_beats}/{geo.out_beats}, "
                     f"line rows {geo.line_rows}")
@@ -199,6 +211,76 @@ async def swu_throughput(dut) -> None:
     lat = sink.beats[0][0] - src.sent[0][0]
     assert lat == g.latency, f"first-output latency {lat}, documented {g.latency}"
     cocotb.log.info(f"first-output latency {lat} cycles (need0={g.need0} rows)")
+
+
+def _spacing(k: int, beats: int, cycles: int) -> int:
+    """Cycles between beat k and beat k + 1 of a side that spreads ``beats`` per image evenly over ``cycles``."""
+    j = k % beats
+    return max(1, (j + 1) * cycles // beats - j * cycles // beats)
+
+
+async def _paced_source(env: AxisEnv, beats: list[int], per_image: int, cycles: int, sent: list[tuple[int, int]]):
+    """A producer that needs ``cycles`` per image: beat k + 1 is offered no sooner than its spacing after beat k
+    moved, so a beat the unit refuses is time lost, as in a pipeline whose bottleneck is upstream."""
+    dut = env.dut
+    k, ready_at = 0, 0
+    dut.s_axis_tvalid.value = 0
+    while k < len(beats):
+        await RisingEdge(env.clk)
+        offer = env.cycle >= ready_at
+        dut.s_axis_tvalid.value = int(offer)
+        dut.s_axis_tdata.value = beats[k] if offer else 0
+        await ReadOnly()
+        if offer and int(dut.s_axis_tready.value):
+            sent.append((env.cycle, beats[k]))
+            ready_at = env.cycle + _spacing(k, per_image, cycles)
+            k += 1
+    await RisingEdge(env.clk)
+    dut.s_axis_tvalid.value = 0
+
+
+async def _paced_ready(env: AxisEnv, per_image: int, cycles: int, taken: list[int]):
+    """A consumer that needs ``cycles`` per image: ready again only its spacing after it took a beat, and
+    waiting (time lost) while the unit has none."""
+    dut = env.dut
+    k, ready_at = 0, 0
+    while True:
+        await RisingEdge(env.clk)
+        ready = env.cycle >= ready_at
+        dut.m_axis_tready.value = int(ready)
+        await ReadOnly()
+        if ready and int(dut.m_axis_tvalid.value):
+            taken.append(env.cycle)
+            ready_at = env.cycle + _spacing(k, per_image, cycles)
+            k += 1
+
+
+@cocotb.test()
+async def swu_paced(dut) -> None:
+    """A producer and a consumer at the paces the ring was sized for (IN_CYCLES, OUT_CYCLES per image, each
+    losing any cycle the unit makes it wait): max(in, out, IN_CYCLES, OUT_CYCLES) cycles per image exactly
+    from the third image on, every window beat equal to im2col's."""
+    n_img = 6
+    cfg = read_swu(dut)
+    g = cfg.geo
+    env = AxisEnv(dut, seed_name="swu.paced")
+    in_beats, out_beats = swu_stimulus(cfg, np.random.default_rng(env.seed), n_img)
+    sb = Scoreboard("m_axis", out_beats, fmt=_swu_fmt(cfg))
+    mon = AxisMonitor(env, "m_axis", scoreboard=sb)
+    dut.m_axis_tready.value = 0
+    await env.reset()
+    sent: list[tuple[int, int]] = []
+    taken: list[int] = []
+    cocotb.start_soon(_paced_source(env, in_beats, g.in_beats, max(g.in_cycles, g.in_beats), sent))
+    cocotb.start_soon(_paced_ready(env, g.out_beats, max(g.out_cycles, g.out_beats), taken))
+    await env.run_until(lambda: sb.done, timeout_cycles=200 + 4 * g.paced_interval)
+    await env.cycles(2 * g.paced_interval + 20)
+    sb.assert_done()
+    assert len(sent) == len(in_beats), f"{len(in_beats) - len(sent)} input beats never taken"
+    last_out = [mon.beats[(k + 1) * g.out_beats - 1][0] for k in range(n_img)]
+    iv = intervals(last_out)
+    cocotb.log.info(f"paced (in {g.in_cycles}, out {g.out_cycles}): image intervals {iv}, expected {g.paced_interval}")
+    assert set(iv[2:]) == {g.paced_interval}, f"image intervals {iv}, expected {g.paced_interval} in steady state"
 
 
 # ---------------------------------------------------------------- bnnc_pool_reduce

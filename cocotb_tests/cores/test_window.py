@@ -1,6 +1,7 @@
-"""pytest driver: bnnc_swu (sliding windows: kernels 1..7, strides 1..2, padding 0..3, non-square maps and
-kernels, EW 1 and 8, LANES 1 / CH / a divisor, ROW_PIPE 1 and 0) and bnnc_pool_reduce, plus lint and
-elaboration checks."""
+"""pytest driver: bnnc_swu (sliding windows: kernels 1..7, strides 1..3, padding 0..4 (also at least the
+kernel), non-square maps and kernels, small odd maps, EW 1 and 8, random pad values, LANES 1 / CH / a divisor,
+ROW_PIPE 1 and 0, producers and consumers slower than a beat a cycle: IN_CYCLES, OUT_CYCLES) and
+bnnc_pool_reduce, plus lint and elaboration checks."""
 
 from __future__ import annotations
 
@@ -28,8 +29,12 @@ class Sized:
         return f"{self.width}'h{self.value:x}"
 
 
-def _swu(h: int, w: int, ch: int, kh: int, kw: int, s: int, p: int, ew: int, lanes: int, pad_val: int = 0) -> dict[str, Any]:
-    return dict(IFM_H=h, IFM_W=w, CH=ch, K_H=kh, K_W=kw, STRIDE=s, PAD=p, EW=ew, PAD_VAL=Sized(ew, pad_val), LANES=lanes)
+def _swu(h: int, w: int, ch: int, kh: int, kw: int, s: int, p: int, ew: int, lanes: int, pad_val: int = 0,
+         in_cycles: int = 0, out_cycles: int = 0) -> dict[str, Any]:
+    d = dict(IFM_H=h, IFM_W=w, CH=ch, K_H=kh, K_W=kw, STRIDE=s, PAD=p, EW=ew, PAD_VAL=Sized(ew, pad_val), LANES=lanes)
+    if in_cycles or out_cycles:
+        d.update(IN_CYCLES=in_cycles, OUT_CYCLES=out_cycles)
+    return d
 
 
 def _swu_sets() -> list[dict[str, Any]]:
@@ -44,7 +49,30 @@ def _swu_sets() -> list[dict[str, Any]]:
         _swu(6, 6, 4, 1, 3, 2, 1, ew=1, lanes=4),                # K_H < STRIDE with padding: pure-padding rows
         _swu(4, 5, 2, 1, 1, 1, 0, ew=1, lanes=2),                # 5-beat output rows: the shortest with the row pipeline
         _swu(5, 4, 2, 1, 1, 1, 0, ew=1, lanes=2),                # 4-beat output rows: the longest without it
+        # padding of at least the kernel on small odd maps (whole rows and columns of padding windows)
+        _swu(5, 5, 2, 1, 1, 2, 2, ew=1, lanes=1, pad_val=1),     # 1x1 stride 2 padding 2 on 2 channels, pad +1
+        _swu(3, 5, 2, 2, 2, 1, 3, ew=8, lanes=2, pad_val=0x80),  # padding 3 > kernel 2, pad -128
+        _swu(1, 3, 3, 1, 3, 2, 2, ew=8, lanes=3, pad_val=0xff),  # a 1-row map, kernel 1x3, stride 2
+        # producers and consumers slower than a beat a cycle (pipelines the fuzz found short of rows)
+        _swu(5, 6, 3, 2, 2, 1, 2, ew=1, lanes=1, pad_val=1, in_cycles=720, out_cycles=216),
+        _swu(9, 9, 3, 1, 1, 2, 1, ew=8, lanes=1, out_cycles=216),
+        _swu(6, 7, 4, 3, 3, 1, 1, ew=1, lanes=2, in_cycles=300, out_cycles=300),  # a balanced pipeline
     ]
+    # One random set with padding of at least the kernel on a small odd map, a random pad value and paces.
+    while True:
+        kh, kw, s = rng.randint(1, 3), rng.randint(1, 3), rng.randint(1, 3)
+        p = rng.randint(max(kh, kw), max(kh, kw) + 1)
+        h, w = rng.choice([1, 3, 5]), rng.choice([1, 3, 5, 7])
+        ch = rng.choice([1, 2, 3])
+        lanes = rng.choice([d for d in range(1, ch + 1) if ch % d == 0])
+        ew = rng.choice([1, 8])
+        cand = _swu(h, w, ch, kh, kw, s, p, ew=ew, lanes=lanes, pad_val=rng.randint(0, (1 << ew) - 1))
+        geo = _geo(cand)
+        if geo.touches:
+            paces = [0, geo.in_beats + rng.randint(0, 2 * geo.in_beats), geo.out_beats + rng.randint(0, geo.out_beats)]
+            cand.update(IN_CYCLES=rng.choice(paces), OUT_CYCLES=rng.choice(paces))
+            sets.append(cand)
+            break
     # One random set, kept small (at most ~1500 output beats per image).
     while True:
         kh, kw, s, p = rng.randint(1, 5), rng.randint(1, 5), rng.randint(1, 2), rng.randint(0, 2)
@@ -60,7 +88,8 @@ def _swu_sets() -> list[dict[str, Any]]:
 
 
 def _geo(p: dict[str, Any]) -> SwuGeometry:
-    return SwuGeometry(p["IFM_H"], p["IFM_W"], p["CH"], p["K_H"], p["K_W"], p["STRIDE"], p["PAD"], p["LANES"])
+    return SwuGeometry(p["IFM_H"], p["IFM_W"], p["CH"], p["K_H"], p["K_W"], p["STRIDE"], p["PAD"], p["LANES"],
+                       p.get("IN_CYCLES", 0), p.get("OUT_CYCLES", 0))
 
 
 def _pool(ch: int, k: int, s: int, lanes: int, h: int, w: int, mask: int) -> tuple[dict[str, Any], dict[str, str]]:
@@ -95,8 +124,10 @@ POOL_SETS = _pool_sets()
 
 @pytest.mark.parametrize("params", SWU_SETS, ids=_id)
 def test_swu(params: dict[str, Any]) -> None:
-    """Windows equal im2col's under gaps/backpressure; max(in, out) cycles per image; documented latency."""
-    run_core("bnnc_swu", SWU_SOURCES, "tb_window", params, testcase=["swu_random", "swu_stall", "swu_throughput"])
+    """Windows equal im2col's under gaps/backpressure; max(in, out) cycles per image; documented latency; and
+    max(in, out, IN_CYCLES, OUT_CYCLES) with a producer and a consumer at those paces."""
+    run_core("bnnc_swu", SWU_SOURCES, "tb_window", params,
+             testcase=["swu_random", "swu_stall", "swu_throughput", "swu_paced"])
 
 
 @pytest.mark.parametrize("params, env", POOL_SETS, ids=[_id(p) for p, _ in POOL_SETS])
@@ -152,6 +183,12 @@ def test_window_lint_clean(top: str, sources: list[Any], params: dict[str, Any])
         ("bnnc_swu", dict(LANES=0), "bnnc_param_error_swu_lanes_must_be_positive"),
         ("bnnc_swu", dict(IFM_H=0), "bnnc_param_error_swu_ifm_h_must_be_positive"),
         ("bnnc_swu", dict(ROW_PIPE=2), "bnnc_param_error_swu_row_pipe_must_be_0_or_1"),
+        # a pad value wider than its EW bits (an unsized -1 extends to all ones) is refused, not cut
+        ("bnnc_swu", dict(EW=8, PAD=1, PAD_VAL=300), "bnnc_param_error_swu_pad_val_must_fit_ew_bits"),
+        ("bnnc_swu", dict(EW=8, PAD=1, PAD_VAL=-1), "bnnc_param_error_swu_pad_val_must_fit_ew_bits"),
+        ("bnnc_swu", dict(EW=1, PAD=1, PAD_VAL=2), "bnnc_param_error_swu_pad_val_must_fit_ew_bits"),
+        ("bnnc_swu", dict(IN_CYCLES=-1), "bnnc_param_error_swu_in_out_cycles_must_be_in_0_to_2_pow_27"),
+        ("bnnc_swu", dict(OUT_CYCLES=1 << 27), "bnnc_param_error_swu_in_out_cycles_must_be_in_0_to_2_pow_27"),
         # 1-row map, 1x1 kernel, stride 3, padding 2: the windows sit on padded rows 0 and 3 only
         ("bnnc_swu", dict(IFM_H=1, K_H=1, K_W=1, STRIDE=3, PAD=2), "bnnc_param_error_swu_every_window_is_padding"),
         ("bnnc_pool_reduce", dict(CH=8, LANES=3), "bnnc_param_error_pool_reduce_lanes_must_divide_ch"),

@@ -17,6 +17,9 @@ from .stream import Stream
 # that is still working through its neuron folds of the previous vector.
 FIFO_SLACK = 2
 
+# bnnc_swu's IN_CYCLES and OUT_CYCLES must stay below 2**27 (its ring-size analysis in 32-bit integers).
+SWU_MAX_CYCLES = 1 << 27
+
 
 def fifo_params(width: int, beats: int) -> dict[str, int]:
     """bnnc_fifo parameters of the FIFO in front of a consumer reading ``beats`` beats per vector.
@@ -109,6 +112,22 @@ class HwBuilder:
         """A one-line error about ``node`` of the network being lowered."""
         return BnncError(msg, file=self.graph.source, layer=node.name, field=field)
 
+    def window_pacing(self, node: Node, own: int) -> dict[str, int]:
+        """bnnc_swu's IN_CYCLES and OUT_CYCLES for the window unit reading ``node``'s input: the cycles per
+        image of the slowest unit before it (its input comes no faster) and of the slowest of ``own`` (the unit
+        it feeds) and every unit after it (its output is taken no faster). Its ring is sized so that
+        neither side then waits for the other (docs/hardware.md, bnnc_swu "Line buffer")."""
+        i = self.graph.index(node.name)
+        before = [int(n.attrs["cycles"]) for n in self.graph.nodes[:i] if "cycles" in n.attrs]
+        after = [int(n.attrs["cycles"]) for n in self.graph.nodes[i + 1:] if "cycles" in n.attrs]
+        pacing = {"IN_CYCLES": max(before, default=0), "OUT_CYCLES": max([own, *after])}
+        slowest = max(pacing.values())
+        if slowest >= SWU_MAX_CYCLES:  # the core's 32-bit schedule arithmetic
+            raise self.error(node, f"the pipeline's interval must be below {SWU_MAX_CYCLES:,} cycles per image for "
+                                   f"the window unit of {node.op} {node.name}, not {slowest:,}; fold the matrix "
+                                   "layers wider (hardware.folding)")
+        return pacing
+
     def connect(self, out: Stream, lanes: int, elems: int | None = None, consumer_cycles: int | None = None) -> Stream:
         """Glue from ``out`` to a consumer reading ``lanes`` lanes: a width converter when they differ, then a FIFO
         (none where the converter's registers are buffer enough, :func:`converter_buffers_enough`).
@@ -130,5 +149,8 @@ class HwBuilder:
             if converter_buffers_enough(n, out.lanes, lanes, consumer_cycles):
                 return cur
         fifo = replace(cur, name=f"{out.name}_q")
-        return self.add(Module(fifo.name, "bnnc_fifo", fifo_params(cur.width, cur.beats_per_vector), cur, fifo,
+        # One whole vector of the consumer's (n elements, which a flattened map regroups into one
+        # long vector): a consumer with several neuron folds takes its input only during the first,
+        # and the producer must not stall through the others.
+        return self.add(Module(fifo.name, "bnnc_fifo", fifo_params(cur.width, ceil_div(n, cur.lanes)), cur, fifo,
                                cycles=cur.beats_per_image))

@@ -243,7 +243,8 @@ def _swu_features(p: Mapping[str, Any]) -> dict[str, float]:
     geo = (int(p["IFM_H"]), int(p["IFM_W"]), int(p["CH"]), int(p["K_H"]), int(p["K_W"]), int(p.get("STRIDE", 1)),
            int(p.get("PAD", 0)), lanes)
     # row_pipe_bits: the registers of the next-row pipeline (docs/hardware.md, bnnc_swu "Timing")
-    pipe = ROW_PIPE_WORDS * work_width(*geo) if int(p.get("ROW_PIPE", 1)) and row_beats(*geo) > 4 else 0
+    xw = work_width(*geo, int(p.get("IN_CYCLES", 0)), int(p.get("OUT_CYCLES", 0)))
+    pipe = ROW_PIPE_WORDS * xw if int(p.get("ROW_PIPE", 1)) and row_beats(*geo) > 4 else 0
     return {"base": 1.0, "lane_bits": lanes * ew, "window_mux": lanes * ew * _log2(int(p["K_H"]) * int(p["K_W"])),
             "counters": _log2(int(p["IFM_H"])) + _log2(int(p["IFM_W"])) + _log2(int(p["CH"]) // max(lanes, 1))
             + 2 * _log2(int(p["K_H"]) * int(p["K_W"])), "row_pipe_bits": pipe}
@@ -641,7 +642,7 @@ def _memories(core: str, p: Mapping[str, Any], target: str, fast: bool = False) 
         lanes = int(p["LANES"])
         cpb = int(p["CH"]) // lanes
         rows = swu_line_rows(int(p["IFM_H"]), int(p["IFM_W"]), cpb, int(p["K_H"]), int(p["K_W"]),
-                             int(p["STRIDE"]), int(p["PAD"]))
+                             int(p["STRIDE"]), int(p["PAD"]), int(p.get("IN_CYCLES", 0)), int(p.get("OUT_CYCLES", 0)))
         ram(rows * int(p["IFM_W"]) * cpb, lanes * int(p["EW"]))
         # The ring row's address is slot * RB (beats per image row), a product with a constant:
         # a shift when RB is a power of two, else synth_ecp5 maps it to one MULT18X18D (measured on

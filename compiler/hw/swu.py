@@ -8,18 +8,35 @@ the manifest can state the line buffer's bits without running a tool.
 from __future__ import annotations
 
 from compiler import kernels
+from compiler.arith import ceil_div
 from compiler.targets import TARGETS as FPGA_TARGETS
 
 
-def swu_line_rows(h: int, w: int, cpb: int, kh: int, kw: int, s: int, p: int) -> int:
+def swu_line_rows(h: int, w: int, cpb: int, kh: int, kw: int, s: int, p: int, in_cycles: int = 0,
+                  out_cycles: int = 0) -> int:
     """Ring rows of bnnc_swu's line buffer: mirror of its ``swu_line_rows`` function (same integer steps).
+
+    ``in_cycles``, ``out_cycles``: the core's IN_CYCLES and OUT_CYCLES, the cycles per image its producer and
+    its consumer need at most (0: a beat every cycle). The ring is the larger of two schedules' (a beat every
+    cycle on both sides; both sides at the producer's and the consumer's pace): a slow side holds rows longer.
 
     >>> swu_line_rows(32, 32, 4, 3, 3, 1, 1), swu_line_rows(8, 8, 1, 3, 3, 1, 0), swu_line_rows(8, 8, 1, 2, 2, 2, 0)
     (4, 6, 4)
+    >>> swu_line_rows(5, 6, 3, 2, 2, 1, 2), swu_line_rows(5, 6, 3, 2, 2, 1, 2, in_cycles=720, out_cycles=216)
+    (3, 4)
     """
     oh, ow = kernels.conv_out_hw(h, w, kh, kw, s, p)
-    hu = min(h, (oh - 1) * s - p + kh)
     rb, rl = w * cpb, ow * kh * kw * cpb
+    fast = _sched_rows(h, kh, s, p, oh, rb, rl)
+    # cycles per image row on either side at the producer's / the consumer's pace
+    paced = _sched_rows(h, kh, s, p, oh, max(rb, ceil_div(in_cycles, h)), max(rl, ceil_div(out_cycles, oh)))
+    return max(fast, paced)
+
+
+def _sched_rows(h: int, kh: int, s: int, p: int, oh: int, rb: int, rl: int) -> int:
+    """One schedule of :func:`swu_line_rows` (the core's ``swu_sched_rows``): ``rb`` cycles per input row,
+    ``rl`` per output row."""
+    hu = min(h, (oh - 1) * s - p + kh)
     tper = rb * h
     nr = max(s, 1)
 
@@ -60,24 +77,26 @@ def swu_line_rows(h: int, w: int, cpb: int, kh: int, kw: int, s: int, p: int) ->
     return nr
 
 
-def line_buffer_bits(h: int, w: int, ch: int, kh: int, kw: int, s: int, p: int, ew: int, lanes: int) -> int:
+def line_buffer_bits(h: int, w: int, ch: int, kh: int, kw: int, s: int, p: int, ew: int, lanes: int,
+                     in_cycles: int = 0, out_cycles: int = 0) -> int:
     """Bits of a bnnc_swu's line buffer: NROWS rows of IFM_W*CH/LANES words of LANES*EW bits.
 
     >>> line_buffer_bits(32, 32, 64, 3, 3, 1, 1, 1, 16)
     8192
     """
     cpb = ch // lanes
-    return swu_line_rows(h, w, cpb, kh, kw, s, p) * w * cpb * lanes * ew
+    return swu_line_rows(h, w, cpb, kh, kw, s, p, in_cycles, out_cycles) * w * cpb * lanes * ew
 
 
-def work_width(h: int, w: int, ch: int, kh: int, kw: int, s: int, p: int, lanes: int) -> int:
+def work_width(h: int, w: int, ch: int, kh: int, kw: int, s: int, p: int, lanes: int, in_cycles: int = 0,
+               out_cycles: int = 0) -> int:
     """The core's signed working width XW (rows, columns, addresses): mirror of its localparam.
 
     >>> work_width(30, 30, 64, 3, 3, 1, 0, 64), work_width(32, 32, 64, 3, 3, 1, 1, 16)
     (10, 12)
     """
     cpb = ch // lanes
-    nrows = swu_line_rows(h, w, cpb, kh, kw, s, p)
+    nrows = swu_line_rows(h, w, cpb, kh, kw, s, p, in_cycles, out_cycles)
     rb = w * cpb
     max_v = max((w + 2 * p + s + kw) * cpb, 2 * (h + 2 * p + s + kh + nrows), nrows * rb + rb)
     return (max_v).bit_length() + 2  # $clog2(MAX_V + 1) + 2

@@ -23,7 +23,7 @@ from compiler.ir import DType, Node, TensorType
 from compiler.kernels import conv_out_hw, im2col, int_matmul, xnor_popcount
 
 from compiler.hw.builder import HwBuilder
-from compiler.hw.graph import Module
+from compiler.hw.graph import Bits, Module
 from compiler.hw.swu import line_buffer_bits, row_pipe
 from compiler.hw.stream import Stream
 
@@ -59,6 +59,23 @@ def conv_cols(node: Node, x: np.ndarray) -> np.ndarray:
     """The im2col windows (N, OH, OW, kh*kw*C) of a convolution node's input batch."""
     kh, kw = node.attrs["kernel"]
     return im2col(x, kh, kw, node.attrs["stride"], node.attrs["padding"], node.attrs["pad_value"])
+
+
+def window_touches(n: int, k: int, stride: int, padding: int) -> bool:
+    """Whether some window along one axis (``n`` pixels, kernel ``k``, ``stride``, ``padding`` each side)
+    covers at least one pixel of the map, not padding alone (window o spans padded [o*stride, o*stride + k)).
+
+    >>> window_touches(1, 1, 3, 2), window_touches(1, 1, 2, 2), window_touches(5, 2, 1, 3)
+    (False, True, True)
+    """
+    count = (n + 2 * padding - k) // stride + 1
+    first = max(0, (padding - k) // stride + 1)  # the first window reaching past the leading padding
+    return first < count and first * stride < padding + n
+
+
+def input_dtype_name(d: DType) -> str:
+    """The net.yaml name of an integer input dtype (``uint8`` for [0, 255], ``int8`` for [-128, 127])."""
+    return f"{'int' if d.signed else 'uint'}{d.bits}"
 
 
 def window_lanes(channels: int, simd: int) -> int:
@@ -106,15 +123,28 @@ class _ConvBase(MatrixOp):
         oh, ow = node.out.shape[0], node.out.shape[1]
         g = cur.lanes
         assert c % g == 0, (c, g)
-        # the pad value as the element's bit pattern: -1 is bit 0 on bipolar maps
-        pad_bits = 0 if cur.bipolar else int(node.attrs["pad_value"]) & ((1 << cur.elem_bits) - 1)
+        # the pad value as the element's bit pattern (bnnc_swu's PAD_VAL): bit 1 is +1 and bit 0 is -1 on
+        # bipolar maps, two's complement in the lane's bits on integer maps. build() refused any value
+        # outside the input's range, so the pattern is exact, never cut.
+        pad_value = int(node.attrs["pad_value"])
+        if cur.bipolar:
+            assert pad_value in (-1, 1), pad_value
+            pad_bits = int(pad_value == 1)
+        else:
+            lo, hi = (-(1 << (cur.elem_bits - 1)), (1 << (cur.elem_bits - 1)) - 1) if cur.signed \
+                else (0, (1 << cur.elem_bits) - 1)
+            assert lo <= pad_value <= hi, (pad_value, cur)
+            pad_bits = pad_value & ((1 << cur.elem_bits) - 1)
         win = Stream(f"{node.name}_win", cur.tap, g, cur.elem_bits, cur.signed, cur.bipolar, kh * kw * c, oh * ow,
-                     window=(kh, kw, stride, pad, int(node.attrs["pad_value"])))
+                     window=(kh, kw, stride, pad, pad_value))
+        pacing = b.window_pacing(node, self.folding(node).cycles)
         b.add(Module(win.name, "bnnc_swu",
                      {"IFM_H": h, "IFM_W": w, "CH": c, "K_H": kh, "K_W": kw, "STRIDE": stride, "PAD": pad,
-                      "EW": cur.elem_bits, "PAD_VAL": pad_bits, "LANES": g, "ROW_PIPE": row_pipe(b.target)}, cur, win,
-                     layers=(node.name,), cycles=max(cur.beats_per_image, win.beats_per_image),
-                     memory={"line_buffer_bits": line_buffer_bits(h, w, c, kh, kw, stride, pad, cur.elem_bits, g)}))
+                      "EW": cur.elem_bits, "PAD_VAL": Bits(cur.elem_bits, pad_bits), "LANES": g, **pacing,
+                      "ROW_PIPE": row_pipe(b.target)}, cur, win, layers=(node.name,),
+                     cycles=max(cur.beats_per_image, win.beats_per_image),
+                     memory={"line_buffer_bits": line_buffer_bits(h, w, c, kh, kw, stride, pad, cur.elem_bits, g,
+                                                                  pacing["IN_CYCLES"], pacing["OUT_CYCLES"])}))
         pe, simd = int(node.attrs["pe"]), int(node.attrs["simd"])
         # the matrix unit's cycles per window: NF neuron folds of SF beats
         per_window = ceil_div(int(node.params["weight"].shape[0]), pe) * ceil_div(kh * kw * c, simd)
@@ -168,12 +198,20 @@ class Conv2d(_ConvBase):
         if kh > h + 2 * spec.padding or kw > w + 2 * spec.padding:
             raise ctx.error(f"kernel must fit the {h}x{w} input (with padding {spec.padding}), not {kh}x{kw}",
                             name, "kernel")
+        if not (window_touches(h, kh, spec.stride, spec.padding) and window_touches(w, kw, spec.stride, spec.padding)):
+            # the output would not depend on the input (and bnnc_swu rejects such parameters)
+            raise ctx.error(f"padding must leave some {kh}x{kw} window (stride {spec.stride}) on the {h}x{w} input, "
+                            f"not {spec.padding}, which puts every window in the padding", name, "padding")
         weight = ctx.take(name, "weight", (spec.filters, t.shape[2], kh, kw))
         pad_value = spec.pad_value
         if pad_value is None:
             pad_value = -1 if t.dtype.is_bipolar else 0
         if t.dtype.is_bipolar and pad_value not in (-1, 1):
             raise ctx.error(f"pad_value must be -1 or +1 for a bipolar input, not {pad_value}", name, "pad_value")
+        if t.dtype.is_int and not t.dtype.lo <= pad_value <= t.dtype.hi:
+            # the window unit holds the pad value in the input's lane bits: outside the range it would be cut
+            raise ctx.error(f"pad_value must lie in [{t.dtype.lo}, {t.dtype.hi}] for input dtype "
+                            f"{input_dtype_name(t.dtype)}, not {pad_value}", name, "pad_value")
         return Node(name, "conv2d", {"filters": spec.filters, "kernel": (kh, kw), "stride": spec.stride,
                                      "padding": spec.padding, "pad_value": pad_value},
                     {"weight": sign(weight).transpose(0, 2, 3, 1)})

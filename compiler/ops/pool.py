@@ -119,11 +119,13 @@ class BitPool(_PoolBase):
         g = cur.lanes
         assert c % g == 0 and cur.bipolar, (c, g)
         win = Stream(f"{node.name}_win", cur.tap, g, 1, False, True, k * k * c, oh * ow, window=(k, k, s, 0, -1))
+        pacing = b.window_pacing(node, 0)  # bnnc_pool_reduce takes a window beat every cycle
         b.add(Module(win.name, "bnnc_swu",
                      {"IFM_H": h, "IFM_W": w, "CH": c, "K_H": k, "K_W": k, "STRIDE": s, "PAD": 0, "EW": 1,
-                      "PAD_VAL": 0, "LANES": g, "ROW_PIPE": row_pipe(b.target)}, cur, win, layers=(node.name,),
-                     cycles=max(cur.beats_per_image, win.beats_per_image),
-                     memory={"line_buffer_bits": line_buffer_bits(h, w, c, k, k, s, 0, 1, g)}))
+                      "PAD_VAL": 0, "LANES": g, **pacing, "ROW_PIPE": row_pipe(b.target)}, cur, win,
+                     layers=(node.name,), cycles=max(cur.beats_per_image, win.beats_per_image),
+                     memory={"line_buffer_bits": line_buffer_bits(h, w, c, k, k, s, 0, 1, g, pacing["IN_CYCLES"],
+                                                                  pacing["OUT_CYCLES"])}))
         out = Stream.of_tensor(node.name, node.name, node.out, g, vectors=oh * ow)
         mask = sum(1 << ch for ch in range(c) if node.params["and_mask"][ch])
         return b.add(Module(node.name, "bnnc_pool_reduce",

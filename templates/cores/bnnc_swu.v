@@ -70,8 +70,18 @@ module bnnc_swu #(
     parameter integer STRIDE = 1,   // window step, rows and columns (>= 1)
     parameter integer PAD = 0,      // padding rows/columns on every side (>= 0)
     parameter integer EW = 1,       // element width in bits (>= 1)
-    parameter [((EW > 0) ? EW : 1)-1:0] PAD_VAL = {((EW > 0) ? EW : 1){1'b0}},  // EW-bit element at padding positions
+    // The element at padding positions as its EW-bit pattern, < 2**EW (a bipolar +1 is 1, -1 is 0; a
+    // signed value in two's complement). Declared at least 64 bits wide so that a value wider than EW
+    // bits (300 for EW = 8, or -1, which extends to all ones) is rejected at elaboration rather than
+    // cut to EW bits; any narrower literal (8'ha5, 1) is zero-extended, hence the lint pragma.
+    /* verilator lint_off WIDTHEXPAND */
+    parameter [((EW > 64) ? EW : 64)-1:0] PAD_VAL = 0,  // padding element's EW-bit pattern (< 2**EW)
+    /* verilator lint_on WIDTHEXPAND */
     parameter integer LANES = 4,    // elements per beat, input and output (>= 1, divides CH)
+    parameter integer IN_CYCLES = 0,   // the ring is sized for a producer needing up to this many cycles
+                                       // per image (0: input may come every cycle; >= 0, < 2**27)
+    parameter integer OUT_CYCLES = 0,  // ... and a consumer needing up to this many (0: output taken every
+                                       // cycle; >= 0, < 2**27)
     parameter integer ROW_PIPE = 1  // 1: row accounts as registers, next output row through register
                                     // stages (shallow paths, ~14 working-width words of FFs more);
                                     // 0: the same unit cycle for cycle in the fewest LUTs (0 or 1)
@@ -89,28 +99,46 @@ module bnnc_swu #(
     // Line-buffer size: the schedule analysis (mirrored in Python by
     // cocotb_tests/cores/tb_window.py: swu_line_rows).
     // ------------------------------------------------------------------
-    // Rows of the ring such that, with input always valid and output always
-    // ready, neither side waits for the other in the periodic steady state.
-    // The slower side runs without a gap (the reader when out >= in beats per
-    // image: output row k issues in cycles [k*RL, (k+1)*RL); else the writer:
-    // input row i in cycles [i*RB, (i+1)*RB)); the other side is placed as
-    // late (writer) or as early (reader) as the row dependencies allow, and a
-    // stored row needs a free slot when its first beat is written. The result
-    // is the largest number of rows held at such a moment, taken in image 3 of
-    // 5 (the schedule is periodic by then). At least STRIDE (so one release
-    // never wraps the ring twice) and 1. 32-bit arithmetic: images are limited
-    // to 2**28 beats per side (checked below).
+    // Rows of the ring such that neither side waits for the other in the
+    // periodic steady state when an image row comes in every RB cycles and an
+    // output row leaves every RL cycles. The slower side runs without a gap
+    // (the reader when its rows take at least as long per image: output row k
+    // in cycles [k*RL, (k+1)*RL); else the writer: input row i in cycles
+    // [i*RB, (i+1)*RB)); the other side is placed as late (writer) or as early
+    // (reader) as the row dependencies allow, and a stored row needs a free
+    // slot when its first beat is written. The result is the largest number of
+    // rows held at such a moment, taken in image 3 of 5 (the schedule is
+    // periodic by then). At least STRIDE (so one release never wraps the ring
+    // twice) and 1. swu_line_rows takes the larger ring of two such schedules:
+    // a beat every cycle on both sides (RB = IFM_W*CH/LANES, RL = ROW_BEATS),
+    // and both sides at the pace of the producer and the consumer (RB at least
+    // IN_CYCLES/IFM_H, RL at least OUT_CYCLES/OH): a slow side holds rows
+    // longer. 32-bit arithmetic: images are limited to 2**28 beats per side,
+    // IN_CYCLES and OUT_CYCLES to 2**27 (checked below).
     function integer swu_line_rows;
-        input integer h, w, cpb, kh, kw, s, p;
-        integer oh, ow, hu, rb, rl, tper, n, r, i, k, oy, oyn, nd, nr, f, m, cand;
-        integer lt, dl, st, en, started, have;
+        input integer h, w, cpb, kh, kw, s, p, cin, cout;
+        integer oh, ow, rb, rl, fast, paced;
         begin
             oh = (h + 2 * p - kh) / s + 1;
             ow = (w + 2 * p - kw) / s + 1;
-            hu = (oh - 1) * s - p + kh;
-            if (hu > h) hu = h;
             rb = w * cpb;
             rl = ow * kh * kw * cpb;
+            fast = swu_sched_rows(h, kh, s, p, oh, rb, rl);
+            if ((cin + h - 1) / h > rb) rb = (cin + h - 1) / h;         // the producer's row time
+            if ((cout + oh - 1) / oh > rl) rl = (cout + oh - 1) / oh;   // the consumer's row time
+            paced = swu_sched_rows(h, kh, s, p, oh, rb, rl);
+            swu_line_rows = (paced > fast) ? paced : fast;
+        end
+    endfunction
+
+    // One schedule of swu_line_rows: RB cycles per input row, RL per output row.
+    function integer swu_sched_rows;
+        input integer h, kh, s, p, oh, rb, rl;
+        integer hu, tper, n, r, i, k, oy, oyn, nd, nr, f, m, cand;
+        integer lt, dl, st, en, started, have;
+        begin
+            hu = (oh - 1) * s - p + kh;
+            if (hu > h) hu = h;
             tper = rb * h;
             nr = (s > 1) ? s : 1;
             if (rl * oh >= tper) begin
@@ -164,7 +192,7 @@ module bnnc_swu #(
                     end
                 end
             end
-            swu_line_rows = nr;
+            swu_sched_rows = nr;
         end
     endfunction
 
@@ -221,6 +249,10 @@ module bnnc_swu #(
     localparam integer G_KW = (GEOM_OK != 0) ? K_W : 1;
     localparam integer G_S = (GEOM_OK != 0) ? STRIDE : 1;
     localparam integer G_P = (GEOM_OK != 0) ? PAD : 0;
+    localparam integer CYC_OK = (IN_CYCLES >= 0 && IN_CYCLES < LIM / 2 && OUT_CYCLES >= 0
+                                 && OUT_CYCLES < LIM / 2) ? 1 : 0;
+    localparam integer G_CIN = (CYC_OK != 0) ? IN_CYCLES : 0;
+    localparam integer G_COUT = (CYC_OK != 0) ? OUT_CYCLES : 0;
     localparam integer G_EW = (EW >= 1) ? EW : 1;
     localparam integer G_LANES = (LANES >= 1) ? LANES : 1;
     localparam integer CPB = (GEOM_OK != 0) ? CH / LANES : 1;        // beats per pixel
@@ -232,7 +264,7 @@ module bnnc_swu #(
     localparam integer RB = G_W * CPB;                               // beats per image row
     localparam integer WB = G_KW * CPB;                              // beats per window row
     localparam integer ROW_BEATS = OW * G_KH * WB;                   // beats per output row
-    localparam integer NROWS = swu_line_rows(G_H, G_W, CPB, G_KH, G_KW, G_S, G_P);  // ring rows
+    localparam integer NROWS = swu_line_rows(G_H, G_W, CPB, G_KH, G_KW, G_S, G_P, G_CIN, G_COUT);  // ring rows
     localparam integer TOTAL = NROWS * RB;                           // line buffer words
     localparam integer DW = G_LANES * G_EW;                          // beat width
 
@@ -272,6 +304,9 @@ module bnnc_swu #(
         if (LANES < 1) begin : g_bad_lanes
             bnnc_param_error_swu_lanes_must_be_positive u_err ();
         end
+        if (EW >= 1 && (PAD_VAL >> EW) != 0) begin : g_bad_pad_val
+            bnnc_param_error_swu_pad_val_must_fit_ew_bits u_err ();
+        end
         if (BASIC_OK != 0 && DIV_OK == 0) begin : g_bad_lanes_div
             bnnc_param_error_swu_lanes_must_divide_ch u_err ();
         end
@@ -286,6 +321,9 @@ module bnnc_swu #(
         end
         if (SIZE_OK == 0) begin : g_bad_image_size
             bnnc_param_error_swu_image_too_large u_err ();
+        end
+        if (CYC_OK == 0) begin : g_bad_cycles
+            bnnc_param_error_swu_in_out_cycles_must_be_in_0_to_2_pow_27 u_err ();
         end
         if (ROW_PIPE != 0 && ROW_PIPE != 1) begin : g_bad_row_pipe
             bnnc_param_error_swu_row_pipe_must_be_0_or_1 u_err ();
