@@ -8,6 +8,11 @@
 * :func:`printable`: text safe to print on a terminal (no control character, no
   ANSI escape, no second line, no bidirectional override or other invisible format
   character that could reorder or hide what the line says).
+* :func:`is_identifier`, :func:`is_plain_file_name`: the checks that names read back
+  from a compile folder (which anyone may have edited) are the plain names bnnc writes,
+  before they reach a tool script, a command line or a path.
+* :func:`tool_word`, :func:`tool_words`: every value pasted into a tool's script, config
+  or command line (Yosys, nextpnr, the packers, Verilator), checked where it is pasted.
 """
 
 from __future__ import annotations
@@ -43,6 +48,11 @@ vectored virtual void wait wait_order wand weak weak0 weak1 while wildcard wire 
 # the marks U+200E/U+200F and U+061C, zero-width characters), line and paragraph separators (Zl, Zp),
 # and lone surrogates (Cs: undecodable bytes of a file name, which no terminal encoding can print).
 _ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_TOOL_WORD = re.compile(r"[A-Za-z0-9_+-][A-Za-z0-9_./+-]*")
+
+MAX_FILE_NAME = 255
+"""The longest file name (bytes) the usual file systems store."""
 
 
 def sanitize(name: str) -> str:
@@ -55,6 +65,67 @@ def sanitize(name: str) -> str:
     """
     s = re.sub(r"[^A-Za-z0-9_]", "_", name)
     return s if re.match(r"^[A-Za-z_]", s) else f"n_{s}"
+
+
+def is_identifier(name: object, keywords: bool = False) -> bool:
+    """True when ``name`` is a plain identifier as :func:`sanitize` makes them: ASCII letters, digits and _,
+    not starting with a digit, and (unless ``keywords``) not a Verilog keyword.
+
+    Nothing else can be pasted into a Yosys script, a Verilator config or a file name
+    without meaning something more than a name.
+
+    >>> is_identifier("fc1"), is_identifier("a b"), is_identifier("top;shell"), is_identifier("module")
+    (True, False, False, False)
+    >>> is_identifier("input"), is_identifier("input", keywords=True), is_identifier(3)
+    (False, True, False)
+    """
+    return (isinstance(name, str) and _IDENT.fullmatch(name) is not None
+            and (keywords or name not in VERILOG_KEYWORDS))
+
+
+def is_plain_file_name(name: object, suffixes: Iterable[str]) -> bool:
+    """True when ``name`` is a file name as bnnc writes them into a folder: an identifier stem and one of
+    ``suffixes``; so no path separator, no ``..``, no space, quote, ``;`` or control character.
+
+    >>> is_plain_file_name("fc1_weights.mem", (".mem", ".v")), is_plain_file_name("../x.v", (".v",))
+    (True, False)
+    >>> is_plain_file_name("a.v; shell", (".v",)), is_plain_file_name("top.sv", (".v",))
+    (False, False)
+    """
+    if not isinstance(name, str) or len(name.encode()) > MAX_FILE_NAME:
+        return False
+    stem, dot, suffix = name.rpartition(".")
+    return bool(dot) and f".{suffix}" in tuple(suffixes) and is_identifier(stem, keywords=True)
+
+
+def tool_word(value: object) -> str:
+    """``value`` as one word of a tool's script or command line (floats as ``format(value, "g")``).
+
+    Raises ValueError unless the word is plain: letters, digits and ``_ . / + -`` (not first ``.`` or
+    ``/``), no ``..``. So no value can end a Yosys command (``;``), start a comment (``#``), quote,
+    span two words, name an absolute path or leave the folder, whatever was checked before it.
+
+    >>> tool_word("mlp"), tool_word("synth/bnnc_uart_rx.v"), tool_word(12.5), tool_word("-noflatten")
+    ('mlp', 'synth/bnnc_uart_rx.v', '12.5', '-noflatten')
+    >>> tool_word("mlp; shell")
+    Traceback (most recent call last):
+    ...
+    ValueError: a tool script word must be plain (letters, digits and _ . / + -), not 'mlp; shell'
+    """
+    text = value if isinstance(value, str) else format(value, "g") if isinstance(value, float) else str(value)
+    if not _TOOL_WORD.fullmatch(text) or ".." in text:
+        raise ValueError(f"a tool script word must be plain (letters, digits and _ . / + -), not {printable(repr(text))}")
+    return text
+
+
+def tool_words(values: Iterable[object] | str) -> str:
+    """Several words (a sequence, or one string of words separated by spaces), each :func:`tool_word`, joined by spaces.
+
+    >>> tool_words("synth_ice40 -noflatten"), tool_words(["a.v", "b.v"])
+    ('synth_ice40 -noflatten', 'a.v b.v')
+    """
+    items = values.split() if isinstance(values, str) else list(values)
+    return " ".join(tool_word(v) for v in items)
 
 
 class NameTable:

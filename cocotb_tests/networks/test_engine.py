@@ -20,11 +20,13 @@ import pytest
 import compiler
 from compiler.cli import main
 from compiler.codegen import write_output
+from compiler.codegen.folder import validate_folder
 from compiler.hw.stream import Stream
 from runtime.sim import checks, engine
 from runtime.sim.engine import Link, Recording, first_failure
 from runtime.sim.runner import SIM_BUILD, SimulationFailure
 from runtime.sim.simulate import simulate
+from tests.folders import reseal
 from tests.netgen import mlp, random_inputs
 from tests.pins import whole
 
@@ -114,13 +116,14 @@ def test_corrupted_rom_same_report_in_both_engines(design, tmp_path: Path, cache
     # invert every weight bit of fc1: each popcount p becomes MW - p, so act1 must change
     rows = [format(int(r, 16) ^ ((1 << (4 * len(r))) - 1), f"0{len(r)}x") for r in rows]
     mem.write_text("\n".join(rows) + "\n")
+    reseal(bad)  # a deliberate change: the folder's hashes vouch for it, so the simulation must catch it
     fast, slow = _both_fail(bad, x, cache, gap_prob=0.2, ready_prob=0.7, seed=1)
     assert fast == slow
     assert re.search(whole(r"images 0\.\.24: stream fc1 \(layer act1\): mismatch at beat 0 \(image 0, beat 0 of 3\), "
                            r"cycle \d+: expected 0x[0-9a-f]+ lanes \[[-1, ]+\], actual 0x[0-9a-f]+ lanes \[[-1, ]+\]"),
                      fast), fast
     # ROM images are read when the simulation starts, so the corrupted copy reused the clean build
-    again = engine.build(bad, json.loads((bad / "manifest.json").read_text()), cache=cache)
+    again = engine.build(validate_folder(bad), cache=cache)
     assert again.cached and again.folder == clean.build_path
 
 
@@ -137,6 +140,7 @@ def _delay_ready(rtl: Path, out: Path) -> str:
     v = v.replace("\nendmodule", f"\n    reg {link}_tready_late;\n"
                   f"    always @(posedge clk) {link}_tready_late <= {link}_tready;\nendmodule")
     top.write_text(v)
+    reseal(out)
     return link
 
 

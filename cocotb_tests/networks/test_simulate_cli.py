@@ -11,6 +11,7 @@ import pytest
 
 import compiler
 from compiler.cli import main
+from tests.folders import reseal
 from tests.netgen import mlp, random_inputs
 from tests.pins import whole
 
@@ -52,6 +53,7 @@ def test_simulate_corrupted_rom_names_the_layer(design, tmp_path: Path) -> None:
     width = len(lines[0])
     lines = [format(int(ln, 16) ^ ((1 << (4 * width)) - 1), f"0{width}x") for ln in lines]
     mem.write_text("\n".join(lines) + "\n")
+    reseal(bad)  # a deliberate change the folder's hashes vouch for: the simulation itself must catch it
     proc = subprocess.run([sys.executable, "-m", "compiler", "simulate", str(bad), "--inputs", str(x)],
                           capture_output=True, text=True)
     assert proc.returncode == 1, proc.stdout + proc.stderr

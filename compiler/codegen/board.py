@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import jinja2
 
-from compiler.hw.uart import UartProtocol, UartTiming
+from compiler.hw.uart import UartTiming
+from compiler.names import tool_word
 from compiler.version import __version__
 
+from .folder import CompiledFolder
 from .paths import templates_dir
 from .verilog import core_sources
 
@@ -92,12 +93,12 @@ def _port_comment(board: Board, name: str) -> str:
             "flash_cs_n": "SPI flash chip select, held high", "led_blue": "LED: unused, off"}[name]
 
 
-def render_board_top(manifest: dict[str, Any], board: Board, timing: UartTiming) -> str:
-    """The wrapper's Verilog for a ``bnnc compile`` folder's design on ``board`` at ``timing``.
+def render_board_top(folder: CompiledFolder, board: Board, timing: UartTiming) -> str:
+    """The wrapper's Verilog for a validated ``bnnc compile`` folder's design on ``board`` at ``timing``.
 
     Raises ValueError (one line) when the design's output cannot be sent by the protocol.
     """
-    proto = UartProtocol.from_manifest(manifest)
+    proto = folder.uart_protocol()
     ports = [("input", "clk_12mhz"), ("input", "uart_rx"), ("output", "uart_tx")]
     if board.button:
         ports.append(("input", board.button))
@@ -114,9 +115,8 @@ def render_board_top(manifest: dict[str, Any], board: Board, timing: UartTiming)
         assigns += [{"port": led.port, "expr": ("!" if led.active_low else "") + signal[led.shows],
                      "comment": f"{led.shows} LED, lit when {'low' if led.active_low else 'high'}"}
                     for led in board.leds]
-    r = manifest["rtl"]
     ctx = {
-        "wrapper": WRAPPER, "top": r["top"], "board": board.name, "board_title": board.title,
+        "wrapper": WRAPPER, "top": tool_word(folder.top), "board": board.name, "board_title": board.title,
         "version": __version__, "clock_comment": board.clock_comment, "clock_port": "clk_12mhz",
         "clock_mhz": f"{timing.clock_mhz:g}", "baud": timing.baud, "clks_per_bit": timing.clks_per_bit,
         "idle_clks": timing.idle_clks, "por_bits": POR_BITS,
@@ -133,10 +133,11 @@ def render_board_top(manifest: dict[str, Any], board: Board, timing: UartTiming)
     return env.get_template("board_top.v.j2").render(**ctx)
 
 
-def write_board_files(manifest: dict[str, Any], board: Board, timing: UartTiming, folder: Path) -> list[str]:
-    """Write the wrapper, the UART cores and the board's pin file into ``folder``; return the Verilog file names."""
+def write_board_files(compiled: CompiledFolder, board: Board, timing: UartTiming, folder: Path) -> list[str]:
+    """Write the wrapper of ``compiled``'s design, the UART cores and the board's pin file into ``folder``;
+    return the Verilog file names."""
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{WRAPPER}.v").write_text(render_board_top(manifest, board, timing))
+    (folder / f"{WRAPPER}.v").write_text(render_board_top(compiled, board, timing))
     names = []
     for name, text in sorted(core_sources(UART_CORES).items()):
         (folder / name).write_text(text)

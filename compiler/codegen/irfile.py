@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -57,8 +57,8 @@ def _scores(report: dict[str, Any]) -> ScoreReport | None:
     return ScoreReport(**fields) if fields else None
 
 
-def save_graph(graph: Graph, path: str | Path) -> None:
-    """Write ``graph`` to ``path`` (.npz); :func:`load_graph` gives back an equal graph."""
+def save_graph(graph: Graph, path: str | Path | BinaryIO) -> None:
+    """Write ``graph`` to ``path`` (.npz, or a binary file object); :func:`load_graph` gives back an equal graph."""
     header = {
         "format": FORMAT, "name": graph.name, "input": _type_json(graph.input), "output": graph.output,
         "stage": graph.stage, "hardware": {k: _attr_json(v) if not isinstance(v, dict) else
@@ -69,6 +69,9 @@ def save_graph(graph: Graph, path: str | Path) -> None:
                    "params": sorted(n.params), "type": _type_json(n.type)} for n in graph.nodes],
     }
     arrays = {f"{n.name}/{k}": v for n in graph.nodes for k, v in n.params.items()}
+    if not isinstance(path, (str, Path)):
+        np.savez_compressed(path, __header__=np.array(json.dumps(header, sort_keys=True)), **arrays)
+        return
     with open(path, "wb") as f:
         np.savez_compressed(f, __header__=np.array(json.dumps(header, sort_keys=True)), **arrays)
 

@@ -1,7 +1,14 @@
-"""Writes a compiled network's output folder atomically: RTL, ROM files, file list and manifest.json."""
+"""Writes a compiled network's output folder atomically: RTL, ROM files, file list and manifest.json.
+
+The manifest records the sha256 of every other file written (``sha256``), so that every
+command that reads the folder later (:mod:`compiler.codegen.folder`) can tell it is still
+what this compile wrote.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 from pathlib import Path
 from typing import Any, Iterable
@@ -10,8 +17,9 @@ from compiler.hw import HwGraph
 from compiler.ir import Graph
 from compiler.lower import lower_to_hw
 from compiler.manifest import build_manifest, resource_manifest
-from compiler.outdir import atomic_dir
+from compiler.outdir import MANIFEST, atomic_dir
 
+from .folder import HASHES
 from .irfile import IR_FILE, save_graph
 from .naming import name_design
 from .paths import cores_dir
@@ -37,8 +45,8 @@ def hardware_manifest(hw: HwGraph, top: str, renamed: dict[str, dict[str, str]])
     }
 
 
-def render_files(folded: Graph) -> tuple[dict[str, str], dict[str, Any]]:
-    """All output files (name -> text) and the manifest, without touching the disk."""
+def render_files(folded: Graph) -> tuple[dict[str, bytes], dict[str, Any]]:
+    """All output files (name -> content) and the manifest, without touching the disk."""
     manifest = build_manifest(folded)
     hw = lower_to_hw(folded)
     cores = core_sources(m.core for m in hw.modules)
@@ -54,10 +62,15 @@ def render_files(folded: Graph) -> tuple[dict[str, str], dict[str, Any]]:
     files["filelist.f"] = "\n".join(verilog) + "\n"
     manifest["rtl"] = hardware_manifest(hw, top, renamed)
     manifest["resources"] = resource_manifest(hw, str(folded.hardware.get("target", "xilinx")))
-    manifest["files"] = sorted(list(files) + ["manifest.json", IR_FILE])
+    content = {name: text.encode("utf-8") for name, text in files.items()}
+    ir = io.BytesIO()
+    save_graph(folded, ir)
+    content[IR_FILE] = ir.getvalue()
+    manifest["files"] = sorted(list(content) + [MANIFEST])
+    manifest[HASHES] = {name: hashlib.sha256(data).hexdigest() for name, data in sorted(content.items())}
     # allow_nan=False: a NaN or infinity in the manifest is a bug, never invalid JSON for the user
-    files["manifest.json"] = json.dumps(manifest, indent=2, sort_keys=True, allow_nan=False) + "\n"
-    return files, manifest
+    content[MANIFEST] = (json.dumps(manifest, indent=2, sort_keys=True, allow_nan=False) + "\n").encode("utf-8")
+    return content, manifest
 
 
 def write_output(folded: Graph, out: Path, inputs: Iterable[str | Path] = ()) -> dict[str, Any]:
@@ -68,7 +81,6 @@ def write_output(folded: Graph, out: Path, inputs: Iterable[str | Path] = ()) ->
     """
     files, manifest = render_files(folded)
     with atomic_dir(out, [*folded.inputs, *inputs]) as stage:
-        for name, text in files.items():
-            (stage / name).write_text(text)
-        save_graph(folded, stage / IR_FILE)
+        for name, data in files.items():
+            (stage / name).write_bytes(data)
     return manifest

@@ -52,6 +52,9 @@ IDLE_MIN_MS = 10.0
 
 BITS_PER_FRAME = 10  # start, 8 data bits, stop
 
+VERILOG_INT_MAX = (1 << 31) - 1
+"""The largest value of the wrapper's ``integer`` parameters (CLKS_PER_BIT, IDLE_CLKS)."""
+
 
 @dataclass(frozen=True)
 class UartTiming:
@@ -73,6 +76,24 @@ class UartTiming:
         return self.clock_mhz * 1e6 / self.clks_per_bit
 
     @staticmethod
+    def _idle_clks(clock_mhz: float, baud: int, idle_byte_times: int) -> int:
+        cpb = max(1, round(clock_mhz * 1e6 / baud))
+        return max(idle_byte_times * BITS_PER_FRAME * cpb, round(IDLE_MIN_MS * 1e-3 * clock_mhz * 1e6))
+
+    @staticmethod
+    def min_baud(clock_mhz: float, idle_byte_times: int = IDLE_BYTE_TIMES) -> int:
+        """The lowest baud whose cycles per bit and idle timeout fit the cores' 32-bit integer parameters.
+
+        >>> UartTiming.min_baud(12.0)
+        4
+        """
+        cpb_max = VERILOG_INT_MAX // (idle_byte_times * BITS_PER_FRAME)
+        baud = max(1, int(clock_mhz * 1e6 / (cpb_max + 0.5)))
+        while UartTiming._idle_clks(clock_mhz, baud, idle_byte_times) > VERILOG_INT_MAX:
+            baud += 1
+        return baud
+
+    @staticmethod
     def plan(clock_mhz: float, baud: int, idle_byte_times: int = IDLE_BYTE_TIMES) -> "UartTiming":
         """Cycles per bit (rounded) and the idle timeout; ValueError (one line) when the baud is out of reach.
 
@@ -81,6 +102,10 @@ class UartTiming:
         (104, 120000, 115385, 0.01)
         >>> UartTiming.plan(12.0, 9600).idle_clks  # 64 byte times of 1250 cycles per bit
         800000
+        >>> UartTiming.plan(12.0, 1)
+        Traceback (most recent call last):
+        ...
+        ValueError: --baud must be at least 4 at the 12 MHz clock (the idle timeout of 64 byte times must fit the wrapper's 32-bit IDLE_CLKS), not 1
         >>> UartTiming.plan(12.0, 5_000_000)
         Traceback (most recent call last):
         ...
@@ -88,14 +113,17 @@ class UartTiming:
         """
         if not isinstance(baud, int) or baud <= 0:
             raise ValueError(f"--baud must be a positive integer, not {baud!r}")
+        slowest = UartTiming.min_baud(clock_mhz, idle_byte_times)
+        if baud < slowest:
+            raise ValueError(f"--baud must be at least {slowest} at the {clock_mhz:g} MHz clock (the idle timeout of "
+                             f"{idle_byte_times} byte times must fit the wrapper's 32-bit IDLE_CLKS), not {baud}")
         cpb = max(1, round(clock_mhz * 1e6 / baud))
         err = abs(clock_mhz * 1e6 / cpb - baud) / baud
         if cpb < 4 or err > BAUD_TOLERANCE:
             raise ValueError(f"--baud must be reachable from the {clock_mhz:g} MHz clock within "
                              f"{BAUD_TOLERANCE:.0%} with at least 4 cycles per bit, not {baud} "
                              f"({cpb} cycles per bit" + (f", {err:.1%} off)" if err > BAUD_TOLERANCE else ")"))
-        idle = max(idle_byte_times * BITS_PER_FRAME * cpb, round(IDLE_MIN_MS * 1e-3 * clock_mhz * 1e6))
-        return UartTiming(clock_mhz, baud, cpb, idle)
+        return UartTiming(clock_mhz, baud, cpb, UartTiming._idle_clks(clock_mhz, baud, idle_byte_times))
 
 
 @dataclass(frozen=True)

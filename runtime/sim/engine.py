@@ -30,12 +30,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
+from compiler.codegen.folder import CompiledFolder
 from compiler.hw.stream import Stream
 from compiler.ir import Graph
+from compiler.names import tool_word
 from compiler.reference import execute
 from runtime.sim import checks
 from runtime.sim.runner import BuildFailure, SimulationFailure, objcache_env
@@ -75,22 +76,17 @@ class Build:
     seconds: float
 
 
-def _sources(rtl: Path) -> list[Path]:
-    return [rtl / name for name in (rtl / "filelist.f").read_text().split()]
-
-
 def _taps_vlt(top: str, names: list[str]) -> str:
     """Verilator config making the tapped streams' wires readable by name (the Verilog stays as generated)."""
     lines = ["`verilator_config", "// bnnc: layer-to-layer streams read by the compiled harness"]
     for n in names:
         for sig in ("tdata", "tvalid", "tready"):
-            lines.append(f'public_flat_rd -module "{top}" -var "{n}_{sig}"')
+            lines.append(f'public_flat_rd -module "{tool_word(top)}" -var "{tool_word(n)}_{sig}"')
     return "\n".join(lines) + "\n"
 
 
-def build(rtl: Path, manifest: dict[str, Any], *, taps: bool = True, trace: bool = False,
-          cache: Path | None = None) -> Build:
-    """Build (or find in the cache) the compiled simulator of a ``bnnc compile`` folder.
+def build(compiled: CompiledFolder, *, taps: bool = True, trace: bool = False, cache: Path | None = None) -> Build:
+    """Build (or find in the cache) the compiled simulator of a validated ``bnnc compile`` folder.
 
     The cache key hashes the harness source, the Verilog files, the tap config,
     the Verilator version and flags, and the recipe version. The ROM images
@@ -104,14 +100,14 @@ def build(rtl: Path, manifest: dict[str, Any], *, taps: bool = True, trace: bool
     """
     setup_environment()
     exe_v = verilator_path()
-    top = manifest["rtl"]["top"]
-    tap_names = [s["name"] for s in manifest["rtl"]["streams"][1:-1]] if taps else []
+    top = compiled.top
+    tap_names = [s.name for s in compiled.internal_streams] if taps else []
     vlt = _taps_vlt(top, tap_names) if tap_names else ""
-    flags = [*VERILATOR_FLAGS, "--top-module", top, *(["--trace"] if trace else [])]
+    flags = [*VERILATOR_FLAGS, "--top-module", tool_word(top), *(["--trace"] if trace else [])]
     h = hashlib.sha256()
     for part in (RECIPE, importlib.metadata.version("verilator"), " ".join(flags), vlt, HARNESS.read_text()):
         h.update(part.encode() + b"\0")
-    for src in _sources(rtl):
+    for src in compiled.verilog_paths():
         h.update(src.name.encode() + b"\0" + src.read_bytes() + b"\0")
     key = h.hexdigest()[:20]
     root = cache or cache_root()
@@ -131,7 +127,7 @@ def build(rtl: Path, manifest: dict[str, Any], *, taps: bool = True, trace: bool
             if vlt:
                 (work / "taps.vlt").write_text(vlt)
                 srcs.append(str(work / "taps.vlt"))
-            srcs += [str(s.resolve()) for s in _sources(rtl) if s.suffix == ".v"]
+            srcs += [str(s.resolve()) for s in compiled.verilog_paths()]
             jobs = 1 if os.environ.get("PYTEST_XDIST_WORKER") else max(1, os.cpu_count() or 1)
             cmd = [str(exe_v), *flags, "-j", str(jobs), "--Mdir", str(work / "obj"), "-o", "bnnc_sim", *srcs]
             log = work / "build.log"
@@ -194,26 +190,27 @@ class EngineResult:
     run_dir: Path | None = None
 
 
-def _write_run(run_dir: Path, manifest: dict[str, Any], x: np.ndarray, links: list[Link], schedule: checks.Schedule,
+def _write_run(run_dir: Path, folder: CompiledFolder, x: np.ndarray, links: list[Link], schedule: checks.Schedule,
                *, scope: str, watchdog: int, max_cycles: int, drain: int, progress_every: int,
                waves: tuple[int, int, Path] | None = None) -> None:
     """The harness's inputs: input.bin (beat words), gaps.bin, ready.bin, run.cfg."""
-    inp = Stream.from_manifest(manifest["rtl"]["input_stream"])
+    inp = folder.input_stream
     words = inp.beat_words(x).reshape(-1, inp.words_per_beat)
     words.astype("<u4").tofile(run_dir / "input.bin")
-    cfg = [f"scope {scope}", f"in {words.shape[0]} {inp.words_per_beat}",
+    # one "key value..." line each, read word by word by harness.cpp: every value one plain word
+    cfg = [f"scope {tool_word(scope)}", f"in {int(words.shape[0])} {int(inp.words_per_beat)}",
            f"gaps {int(schedule.gaps is not None)}", f"ready {int(schedule.ready is not None)}",
-           f"watchdog {watchdog}", f"max_cycles {max_cycles}", f"drain {drain}", f"reset {checks.RESET_CYCLES}",
-           f"progress {progress_every} {links[-1].stream.beats_per_image}"]
+           f"watchdog {int(watchdog)}", f"max_cycles {int(max_cycles)}", f"drain {int(drain)}",
+           f"reset {int(checks.RESET_CYCLES)}", f"progress {int(progress_every)} {int(links[-1].stream.beats_per_image)}"]
     if schedule.gaps is not None:
         schedule.gaps.tofile(run_dir / "gaps.bin")
     if schedule.ready is not None:
         schedule.ready.tofile(run_dir / "ready.bin")
     if waves is not None:
-        cfg.append(f"waves {waves[0]} {waves[1]} {waves[2]}")
+        cfg.append(f"waves {int(waves[0])} {int(waves[1])} {waves[2]}")  # the path: the rest of the line
     for lk in links[:-1]:
-        cfg.append(f"tap {lk.stream.name} {lk.stream.words_per_beat} {lk.expected_beats}")
-    cfg.append(f"out m_axis {links[-1].stream.words_per_beat} {links[-1].expected_beats}")
+        cfg.append(f"tap {tool_word(lk.stream.name)} {int(lk.stream.words_per_beat)} {int(lk.expected_beats)}")
+    cfg.append(f"out m_axis {int(links[-1].stream.words_per_beat)} {int(links[-1].expected_beats)}")
     (run_dir / "run.cfg").write_text("\n".join(cfg) + "\n")
 
 
@@ -302,30 +299,28 @@ def first_failure(links: list[Link], rec: Recording, expected: list[np.ndarray],
     return None
 
 
-def run(rtl: Path, manifest: dict[str, Any], graph: Graph, x: np.ndarray, *, taps: bool = True,
+def run(folder: CompiledFolder, graph: Graph, x: np.ndarray, *, taps: bool = True,
         schedule: checks.Schedule, watchdog: int, max_cycles: int, drain: int, cache: Path | None = None,
         waves: bool = False, progress: Callable[[int], None] | None = None, keep: Path | None = None) -> EngineResult:
-    """Simulate ``x`` (already in the reference's input representation) through the RTL in ``rtl``.
+    """Simulate ``x`` (already in the reference's input representation) through the RTL of ``folder``.
 
     Returns an :class:`EngineResult` whose ``failure`` is None when every checked
     beat equals the reference's (the caller raises); with ``waves``, a VCD of
     cycles around the first failure (or the first cycles when none) is written by a
     second, traced build and run.
     """
-    rtl = rtl.resolve()
-    bld = build(rtl, manifest, taps=taps, cache=cache)
-    r = manifest["rtl"]
+    rtl = folder.path.resolve()
+    bld = build(folder, taps=taps, cache=cache)
     n = x.shape[0]
-    internal = r["streams"][1:-1] if taps else []
-    links = [Link(checks.tap_label(d["name"], d["tap"]), Stream.from_manifest(d), 0) for d in internal]
-    out_d = r["output_stream"]
-    links.append(Link(checks.output_label(out_d["tap"]), Stream.from_manifest(out_d), 0))
+    internal = folder.internal_streams if taps else ()
+    links = [Link(checks.tap_label(s.name, s.tap), s, 0) for s in internal]
+    links.append(Link(checks.output_label(folder.output_stream.tap), folder.output_stream, 0))
     for lk in links:
         lk.expected_beats = n * lk.stream.beats_per_image
     run_dir = keep if keep is not None else Path(tempfile.mkdtemp(prefix="bnnc-run-"))
     run_dir.mkdir(parents=True, exist_ok=True)
-    scope = f"TOP.{r['top']}" if taps else "-"
-    _write_run(run_dir, manifest, x, links, schedule, scope=scope, watchdog=watchdog, max_cycles=max_cycles,
+    scope = f"TOP.{tool_word(folder.top)}" if taps else "-"
+    _write_run(run_dir, folder, x, links, schedule, scope=scope, watchdog=watchdog, max_cycles=max_cycles,
                drain=drain, progress_every=(1 << 17) if progress else 0)
 
     expected = [np.empty((lk.expected_beats, lk.stream.words_per_beat), dtype=np.uint32) for lk in links]
@@ -351,12 +346,12 @@ def run(rtl: Path, manifest: dict[str, Any], graph: Graph, x: np.ndarray, *, tap
         rec = _run_harness(bld.exe, rtl, run_dir, links, progress, work=reference)
         t = time.perf_counter()
         failure = first_failure(links, rec, expected, watchdog=watchdog, max_cycles=max_cycles,
-                                 input_beats=n * Stream.from_manifest(r["input_stream"]).beats_per_image)
+                                 input_beats=n * folder.input_stream.beats_per_image)
         compare_s = time.perf_counter() - t
         res = EngineResult(bld, rec, links, failure, rec.beats[-1][1], expected[-1], ref_time[0], compare_s,
                            sum(len(c) for c, _ in rec.beats), run_dir=run_dir)
         if waves:
-            res.waves = _waves(rtl, manifest, x, links, schedule, rec, failure, run_dir, cache=cache,
+            res.waves = _waves(folder, x, links, schedule, rec, failure, run_dir, cache=cache,
                                watchdog=watchdog, max_cycles=max_cycles, drain=drain, taps=taps)
     finally:
         if keep is None and not waves:
@@ -364,7 +359,7 @@ def run(rtl: Path, manifest: dict[str, Any], graph: Graph, x: np.ndarray, *, tap
     return res
 
 
-def _waves(rtl: Path, manifest: dict[str, Any], x: np.ndarray, links: list[Link], schedule: checks.Schedule,
+def _waves(folder: CompiledFolder, x: np.ndarray, links: list[Link], schedule: checks.Schedule,
            rec: Recording, failure: str | None, run_dir: Path, *, cache: Path | None, watchdog: int,
            max_cycles: int, drain: int, taps: bool) -> Path:
     """Rerun with a traced build, dumping WAVE_BEFORE cycles before the failing cycle to WAVE_AFTER after it."""
@@ -377,15 +372,15 @@ def _waves(rtl: Path, manifest: dict[str, Any], x: np.ndarray, links: list[Link]
     else:
         end = min(rec.cycles, WAVE_BEFORE)
     lo, hi = max(0, end - WAVE_BEFORE), end + WAVE_AFTER
-    bld = build(rtl, manifest, taps=taps, trace=True, cache=cache)
+    bld = build(folder, taps=taps, trace=True, cache=cache)
     wdir = run_dir / "waves"
     wdir.mkdir(exist_ok=True)
     vcd = run_dir / "waves.vcd"
     # the same run up to the window's end: deterministic, so the failure recurs at the same cycle
-    _write_run(wdir, manifest, x, links, schedule, scope=f"TOP.{manifest['rtl']['top']}" if taps else "-",
+    _write_run(wdir, folder, x, links, schedule, scope=f"TOP.{tool_word(folder.top)}" if taps else "-",
                watchdog=watchdog, max_cycles=min(max_cycles, hi), drain=drain, progress_every=0,
                waves=(lo, hi, vcd))
-    _run_harness(bld.exe, rtl, wdir, links, None)
+    _run_harness(bld.exe, folder.path.resolve(), wdir, links, None)
     shutil.rmtree(wdir, ignore_errors=True)
     for f in run_dir.iterdir():  # keep only the waveform: the recorded beats were compared already
         if f != vcd and f.is_file():

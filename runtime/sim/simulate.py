@@ -25,8 +25,10 @@ from typing import Any
 
 import numpy as np
 
-from compiler.codegen.irfile import IR_FILE, load_graph
+from compiler.codegen.folder import CompiledFolder, FolderError, validate_folder
 from compiler.hw.stream import Stream
+from compiler.ir import Graph
+from compiler.names import printable, tool_word
 from compiler.reference import execute, prepare_input
 
 from . import checks
@@ -85,79 +87,59 @@ class SimReport:
         return self.cycles / self.sim_seconds if self.sim_seconds else 0.0
 
 
-def load_rtl(rtl: Path) -> tuple[dict[str, Any], Any]:
-    """The manifest and folded graph of a ``bnnc compile`` output folder, refused in one line when it is damaged."""
-    mpath = rtl / "manifest.json"
-    if not mpath.is_file() or not (rtl / IR_FILE).is_file():
-        raise SimError(f"{rtl}: must be a folder written by bnnc compile (with manifest.json and {IR_FILE}), "
-                       "not one without them")
-    redo = "; run bnnc compile again"
+def load_rtl(rtl: Path | CompiledFolder) -> tuple[CompiledFolder, Graph]:
+    """The validated folder (:func:`compiler.codegen.folder.validate_folder`) and folded graph of a ``bnnc compile``
+    output folder; SimError (one line) when the folder is not as bnnc compile wrote it."""
     try:
-        manifest = json.loads(mpath.read_text())
-        r = manifest["rtl"]  # a KeyError or TypeError here is a damaged manifest
-        for key in ("top", "interval_cycles", "streams", "input_stream", "output_stream"):
-            r[key]  # noqa: B018 - a KeyError here is a damaged manifest
-        missing = [f for f in manifest["files"] if not (rtl / f).is_file()]
-    except (ValueError, KeyError, TypeError, OSError) as e:
-        raise SimError(f"{mpath}: the manifest must be bnnc's JSON, not damaged ({type(e).__name__}: "
-                       f"{' '.join(str(e).split())[:120]}){redo}") from None
-    if missing:
-        raise SimError(f"{rtl}: the compile folder must hold every file its manifest lists, not miss "
-                       f"{missing[0]!r}{redo}")
-    try:
-        graph = load_graph(rtl / IR_FILE)
-    except Exception as e:  # noqa: BLE001 - any failure to read the IR file means a damaged folder
-        raise SimError(f"{rtl / IR_FILE}: the folded IR must be bnnc's, not damaged ({type(e).__name__}: "
-                       f"{' '.join(str(e).split())[:120]}){redo}") from None
-    return manifest, graph
+        folder = rtl if isinstance(rtl, CompiledFolder) else validate_folder(rtl)
+        return folder, folder.load_graph()
+    except FolderError as e:
+        raise SimError(str(e)) from None
 
 
-def _bounds(manifest: dict[str, Any], n: int, gap_prob: float, ready_prob: float) -> tuple[int, int, int]:
+def _bounds(folder: CompiledFolder, n: int, gap_prob: float, ready_prob: float) -> tuple[int, int, int]:
     """(watchdog, max_cycles, drain) of a run of ``n`` images; generous: the watchdog names a stuck stream first."""
-    r = manifest["rtl"]
-    interval = int(r["interval_cycles"])
-    per_image = max(interval, r["input_stream"]["beats_per_image"] * (1 + checks.MAX_GAP),
-                    int(r["output_stream"]["beats_per_image"] / max(ready_prob, 0.01)))
+    interval = folder.interval
+    per_image = max(interval, folder.input_stream.beats_per_image * (1 + checks.MAX_GAP),
+                    int(folder.output_stream.beats_per_image / max(ready_prob, 0.01)))
     slack = 20 if (gap_prob or ready_prob < 1) else 2
     return 50 * interval + 2000, (n + 20) * per_image * slack + 20000, 4 * interval + 50
 
 
-def make_plan(manifest: dict[str, Any], graph: Any, x: np.ndarray, *, schedule: checks.Schedule, first_image: int,
+def make_plan(folder: CompiledFolder, graph: Any, x: np.ndarray, *, schedule: checks.Schedule, first_image: int,
               taps: bool, bounds: tuple[int, int, int], ready_path: str | None, record: str | None) -> dict[str, Any]:
     """The cocotb testbench's plan: input beats, gaps, and the expected beats of the output and every stream."""
-    rtl = manifest["rtl"]
     outs = execute(graph, x, taps=True)
     assert isinstance(outs, dict)
 
-    def beats(d: dict[str, Any]) -> list[int]:
-        s = Stream.from_manifest(d)
+    def beats(s: Stream) -> list[int]:
         return [b for img in s.tensor_beats(outs[s.tap]) for b in img]
 
-    in_bpi = rtl["input_stream"]["beats_per_image"]
+    in_bpi = folder.input_stream.beats_per_image
     gaps = None
     if schedule.gaps is not None:
         gaps = schedule.gaps[first_image * in_bpi : (first_image + x.shape[0]) * in_bpi].tolist()
-    internal = [{**d, "expected": beats(d)} for d in rtl["streams"][1:-1]] if taps else []
+    internal = [{**s.describe(), "expected": beats(s)} for s in folder.internal_streams] if taps else []
     watchdog, max_cycles, drain = bounds
+    out = folder.output_stream
     return {
-        "first_image": first_image, "input": beats(rtl["input_stream"]), "input_beats_per_image": in_bpi,
+        "first_image": first_image, "input": beats(folder.input_stream), "input_beats_per_image": in_bpi,
         "gaps": gaps, "ready": ready_path, "record": record,
-        "internal": internal, "output": {**rtl["output_stream"], "expected": beats(rtl["output_stream"])},
+        "internal": internal, "output": {**out.describe(), "expected": beats(out)},
         "watchdog_cycles": watchdog, "max_cycles": max_cycles, "drain_cycles": drain,
     }
 
 
-def _build_dir(rtl: Path, manifest: dict[str, Any]) -> Path:
+def _build_dir(folder: CompiledFolder) -> Path:
     """A cocotb build folder keyed by the RTL's content, so re-simulating the same RTL skips the build."""
     h = hashlib.sha256()
-    for name in sorted(manifest["files"]):
-        if name.endswith(".v"):
-            h.update(name.encode() + (rtl / name).read_bytes())
-    h.update(str(rtl.resolve()).encode())
+    for path in folder.verilog_paths():
+        h.update(path.name.encode() + path.read_bytes())
+    h.update(str(folder.path.resolve()).encode())
     return Path(tempfile.gettempdir()) / "bnnc-sim" / h.hexdigest()[:16]
 
 
-def simulate(rtl: str | Path, x: np.ndarray, *, engine: str = "verilator", gap_prob: float = 0.0,
+def simulate(rtl: str | Path | CompiledFolder, x: np.ndarray, *, engine: str = "verilator", gap_prob: float = 0.0,
              ready_prob: float = 1.0, seed: int = 0, taps: bool = True, build_dir: Path | None = None,
              cache_dir: Path | None = None, waves: bool | None = None, chunk: int = CHUNK_IMAGES,
              progress: bool = False, record: bool = False) -> SimReport:
@@ -184,24 +166,21 @@ def simulate(rtl: str | Path, x: np.ndarray, *, engine: str = "verilator", gap_p
     if engine not in ENGINES:
         raise SimError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     t_start = time.perf_counter()
-    rtl = Path(rtl)
-    manifest, graph = load_rtl(rtl)
+    folder, graph = load_rtl(rtl if isinstance(rtl, CompiledFolder) else Path(rtl))
     try:
         x = prepare_input(graph, x)
-        schedule = checks.Schedule.make(seed, x.shape[0] * manifest["rtl"]["input_stream"]["beats_per_image"],
-                                        gap_prob, ready_prob)
+        schedule = checks.Schedule.make(seed, x.shape[0] * folder.input_stream.beats_per_image, gap_prob, ready_prob)
     except ValueError as e:
         raise SimError(str(e)) from None
-    report = SimReport(interval_predicted=int(manifest["rtl"]["interval_cycles"]),
-                       interval_overhead=int(manifest["rtl"]["interval_overhead_cycles"]), engine=engine, taps=taps,
-                       streams_checked=(len(manifest["rtl"]["streams"]) - 2 if taps else 0) + 1)
+    report = SimReport(interval_predicted=folder.interval, interval_overhead=folder.interval_overhead, engine=engine,
+                       taps=taps, streams_checked=(len(folder.internal_streams) if taps else 0) + 1)
     bar = _Bar(x.shape[0], engine) if progress and x.shape[0] > 1 else None
     try:
         if engine == "verilator":
-            _simulate_compiled(rtl, manifest, graph, x, report, schedule, gap_prob=gap_prob, ready_prob=ready_prob,
+            _simulate_compiled(folder, graph, x, report, schedule, gap_prob=gap_prob, ready_prob=ready_prob,
                                cache_dir=cache_dir, waves=bool(waves), bar=bar, record=record)
         else:
-            _simulate_cocotb(rtl, manifest, graph, x, report, schedule, build_dir=build_dir, waves=waves,
+            _simulate_cocotb(folder, graph, x, report, schedule, build_dir=build_dir, waves=waves,
                              chunk=chunk, bar=bar, taps=taps, record=record, gap_prob=gap_prob,
                              ready_prob=ready_prob)
     finally:
@@ -236,19 +215,19 @@ def _timing(report: SimReport, ends: list[int], starts: list[int]) -> None:
         report.latency_cycles = ends[0] - starts[0]
 
 
-def _simulate_compiled(rtl: Path, manifest: dict[str, Any], graph: Any, x: np.ndarray, report: SimReport,
+def _simulate_compiled(folder: CompiledFolder, graph: Any, x: np.ndarray, report: SimReport,
                        schedule: checks.Schedule, *, gap_prob: float, ready_prob: float, cache_dir: Path | None,
                        waves: bool, bar: Any, record: bool) -> None:
     from . import engine
 
-    watchdog, max_cycles, drain = _bounds(manifest, x.shape[0], gap_prob, ready_prob)
+    watchdog, max_cycles, drain = _bounds(folder, x.shape[0], gap_prob, ready_prob)
     done = [0]
 
     def progress(images: int) -> None:
         bar.update(images - done[0])
         done[0] = images
 
-    res = engine.run(rtl, manifest, graph, x, taps=report.taps, schedule=schedule, watchdog=watchdog,
+    res = engine.run(folder, graph, x, taps=report.taps, schedule=schedule, watchdog=watchdog,
                      max_cycles=max_cycles, drain=drain, cache=cache_dir, waves=waves,
                      progress=progress if bar is not None else None)
     rec = res.recording
@@ -270,20 +249,21 @@ def _simulate_compiled(rtl: Path, manifest: dict[str, Any], graph: Any, x: np.nd
     report.predictions = [checks.beat_int(w) for w in res.output_beats[::bpi]]
     report.expected = [checks.beat_int(w) for w in res.expected_output[::bpi]]
     out_cyc = rec.beats[-1][0]
-    in_bpi = manifest["rtl"]["input_stream"]["beats_per_image"]
+    in_bpi = folder.input_stream.beats_per_image
     _timing(report, out_cyc[bpi - 1 :: bpi].astype(np.int64).tolist(),
             rec.input_cycles[::in_bpi].astype(np.int64).tolist())
     if bar is not None:
         bar.update(x.shape[0] - done[0])
 
 
-def _simulate_cocotb(rtl: Path, manifest: dict[str, Any], graph: Any, x: np.ndarray, report: SimReport,
+def _simulate_cocotb(folder: CompiledFolder, graph: Any, x: np.ndarray, report: SimReport,
                      schedule: checks.Schedule, *, build_dir: Path | None, waves: bool | None, chunk: int, bar: Any,
                      taps: bool, record: bool, gap_prob: float, ready_prob: float) -> None:
-    top = manifest["rtl"]["top"]
-    sources = [rtl / name for name in (rtl / "filelist.f").read_text().split()]
-    bdir = build_dir or _build_dir(rtl, manifest)
-    out_d = manifest["rtl"]["output_stream"]
+    mem_dir = f"{folder.path.resolve()}/"
+    if '"' in mem_dir or "\\" in mem_dir:  # a Verilog string parameter: a quote or backslash would end or escape it
+        raise SimError(f"the compile folder's path must hold no \" or \\ for the cocotb engine, not "
+                       f"{printable(repr(str(folder.path)))}; move it or use --engine verilator")
+    bdir = build_dir or _build_dir(folder)
     recorded: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
     for k, start in enumerate(range(0, x.shape[0], chunk)):
         xs = x[start : start + chunk]
@@ -294,15 +274,15 @@ def _simulate_cocotb(rtl: Path, manifest: dict[str, Any], graph: Any, x: np.ndar
             ready_path = str(tdir / "ready.npy")
             np.save(ready_path, schedule.ready)
         rec_path = str(tdir / "record.npz") if record else None
-        plan = make_plan(manifest, graph, xs, schedule=schedule, first_image=start, taps=taps,
-                         bounds=_bounds(manifest, xs.shape[0], gap_prob, ready_prob), ready_path=ready_path,
+        plan = make_plan(folder, graph, xs, schedule=schedule, first_image=start, taps=taps,
+                         bounds=_bounds(folder, xs.shape[0], gap_prob, ready_prob), ready_path=ready_path,
                          record=rec_path)
         (tdir / "plan.json").write_text(json.dumps(plan))
         result_path = tdir / "result.json"
         result_path.unlink(missing_ok=True)
         t0 = time.perf_counter()
         try:
-            build_and_test(sources, top, "runtime.sim.network_tb", parameters={"MEM_DIR": f"{rtl.resolve()}/"},
+            build_and_test(folder.verilog_paths(), tool_word(folder.top), "runtime.sim.network_tb", parameters={"MEM_DIR": mem_dir},
                            build_dir=bdir, test_dir=tdir, waves=waves,
                            extra_env={"BNNC_PLAN": str(tdir / "plan.json"), "BNNC_RESULT": str(result_path)})
         except SimulationFailure as e:
@@ -317,7 +297,7 @@ def _simulate_cocotb(rtl: Path, manifest: dict[str, Any], graph: Any, x: np.ndar
         report.sim_seconds += elapsed
         report.cycles += int(res["cycles"])
         report.images += xs.shape[0]
-        bpi = out_d["beats_per_image"]
+        bpi = folder.output_stream.beats_per_image
         report.predictions += [int(b) for b in res["output_beats"][::bpi]]
         report.expected += [int(b) for b in plan["output"]["expected"][::bpi]]
         report.beats_checked += len(res["output_beats"]) + sum(len(s["expected"]) for s in plan["internal"])
@@ -347,23 +327,24 @@ def simulate_cli(args: argparse.Namespace) -> int:
         raise BnncError(f"--inputs must hold at least one image, not {x.shape[0] if x.ndim else 'a scalar'}",
                         file=args.inputs, field="--inputs")
     try:
-        _, graph = load_rtl(Path(args.rtl))
+        folder, graph = load_rtl(Path(args.rtl))
     except SimError as e:
         raise BnncError(str(e)) from None
     try:
         prepare_input(graph, x)
     except ValueError as e:
         raise BnncError(str(e), file=args.inputs, field="--inputs") from None
+    # the whole files must agree: --limit takes the first N of both, and must not hide a mismatch
+    if y is not None and y.shape != (x.shape[0],):
+        raise BnncError(f"--labels must have shape ({x.shape[0]},), not {list(y.shape)}", file=args.labels)
     if args.limit is not None:
         x = x[: args.limit]
         y = y[: args.limit] if y is not None else None
     for opt, p in (("--gaps", args.gaps), ("--backpressure", args.backpressure)):
         if not 0.0 <= p < 1.0:
             raise BnncError(f"{opt} must be a probability in [0, 1), not {p}")
-    if y is not None and y.shape != (x.shape[0],):
-        raise BnncError(f"--labels must have shape ({x.shape[0]},), not {list(y.shape)}", file=args.labels)
     try:
-        rep = simulate(Path(args.rtl), x, engine=args.engine, gap_prob=args.gaps, ready_prob=1.0 - args.backpressure,
+        rep = simulate(folder, x, engine=args.engine, gap_prob=args.gaps, ready_prob=1.0 - args.backpressure,
                        seed=args.seed, taps=args.check == "all", waves=args.waves or None, progress=True)
     except SimError as e:
         raise BnncError(str(e)) from None
@@ -380,8 +361,7 @@ def simulate_cli(args: argparse.Namespace) -> int:
     print(f"simulated {rep.images} images on {engine}: {rep.matches}/{rep.images} outputs match the reference, "
           f"{checked}")
     if y is not None:
-        manifest, _ = load_rtl(Path(args.rtl))
-        if manifest["output"] == "argmax":
+        if folder.output == "argmax":
             acc = float(np.mean(np.array(rep.predictions) == y[: rep.images]))
             print(f"accuracy: {acc * 100:.2f}% on {rep.images} labelled images")
     print(f"cycles per image: measured {rep.interval_measured} (predicted {rep.interval_predicted}); "

@@ -15,6 +15,7 @@ silently accepted), ``usage`` (command-line mistakes).
 from __future__ import annotations
 
 import io
+import json
 import os
 import zipfile
 from collections.abc import Callable
@@ -478,20 +479,22 @@ CASES: list[Case] = [
     _mk("train_config_not_a_mapping", "usage", "train {d}/t.yaml", r"\S*/t\.yaml: .+", yaml_text("- 1\n", "t.yaml")),
     # ------------------------------------------------------------------ simulate: a damaged compile folder, bad inputs
     _mk("sim_not_a_compile_folder", "os", "simulate {d} --inputs {d}/x.npy",
-        r"\S+: must be a folder written by bnnc compile \(with manifest\.json and folded_ir\.npz\), not one without "
-        "them"),
+        r"\S+: rtl must be a folder written by bnnc compile \(with manifest\.json, filelist\.f and folded_ir\.npz\), "
+        r"not one without manifest\.json"),
     _mk("sim_manifest_damaged", "kind", "simulate {d}/rtl --inputs {d}/x.npy",
         r"\S+/rtl/manifest\.json: the manifest must be bnnc's JSON, not damaged \(JSONDecodeError: .+\); run bnnc "
         "compile again", compiled("rtl"), file("rtl/manifest.json", "{bad")),
     _mk("sim_manifest_without_rtl", "kind", "simulate {d}/rtl --inputs {d}/x.npy",
-        r"\S+/rtl/manifest\.json: the manifest must be bnnc's JSON, not damaged \(KeyError: 'rtl'\); run bnnc compile "
-        "again", compiled("rtl"), file("rtl/manifest.json", '{"files": []}')),
+        r"\S+/rtl/manifest\.json: field rtl: rtl must be a JSON object, not missing; run bnnc compile again",
+        compiled("rtl"), lambda d: (d / "rtl" / "manifest.json").write_text(json.dumps(
+            {k: v for k, v in json.loads((d / "rtl" / "manifest.json").read_text()).items() if k != "rtl"}))),
     _mk("sim_rom_missing", "kind", "simulate {d}/rtl --inputs {d}/x.npy",
-        r"\S+/rtl: the compile folder must hold every file its manifest lists, not miss 'fc1_weights\.mem'; run bnnc "
-        "compile again", compiled("rtl"), lambda d: (d / "rtl" / "fc1_weights.mem").unlink()),
+        r"\S+/rtl: the compile folder must hold every file its manifest lists, each a regular file, not "
+        r"'fc1_weights\.mem' \(missing\); run bnnc compile again", compiled("rtl"),
+        lambda d: (d / "rtl" / "fc1_weights.mem").unlink()),
     _mk("sim_ir_damaged", "kind", "simulate {d}/rtl --inputs {d}/x.npy",
-        r"\S+/rtl/folded_ir\.npz: the folded IR must be bnnc's, not damaged \(.+\); run bnnc compile again",
-        compiled("rtl"), file("rtl/folded_ir.npz", "junk")),
+        r"\S+/rtl/folded_ir\.npz: the file must be the one bnnc compile wrote \(sha256 recorded in manifest\.json\), "
+        r"not changed since; run bnnc compile again", compiled("rtl"), file("rtl/folded_ir.npz", "junk")),
     _mk("sim_inputs_missing", "os", "simulate {d}/rtl --inputs {d}/none.npy",
         r"\S*/none\.npy: --inputs must be an existing \.npy file, not missing", compiled("rtl")),
     _mk("sim_inputs_npz", "kind", "simulate {d}/rtl --inputs {d}/rtl/folded_ir.npz",
