@@ -124,8 +124,8 @@ class HwBuilder:
         slowest = max(pacing.values())
         if slowest >= SWU_MAX_CYCLES:  # the core's 32-bit schedule arithmetic
             raise self.error(node, f"the pipeline's interval must be below {SWU_MAX_CYCLES:,} cycles per image for "
-                                   f"the window unit of {node.op} {node.name}, not {slowest:,}; fold the matrix "
-                                   "layers wider (hardware.folding)")
+                                   f"this layer's window unit, not {slowest:,}; fold the matrix layers wider",
+                             field="hardware.folding")
         return pacing
 
     def connect(self, out: Stream, lanes: int, elems: int | None = None, consumer_cycles: int | None = None) -> Stream:

@@ -3,7 +3,8 @@
 Convolution options the hardware cannot honour are refused at load, in one line naming the layer
 and the field, never cut or ignored in the RTL: a pad value outside the input's range (bnnc_swu
 holds it in the lane's bits) and padding that puts every window in the padding (the output would
-not depend on the input, and bnnc_swu rejects such parameters). Pad values inside the range, and
+not depend on the input, and bnnc_swu rejects such parameters); and, at compile, a folding so slow
+that a window unit's pace passes its ring analysis' 32-bit arithmetic. Pad values inside the range, and
 padding of at least the kernel that leaves a window on the map, are accepted and proven beat for
 beat on Verilator (cocotb_tests/networks/test_conv_options.py).
 """
@@ -77,6 +78,19 @@ CASES: list[Case] = [
     _mk("conv_pad_value_later_layer_zero", "conv", "inspect {d}/net.yaml",
         Y + r": layer c2: field pad_value: pad_value must be -1 or \+1 for a bipolar input, not 0",
         yaml_text(TWO_CONV), weights_edit(two_conv_arrays)),
+    # ------------------------------------------------------------------ a window unit's pace beyond its arithmetic
+    # PE 1, SIMD 1 on a 64x64x64 map of 256 filters: 603,979,776 cycles per image, past bnnc_swu's 32-bit ring analysis
+    _mk("conv_interval_beyond_window_unit", "conv", "compile {d}/net.yaml -o {d}/rtl",
+        Y + r": layer c1: field hardware\.folding: the pipeline's interval must be below 134,217,728 cycles per image "
+        r"for this layer's window unit, not 603,979,776; fold the matrix layers wider",
+        yaml_text("name: big\ninput: {shape: [64, 64, 64], dtype: bipolar}\nlayers:\n"
+                  "  - {name: c1, op: conv2d, filters: 256, kernel: 3, padding: 1}\n  - {name: bn, op: batchnorm}\n"
+                  "  - {name: s, op: sign}\n  - {name: p, op: maxpool2d, kernel: 64}\n  - {name: f, op: flatten}\n"
+                  "  - {name: fc, op: dense, units: 3}\nhardware: {folding: {c1: {pe: 1, simd: 1}}}\n"),
+        weights_edit(lambda a: (a.clear(), a.update({
+            "c1.weight": np.ones((256, 64, 3, 3)), "bn.gamma": np.ones(256), "bn.beta": np.zeros(256),
+            "bn.mean": np.zeros(256), "bn.var": np.ones(256), "fc.weight": np.ones((3, 256))}))),
+        outputs=("rtl",)),
     # ------------------------------------------------------------------ padding that leaves no window on the map
     _mk("conv_every_window_padding", "conv", "compile {d}/net.yaml -o {d}/rtl",
         Y + ALL_PAD,
