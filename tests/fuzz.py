@@ -95,7 +95,10 @@ def fuzz_net(seed: int, conv: bool = True) -> GenNet:
 
     rng = np.random.default_rng(seed)
     for _ in range(50):
-        net = _draw(rng, seed, conv)
+        try:
+            net = _draw(rng, seed, conv)
+        except ValueError:  # a map shrunk below nothing (negative array dimensions): draw again
+            continue
         if all(a.size for a in net.arrays.values()):
             try:
                 compiler.load(net.write(Path(tempfile.mkdtemp(prefix="bnnc-fuzz-"))).path)
