@@ -219,7 +219,8 @@ def _spacing(k: int, beats: int, cycles: int) -> int:
     return max(1, (j + 1) * cycles // beats - j * cycles // beats)
 
 
-async def _paced_source(env: AxisEnv, beats: list[int], per_image: int, cycles: int, sent: list[tuple[int, int]]):
+async def _paced_source(env: AxisEnv, beats: list[int], per_image: int, cycles: int,
+                        sent: list[tuple[int, int]]) -> None:
     """A producer that needs ``cycles`` per image: beat k + 1 is offered no sooner than its spacing after beat k
     moved, so a beat the unit refuses is time lost, as in a pipeline whose bottleneck is upstream."""
     dut = env.dut
@@ -239,7 +240,7 @@ async def _paced_source(env: AxisEnv, beats: list[int], per_image: int, cycles: 
     dut.s_axis_tvalid.value = 0
 
 
-async def _paced_ready(env: AxisEnv, per_image: int, cycles: int, taken: list[int]):
+async def _paced_ready(env: AxisEnv, per_image: int, cycles: int, taken: list[int]) -> None:
     """A consumer that needs ``cycles`` per image: ready again only its spacing after it took a beat, and
     waiting (time lost) while the unit has none."""
     dut = env.dut
