@@ -350,10 +350,10 @@ def simulate_cli(args: argparse.Namespace) -> int:
         raise BnncError(str(e)) from None
     except SimulationFailure as e:
         lines = str(e).splitlines()
-        print(f"bnnc: simulation FAILED: {lines[0]}", flush=True)
+        print(f"bnnc: simulation FAILED: {printable(lines[0])}", flush=True)
         waves = next((ln for ln in lines if "waves:" in ln), None)
         if waves and args.waves:
-            print(waves[waves.index("waves:"):])
+            print(printable(waves[waves.index("waves:"):]))
         return 1
     checked = (f"every beat of every stream checked ({rep.streams_checked} streams, {rep.beats_checked:,} beats)"
                if rep.taps else f"output stream checked ({rep.beats_checked:,} beats; internal streams not checked)")
@@ -368,7 +368,7 @@ def simulate_cli(args: argparse.Namespace) -> int:
           f"first-image latency {rep.latency_cycles} cycles")
     if rep.engine == "verilator":
         state = "cache hit" if rep.build_cached else f"built in {rep.build_seconds:.1f} s"
-        print(f"build: {rep.build_path} ({state})")
+        print(f"build: {printable(str(rep.build_path))} ({state})")
         print(f"simulation: {rep.cycles:,} cycles in {rep.sim_seconds:.2f} s ({rep.cycles_per_second:,.0f} cycles/s); "
               f"reference {rep.reference_seconds:.2f} s (during the simulation), comparison "
               f"{rep.compare_seconds:.2f} s; total {rep.total_seconds:.2f} s")
@@ -376,7 +376,7 @@ def simulate_cli(args: argparse.Namespace) -> int:
         print(f"simulation: {rep.cycles:,} cycles in {rep.sim_seconds:.1f} s ({rep.cycles_per_second:,.0f} "
               "cycles/s, build included)")
     if rep.waves:
-        print(f"waves: {rep.waves}")
+        print(f"waves: {printable(str(rep.waves))}")
     ok = rep.matches == rep.images
     if rep.interval_measured is not None and rep.interval_measured > rep.interval_predicted + rep.interval_overhead \
             and args.gaps == 0 and args.backpressure == 0:
