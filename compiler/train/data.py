@@ -72,16 +72,16 @@ class DataError(BnncError, ValueError):
         super().__init__(message)
 
 
-def _regular(path: Path, what: str) -> None:
+def check_regular(path: Path, what: str, error: type[BnncError] = DataError) -> None:
     """Refuse a missing path or one that is not a regular file, without opening it (a FIFO would block)."""
     try:
         kind = not_regular(path)
     except FileNotFoundError:
-        raise DataError(f"{path}: {what} must be an existing file, not missing") from None
+        raise error(f"{path}: {what} must be an existing file, not missing") from None
     except OSError as e:
-        raise DataError(f"{path}: {what} must be a readable file, not fail with {e.strerror or e}") from None
+        raise error(f"{path}: {what} must be a readable file, not fail with {e.strerror or e}") from None
     if kind:
-        raise DataError(f"{path}: {what} must be a regular file, not {kind}")
+        raise error(f"{path}: {what} must be a regular file, not {kind}")
 
 
 def _read_at_most(stream: BinaryIO, n: int) -> bytearray:
@@ -111,7 +111,7 @@ def read_idx(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> np.ndarray
     Returns an array of the file's element type and shape.
     """
     path = Path(path)
-    _regular(path, "the idx file")
+    check_regular(path, "the idx file")
     gz = False
     try:
         with open(path, "rb") as fh:
@@ -174,7 +174,7 @@ def _find(directory: Path, stem: str) -> Path | None:
 
 def _read_data_npz(npz: Path, max_bytes: int) -> dict[str, np.ndarray]:
     """The four arrays of a data set .npz, its regular-file rule and byte budget checked before reading."""
-    _regular(npz, "the data .npz")
+    check_regular(npz, "the data .npz")
     try:
         with zipfile.ZipFile(npz) as z:
             sizes = {i.filename.removesuffix(".npy"): i.file_size for i in z.infolist()}
@@ -294,7 +294,7 @@ def read_cifar_batch(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tu
     The file must be a regular file of at most ``max_bytes`` (a pickle builds little more than it holds).
     """
     path = Path(path)
-    _regular(path, "the CIFAR-10 batch")
+    check_regular(path, "the CIFAR-10 batch")
     size = path.stat().st_size
     if size > max_bytes:
         raise DataError(f"{path}: the CIFAR-10 batch must be at most {fmt_bytes(max_bytes)} (--max-bytes), "

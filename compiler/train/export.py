@@ -50,10 +50,10 @@ import yaml
 from torch import nn
 
 from compiler.errors import BnncError, describe
-from compiler.frontend.arrays import not_regular
 from compiler.limits import DEFAULT_MAX_BYTES, fmt_bytes
 
 from .config import COUNT_MAX, check_footprint, validate
+from .data import check_regular
 from .layers import BinaryConv2d, BinaryLinear, InputBinarize, SignActivation, sign_pm1
 from .module import BnnClassifier, InputScale, ToImage
 
@@ -277,14 +277,7 @@ def load_checkpoint(ckpt: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Bnn
     size checked before the network is built. Errors are one line (:class:`ExportError`).
     """
     path = Path(ckpt)
-    try:
-        kind = not_regular(path)
-    except FileNotFoundError:
-        raise ExportError(f"{path}: the checkpoint must be an existing file, not missing") from None
-    except OSError as e:
-        raise ExportError(f"{path}: the checkpoint must be a readable file, not fail with {e.strerror or e}") from None
-    if kind:
-        raise ExportError(f"{path}: the checkpoint must be a regular file, not {kind}")
+    check_regular(path, "the checkpoint", ExportError)
     size = path.stat().st_size
     if size > max_bytes:
         raise ExportError(f"{path}: the checkpoint must be at most {fmt_bytes(max_bytes)} (--max-bytes), "
