@@ -203,31 +203,34 @@ def _ok_value(expr: ast.AST, checked: set[str], exempt: dict[str, str]) -> bool:
     return False
 
 
-def _checked_names(fn: ast.FunctionDef, exempt: dict[str, str]) -> set[str]:
-    """Local names bound only to checked values (``top = tool_word(top)``, ``a, b = int(a), int(b)``)."""
-    checked: set[str] = set()
-    for _ in range(3):  # names built from names built from checked values
-        for node in ast.walk(fn):
-            if isinstance(node, ast.Assign):
-                for target in node.targets:
-                    pairs = (zip(target.elts, node.value.elts) if isinstance(target, ast.Tuple)
-                             and isinstance(node.value, ast.Tuple) else [(target, node.value)])
-                    for t, v in pairs:
-                        if isinstance(t, ast.Name) and _ok_value(v, checked, exempt):
-                            checked.add(t.id)
-    # a name bound anywhere else (a loop, a parameter, another assignment) is not checked
+def _assignments(fn: ast.FunctionDef) -> list[tuple[str, ast.expr]]:
+    """(name, value) of every plain assignment in ``fn``, tuples unpacked pairwise (``a, b = x, y``)."""
+    out: list[tuple[str, ast.expr]] = []
     for node in ast.walk(fn):
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 pairs = (zip(target.elts, node.value.elts) if isinstance(target, ast.Tuple)
                          and isinstance(node.value, ast.Tuple) else [(target, node.value)])
-                for t, v in pairs:
-                    if isinstance(t, ast.Name) and not _ok_value(v, checked, exempt):
-                        checked.discard(t.id)
-        elif isinstance(node, (ast.For, ast.comprehension)):
-            for t in ast.walk(node.target):
-                if isinstance(t, ast.Name):
-                    checked.discard(t.id)
+                out += [(t.id, v) for t, v in pairs if isinstance(t, ast.Name)]
+    return out
+
+
+def _checked_names(fn: ast.FunctionDef, exempt: dict[str, str]) -> set[str]:
+    """Local names bound only to checked values (``top = tool_word(top)``, ``a, b = int(a), int(b)``)."""
+    checked: set[str] = set()
+    for _ in range(3):  # names built from names built from checked values
+        for t, v in _assignments(fn):
+            if _ok_value(v, checked, exempt):
+                checked.add(t)
+    # a name bound anywhere else (a loop, a parameter, another assignment) is not checked
+    for t, v in _assignments(fn):
+        if not _ok_value(v, checked, exempt):
+            checked.discard(t)
+    for node in ast.walk(fn):
+        if isinstance(node, (ast.For, ast.comprehension)):
+            for name in ast.walk(node.target):
+                if isinstance(name, ast.Name):
+                    checked.discard(name.id)
     return checked
 
 
