@@ -40,6 +40,10 @@ LAUNCHES: dict[tuple[str, str], str] = {
     ("runtime/sim/engine.py", "build"): "verilator: constant flags, tool_word(top), _taps_vlt, the folder's "
                                         "validated Verilog files",
     ("runtime/sim/engine.py", "_run_harness"): "the simulator just built, on a temporary run folder (_write_run)",
+    ("runtime/sim/engine.py", "model_nodes"): "verilator --stats: build()'s constant flags, tool_word(top), _taps_vlt, "
+                                              "the folder's validated Verilog files, a temporary --Mdir",
+    ("runtime/sim/popcount_proof.py", "netlists"): "yosys -p: a copy of the bnnc_xnor_popcount core bnnc ships, "
+                                                   "int() widths and pipes, a constant define, a temporary folder",
     ("runtime/sim/toolchain.py", "run_lint"): "verilator --lint-only on sources and a top its callers (tests, "
                                               "the fuzzer) generated in-process",
     ("runtime/sim/objcache.py", "main"): "the C++ compiler command make runs for Verilator's runtime objects",
@@ -67,6 +71,7 @@ JSON_READERS: dict[tuple[str, str], str] = {
     ("runtime/sim/simulate.py", "_simulate_cocotb"): "the testbench's result.json",
     ("runtime/sim/network_tb.py", "*"): "the plan make_plan wrote from the validated folder",
     ("runtime/sim/runner.py", "*"): "cocotb's results",
+    ("runtime/sim/popcount_proof.py", "netlists"): "Yosys's write_json of the core, in a temporary folder",
 }
 
 # (file, function) -> f-string values allowed without tool_word, and why
@@ -86,6 +91,7 @@ FOLDER_TAKERS = [("runtime/synth.py", "run_flow"), ("runtime/synth.py", "rom_bit
                  ("runtime/synth.py", "_cells_script"), ("runtime/synth.py", "_flow_script"),
                  ("runtime/sim/engine.py", "build"), ("runtime/sim/engine.py", "run"),
                  ("runtime/sim/engine.py", "_write_run"), ("runtime/sim/engine.py", "_waves"),
+                 ("runtime/sim/engine.py", "fast_popcount"), ("runtime/sim/engine.py", "model_nodes"),
                  ("runtime/sim/simulate.py", "make_plan"), ("runtime/sim/simulate.py", "_build_dir"),
                  ("runtime/sim/simulate.py", "_bounds"), ("runtime/sim/simulate.py", "_simulate_compiled"),
                  ("runtime/sim/simulate.py", "_simulate_cocotb"), ("compiler/codegen/board.py", "render_board_top"),

@@ -114,9 +114,11 @@ class Stream:
         if self.elem_bits == 1:
             lane_bits = (lanes & 1).astype(np.uint8)
         else:
-            # bit j of lane i (two's complement via the int64 shift) at position i*elem_bits + j
-            shifts = np.arange(self.elem_bits, dtype=np.int64)
-            lane_bits = ((lanes[..., None] >> shifts) & 1).astype(np.uint8)
+            # bit j of lane i (two's complement: the int64's low bits) at position i*elem_bits + j, unpacked
+            # from the lane's little-endian bytes (a uint8 per bit, not an int64: whole data sets pack fast)
+            nlb = next(k for k in (1, 2, 4, 8) if 8 * k >= self.elem_bits)
+            le = lanes.astype(f"<u{nlb}").view(np.uint8).reshape(*lanes.shape, nlb)  # integer casts wrap: low bytes
+            lane_bits = np.unpackbits(le, axis=-1, bitorder="little")[..., : self.elem_bits]
         lane_bits = lane_bits.reshape(n, self.vectors * nb, self.width)
         nbytes = 4 * self.words_per_beat
         out = np.zeros((n, self.vectors * nb, nbytes), dtype=np.uint8)

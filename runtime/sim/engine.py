@@ -38,12 +38,12 @@ from compiler.hw.stream import Stream
 from compiler.ir import Graph
 from compiler.names import tool_word
 from compiler.reference import execute
-from runtime.sim import checks
+from runtime.sim import checks, popcount_proof
 from runtime.sim.runner import BuildFailure, SimulationFailure, objcache_env
 from runtime.sim.toolchain import setup_environment, verilator_path
 
 HARNESS = Path(__file__).with_name("harness.cpp")
-RECIPE = "bnnc-sim-2"
+RECIPE = "bnnc-sim-3"
 """Bumped whenever the build command or the run files change, so old cache entries are not reused."""
 
 VERILATOR_FLAGS = ("--cc", "--exe", "--build", "-O3", "--x-assign", "fast", "--x-initial", "fast",
@@ -85,6 +85,17 @@ def _taps_vlt(top: str, names: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def fast_popcount(compiled: CompiledFolder) -> bool:
+    """Whether to simulate bnnc_xnor_popcount's behavioural form: every (WIDTH, PIPE) of the design proven.
+
+    The behavioural form (``$countones`` and the same register ranks) simulates about 5x faster
+    on a wide LFC; runtime/sim/popcount_proof.py proves it equal to the structural form, which
+    synthesis gets, for each (WIDTH, PIPE) in its ``PROVEN`` (tests/test_popcount_equiv.py).
+    A design with any other width is simulated with the structural form.
+    """
+    return popcount_proof.design_widths(list(compiled.verilog_paths())) <= popcount_proof.PROVEN
+
+
 def build(compiled: CompiledFolder, *, taps: bool = True, trace: bool = False, cache: Path | None = None) -> Build:
     """Build (or find in the cache) the compiled simulator of a validated ``bnnc compile`` folder.
 
@@ -103,7 +114,9 @@ def build(compiled: CompiledFolder, *, taps: bool = True, trace: bool = False, c
     top = compiled.top
     tap_names = [s.name for s in compiled.internal_streams] if taps else []
     vlt = _taps_vlt(top, tap_names) if tap_names else ""
-    flags = [*VERILATOR_FLAGS, "--top-module", tool_word(top), *(["--trace"] if trace else [])]
+    fast = fast_popcount(compiled)
+    flags = [*VERILATOR_FLAGS, *([f"-D{popcount_proof.DEFINE}"] if fast else []), "--top-module", tool_word(top),
+             *(["--trace"] if trace else [])]
     h = hashlib.sha256()
     for part in (RECIPE, importlib.metadata.version("verilator"), " ".join(flags), vlt, HARNESS.read_text()):
         h.update(part.encode() + b"\0")
@@ -149,6 +162,39 @@ def build(compiled: CompiledFolder, *, taps: bool = True, trace: bool = False, c
                 shutil.rmtree(work, ignore_errors=True)
             raise
     return Build(exe, folder, False, time.perf_counter() - t0)
+
+
+def model_nodes(compiled: CompiledFolder, *, taps: bool = True) -> int:
+    """Verilator's node count of the model :func:`build` would compile: a deterministic proxy of simulation cost.
+
+    Runs only the Verilation step (same flags, define and tap config, ``--stats``, no C++
+    build: seconds) and sums the last column of ``Vtop__stats.txt``'s "Node count" table,
+    the AST left after Verilator's optimisations. tests/test_sim_cost.py pins it for the
+    wide LFC and a CNV, so a change that makes the simulated model bigger fails there.
+    """
+    setup_environment()
+    top = compiled.top
+    tap_names = [s.name for s in compiled.internal_streams] if taps else []
+    flags = [f for f in VERILATOR_FLAGS if f not in ("--exe", "--build")]
+    flags += [*([f"-D{popcount_proof.DEFINE}"] if fast_popcount(compiled) else []), "--top-module", tool_word(top),
+              "--stats"]
+    with tempfile.TemporaryDirectory(prefix="bnnc-nodes-") as tmp:
+        srcs = []
+        if tap_names:
+            (Path(tmp) / "taps.vlt").write_text(_taps_vlt(top, tap_names))
+            srcs.append(str(Path(tmp) / "taps.vlt"))
+        srcs += [str(s.resolve()) for s in compiled.verilog_paths()]
+        p = subprocess.run([str(verilator_path()), *flags, "--Mdir", tmp, *srcs], capture_output=True, text=True,
+                           check=False)
+        stats = Path(tmp) / "Vtop__stats.txt"
+        if p.returncode != 0 or not stats.is_file():
+            raise BuildFailure(f"verilator --stats of {top} failed: {(p.stdout + p.stderr)[-2000:]}")
+        rows = [ln.rstrip() for ln in stats.read_text().splitlines()
+                if ln.startswith("  Node count, ") and not ln.startswith("  Node count, NETLIST")]
+        # columns are right-aligned stages (NETLIST's one more, past the model's end); a row as long as
+        # the longest has a value in the last stage of the model
+        end = max(len(r) for r in rows)
+        return sum(int(r.split()[-1]) for r in rows if len(r) == end)
 
 
 @dataclass

@@ -56,13 +56,6 @@ module bnnc_xnor_popcount #(
     localparam integer HB = 32;                                     // bits per column height in a height vector
     localparam integer MAXC = 17;                                   // columns a height vector holds (CW <= 16)
 
-    // Truth tables, indexed by {x[2:0], w[2:0]} of a group (stage 0) or by a counter's six input bits.
-    localparam [63:0] T_PAR = 64'h9669699669969669;  // parity of the group's three xnors
-    localparam [63:0] T_MAJ = 64'he8d4b2718e4d2b17;  // majority of the group's three xnors
-    localparam [63:0] T_C0 = 64'h6996966996696996;   // bit 0 of the number of ones of the index
-    localparam [63:0] T_C1 = 64'h8117177e177e7ee8;   // bit 1
-    localparam [63:0] T_C2 = 64'hfee8e880e8808000;   // bit 2
-
     // ---- Compression schedule (constant functions of WIDTH) ----------------
     // Bits of the counter that closes a column of h > 2 bits after its 6:3 counters.
     function automatic integer small_of(input integer h);
@@ -192,6 +185,41 @@ module bnnc_xnor_popcount #(
         end
     endgenerate
 
+`ifdef BNNC_SIM_FAST_POPCOUNT
+    // Simulation-only behavioural form, selected by the compiled simulation engine
+    // (runtime/sim/engine.py) and by no synthesis flow: the same count, computed with
+    // $countones, delayed by the same LATENCY register ranks with the same clock enable.
+    // tests/test_popcount_equiv.py proves it equal to the structural form below
+    // (Yosys SAT) for every (WIDTH, PIPE) the simulation engine accepts (docs/hardware.md).
+    genvar r;
+    generate
+        /* verilator lint_off WIDTHTRUNC */
+        wire [CW-1:0] ones = $countones(~(x ^ w));
+        /* verilator lint_on WIDTHTRUNC */
+        for (r = 0; r <= LATENCY; r = r + 1) begin : g_fast
+            wire [CW-1:0] v;  // the count r register ranks after x and w
+            if (r == 0) begin : g_in
+                assign v = ones;
+            end else begin : g_rank
+                reg [CW-1:0] q;
+                always @(posedge clk) begin
+                    if (en) begin
+                        q <= g_fast[r - 1].v;
+                    end
+                end
+                assign v = q;
+            end
+        end
+        assign count = g_fast[LATENCY].v;
+    endgenerate
+`else
+    // Truth tables, indexed by {x[2:0], w[2:0]} of a group (stage 0) or by a counter's six input bits.
+    localparam [63:0] T_PAR = 64'h9669699669969669;  // parity of the group's three xnors
+    localparam [63:0] T_MAJ = 64'he8d4b2718e4d2b17;  // majority of the group's three xnors
+    localparam [63:0] T_C0 = 64'h6996966996696996;   // bit 0 of the number of ones of the index
+    localparam [63:0] T_C1 = 64'h8117177e177e7ee8;   // bit 1
+    localparam [63:0] T_C2 = 64'hfee8e880e8808000;   // bit 2
+
     genvar s, c, k, i;
     generate
         for (s = 0; s <= NS; s = s + 1) begin : g_st
@@ -300,6 +328,7 @@ module bnnc_xnor_popcount #(
             assign count = sum;
         end
     endgenerate
+`endif
 endmodule
 
 `default_nettype wire
