@@ -3,8 +3,9 @@
 For each checkout given (a git worktree of any commit; default: this one), from
 that checkout's own code: ``bnnc compile`` of examples/lfc with (PE, SIMD) = (32, 64),
 (64, 32), (32, 64), (10, 8) (interval 512), then ``bnnc simulate`` of the first N MNIST
-test images with every stream checked, cold (empty build cache) and again with the
-build cached, each timed as a whole command line. Prints the Markdown table of
+test images with every stream checked, cold (empty build cache; Verilator's run-time
+objects compiled beforehand, once per checkout) and again with the build cached, each
+timed as a whole command line. Prints the Markdown table of
 BENCHMARKS.md ("The proof engine's speed across commits").
 
     git worktree add /tmp/wt_cbd2c80 cbd2c80      # once per commit to compare
@@ -63,7 +64,7 @@ def measure(checkout: Path, x: Path, y: Path, work: Path) -> None:
     checkout = checkout.resolve()
     if not (checkout / "compiler" / "templates").exists() and checkout != ROOT:
         raise SystemExit(f"{checkout}/compiler/templates missing: ln -s ../templates {checkout}/compiler/templates")
-    tag = re.sub(r"\W", "_", str(checkout))
+    tag = re.sub(r"\W", "_", str(checkout)) + f"_{len(list(work.iterdir()))}"
     net = work / f"net_{tag}"
     net.mkdir()
     src = (checkout / "examples" / "lfc" / "net.yaml").read_text()
@@ -74,6 +75,12 @@ def measure(checkout: Path, x: Path, y: Path, work: Path) -> None:
     shutil.copy(checkout / "examples" / "lfc" / "weights.npz", net / "weights.npz")
     rtl = work / f"rtl_{tag}"
     bnnc(checkout, "compile", str(net / "net.yaml"), "-o", str(rtl))
+    # warm-up on a few images in a throwaway cache: compiles Verilator's run-time objects once per
+    # checkout (sim_build/_objcache), as the cold column of bench/sim_engines.py assumes
+    few = work / f"few_{tag}.npy"
+    np.save(few, np.load(x)[:2])
+    bnnc(checkout, "simulate", str(rtl), "--inputs", str(few),
+         env=dict(os.environ, BNNC_SIM_CACHE=str(work / f"warm_{tag}")))
     env = dict(os.environ, BNNC_SIM_CACHE=str(work / f"cache_{tag}"))
     args = ("simulate", str(rtl), "--inputs", str(x), "--labels", str(y))
     cold, _ = bnnc(checkout, *args, env=env)
