@@ -104,3 +104,6 @@ def test_unproven_or_unparsed_widths_fall_back(tmp_path: Path) -> None:
     assert (0, 0) in pp.design_widths([top])
     top.write_text("module top; bnnc_mvtu #(\n .SIMD(64),\n .BINARY_IN(0)\n ) u_fc1 (\n .clk(clk)); endmodule")
     assert pp.design_widths([top]) == set()
+    named = tmp_path / "bnnc_net.v"  # a network named like a core is still read
+    named.write_text("module bnnc_net; bnnc_mvtu #(\n .SIMD(999),\n .BINARY_IN(1)\n ) u (\n .clk(clk)); endmodule")
+    assert pp.design_widths([named]) == {(999, 1)}

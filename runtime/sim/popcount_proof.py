@@ -44,6 +44,7 @@ from compiler.templates import __file__ as _templates_init
 
 CORE = Path(_templates_init).parent / "cores" / "bnnc_xnor_popcount.v"
 DEFINE = "BNNC_SIM_FAST_POPCOUNT"
+CORE_FILES = frozenset(p.name for p in CORE.parent.glob("*.v"))
 
 PROVEN: frozenset[tuple[int, int]] = frozenset(
     (w, 1) for w in (1, 2, 4, 5, 7, 8, 9, 11, 13, 20, 21, 25, 26, 28, 32, 45, 48, 49, 50, 57, 61, 64)
@@ -294,8 +295,8 @@ def design_widths(verilog: list[Path]) -> set[tuple[int, int]]:
     """
     found: set[tuple[int, int]] = set()
     for path in verilog:
-        if path.name.startswith("bnnc_"):
-            continue  # the cores themselves
+        if path.name in CORE_FILES:
+            continue  # the cores themselves (a top may be named bnnc_* too: only the shipped names are skipped)
         text = path.read_text(errors="replace")
         if re.search(r"\b(bnnc_xnor_popcount|bnnc_dot_lane)\s*#", text):
             found.add((0, 0))
