@@ -40,6 +40,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from compiler.hw.mvtu import xnor_popcount_stages
 from compiler.templates import __file__ as _templates_init
 
 CORE = Path(_templates_init).parent / "cores" / "bnnc_xnor_popcount.v"
@@ -150,29 +151,8 @@ def netlist(width: int, pipe: int, fast: bool) -> dict:
 
 
 def latency(width: int, pipe: int) -> int:
-    """bnnc_xnor_popcount's LATENCY (a mirror of its latency_of/stages_of, as bnnc_mvtu mirrors it)."""
-    cw = max(1, width.bit_length())  # $clog2(width + 1)
-    h = [0] * cw
-    h[0] = (width + 2) // 3
-    if cw > 1:
-        h[1] = (width + 2) // 3
-
-    def small(x: int) -> int:
-        r = x % 6
-        return 0 if x <= 2 else 5 if r == 5 else 3 if r >= 3 else 0
-
-    ns = 0
-    while any(x > 2 for x in h):
-        n = [0] * cw
-        for c, x in enumerate(h):
-            ncnt = x // 6 + (1 if small(x) > 0 else 0)
-            n[c] += ncnt + (x if x <= 2 else x % 6 - small(x))
-            if c + 1 < cw:
-                n[c + 1] += ncnt
-            if c + 2 < cw:
-                n[c + 2] += x // 6 + (1 if small(x) > 3 else 0)
-        h = n
-        ns += 1
+    """bnnc_xnor_popcount's LATENCY: a register rank after every PIPE of its stages, plus the output rank."""
+    ns = xnor_popcount_stages(width)
     return 0 if pipe <= 0 else 1 + sum(1 for s in range(ns + 1) if (s + 1) % pipe == 0)
 
 
