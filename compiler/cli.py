@@ -312,6 +312,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--waves", action="store_true",
                    help="write a VCD (verilator: a window around the first failure; cocotb: the whole run)")
     s.add_argument("--seed", type=int, default=0, help="seed of the gap and backpressure schedule")
+    s.add_argument("--jobs", type=_count, default=None, metavar="N",
+                   help="verilator engine: simulate shards of the batch in N runs at a time, each from reset and "
+                        "checked beat for beat (default: one per core)")
     s.set_defaults(func=cmd_simulate)
 
     y = sub.add_parser("synth", help="synthesize compiled RTL (Yosys; nextpnr and a bitstream for Lattice parts)")

@@ -105,24 +105,36 @@ class Stream:
         """
         n = tensor.shape[0]
         flat = np.asarray(self.carried(tensor)).reshape(n, self.vectors, self.elems)
-        if self.bipolar:
-            flat = bits.to_bits(flat)
         nb = self.beats_per_vector
-        padded = np.zeros((n, self.vectors, nb * self.lanes), dtype=np.int64)
-        padded[:, :, : self.elems] = flat
-        lanes = padded.reshape(n, self.vectors * nb, self.lanes)
+        pad = nb * self.lanes - self.elems
+        # everything below works on the narrowest arrays that hold the lanes (uint8 bits, or the
+        # lane's little-endian bytes): a CNV's taps are ~200k beats per image, packed per data set
         if self.elem_bits == 1:
-            lane_bits = (lanes & 1).astype(np.uint8)
+            lane_bits = (flat > 0) if self.bipolar else (flat & 1)
+            lane_bits = lane_bits.astype(np.uint8, copy=False)
+            if pad:
+                lane_bits = np.pad(lane_bits, ((0, 0), (0, 0), (0, pad)))
+            packed = np.packbits(lane_bits.reshape(n, self.vectors * nb, self.lanes), axis=-1, bitorder="little")
         else:
-            # bit j of lane i (two's complement: the int64's low bits) at position i*elem_bits + j, unpacked
-            # from the lane's little-endian bytes (a uint8 per bit, not an int64: whole data sets pack fast)
+            # bit j of lane i (two's complement: the value's low bits) at position i*elem_bits + j;
+            # the integer cast to unsigned keeps the low bytes (it wraps)
             nlb = next(k for k in (1, 2, 4, 8) if 8 * k >= self.elem_bits)
-            le = lanes.astype(f"<u{nlb}").view(np.uint8).reshape(*lanes.shape, nlb)  # integer casts wrap: low bytes
-            lane_bits = np.unpackbits(le, axis=-1, bitorder="little")[..., : self.elem_bits]
-        lane_bits = lane_bits.reshape(n, self.vectors * nb, self.width)
+            le = flat.astype(f"<u{nlb}")
+            if pad:
+                le = np.pad(le, ((0, 0), (0, 0), (0, pad)))
+            lane_bytes = le.view(np.uint8).reshape(n, self.vectors * nb, self.lanes, nlb)
+            if self.elem_bits == 8 * nlb:  # whole bytes: the bytes are the beat
+                packed = lane_bytes.reshape(n, self.vectors * nb, self.lanes * nlb)
+            else:
+                lane_bits = np.unpackbits(lane_bytes, axis=-1, bitorder="little")[..., : self.elem_bits]
+                packed = np.packbits(lane_bits.reshape(n, self.vectors * nb, self.width), axis=-1,
+                                     bitorder="little")
         nbytes = 4 * self.words_per_beat
-        out = np.zeros((n, self.vectors * nb, nbytes), dtype=np.uint8)
-        out[..., : ceil_div(self.width, 8)] = np.packbits(lane_bits, axis=-1, bitorder="little")
+        if packed.shape[-1] == nbytes:
+            out = np.ascontiguousarray(packed)
+        else:
+            out = np.zeros((n, self.vectors * nb, nbytes), dtype=np.uint8)
+            out[..., : packed.shape[-1]] = packed
         return out.view("<u4").astype(np.uint32, copy=False)
 
     def tensor_beats(self, tensor: np.ndarray) -> list[list[int]]:

@@ -28,7 +28,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -37,21 +37,26 @@ from compiler.codegen.folder import CompiledFolder
 from compiler.hw.stream import Stream
 from compiler.ir import Graph
 from compiler.names import tool_word
-from compiler.reference import execute
+from compiler.reference import bytes_per_image, execute
 from runtime.sim import checks, popcount_proof
 from runtime.sim.runner import BuildFailure, SimulationFailure, objcache_env
 from runtime.sim.toolchain import setup_environment, verilator_path
 
 HARNESS = Path(__file__).with_name("harness.cpp")
-RECIPE = "bnnc-sim-3"
+RECIPE = "bnnc-sim-4"
 """Bumped whenever the build command or the run files change, so old cache entries are not reused."""
 
 VERILATOR_FLAGS = ("--cc", "--exe", "--build", "-O3", "--x-assign", "fast", "--x-initial", "fast",
                    "--prefix", "Vtop", "--timescale", "1ns/1ns", "-Wno-fatal", "-CFLAGS", "-O2")
 """Verilator's fastest settings measured on an LFC (see BENCHMARKS.md); -O2 for the harness and runtime too."""
 
-REFERENCE_CHUNK = 1000
-"""Images per reference call while the harness runs (bounds memory for whole data sets)."""
+REFERENCE_CHUNK_BYTES = 16 << 20
+"""Working memory of one reference call while the harness runs: small enough that the allocator
+reuses it from call to call (above ~32 MB glibc maps fresh zeroed pages each time, a third of
+the reference's time on a CNV)."""
+
+SHARD_BYTES = 384 << 20
+"""Memory one shard's run may hold: its recorded beats, their cycles and the reference's beats (see shard_images)."""
 
 WAVE_BEFORE, WAVE_AFTER = 400, 100
 """The waveform window around the first failure, in cycles."""
@@ -197,6 +202,35 @@ def model_nodes(compiled: CompiledFolder, *, taps: bool = True) -> int:
         return sum(int(r.split()[-1]) for r in rows if len(r) == end)
 
 
+def run_bytes_per_image(folder: CompiledFolder, *, taps: bool = True) -> int:
+    """Bytes a run holds per image: each checked beat's words twice (recorded, expected) and its 4-byte cycle."""
+    streams = [*(folder.internal_streams if taps else ()), folder.output_stream]
+    beats = sum(s.beats_per_image * (8 * s.words_per_beat + 4) for s in streams)
+    return beats + 4 * folder.input_stream.beats_per_image * (folder.input_stream.words_per_beat + 1)
+
+
+def shard_images(folder: CompiledFolder, n: int, jobs: int, *, taps: bool = True,
+                 budget: int = SHARD_BYTES) -> list[tuple[int, int]]:
+    """How a batch of ``n`` images is cut into runs: (first image, images) of each shard, in image order.
+
+    As few shards as ``jobs`` workers keep busy, each within ``budget`` bytes (a CIFAR-10 CNV
+    with every stream checked records ~1.6 MB per image: 10,000 images are ~30 GB at once).
+    Every shard holds at least 3 images where the batch has them, so each measures a steady
+    interval; a shard costs one pipeline fill (its first image's latency) more than a single run.
+    """
+    if n <= 0:
+        return []
+    cap = max(3, budget // max(1, run_bytes_per_image(folder, taps=taps)))
+    count = min(max(-(-n // cap), max(1, jobs)), max(1, n // 3))  # the 3-image floor wins over the budget
+    base, extra = divmod(n, count)
+    out, start = [], 0
+    for k in range(count):
+        size = base + (k < extra)
+        out.append((start, size))
+        start += size
+    return out
+
+
 @dataclass
 class Link:
     """A monitored stream as the compiled engine sees it: label, beat layout, beats expected."""
@@ -296,36 +330,50 @@ def _run_harness(exe: Path, rtl: Path, run_dir: Path, links: list[Link],
     beats = []
     for k, lk in enumerate(links):
         nw = lk.stream.words_per_beat
-        cyc = np.fromfile(run_dir / f"s{k}.cyc", dtype="<u4")
-        dat = np.fromfile(run_dir / f"s{k}.dat", dtype="<u4").reshape(-1, nw)
+        cyc = _words(run_dir / f"s{k}.cyc")
+        dat = _words(run_dir / f"s{k}.dat").reshape(-1, nw)
         # bits above the stream's width are not data: clear them so only the beat is compared
         top_bits = lk.stream.width - 32 * (nw - 1)
         if top_bits < 32:
             dat[:, -1] &= np.uint32((1 << top_bits) - 1)
         beats.append((cyc, dat))
-    return Recording(fields[0], int(fields[1]), int(fields[2]), detail.strip(), beats,
-                     np.fromfile(run_dir / "in.cyc", dtype="<u4"), seconds)
+    return Recording(fields[0], int(fields[1]), int(fields[2]), detail.strip(), beats, _words(run_dir / "in.cyc"),
+                     seconds)
+
+
+def _words(path: Path) -> np.ndarray:
+    """A recorded file's little-endian words, mapped copy-on-write rather than read (a CNV records GBs)."""
+    if path.stat().st_size < 4096:
+        return np.fromfile(path, dtype="<u4")
+    return np.memmap(path, dtype="<u4", mode="c")
 
 
 def first_failure(links: list[Link], rec: Recording, expected: list[np.ndarray], *,
-                   watchdog: int, max_cycles: int, input_beats: int) -> str | None:
-    """The earliest failure in cycle order (then stream order), as the cocotb engine would report it."""
+                  watchdog: int, max_cycles: int, input_beats: int, first_image: int = 0) -> str | None:
+    """The earliest failure in cycle order (then stream order), as the cocotb engine would report it.
+
+    ``first_image``: the run's first image in the whole batch (a shard of it), so beat and
+    image numbers in the line are the batch's; cycles count from the start of this run.
+    """
     cands: list[tuple[int, int, int, str]] = []  # (cycle, stream index, kind, line)
     for k, (lk, (cyc, dat), exp) in enumerate(zip(links, rec.beats, expected)):
         m = min(len(dat), len(exp))
         bad = np.flatnonzero((dat[:m] != exp[:m]).any(axis=1))
         fmt = lk.stream.format_beat
+        bpi = lk.stream.beats_per_image
+        skip = first_image * bpi  # beats of the batch before this run
         if bad.size:
             i = int(bad[0])
-            cands.append((int(cyc[i]), k, 1, checks.mismatch(lk.label, i, lk.stream.beats_per_image, int(cyc[i]),
+            cands.append((int(cyc[i]), k, 1, checks.mismatch(lk.label, skip + i, bpi, int(cyc[i]),
                                                              checks.beat_int(exp[i]), checks.beat_int(dat[i]), fmt)))
         if len(dat) > len(exp):
             i = len(exp)
-            cands.append((int(cyc[i]), k, 1, checks.extra_beat(lk.label, i, int(cyc[i]), checks.beat_int(dat[i]),
-                                                               len(exp), fmt)))
+            cands.append((int(cyc[i]), k, 1, checks.extra_beat(lk.label, skip + i, int(cyc[i]),
+                                                               checks.beat_int(dat[i]), skip + len(exp), fmt)))
     if rec.status == "protocol":
         kind, k_s, beat_s, held, now = rec.detail.split()
-        k, beat = int(k_s), int(beat_s)
+        k = int(k_s)
+        beat = int(beat_s) + first_image * links[k].stream.beats_per_image
         label = links[k].label
         line = (checks.valid_dropped(label, beat, rec.cycles) if kind == "drop"
                 else checks.data_changed(label, beat, rec.cycles, int(held, 16), int(now, 16)))
@@ -341,22 +389,25 @@ def first_failure(links: list[Link], rec: Recording, expected: list[np.ndarray],
         return min(cands)[3]
     for lk, (cyc, _) in zip(links, rec.beats):
         if len(cyc) < lk.expected_beats:
-            return checks.missing_beats(lk.label, len(cyc), lk.expected_beats)
+            skip = first_image * lk.stream.beats_per_image
+            return checks.missing_beats(lk.label, skip + len(cyc), skip + lk.expected_beats)
     return None
 
 
 def run(folder: CompiledFolder, graph: Graph, x: np.ndarray, *, taps: bool = True,
         schedule: checks.Schedule, watchdog: int, max_cycles: int, drain: int, cache: Path | None = None,
-        waves: bool = False, progress: Callable[[int], None] | None = None, keep: Path | None = None) -> EngineResult:
+        waves: bool = False, progress: Callable[[int], None] | None = None, keep: Path | None = None,
+        first_image: int = 0, built: Build | None = None) -> EngineResult:
     """Simulate ``x`` (already in the reference's input representation) through the RTL of ``folder``.
 
     Returns an :class:`EngineResult` whose ``failure`` is None when every checked
     beat equals the reference's (the caller raises); with ``waves``, a VCD of
     cycles around the first failure (or the first cycles when none) is written by a
-    second, traced build and run.
+    second, traced build and run. ``first_image`` numbers the images of a shard as
+    in the whole batch; ``built``: the simulator :func:`build` returned already.
     """
     rtl = folder.path.resolve()
-    bld = build(folder, taps=taps, cache=cache)
+    bld = built if built is not None else build(folder, taps=taps, cache=cache)
     n = x.shape[0]
     internal = folder.internal_streams if taps else ()
     links = [Link(checks.tap_label(s.name, s.tap), s, 0) for s in internal]
@@ -375,15 +426,21 @@ def run(folder: CompiledFolder, graph: Graph, x: np.ndarray, *, taps: bool = Tru
     def reference() -> None:
         """The reference's beats of every checked stream, computed while the harness simulates."""
         t = time.perf_counter()
-        for start in range(0, n, REFERENCE_CHUNK):
-            xs = x[start : start + REFERENCE_CHUNK]
+        chunk = max(1, min(1000, REFERENCE_CHUNK_BYTES // max(1, bytes_per_image(graph)[0])))
+        for start in range(0, n, chunk):
+            xs = x[start : start + chunk]
             if taps:
                 outs = execute(graph, xs, taps=True)
                 assert isinstance(outs, dict)
             else:
                 outs = {links[-1].stream.tap: execute(graph, xs)}
+            packed: dict[Stream, np.ndarray] = {}
             for lk, exp in zip(links, expected):
-                w = lk.stream.beat_words(outs[lk.stream.tap]).reshape(-1, lk.stream.words_per_beat)
+                # a FIFO's output carries its input's beats: pack each layout of a tap once
+                layout = replace(lk.stream, name="")
+                if layout not in packed:
+                    packed[layout] = lk.stream.beat_words(outs[lk.stream.tap]).reshape(-1, lk.stream.words_per_beat)
+                w = packed[layout]
                 bpi = lk.stream.beats_per_image
                 exp[start * bpi : start * bpi + w.shape[0]] = w
         ref_time[0] = time.perf_counter() - t
@@ -392,7 +449,7 @@ def run(folder: CompiledFolder, graph: Graph, x: np.ndarray, *, taps: bool = Tru
         rec = _run_harness(bld.exe, rtl, run_dir, links, progress, work=reference)
         t = time.perf_counter()
         failure = first_failure(links, rec, expected, watchdog=watchdog, max_cycles=max_cycles,
-                                 input_beats=n * folder.input_stream.beats_per_image)
+                                input_beats=n * folder.input_stream.beats_per_image, first_image=first_image)
         compare_s = time.perf_counter() - t
         res = EngineResult(bld, rec, links, failure, rec.beats[-1][1], expected[-1], ref_time[0], compare_s,
                            sum(len(c) for c, _ in rec.beats), run_dir=run_dir)

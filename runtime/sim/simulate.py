@@ -17,8 +17,11 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +41,23 @@ CHUNK_IMAGES = 100
 """Images per cocotb simulator run (the compiled engine runs a whole data set at once)."""
 
 ENGINES = ("verilator", "cocotb")
+
+MAX_JOBS = 256
+"""Most harness runs ``bnnc simulate --jobs`` starts at a time."""
+
+
+@dataclass(frozen=True)
+class Shard:
+    """One run of the compiled engine over a slice of the batch."""
+
+    first_image: int
+    images: int
+    cycles: int
+    seconds: float
+
+    @property
+    def cycles_per_second(self) -> float:
+        return self.cycles / self.seconds if self.seconds else 0.0
 
 
 class SimError(Exception):
@@ -76,10 +96,23 @@ class SimReport:
     def matches(self) -> int:
         return sum(int(a == b) for a, b in zip(self.predictions, self.expected))
 
+    shards: list["Shard"] = field(default_factory=list)
+    """Compiled engine: the runs the batch was cut into (one unless sharded)."""
+    shard_intervals: list[list[int]] = field(default_factory=list)
+    """Compiled engine: the intervals of each shard's run (``intervals`` is their concatenation)."""
+    jobs: int = 1
+
     @property
     def interval_measured(self) -> int | None:
-        """Steady-state interval: the largest gap between consecutive images after the first two."""
-        steady = self.intervals[2:] or self.intervals
+        """Steady-state interval: the largest gap between consecutive images after each run's first two.
+
+        Sharded: over every shard of at least 3 images (a run's first intervals fill the pipeline).
+        """
+        if len(self.shard_intervals) > 1:
+            runs = [iv for iv in self.shard_intervals if len(iv) >= 2] or self.shard_intervals
+            steady = [v for iv in runs for v in (iv[2:] or iv)]
+        else:
+            steady = self.intervals[2:] or self.intervals
         return max(steady) if steady else None
 
     @property
@@ -142,7 +175,7 @@ def _build_dir(folder: CompiledFolder) -> Path:
 def simulate(rtl: str | Path | CompiledFolder, x: np.ndarray, *, engine: str = "verilator", gap_prob: float = 0.0,
              ready_prob: float = 1.0, seed: int = 0, taps: bool = True, build_dir: Path | None = None,
              cache_dir: Path | None = None, waves: bool | None = None, chunk: int = CHUNK_IMAGES,
-             progress: bool = False, record: bool = False) -> SimReport:
+             progress: bool = False, record: bool = False, jobs: int = 1) -> SimReport:
     """Simulate compiled RTL on ``x`` (N, *input shape) against the reference.
 
     Args:
@@ -155,7 +188,10 @@ def simulate(rtl: str | Path | CompiledFolder, x: np.ndarray, *, engine: str = "
         waves: keep a VCD (cocotb: of the run; verilator: a window around the first failure).
         chunk: images per cocotb simulator run.
         progress: show a progress bar.
-        record: keep every beat of every checked stream in ``SimReport.recorded``.
+        record: keep every beat of every checked stream in ``SimReport.recorded`` (one run, never sharded).
+        jobs: compiled engine: harness runs at a time over shards of the batch (0: one per core). Each
+            shard is its own run of the same build from reset, checked beat for beat; a batch too big
+            for one run's memory is sharded even at 1 (:func:`runtime.sim.engine.shard_images`).
 
     Raises:
         SimulationFailure: on the first failing beat of any checked stream (its first
@@ -165,6 +201,10 @@ def simulate(rtl: str | Path | CompiledFolder, x: np.ndarray, *, engine: str = "
     """
     if engine not in ENGINES:
         raise SimError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 0:
+        raise SimError(f"jobs must be a whole number >= 0 (0: one per core), not {jobs!r}")
+    if engine == "cocotb" and jobs > 1:
+        raise SimError(f"jobs must be 1 with the cocotb engine (it runs its chunks one by one), not {jobs}")
     t_start = time.perf_counter()
     folder, graph = load_rtl(rtl if isinstance(rtl, CompiledFolder) else Path(rtl))
     try:
@@ -178,7 +218,8 @@ def simulate(rtl: str | Path | CompiledFolder, x: np.ndarray, *, engine: str = "
     try:
         if engine == "verilator":
             _simulate_compiled(folder, graph, x, report, schedule, gap_prob=gap_prob, ready_prob=ready_prob,
-                               cache_dir=cache_dir, waves=bool(waves), bar=bar, record=record)
+                               cache_dir=cache_dir, waves=bool(waves), bar=bar, record=record,
+                               jobs=default_jobs() if jobs == 0 else jobs)
         else:
             _simulate_cocotb(folder, graph, x, report, schedule, build_dir=build_dir, waves=waves,
                              chunk=chunk, bar=bar, taps=taps, record=record, gap_prob=gap_prob,
@@ -215,45 +256,107 @@ def _timing(report: SimReport, ends: list[int], starts: list[int]) -> None:
         report.latency_cycles = ends[0] - starts[0]
 
 
+def default_jobs() -> int:
+    """Worker processes ``--jobs`` defaults to: the cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def _simulate_compiled(folder: CompiledFolder, graph: Any, x: np.ndarray, report: SimReport,
                        schedule: checks.Schedule, *, gap_prob: float, ready_prob: float, cache_dir: Path | None,
-                       waves: bool, bar: Any, record: bool) -> None:
+                       waves: bool, bar: Any, record: bool, jobs: int) -> None:
+    """The compiled engine over shards of the batch, ``jobs`` harness runs at a time (one run when record)."""
     from . import engine
 
-    watchdog, max_cycles, drain = _bounds(folder, x.shape[0], gap_prob, ready_prob)
-    done = [0]
+    n = x.shape[0]
+    shards = [(0, n)] if record else engine.shard_images(folder, n, jobs, taps=report.taps)
+    bld = engine.build(folder, taps=report.taps, cache=cache_dir)
+    in_bpi = folder.input_stream.beats_per_image
+    lock = threading.Lock()
+    done = [0] * len(shards)
 
-    def progress(images: int) -> None:
-        bar.update(images - done[0])
-        done[0] = images
+    def one(k: int) -> tuple[engine.EngineResult, float]:
+        first, size = shards[k]
+        xs = x[first : first + size]
+        gaps = None if schedule.gaps is None else schedule.gaps[first * in_bpi : (first + size) * in_bpi]
+        watchdog, max_cycles, drain = _bounds(folder, size, gap_prob, ready_prob)
 
-    res = engine.run(folder, graph, x, taps=report.taps, schedule=schedule, watchdog=watchdog,
-                     max_cycles=max_cycles, drain=drain, cache=cache_dir, waves=waves,
-                     progress=progress if bar is not None else None)
-    rec = res.recording
-    report.build_cached, report.build_path, report.build_seconds = res.build.cached, res.build.folder, res.build.seconds
-    report.sim_seconds, report.cycles = rec.seconds, rec.cycles
-    report.reference_seconds, report.compare_seconds = res.reference_seconds, res.compare_seconds
-    report.beats_checked, report.waves = res.beats_checked, res.waves
+        def progress(images: int) -> None:
+            with lock:
+                bar.update(images - done[k])
+                done[k] = images
+
+        t0 = time.perf_counter()
+        res = engine.run(folder, graph, xs, taps=report.taps, schedule=checks.Schedule(gaps, schedule.ready),
+                         watchdog=watchdog, max_cycles=max_cycles, drain=drain, cache=cache_dir,
+                         waves=waves and len(shards) == 1, progress=progress if bar is not None else None,
+                         first_image=first, built=bld)
+        if bar is not None:
+            progress(size)
+        return res, time.perf_counter() - t0
+
+    t_sim = time.perf_counter()
+    workers = max(1, min(jobs, len(shards)))
+    if workers == 1:
+        results = [one(k) for k in range(len(shards))]
+    else:
+        # threads suffice: each shard's simulation is its own harness process, and the reference's
+        # numpy kernels and the comparison release the GIL for their bulk
+        with ThreadPoolExecutor(workers) as pool:
+            results = list(pool.map(one, range(len(shards))))
+    wall = time.perf_counter() - t_sim
+    report.build_cached, report.build_path, report.build_seconds = bld.cached, bld.folder, bld.seconds
+    report.shards = [Shard(first, size, res.recording.cycles, secs)
+                     for (first, size), (res, secs) in zip(shards, results)]
+    report.jobs = workers
+    failed = next(((first, size, res) for (first, size), (res, _) in zip(shards, results)
+                   if res.failure is not None), None)
+    if failed is not None:
+        first, size, res = failed
+        if waves and len(shards) > 1:  # the VCD window of the failing shard's own run
+            watchdog, max_cycles, drain = _bounds(folder, size, gap_prob, ready_prob)
+            gaps = None if schedule.gaps is None else schedule.gaps[first * in_bpi : (first + size) * in_bpi]
+            res = engine.run(folder, graph, x[first : first + size], taps=report.taps,
+                             schedule=checks.Schedule(gaps, schedule.ready), watchdog=watchdog,
+                             max_cycles=max_cycles, drain=drain, cache=cache_dir, waves=True, first_image=first,
+                             built=bld)
+        where = f"waves: {res.waves}" if res.waves else "waves: (none recorded; rerun with --waves)"
+        raise SimulationFailure(f"images {first}..{first + size - 1}: {res.failure}\n"
+                                f"engine: verilator (compiled, {res.build.exe}); {where}")
+    report.sim_seconds = wall
+    out = folder.output_stream
+    bpi = out.beats_per_image
+    for (first, size), (res, _) in zip(shards, results):
+        rec = res.recording
+        report.cycles += rec.cycles
+        report.reference_seconds += res.reference_seconds
+        report.compare_seconds += res.compare_seconds
+        report.beats_checked += res.beats_checked
+        report.images += size
+        report.predictions += [checks.beat_int(w) for w in res.output_beats[::bpi]]
+        report.expected += [checks.beat_int(w) for w in res.expected_output[::bpi]]
+        out_cyc = rec.beats[-1][0]
+        ends = out_cyc[bpi - 1 :: bpi].astype(np.int64).tolist()
+        report.shard_intervals.append([b - a for a, b in zip(ends, ends[1:])])
+        _timing(report, ends, rec.input_cycles[::in_bpi].astype(np.int64).tolist())
+    if waves and len(shards) > 1:  # no failure: the first cycles of the first shard
+        first, size = shards[0]
+        watchdog, max_cycles, drain = _bounds(folder, size, gap_prob, ready_prob)
+        gaps = None if schedule.gaps is None else schedule.gaps[: size * in_bpi]
+        report.waves = engine.run(folder, graph, x[:size], taps=report.taps,
+                                  schedule=checks.Schedule(gaps, schedule.ready), watchdog=watchdog,
+                                  max_cycles=max_cycles, drain=drain, cache=cache_dir, waves=True,
+                                  built=bld).waves
+    else:
+        report.waves = results[0][0].waves
     if record:
+        res, _ = results[0]
+        rec = res.recording
         report.recorded = {"input": (rec.input_cycles, np.zeros((0, 1), np.uint32))}
         for lk, beats in zip(res.links, rec.beats):
             report.recorded["m_axis" if lk is res.links[-1] else lk.stream.name] = beats
-    if res.failure is not None:
-        where = f"waves: {res.waves}" if res.waves else "waves: (none recorded; rerun with --waves)"
-        raise SimulationFailure(f"images 0..{x.shape[0] - 1}: {res.failure}\n"
-                                f"engine: verilator (compiled, {res.build.exe}); {where}")
-    out = res.links[-1].stream
-    bpi = out.beats_per_image
-    report.images = x.shape[0]
-    report.predictions = [checks.beat_int(w) for w in res.output_beats[::bpi]]
-    report.expected = [checks.beat_int(w) for w in res.expected_output[::bpi]]
-    out_cyc = rec.beats[-1][0]
-    in_bpi = folder.input_stream.beats_per_image
-    _timing(report, out_cyc[bpi - 1 :: bpi].astype(np.int64).tolist(),
-            rec.input_cycles[::in_bpi].astype(np.int64).tolist())
-    if bar is not None:
-        bar.update(x.shape[0] - done[0])
 
 
 def _simulate_cocotb(folder: CompiledFolder, graph: Any, x: np.ndarray, report: SimReport,
@@ -343,9 +446,17 @@ def simulate_cli(args: argparse.Namespace) -> int:
     for opt, p in (("--gaps", args.gaps), ("--backpressure", args.backpressure)):
         if not 0.0 <= p < 1.0:
             raise BnncError(f"{opt} must be a probability in [0, 1), not {p}")
+    jobs = args.jobs
+    if jobs is None:
+        jobs = default_jobs() if args.engine == "verilator" else 1
+    elif jobs > MAX_JOBS:
+        raise BnncError(f"--jobs must be at most {MAX_JOBS}, not {jobs}")
+    elif args.engine == "cocotb" and jobs > 1:
+        raise BnncError(f"--jobs must be 1 with --engine cocotb (its runs go one by one), not {jobs}")
     try:
         rep = simulate(folder, x, engine=args.engine, gap_prob=args.gaps, ready_prob=1.0 - args.backpressure,
-                       seed=args.seed, taps=args.check == "all", waves=args.waves or None, progress=True)
+                       seed=args.seed, taps=args.check == "all", waves=args.waves or None, progress=True,
+                       jobs=jobs)
     except SimError as e:
         raise BnncError(str(e)) from None
     except SimulationFailure as e:
@@ -369,6 +480,11 @@ def simulate_cli(args: argparse.Namespace) -> int:
     if rep.engine == "verilator":
         state = "cache hit" if rep.build_cached else f"built in {rep.build_seconds:.1f} s"
         print(f"build: {printable(str(rep.build_path))} ({state})")
+        if len(rep.shards) > 1:
+            rates = sorted(sh.cycles_per_second for sh in rep.shards)
+            print(f"shards: {len(rep.shards)} runs of {min(sh.images for sh in rep.shards)}-"
+                  f"{max(sh.images for sh in rep.shards)} images, {rep.jobs} at a time; per shard "
+                  f"{rates[0]:,.0f}-{rates[-1]:,.0f} cycles/s")
         print(f"simulation: {rep.cycles:,} cycles in {rep.sim_seconds:.2f} s ({rep.cycles_per_second:,.0f} cycles/s); "
               f"reference {rep.reference_seconds:.2f} s (during the simulation), comparison "
               f"{rep.compare_seconds:.2f} s; total {rep.total_seconds:.2f} s")
