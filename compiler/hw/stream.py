@@ -104,6 +104,10 @@ class Stream:
         array([[[  1, 128]]], dtype=uint32)
         """
         n = tensor.shape[0]
+        if self.window is not None:
+            gathered = self._window_words(np.asarray(tensor))
+            if gathered is not None:
+                return gathered
         flat = np.asarray(self.carried(tensor)).reshape(n, self.vectors, self.elems)
         nb = self.beats_per_vector
         pad = nb * self.lanes - self.elems
@@ -136,6 +140,23 @@ class Stream:
             out = np.zeros((n, self.vectors * nb, nbytes), dtype=np.uint8)
             out[..., : packed.shape[-1]] = packed
         return out.view("<u4").astype(np.uint32, copy=False)
+
+    def _window_words(self, tensor: np.ndarray) -> np.ndarray | None:
+        """:meth:`beat_words` of a window stream whose beats never straddle a pixel: each pixel's
+        beats packed once, then gathered window by window (a 3x3 window repeats each pixel 9 times,
+        so this packs a ninth of the bits). None where the lanes do not divide the channels."""
+        assert self.window is not None
+        kh, kw, stride, pad, pad_value = self.window
+        if tensor.ndim != 4:
+            return None
+        n, h, w, c = tensor.shape
+        if self.elems != kh * kw * c or c % self.lanes or (pad and self.words_per_beat != 1):
+            return None
+        pixel = Stream(self.name, self.tap, self.lanes, self.elem_bits, self.signed, self.bipolar, c, h * w)
+        wpb = self.words_per_beat
+        words = pixel.beat_words(tensor).reshape(n, h, w, (c // self.lanes) * wpb)
+        pad_word = int(pixel.beat_words(np.full((1, h * w * c), pad_value, dtype=tensor.dtype))[0, 0, 0]) if pad else 0
+        return im2col(words, kh, kw, stride, pad, pad_word).reshape(n, self.vectors * self.beats_per_vector, wpb)
 
     def tensor_beats(self, tensor: np.ndarray) -> list[list[int]]:
         """Beats (packed ints) of each image of ``tensor`` (N, ...) on this stream: :meth:`beat_words` as ints.
