@@ -49,6 +49,8 @@ def test_shard_plan_covers_the_batch_in_order_with_3_images_or_more(design) -> N
     per = engine.run_bytes_per_image(folder)
     plan = engine.shard_images(folder, 100, 1, budget=10 * per)
     assert [s for _, s in plan] == [10] * 10 and [f for f, _ in plan] == list(range(0, 100, 10))
+    # and a machine's memory, when many runs go at once
+    assert engine.shard_budget(1) <= engine.SHARD_BYTES and engine.shard_budget(10**6) == 16 << 20
     tiny = engine.shard_images(folder, 100, 1, budget=1)  # under 3 images per run: 3 it is
     assert len(tiny) == 33 and min(s for _, s in tiny) == 3 and sum(s for _, s in tiny) == 100
 

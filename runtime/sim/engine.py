@@ -209,6 +209,17 @@ def run_bytes_per_image(folder: CompiledFolder, *, taps: bool = True) -> int:
     return beats + 4 * folder.input_stream.beats_per_image * (folder.input_stream.words_per_beat + 1)
 
 
+def shard_budget(jobs: int) -> int:
+    """Bytes one shard's run may hold when ``jobs`` run at once: SHARD_BYTES, less on a machine
+    whose available memory (Linux /proc/meminfo) would not hold ``jobs`` of them twice over."""
+    try:
+        with open("/proc/meminfo") as f:
+            avail = next(int(ln.split()[1]) * 1024 for ln in f if ln.startswith("MemAvailable:"))
+    except (OSError, StopIteration, ValueError, IndexError):
+        return SHARD_BYTES
+    return max(16 << 20, min(SHARD_BYTES, avail // (2 * max(1, jobs))))
+
+
 def shard_images(folder: CompiledFolder, n: int, jobs: int, *, taps: bool = True,
                  budget: int = SHARD_BYTES) -> list[tuple[int, int]]:
     """How a batch of ``n`` images is cut into runs: (first image, images) of each shard, in image order.
