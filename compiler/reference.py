@@ -9,6 +9,8 @@ tensors int64, float tensors float64.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 
 from compiler.errors import number
@@ -77,35 +79,46 @@ def bytes_per_image(graph: Graph) -> tuple[int, str]:
     return worst, where
 
 
-def execute(graph: Graph, x: np.ndarray, taps: bool = False) -> np.ndarray | dict[str, np.ndarray]:
+def execute(graph: Graph, x: np.ndarray, taps: bool = False,
+            keep: Collection[str] | None = None) -> np.ndarray | dict[str, np.ndarray]:
     """Run a batch ``x`` of shape (N, *input shape) through ``graph``.
 
     Returns the last node's output, or with ``taps=True`` a dict of every node's
-    output by node name (plus ``"input"``), in graph order. Without taps, a stage
-    whose op has a fused kernel for it (an XNOR layer and its threshold on a big
-    batch) runs in one pass and its intermediate is never stored. Big batches run
-    in chunks of images so that the working memory stays near :data:`CHUNK_BYTES`.
+    output by node name (plus ``"input"``), in graph order; with ``keep`` too, only
+    the outputs of the nodes named there (and ``"input"``) are needed. A stage whose
+    op has a fused kernel for it (an XNOR layer and its threshold on a big batch)
+    runs in one pass where its intermediate is not needed, and that is never stored.
+    Big batches run in chunks of images so that the working memory stays near
+    :data:`CHUNK_BYTES`.
     """
     check_input(graph, x)
     x = np.asarray(x)
     typed = all(n.type is not None for n in graph.nodes)
     chunk = max(1, CHUNK_BYTES // max(1, bytes_per_image(graph)[0])) if typed else x.shape[0]
+    kept = None if keep is None else frozenset(keep)
     if x.shape[0] <= chunk:
-        return _execute(graph, convert_input(graph, x), taps)
+        return _execute(graph, convert_input(graph, x), taps, kept)
     # each chunk converted on its own: a uint8 batch is never held whole as int64
-    parts = [_execute(graph, convert_input(graph, x[k : k + chunk]), taps) for k in range(0, x.shape[0], chunk)]
+    parts = [_execute(graph, convert_input(graph, x[k : k + chunk]), taps, kept)
+             for k in range(0, x.shape[0], chunk)]
     if taps:
-        return {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}  # type: ignore[index]
+        # a chunk too small for a fused kernel keeps its intermediate: only what every chunk has is whole
+        return {name: np.concatenate([p[name] for p in parts]) for name in parts[0]  # type: ignore[index]
+                if all(name in p for p in parts)}
     return np.concatenate(parts)  # type: ignore[arg-type]
 
 
-def _execute(graph: Graph, cur: np.ndarray, taps: bool) -> np.ndarray | dict[str, np.ndarray]:
+def _execute(graph: Graph, cur: np.ndarray, taps: bool,
+             keep: frozenset[str] | None = None) -> np.ndarray | dict[str, np.ndarray]:
     """One chunk of an already prepared batch."""
     outs: dict[str, np.ndarray] = {"input": cur}
     for stage in stages(graph):
-        fused = None if taps else OPS[stage.head.op].execute_fused(stage, cur)
+        needed = taps and (keep is None or stage.head.name in keep)
+        fused = None if needed else OPS[stage.head.op].execute_fused(stage, cur)
         if fused is not None:
             cur = fused
+            if taps and stage.consumer is not None:
+                outs[stage.consumer.name] = cur
             continue
         for node in (stage.head, stage.consumer):
             if node is None:

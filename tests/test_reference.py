@@ -196,3 +196,29 @@ def test_fused_xnor_threshold_equals_the_unfused_taps(tmp_path) -> None:
     taps = execute(folded, x, taps=True)
     assert isinstance(taps, dict)
     assert np.array_equal(execute(folded, x), taps[folded.nodes[-1].name])
+
+
+def test_fused_conv_threshold_and_kept_taps_equal_the_unfused_taps(tmp_path) -> None:
+    """XNOR convolutions fuse with their threshold too, with or without taps when the popcount is not kept."""
+    import compiler
+    from tests.cnv import cnv
+    from tests.netgen import random_inputs
+
+    net = cnv(3, widths=(16, 16, 32), dense=(64,), side=12).write(tmp_path)
+    folded = compiler.fold(net.path)
+    x = random_inputs(folded, 300, seed=4)
+    conv = next(i for i, n in enumerate(folded.nodes) if n.op == "xnor_conv2d")
+    stage = Stage(folded.nodes[conv], folded.nodes[conv + 1])
+    assert stage.consumer is not None and stage.consumer.op == "threshold"
+    full = execute(folded, x, taps=True)
+    assert isinstance(full, dict)
+    cur = full[folded.nodes[conv - 1].name]
+    assert OPS[stage.head.op].execute_fused(stage, cur) is not None  # the premise: this batch fuses
+    assert np.array_equal(OPS[stage.head.op].execute_fused(stage, cur), full[stage.consumer.name])
+    kept = {n.name for n in folded.nodes if n.op != "xnor_conv2d"}
+    some = execute(folded, x, taps=True, keep=kept)
+    assert isinstance(some, dict)
+    assert kept <= set(some) and stage.head.name not in some  # the popcount was never stored
+    for name in kept:
+        assert np.array_equal(some[name], full[name]), name
+    assert np.array_equal(execute(folded, x), full[folded.nodes[-1].name])

@@ -20,7 +20,7 @@ from pydantic import Field
 from compiler.arith import ceil_div
 from compiler.bits import sign
 from compiler.ir import DType, Node, TensorType
-from compiler.kernels import conv_out_hw, im2col, int_matmul, xnor_popcount
+from compiler.kernels import GEMM_MIN_WORK, conv_out_hw, im2col, int_matmul, xnor_popcount, xnor_threshold_gemm
 
 from compiler.hw.builder import HwBuilder
 from compiler.hw.graph import Bits, Module
@@ -234,4 +234,17 @@ class XnorConv2d(_ConvBase):
         cols = conv_cols(node, x)
         w = node.params["weight"].reshape(node.params["weight"].shape[0], -1)
         y = xnor_popcount(cols.reshape(-1, cols.shape[-1]), w)
+        return y.reshape(cols.shape[:3] + (w.shape[0],))
+
+    def execute_fused(self, stage: Stage, x: np.ndarray) -> np.ndarray | None:
+        """XNOR-popcount and a plain threshold of every window on one float32 GEMM, as for dense."""
+        th = stage.consumer
+        node = stage.head
+        w = node.params["weight"].reshape(node.params["weight"].shape[0], -1)
+        oh, ow = conv_out_hw(x.shape[1], x.shape[2], *node.attrs["kernel"], node.attrs["stride"],
+                             node.attrs.get("padding", 0))
+        if th is None or th.op != "threshold" or th.params["negate"].any() or x.shape[0] * oh * ow * w.size < GEMM_MIN_WORK:
+            return None
+        cols = conv_cols(node, x)
+        y = xnor_threshold_gemm(cols.reshape(-1, cols.shape[-1]), w, th.params["thresholds"])
         return y.reshape(cols.shape[:3] + (w.shape[0],))

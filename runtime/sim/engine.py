@@ -441,7 +441,7 @@ def run(folder: CompiledFolder, graph: Graph, x: np.ndarray, *, taps: bool = Tru
         for start in range(0, n, chunk):
             xs = x[start : start + chunk]
             if taps:
-                outs = execute(graph, xs, taps=True)
+                outs = execute(graph, xs, taps=True, keep={lk.stream.tap for lk in links})
                 assert isinstance(outs, dict)
             else:
                 outs = {links[-1].stream.tap: execute(graph, xs)}
