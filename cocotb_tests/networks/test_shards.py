@@ -84,8 +84,8 @@ def test_a_failure_in_a_later_shard_names_the_batch_image(design, monkeypatch: p
     real = engine.execute
     bad_row = x[BAD_IMAGE]
 
-    def injected(graph, xs, taps=False):  # type: ignore[no-untyped-def]
-        outs = real(graph, xs, taps=taps)
+    def injected(graph, xs, taps=False, keep=None):  # type: ignore[no-untyped-def]
+        outs = real(graph, xs, taps=taps, keep=keep)
         hit = [i for i in range(xs.shape[0]) if np.array_equal(xs[i], bad_row)]
         if hit and taps:
             outs["act1"] = outs["act1"].copy()

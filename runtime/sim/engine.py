@@ -29,6 +29,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 from pathlib import Path
 
 import numpy as np
@@ -43,7 +44,7 @@ from runtime.sim.runner import BuildFailure, SimulationFailure, objcache_env
 from runtime.sim.toolchain import setup_environment, verilator_path
 
 HARNESS = Path(__file__).with_name("harness.cpp")
-RECIPE = "bnnc-sim-4"
+RECIPE = "bnnc-sim-5"
 """Bumped whenever the build command or the run files change, so old cache entries are not reused."""
 
 VERILATOR_FLAGS = ("--cc", "--exe", "--build", "-O3", "--x-assign", "fast", "--x-initial", "fast",
@@ -203,9 +204,9 @@ def model_nodes(compiled: CompiledFolder, *, taps: bool = True) -> int:
 
 
 def run_bytes_per_image(folder: CompiledFolder, *, taps: bool = True) -> int:
-    """Bytes a run holds per image: each checked beat's words twice (recorded, expected) and its 4-byte cycle."""
+    """Bytes a run holds per image: each checked beat's bytes twice (recorded, expected) and a 4-byte cycle."""
     streams = [*(folder.internal_streams if taps else ()), folder.output_stream]
-    beats = sum(s.beats_per_image * (8 * s.words_per_beat + 4) for s in streams)
+    beats = sum(s.beats_per_image * (2 * beat_bytes(s) + 4) for s in streams)
     return beats + 4 * folder.input_stream.beats_per_image * (folder.input_stream.words_per_beat + 1)
 
 
@@ -281,10 +282,18 @@ class EngineResult:
     run_dir: Path | None = None
 
 
+def beat_bytes(stream: Stream) -> int:
+    """Bytes the harness records of one beat: the stream's width rounded up to whole bytes."""
+    return (stream.width + 7) // 8
+
+
 def _write_run(run_dir: Path, folder: CompiledFolder, x: np.ndarray, links: list[Link], schedule: checks.Schedule,
                *, scope: str, watchdog: int, max_cycles: int, drain: int, progress_every: int,
-               waves: tuple[int, int, Path] | None = None) -> None:
-    """The harness's inputs: input.bin (beat words), gaps.bin, ready.bin, run.cfg."""
+               waves: tuple[int, int, Path] | None = None, cycles: bool = True) -> None:
+    """The harness's inputs: input.bin (beat words), gaps.bin, ready.bin, run.cfg.
+
+    ``cycles``: record each tapped beat's cycle too (m_axis's and the input's always are).
+    """
     inp = folder.input_stream
     words = inp.beat_words(x).reshape(-1, inp.words_per_beat)
     words.astype("<u4").tofile(run_dir / "input.bin")
@@ -292,7 +301,8 @@ def _write_run(run_dir: Path, folder: CompiledFolder, x: np.ndarray, links: list
     cfg = [f"scope {tool_word(scope)}", f"in {int(words.shape[0])} {int(inp.words_per_beat)}",
            f"gaps {int(schedule.gaps is not None)}", f"ready {int(schedule.ready is not None)}",
            f"watchdog {int(watchdog)}", f"max_cycles {int(max_cycles)}", f"drain {int(drain)}",
-           f"reset {int(checks.RESET_CYCLES)}", f"progress {int(progress_every)} {int(links[-1].stream.beats_per_image)}"]
+           f"reset {int(checks.RESET_CYCLES)}", f"progress {int(progress_every)} {int(links[-1].stream.beats_per_image)}",
+           f"cycles {int(cycles)}"]
     if schedule.gaps is not None:
         schedule.gaps.tofile(run_dir / "gaps.bin")
     if schedule.ready is not None:
@@ -300,8 +310,10 @@ def _write_run(run_dir: Path, folder: CompiledFolder, x: np.ndarray, links: list
     if waves is not None:
         cfg.append(f"waves {int(waves[0])} {int(waves[1])} {waves[2]}")  # the path: the rest of the line
     for lk in links[:-1]:
-        cfg.append(f"tap {tool_word(lk.stream.name)} {int(lk.stream.words_per_beat)} {int(lk.expected_beats)}")
-    cfg.append(f"out m_axis {int(links[-1].stream.words_per_beat)} {int(links[-1].expected_beats)}")
+        cfg.append(f"tap {tool_word(lk.stream.name)} {int(lk.stream.words_per_beat)} {int(beat_bytes(lk.stream))} "
+                   f"{int(lk.expected_beats)}")
+    out = links[-1].stream
+    cfg.append(f"out m_axis {int(out.words_per_beat)} {int(beat_bytes(out))} {int(links[-1].expected_beats)}")
     (run_dir / "run.cfg").write_text("\n".join(cfg) + "\n")
 
 
@@ -340,23 +352,55 @@ def _run_harness(exe: Path, rtl: Path, run_dir: Path, links: list[Link],
     fields = head.split()
     beats = []
     for k, lk in enumerate(links):
-        nw = lk.stream.words_per_beat
-        cyc = _words(run_dir / f"s{k}.cyc")
-        dat = _words(run_dir / f"s{k}.dat").reshape(-1, nw)
+        nb = beat_bytes(lk.stream)
+        cyc_path = run_dir / f"s{k}.cyc"
+        cyc = _mapped(cyc_path, "<u4") if cyc_path.is_file() else None
+        dat = _mapped(run_dir / f"s{k}.dat", np.uint8).reshape(-1, nb)
         # bits above the stream's width are not data: clear them so only the beat is compared
-        top_bits = lk.stream.width - 32 * (nw - 1)
-        if top_bits < 32:
-            dat[:, -1] &= np.uint32((1 << top_bits) - 1)
+        if lk.stream.width % 8:
+            dat[:, -1] &= np.uint8((1 << (lk.stream.width % 8)) - 1)
         beats.append((cyc, dat))
-    return Recording(fields[0], int(fields[1]), int(fields[2]), detail.strip(), beats, _words(run_dir / "in.cyc"),
+    return Recording(fields[0], int(fields[1]), int(fields[2]), detail.strip(), beats, _mapped(run_dir / "in.cyc", "<u4"),
                      seconds)
 
 
-def _words(path: Path) -> np.ndarray:
-    """A recorded file's little-endian words, mapped copy-on-write rather than read (a CNV records GBs)."""
+def _mapped(path: Path, dtype: Any) -> np.ndarray:
+    """A recorded file as an array, mapped copy-on-write rather than read (a CNV records GBs)."""
     if path.stat().st_size < 4096:
-        return np.fromfile(path, dtype="<u4")
-    return np.memmap(path, dtype="<u4", mode="c")
+        return np.fromfile(path, dtype=dtype)
+    return np.memmap(path, dtype=dtype, mode="c")
+
+
+def as_bytes(stream: Stream, beats: np.ndarray) -> np.ndarray:
+    """Beats as the harness records them, (n, beat_bytes): from :meth:`Stream.beat_words` words or already bytes."""
+    if beats.dtype == np.uint8:
+        return beats.reshape(-1, beat_bytes(stream))
+    words = np.ascontiguousarray(beats, dtype="<u4").reshape(len(beats), stream.words_per_beat)
+    return words.view(np.uint8).reshape(len(beats), 4 * stream.words_per_beat)[:, : beat_bytes(stream)]
+
+
+def as_words(stream: Stream, beats: np.ndarray) -> np.ndarray:
+    """Recorded beats as :meth:`Stream.beat_words` lays them out, (n, words_per_beat) uint32."""
+    if beats.dtype != np.uint8:
+        return beats
+    out = np.zeros((len(beats), 4 * stream.words_per_beat), dtype=np.uint8)
+    out[:, : beats.shape[1]] = beats
+    return out.view("<u4").astype(np.uint32, copy=False)
+
+
+def _value(row: np.ndarray) -> int:
+    """One beat (its bytes or its words, little-endian) as an int."""
+    return int.from_bytes(np.ascontiguousarray(row).tobytes(), "little")
+
+
+def _clean(links: list[Link], rec: Recording, expected: list[np.ndarray]) -> bool:
+    """Whether a run passed: no protocol or watchdog stop, and every stream exactly its expected beats."""
+    if rec.status != "ok":
+        return False
+    for lk, (_, dat), exp in zip(links, rec.beats, expected):
+        if len(dat) != len(exp) or not np.array_equal(as_bytes(lk.stream, dat), as_bytes(lk.stream, exp)):
+            return False
+    return True
 
 
 def first_failure(links: list[Link], rec: Recording, expected: list[np.ndarray], *,
@@ -368,19 +412,21 @@ def first_failure(links: list[Link], rec: Recording, expected: list[np.ndarray],
     """
     cands: list[tuple[int, int, int, str]] = []  # (cycle, stream index, kind, line)
     for k, (lk, (cyc, dat), exp) in enumerate(zip(links, rec.beats, expected)):
-        m = min(len(dat), len(exp))
-        bad = np.flatnonzero((dat[:m] != exp[:m]).any(axis=1))
+        assert cyc is not None, "first_failure needs the run's cycles (recorded with cycles=True)"
+        got, want = as_bytes(lk.stream, dat), as_bytes(lk.stream, exp)
+        m = min(len(got), len(want))
+        bad = np.flatnonzero((got[:m] != want[:m]).any(axis=1))
         fmt = lk.stream.format_beat
         bpi = lk.stream.beats_per_image
         skip = first_image * bpi  # beats of the batch before this run
         if bad.size:
             i = int(bad[0])
             cands.append((int(cyc[i]), k, 1, checks.mismatch(lk.label, skip + i, bpi, int(cyc[i]),
-                                                             checks.beat_int(exp[i]), checks.beat_int(dat[i]), fmt)))
-        if len(dat) > len(exp):
-            i = len(exp)
+                                                             _value(want[i]), _value(got[i]), fmt)))
+        if len(got) > len(want):
+            i = len(want)
             cands.append((int(cyc[i]), k, 1, checks.extra_beat(lk.label, skip + i, int(cyc[i]),
-                                                               checks.beat_int(dat[i]), skip + len(exp), fmt)))
+                                                               _value(got[i]), skip + len(want), fmt)))
     if rec.status == "protocol":
         kind, k_s, beat_s, held, now = rec.detail.split()
         k = int(k_s)
@@ -391,24 +437,24 @@ def first_failure(links: list[Link], rec: Recording, expected: list[np.ndarray],
         cands.append((rec.cycles, k, 0, line))
     elif rec.status == "watchdog":
         stuck = ([checks.INPUT_LABEL] if rec.sent < input_beats else []) + \
-            [lk.label for lk, (c, _) in zip(links, rec.beats) if len(c) < lk.expected_beats]
+            [lk.label for lk, (_, d) in zip(links, rec.beats) if len(d) < lk.expected_beats]
         cands.append((rec.cycles, len(links), 2, checks.watchdog(
             watchdog, rec.cycles, stuck or [checks.INPUT_LABEL] + [lk.label for lk in links])))
     elif rec.status == "max_cycles":
         cands.append((rec.cycles, len(links), 2, checks.not_done(max_cycles)))
     if cands:
         return min(cands)[3]
-    for lk, (cyc, _) in zip(links, rec.beats):
-        if len(cyc) < lk.expected_beats:
+    for lk, (_, dat) in zip(links, rec.beats):
+        if len(dat) < lk.expected_beats:
             skip = first_image * lk.stream.beats_per_image
-            return checks.missing_beats(lk.label, skip + len(cyc), skip + lk.expected_beats)
+            return checks.missing_beats(lk.label, skip + len(dat), skip + lk.expected_beats)
     return None
 
 
 def run(folder: CompiledFolder, graph: Graph, x: np.ndarray, *, taps: bool = True,
         schedule: checks.Schedule, watchdog: int, max_cycles: int, drain: int, cache: Path | None = None,
         waves: bool = False, progress: Callable[[int], None] | None = None, keep: Path | None = None,
-        first_image: int = 0, built: Build | None = None) -> EngineResult:
+        first_image: int = 0, built: Build | None = None, cycles: bool = False) -> EngineResult:
     """Simulate ``x`` (already in the reference's input representation) through the RTL of ``folder``.
 
     Returns an :class:`EngineResult` whose ``failure`` is None when every checked
@@ -416,6 +462,10 @@ def run(folder: CompiledFolder, graph: Graph, x: np.ndarray, *, taps: bool = Tru
     cycles around the first failure (or the first cycles when none) is written by a
     second, traced build and run. ``first_image`` numbers the images of a shard as
     in the whole batch; ``built``: the simulator :func:`build` returned already.
+
+    The harness records each tapped beat's bytes but not its cycle (half the volume on a
+    CNV); a run that fails is run again, deterministically, with every cycle recorded, so
+    that the report names the failing beat's cycle. ``cycles=True`` records them at once.
     """
     rtl = folder.path.resolve()
     bld = built if built is not None else build(folder, taps=taps, cache=cache)
@@ -428,10 +478,19 @@ def run(folder: CompiledFolder, graph: Graph, x: np.ndarray, *, taps: bool = Tru
     run_dir = keep if keep is not None else Path(tempfile.mkdtemp(prefix="bnnc-run-"))
     run_dir.mkdir(parents=True, exist_ok=True)
     scope = f"TOP.{tool_word(folder.top)}" if taps else "-"
-    _write_run(run_dir, folder, x, links, schedule, scope=scope, watchdog=watchdog, max_cycles=max_cycles,
-               drain=drain, progress_every=(1 << 17) if progress else 0)
+    cycles = cycles or waves
 
-    expected = [np.empty((lk.expected_beats, lk.stream.words_per_beat), dtype=np.uint32) for lk in links]
+    def write(with_cycles: bool) -> None:
+        _write_run(run_dir, folder, x, links, schedule, scope=scope, watchdog=watchdog, max_cycles=max_cycles,
+                   drain=drain, progress_every=(1 << 17) if progress else 0, cycles=with_cycles)
+
+    write(cycles)
+    # the reference's beats as the harness records them (bytes), one array per layout: a FIFO's
+    # output carries its input's beats, so both links compare against the same array
+    layouts = [replace(lk.stream, name="") for lk in links]
+    shared = {lay: np.empty((lk.expected_beats, beat_bytes(lk.stream)), dtype=np.uint8)
+              for lay, lk in zip(layouts, links)}
+    expected = [shared[lay] for lay in layouts]
     ref_time = [0.0]
 
     def reference() -> None:
@@ -445,25 +504,31 @@ def run(folder: CompiledFolder, graph: Graph, x: np.ndarray, *, taps: bool = Tru
                 assert isinstance(outs, dict)
             else:
                 outs = {links[-1].stream.tap: execute(graph, xs)}
-            packed: dict[Stream, np.ndarray] = {}
-            for lk, exp in zip(links, expected):
-                # a FIFO's output carries its input's beats: pack each layout of a tap once
-                layout = replace(lk.stream, name="")
-                if layout not in packed:
-                    packed[layout] = lk.stream.beat_words(outs[lk.stream.tap]).reshape(-1, lk.stream.words_per_beat)
-                w = packed[layout]
+            done: set[Stream] = set()
+            for lk, lay in zip(links, layouts):
+                if lay in done:
+                    continue
+                done.add(lay)
+                w = as_bytes(lk.stream, lk.stream.beat_words(outs[lk.stream.tap]).reshape(-1, lk.stream.words_per_beat))
                 bpi = lk.stream.beats_per_image
-                exp[start * bpi : start * bpi + w.shape[0]] = w
+                shared[lay][start * bpi : start * bpi + w.shape[0]] = w
         ref_time[0] = time.perf_counter() - t
 
     try:
         rec = _run_harness(bld.exe, rtl, run_dir, links, progress, work=reference)
         t = time.perf_counter()
-        failure = first_failure(links, rec, expected, watchdog=watchdog, max_cycles=max_cycles,
-                                input_beats=n * folder.input_stream.beats_per_image, first_image=first_image)
+        failure = None
+        if cycles or not _clean(links, rec, expected):
+            if not cycles:  # the same run again, every cycle recorded, for the report's cycle
+                del rec  # its files are mapped: let go of them before the harness rewrites them
+                write(True)
+                rec = _run_harness(bld.exe, rtl, run_dir, links, None)
+            failure = first_failure(links, rec, expected, watchdog=watchdog, max_cycles=max_cycles,
+                                    input_beats=n * folder.input_stream.beats_per_image, first_image=first_image)
         compare_s = time.perf_counter() - t
-        res = EngineResult(bld, rec, links, failure, rec.beats[-1][1], expected[-1], ref_time[0], compare_s,
-                           sum(len(c) for c, _ in rec.beats), run_dir=run_dir)
+        out = links[-1].stream
+        res = EngineResult(bld, rec, links, failure, as_words(out, rec.beats[-1][1]), as_words(out, expected[-1]),
+                           ref_time[0], compare_s, sum(len(d) for _, d in rec.beats), run_dir=run_dir)
         if waves:
             res.waves = _waves(folder, x, links, schedule, rec, failure, run_dir, cache=cache,
                                watchdog=watchdog, max_cycles=max_cycles, drain=drain, taps=taps)

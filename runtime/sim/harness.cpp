@@ -8,8 +8,9 @@
 // The harness never packs or compares beats: Python (runtime/sim/engine.py) writes the
 // input beats as little-endian 32-bit words, the input gap and output-ready schedules,
 // and a config file; the harness moves the words into s_axis, and writes every beat that
-// moves on m_axis and on each tapped stream (words + the cycle it moved on) to binary
-// files that Python compares with the reference in bulk. What the harness does check is
+// moves on m_axis and on each tapped stream (its width in little-endian bytes, and with
+// `cycles 1` the cycle it moved on; m_axis's cycles always) to binary files that Python
+// compares with the reference in bulk. What the harness does check is
 // protocol, which has no expected values: the AXI hold rule on every monitored link and
 // the watchdog. The cycle loop mirrors runtime/sim/network_tb.py exactly, so both
 // engines stamp every beat with the same cycle.
@@ -33,6 +34,10 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "bnnc_sim records a beat's words as little-endian bytes: a little-endian host is needed"
+#endif
 
 namespace {
 
@@ -67,29 +72,26 @@ constexpr std::size_t words_of(const T&) {
     std::exit(2);
 }
 
-// A binary output file of 32-bit words, buffered here (no stdio lock or call per beat: a CNV
-// records ~200k beats per image). reserve() hands out the next words in place; commit() keeps them.
+// A binary output file, buffered here (no stdio lock or call per beat: a CNV records ~200k
+// beats per image). put() appends bytes; nothing is written when the file was never opened.
 struct Out {
     FILE* f = nullptr;
-    std::vector<uint32_t> buf;
+    std::vector<uint8_t> buf;
     std::size_t n = 0;
     void open(const std::string& path) {
         f = std::fopen(path.c_str(), "wb");
         if (!f) die("cannot write " + path);
-        buf.resize(1 << 16);
+        buf.resize(1 << 18);
     }
     void flush() {
-        if (n && std::fwrite(buf.data(), 4, n, f) != n) die("write failed (disk full?)");
+        if (n && std::fwrite(buf.data(), 1, n, f) != n) die("write failed (disk full?)");
         n = 0;
     }
-    uint32_t* reserve(std::size_t k) {
+    void put(const void* p, std::size_t k) {
+        if (!f) return;
         if (n + k > buf.size()) flush();
-        return buf.data() + n;
-    }
-    void commit(std::size_t k) { n += k; }
-    void put(uint32_t w) {
-        if (n == buf.size()) flush();
-        buf[n++] = w;
+        std::memcpy(buf.data() + n, p, k);
+        n += k;
     }
     void close() {
         if (f) {
@@ -111,6 +113,7 @@ struct Link {
     std::string name;
     bool is_out = false;  // m_axis (the top's port), else an internal stream found by name
     std::size_t words = 1;
+    std::size_t bytes = 4;  // bytes of a beat recorded: the stream's width rounded up to bytes (little-endian)
     uint64_t expected = 0;  // beats the run needs before it is done
     uint64_t count = 0;     // beats recorded
     const CData* valid = nullptr;
@@ -120,7 +123,7 @@ struct Link {
     const void* data = nullptr;
     bool held = false;  // a beat was offered and not yet taken (AXI hold rule)
     std::vector<uint32_t> held_words, cur;
-    Out dat, cyc;
+    Out dat, cyc;  // cyc only when cycles are recorded (always for m_axis)
 
     void read(uint32_t* w) const {
         switch (type) {
@@ -160,7 +163,7 @@ int main(int argc, char** argv) {
     std::string scope_name, wave_path;
     uint64_t in_beats = 0, in_words = 0, watchdog = 0, max_cycles = 0, drain = 0, reset_cycles = 4;
     uint64_t progress_every = 0, out_bpi = 1, wave_from = 0, wave_to = 0;
-    bool has_gaps = false, has_ready = false;
+    bool has_gaps = false, has_ready = false, all_cycles = true;
     std::vector<Link> links;  // taps in stream order, then m_axis last
     std::string key;
     while (cfgf >> key) {
@@ -172,6 +175,7 @@ int main(int argc, char** argv) {
         else if (key == "max_cycles") cfgf >> max_cycles;
         else if (key == "drain") cfgf >> drain;
         else if (key == "reset") cfgf >> reset_cycles;
+        else if (key == "cycles") cfgf >> all_cycles;
         else if (key == "progress") cfgf >> progress_every >> out_bpi;
         else if (key == "waves") {
             cfgf >> wave_from >> wave_to >> std::ws;
@@ -179,12 +183,14 @@ int main(int argc, char** argv) {
         }
         else if (key == "tap" || key == "out") {
             Link l;
-            cfgf >> l.name >> l.words >> l.expected;
+            cfgf >> l.name >> l.words >> l.bytes >> l.expected;
             l.is_out = key == "out";
             links.push_back(std::move(l));
         } else die("unknown config key " + key);
     }
     if (links.empty() || !links.back().is_out) die("config must end with the out line");
+    for (const Link& l : links)
+        if (l.bytes < 1 || l.bytes > 4 * l.words) die("stream " + l.name + ": recorded bytes must fit its words");
 
     const std::unique_ptr<VerilatedContext> ctx{new VerilatedContext};
     ctx->commandArgs(0, static_cast<const char**>(nullptr));
@@ -232,7 +238,7 @@ int main(int argc, char** argv) {
     }
     for (std::size_t k = 0; k < links.size(); ++k) {
         links[k].dat.open(dir + "/s" + std::to_string(k) + ".dat");
-        links[k].cyc.open(dir + "/s" + std::to_string(k) + ".cyc");
+        if (all_cycles || links[k].is_out) links[k].cyc.open(dir + "/s" + std::to_string(k) + ".cyc");
     }
     Out in_cyc;
     in_cyc.open(dir + "/in.cyc");
@@ -310,12 +316,10 @@ int main(int argc, char** argv) {
                 }
                 continue;
             }
-            // read the beat straight into the recording's buffer; kept only if it moves
-            uint32_t* w = l.dat.reserve(l.words);
+            uint32_t* w = l.cur.data();
             if (&l == &out) get(top->m_axis_tdata, w);
             else l.read(w);
             if (l.held && std::memcmp(w, l.held_words.data(), 4 * l.words) != 0) {
-                l.cur.assign(w, w + l.words);
                 status = "protocol";
                 detail = "change " + std::to_string(k) + " " + std::to_string(l.count) + " " +
                          hex_words(l.held_words) + " " + hex_words(l.cur);
@@ -324,8 +328,8 @@ int main(int argc, char** argv) {
             }
             if (*l.ready) {
                 l.held = false;
-                l.dat.commit(l.words);
-                l.cyc.put(c32);
+                l.dat.put(w, l.bytes);  // little-endian host: the words' first bytes are the beat's low bits
+                l.cyc.put(&c32, 4);
                 ++l.count;
                 last_progress = cycle;
             } else if (!l.held) {
@@ -335,7 +339,7 @@ int main(int argc, char** argv) {
         }
         if (failed) break;
         if (driving && top->s_axis_tready) {
-            in_cyc.put(c32);
+            in_cyc.put(&c32, 4);
             driving = false;
             gap = has_gaps ? gaps[in_idx] : 0;
             ++in_idx;

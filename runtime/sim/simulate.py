@@ -293,7 +293,7 @@ def _simulate_compiled(folder: CompiledFolder, graph: Any, x: np.ndarray, report
         res = engine.run(folder, graph, xs, taps=report.taps, schedule=checks.Schedule(gaps, schedule.ready),
                          watchdog=watchdog, max_cycles=max_cycles, drain=drain, cache=cache_dir,
                          waves=waves and len(shards) == 1, progress=progress if bar is not None else None,
-                         first_image=first, built=bld)
+                         first_image=first, built=bld, cycles=record)
         if bar is not None:
             progress(size)
         return res, time.perf_counter() - t0
@@ -356,8 +356,9 @@ def _simulate_compiled(folder: CompiledFolder, graph: Any, x: np.ndarray, report
         res, _ = results[0]
         rec = res.recording
         report.recorded = {"input": (rec.input_cycles, np.zeros((0, 1), np.uint32))}
-        for lk, beats in zip(res.links, rec.beats):
-            report.recorded["m_axis" if lk is res.links[-1] else lk.stream.name] = beats
+        for lk, (cyc, dat) in zip(res.links, rec.beats):
+            report.recorded["m_axis" if lk is res.links[-1] else lk.stream.name] = (cyc, engine.as_words(lk.stream,
+                                                                                                         dat))
 
 
 def _simulate_cocotb(folder: CompiledFolder, graph: Any, x: np.ndarray, report: SimReport,
