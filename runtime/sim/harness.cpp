@@ -89,8 +89,9 @@ struct Out {
     }
     void put(const void* p, std::size_t k) {
         if (!f) return;
-        if (n + k > buf.size()) flush();
-        std::memcpy(buf.data() + n, p, k);
+        if (n + k + 4 > buf.size()) flush();
+        if (k <= 4) std::memcpy(buf.data() + n, p, 4);  // a fixed-size copy (no call); the slack is overwritten next
+        else std::memcpy(buf.data() + n, p, k);
         n += k;
     }
     void close() {
