@@ -5,15 +5,21 @@ Makefiles. One call = one build folder = one parameter set.
 
 Waveforms
 ---------
-Every build is compiled with tracing support (``--trace``, VCD), which costs a
-little compile time but nothing at run time unless tracing is switched on.
+A build has tracing support (``--trace``, VCD) only when waves are asked for:
+the trace code is about half of the C++ of a whole network (issue 21).
 
-* ``BNNC_WAVES=1`` in the environment (or ``waves=True``) records
-  ``dump.vcd`` in the test folder on every run.
-* Otherwise the tests run without tracing, and when any cocotb test fails the
-  failing tests are **rerun once with tracing on** (same seed, same inputs), so
-  a failing test always leaves ``<test_dir>/dump.vcd`` behind. The raised
-  :class:`SimulationFailure` names the file.
+* ``BNNC_WAVES=1`` in the environment (or ``waves=True``) builds with tracing
+  and records ``dump.vcd`` in the test folder on every run.
+* Otherwise the tests run on a build without tracing, and when any cocotb test
+  fails the design is **rebuilt with tracing and the failing tests rerun once**
+  (same seed, same inputs), so a failing test always leaves
+  ``<test_dir>/dump.vcd`` behind. The raised :class:`SimulationFailure` names the file.
+
+VPI access: cocotb's runner makes every signal of every module public
+(``--public-flat-rw``), whose symbol tables were the other half of a network's
+C++. Here only the modules a testbench reads are public (``public_modules``,
+default the top level: its ports, parameters and wires), through a Verilator
+configuration file ``bnnc_public.vlt`` in the build folder.
 
 Build time: Verilator's run-time library objects (``verilated*.o``, ~25 s of
 C++ on this kind of machine) do not depend on the design; they are compiled
@@ -161,6 +167,35 @@ objcache_env = _objcache_env
 """Public name of the OBJCACHE set-up, for builds that run Verilator directly (the compiled engine)."""
 
 
+def _public_config(modules: Sequence[str]) -> str:
+    """A Verilator configuration file making every signal and parameter of ``modules`` public (read and write)."""
+    lines = ["`verilator_config", "// bnnc: the modules the cocotb testbench reads and drives"]
+    for m in modules:
+        if not m or any(c in m for c in '"\\\n'):
+            raise ValueError(f"bad module name for the VPI configuration: {m!r}")
+        lines.append(f'public_flat_rw -module "{m}" -var "*"')
+    return "\n".join(lines) + "\n"
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    """Write ``text`` unless the file holds it already (an unchanged time stamp lets Verilator skip the build)."""
+    if not path.is_file() or path.read_text() != text:
+        path.write_text(text)
+
+
+def _verilator_runner():  # type: ignore[no-untyped-def]
+    """cocotb's Verilator runner without ``--public-flat-rw`` (see the module docstring, "VPI access")."""
+    from cocotb_tools import runner as cocotb_runner
+
+    class _Verilator(cocotb_runner.Verilator):
+        def _build_command(self):  # type: ignore[no-untyped-def]
+            cmds = super()._build_command()
+            cmds[0] = [a for a in cmds[0] if a != "--public-flat-rw"]
+            return cmds
+
+    return _Verilator()
+
+
 def _run_cocotb(runner, kwargs: dict) -> None:  # type: ignore[no-untyped-def]
     """Run ``runner.test`` and swallow its pytest-mode exits; the caller reads the results XML."""
     try:
@@ -185,6 +220,7 @@ def build_and_test(
     testcase: str | Sequence[str] | None = None,
     seed: int | None = None,
     build_args: Sequence[str] = (),
+    public_modules: Sequence[str] | None = None,
 ) -> SimResult:
     """Build ``toplevel`` from ``sources`` with Verilator and run the cocotb tests of ``test_module``.
 
@@ -204,6 +240,8 @@ def build_and_test(
         testcase: run only these cocotb tests (names), default all.
         seed: cocotb's random seed (``COCOTB_RANDOM_SEED``).
         build_args: extra Verilator arguments.
+        public_modules: modules whose signals and parameters the testbench reads or drives
+            through VPI (default: ``toplevel`` only).
 
     Returns:
         :class:`SimResult` when all tests passed.
@@ -232,26 +270,31 @@ def build_and_test(
             v = int(v)
         params[k] = f'"{v}"' if isinstance(v, str) else v
 
-    runner = cocotb_runner.get_runner("verilator")
+    runner = _verilator_runner()
     build_log = bdir / "build.log"
-    try:
-        with _objcache_env():
-            runner.build(
-                sources=[Path(s).resolve() for s in sources],
-                hdl_toplevel=toplevel,
-                parameters=params,
-                build_dir=bdir,
-                build_args=list(build_args),
-                waves=True,  # compile trace support; switched on per run
-                timescale=("1ns", "1ps"),
-                log_file=build_log,
-            )
-    except (RuntimeError, SystemExit) as exc:
-        raise BuildFailure(f"build of {toplevel} failed ({exc}); log {build_log}:\n{_tail(build_log)}") from None
+    vlt = bdir / "bnnc_public.vlt"
+    _write_if_changed(vlt, _public_config(list(public_modules) if public_modules is not None else [toplevel]))
+
+    def build(trace: bool) -> None:
+        try:
+            with _objcache_env():
+                runner.build(
+                    sources=[vlt, *(Path(s).resolve() for s in sources)],
+                    hdl_toplevel=toplevel,
+                    parameters=params,
+                    build_dir=bdir,
+                    build_args=list(build_args),
+                    waves=trace,
+                    timescale=("1ns", "1ps"),
+                    log_file=build_log,
+                )
+        except (RuntimeError, SystemExit) as exc:
+            raise BuildFailure(f"build of {toplevel} failed ({exc}); log {build_log}:\n{_tail(build_log)}") from None
 
     want_waves = waves_requested(waves)
-    for stale in ("dump.vcd", "results_waves.xml", "sim_waves.log"):
-        (tdir / stale).unlink(missing_ok=True)  # never leave waves of an older run behind
+    build(want_waves)
+    for stale in ("results.xml", "dump.vcd", "results_waves.xml", "sim_waves.log"):
+        (tdir / stale).unlink(missing_ok=True)  # never read results, or leave waves, of an older run
     results_xml = tdir / "results.xml"
     sim_log = tdir / "sim.log"
     kwargs = dict(
@@ -285,15 +328,20 @@ def build_and_test(
         reasons = failure_messages(results_xml)
         vcd = tdir / "dump.vcd"
         if not want_waves:
-            # Rerun only the failing tests with tracing so their waves are kept.
-            rerun = dict(kwargs)
-            rerun.update(
-                waves=True,
-                testcase=[f.removesuffix(" (skipped)") for f in failed],
-                results_xml=str(tdir / "results_waves.xml"),
-                log_file=tdir / "sim_waves.log",
-            )
-            _run_cocotb(runner, rerun)
+            # Rebuild with tracing and rerun only the failing tests so their waves are kept.
+            try:
+                build(True)
+            except BuildFailure:
+                pass  # the failure below is the news; the message then says no waves were recorded
+            else:
+                rerun = dict(kwargs)
+                rerun.update(
+                    waves=True,
+                    testcase=[f.removesuffix(" (skipped)") for f in failed],
+                    results_xml=str(tdir / "results_waves.xml"),
+                    log_file=tdir / "sim_waves.log",
+                )
+                _run_cocotb(runner, rerun)
     why = "\n".join(f"  {name}: {reasons.get(name, '(see log)')}" for name in failed)
     raise SimulationFailure(
         f"{toplevel}: cocotb test(s) failed: {', '.join(failed)} (passed: {', '.join(passed) or 'none'}).\n"
