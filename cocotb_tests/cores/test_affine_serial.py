@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from cocotb_tests.cores._common import build_dir_for, core, param_rng, run_core
+from cocotb_tests.cores._common import Batch, Unit, build_dir_for, core, param_rng
 from compiler.bits import bits_for_range
 from compiler.hw.affine import affine_serial_lines
 from compiler.hw.mvtu import write_mem
@@ -58,14 +58,21 @@ def _id(p: dict[str, Any]) -> str:
     return "_".join(f"{k}{v}" for k, v in p.items())
 
 
+def _unit(params: dict[str, int]) -> Unit:
+    folder = build_dir_for("bnnc_affine_serial", params)  # the set's parameter ROM and testbench data
+    return Unit(_case(params, folder), {"BNNC_TB_DATA": str(folder / "tb_data.npz")},
+                tests=["affine_serial_random", "affine_serial_throughput"])
+
+
+# Every set is one instance of a single build (Batch), checked as its own build would check it.
+AFFINE_BATCH = Batch("affine_serial", "bnnc_affine_serial", AFFINE, "tb_affine_serial", _unit)
+
+
+@pytest.mark.xdist_group("core_affine_serial")
 @pytest.mark.parametrize("params", _sets(), ids=_id)
-def test_affine_serial(params: dict[str, int]) -> None:
+def test_affine_serial(params: dict[str, int], request: pytest.FixtureRequest) -> None:
     """Exact scores under gaps/backpressure; one score per cycle."""
-    bdir = build_dir_for("bnnc_affine_serial", params)
-    full = _case(params, bdir)
-    run_core("bnnc_affine_serial", AFFINE, "tb_affine_serial", full, build_dir=bdir,
-             extra_env={"BNNC_TB_DATA": str(bdir / "tb_data.npz")},
-             testcase=["affine_serial_random", "affine_serial_throughput"])
+    AFFINE_BATCH.check(request)
 
 
 @pytest.mark.parametrize("params", _sets() + [dict(N=1, LANES=1, ACC_BITS=2, MODE=0, B_BITS=1, OUT_BITS=2)], ids=_id)

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from cocotb_tests.cores._common import base_seed, build_dir_for, core, param_rng, run_core
+from cocotb_tests.cores._common import Batch, Unit, base_seed, build_dir_for, core, param_rng
 from compiler.bits import bits_for_range
 from compiler.hw.mvtu import OutMode, threshold_fit, write_mvtu_mems
 from runtime.sim.toolchain import lint, run_lint
@@ -151,12 +151,20 @@ def prepare(spec: dict[str, Any], tag: str) -> tuple[dict[str, Any], Any]:
     return params, bdir
 
 
+def _unit(spec: dict[str, Any]) -> Unit:
+    params, bdir = prepare(spec, _id(spec))  # the spec's ROM images and testbench data, in its own folder
+    return Unit(params, {"BNNC_TB_DATA": str(bdir / "tb_data.npz")})
+
+
+# Every spec is one instance of a single build (Batch), checked as its own build would check it.
+MVTU = Batch("mvtu", "bnnc_mvtu", SOURCES, "tb_mvtu", _unit)
+
+
+@pytest.mark.xdist_group("core_mvtu")
 @pytest.mark.parametrize("spec", SPECS, ids=[_id(s) for s in SPECS])
-def test_mvtu(spec: dict[str, Any]) -> None:
+def test_mvtu(spec: dict[str, Any], request: pytest.FixtureRequest) -> None:
     """Exact outputs under random gaps/backpressure, and initiation interval == NF*SF."""
-    params, bdir = prepare(spec, _id(spec))
-    run_core("bnnc_mvtu", SOURCES, "tb_mvtu", params, extra_env={"BNNC_TB_DATA": str(bdir / "tb_data.npz")},
-             build_dir=bdir)
+    MVTU.check(request)
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=[_id(s) for s in SPECS])

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cocotb_tests.cores._common import build_dir_for, core, param_rng, run_core
+from cocotb_tests.cores._common import Batch, Unit, build_dir_for, core, param_rng
 from runtime.sim.toolchain import lint, run_lint
 
 ROM = core("bnnc_rom")
@@ -41,13 +41,21 @@ def _image(folder: Path, width: int, depth: int, seed: int) -> Path:
     return path
 
 
+def _unit(params: dict[str, int]) -> Unit:
+    image = _image(build_dir_for("bnnc_rom", params), params["WIDTH"], params["DEPTH"],
+                   params["WIDTH"] * 1000 + params["DEPTH"])
+    return Unit({**params, "FILE": str(image)}, {"BNNC_TB_DATA": str(image)})
+
+
+# Every set is one instance of a single build (Batch), checked as its own build would check it.
+ROM_BATCH = Batch("rom", "bnnc_rom", ROM, "tb_rom", _unit)
+
+
+@pytest.mark.xdist_group("core_rom")
 @pytest.mark.parametrize("params", _sets(), ids=_id)
-def test_rom(params: dict[str, int]) -> None:
+def test_rom(params: dict[str, int], request: pytest.FixtureRequest) -> None:
     """q is the image's word at the address, every cycle (combinational or registered on en)."""
-    bdir = build_dir_for("bnnc_rom", params)
-    image = _image(bdir, params["WIDTH"], params["DEPTH"], params["WIDTH"] * 1000 + params["DEPTH"])
-    run_core("bnnc_rom", ROM, "tb_rom", {**params, "FILE": str(image)}, build_dir=bdir,
-             extra_env={"BNNC_TB_DATA": str(image)})
+    ROM_BATCH.check(request)
 
 
 @pytest.mark.parametrize("params", _sets(), ids=_id)

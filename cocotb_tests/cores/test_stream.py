@@ -9,7 +9,7 @@ import numpy as np
 
 import pytest
 
-from cocotb_tests.cores._common import build_dir_for, core, param_rng, run_core
+from cocotb_tests.cores._common import Batch, Unit, build_dir_for, core, param_rng
 from compiler.hw.mvtu import write_mem
 from compiler.hw.threshold_rom import threshold_rom_lines
 from runtime.sim.toolchain import lint, run_lint
@@ -89,32 +89,49 @@ def _id(p: dict[str, Any]) -> str:
     return "_".join(f"{k}{v}" for k, v in p.items())
 
 
+def _threshold_rom_unit(params: dict[str, int]) -> Unit:
+    folder = build_dir_for("bnnc_threshold_rom", params)  # the set's ROM image and testbench data
+    return Unit(_threshold_rom_case(params, folder), {"BNNC_TB_DATA": str(folder / "tb_data.npz")},
+                tests=["threshold_rom_random", "threshold_rom_throughput"])
+
+
+# Every set of a test is one instance of a single build (Batch), checked as its own build would check it.
+THRESHOLD = Batch("threshold", "bnnc_threshold", core("bnnc_threshold"), "tb_stream",
+                  lambda params: Unit(params, tests=["threshold_random", "threshold_throughput"]))
+THRESHOLD_ROM = Batch("threshold_rom", "bnnc_threshold_rom", core("bnnc_threshold_rom", "bnnc_rom"), "tb_stream",
+                      _threshold_rom_unit)
+ARGMAX = Batch("argmax", "bnnc_argmax", core("bnnc_argmax"), "tb_stream",
+               lambda params: Unit(params, tests=["argmax_random", "argmax_throughput"]))
+WCONV = Batch("width_converter", "bnnc_width_converter", core("bnnc_width_converter"), "tb_stream",
+              lambda params: Unit(params, tests=["width_converter_random", "width_converter_throughput"]))
+
+
+@pytest.mark.xdist_group("core_threshold")
 @pytest.mark.parametrize("params", _threshold_sets(), ids=_id)
-def test_threshold(params: dict[str, int]) -> None:
+def test_threshold(params: dict[str, int], request: pytest.FixtureRequest) -> None:
     """Exact thresholding with gaps/backpressure; full throughput."""
-    run_core("bnnc_threshold", core("bnnc_threshold"), "tb_stream", params, testcase=["threshold_random", "threshold_throughput"])
+    THRESHOLD.check(request)
 
 
+@pytest.mark.xdist_group("core_threshold_rom")
 @pytest.mark.parametrize("params", _threshold_rom_sets(), ids=_id)
-def test_threshold_rom(params: dict[str, int]) -> None:
+def test_threshold_rom(params: dict[str, int], request: pytest.FixtureRequest) -> None:
     """Per-element thresholds from the ROM, negated compares, padding lanes 0; full throughput."""
-    bdir = build_dir_for("bnnc_threshold_rom", params)
-    full = _threshold_rom_case(params, bdir)
-    run_core("bnnc_threshold_rom", core("bnnc_threshold_rom", "bnnc_rom"), "tb_stream", full, build_dir=bdir,
-             extra_env={"BNNC_TB_DATA": str(bdir / "tb_data.npz")},
-             testcase=["threshold_rom_random", "threshold_rom_throughput"])
+    THRESHOLD_ROM.check(request)
 
 
+@pytest.mark.xdist_group("core_argmax")
 @pytest.mark.parametrize("params", _argmax_sets(), ids=_id)
-def test_argmax(params: dict[str, int]) -> None:
+def test_argmax(params: dict[str, int], request: pytest.FixtureRequest) -> None:
     """argmax with ties resolves to the lowest index; gaps/backpressure; throughput."""
-    run_core("bnnc_argmax", core("bnnc_argmax"), "tb_stream", params, testcase=["argmax_random", "argmax_throughput"])
+    ARGMAX.check(request)
 
 
+@pytest.mark.xdist_group("core_width_converter")
 @pytest.mark.parametrize("params", _wconv_sets(), ids=_id)
-def test_width_converter(params: dict[str, int]) -> None:
+def test_width_converter(params: dict[str, int], request: pytest.FixtureRequest) -> None:
     """Re-chunking is exact under gaps/backpressure and sustains max(in, out) beats per vector."""
-    run_core("bnnc_width_converter", core("bnnc_width_converter"), "tb_stream", params, testcase=["width_converter_random", "width_converter_throughput"])
+    WCONV.check(request)
 
 
 LINT_CASES = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cocotb_tests.cores._common import core, param_rng, run_core
+from cocotb_tests.cores._common import Batch, Unit, core, param_rng
 from runtime.sim.toolchain import lint, run_lint
 
 
@@ -14,18 +14,29 @@ def _cpb_sets(name: str) -> list[dict[str, int]]:
     return [{"CLKS_PER_BIT": 4}, {"CLKS_PER_BIT": 5}, {"CLKS_PER_BIT": 12}, {"CLKS_PER_BIT": rng.randint(13, 110)}]
 
 
+# Every set of a test is one instance of a single build (Batch), checked as its own build would check it.
+UART_RX = Batch("uart_rx", "bnnc_uart_rx", core("bnnc_uart_rx"), "tb_uart",
+                lambda params: Unit(params, tests=["rx_random", "rx_framing_error_and_glitch", "rx_overrun"]))
+UART_TX = Batch("uart_tx", "bnnc_uart_tx", core("bnnc_uart_tx"), "tb_uart",
+                lambda params: Unit(params, tests=["tx_random", "tx_back_to_back"]))
+BRIDGE_BATCH = Batch("board_bridge", "bnnc_board_bridge", core("bnnc_board_bridge"), "tb_bridge",
+                     lambda params: Unit(params, tests=["bridge_random", "bridge_idle_timeout_and_error",
+                                                        "bridge_timeout_boundary"]))
+
+
+@pytest.mark.xdist_group("core_uart_rx")
 @pytest.mark.parametrize("params", _cpb_sets("uart_rx"), ids=lambda p: f"CPB{p['CLKS_PER_BIT']}")
-def test_uart_rx(params: dict[str, int]) -> None:
+def test_uart_rx(params: dict[str, int], request: pytest.FixtureRequest) -> None:
     """Receiver: bytes in order under backpressure, framing errors, glitches and overruns."""
-    run_core("bnnc_uart_rx", core("bnnc_uart_rx"), "tb_uart", params,
-             testcase=["rx_random", "rx_framing_error_and_glitch", "rx_overrun"])
+    UART_RX.check(request)
 
 
+@pytest.mark.xdist_group("core_uart_tx")
 @pytest.mark.parametrize("params", [{"CLKS_PER_BIT": 1}] + _cpb_sets("uart_tx"),
                          ids=lambda p: f"CPB{p['CLKS_PER_BIT']}")
-def test_uart_tx(params: dict[str, int]) -> None:
+def test_uart_tx(params: dict[str, int], request: pytest.FixtureRequest) -> None:
     """Transmitter: exact 8N1 frames with input gaps; back-to-back frames."""
-    run_core("bnnc_uart_tx", core("bnnc_uart_tx"), "tb_uart", params, testcase=["tx_random", "tx_back_to_back"])
+    UART_TX.check(request)
 
 
 def _bridge_sets() -> list[dict[str, int]]:
@@ -49,11 +60,11 @@ def _bridge_sets() -> list[dict[str, int]]:
     ]
 
 
+@pytest.mark.xdist_group("core_board_bridge")
 @pytest.mark.parametrize("params", _bridge_sets(), ids=lambda p: "_".join(f"{k}{v}" for k, v in p.items()))
-def test_board_bridge(params: dict[str, int]) -> None:
+def test_board_bridge(params: dict[str, int], request: pytest.FixtureRequest) -> None:
     """Bytes to beats and beats to bytes under gaps and backpressure; the idle-timeout and error resync."""
-    run_core("bnnc_board_bridge", core("bnnc_board_bridge"), "tb_bridge", params,
-             testcase=["bridge_random", "bridge_idle_timeout_and_error", "bridge_timeout_boundary"])
+    BRIDGE_BATCH.check(request)
 
 
 BRIDGE = dict(IN_WIDTH=4, IN_BYTES=1, IN_BEATS=4, OUT_LANES=2, OUT_EW=12, OUT_VBEATS=3, LAST_LANES=1,
