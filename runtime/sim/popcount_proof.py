@@ -59,19 +59,28 @@ class ProofFailure(Exception):
 
 
 class _Bdd:
-    """A minimal reduced ordered BDD package: nodes are ints (0, 1 terminals), memoised ITE."""
+    """A minimal reduced ordered BDD package: nodes are ints (0, 1 terminals), memoised apply.
+
+    AND, OR and XOR have their own apply (commutative: one cache entry per unordered pair),
+    NOT its own memo: the popcount netlists are XOR and AND gates, and XOR through ITE needs a
+    negated copy of an operand first, most of the work. MUX goes through ITE.
+    """
 
     def __init__(self) -> None:
         self.var: list[int] = [1 << 30, 1 << 30]
         self.lo: list[int] = [0, 1]
         self.hi: list[int] = [0, 1]
-        self.unique: dict[tuple[int, int, int], int] = {}
+        self.unique: dict[int, int] = {}  # (var, lo, hi) packed into one int -> node
         self.cache: dict[tuple[int, int, int], int] = {}
+        self.neg: dict[int, int] = {0: 1, 1: 0}
+        self.ands: dict[int, int] = {}
+        self.ors: dict[int, int] = {}
+        self.xors: dict[int, int] = {}
 
     def node(self, v: int, lo: int, hi: int) -> int:
         if lo == hi:
             return lo
-        key = (v, lo, hi)
+        key = (((v << 32) | lo) << 32) | hi
         n = self.unique.get(key)
         if n is None:
             n = len(self.var)
@@ -111,16 +120,75 @@ class _Bdd:
         return r
 
     def not_(self, a: int) -> int:
-        return self.ite(a, 0, 1)
+        r = self.neg.get(a)
+        if r is None:
+            r = self.node(self.var[a], self.not_(self.lo[a]), self.not_(self.hi[a]))
+            self.neg[a] = r
+        return r
+
+    def _cofactors(self, a: int, b: int) -> tuple[int, int, int, int, int]:
+        var, lo, hi = self.var, self.lo, self.hi
+        va, vb = var[a], var[b]
+        if va == vb:
+            return va, lo[a], hi[a], lo[b], hi[b]
+        if va < vb:
+            return va, lo[a], hi[a], b, b
+        return vb, a, a, lo[b], hi[b]
 
     def and_(self, a: int, b: int) -> int:
-        return self.ite(a, b, 0)
+        if a == 0 or b == 0:
+            return 0
+        if a == 1 or a == b:
+            return b
+        if b == 1:
+            return a
+        if a > b:
+            a, b = b, a
+        key = (a << 32) | b
+        r = self.ands.get(key)
+        if r is None:
+            v, a0, a1, b0, b1 = self._cofactors(a, b)
+            r = self.node(v, self.and_(a0, b0), self.and_(a1, b1))
+            self.ands[key] = r
+        return r
 
     def or_(self, a: int, b: int) -> int:
-        return self.ite(a, 1, b)
+        if a == 1 or b == 1:
+            return 1
+        if a == 0 or a == b:
+            return b
+        if b == 0:
+            return a
+        if a > b:
+            a, b = b, a
+        key = (a << 32) | b
+        r = self.ors.get(key)
+        if r is None:
+            v, a0, a1, b0, b1 = self._cofactors(a, b)
+            r = self.node(v, self.or_(a0, b0), self.or_(a1, b1))
+            self.ors[key] = r
+        return r
 
     def xor(self, a: int, b: int) -> int:
-        return self.ite(a, self.not_(b), b)
+        if a == 0:
+            return b
+        if b == 0:
+            return a
+        if a == b:
+            return 0
+        if a == 1:
+            return self.not_(b)
+        if b == 1:
+            return self.not_(a)
+        if a > b:
+            a, b = b, a
+        key = (a << 32) | b
+        r = self.xors.get(key)
+        if r is None:
+            v, a0, a1, b0, b1 = self._cofactors(a, b)
+            r = self.node(v, self.xor(a0, b0), self.xor(a1, b1))
+            self.xors[key] = r
+        return r
 
 
 def netlists(pairs: list[tuple[int, int]], fast: bool, *, yosys: list[str] | None = None) -> list[dict]:
