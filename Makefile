@@ -36,6 +36,8 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/reference_speed.py
 	$(BIN)/python bench/compile_time.py
+	# the MLP examples' 200 sample images through the cocotb engine (make test: 20, and 200 on the compiled engine)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python bench/examples_cocotb.py
 
 # Whole-flow fuzzing: >= 500 random networks compiled, linted and simulated (tens of minutes; BENCHMARKS.md).
 fuzz: $(STAMP)

@@ -19,12 +19,11 @@ import pytest
 
 import compiler
 from compiler.cli import main
-from compiler.codegen import write_output
 from compiler.codegen.folder import validate_folder
 from compiler.hw.stream import Stream
 from runtime.sim import checks, engine
 from runtime.sim.engine import Link, Recording, first_failure
-from runtime.sim.runner import SIM_BUILD, SimulationFailure
+from runtime.sim.runner import SimulationFailure
 from runtime.sim.simulate import simulate
 from tests.folders import reseal
 from tests.netgen import mlp, random_inputs
@@ -47,17 +46,14 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # ---------------------------------------------------------------- an example, both engines
 
 
-@pytest.mark.xdist_group("engine_example")
-def test_engines_agree_on_every_beat_and_cycle_of_an_example(tmp_path: Path, cache: Path) -> None:
+@pytest.mark.xdist_group("engine_example")  # with test_examples.py[mlp_small]: one cocotb build
+def test_engines_agree_on_every_beat_and_cycle_of_an_example(mlp_small_rtl, cache: Path) -> None:
     """mlp_small on MNIST images with input gaps and output backpressure: identical recordings."""
-    folded = compiler.fold(EXAMPLES / "mlp_small" / "net.yaml")
-    rtl = tmp_path / "rtl"
-    write_output(folded, rtl)
+    rtl, folded, cocotb_build = mlp_small_rtl  # its cocotb build is shared with test_examples.py
     x = np.load(EXAMPLES / "mlp_small" / "sample_images.npy")[:AGREE_IMAGES]
     opts = dict(gap_prob=0.3, ready_prob=0.5, seed=11, record=True)
     fast = simulate(rtl, x, engine="verilator", cache_dir=cache, **opts)
-    slow = simulate(rtl, x, engine="cocotb", build_dir=SIM_BUILD / "engine" / "mlp_small", chunk=AGREE_IMAGES,
-                    **opts)
+    slow = simulate(rtl, x, engine="cocotb", build_dir=cocotb_build, chunk=AGREE_IMAGES, **opts)
     manifest = json.loads((rtl / "manifest.json").read_text())
     names = {s["name"] for s in manifest["rtl"]["streams"][1:-1]} | {"m_axis", "input"}
     assert fast.recorded is not None and slow.recorded is not None

@@ -1,8 +1,14 @@
 """The shipped trained examples: compiled RTL agrees with the reference on real MNIST test images.
 
 Every output beat and every layer-to-layer stream is checked (taps on), on the
-examples' 200 shipped MNIST test images (``sample_images.npy``); the labels give
-the accuracy, which must equal the reference's on the same images.
+examples' 200 shipped MNIST test images (``sample_images.npy``); the labels give the
+accuracy, which must equal the reference's on the same images. mlp_small and lfc run
+the 200 images through the compiled engine and the first 20 through the cocotb engine
+too (each engine builds the same compile folder; test_engine.py proves the two engines
+equal, beat for beat and cycle for cycle); all 200 of theirs through the cocotb engine:
+``bench/examples_cocotb.py`` (``make bench``). mlp_small_u8 runs all 200 through the
+cocotb engine only: its compiled-engine build (~30 CPU-s, the uint8 adder trees at -O2)
+costs more than its 200 images on the cocotb engine (~4 s).
 """
 
 from __future__ import annotations
@@ -14,32 +20,46 @@ import pytest
 
 import compiler
 from compiler.codegen import write_output
-from runtime.sim.runner import SIM_BUILD
 from runtime.sim.simulate import simulate
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+COCOTB_IMAGES = {"mlp_small": 20, "lfc": 20, "mlp_small_u8": 200}
+"""Images of each example through the cocotb engine; fewer than 200: all 200 through the compiled engine too."""
 
 
-def _check_example(name: str, images: int, tmp_path: Path) -> None:
+def _check_example(name: str, rtl: Path, folded: compiler.ir.Graph, cocotb_build: Path) -> None:
     folder = EXAMPLES / name
-    x = np.load(folder / "sample_images.npy")[:images]
-    y = np.load(folder / "sample_labels.npy")[:images]
-    folded = compiler.fold(folder / "net.yaml")
-    write_output(folded, tmp_path / "rtl")
-    rep = simulate(tmp_path / "rtl", x, engine="cocotb", build_dir=SIM_BUILD / "examples" / name)
-    ref = compiler.predict(folded, x)
-    assert rep.images == images
-    assert rep.predictions == [int(v) for v in ref]
+    x = np.load(folder / "sample_images.npy")
+    y = np.load(folder / "sample_labels.npy")
+    assert len(x) == 200
+    ref = [int(v) for v in compiler.predict(folded, x)]
+    n = COCOTB_IMAGES[name]
+    slow = simulate(rtl, x[:n], engine="cocotb", build_dir=cocotb_build)
+    assert slow.taps and slow.images == n
+    assert slow.predictions == ref[:n]
+    assert slow.interval_measured == slow.interval_predicted
+    rep = slow if n == len(x) else simulate(rtl, x)  # the compiled engine on all 200
+    assert rep.taps and rep.images == len(x)
+    assert rep.predictions == ref
     assert rep.interval_measured == rep.interval_predicted
     acc_rtl = float(np.mean(np.array(rep.predictions) == y))
-    print(f"{name}: RTL accuracy {acc_rtl:.4f} on {images} MNIST test images, "
+    assert acc_rtl == float(np.mean(np.array(ref) == y))
+    print(f"{name}: RTL accuracy {acc_rtl:.4f} on {len(x)} MNIST test images, "
           f"interval {rep.interval_measured} cycles")
 
 
-@pytest.mark.parametrize("name", ["mlp_small", "mlp_small_u8", "lfc"])
-def test_examples_on_200_mnist_images(name: str, tmp_path: Path) -> None:
-    """All three shipped examples, LFC included (its Verilator build takes ~40 s, 200 images ~40 s more)."""
-    _check_example(name, 200, tmp_path)
+@pytest.mark.parametrize("name", [pytest.param("mlp_small", marks=pytest.mark.xdist_group("engine_example")),
+                                  "mlp_small_u8", "lfc"])
+def test_examples_on_200_mnist_images(name: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """All three shipped examples, LFC included. mlp_small's compile folder and cocotb build are
+    test_engine.py's (fixture mlp_small_rtl, one xdist group)."""
+    if name == "mlp_small":
+        rtl, folded, cocotb_build = request.getfixturevalue("mlp_small_rtl")
+    else:
+        folded = compiler.fold(EXAMPLES / name / "net.yaml")
+        rtl, cocotb_build = tmp_path / "rtl", tmp_path / "cocotb_build"
+        write_output(folded, rtl)
+    _check_example(name, rtl, folded, cocotb_build)
 
 
 @pytest.mark.parametrize("name", ["conv_mnist_u8", "mnist_up5k"])
