@@ -1,12 +1,12 @@
-"""cocotb side of a batch (``_common.Batch``): one testbench module's tests on every instance of a wrapper.
+"""cocotb side of a batch (``_common.Batch``): testbench modules' tests on the instances of a wrapper.
 
-The wrapper (``bnnc_batch``) holds one instance ``u<i>`` of the core per parameter set,
-its ports left for the testbench to drive (every signal of the core is public). The
-plan (JSON, path in env ``BNNC_BATCH``) names the testbench module and, per instance,
-the environment its tests read (e.g. ``BNNC_TB_DATA``) and which of the module's tests
-to run (all when null). Each test of the module runs unchanged on the instance's handle
-``dut.u<i>``, as cocotb test ``u<i>__<test>``, in the module's order, with its own seeds
-(they derive from the test's name, not from the instance).
+The wrapper (``bnnc_batch``) holds one instance ``u<i>`` of a core per parameter set, its
+ports left for the testbench to drive (every signal of the core is public). The plan (JSON,
+path in env ``BNNC_BATCH``) gives, per instance, its testbench module, the environment its
+tests read (e.g. ``BNNC_TB_DATA``) and which of the module's tests to run (all when null).
+Each test runs unchanged on the instance's handle ``dut.u<i>``, as cocotb test
+``u<i>__<test>``, in the module's order, with its own seeds (they derive from the test's
+name, not from the instance).
 """
 
 from __future__ import annotations
@@ -46,12 +46,12 @@ def _on_instance(tb: Any, i: int, name: str, env: dict[str, str]) -> TestGenerat
 def _register(plan_path: str) -> None:
     with open(plan_path) as f:
         plan: dict[str, Any] = json.load(f)
-    tb = importlib.import_module(plan["module"])
-    every = [name for name, obj in vars(tb).items() if isinstance(obj, TestGenerator)]
     for i, unit in enumerate(plan["units"]):
+        tb = importlib.import_module(unit["module"])
+        every = [name for name, obj in vars(tb).items() if isinstance(obj, TestGenerator)]
         wanted = unit["tests"]
         if wanted is not None and set(wanted) - set(every):
-            raise RuntimeError(f"{plan['module']} has no cocotb test(s) {sorted(set(wanted) - set(every))}")
+            raise RuntimeError(f"{unit['module']} has no cocotb test(s) {sorted(set(wanted) - set(every))}")
         for name in every:  # the module's order, as cocotb runs a module's own tests
             if wanted is None or name in wanted:
                 t = _on_instance(tb, i, name, unit["env"])

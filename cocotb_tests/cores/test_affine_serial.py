@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from cocotb_tests.cores._common import Batch, Unit, build_dir_for, core, param_rng
+from cocotb_tests.cores._common import CORES, Unit, build_dir_for, core, param_rng
 from compiler.bits import bits_for_range
 from compiler.hw.affine import affine_serial_lines
 from compiler.hw.mvtu import write_mem
@@ -64,12 +64,12 @@ def _unit(params: dict[str, int]) -> Unit:
                 tests=["affine_serial_random", "affine_serial_throughput"])
 
 
-# Every set is one instance of a single build (Batch), checked as its own build would check it.
-AFFINE_BATCH = Batch("affine_serial", "bnnc_affine_serial", AFFINE, "tb_affine_serial", _unit)
+# Every set is an instance in the one build of all core tests (CORES: _common.Batch), checked as its own build would check it.
+AFFINE_BATCH = CORES.part("bnnc_affine_serial", AFFINE, "tb_affine_serial", _unit)
 
 
-@pytest.mark.xdist_group("core_affine_serial")
 @pytest.mark.parametrize("params", _sets(), ids=_id)
+@AFFINE_BATCH.runs
 def test_affine_serial(params: dict[str, int], request: pytest.FixtureRequest) -> None:
     """Exact scores under gaps/backpressure; one score per cycle."""
     AFFINE_BATCH.check(request)

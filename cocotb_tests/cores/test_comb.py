@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from cocotb_tests.cores._common import Batch, Unit, core, param_rng
+from cocotb_tests.cores._common import CORES, Unit, core, param_rng
 from runtime.sim.toolchain import lint, run_lint
 
 POPCOUNT = core("bnnc_popcount")
@@ -37,22 +37,22 @@ def _id(p: dict[str, Any]) -> str:
     return "_".join(f"{k}{v}" for k, v in p.items())
 
 
-# Every set of a test is one instance of a single build (Batch), checked as its own build would check it.
-POPCOUNT_BATCH = Batch("popcount", "bnnc_popcount", POPCOUNT, "tb_comb",
-                       lambda params: Unit(params, tests=["popcount_matches_model"]))
-DOT_LANE_BATCH = Batch("dot_lane", "bnnc_dot_lane", DOT_LANE, "tb_comb",
-                       lambda params: Unit(params, tests=["dot_lane_matches_model"]))
+# Every set is an instance in the one build of all core tests (CORES: _common.Batch), checked as its own build would check it.
+POPCOUNT_BATCH = CORES.part("bnnc_popcount", POPCOUNT, "tb_comb",
+                            lambda params: Unit(params, tests=["popcount_matches_model"]))
+DOT_LANE_BATCH = CORES.part("bnnc_dot_lane", DOT_LANE, "tb_comb",
+                            lambda params: Unit(params, tests=["dot_lane_matches_model"]))
 
 
-@pytest.mark.xdist_group("core_popcount")
 @pytest.mark.parametrize("params", _popcount_sets(), ids=_id)
+@POPCOUNT_BATCH.runs
 def test_popcount(params: dict[str, int], request: pytest.FixtureRequest) -> None:
     """popcount equals Python's bit count."""
     POPCOUNT_BATCH.check(request)
 
 
-@pytest.mark.xdist_group("core_dot_lane")
 @pytest.mark.parametrize("params", _dot_sets(), ids=_id)
+@DOT_LANE_BATCH.runs
 def test_dot_lane(params: dict[str, int], request: pytest.FixtureRequest) -> None:
     """dot_lane equals the modular reference sum."""
     DOT_LANE_BATCH.check(request)

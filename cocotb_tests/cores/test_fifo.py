@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cocotb_tests.cores._common import Batch, Unit, core, param_rng
+from cocotb_tests.cores._common import CORES, Unit, core, param_rng
 
 
 def _param_sets() -> list[dict[str, int]]:
@@ -16,12 +16,12 @@ def _param_sets() -> list[dict[str, int]]:
     return sets
 
 
-FIFO = Batch("fifo", "bnnc_fifo", core("bnnc_fifo"), "tb_fifo", lambda params: Unit(params))
+FIFO = CORES.part("bnnc_fifo", core("bnnc_fifo"), "tb_fifo", lambda params: Unit(params))
 
 
-@pytest.mark.xdist_group("core_fifo")
 @pytest.mark.parametrize("params", _param_sets(),
                          ids=lambda p: f"W{p['WIDTH']}_D{p['DEPTH']}" + ("_nobypass" if p.get("BYPASS") == 0 else ""))
+@FIFO.runs
 def test_fifo(params: dict[str, int], request: pytest.FixtureRequest) -> None:
-    """Ordering, backpressure, throughput, capacity and latency of the FIFO (all sets in one build: Batch)."""
+    """Ordering, backpressure, throughput, capacity and latency of the FIFO (every set an instance in the build of CORES)."""
     FIFO.check(request)

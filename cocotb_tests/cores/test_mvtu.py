@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from cocotb_tests.cores._common import Batch, Unit, base_seed, build_dir_for, core, param_rng
+from cocotb_tests.cores._common import CORES, Unit, base_seed, build_dir_for, core, param_rng
 from compiler.bits import bits_for_range
 from compiler.hw.mvtu import OutMode, threshold_fit, write_mvtu_mems
 from runtime.sim.toolchain import lint, run_lint
@@ -156,12 +156,12 @@ def _unit(spec: dict[str, Any]) -> Unit:
     return Unit(params, {"BNNC_TB_DATA": str(bdir / "tb_data.npz")})
 
 
-# Every spec is one instance of a single build (Batch), checked as its own build would check it.
-MVTU = Batch("mvtu", "bnnc_mvtu", SOURCES, "tb_mvtu", _unit)
+# Every spec is an instance in the one build of all core tests (CORES: _common.Batch), checked as its own build would check it.
+MVTU = CORES.part("bnnc_mvtu", SOURCES, "tb_mvtu", _unit)
 
 
-@pytest.mark.xdist_group("core_mvtu")
 @pytest.mark.parametrize("spec", SPECS, ids=[_id(s) for s in SPECS])
+@MVTU.runs
 def test_mvtu(spec: dict[str, Any], request: pytest.FixtureRequest) -> None:
     """Exact outputs under random gaps/backpressure, and initiation interval == NF*SF."""
     MVTU.check(request)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cocotb_tests.cores._common import Batch, Unit, build_dir_for, core, param_rng
+from cocotb_tests.cores._common import CORES, Unit, build_dir_for, core, param_rng
 from runtime.sim.toolchain import lint, run_lint
 
 ROM = core("bnnc_rom")
@@ -47,12 +47,12 @@ def _unit(params: dict[str, int]) -> Unit:
     return Unit({**params, "FILE": str(image)}, {"BNNC_TB_DATA": str(image)})
 
 
-# Every set is one instance of a single build (Batch), checked as its own build would check it.
-ROM_BATCH = Batch("rom", "bnnc_rom", ROM, "tb_rom", _unit)
+# Every set is an instance in the one build of all core tests (CORES: _common.Batch), checked as its own build would check it.
+ROM_BATCH = CORES.part("bnnc_rom", ROM, "tb_rom", _unit)
 
 
-@pytest.mark.xdist_group("core_rom")
 @pytest.mark.parametrize("params", _sets(), ids=_id)
+@ROM_BATCH.runs
 def test_rom(params: dict[str, int], request: pytest.FixtureRequest) -> None:
     """q is the image's word at the address, every cycle (combinational or registered on en)."""
     ROM_BATCH.check(request)

@@ -9,7 +9,7 @@ import numpy as np
 
 import pytest
 
-from cocotb_tests.cores._common import Batch, Unit, build_dir_for, core, param_rng
+from cocotb_tests.cores._common import CORES, Unit, build_dir_for, core, param_rng
 from compiler.hw.mvtu import write_mem
 from compiler.hw.threshold_rom import threshold_rom_lines
 from runtime.sim.toolchain import lint, run_lint
@@ -95,40 +95,40 @@ def _threshold_rom_unit(params: dict[str, int]) -> Unit:
                 tests=["threshold_rom_random", "threshold_rom_throughput"])
 
 
-# Every set of a test is one instance of a single build (Batch), checked as its own build would check it.
-THRESHOLD = Batch("threshold", "bnnc_threshold", core("bnnc_threshold"), "tb_stream",
-                  lambda params: Unit(params, tests=["threshold_random", "threshold_throughput"]))
-THRESHOLD_ROM = Batch("threshold_rom", "bnnc_threshold_rom", core("bnnc_threshold_rom", "bnnc_rom"), "tb_stream",
-                      _threshold_rom_unit)
-ARGMAX = Batch("argmax", "bnnc_argmax", core("bnnc_argmax"), "tb_stream",
-               lambda params: Unit(params, tests=["argmax_random", "argmax_throughput"]))
-WCONV = Batch("width_converter", "bnnc_width_converter", core("bnnc_width_converter"), "tb_stream",
-              lambda params: Unit(params, tests=["width_converter_random", "width_converter_throughput"]))
+# Every set is an instance in the one build of all core tests (CORES: _common.Batch), checked as its own build would check it.
+THRESHOLD = CORES.part("bnnc_threshold", core("bnnc_threshold"), "tb_stream",
+                       lambda params: Unit(params, tests=["threshold_random", "threshold_throughput"]))
+THRESHOLD_ROM = CORES.part("bnnc_threshold_rom", core("bnnc_threshold_rom", "bnnc_rom"), "tb_stream",
+                           _threshold_rom_unit)
+ARGMAX = CORES.part("bnnc_argmax", core("bnnc_argmax"), "tb_stream",
+                    lambda params: Unit(params, tests=["argmax_random", "argmax_throughput"]))
+WCONV = CORES.part("bnnc_width_converter", core("bnnc_width_converter"), "tb_stream",
+                   lambda params: Unit(params, tests=["width_converter_random", "width_converter_throughput"]))
 
 
-@pytest.mark.xdist_group("core_threshold")
 @pytest.mark.parametrize("params", _threshold_sets(), ids=_id)
+@THRESHOLD.runs
 def test_threshold(params: dict[str, int], request: pytest.FixtureRequest) -> None:
     """Exact thresholding with gaps/backpressure; full throughput."""
     THRESHOLD.check(request)
 
 
-@pytest.mark.xdist_group("core_threshold_rom")
 @pytest.mark.parametrize("params", _threshold_rom_sets(), ids=_id)
+@THRESHOLD_ROM.runs
 def test_threshold_rom(params: dict[str, int], request: pytest.FixtureRequest) -> None:
     """Per-element thresholds from the ROM, negated compares, padding lanes 0; full throughput."""
     THRESHOLD_ROM.check(request)
 
 
-@pytest.mark.xdist_group("core_argmax")
 @pytest.mark.parametrize("params", _argmax_sets(), ids=_id)
+@ARGMAX.runs
 def test_argmax(params: dict[str, int], request: pytest.FixtureRequest) -> None:
     """argmax with ties resolves to the lowest index; gaps/backpressure; throughput."""
     ARGMAX.check(request)
 
 
-@pytest.mark.xdist_group("core_width_converter")
 @pytest.mark.parametrize("params", _wconv_sets(), ids=_id)
+@WCONV.runs
 def test_width_converter(params: dict[str, int], request: pytest.FixtureRequest) -> None:
     """Re-chunking is exact under gaps/backpressure and sustains max(in, out) beats per vector."""
     WCONV.check(request)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cocotb_tests.cores._common import Batch, Unit, core, param_rng
+from cocotb_tests.cores._common import CORES, Unit, core, param_rng
 from runtime.sim.toolchain import lint, run_lint
 
 
@@ -14,26 +14,26 @@ def _cpb_sets(name: str) -> list[dict[str, int]]:
     return [{"CLKS_PER_BIT": 4}, {"CLKS_PER_BIT": 5}, {"CLKS_PER_BIT": 12}, {"CLKS_PER_BIT": rng.randint(13, 110)}]
 
 
-# Every set of a test is one instance of a single build (Batch), checked as its own build would check it.
-UART_RX = Batch("uart_rx", "bnnc_uart_rx", core("bnnc_uart_rx"), "tb_uart",
-                lambda params: Unit(params, tests=["rx_random", "rx_framing_error_and_glitch", "rx_overrun"]))
-UART_TX = Batch("uart_tx", "bnnc_uart_tx", core("bnnc_uart_tx"), "tb_uart",
-                lambda params: Unit(params, tests=["tx_random", "tx_back_to_back"]))
-BRIDGE_BATCH = Batch("board_bridge", "bnnc_board_bridge", core("bnnc_board_bridge"), "tb_bridge",
-                     lambda params: Unit(params, tests=["bridge_random", "bridge_idle_timeout_and_error",
-                                                        "bridge_timeout_boundary"]))
+# Every set is an instance in the one build of all core tests (CORES: _common.Batch), checked as its own build would check it.
+UART_RX = CORES.part("bnnc_uart_rx", core("bnnc_uart_rx"), "tb_uart",
+                     lambda params: Unit(params, tests=["rx_random", "rx_framing_error_and_glitch", "rx_overrun"]))
+UART_TX = CORES.part("bnnc_uart_tx", core("bnnc_uart_tx"), "tb_uart",
+                     lambda params: Unit(params, tests=["tx_random", "tx_back_to_back"]))
+BRIDGE_BATCH = CORES.part("bnnc_board_bridge", core("bnnc_board_bridge"), "tb_bridge",
+                          lambda params: Unit(params, tests=["bridge_random", "bridge_idle_timeout_and_error",
+                          "bridge_timeout_boundary"]))
 
 
-@pytest.mark.xdist_group("core_uart_rx")
 @pytest.mark.parametrize("params", _cpb_sets("uart_rx"), ids=lambda p: f"CPB{p['CLKS_PER_BIT']}")
+@UART_RX.runs
 def test_uart_rx(params: dict[str, int], request: pytest.FixtureRequest) -> None:
     """Receiver: bytes in order under backpressure, framing errors, glitches and overruns."""
     UART_RX.check(request)
 
 
-@pytest.mark.xdist_group("core_uart_tx")
 @pytest.mark.parametrize("params", [{"CLKS_PER_BIT": 1}] + _cpb_sets("uart_tx"),
                          ids=lambda p: f"CPB{p['CLKS_PER_BIT']}")
+@UART_TX.runs
 def test_uart_tx(params: dict[str, int], request: pytest.FixtureRequest) -> None:
     """Transmitter: exact 8N1 frames with input gaps; back-to-back frames."""
     UART_TX.check(request)
@@ -60,8 +60,8 @@ def _bridge_sets() -> list[dict[str, int]]:
     ]
 
 
-@pytest.mark.xdist_group("core_board_bridge")
 @pytest.mark.parametrize("params", _bridge_sets(), ids=lambda p: "_".join(f"{k}{v}" for k, v in p.items()))
+@BRIDGE_BATCH.runs
 def test_board_bridge(params: dict[str, int], request: pytest.FixtureRequest) -> None:
     """Bytes to beats and beats to bytes under gaps and backpressure; the idle-timeout and error resync."""
     BRIDGE_BATCH.check(request)

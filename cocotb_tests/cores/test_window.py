@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from cocotb_tests.cores._common import Batch, Unit, core, param_rng
+from cocotb_tests.cores._common import CORES, Unit, core, param_rng
 from cocotb_tests.cores.tb_window import SwuGeometry, swu_line_rows
 from runtime.sim.toolchain import lint, run_lint
 
@@ -122,23 +122,23 @@ SWU_SETS += [{**p, "ROW_PIPE": 0} for p in SWU_SETS]
 POOL_SETS = _pool_sets()
 
 
-# Every set of a test is one instance of a single build (Batch), checked as its own build would check it.
-SWU = Batch("swu", "bnnc_swu", SWU_SOURCES, "tb_window",
-            lambda params: Unit(params, tests=["swu_random", "swu_stall", "swu_throughput", "swu_paced"]))
-POOL = Batch("pool_reduce", "bnnc_pool_reduce", POOL_SOURCES, "tb_window",
-             lambda params, env: Unit(params, env, tests=["pool_random", "pool_stall", "pool_throughput"]))
+# Every set is an instance in the one build of all core tests (CORES: _common.Batch), checked as its own build would check it.
+SWU = CORES.part("bnnc_swu", SWU_SOURCES, "tb_window",
+                 lambda params: Unit(params, tests=["swu_random", "swu_stall", "swu_throughput", "swu_paced"]))
+POOL = CORES.part("bnnc_pool_reduce", POOL_SOURCES, "tb_window",
+                  lambda params, env: Unit(params, env, tests=["pool_random", "pool_stall", "pool_throughput"]))
 
 
-@pytest.mark.xdist_group("core_swu")
 @pytest.mark.parametrize("params", SWU_SETS, ids=_id)
+@SWU.runs
 def test_swu(params: dict[str, Any], request: pytest.FixtureRequest) -> None:
     """Windows equal im2col's under gaps/backpressure; max(in, out) cycles per image; documented latency; and
     max(in, out, IN_CYCLES, OUT_CYCLES) with a producer and a consumer at those paces."""
     SWU.check(request)
 
 
-@pytest.mark.xdist_group("core_pool_reduce")
 @pytest.mark.parametrize("params, env", POOL_SETS, ids=[_id(p) for p, _ in POOL_SETS])
+@POOL.runs
 def test_pool_reduce(params: dict[str, Any], env: dict[str, str], request: pytest.FixtureRequest) -> None:
     """AND/OR over pool windows equals the min/max of compiler.kernels.pool_windows; one beat per cycle."""
     POOL.check(request)

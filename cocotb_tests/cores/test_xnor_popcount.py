@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cocotb_tests.cores._common import Batch, Unit, core, param_rng
+from cocotb_tests.cores._common import CORES, Unit, core, param_rng
 from runtime.sim.toolchain import lint, run_lint
 
 XNOR_POPCOUNT = core("bnnc_xnor_popcount")
@@ -29,13 +29,13 @@ def _id(p: dict[str, int]) -> str:
     return "_".join(f"{k}{v}" for k, v in p.items())
 
 
-# Every set is one instance of a single build (Batch), checked as its own build would check it.
-XNOR_BATCH = Batch("xnor_popcount", "bnnc_xnor_popcount", XNOR_POPCOUNT, "tb_xnor_popcount",
-                   lambda params: Unit(params))
+# Every set is an instance in the one build of all core tests (CORES: _common.Batch), checked as its own build would check it.
+XNOR_BATCH = CORES.part("bnnc_xnor_popcount", XNOR_POPCOUNT, "tb_xnor_popcount",
+                        lambda params: Unit(params))
 
 
-@pytest.mark.xdist_group("core_xnor_popcount")
 @pytest.mark.parametrize("params", _sim_sets(), ids=_id)
+@XNOR_BATCH.runs
 def test_xnor_popcount(params: dict[str, int], request: pytest.FixtureRequest) -> None:
     """count equals numpy's popcount of xnor(x, w), LATENCY (read from the DUT) enabled cycles later."""
     XNOR_BATCH.check(request)
