@@ -36,7 +36,7 @@ def test_failing_cocotb_test_fails_pytest_and_keeps_waves() -> None:
     bdir = build_dir_for("bnnc_fifo", params, extra="selftest")
     with pytest.raises(SimulationFailure) as info:
         build_and_test(core("bnnc_fifo"), "bnnc_fifo", "cocotb_tests.cores.tb_selftest", params,
-                       build_dir=bdir, waves=False)
+                       build_dir=bdir)
     msg = str(info.value)
     assert "wrong_expectation" in msg and "stuck_output" in msg
     assert "wrong_expectation: stream m_axis: mismatch at beat 3, cycle" in msg and "expected 0xe, actual 0x4" in msg

@@ -10,10 +10,13 @@ the trace code is about half of the C++ of a whole network (issue 21).
 
 * ``BNNC_WAVES=1`` in the environment (or ``waves=True``) builds with tracing
   and records ``dump.vcd`` in the test folder on every run.
-* Otherwise the tests run on a build without tracing, and when any cocotb test
-  fails the design is **rebuilt with tracing and the failing tests rerun once**
-  (same seed, same inputs), so a failing test always leaves
-  ``<test_dir>/dump.vcd`` behind. The raised :class:`SimulationFailure` names the file.
+* Otherwise (``waves=None``, the default) the tests run on a build without
+  tracing, and when any cocotb test fails the design is **rebuilt with tracing
+  and the failing tests rerun once** (same seed, same inputs), so a failing test
+  leaves ``<test_dir>/dump.vcd`` behind. The raised :class:`SimulationFailure`
+  names the file.
+* ``waves=False``: no waves, not even of a failure (for runs that are meant to
+  fail, such as the tests of the failure reports).
 
 VPI access: cocotb's runner makes every signal of every module public
 (``--public-flat-rw``), whose symbol tables were the other half of a network's
@@ -235,8 +238,8 @@ def build_and_test(
         python_path: extra folders the simulator's Python must import from.
         extra_env: environment for the simulation (``os.environ`` wins on equal names,
             so a user can override e.g. a seed from the shell).
-        waves: record ``dump.vcd``; None = use env ``BNNC_WAVES``. Failing tests are
-            always rerun with waves (see module docstring).
+        waves: record ``dump.vcd``; None = use env ``BNNC_WAVES``, and rerun failing tests with
+            waves (see module docstring); False = no waves at all.
         testcase: run only these cocotb tests (names), default all.
         seed: cocotb's random seed (``COCOTB_RANDOM_SEED``).
         build_args: extra Verilator arguments.
@@ -327,7 +330,7 @@ def build_and_test(
         first_log = _tail(sim_log, 80)
         reasons = failure_messages(results_xml)
         vcd = tdir / "dump.vcd"
-        if not want_waves:
+        if not want_waves and waves is None:
             # Rebuild with tracing and rerun only the failing tests so their waves are kept.
             try:
                 build(True)
