@@ -78,8 +78,7 @@ def _designs(tmp: Path) -> dict[str, Path]:
     nets["lfc_wide"] = wide_lfc(tmp / "wide")
     nets["cnv"] = cnv(0).write(tmp / "cnv0").path
     nets["cnv7"] = cnv(7).write(tmp / "cnv7").path
-    nets["cnv7_padding1"] = cnv(7, padding=1).write(tmp / "cnv7p").path
-    nets["cnv7_non_dividing"] = cnv(7, folding=NON_DIVIDING).write(tmp / "cnv7nd").path
+    nets["cnv7_padding1_non_dividing"] = cnv(7, padding=1, folding=NON_DIVIDING).write(tmp / "cnv7pnd").path
     pynq = {k: {"pe": p, "simd": s} for k, (p, s) in PYNQ_CNV_FOLDING.items()}
     nets["cnv_pynq"] = cnv(0, folding=pynq).write(tmp / "cnvpynq").path
     return nets
