@@ -278,11 +278,18 @@ def _simulate_compiled(folder: CompiledFolder, graph: Any, x: np.ndarray, report
     lock = threading.Lock()
     done = [0] * len(shards)
 
-    def one(k: int) -> tuple[engine.EngineResult, float]:
-        first, size = shards[k]
-        xs = x[first : first + size]
+    def run_shard(first: int, size: int, *, waves: bool = False,
+                  progress: Any = None) -> engine.EngineResult:
+        """One run of images first..first+size-1 from reset, with that slice of the schedule's input gaps."""
         gaps = None if schedule.gaps is None else schedule.gaps[first * in_bpi : (first + size) * in_bpi]
         watchdog, max_cycles, drain = _bounds(folder, size, gap_prob, ready_prob)
+        return engine.run(folder, graph, x[first : first + size], taps=report.taps,
+                          schedule=checks.Schedule(gaps, schedule.ready), watchdog=watchdog, max_cycles=max_cycles,
+                          drain=drain, cache=cache_dir, waves=waves, progress=progress, first_image=first,
+                          built=bld, cycles=record)
+
+    def one(k: int) -> tuple[engine.EngineResult, float]:
+        first, size = shards[k]
 
         def progress(images: int) -> None:
             with lock:
@@ -290,10 +297,8 @@ def _simulate_compiled(folder: CompiledFolder, graph: Any, x: np.ndarray, report
                 done[k] = images
 
         t0 = time.perf_counter()
-        res = engine.run(folder, graph, xs, taps=report.taps, schedule=checks.Schedule(gaps, schedule.ready),
-                         watchdog=watchdog, max_cycles=max_cycles, drain=drain, cache=cache_dir,
-                         waves=waves and len(shards) == 1, progress=progress if bar is not None else None,
-                         first_image=first, built=bld, cycles=record)
+        res = run_shard(first, size, waves=waves and len(shards) == 1,
+                        progress=progress if bar is not None else None)
         if bar is not None:
             progress(size)
         return res, time.perf_counter() - t0
@@ -317,12 +322,7 @@ def _simulate_compiled(folder: CompiledFolder, graph: Any, x: np.ndarray, report
     if failed is not None:
         first, size, res = failed
         if waves and len(shards) > 1:  # the VCD window of the failing shard's own run
-            watchdog, max_cycles, drain = _bounds(folder, size, gap_prob, ready_prob)
-            gaps = None if schedule.gaps is None else schedule.gaps[first * in_bpi : (first + size) * in_bpi]
-            res = engine.run(folder, graph, x[first : first + size], taps=report.taps,
-                             schedule=checks.Schedule(gaps, schedule.ready), watchdog=watchdog,
-                             max_cycles=max_cycles, drain=drain, cache=cache_dir, waves=True, first_image=first,
-                             built=bld)
+            res = run_shard(first, size, waves=True)
         where = f"waves: {res.waves}" if res.waves else "waves: (none recorded; rerun with --waves)"
         raise SimulationFailure(f"images {first}..{first + size - 1}: {res.failure}\n"
                                 f"engine: verilator (compiled, {res.build.exe}); {where}")
@@ -343,13 +343,7 @@ def _simulate_compiled(folder: CompiledFolder, graph: Any, x: np.ndarray, report
         report.shard_intervals.append([b - a for a, b in zip(ends, ends[1:])])
         _timing(report, ends, rec.input_cycles[::in_bpi].astype(np.int64).tolist())
     if waves and len(shards) > 1:  # no failure: the first cycles of the first shard
-        first, size = shards[0]
-        watchdog, max_cycles, drain = _bounds(folder, size, gap_prob, ready_prob)
-        gaps = None if schedule.gaps is None else schedule.gaps[: size * in_bpi]
-        report.waves = engine.run(folder, graph, x[:size], taps=report.taps,
-                                  schedule=checks.Schedule(gaps, schedule.ready), watchdog=watchdog,
-                                  max_cycles=max_cycles, drain=drain, cache=cache_dir, waves=True,
-                                  built=bld).waves
+        report.waves = run_shard(*shards[0], waves=True).waves
     else:
         report.waves = results[0][0].waves
     if record:
