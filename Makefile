@@ -44,7 +44,7 @@ fuzz: $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python bench/fuzz.py --networks 500
 
 lint: $(STAMP)
-	$(BIN)/ruff check compiler runtime tests cocotb_tests bench
+	$(BIN)/ruff check compiler tests cocotb_tests bench
 
 clean:
 	rm -rf build sim_build .pytest_cache

@@ -3,7 +3,7 @@
 Compiles each design, runs ``bnnc synth --target xilinx`` on it (Yosys ``synth_xilinx``, hierarchy
 kept, every ROM a ``bnnc_rom`` module of its own) and prints one Markdown row per design: LUTs as
 they occupy the part (LUT cells plus the LUTs of LUT-RAM and shift-register cells,
-runtime.synth.summarize), FFs, RAMB18 (BRAM36 = half), DSP48, the model's estimate, the compile time and the Yosys wall time, beside the anchor's
+compiler.runtime.synth.summarize), FFs, RAMB18 (BRAM36 = half), DSP48, the model's estimate, the compile time and the Yosys wall time, beside the anchor's
 published Vivado figures. The biggest instances follow each row.
 
 * ``lfc``: examples/lfc (trained) at BNN-PYNQ's folding (32, 64), (64, 32), (32, 64), (10, 8),
@@ -95,7 +95,7 @@ def run(name: str, work: Path, bram: int | None = None) -> None:
     yosys_s = time.perf_counter() - t0
     manifest = json.loads((rtl / "manifest.json").read_text())
     stat = json.loads((rtl / "synth" / "stat.json").read_text())
-    from runtime.synth import flattened_cells, summarize
+    from compiler.runtime.synth import flattened_cells, summarize
 
     s = summarize(flattened_cells(stat)[manifest["rtl"]["top"]])
     model = manifest["resources"]["total"]

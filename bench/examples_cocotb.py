@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 import compiler  # noqa: E402
 from compiler.codegen import write_output  # noqa: E402
-from runtime.sim.simulate import simulate  # noqa: E402
+from compiler.runtime.sim.simulate import simulate  # noqa: E402
 
 
 def check(name: str, images: int, work: Path) -> str:

@@ -6,7 +6,7 @@ Reproduces the per-core figures of BENCHMARKS.md "Block-aware folding, ones'-com
 layer, FIFOs without bypass": each case is one core with fixed parameters, synthesized alone
 with ``synth_xilinx`` (hierarchy kept, so its bnnc_rom instances count as its own), once from
 the cores of ``--before`` (``git show REV:templates/cores/...``) and once from the working tree,
-LUTs as they occupy the part (``runtime.synth.summarize``'s ``lut_occupied``).
+LUTs as they occupy the part (``compiler.runtime.synth.summarize``'s ``lut_occupied``).
 
 * ``bnnc_fifo``: the compiler's FIFO between layers (after: ``BYPASS = 0``);
 * ``bnnc_swu``: window units of the CNV's shapes (after: output FIFO without bypass);
@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 from compiler.hw.mvtu import OutMode, threshold_fit, write_mvtu_mems  # noqa: E402
-from runtime.synth import flattened_cells, summarize, yosys_command  # noqa: E402
+from compiler.runtime.synth import flattened_cells, summarize, yosys_command  # noqa: E402
 
 CORES = ("bnnc_mvtu", "bnnc_rom", "bnnc_dot_lane", "bnnc_xnor_popcount", "bnnc_fifo", "bnnc_swu",
          "bnnc_width_converter")

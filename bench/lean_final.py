@@ -36,7 +36,7 @@ import compiler  # noqa: E402
 from compiler.codegen import write_output  # noqa: E402
 from compiler.hw.mvtu import OutMode, mvtu_param_lines, write_mem  # noqa: E402
 from compiler.ops.affine import signed_width  # noqa: E402
-from runtime.synth import flattened_cells, tool_command, yosys_command  # noqa: E402
+from compiler.runtime.synth import flattened_cells, tool_command, yosys_command  # noqa: E402
 from sim_engines import wide_lfc  # noqa: E402
 
 BEFORE = "25849c8"  # the last commit with the combinational bnnc_argmax and only the parallel affine

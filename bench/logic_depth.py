@@ -30,7 +30,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from runtime.synth import yosys_command  # noqa: E402
+from compiler.runtime.synth import yosys_command  # noqa: E402
 
 COMB = frozenset({"LUT1", "LUT2", "LUT3", "LUT4", "LUT5", "LUT6", "CARRY4", "MUXF7", "MUXF8", "INV"})
 # LUT-RAM and SRL read ports: the address reaches the data through the LUT (a level), the write is clocked.

@@ -3,7 +3,7 @@
     .venv/bin/python bench/popcount_luts.py [--widths 16 32 64 128 256] [--acc-bits 12] [-j 2]
 
 For each width W, four small tops are synthesized with ``synth_xilinx -flatten``
-(Yosys ``stat -json``; LUT1..LUT6 counted as LUTs, as ``runtime.synth.summarize``):
+(Yosys ``stat -json``; LUT1..LUT6 counted as LUTs, as ``compiler.runtime.synth.summarize``):
 
 * ``popcount`` (before): ``bnnc_popcount`` of ``~(x ^ w)`` -- what ``bnnc_dot_lane #(BINARY_IN=1)``
   computed before it used bnnc_xnor_popcount (all lanes enabled), result ports only;
@@ -24,7 +24,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from runtime.synth import summarize, yosys_command
+from compiler.runtime.synth import summarize, yosys_command
 
 CORES = Path(__file__).resolve().parent.parent / "templates" / "cores"
 

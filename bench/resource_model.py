@@ -38,12 +38,12 @@ sys.path.insert(0, str(ROOT))
 from compiler.api import fold  # noqa: E402
 from compiler.codegen import write_output  # noqa: E402
 from compiler.hw.resources import COEFFS, HAND_FITTED, _memories, family, features, module_resources  # noqa: E402
-from runtime.synth import XILINX_LUTS, flattened_cells, yosys_command  # noqa: E402
+from compiler.runtime.synth import XILINX_LUTS, flattened_cells, yosys_command  # noqa: E402
 from tests.netgen import cnn, mlp  # noqa: E402
 
 YOSYS = {"xilinx": "synth_xilinx", "ice40-up5k": "synth_ice40 -noflatten", "ecp5-25k": "synth_ecp5 -noflatten",
          "ecp5-85k": "synth_ecp5 -noflatten"}
-# XILINX_LUTS (runtime.synth): the LUTs each Xilinx LUT-RAM / shift-register cell occupies.
+# XILINX_LUTS (compiler.runtime.synth): the LUTs each Xilinx LUT-RAM / shift-register cell occupies.
 
 
 def measure(cells: dict[str, int], target: str) -> dict[str, int]:

@@ -19,7 +19,7 @@ import numpy as np
 
 import compiler
 from compiler.codegen import write_output
-from runtime.sim.simulate import simulate
+from compiler.runtime.sim.simulate import simulate
 
 DEFAULT = ["examples/mlp_small", "examples/mlp_small_u8", "examples/lfc"]
 

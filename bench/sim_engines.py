@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 import compiler  # noqa: E402
 from compiler.codegen import write_output  # noqa: E402
-from runtime.sim.simulate import simulate  # noqa: E402
+from compiler.runtime.sim.simulate import simulate  # noqa: E402
 
 WIDE_FOLDING = {"fc1": (32, 64), "fc2": (64, 32), "fc3": (32, 64), "fc4": (10, 8)}
 

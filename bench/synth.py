@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import compiler
-from runtime.synth import FLOW_TARGETS, run_flow, summarize, synthesize, yosys_command
+from compiler.runtime.synth import FLOW_TARGETS, run_flow, summarize, synthesize, yosys_command
 
 DEFAULT = ["examples/mlp_small", "examples/mlp_small_u8", "examples/lfc"]
 

@@ -81,11 +81,11 @@ def inspect(graph: Graph | str | Path, calibration: np.ndarray | None = None) ->
 def simulate(rtl: str | Path, x: np.ndarray, **options: object):  # type: ignore[no-untyped-def]
     """``bnnc simulate``: run compiled RTL on Verilator against the reference; returns a SimReport.
 
-    Options are those of :func:`runtime.sim.simulate.simulate`: ``engine`` ("verilator", the
+    Options are those of :func:`compiler.runtime.sim.simulate.simulate`: ``engine`` ("verilator", the
     compiled C++ harness, default; or "cocotb"), ``taps`` (check every layer-to-layer stream,
     default, or only the output), gap_prob, ready_prob, seed, waves, progress, record, ...
     Raises SimulationFailure (one-line report first) on any failing beat.
     """
-    from runtime.sim.simulate import simulate as _simulate
+    from compiler.runtime.sim.simulate import simulate as _simulate
 
     return _simulate(rtl, x, **options)  # type: ignore[arg-type]

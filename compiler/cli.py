@@ -174,7 +174,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from runtime.sim.simulate import simulate_cli
+    from compiler.runtime.sim.simulate import simulate_cli
 
     return simulate_cli(args)
 
@@ -220,7 +220,7 @@ def _say_folding(folded, manifest: dict) -> None:  # type: ignore[no-untyped-def
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
-    from runtime.synth import synth_cli
+    from compiler.runtime.synth import synth_cli
 
     return synth_cli(args)
 
@@ -237,7 +237,7 @@ def _baud(text: str) -> int:
 
 
 def cmd_board(args: argparse.Namespace) -> int:
-    from runtime.board import board_run_cli
+    from compiler.runtime.board import board_run_cli
 
     return board_run_cli(args)
 

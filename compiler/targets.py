@@ -2,7 +2,7 @@
 
 Used by the compiler (``hardware.target`` / ``bnnc compile --target``: how each ROM is mapped,
 :mod:`compiler.hw.memory`; whether the block-planned ROMs fit) and by ``bnnc synth``
-(runtime/synth.py reads the block memory capacity from here). Facts, with sources:
+(compiler/runtime/synth.py reads the block memory capacity from here). Facts, with sources:
 
 * Xilinx 7-series (UG473, "7 Series FPGAs Memory Resources", table "RAMB18E1 and RAMB36E1
   port aspect ratios"): a RAMB18E1 holds 18 kbit (16 kbit data + 2 kbit parity, the parity

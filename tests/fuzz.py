@@ -170,8 +170,8 @@ def check(seed: int, work: Path, images: int = 12, gap: float = 0.25, ready: flo
     """Compile, lint and simulate fuzz network ``seed`` in ``work``/``seed``; never raises for a network's fault."""
     import compiler
     from compiler.errors import BnncError
-    from runtime.sim.simulate import simulate
-    from runtime.sim.toolchain import lint
+    from compiler.runtime.sim.simulate import simulate
+    from compiler.runtime.sim.toolchain import lint
 
     t0 = time.perf_counter()
     net = fuzz_net(seed, conv=conv)

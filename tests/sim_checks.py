@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 import compiler
-from runtime.sim.simulate import SimReport, simulate
+from compiler.runtime.sim.simulate import SimReport, simulate
 
 
 def check_beats_and_interval(rtl: Path, folded: compiler.ir.Graph, x: np.ndarray, build_dir: Path) -> SimReport:

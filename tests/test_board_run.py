@@ -21,7 +21,7 @@ import compiler
 from compiler.cli import main
 from compiler.hw.uart import UartProtocol
 from compiler.reference import execute, prepare_input
-from runtime.sim.simulate import load_rtl
+from compiler.runtime.sim.simulate import load_rtl
 from tests.netgen import mlp
 
 

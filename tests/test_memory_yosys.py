@@ -24,7 +24,7 @@ import pytest
 import compiler
 from compiler.targets import target as get_target
 from tests.netgen import mlp
-from runtime.synth import SynthError, flattened_cells, yosys_command
+from compiler.runtime.synth import SynthError, flattened_cells, yosys_command
 
 SYNTH = {"xilinx": "synth_xilinx -flatten", "ice40": "synth_ice40 -flatten", "ecp5": "synth_ecp5 -flatten"}
 # Block RAM cells per family and how many planned blocks each one is.

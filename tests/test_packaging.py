@@ -1,6 +1,6 @@
 """A real, non-editable install into a fresh virtual environment: `bnnc` works from there.
 
-The source (setup.cfg, pyproject.toml, README.md, compiler/, runtime/, templates/) is
+The source (setup.cfg, pyproject.toml, README.md, compiler/, compiler/runtime/, templates/) is
 copied to a temporary folder first, so the build leaves nothing in the work tree.
 Dependencies come from the configured package index (or local wheels); when none
 can be reached the test is skipped, not failed.
@@ -20,7 +20,7 @@ import compiler
 from tests.netgen import mlp
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ("setup.cfg", "pyproject.toml", "README.md", "compiler", "runtime", "templates")
+SOURCES = ("setup.cfg", "pyproject.toml", "README.md", "compiler", "templates")
 
 
 def _template_files(tdir: Path) -> list[str]:
@@ -86,6 +86,6 @@ def test_installed_package_holds_the_templates(venv: Path, src: Path) -> None:
     for rel in expected:
         assert (installed / rel).read_bytes() == (src / "templates" / rel).read_bytes()
     # every Python package of the source tree is installed (setup.cfg lists them by hand)
-    packages = sorted(str(p.parent.relative_to(src)) for top in ("compiler", "runtime")
+    packages = sorted(str(p.parent.relative_to(src)) for top in ("compiler",)
                       for p in (src / top).rglob("__init__.py"))
     assert packages and all((site / pkg / "__init__.py").is_file() for pkg in packages), packages

@@ -1,4 +1,4 @@
-"""bnnc_xnor_popcount's simulation-only form equals its structural form (runtime/sim/popcount_proof.py).
+"""bnnc_xnor_popcount's simulation-only form equals its structural form (compiler/runtime/sim/popcount_proof.py).
 
 The compiled simulation engine swaps the structural Wallace tree (what synthesis gets)
 for ``$countones`` and the same register ranks, only for designs whose every width is
@@ -16,7 +16,7 @@ import pytest
 
 import compiler
 from compiler.codegen import write_output
-from runtime.sim import popcount_proof as pp
+from compiler.runtime.sim import popcount_proof as pp
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -57,7 +57,7 @@ def test_proof_catches_a_wrong_form(monkeypatch: pytest.MonkeyPatch, tmp_path: P
 
 def test_latency_mirror_matches_the_core() -> None:
     """latency() mirrors the core's LATENCY: EXPECT_LATENCY is accepted at elaboration."""
-    from runtime.sim.toolchain import run_lint
+    from compiler.runtime.sim.toolchain import run_lint
 
     for width, pipe in [(1, 1), (7, 2), (64, 1), (100, 3)]:
         proc = run_lint([pp.CORE], "bnnc_xnor_popcount",

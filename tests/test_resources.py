@@ -28,7 +28,7 @@ from compiler.hw.resources import (COEFFS, FEATURES, HAND_FITTED, TARGETS, Resou
                                    family, features, module_resources, mvtu_params, ram_cost, rom_resources)
 from compiler.lower import lower_to_hw
 from compiler.manifest import resource_manifest
-from runtime.synth import yosys_command
+from compiler.runtime.synth import yosys_command
 from tests.netgen import cnn, mlp
 
 LUT_TOL = 0.25

@@ -2,7 +2,7 @@
 
 Wall-clock speed is measured by bench/sim_speed.py and bench/sim_engines.py
 (BENCHMARKS.md); what ``make test`` can check on any machine is the size of the model
-Verilator generates: :func:`runtime.sim.engine.model_nodes`, the node count Verilator
+Verilator generates: :func:`compiler.runtime.sim.engine.model_nodes`, the node count Verilator
 reports (``--stats``) for exactly the model the engine builds (same flags, same
 simulation-only popcount define, same taps), without compiling it. On the wide LFC the
 structural popcount gave 213,451 nodes and 5x the simulation time of the behavioural
@@ -21,7 +21,7 @@ import pytest
 import compiler
 from compiler.codegen import write_output
 from compiler.codegen.folder import validate_folder
-from runtime.sim.engine import model_nodes
+from compiler.runtime.sim.engine import model_nodes
 
 ROOT = Path(__file__).resolve().parents[1]
 

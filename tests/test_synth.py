@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import compiler
-from runtime.synth import summarize, synthesize
+from compiler.runtime.synth import summarize, synthesize
 from tests.netgen import mlp
 
 

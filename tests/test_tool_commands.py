@@ -1,7 +1,7 @@
 """Tool scripts and command lines are built only from a validated compile folder (compiler/codegen/folder.py).
 
 A compile folder is untrusted input: anyone may have edited it since bnnc compile wrote it.
-These tests read the code of compiler/ and runtime/ and hold it to four rules, so that a new
+These tests read the code of compiler/ and compiler/runtime/ and hold it to four rules, so that a new
 raw read of the manifest into a command fails here:
 
 1. every place that starts another program (subprocess, os.system/exec/spawn, cocotb's runner)
@@ -35,20 +35,20 @@ SOURCES = sorted(p for top in ("compiler", "runtime") for p in (ROOT / top).rglo
 
 # (file, function) -> where the program and its arguments come from
 LAUNCHES: dict[tuple[str, str], str] = {
-    ("runtime/synth.py", "synthesize"): "yosys -p _cells_script(validated folder), cwd the validated folder",
-    ("runtime/synth.py", "_run_step"): "yosys -s synth/yosys.ys (_flow_script), _pnr_command, _pack_command",
-    ("runtime/sim/engine.py", "build"): "verilator: constant flags, tool_word(top), _taps_vlt, the folder's "
+    ("compiler/runtime/synth.py", "synthesize"): "yosys -p _cells_script(validated folder), cwd the validated folder",
+    ("compiler/runtime/synth.py", "_run_step"): "yosys -s synth/yosys.ys (_flow_script), _pnr_command, _pack_command",
+    ("compiler/runtime/sim/engine.py", "build"): "verilator: constant flags, tool_word(top), _taps_vlt, the folder's "
                                         "validated Verilog files",
-    ("runtime/sim/engine.py", "_run_harness"): "the simulator just built, on a temporary run folder (_write_run)",
-    ("runtime/sim/engine.py", "model_nodes"): "verilator --stats: build()'s constant flags, tool_word(top), _taps_vlt, "
+    ("compiler/runtime/sim/engine.py", "_run_harness"): "the simulator just built, on a temporary run folder (_write_run)",
+    ("compiler/runtime/sim/engine.py", "model_nodes"): "verilator --stats: build()'s constant flags, tool_word(top), _taps_vlt, "
                                               "the folder's validated Verilog files, a temporary --Mdir",
-    ("runtime/sim/popcount_proof.py", "netlists"): "yosys -p: a copy of the bnnc_xnor_popcount core bnnc ships, "
+    ("compiler/runtime/sim/popcount_proof.py", "netlists"): "yosys -p: a copy of the bnnc_xnor_popcount core bnnc ships, "
                                                    "int() widths and pipes, a constant define, a temporary folder",
-    ("runtime/sim/toolchain.py", "run_lint"): "verilator --lint-only on sources and a top its callers (tests, "
+    ("compiler/runtime/sim/toolchain.py", "run_lint"): "verilator --lint-only on sources and a top its callers (tests, "
                                               "the fuzzer) generated in-process",
-    ("runtime/sim/objcache.py", "main"): "the C++ compiler command make runs for Verilator's runtime objects",
-    ("runtime/sim/runner.py", "_run_cocotb"): "cocotb's runner.test: the test module and toplevel of build_and_test",
-    ("runtime/sim/runner.py", "build_and_test"): "cocotb's runner.build: simulate passes the validated files and "
+    ("compiler/runtime/sim/objcache.py", "main"): "the C++ compiler command make runs for Verilator's runtime objects",
+    ("compiler/runtime/sim/runner.py", "_run_cocotb"): "cocotb's runner.test: the test module and toplevel of build_and_test",
+    ("compiler/runtime/sim/runner.py", "build_and_test"): "cocotb's runner.build: simulate passes the validated files and "
                                                  "tool_word(top); MEM_DIR refused with a quote or backslash",
 }
 
@@ -65,36 +65,36 @@ FOLDER_NAMES = {"MANIFEST", "FILELIST", "HASHES", "IR_FILE", "load_graph"}
 JSON_READERS: dict[tuple[str, str], str] = {
     ("compiler/codegen/folder.py", "_strict_json"): "the manifest, strictly",
     ("compiler/codegen/irfile.py", "load_graph"): "the folded IR's header (its hash checked first)",
-    ("runtime/board.py", "default_baud"): "synth.json's board.baud, range-checked",
-    ("runtime/synth.py", "synthesize"): "Yosys's stat.json",
-    ("runtime/synth.py", "run_flow"): "Yosys's and nextpnr's reports under synth/",
-    ("runtime/sim/simulate.py", "_simulate_cocotb"): "the testbench's result.json",
-    ("runtime/sim/network_tb.py", "*"): "the plan make_plan wrote from the validated folder",
-    ("runtime/sim/runner.py", "*"): "cocotb's results",
-    ("runtime/sim/popcount_proof.py", "netlists"): "Yosys's write_json of the core, in a temporary folder",
+    ("compiler/runtime/board.py", "default_baud"): "synth.json's board.baud, range-checked",
+    ("compiler/runtime/synth.py", "synthesize"): "Yosys's stat.json",
+    ("compiler/runtime/synth.py", "run_flow"): "Yosys's and nextpnr's reports under synth/",
+    ("compiler/runtime/sim/simulate.py", "_simulate_cocotb"): "the testbench's result.json",
+    ("compiler/runtime/sim/network_tb.py", "*"): "the plan make_plan wrote from the validated folder",
+    ("compiler/runtime/sim/runner.py", "*"): "cocotb's results",
+    ("compiler/runtime/sim/popcount_proof.py", "netlists"): "Yosys's write_json of the core, in a temporary folder",
 }
 
 # (file, function) -> f-string values allowed without tool_word, and why
 BUILDERS: dict[tuple[str, str], dict[str, str]] = {
-    ("runtime/synth.py", "_cells_script"): {},
-    ("runtime/synth.py", "_flow_script"): {},
-    ("runtime/synth.py", "_pnr_command"): {},
-    ("runtime/synth.py", "_pack_command"): {},
-    ("runtime/synth.py", "harness_verilog"): {},
-    ("runtime/sim/engine.py", "_taps_vlt"): {"sig": "a constant of the loop: tdata, tvalid, tready"},
-    ("runtime/sim/engine.py", "_write_run"): {"waves[2]": "the VCD path bnnc chose (a temporary folder), read by "
+    ("compiler/runtime/synth.py", "_cells_script"): {},
+    ("compiler/runtime/synth.py", "_flow_script"): {},
+    ("compiler/runtime/synth.py", "_pnr_command"): {},
+    ("compiler/runtime/synth.py", "_pack_command"): {},
+    ("compiler/runtime/synth.py", "harness_verilog"): {},
+    ("compiler/runtime/sim/engine.py", "_taps_vlt"): {"sig": "a constant of the loop: tdata, tvalid, tready"},
+    ("compiler/runtime/sim/engine.py", "_write_run"): {"waves[2]": "the VCD path bnnc chose (a temporary folder), read by "
                                                           "the harness to the end of its line"},
 }
 
 # functions that take a compile folder's values: they must take the validated CompiledFolder
-FOLDER_TAKERS = [("runtime/synth.py", "run_flow"), ("runtime/synth.py", "rom_bits"),
-                 ("runtime/synth.py", "_cells_script"), ("runtime/synth.py", "_flow_script"),
-                 ("runtime/sim/engine.py", "build"), ("runtime/sim/engine.py", "run"),
-                 ("runtime/sim/engine.py", "_write_run"), ("runtime/sim/engine.py", "_waves"),
-                 ("runtime/sim/engine.py", "fast_popcount"), ("runtime/sim/engine.py", "model_nodes"),
-                 ("runtime/sim/simulate.py", "make_plan"), ("runtime/sim/simulate.py", "_build_dir"),
-                 ("runtime/sim/simulate.py", "_bounds"), ("runtime/sim/simulate.py", "_simulate_compiled"),
-                 ("runtime/sim/simulate.py", "_simulate_cocotb"), ("compiler/codegen/board.py", "render_board_top"),
+FOLDER_TAKERS = [("compiler/runtime/synth.py", "run_flow"), ("compiler/runtime/synth.py", "rom_bits"),
+                 ("compiler/runtime/synth.py", "_cells_script"), ("compiler/runtime/synth.py", "_flow_script"),
+                 ("compiler/runtime/sim/engine.py", "build"), ("compiler/runtime/sim/engine.py", "run"),
+                 ("compiler/runtime/sim/engine.py", "_write_run"), ("compiler/runtime/sim/engine.py", "_waves"),
+                 ("compiler/runtime/sim/engine.py", "fast_popcount"), ("compiler/runtime/sim/engine.py", "model_nodes"),
+                 ("compiler/runtime/sim/simulate.py", "make_plan"), ("compiler/runtime/sim/simulate.py", "_build_dir"),
+                 ("compiler/runtime/sim/simulate.py", "_bounds"), ("compiler/runtime/sim/simulate.py", "_simulate_compiled"),
+                 ("compiler/runtime/sim/simulate.py", "_simulate_cocotb"), ("compiler/codegen/board.py", "render_board_top"),
                  ("compiler/codegen/board.py", "write_board_files")]
 
 CHECKED_CALLS = {"tool_word", "tool_words", "int"}
@@ -167,7 +167,7 @@ def test_only_the_validator_reads_the_folder_raw() -> None:
     for rel, tree in PARSED:
         owner = _enclosing(tree)
         reader = rel in FOLDER_READERS
-        codegen_or_runtime = rel.startswith(("runtime/", "compiler/codegen/"))
+        codegen_or_runtime = rel.startswith(("compiler/runtime/", "compiler/codegen/"))
         for node in ast.walk(tree):
             where = f"{rel}:{getattr(node, 'lineno', '?')}"
             if not reader and isinstance(node, ast.Constant) and node.value in FOLDER_FILES:
@@ -178,7 +178,7 @@ def test_only_the_validator_reads_the_folder_raw() -> None:
             if codegen_or_runtime and isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load) \
                     and isinstance(node.slice, ast.Constant) and node.slice.value == "rtl":
                 raise AssertionError(f"{where}: reads a raw manifest's ['rtl']: use the CompiledFolder")
-            if codegen_or_runtime and rel not in ("compiler/codegen/folder.py", "runtime/sim/network_tb.py") \
+            if codegen_or_runtime and rel not in ("compiler/codegen/folder.py", "compiler/runtime/sim/network_tb.py") \
                     and isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
                     and node.func.attr == "from_manifest":
                 raise AssertionError(f"{where}: builds from a raw manifest record: use the CompiledFolder's")
@@ -325,7 +325,7 @@ def test_no_program_runs_on_a_tampered_folder(compiled: Path, tmp_path: Path, co
 
     for name in ("run", "Popen", "call", "check_call", "check_output"):
         monkeypatch.setattr(subprocess, name, refuse)
-    monkeypatch.setattr("runtime.sim.simulate.build_and_test", refuse)
+    monkeypatch.setattr("compiler.runtime.sim.simulate.build_and_test", refuse)
     argv = [a.replace("{rtl}", str(rtl)).replace("{d}", str(compiled)) for a in CONSUMERS[consumer]]
     assert main(argv) == 2
     err = capsys.readouterr().err
@@ -342,7 +342,7 @@ class _Stop(Exception):
 def test_every_word_of_the_yosys_script_is_plain(compiled: Path, tmp_path: Path, argv: list[str],
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """The scripts bnnc synth hands Yosys, and nextpnr's command lines, are plain words (the tools never run)."""
-    import runtime.synth as synth
+    import compiler.runtime.synth as synth
     from compiler.codegen.folder import validate_folder
 
     rtl = _copy(compiled / "rtl", tmp_path / "rtl")

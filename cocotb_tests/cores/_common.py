@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from compiler.codegen.verilog import core_sources
-from runtime.sim.runner import (REPO_ROOT, SIM_BUILD, BuildFailure, SimResult, SimulationFailure, build_and_test,
+from compiler.runtime.sim.runner import (REPO_ROOT, SIM_BUILD, BuildFailure, SimResult, SimulationFailure, build_and_test,
                                 failure_messages, parse_results)
 
 CORES_DIR = REPO_ROOT / "templates" / "cores"

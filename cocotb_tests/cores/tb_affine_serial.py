@@ -9,7 +9,7 @@ import numpy as np
 
 from compiler.bits import chunk_lanes, pack_lanes, unpack_lanes
 from compiler.hw.affine import affine_serial_model
-from runtime.sim.axis import AxisEnv, AxisSink, AxisSource, Scoreboard, intervals, read_param
+from compiler.runtime.sim.axis import AxisEnv, AxisSink, AxisSource, Scoreboard, intervals, read_param
 
 
 def _wrap(v: int, bits: int) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import cocotb
 from cocotb.triggers import ReadOnly, RisingEdge
 
-from runtime.sim.axis import AxisEnv, AxisSink, AxisSource, Scoreboard, read_param
+from compiler.runtime.sim.axis import AxisEnv, AxisSink, AxisSource, Scoreboard, read_param
 
 
 def _params(dut) -> dict[str, int]:  # type: ignore[no-untyped-def]

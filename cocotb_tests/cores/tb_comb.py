@@ -11,7 +11,7 @@ import cocotb
 from cocotb.triggers import Timer
 
 from compiler.bits import pack_lanes
-from runtime.sim.axis import get_seed, read_param
+from compiler.runtime.sim.axis import get_seed, read_param
 
 
 async def _settle() -> None:

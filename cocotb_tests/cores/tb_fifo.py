@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import cocotb
 
-from runtime.sim.axis import AxisEnv, AxisSink, AxisSource, Scoreboard, read_param
+from compiler.runtime.sim.axis import AxisEnv, AxisSink, AxisSource, Scoreboard, read_param
 
 
 def _setup(dut, name: str, gap: float, ready: float, n: int):

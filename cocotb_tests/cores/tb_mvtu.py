@@ -16,7 +16,7 @@ import numpy as np
 from compiler.arith import Folding
 from compiler.bits import chunk_lanes, pack_lanes, unpack_lanes
 from compiler.hw.mvtu import OutMode
-from runtime.sim.axis import AxisEnv, AxisSink, AxisSource, Scoreboard, intervals, read_param
+from compiler.runtime.sim.axis import AxisEnv, AxisSink, AxisSource, Scoreboard, intervals, read_param
 
 
 @dataclass

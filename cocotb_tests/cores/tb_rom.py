@@ -15,7 +15,7 @@ from pathlib import Path
 import cocotb
 from cocotb.triggers import FallingEdge, Timer
 
-from runtime.sim.axis import AxisEnv, Scoreboard, read_param
+from compiler.runtime.sim.axis import AxisEnv, Scoreboard, read_param
 
 
 def rom_words(path: Path, width: int, depth: int) -> list[int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import cocotb
 
-from runtime.sim.axis import AxisEnv, AxisSink, AxisSource, Scoreboard
+from compiler.runtime.sim.axis import AxisEnv, AxisSink, AxisSource, Scoreboard
 
 
 @cocotb.test()

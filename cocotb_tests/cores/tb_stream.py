@@ -11,7 +11,7 @@ import numpy as np
 from compiler.arith import ceil_div
 from compiler.bits import chunk_lanes, pack_lanes, unpack_lanes
 from compiler.hw.builder import dwc_up_copy
-from runtime.sim.axis import AxisEnv, AxisSink, AxisSource, Scoreboard, intervals, read_param
+from compiler.runtime.sim.axis import AxisEnv, AxisSink, AxisSource, Scoreboard, intervals, read_param
 
 async def _stream_through(env: AxisEnv, beats, sb: Scoreboard, gap: float,  # type: ignore[no-untyped-def]
                           ready: float) -> tuple[AxisSource, AxisSink]:

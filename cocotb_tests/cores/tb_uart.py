@@ -1,6 +1,6 @@
 """cocotb tests of bnnc_uart_rx and bnnc_uart_tx (run through test_uart.py; each build runs its core's tests).
 
-The serial side is real bits from :mod:`runtime.sim.uart` (sender / receiver models);
+The serial side is real bits from :mod:`compiler.runtime.sim.uart` (sender / receiver models);
 the stream side uses the AXI4-Stream driver, monitor and scoreboard with random gaps
 and backpressure.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 import cocotb
 from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
 
-from runtime.sim.axis import AxisEnv, AxisSink, AxisSource, Scoreboard, read_param
-from runtime.sim.uart import UartReceiver, UartSender
+from compiler.runtime.sim.axis import AxisEnv, AxisSink, AxisSource, Scoreboard, read_param
+from compiler.runtime.sim.uart import UartReceiver, UartSender
 
 
 class _Pulses:

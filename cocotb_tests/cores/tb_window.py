@@ -1,6 +1,6 @@
 """cocotb tests of bnnc_swu (sliding-window unit) and bnnc_pool_reduce (run through test_window.py).
 
-Driver (AxisSource), monitor + scoreboard (AxisSink/Scoreboard) from runtime.sim.axis; the
+Driver (AxisSource), monitor + scoreboard (AxisSink/Scoreboard) from compiler.runtime.sim.axis; the
 models are compiler.kernels.im2col and compiler.kernels.pool_windows, with bits converted
 through compiler.bits. The DUT's parameters are read back from the DUT; the pool test also
 reads the pool geometry (kernel, stride, map) from the environment (BNNC_TB_POOL_*).
@@ -17,7 +17,7 @@ from cocotb.triggers import ReadOnly, RisingEdge
 
 from compiler import bits, kernels
 from compiler.hw.swu import row_beats, swu_line_rows, work_width  # noqa: F401  (swu_line_rows: for test_window.py)
-from runtime.sim.axis import AxisEnv, AxisMonitor, AxisSink, AxisSource, Scoreboard, intervals, read_param
+from compiler.runtime.sim.axis import AxisEnv, AxisMonitor, AxisSink, AxisSource, Scoreboard, intervals, read_param
 
 # ---------------------------------------------------------------- shared geometry (also used by test_window.py)
 

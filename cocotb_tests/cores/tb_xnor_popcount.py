@@ -15,7 +15,7 @@ import numpy as np
 from cocotb.triggers import FallingEdge, Timer
 
 from compiler.hw.mvtu import xnor_popcount_stages
-from runtime.sim.axis import AxisEnv, Scoreboard, read_param
+from compiler.runtime.sim.axis import AxisEnv, Scoreboard, read_param
 
 
 def xnor_popcount(x: int, w: int, width: int) -> int:

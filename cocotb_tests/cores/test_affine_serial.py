@@ -12,7 +12,7 @@ from cocotb_tests.cores._common import CORES, Unit, build_dir_for, core, param_r
 from compiler.bits import bits_for_range
 from compiler.hw.affine import affine_serial_lines
 from compiler.hw.mvtu import write_mem
-from runtime.sim.toolchain import lint, run_lint
+from compiler.runtime.sim.toolchain import lint, run_lint
 
 AFFINE = core("bnnc_affine_serial")
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from cocotb_tests.cores._common import CORES, Unit, core, param_rng
-from runtime.sim.toolchain import lint, run_lint
+from compiler.runtime.sim.toolchain import lint, run_lint
 
 POPCOUNT = core("bnnc_popcount")
 DOT_LANE = core("bnnc_dot_lane", "bnnc_xnor_popcount")

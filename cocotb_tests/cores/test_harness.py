@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from cocotb_tests.cores._common import build_dir_for, core
-from runtime.sim.axis import Scoreboard
-from runtime.sim.runner import SimulationFailure, build_and_test
+from compiler.runtime.sim.axis import Scoreboard
+from compiler.runtime.sim.runner import SimulationFailure, build_and_test
 from tests.pins import whole
 
 

@@ -12,7 +12,7 @@ import pytest
 from cocotb_tests.cores._common import CORES, Unit, base_seed, build_dir_for, core, param_rng
 from compiler.bits import bits_for_range
 from compiler.hw.mvtu import OutMode, threshold_fit, write_mvtu_mems
-from runtime.sim.toolchain import lint, run_lint
+from compiler.runtime.sim.toolchain import lint, run_lint
 
 SOURCES = core("bnnc_mvtu", "bnnc_rom", "bnnc_dot_lane", "bnnc_xnor_popcount", "bnnc_fifo")
 

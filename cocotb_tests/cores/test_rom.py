@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from cocotb_tests.cores._common import CORES, Unit, build_dir_for, core, param_rng
-from runtime.sim.toolchain import lint, run_lint
+from compiler.runtime.sim.toolchain import lint, run_lint
 
 ROM = core("bnnc_rom")
 

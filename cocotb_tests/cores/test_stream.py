@@ -12,7 +12,7 @@ import pytest
 from cocotb_tests.cores._common import CORES, Unit, build_dir_for, core, param_rng
 from compiler.hw.mvtu import write_mem
 from compiler.hw.threshold_rom import threshold_rom_lines
-from runtime.sim.toolchain import lint, run_lint
+from compiler.runtime.sim.toolchain import lint, run_lint
 
 
 def _threshold_sets() -> list[dict[str, int]]:

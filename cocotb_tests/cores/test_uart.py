@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cocotb_tests.cores._common import CORES, Unit, core, param_rng
-from runtime.sim.toolchain import lint, run_lint
+from compiler.runtime.sim.toolchain import lint, run_lint
 
 
 def _cpb_sets(name: str) -> list[dict[str, int]]:

@@ -12,7 +12,7 @@ import pytest
 
 from cocotb_tests.cores._common import CORES, Unit, core, param_rng
 from cocotb_tests.cores.tb_window import SwuGeometry, swu_line_rows
-from runtime.sim.toolchain import lint, run_lint
+from compiler.runtime.sim.toolchain import lint, run_lint
 
 SWU_SOURCES = core("bnnc_swu", "bnnc_fifo")
 POOL_SOURCES = core("bnnc_pool_reduce")

@@ -1,6 +1,6 @@
 """cocotb tests of the whole board wrapper (bnnc_board_top: UART cores, bridge, accelerator), over its pins only.
 
-Run through test_board.py. The host side is :mod:`runtime.sim.uart`'s serial-line models:
+Run through test_board.py. The host side is :mod:`compiler.runtime.sim.uart`'s serial-line models:
 real start, data and stop bits into ``uart_rx``, decoded from ``uart_tx``. Each reply is
 compared byte for byte with the protocol's encoding of the numpy reference's output, and
 decoded back to classes / scores (:class:`compiler.hw.uart.UartProtocol`).
@@ -17,8 +17,8 @@ import numpy as np
 from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
 
 from compiler.hw.uart import UartProtocol
-from runtime.sim.axis import AxisEnv
-from runtime.sim.uart import UartReceiver, UartSender
+from compiler.runtime.sim.axis import AxisEnv
+from compiler.runtime.sim.uart import UartReceiver, UartSender
 
 
 def _plan() -> tuple[dict, np.lib.npyio.NpzFile, UartProtocol]:  # type: ignore[name-defined]

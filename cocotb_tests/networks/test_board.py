@@ -21,8 +21,8 @@ from compiler.codegen.board import BOARDS, WRAPPER, write_board_files
 from compiler.codegen.folder import validate_folder
 from compiler.hw.uart import UartTiming
 from compiler.reference import execute
-from runtime.sim.runner import SIM_BUILD, build_and_test
-from runtime.sim.simulate import load_rtl
+from compiler.runtime.sim.runner import SIM_BUILD, build_and_test
+from compiler.runtime.sim.simulate import load_rtl
 from tests.netgen import mlp
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,7 +108,7 @@ def test_board_wrapper_lint_clean(tmp_path: Path, board: str) -> None:
     """The generated wrapper with the accelerator and the UART cores: verilator --lint-only -Wall reports nothing.
     (The UPduino's wrapper instantiates the SB_RGBA_DRV primitive, which only the Lattice flow knows; its full
     flow runs in tests/test_synth.py's manner through `bnnc synth --board upduino`.)"""
-    from runtime.sim.toolchain import lint
+    from compiler.runtime.sim.toolchain import lint
 
     net = mlp(3, sizes=[20, 8, 5], input_dtype="uint8", input_sign=None, output="scores").write(tmp_path)
     compiler.compile(net.path, tmp_path / "rtl")

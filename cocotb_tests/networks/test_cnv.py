@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 import compiler
-from runtime.sim.simulate import simulate
-from runtime.sim.toolchain import lint
+from compiler.runtime.sim.simulate import simulate
+from compiler.runtime.sim.toolchain import lint
 from tests.cnv import cnv
 from tests.netgen import random_inputs
 

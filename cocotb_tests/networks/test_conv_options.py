@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import compiler
-from runtime.sim.simulate import simulate
+from compiler.runtime.sim.simulate import simulate
 from tests.netgen import GenNet, cnn, random_inputs
 
 

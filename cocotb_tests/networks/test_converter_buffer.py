@@ -16,7 +16,7 @@ import compiler
 from compiler.codegen import write_output
 from compiler.ir import Graph
 from compiler.lower import lower_to_hw
-from runtime.sim.simulate import SimReport, simulate
+from compiler.runtime.sim.simulate import SimReport, simulate
 from tests.netgen import cnn, random_inputs
 
 

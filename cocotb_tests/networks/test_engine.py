@@ -1,7 +1,7 @@
 """The compiled Verilator engine against the cocotb engine: same beats, same cycles, same one-line failures.
 
 Both engines drive the same seeded gap/backpressure schedule through the same
-cycle loop (runtime/sim/checks.py), so on equal inputs every beat of every stream
+cycle loop (compiler/runtime/sim/checks.py), so on equal inputs every beat of every stream
 must carry the same data on the same cycle, and a broken design must fail with
 the same report line. The 1,000-image version of the agreement check is in
 bench/sim_engines.py (figures in BENCHMARKS.md).
@@ -21,10 +21,10 @@ import compiler
 from compiler.cli import main
 from compiler.codegen.folder import validate_folder
 from compiler.hw.stream import Stream
-from runtime.sim import checks, engine
-from runtime.sim.engine import Link, Recording, first_failure
-from runtime.sim.runner import SimulationFailure
-from runtime.sim.simulate import simulate
+from compiler.runtime.sim import checks, engine
+from compiler.runtime.sim.engine import Link, Recording, first_failure
+from compiler.runtime.sim.runner import SimulationFailure
+from compiler.runtime.sim.simulate import simulate
 from tests.folders import reseal
 from tests.netgen import mlp, random_inputs
 from tests.pins import whole

@@ -20,7 +20,7 @@ import pytest
 
 import compiler
 from compiler.codegen import write_output
-from runtime.sim.simulate import simulate
+from compiler.runtime.sim.simulate import simulate
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 COCOTB_IMAGES = {"mlp_small": 20, "lfc": 20, "mlp_small_u8": 200}

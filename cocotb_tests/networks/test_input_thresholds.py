@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 import compiler
-from runtime.sim.simulate import simulate
-from runtime.sim.toolchain import lint
+from compiler.runtime.sim.simulate import simulate
+from compiler.runtime.sim.toolchain import lint
 from tests.netgen import GenNet, bn_params, mlp, random_inputs
 
 

@@ -15,8 +15,8 @@ import pytest
 
 import compiler
 from compiler.codegen import write_output
-from runtime.sim.runner import SIM_BUILD
-from runtime.sim.toolchain import lint
+from compiler.runtime.sim.runner import SIM_BUILD
+from compiler.runtime.sim.toolchain import lint
 from tests.sim_checks import check_beats_and_interval
 from tests.netgen import GenNet, mlp, random_inputs
 

@@ -17,9 +17,9 @@ import pytest
 import compiler
 from compiler.cli import main
 from compiler.codegen.folder import validate_folder
-from runtime.sim import engine
-from runtime.sim.runner import SimulationFailure
-from runtime.sim.simulate import SimError, simulate
+from compiler.runtime.sim import engine
+from compiler.runtime.sim.runner import SimulationFailure
+from compiler.runtime.sim.simulate import SimError, simulate
 from tests.netgen import mlp, random_inputs
 from tests.pins import whole
 

@@ -72,8 +72,8 @@ def test_simulate_rejects_a_folder_without_rtl(tmp_path: Path, capsys: pytest.Ca
 
 def test_watchdog_names_the_stuck_layers(design, tmp_path: Path) -> None:
     """An output that is never ready stalls the pipeline; the failure names the streams and layers stuck."""
-    from runtime.sim.runner import SimulationFailure
-    from runtime.sim.simulate import simulate
+    from compiler.runtime.sim.runner import SimulationFailure
+    from compiler.runtime.sim.simulate import simulate
 
     folder, rtl, x, _ = design
     with pytest.raises(SimulationFailure, match=whole(

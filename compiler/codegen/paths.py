@@ -15,7 +15,7 @@ def templates_dir() -> Path:
             return path
     except ModuleNotFoundError:
         pass
-    # An editable install maps only compiler/ and runtime/; the folder sits beside them.
+    # An editable install maps only compiler/; the templates folder sits beside it.
     path = Path(__file__).resolve().parents[2] / "templates"
     assert (path / "top.v.j2").is_file(), f"bnnc's templates are missing from {path}"
     return path

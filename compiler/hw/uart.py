@@ -2,7 +2,7 @@
 
 Used by the wrapper generator (:mod:`compiler.codegen.board`, which passes
 :meth:`UartProtocol.bridge_params` to ``bnnc_board_bridge``), by ``bnnc board run``
-(:mod:`runtime.board`) and by the tests that drive the wrapper over its pins.
+(:mod:`compiler.runtime.board`) and by the tests that drive the wrapper over its pins.
 
 * **In**: an image is its input stream's beats (``Stream.beat_words``, the one lane
   packer), each beat as ``ceil(width / 8)`` bytes, least significant byte first,

@@ -194,7 +194,7 @@ class _Bdd:
 def netlists(pairs: list[tuple[int, int]], fast: bool, *, yosys: list[str] | None = None) -> list[dict]:
     """The core at each (width, pipe), one form, as Yosys's JSON of single-bit gates and flip-flops (one Yosys run)."""
     if yosys is None:
-        from runtime.synth import yosys_command
+        from compiler.runtime.synth import yosys_command
 
         yosys = yosys_command()
     with tempfile.TemporaryDirectory(prefix="bnnc-pcproof-") as tmp:

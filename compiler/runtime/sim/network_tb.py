@@ -1,16 +1,16 @@
 """cocotb testbench of a whole generated network (the cocotb engine): every stream checked as each beat moves.
 
 Driven by a plan (JSON, path in env ``BNNC_PLAN``) that the host side
-(:mod:`runtime.sim.simulate`) computes from the numpy reference: the input beats,
+(:mod:`compiler.runtime.sim.simulate`) computes from the numpy reference: the input beats,
 the gap/backpressure schedule, and for the output and every layer-to-layer
 stream the expected beats. Results (output beats, cycle stamps, the first
 failure) go to env ``BNNC_RESULT``.
 
 One coroutine does a whole cycle: drive s_axis and m_axis_tready, then sample
 every link (AXI hold rule, then the scoreboard), then the watchdog. The compiled
-engine's C++ harness (``runtime/sim/harness.cpp``) runs the very same loop, so
+engine's C++ harness (``compiler/runtime/sim/harness.cpp``) runs the very same loop, so
 with the same plan both engines stamp every beat with the same cycle and word
-failures alike (:mod:`runtime.sim.checks`). One trigger wait per cycle for all
+failures alike (:mod:`compiler.runtime.sim.checks`). One trigger wait per cycle for all
 streams also keeps the testbench fast (one coroutine per stream costs two
 waits per stream per cycle: ~40x slower on whole networks).
 """
@@ -27,7 +27,7 @@ from cocotb.clock import Clock
 from cocotb.triggers import ReadOnly, RisingEdge
 
 from compiler.hw.stream import Stream
-from runtime.sim import checks
+from compiler.runtime.sim import checks
 
 
 class _Link:

@@ -102,7 +102,7 @@ def board_run_cli(args: argparse.Namespace) -> int:
     """``bnnc board run``: 0 when every reply equals the reference's, 1 when some differ, 2 on bad input."""
     from compiler.frontend.arrays import read_npy
     from compiler.reference import execute, prepare_input
-    from runtime.sim.simulate import SimError, load_rtl
+    from compiler.runtime.sim.simulate import SimError, load_rtl
 
     rtl = Path(args.rtl)
     try:

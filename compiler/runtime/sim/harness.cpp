@@ -5,14 +5,14 @@
 // scope table (the build marks `<stream>_tdata/tvalid/tready` of the top public_flat_rd
 // in a .vlt file, so the generated Verilog is unchanged).
 //
-// The harness never packs or compares beats: Python (runtime/sim/engine.py) writes the
+// The harness never packs or compares beats: Python (compiler/runtime/sim/engine.py) writes the
 // input beats as little-endian 32-bit words, the input gap and output-ready schedules,
 // and a config file; the harness moves the words into s_axis, and writes every beat that
 // moves on m_axis and on each tapped stream (its width in little-endian bytes, and with
 // `cycles 1` the cycle it moved on; m_axis's cycles always) to binary files that Python
 // compares with the reference in bulk. What the harness does check is
 // protocol, which has no expected values: the AXI hold rule on every monitored link and
-// the watchdog. The cycle loop mirrors runtime/sim/network_tb.py exactly, so both
+// the watchdog. The cycle loop mirrors compiler/runtime/sim/network_tb.py exactly, so both
 // engines stamp every beat with the same cycle.
 //
 // Usage: bnnc_sim <run folder>   (config in <run folder>/run.cfg, results beside it;
@@ -158,7 +158,7 @@ int main(int argc, char** argv) {
     if (argc != 2) die("usage: bnnc_sim <run folder>");
     const std::string dir = argv[1];
 
-    // ---- configuration (written by runtime/sim/engine.py) ----
+    // ---- configuration (written by compiler/runtime/sim/engine.py) ----
     std::ifstream cfgf(dir + "/run.cfg");
     if (!cfgf) die("cannot read " + dir + "/run.cfg");
     std::string scope_name, wave_path;

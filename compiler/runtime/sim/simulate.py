@@ -4,11 +4,11 @@ Used by ``bnnc simulate`` and by the network regression tests. The folded graph
 saved by ``bnnc compile`` (``folded_ir.npz``) is the reference, so the beats
 are predicted from exactly the graph the RTL came from.
 
-Two engines run the same checks on the same schedule (:mod:`runtime.sim.checks`):
+Two engines run the same checks on the same schedule (:mod:`compiler.runtime.sim.checks`):
 
-* ``verilator`` (default): the compiled engine (:mod:`runtime.sim.engine`), a
+* ``verilator`` (default): the compiled engine (:mod:`compiler.runtime.sim.engine`), a
   C++ harness built once per design; whole data sets in seconds.
-* ``cocotb``: the cocotb testbench (:mod:`runtime.sim.network_tb`), a beat-by-beat
+* ``cocotb``: the cocotb testbench (:mod:`compiler.runtime.sim.network_tb`), a beat-by-beat
   check in Python as each beat moves; the protocol-level proof, ~150x slower.
 """
 
@@ -191,7 +191,7 @@ def simulate(rtl: str | Path | CompiledFolder, x: np.ndarray, *, engine: str = "
         record: keep every beat of every checked stream in ``SimReport.recorded`` (one run, never sharded).
         jobs: compiled engine: harness runs at a time over shards of the batch (0: one per core). Each
             shard is its own run of the same build from reset, checked beat for beat; a batch too big
-            for one run's memory is sharded even at 1 (:func:`runtime.sim.engine.shard_images`).
+            for one run's memory is sharded even at 1 (:func:`compiler.runtime.sim.engine.shard_images`).
 
     Raises:
         SimulationFailure: on the first failing beat of any checked stream (its first
@@ -381,7 +381,7 @@ def _simulate_cocotb(folder: CompiledFolder, graph: Any, x: np.ndarray, report: 
         result_path.unlink(missing_ok=True)
         t0 = time.perf_counter()
         try:
-            build_and_test(folder.verilog_paths(), tool_word(folder.top), "runtime.sim.network_tb", parameters={"MEM_DIR": mem_dir},
+            build_and_test(folder.verilog_paths(), tool_word(folder.top), "compiler.runtime.sim.network_tb", parameters={"MEM_DIR": mem_dir},
                            build_dir=bdir, test_dir=tdir, waves=waves,
                            extra_env={"BNNC_PLAN": str(tdir / "plan.json"), "BNNC_RESULT": str(result_path)})
         except SimulationFailure as e:

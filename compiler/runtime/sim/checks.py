@@ -1,7 +1,7 @@
 """What both simulation engines share: the handshake schedule, the beat words, the one-line failure reports.
 
-The cocotb engine (:mod:`runtime.sim.network_tb`) checks each beat as it moves; the
-compiled engine (:mod:`runtime.sim.engine`) records beats in C++ and checks them
+The cocotb engine (:mod:`compiler.runtime.sim.network_tb`) checks each beat as it moves; the
+compiled engine (:mod:`compiler.runtime.sim.engine`) records beats in C++ and checks them
 afterwards in numpy. Both take their input gaps and output backpressure from the
 same :class:`Schedule` and word their failures through the functions below, so
 the same design, inputs and seed give the same cycle for every beat and the same

@@ -27,7 +27,7 @@ configuration file ``bnnc_public.vlt`` in the build folder.
 Build time: Verilator's run-time library objects (``verilated*.o``, ~25 s of
 C++ on this kind of machine) do not depend on the design; they are compiled
 once into ``sim_build/_objcache/`` (make's ``OBJCACHE`` hook, see
-:mod:`runtime.sim.objcache`) and copied into later builds.
+:mod:`compiler.runtime.sim.objcache`) and copied into later builds.
 
 Logs: the build log is ``<build_dir>/build.log``, the simulation log
 ``<test_dir>/sim.log`` (the tail of both is put into the exception message).
@@ -43,12 +43,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from runtime.sim.toolchain import ToolchainError, setup_environment, verilator_path
+from compiler.runtime.sim.toolchain import ToolchainError, setup_environment, verilator_path
 
 PathLike = str | os.PathLike[str]
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-"""Root of the bnnc repository (holds ``templates/``, ``runtime/``)."""
+REPO_ROOT = Path(__file__).resolve().parents[3]
+"""Root of the bnnc repository (holds ``templates/``, ``compiler/runtime/``)."""
 
 SIM_BUILD = REPO_ROOT / "sim_build"
 """Default parent folder of build folders (git-ignored)."""
@@ -147,12 +147,12 @@ def default_build_dir(name: str) -> Path:
 
 
 OBJCACHE_DIR = SIM_BUILD / "_objcache"
-"""Cache of Verilator's design-independent run-time objects (see :mod:`runtime.sim.objcache`)."""
+"""Cache of Verilator's design-independent run-time objects (see :mod:`compiler.runtime.sim.objcache`)."""
 
 
 @contextmanager
 def _objcache_env() -> Iterator[None]:
-    """Route make's compiles through :mod:`runtime.sim.objcache` unless the user set OBJCACHE (e.g. ccache)."""
+    """Route make's compiles through :mod:`compiler.runtime.sim.objcache` unless the user set OBJCACHE (e.g. ccache)."""
     if os.environ.get("OBJCACHE"):
         yield
         return

@@ -4,7 +4,7 @@ Per design, Verilator builds ``harness.cpp`` with the generated top once; the
 binary is cached under a hash of everything it is built from (see
 :func:`build`). A run writes the input beats (packed by
 :meth:`compiler.hw.stream.Stream.beat_words`, the one lane packer), the
-gap/backpressure :class:`~runtime.sim.checks.Schedule` and a config file; the
+gap/backpressure :class:`~compiler.runtime.sim.checks.Schedule` and a config file; the
 harness moves the words into ``s_axis`` with no Python in the cycle loop and
 records every beat that moves on ``m_axis`` and on every layer-to-layer stream,
 with its cycle, into binary files. Meanwhile Python computes the reference's
@@ -39,9 +39,9 @@ from compiler.hw.stream import Stream
 from compiler.ir import Graph
 from compiler.names import tool_word
 from compiler.reference import bytes_per_image, execute
-from runtime.sim import checks, popcount_proof
-from runtime.sim.runner import BuildFailure, SimulationFailure, objcache_env
-from runtime.sim.toolchain import setup_environment, verilator_path
+from compiler.runtime.sim import checks, popcount_proof
+from compiler.runtime.sim.runner import BuildFailure, SimulationFailure, objcache_env
+from compiler.runtime.sim.toolchain import setup_environment, verilator_path
 
 HARNESS = Path(__file__).with_name("harness.cpp")
 RECIPE = "bnnc-sim-5"
@@ -95,7 +95,7 @@ def fast_popcount(compiled: CompiledFolder) -> bool:
     """Whether to simulate bnnc_xnor_popcount's behavioural form: every (WIDTH, PIPE) of the design proven.
 
     The behavioural form (``$countones`` and the same register ranks) simulates about 5x faster
-    on a wide LFC; runtime/sim/popcount_proof.py proves it equal to the structural form, which
+    on a wide LFC; compiler/runtime/sim/popcount_proof.py proves it equal to the structural form, which
     synthesis gets, for each (WIDTH, PIPE) in its ``PROVEN`` (tests/test_popcount_equiv.py).
     A design with any other width is simulated with the structural form.
     """

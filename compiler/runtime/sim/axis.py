@@ -8,7 +8,7 @@ in that cycle's ``ReadOnly`` phase; it is recorded with cycle number c.
 
 Typical use from a cocotb test::
 
-    from runtime.sim.axis import AxisEnv, AxisSource, AxisSink, Scoreboard
+    from compiler.runtime.sim.axis import AxisEnv, AxisSource, AxisSink, Scoreboard
 
     env = AxisEnv(dut, seed_name="my_test")        # clock, cycle counter, seed (printed)
     await env.reset()
