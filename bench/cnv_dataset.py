@@ -5,7 +5,7 @@ BNN-PYNQ's CNV-W1A1 folding (bench/anchors.py ``PYNQ_CNV_FOLDING``: interval 32,
 makes ``--images`` seeded random int8 images (CIFAR-10 is not on these machines; the
 simulation's cost does not depend on the pixels), and times ``bnnc simulate --jobs N`` on
 them as a whole command line: cold (empty build cache) on a first slice, then the whole set
-with the build cached. Prints the Markdown table of BENCHMARKS.md ("CIFAR scale").
+with the build cached. Prints the Markdown table of its section of BENCHMARKS.md.
 
     .venv/bin/python bench/cnv_dataset.py [--images 10000] [--jobs 2] [--work DIR]
 """
@@ -66,8 +66,6 @@ def main() -> None:
         sim = ["simulate", str(work / "rtl"), "--inputs", str(work / "x.npy"), "--jobs", str(args.jobs)]
         cold_s, cold = bnnc(*sim, "--limit", str(min(args.cold_images, args.images)), env=env)
         warm_s, out = bnnc(*sim, env=env)
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                                text=True).stdout.strip()
         match = field(out, r"(\d+/\d+) outputs match the reference")
         streams = field(out, r"every beat of every stream checked \((\d+ streams, [\d,]+ beats)\)")
         measured, predicted = field(out, r"cycles per image: measured (\d+)"), field(out, r"\(predicted (\d+)\)")
@@ -75,7 +73,7 @@ def main() -> None:
         shards = field(out, r"^shards: (.*)$")
         cycles, rate = field(out, r"simulation: ([\d,]+) cycles"), field(out, r"cycles in [\d.]+ s \(([\d,]+) cycles/s")
         built = field(cold, r"build: .*[(](built in [\d.]+ s)[)]")
-        print(f"commit {commit}; {args.images:,} images, --jobs {args.jobs}; compile {compile_s:.1f} s; "
+        print(f"{args.images:,} images, --jobs {args.jobs}; compile {compile_s:.1f} s; "
               f"cold run of {min(args.cold_images, args.images)} images {cold_s:.1f} s ({built})")
         print("| images | wall, build cached | agree | streams, beats checked | interval measured / predicted "
               "| latency | cycles | cycles/s (all shards) | shards |")
@@ -85,4 +83,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    from record import provenance  # bench/record.py: the line BENCHMARKS.md keeps under the table
+
     main()
+    print(provenance("verilator"))

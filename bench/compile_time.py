@@ -1,11 +1,14 @@
 """Benchmark: `bnnc compile` wall time on the shipped examples (fold + lower + render + write).
 
-    .venv/bin/python bench/compile_time.py [--repeat 5] [--examples mlp_small mlp_small_u8 lfc]
+    .venv/bin/python bench/compile_time.py [--repeat 5] [--examples mlp_small mlp_small_u8 lfc] [--cnv]
+        [--anchors lfc,sfc,cnv,cnv_pynq,cnv_3k]
 
 Reports, per example, the best of ``--repeat`` in-process ``compiler.compile`` calls
 and one ``bnnc compile`` command (Python start-up and imports included). Uses only
 the public API, so the same script times another checkout: run it with that
-checkout first on PYTHONPATH.
+checkout first on PYTHONPATH. ``--anchors`` adds the designs of bench/anchors.py as it
+compiles them (the SFC and CNVs with ``hardware.budget: {bram: 280}``, the rate given by
+``--target-fps``): the best of ``--repeat`` ``bnnc compile`` commands each.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ def main() -> None:
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--examples", nargs="+", default=["mlp_small", "mlp_small_u8", "lfc"])
     p.add_argument("--cnv", action="store_true", help="also FINN's CNV topology with random weights (tests/cnv.py)")
+    p.add_argument("--anchors", default="", help="also these designs of bench/anchors.py, e.g. lfc,sfc,cnv")
     args = p.parse_args()
     print(f"compiler from {Path(compiler.__file__).parent}")
     print("| example | compiler.compile, best of {} (s) | bnnc compile command (s) |".format(args.repeat))
@@ -49,7 +53,22 @@ def main() -> None:
                            check=True, capture_output=True)
             cli = time.perf_counter() - t0
             print(f"| {ex} | {best:.3f} | {cli:.2f} |")
+        for name in filter(None, args.anchors.split(",")):
+            from anchors import _net  # bench/ is on sys.path when this script runs
+
+            net, extra = _net(name, Path(tmp), None if name == "lfc" else 280)
+            cli = float("inf")
+            for k in range(args.repeat):
+                t0 = time.perf_counter()
+                subprocess.run([sys.executable, "-m", "compiler", "compile", str(net), "-o",
+                                str(Path(tmp) / f"{name}_{k}"), *extra], check=True, capture_output=True)
+                cli = min(cli, time.perf_counter() - t0)
+            print(f"| {name} (bench/anchors.py{', bram 280' if name != 'lfc' else ''}) | — | {cli:.2f} (best of "
+                  f"{args.repeat}) |")
 
 
 if __name__ == "__main__":
+    from record import provenance  # bench/record.py: the line BENCHMARKS.md keeps under the table
+
     main()
+    print(provenance())

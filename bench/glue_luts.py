@@ -2,8 +2,7 @@
 
     .venv/bin/python bench/glue_luts.py [--before 46f4ac5] [-j 2] [--only dwc]
 
-Reproduces the per-core figures of BENCHMARKS.md "Block-aware folding, ones'-complement first
-layer, FIFOs without bypass": each case is one core with fixed parameters, synthesized alone
+Prints the per-core table of its section of BENCHMARKS.md: each case is one core with fixed parameters, synthesized alone
 with ``synth_xilinx`` (hierarchy kept, so its bnnc_rom instances count as its own), once from
 the cores of ``--before`` (``git show REV:templates/cores/...``) and once from the working tree,
 LUTs as they occupy the part (``compiler.runtime.synth.summarize``'s ``lut_occupied``).
@@ -140,4 +139,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    from record import provenance  # bench/record.py: the line BENCHMARKS.md keeps under the table
+
     main()
+    print(provenance("yosys"))

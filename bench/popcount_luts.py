@@ -95,4 +95,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    from record import provenance  # bench/record.py: the line BENCHMARKS.md keeps under the table
+
     main()
+    print(provenance("yosys"))

@@ -5,8 +5,8 @@ that checkout's own code: ``bnnc compile`` of examples/lfc with (PE, SIMD) = (32
 (64, 32), (32, 64), (10, 8) (interval 512), then ``bnnc simulate`` of the first N MNIST
 test images with every stream checked, cold (empty build cache; Verilator's run-time
 objects compiled beforehand, once per checkout) and again with the build cached, each
-timed as a whole command line. Prints the Markdown table of
-BENCHMARKS.md ("The proof engine's speed across commits").
+timed as a whole command line. Prints the Markdown table of its section of
+BENCHMARKS.md.
 
     git worktree add /tmp/wt_cbd2c80 cbd2c80      # once per commit to compare
     ln -s ../templates /tmp/wt_cbd2c80/compiler/templates   # so the checkout's own cores are used
@@ -113,4 +113,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    from record import provenance  # bench/record.py: the line BENCHMARKS.md keeps under the table
+
     main()
+    print(provenance("verilator"))

@@ -159,7 +159,9 @@ def main(argv: list[str] | None = None) -> int:
             if "--out" in words:
                 twin_out = words[words.index("--out") + 1]
                 out.append(f"cp {twin_out}/metrics.json examples/{r['example']}/float_twin_metrics.json")
-    out += ["python bench/train_accuracy.py   # prints this section", "```", ""]
+    from record import provenance  # bench/record.py: the line BENCHMARKS.md keeps under the table
+
+    out += ["python bench/train_accuracy.py   # prints this section", "```", "", provenance("torch"), ""]
     text = "\n".join(out)
     print(text)
     if a.write:
