@@ -41,10 +41,10 @@ bench: $(STAMP)
 
 # Whole-flow fuzzing: >= 500 random networks compiled, linted and simulated (tens of minutes; BENCHMARKS.md).
 fuzz: $(STAMP)
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python bench/fuzz.py --networks 500
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m tests.fuzz --networks 500
 
 lint: $(STAMP)
-	$(BIN)/ruff check compiler tests cocotb_tests bench
+	$(BIN)/ruff check compiler designs bench tests cocotb_tests
 
 clean:
 	rm -rf build sim_build .pytest_cache

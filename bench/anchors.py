@@ -10,7 +10,7 @@ published Vivado figures. The biggest instances follow each row.
   interval 512 (bench/sim_engines.py WIDE_FOLDING). Anchor: LFC-W1A1, 28,360 LUT, 110 BRAM36, 4 DSP.
 * ``sfc``: FINN's SFC topology 784-256-256-256-10, random weights (bench/resource_model.py
   sfc_net), ``--target-fps 6250000`` (interval 16 at 100 MHz). Anchor: SFC-max, 91,131 LUT.
-* ``cnv``: BNN-PYNQ's CNV topology, random weights (tests/cnv.py cnv(0)), ``--target-fps 9150``.
+* ``cnv``: BNN-PYNQ's CNV topology, random weights (designs/cnv.py cnv(0)), ``--target-fps 9150``.
   Anchor: CNV-W1A1, 26,072 LUT at 9,150 frames/s (the issue's figure).
 * ``cnv_pynq``: the same CNV at BNN-PYNQ's own folding (bnn/src/network/cnvW1A1/hw/config.h:
   (PE, SIMD) (16, 3), (32, 32), (16, 32), (16, 32), (4, 32), (1, 32), (1, 4), (1, 8), (4, 1)),
@@ -48,9 +48,6 @@ ANCHORS = {
     "cnv_pynq": "BNN-PYNQ CNV-W1A1: 26,072 LUT, 124 BRAM36 tiles (248 RAMB18), 24 DSP (interval 32,768)",
     "cnv_3k": "BNN-PYNQ CNV-W1A1: 26,072 LUT (interval 32,768: 3,052 frames/s at 100 MHz)",
 }
-# BNN-PYNQ's CNV-W1A1 folding, (PE, SIMD) per layer (bnn/src/network/cnvW1A1/hw/config.h)
-PYNQ_CNV_FOLDING = {"conv1": (16, 3), "conv2": (32, 32), "conv3": (16, 32), "conv4": (16, 32), "conv5": (4, 32),
-                    "conv6": (1, 32), "fc1": (1, 4), "fc2": (1, 8), "fc3": (4, 1)}
 
 
 def _net(name: str, work: Path, bram: int | None) -> tuple[Path, list[str]]:
@@ -64,7 +61,7 @@ def _net(name: str, work: Path, bram: int | None) -> tuple[Path, list[str]]:
 
         net, args = sfc_net(work), ["--target-fps", "6250000"]
     else:
-        from tests.cnv import cnv
+        from designs.cnv import PYNQ_CNV_FOLDING, cnv
 
         folding = {k: {"pe": pe, "simd": simd} for k, (pe, simd) in PYNQ_CNV_FOLDING.items()}
         path = (cnv(0, folding=folding) if name == "cnv_pynq" else cnv(0)).write(work / f"{name}_src").path

@@ -1,7 +1,7 @@
 """Benchmark: a CIFAR-10-sized data set through BNN-PYNQ's CNV at its own folding, every stream checked.
 
-Compiles the CNV topology (tests/cnv.py ``cnv(0)``, random weights, int8 32x32x3 input) at
-BNN-PYNQ's CNV-W1A1 folding (bench/anchors.py ``PYNQ_CNV_FOLDING``: interval 32,768 cycles),
+Compiles the CNV topology (designs/cnv.py ``cnv(0)``, random weights, int8 32x32x3 input) at
+BNN-PYNQ's CNV-W1A1 folding (designs/cnv.py ``PYNQ_CNV_FOLDING``: interval 32,768 cycles),
 makes ``--images`` seeded random int8 images (CIFAR-10 is not on these machines; the
 simulation's cost does not depend on the pixels), and times ``bnnc simulate --jobs N`` on
 them as a whole command line: cold (empty build cache) on a first slice, then the whole set

@@ -29,7 +29,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--examples", nargs="+", default=["mlp_small", "mlp_small_u8", "lfc"])
-    p.add_argument("--cnv", action="store_true", help="also FINN's CNV topology with random weights (tests/cnv.py)")
+    p.add_argument("--cnv", action="store_true", help="also FINN's CNV topology with random weights (designs/cnv.py)")
     p.add_argument("--anchors", default="", help="also these designs of bench/anchors.py, e.g. lfc,sfc,cnv")
     args = p.parse_args()
     print(f"compiler from {Path(compiler.__file__).parent}")
@@ -39,7 +39,7 @@ def main() -> None:
         nets = [(ex, ROOT / "examples" / ex / "net.yaml") for ex in args.examples]
         if args.cnv:
             sys.path.insert(0, str(ROOT))
-            from tests.cnv import cnv
+            from designs.cnv import cnv
 
             nets.append(("cnv (random weights, int8 32x32x3)", cnv(0).write(Path(tmp) / "cnv_net").path))
         for j, (ex, net) in enumerate(nets):

@@ -22,7 +22,7 @@ from compiler.cli import main
 from compiler.hw.uart import UartProtocol
 from compiler.reference import execute, prepare_input
 from compiler.runtime.sim.simulate import load_rtl
-from tests.netgen import mlp
+from designs.netgen import mlp
 
 
 class FakeBoard:

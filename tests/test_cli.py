@@ -14,7 +14,7 @@ import compiler
 from compiler.cli import main
 from compiler.errors import BnncError
 from compiler.outdir import atomic_dir
-from tests.netgen import mlp, random_inputs
+from designs.netgen import mlp, random_inputs
 from tests.pins import whole
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -229,7 +229,7 @@ def test_subprocess_entry_point(tmp_path: Path, net) -> None:
 
 def test_compile_conv_net_writes_rtl(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A convolutional net compiles: sliding windows, matrix units over every pixel, bit pools."""
-    from tests.netgen import cnn
+    from designs.netgen import cnn
 
     net = cnn(3).write(tmp_path / "n")
     assert main(["compile", str(net.path), "-o", str(tmp_path / "rtl")]) == 0

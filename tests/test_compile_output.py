@@ -38,9 +38,8 @@ CNV_DESIGNS = {"cnv": ["--target-fps", "9150"], "cnv_pynq": [], "cnv_3k": ["--ta
 
 @pytest.mark.parametrize("design", sorted(CNV_DESIGNS))
 def test_cnv_compile_output_is_pinned(tmp_path: Path, design: str, golden, monkeypatch: pytest.MonkeyPatch) -> None:
-    from bench.anchors import PYNQ_CNV_FOLDING
     from compiler.cli import main
-    from tests.cnv import cnv
+    from designs.cnv import PYNQ_CNV_FOLDING, cnv
 
     folding = {k: {"pe": pe, "simd": simd} for k, (pe, simd) in PYNQ_CNV_FOLDING.items()}
     net = cnv(0, folding=folding) if design == "cnv_pynq" else cnv(0)

@@ -16,7 +16,7 @@ import pytest
 import compiler
 from compiler.cli import main
 from compiler.errors import BnncError
-from tests.netgen import GenNet, cnn, mlp
+from designs.netgen import GenNet, cnn, mlp
 from tests.pins import whole
 
 # mlp(0, sizes=[6, 4, 3]) has layers fc1, bn1, act1, fc2, bn2 on a bipolar [6] input.

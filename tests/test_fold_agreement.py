@@ -25,7 +25,7 @@ from compiler.ir import dump
 from compiler.names import comment_text, printable
 from compiler.passes.scores import CALIBRATION_IMAGES, MIN_CALIBRATION_IMAGES
 from compiler.reference import execute
-from tests.netgen import mlp, random_inputs
+from designs.netgen import mlp, random_inputs
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

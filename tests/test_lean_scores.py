@@ -13,7 +13,7 @@ from compiler.manifest import build_manifest
 from compiler.ops import OPS
 from compiler.ops.affine import signed_width
 from compiler.passes.scores import SHARED_MIN_CYCLES, equal_scale_form, score_shift
-from tests.netgen import mlp
+from designs.netgen import mlp
 
 
 def _first_argmax(v: np.ndarray) -> np.ndarray:

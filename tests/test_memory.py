@@ -115,7 +115,7 @@ def test_targets() -> None:
 
 
 def _tiny(tmp_path, target: str | None = None):  # type: ignore[no-untyped-def]
-    from tests.netgen import mlp
+    from designs.netgen import mlp
 
     gen = mlp(3, sizes=[64, 512, 10], folding={"fc1": {"pe": 2, "simd": 4}, "fc2": {"pe": 1, "simd": 128}})
     if target:
@@ -168,7 +168,7 @@ def test_a_block_budget_fills_idle_blocks_with_logic_roms(tmp_path, budget: int)
     """hardware.budget.bram: logic ROMs move to block RAM, most LUTs per block first, within the budget."""
     import compiler
     from compiler.hw.memory import block_plan
-    from tests.netgen import mlp
+    from designs.netgen import mlp
 
     sizes, folding = [64, 96, 64, 10], {"fc1": {"pe": 16, "simd": 16}, "fc2": {"pe": 8, "simd": 24},
                                         "fc3": {"pe": 2, "simd": 16}}

@@ -23,7 +23,7 @@ import pytest
 
 import compiler
 from compiler.targets import target as get_target
-from tests.netgen import mlp
+from designs.netgen import mlp
 from compiler.runtime.synth import SynthError, flattened_cells, yosys_command
 
 SYNTH = {"xilinx": "synth_xilinx -flatten", "ice40": "synth_ice40 -flatten", "ecp5": "synth_ecp5 -flatten"}

@@ -15,7 +15,7 @@ import pytest
 import compiler
 from compiler.runtime.sim.simulate import simulate
 from compiler.runtime.sim.toolchain import lint
-from tests.netgen import GenNet, mlp, random_inputs
+from designs.netgen import GenNet, mlp, random_inputs
 
 
 def _rename(net: GenNet, old: str, new: str) -> GenNet:

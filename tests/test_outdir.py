@@ -13,7 +13,7 @@ import pytest
 
 from compiler.cli import main
 from compiler.outdir import atomic_dir
-from tests.netgen import GenNet, mlp
+from designs.netgen import GenNet, mlp
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import compiler
-from tests.netgen import mlp
+from designs.netgen import mlp
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("setup.cfg", "pyproject.toml", "README.md", "compiler", "templates")

@@ -21,7 +21,7 @@ from compiler.passes import PIPELINE, REGISTRY, PassContext, PassManager, lower
 from compiler.passes.folding import cheapest_folding, cycles
 from compiler.passes.scores import calibration_inputs
 from compiler.reference import execute
-from tests.netgen import GenNet, cnn, mlp, random_inputs, random_net
+from designs.netgen import GenNet, cnn, mlp, random_inputs, random_net
 from tests.pins import whole
 
 

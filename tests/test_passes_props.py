@@ -22,7 +22,7 @@ import compiler
 from compiler.passes.threshold import bn_sign_thresholds
 from compiler.kernels import batchnorm_f64
 from compiler.reference import execute
-from tests.netgen import BN_MODES, cnn, mlp, random_inputs
+from designs.netgen import BN_MODES, cnn, mlp, random_inputs
 
 GAMMA = st.one_of(
     st.sampled_from([0.0, -0.0, 1e-12, -1e-12, 5e-300, -5e-300, 1.0, -1.0, 0.5, -0.5, 1e12, -1e12]),

@@ -67,11 +67,9 @@ def test_latency_mirror_matches_the_core() -> None:
 
 def _designs(tmp: Path) -> dict[str, Path]:
     sys.path.insert(0, str(ROOT / "bench"))
-    from anchors import PYNQ_CNV_FOLDING  # type: ignore[import-not-found]
     from sim_engines import wide_lfc  # type: ignore[import-not-found]
 
-    from cocotb_tests.networks.test_cnv import NON_DIVIDING
-    from tests.cnv import cnv
+    from designs.cnv import NON_DIVIDING, PYNQ_CNV_FOLDING, cnv
 
     nets = {ex.name: ex / "net.yaml" for ex in sorted((ROOT / "examples").glob("*")) if (ex / "net.yaml").is_file()}
     (tmp / "wide").mkdir()

@@ -185,7 +185,7 @@ def test_packed_and_gemm_kernels_agree(n: int, units: int, m: int, seed: int) ->
 def test_fused_xnor_threshold_equals_the_unfused_taps(tmp_path) -> None:
     """Without taps the reference fuses XNOR + threshold on big batches; the bits must not change."""
     import compiler
-    from tests.netgen import mlp, random_inputs
+    from designs.netgen import mlp, random_inputs
 
     net = mlp(5, sizes=[300, 200, 150, 10], input_dtype="uint8", input_sign=127.5).write(tmp_path)
     folded = compiler.fold(net.path)
@@ -201,8 +201,8 @@ def test_fused_xnor_threshold_equals_the_unfused_taps(tmp_path) -> None:
 def test_fused_conv_threshold_and_kept_taps_equal_the_unfused_taps(tmp_path) -> None:
     """XNOR convolutions fuse with their threshold too, with or without taps when the popcount is not kept."""
     import compiler
-    from tests.cnv import cnv
-    from tests.netgen import random_inputs
+    from designs.cnv import cnv
+    from designs.netgen import random_inputs
 
     net = cnv(3, widths=(16, 16, 32), dense=(64,), side=12).write(tmp_path)
     folded = compiler.fold(net.path)

@@ -37,7 +37,7 @@ def _net(name: str, tmp: Path) -> Path:
         from sim_engines import wide_lfc  # type: ignore[import-not-found]
 
         return wide_lfc(tmp)
-    from tests.cnv import cnv
+    from designs.cnv import cnv
 
     return cnv(0).write(tmp / "cnv").path
 

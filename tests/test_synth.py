@@ -14,7 +14,7 @@ import pytest
 
 import compiler
 from compiler.runtime.synth import summarize, synthesize
-from tests.netgen import mlp
+from designs.netgen import mlp
 
 
 @pytest.fixture(scope="module")

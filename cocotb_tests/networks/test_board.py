@@ -23,7 +23,7 @@ from compiler.hw.uart import UartTiming
 from compiler.reference import execute
 from compiler.runtime.sim.runner import SIM_BUILD, build_and_test
 from compiler.runtime.sim.simulate import load_rtl
-from tests.netgen import mlp
+from designs.netgen import mlp
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -16,12 +16,8 @@ import pytest
 import compiler
 from compiler.runtime.sim.simulate import simulate
 from compiler.runtime.sim.toolchain import lint
-from tests.cnv import cnv
-from tests.netgen import random_inputs
-
-NON_DIVIDING = {"conv1": {"pe": 5, "simd": 4}, "conv2": {"pe": 7, "simd": 20}, "conv3": {"pe": 6, "simd": 28},
-                "conv4": {"pe": 9, "simd": 25}, "conv5": {"pe": 3, "simd": 50}, "conv6": {"pe": 5, "simd": 45},
-                "fc1": {"pe": 7, "simd": 11}, "fc2": {"pe": 3, "simd": 7}, "fc3": {"pe": 3, "simd": 9}}
+from designs.cnv import NON_DIVIDING, cnv
+from designs.netgen import random_inputs
 
 
 @pytest.mark.parametrize("variant", ["plain", "padding1_non_dividing"])

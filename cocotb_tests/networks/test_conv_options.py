@@ -17,7 +17,7 @@ import pytest
 
 import compiler
 from compiler.runtime.sim.simulate import simulate
-from tests.netgen import GenNet, cnn, random_inputs
+from designs.netgen import GenNet, cnn, random_inputs
 
 
 def _fold(net: GenNet, **layers: tuple[int, int]) -> GenNet:

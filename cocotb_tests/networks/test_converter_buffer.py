@@ -17,7 +17,7 @@ from compiler.codegen import write_output
 from compiler.ir import Graph
 from compiler.lower import lower_to_hw
 from compiler.runtime.sim.simulate import SimReport, simulate
-from tests.netgen import cnn, random_inputs
+from designs.netgen import cnn, random_inputs
 
 
 @pytest.mark.xdist_group("networks")

@@ -26,7 +26,7 @@ from compiler.runtime.sim.engine import Link, Recording, first_failure
 from compiler.runtime.sim.runner import SimulationFailure
 from compiler.runtime.sim.simulate import simulate
 from tests.folders import reseal
-from tests.netgen import mlp, random_inputs
+from designs.netgen import mlp, random_inputs
 from tests.pins import whole
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

@@ -14,7 +14,7 @@ import pytest
 import compiler
 from compiler.runtime.sim.simulate import simulate
 from compiler.runtime.sim.toolchain import lint
-from tests.netgen import GenNet, bn_params, mlp, random_inputs
+from designs.netgen import GenNet, bn_params, mlp, random_inputs
 
 
 def _with_input_batchnorm(net: GenNet, channels: int, seed: int) -> GenNet:

@@ -20,7 +20,7 @@ from compiler.codegen import write_output
 from compiler.runtime.sim.runner import SIM_BUILD
 from compiler.runtime.sim.toolchain import lint
 from tests.sim_checks import check_beats_and_interval
-from tests.netgen import GenNet, mlp, random_inputs
+from designs.netgen import GenNet, mlp, random_inputs
 
 IMAGES = 40
 

@@ -20,7 +20,7 @@ from compiler.codegen.folder import validate_folder
 from compiler.runtime.sim import engine
 from compiler.runtime.sim.runner import SimulationFailure
 from compiler.runtime.sim.simulate import SimError, simulate
-from tests.netgen import mlp, random_inputs
+from designs.netgen import mlp, random_inputs
 from tests.pins import whole
 
 IMAGES = 25

@@ -12,7 +12,7 @@ import pytest
 import compiler
 from compiler.cli import main
 from tests.folders import reseal
-from tests.netgen import mlp, random_inputs
+from designs.netgen import mlp, random_inputs
 from tests.pins import whole
 
 pytestmark = pytest.mark.xdist_group("simulate_cli")

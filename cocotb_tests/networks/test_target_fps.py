@@ -12,7 +12,7 @@ import compiler
 from compiler.codegen import write_output
 from compiler.runtime.sim.runner import SIM_BUILD
 from compiler.runtime.sim.simulate import simulate
-from tests.netgen import mlp, random_inputs
+from designs.netgen import mlp, random_inputs
 
 # 100 MHz / 2.5 M frames/s = 40 cycles per image: non-dividing foldings for 100-60-30-10 layers.
 FPS = 2_500_000

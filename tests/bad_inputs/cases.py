@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from tests.netgen import mlp
+from designs.netgen import mlp
 
 Setup = Callable[[Path], None]
 

@@ -1,11 +1,11 @@
-"""Random bnnc networks (net.yaml + weights.npz) for tests.
+"""Random bnnc networks (net.yaml + weights.npz) for tests and benchmarks.
 
 Every generator is deterministic in its ``rng``/``seed`` and returns a
 :class:`GenNet`: the yaml document (a dict), the arrays of the npz, and, once
-written with :meth:`GenNet.write`, the path of its net.yaml. Any test file may
-use it::
+written with :meth:`GenNet.write`, the path of its net.yaml. Any test or
+benchmark may use it::
 
-    from tests.netgen import mlp, cnn, random_inputs
+    from designs.netgen import mlp, cnn, random_inputs
     net = mlp(seed=3, input_dtype="uint8", input_sign=127.5).write(tmp_path)
     graph = compiler.load(net.path)
     x = random_inputs(graph, 100, seed=1)

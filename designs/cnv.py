@@ -1,4 +1,4 @@
-"""FINN's CNV topology with random weights, as a net.yaml (for the conv RTL tests and benchmarks).
+"""FINN's CNV topology with random weights, as a net.yaml (for the conv RTL tests and benchmarks), and its foldings.
 
 3x3 convolutions 64-64-pool-128-128-pool-256-256 on a 32x32x3 image, then dense
 512-512-classes; every conv block conv → batchnorm → sign, the pools after the sign
@@ -11,12 +11,22 @@ from typing import Any
 
 import numpy as np
 
-from tests.netgen import GenNet, bn_params
+from designs.netgen import GenNet, bn_params
+
+# BNN-PYNQ's CNV-W1A1 folding, (PE, SIMD) per layer (bnn/src/network/cnvW1A1/hw/config.h)
+PYNQ_CNV_FOLDING = {"conv1": (16, 3), "conv2": (32, 32), "conv3": (16, 32), "conv4": (16, 32), "conv5": (4, 32),
+                    "conv6": (1, 32), "fc1": (1, 4), "fc2": (1, 8), "fc3": (4, 1)}
+
+# A folding where no PE divides its layer's rows and no SIMD its columns (every partial tile of bnnc_mvtu)
+NON_DIVIDING = {"conv1": {"pe": 5, "simd": 4}, "conv2": {"pe": 7, "simd": 20}, "conv3": {"pe": 6, "simd": 28},
+                "conv4": {"pe": 9, "simd": 25}, "conv5": {"pe": 3, "simd": 50}, "conv6": {"pe": 5, "simd": 45},
+                "fc1": {"pe": 7, "simd": 11}, "fc2": {"pe": 3, "simd": 7}, "fc3": {"pe": 3, "simd": 9}}
 
 
 def cnv(seed: int = 0, *, input_dtype: str = "int8", padding: int = 0, classes: int = 10,
         folding: dict[str, dict[str, int]] | None = None, widths: tuple[int, ...] = (64, 64, 128, 128, 256, 256),
         dense: tuple[int, ...] = (512, 512), side: int = 32, name: str = "cnv") -> GenNet:
+    """The CNV with weights and batchnorms drawn from ``seed``; ``folding`` becomes its hardware section."""
     rng = np.random.default_rng(seed)
     layers: list[dict[str, Any]] = []
     arrays: dict[str, np.ndarray] = {}
