@@ -100,7 +100,12 @@ def provenance(*tools: str) -> str:
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     versions = [f"Python {platform.python_version()}", f"numpy {metadata.version('numpy')}",
                 *(_version(t) for t in tools)]
-    return f"Provenance: commit {commit()}, {now}; {machine()}; {', '.join(versions)}."
+    where = f"commit {commit()}"
+    mod = sys.modules.get("compiler")
+    src = Path(mod.__file__).resolve().parents[1] if mod and getattr(mod, "__file__", None) else ROOT
+    if src != ROOT:  # the script timed another checkout's compiler (PYTHONPATH)
+        where = f"bench/ at {where}, compiler from {src} at commit {commit(src)}"
+    return f"Provenance: {where}, {now}; {machine()}; {', '.join(versions)}."
 
 
 def table(header: list[str], rows: list[list[object]]) -> str:
