@@ -39,7 +39,7 @@ from compiler.api import fold  # noqa: E402
 from compiler.codegen import write_output  # noqa: E402
 from compiler.hw.resources import COEFFS, HAND_FITTED, _memories, family, features, module_resources  # noqa: E402
 from compiler.runtime.synth import XILINX_LUTS, flattened_cells, yosys_command  # noqa: E402
-from designs.netgen import cnn, mlp  # noqa: E402
+from tests.netgen import cnn, mlp  # noqa: E402
 
 YOSYS = {"xilinx": "synth_xilinx", "ice40-up5k": "synth_ice40 -noflatten", "ecp5-25k": "synth_ecp5 -noflatten",
          "ecp5-85k": "synth_ecp5 -noflatten"}
@@ -145,7 +145,7 @@ def compile_net(net: Path, out: Path, calibration: Path | None = None, target: s
     from compiler.api import load
 
     graph = load(net)
-    graph = graph.with_nodes(graph.nodes, hardware={**graph.hardware, "target": target})
+    graph = graph.with_nodes(graph.nodes, config=graph.config.replace(target=target))
     cal = np.load(calibration) if calibration else None
     return write_output(fold(graph, calibration=cal), out)
 
@@ -307,7 +307,7 @@ def rates(work: Path, repeat: int = 3) -> None:
         for k in range(repeat):
             t0 = time.perf_counter()
             graph = load(net)
-            graph = graph.with_nodes(graph.nodes, hardware={**graph.hardware, "target_fps": fps})
+            graph = graph.with_nodes(graph.nodes, config=graph.config.replace(target_fps=fps))
             manifest = write_output(fold(graph), work / f"{name}_{int(fps)}_{k}")
             best = min(best, time.perf_counter() - t0)
         fold_txt = ", ".join(f"{r['name']} ({r['pe']}, {r['simd']})" for r in manifest["layers"] if "pe" in r)

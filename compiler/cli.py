@@ -18,7 +18,7 @@ from compiler.argparsing import path_arg as _path
 from compiler.errors import BnncError, number
 from compiler.limits import DEFAULT_MAX_BYTES, MAX_CLOCK_MHZ, MIN_TARGET_FPS
 from compiler.names import printable
-from compiler.targets import TARGETS
+from compiler.targets import DEFAULT_TARGET, TARGETS
 from compiler.version import __version__
 
 # Exit status of an internal error (a bug in bnnc), as sysexits' EX_SOFTWARE.
@@ -67,18 +67,17 @@ def cmd_compile(args: argparse.Namespace) -> int:
     from compiler.codegen import write_output
     from compiler.ir import dump
     from compiler.outdir import resolve_output
-    from compiler.passes.folding import TARGET_FPS_OPTION
 
     graph = load(args.net, max_bytes=args.max_bytes)
     if args.target is not None:  # --target overrides hardware.target
-        graph = graph.with_nodes(graph.nodes, hardware={**graph.hardware, "target": args.target})
+        graph = graph.with_nodes(graph.nodes, config=graph.config.replace(target=args.target))
     inputs = [*graph.inputs, *([args.calibration] if args.calibration else [])]
     resolve_output(Path(args.output), inputs)  # refuse a bad -o before the passes run
     if args.dump_ir:
         print(dump(graph), end="")
     if args.target_fps is not None:  # overrides hardware.target_fps; messages about it name the option
-        graph = graph.with_nodes(graph.nodes, hardware={**graph.hardware, "target_fps": args.target_fps,
-                                                        TARGET_FPS_OPTION: "--target-fps"})
+        graph = graph.with_nodes(graph.nodes, config=graph.config.replace(target_fps=args.target_fps,
+                                                                          fps_option="--target-fps"))
     folded = fold(graph, calibration=_calibration(args, graph), dump_after=args.dump_after or (),
                   max_bytes=args.max_bytes)
     if args.dump_ir:
@@ -273,7 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="inputs used to size the final scores' fixed point")
     c.add_argument("--target", choices=tuple(TARGETS), default=None,
                    help="the FPGA whose memories the ROMs are planned for (overrides hardware.target; "
-                        "default xilinx); Lattice parts also bound the block RAM")
+                        f"default {DEFAULT_TARGET}); Lattice parts also bound the block RAM")
     c.add_argument("--target-fps", type=_fps, default=None, metavar="N",
                    help="frames/s to reach at clock_mhz: pick the cheapest modelled folding (overrides "
                         "hardware.target_fps; per-layer hardware.folding still wins)")
@@ -319,7 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     y = sub.add_parser("synth", help="synthesize compiled RTL (Yosys; nextpnr and a bitstream for Lattice parts)")
     y.add_argument("rtl", type=_path, help="folder written by bnnc compile")
-    y.add_argument("--target", choices=("xilinx", "ice40-up5k", "ecp5-25k", "ecp5-85k"), default=None,
+    y.add_argument("--target", choices=tuple(TARGETS), default=None,
                    help="xilinx: synth_xilinx cell counts (default); Lattice parts: also place, route, "
                         "timing and a bitstream of a pin-sized harness around the design")
     y.add_argument("--clock-mhz", type=_mhz, default=None, metavar="F",

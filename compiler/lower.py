@@ -49,12 +49,12 @@ def lower_to_hw(graph: Graph) -> HwGraph:
         cur = d.lower(b, stage, cur)
     timing = graph.timing
     assert timing is not None, "lowering needs a folded graph (choose_folding sets every matrix layer's cycles)"
-    spare = (graph.hardware.get("budget") or {}).get("bram")
+    spare = graph.config.limit.get("bram")
     if spare is not None:  # a stated block budget: idle blocks take the ROMs that save the most LUTs
         t = get_target(b.target)
         b.fill_spare_blocks(min(int(spare), t.blocks) if t.enforce_capacity else int(spare))
     _check_block_memory(b)
-    return HwGraph(graph.name, tuple(b.modules), float(graph.hardware.get("clock_mhz", 100.0)), *timing)
+    return HwGraph(graph.name, tuple(b.modules), float(graph.config.clock_mhz), *timing)
 
 
 def _check_block_memory(b: HwBuilder) -> None:

@@ -40,7 +40,7 @@ def build_manifest(graph: Graph) -> dict[str, Any]:
     """The manifest of a folded graph (``manifest.json``)."""
     layers = layer_table(graph)
     n_weights = sum(r.get("weight_count", 0) for r in layers)
-    clock = float(graph.hardware.get("clock_mhz", 100.0))
+    clock = float(graph.config.clock_mhz)
     interval, bottleneck = graph.timing or (None, None)
     return {
         "bnnc_version": __version__,

@@ -40,7 +40,7 @@ def _resources(folded: Graph, hw) -> str:  # type: ignore[no-untyped-def]
     """The resource model's figures per module and in total (compiler/hw/resources.py)."""
     from compiler.manifest import resource_manifest
 
-    res = resource_manifest(hw, str(folded.hardware.get("target", "xilinx")))
+    res = resource_manifest(hw, folded.config.target)
     rows = [["unit", "core", "LUT", "(RAM)", "FF", res["bram_unit"], "DSP"]]
     for mod in hw.modules:
         r = res["modules"][mod.name]
@@ -54,9 +54,7 @@ def _resources(folded: Graph, hw) -> str:  # type: ignore[no-untyped-def]
 
 def hw_target(folded: Graph) -> str:
     """The target the ROMs are planned for (hardware.target, or bnnc compile --target)."""
-    from compiler.targets import DEFAULT_TARGET
-
-    return str(folded.hardware.get("target", DEFAULT_TARGET))
+    return folded.config.target
 
 
 def _plan_text(kind: str, plan) -> str:  # type: ignore[no-untyped-def]

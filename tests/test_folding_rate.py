@@ -8,6 +8,7 @@ that interval, keep explicit per-layer folding, and refuse what no folding reach
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,17 +16,18 @@ from hypothesis import strategies as st
 
 import compiler
 from compiler.cli import main
+from compiler.config import Budget
 from compiler.errors import BnncError
 from compiler.ir import Graph
 from compiler.lower import lower_to_hw
 from compiler.manifest import resource_manifest
 from compiler.ops import OPS, MatrixOp
 from compiler.passes.folding import cheapest_folding, fastest_interval, fold_for_interval
-from designs.netgen import cnn, mlp
+from tests.netgen import cnn, mlp
 
 
-def _with(graph: Graph, **hardware: object) -> Graph:
-    return graph.with_nodes(graph.nodes, hardware={**graph.hardware, **hardware})
+def _with(graph: Graph, **settings: Any) -> Graph:
+    return graph.with_nodes(graph.nodes, config=graph.config.replace(**settings))
 
 
 def _balanced(graph: Graph, interval: int) -> dict[str, tuple[int, int]]:
@@ -104,13 +106,13 @@ def test_budget(mlp4: Graph) -> None:
     lean = fold_for_interval(base, 128 * 256, "xilinx", limit={"lut": 1}).resources.lut
     assert lean < fast
     limit = (fast + lean) // 2
-    within = compiler.fold(_with(mlp4, budget={"lut": limit}))
+    within = compiler.fold(_with(mlp4, budget=Budget(lut=limit)))
     assert fold_for_interval(within, within.timing[0], "xilinx", limit={"lut": limit}).resources.lut <= limit
     assert within.timing[0] > 100e6 // 200_000
     with pytest.raises(BnncError, match=r"hardware\.budget\.lut must be at least [\d,]+ for 200,000 frames/s at "
                                         r"100 MHz \(the cheapest modelled folding; within it the fastest folding "
                                         rf"reaches {int(100e6 // within.timing[0]):,} frames/s\), not {limit:,}"):
-        compiler.fold(_with(mlp4, target_fps=200_000, budget={"lut": limit}))
+        compiler.fold(_with(mlp4, target_fps=200_000, budget=Budget(lut=limit)))
 
 
 def test_cli_prints_folding_rate_and_resources(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -162,7 +164,7 @@ def test_block_budget_buys_lut_savings_with_idle_blocks(mlp4: Graph, tmp_path: P
         assert within.block_weights and within.resources.lut < free.resources.lut
     if bram == 0:
         assert not within.block_weights
-    folded = compiler.fold(_with(mlp4, target_fps=fps, budget={"bram": bram}))
+    folded = compiler.fold(_with(mlp4, target_fps=fps, budget=Budget(bram=bram)))
     hw = lower_to_hw(folded)
     manifest = resource_manifest(hw, "xilinx")
     assert manifest["total"]["bram"] <= bram

@@ -10,7 +10,7 @@ import pytest
 import compiler
 from compiler.ops import verify
 from compiler.reference import execute
-from designs.netgen import GenNet, cnn, mlp, random_inputs
+from tests.netgen import GenNet, cnn, mlp, random_inputs
 from tests.pins import whole
 
 
@@ -22,7 +22,7 @@ def test_mlp_loads_as_float_graph(tmp_path: Path) -> None:
     assert [n.op for n in g.nodes] == ["sign", "dense", "batchnorm", "sign", "dense", "batchnorm", "argmax"]
     assert [n.name for n in g.nodes][-1] == "argmax"
     assert str(g.input) == "u8[0,255][6]"
-    assert g.hardware["clock_mhz"] == 100.0 and g.hardware["folding"] == {"fc1": (2, 3)}
+    assert g.config.clock_mhz == 100.0 and g.config.folding == {"fc1": (2, 3)}
     assert g.nodes[0].attrs["threshold"] == 127.5
     assert g.nodes[2].attrs["eps"] == 1e-5
     for k in ("gamma", "beta", "mean", "var"):

@@ -16,7 +16,7 @@ import compiler
 from compiler.ir import DType, Graph, Node, ScoreReport, TensorType, dump
 from compiler.ops import VerifyError, infer_types, verify
 from compiler.ops import OPS
-from designs.netgen import cnn, mlp
+from tests.netgen import cnn, mlp
 from tests.pins import whole
 
 
@@ -52,7 +52,9 @@ def test_graph_frozen(tmp_path: Path) -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         g.nodes = ()  # type: ignore[misc]
     with pytest.raises(TypeError):
-        g.hardware["clock_mhz"] = 5  # type: ignore[index]
+        g.config.folding["fc1"] = (1, 1)  # type: ignore[index]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        g.config.clock_mhz = 5  # type: ignore[misc]
     with pytest.raises(dataclasses.FrozenInstanceError):
         g.scores = None  # type: ignore[misc]
     assert isinstance(g.nodes, tuple)

@@ -24,12 +24,13 @@ from bench.resource_model import fit, measure, synth_instances
 from compiler.hw.memory import plan_rom
 from compiler.hw.mvtu import xnor_popcount_stages
 from compiler.codegen.paths import cores_dir
+from compiler.config import HardwareConfig
 from compiler.hw.resources import (COEFFS, FEATURES, HAND_FITTED, TARGETS, Resources, _dsp_count, _memories,
                                    family, features, module_resources, mvtu_params, ram_cost, rom_resources)
 from compiler.lower import lower_to_hw
 from compiler.manifest import resource_manifest
 from compiler.runtime.synth import yosys_command
-from designs.netgen import cnn, mlp
+from tests.netgen import cnn, mlp
 
 LUT_TOL = 0.25
 FF_TOL = 0.25
@@ -149,7 +150,7 @@ def test_manifest_and_inspect(tmp_path: Path) -> None:
     assert "modelled resources on xilinx" in text and f"{res['total']['lut']:,}" in text
     for target in TARGETS:  # every target models every core of the design
         folded = compiler.fold(compiler.load(net.path).with_nodes(
-            compiler.load(net.path).nodes, hardware={"clock_mhz": 100.0, "target": target}))
+            compiler.load(net.path).nodes, config=HardwareConfig(target=target)))
         assert resource_manifest(lower_to_hw(folded), target)["total"]["lut"] > 0
 
 

@@ -13,6 +13,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from compiler.config import HardwareConfig
 from compiler.ir import DType, Graph, Node, ScoreReport, TensorType
 from compiler.ops import verify
 
@@ -61,9 +62,7 @@ def save_graph(graph: Graph, path: str | Path | BinaryIO) -> None:
     """Write ``graph`` to ``path`` (.npz, or a binary file object); :func:`load_graph` gives back an equal graph."""
     header = {
         "format": FORMAT, "name": graph.name, "input": _type_json(graph.input), "output": graph.output,
-        "stage": graph.stage, "hardware": {k: _attr_json(v) if not isinstance(v, dict) else
-                                           {kk: _attr_json(vv) for kk, vv in v.items()}
-                                           for k, v in graph.hardware.items()},
+        "stage": graph.stage, "hardware": graph.config.to_json(),
         "source": graph.source, "report": _report(graph),
         "nodes": [{"name": n.name, "op": n.op, "attrs": {k: _attr_json(v) for k, v in n.attrs.items()},
                    "params": sorted(n.params), "type": _type_json(n.type)} for n in graph.nodes],
@@ -85,10 +84,7 @@ def load_graph(path: str | Path) -> Graph:
         nodes = [Node(d["name"], d["op"], {k: _attr_from(v) for k, v in d["attrs"].items()},
                       {k: z[f"{d['name']}/{k}"] for k in d["params"]}, _type_from(d["type"]))
                  for d in header["nodes"]]
-    hw = dict(header["hardware"])
-    if "folding" in hw:
-        hw["folding"] = {k: tuple(v) for k, v in hw["folding"].items()}
     graph = Graph(header["name"], _type_from(header["input"]), tuple(nodes), header["output"], header["stage"],
-                  hw, header["source"], _scores(header["report"]))
+                  HardwareConfig.from_json(header["hardware"]), header["source"], _scores(header["report"]))
     verify(graph)
     return graph

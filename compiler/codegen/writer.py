@@ -61,7 +61,7 @@ def render_files(folded: Graph) -> tuple[dict[str, bytes], dict[str, Any]]:
     verilog = sorted(f for f in files if f.endswith(".v") and f != f"{top}.v") + [f"{top}.v"]
     files["filelist.f"] = "\n".join(verilog) + "\n"
     manifest["rtl"] = hardware_manifest(hw, top, renamed)
-    manifest["resources"] = resource_manifest(hw, str(folded.hardware.get("target", "xilinx")))
+    manifest["resources"] = resource_manifest(hw, folded.config.target)
     content = {name: text.encode("utf-8") for name, text in files.items()}
     ir = io.BytesIO()
     save_graph(folded, ir)

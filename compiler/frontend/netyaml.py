@@ -287,25 +287,13 @@ def load_net(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Graph:
                         layer=last.name, field="op")
     arrays.check_unused()
     graph = Graph(name=spec.name, input=in_type, nodes=tuple(nodes), output=spec.output, stage="float",
-                  hardware={"clock_mhz": spec.hardware.clock_mhz, "target": spec.hardware.target,
-                            "folding": {k: (v.pe, v.simd) for k, v in spec.hardware.folding.items()},
-                            **_rate_settings(spec.hardware)},
+                  config=spec.hardware.to_config(),
                   source=str(path), inputs=(str(path), str(wpath)))
     if spec.output == "argmax":
         graph = graph.with_nodes(list(graph.nodes) + [Node(graph.unique_name("argmax"), "argmax")])
     graph = infer_types(graph)
     verify(graph)
     return graph
-
-
-def _rate_settings(hw: Any) -> dict[str, Any]:
-    """hardware.target_fps and hardware.budget, when given (the folding search reads them)."""
-    out: dict[str, Any] = {}
-    if hw.target_fps is not None:
-        out["target_fps"] = hw.target_fps
-    if hw.budget is not None:
-        out["budget"] = {k: v for k, v in hw.budget.model_dump().items() if v is not None}
-    return out
 
 
 def _check_order(path: Path, spec: NetSpec, i: int, node: Node, t: TensorType) -> None:

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from compiler.config import DEFAULT_CLOCK_MHZ, Budget, HardwareConfig
 from compiler.ops import OPS, LayerSpec
 from compiler.ops.base import Identifier, PositiveInt
 from compiler.limits import MAX_CLOCK_MHZ, MIN_TARGET_FPS
@@ -68,7 +69,7 @@ class BudgetSpec(_Strict):
 class HardwareSpec(_Strict):
     """Hardware settings: target clock and optional per-layer folding."""
 
-    clock_mhz: Annotated[float, Field(gt=0, le=MAX_CLOCK_MHZ, allow_inf_nan=False)] = 100.0
+    clock_mhz: Annotated[float, Field(gt=0, le=MAX_CLOCK_MHZ, allow_inf_nan=False)] = DEFAULT_CLOCK_MHZ
     folding: dict[str, FoldingSpec] = Field(default_factory=dict)
     # The FPGA the ROMs are planned for (compiler/targets.py; bnnc compile --target overrides).
     target: Literal[TARGET_NAMES] = DEFAULT_TARGET  # type: ignore[valid-type]
@@ -76,6 +77,13 @@ class HardwareSpec(_Strict):
     target_fps: Annotated[float, Field(ge=MIN_TARGET_FPS, allow_inf_nan=False)] | None = None
     # Resource limits for the folding search (alone: the fastest folding within them).
     budget: BudgetSpec | None = None
+
+    def to_config(self) -> HardwareConfig:
+        """The typed settings these validated fields describe."""
+        return HardwareConfig(target=self.target, clock_mhz=self.clock_mhz,
+                              folding={k: (v.pe, v.simd) for k, v in self.folding.items()},
+                              target_fps=self.target_fps,
+                              budget=Budget(**self.budget.model_dump()) if self.budget is not None else None)
 
 
 class NetSpec(_Strict):

@@ -7,7 +7,6 @@ from dataclasses import replace
 from compiler.arith import ceil_div
 from compiler.errors import BnncError
 from compiler.ir import Graph, Node
-from compiler.targets import DEFAULT_TARGET
 
 from .graph import Module, Rom
 from .memory import MemoryPlan, block_plan, plan_rom
@@ -67,7 +66,7 @@ class HwBuilder:
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
         self.modules: list[Module] = []
-        self.target = str(graph.hardware.get("target", DEFAULT_TARGET))  # hardware.target / --target
+        self.target = graph.config.target  # hardware.target / --target
 
     def plan_rom(self, depth: int, width: int, sync_read: bool = True) -> MemoryPlan:
         """How a ``depth`` x ``width`` ROM is built on this design's target (:func:`compiler.hw.memory.plan_rom`)."""

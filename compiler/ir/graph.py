@@ -15,6 +15,8 @@ from typing import Any, Iterator, Mapping
 
 import numpy as np
 
+from compiler.config import HardwareConfig
+
 from .types import TensorType
 
 
@@ -80,11 +82,11 @@ class ScoreReport:
 
 @dataclass(frozen=True, eq=False)
 class Graph:
-    """A network: its input type, the chain of nodes, and the hardware settings from net.yaml.
+    """A network: its input type, the chain of nodes, and the hardware settings it is built for.
 
     ``stage`` names how far the graph has been lowered (``float`` as imported,
-    ``folded`` after the integer passes); ``hardware`` holds ``clock_mhz`` and the
-    user's per-layer ``folding`` requests; ``source`` is the file it came from;
+    ``folded`` after the integer passes); ``config`` holds the target, the clock and
+    the user's per-layer folding requests; ``source`` is the file it came from;
     ``scores`` is set by ``quantize_scores``. The pipeline's timing is derived from
     the nodes' ``cycles`` (:attr:`timing`), never stored.
     """
@@ -94,7 +96,7 @@ class Graph:
     nodes: tuple[Node, ...]
     output: str = "argmax"
     stage: str = "float"
-    hardware: Mapping[str, Any] = field(default_factory=dict)
+    config: HardwareConfig = field(default_factory=HardwareConfig)
     source: str = "<memory>"
     scores: ScoreReport | None = None
     # Every file the graph was read from (net.yaml, weights): an output folder must not hold them.
@@ -102,7 +104,6 @@ class Graph:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "nodes", tuple(self.nodes))
-        object.__setattr__(self, "hardware", MappingProxyType(dict(self.hardware)))
         object.__setattr__(self, "inputs", tuple(self.inputs))
 
     def __iter__(self) -> Iterator[Node]:

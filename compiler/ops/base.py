@@ -124,6 +124,10 @@ class OpDef:
         """The IR node of a validated net.yaml layer ``spec`` on input type ``t`` (``first``: fed by the input)."""
         raise NotImplementedError(f"{self.name} has no net.yaml form")
 
+    def choose_lanes(self, node: Node, t_in: TensorType, budget: int) -> tuple[int, int] | None:
+        """(lanes, cycles) of a unit that streams whole maps and keeps within ``budget`` cycles; None for other ops."""
+        return None
+
     def in_lanes(self, node: Node) -> int | None:
         """Lanes per beat this op's hardware reads; None takes whatever arrives."""
         return None

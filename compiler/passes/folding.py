@@ -31,9 +31,6 @@ from compiler.ops.dense import signed_bits
 
 from .registry import PassContext, register
 
-# The graph.hardware key naming the command-line option that set target_fps (bnnc compile --target-fps),
-# so that a rate out of reach is blamed on the option, not on the net.yaml.
-TARGET_FPS_OPTION = "target_fps_option"
 # The longest interval a frame rate asks for: far beyond any folding's (every one qualifies there),
 # and an exact integer whatever tiny rate or fast clock produced it.
 MAX_INTERVAL = 2**62
@@ -266,7 +263,7 @@ class RateFolding:
 
 def fastest_interval(graph: Graph) -> int:
     """The least interval any folding reaches: every matrix layer (unless requested) and pool at full width."""
-    requested = dict(graph.hardware.get("folding", {}))
+    requested = dict(graph.config.folding)
     best = 1
     for i, node in enumerate(graph.nodes):
         d = OPS[node.op]
@@ -278,9 +275,9 @@ def fastest_interval(graph: Graph) -> int:
             if node.name not in requested:
                 cyc = min([cyc, *(d.cycles(node, t_in, mh, s) for s in d.simd_candidates(node, t_in))])
             best = max(best, cyc)
-        chooser = getattr(d, "choose_lanes", None)
-        if chooser is not None:
-            best = max(best, chooser(node, t_in, 0)[1])
+        chosen = d.choose_lanes(node, t_in, 0)
+        if chosen is not None:
+            best = max(best, chosen[1])
     return best
 
 
@@ -458,19 +455,19 @@ def _fps(clock_mhz: float, interval: int) -> int:
 
 def _rate_budget(graph: Graph, requested: dict[str, tuple[int, int]], layers: list[_Layer]) -> int:
     """The interval that ``hardware.target_fps`` (and ``hardware.budget``) ask for; one-line errors when out of reach."""
-    hw = graph.hardware
-    clock = float(hw.get("clock_mhz", 100.0))
-    target = str(hw.get("target", "xilinx"))
+    hw = graph.config
+    clock = float(hw.clock_mhz)
+    target = hw.target
     fastest = fastest_interval(graph)
-    limit = dict(hw.get("budget") or {})
-    fps = hw.get("target_fps")
+    limit = hw.limit
+    fps = hw.target_fps
     if fps is not None:
         # cycles per image; the epsilon absorbs float rounding. Beyond the slowest folding's interval
         # every folding qualifies, so a slower rate (a tiny fps) asks for no more than that.
         cycles = clock * 1e6 / fps + 1e-6
         interval = int(cycles) if cycles < MAX_INTERVAL else MAX_INTERVAL
         if interval < fastest:
-            option = hw.get(TARGET_FPS_OPTION)  # the command line's --target-fps, when it set the rate
+            option = hw.fps_option  # the command line's --target-fps, when it set the rate
             what = option or "hardware.target_fps"
             raise BnncError(f"{what} must be at most {_fps(clock, fastest):,} (the fastest folding at "
                             f"{clock:g} MHz), not {fps:.15g}", file=None if option else graph.source, field=what)
@@ -537,7 +534,7 @@ def _check_budget(graph: Graph, layers: list[_Layer], interval: int, target: str
 @register("choose_folding")
 def choose_folding(graph: Graph, ctx: PassContext) -> Graph:
     """matrix layer → (PE, SIMD, cycles = ⌈MH/PE⌉·⌈MW/SIMD⌉·pixels); yaml requests kept, the rest balanced or rate-driven."""
-    requested = dict(graph.hardware.get("folding", {}))
+    requested = dict(graph.config.folding)
     mats = [(i, n, d) for i, n in enumerate(graph.nodes) if (d := _matrix(n)) is not None]
     if not mats:
         return graph
@@ -552,11 +549,11 @@ def choose_folding(graph: Graph, ctx: PassContext) -> Graph:
                     raise BnncError(f"{field} must be at most the layer's {limit} {what} (more lanes would only "
                                     f"compute padding, no faster), not {value}",
                                     file=graph.source, layer=node.name, field=f"hardware.folding.{field}")
-    target = str(graph.hardware.get("target", "xilinx"))
-    if graph.hardware.get("target_fps") is not None or graph.hardware.get("budget"):
+    target = graph.config.target
+    if graph.config.target_fps is not None or graph.config.limit:
         layers = _layers(graph)  # priced once for all the searches below
         budget = _rate_budget(graph, requested, layers)
-        limit = dict(graph.hardware.get("budget") or {})
+        limit = graph.config.limit
         chosen = fold_for_interval(graph, budget, target, requested, limit, layers)
         balanced = {**_balanced(graph, mats, budget), **requested}
         options = [(g, _lowered(g, target)) for g in (_apply(graph, mats, chosen.folding, budget,
@@ -602,10 +599,9 @@ def _apply(graph: Graph, mats: list[tuple[int, Node, MatrixOp]], folding: dict[s
             nodes[i] = nodes[i].with_attrs(weight_rom="block")
     # units that are not matrix layers but stream whole maps (bit pools) get lanes that keep up
     for i, node in enumerate(nodes):
-        chooser = getattr(OPS[node.op], "choose_lanes", None)
-        if chooser is not None:
-            lanes, c = chooser(node, graph.input_type(i), budget)
-            nodes[i] = node.with_attrs(lanes=lanes, cycles=c)
+        chosen = OPS[node.op].choose_lanes(node, graph.input_type(i), budget)
+        if chosen is not None:
+            nodes[i] = node.with_attrs(lanes=chosen[0], cycles=chosen[1])
     # the interval and bottleneck follow from the cycles (Graph.timing)
     return graph.with_nodes(nodes)
 

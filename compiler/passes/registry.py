@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -11,9 +11,9 @@ from compiler.ir import Graph
 from compiler.limits import DEFAULT_MAX_BYTES
 
 
-@dataclass
+@dataclass(frozen=True)
 class PassContext:
-    """What passes may need beyond the graph: calibration data and options.
+    """What passes may need beyond the graph: calibration data and its bounds.
 
     ``calibration`` is a batch of network inputs used where a pass must measure
     (the fixed-point width of the final scores); None means the pass makes its
@@ -23,7 +23,6 @@ class PassContext:
     calibration: np.ndarray | None = None
     seed: int = 0
     max_bytes: int = DEFAULT_MAX_BYTES
-    options: dict[str, Any] = field(default_factory=dict)
 
 
 PassFn = Callable[[Graph, PassContext], Graph]

@@ -25,6 +25,7 @@ from typing import Any, Callable
 from compiler.codegen.folder import CompiledFolder, validate_folder
 from compiler.limits import MAX_CLOCK_MHZ
 from compiler.names import printable, tool_word, tool_words
+from compiler.targets import DEFAULT_TARGET
 from compiler.targets import TARGETS as PARTS  # the parts' block memory (compiler/targets.py)
 
 # Yosys targets by family: the command and the cell types counted as LUTs / flip-flops.
@@ -57,7 +58,7 @@ def _cells_script(folder: CompiledFolder, target: str) -> str:
             f"{tool_words(TARGETS[target])} -top {tool_word(top)}; tee -q -o stat.json stat -json")
 
 
-def synthesize(rtl: str | Path, target: str = "xilinx", timeout: int = 1200) -> dict[str, int]:
+def synthesize(rtl: str | Path, target: str = DEFAULT_TARGET, timeout: int = 1200) -> dict[str, int]:
     """Synthesize the top level of a ``bnnc compile`` folder; return Yosys's cell counts by type.
 
     Runs in the folder itself, so ``$readmemh`` finds the ROM images with ``MEM_DIR = ""``.
@@ -322,7 +323,7 @@ def _pack_command(tg: Target, design_top: str, bit: str) -> list[str]:
             placed, tool_word(bit)]
 
 
-def run_flow(rtl: str | Path | CompiledFolder, target: str = "xilinx", clock_mhz: float | None = None,
+def run_flow(rtl: str | Path | CompiledFolder, target: str = DEFAULT_TARGET, clock_mhz: float | None = None,
              timeout: int = 3600, progress: Callable[[str], None] = lambda s: None, board: str | None = None,
              baud: int | None = None) -> dict[str, Any]:
     """Synthesize (and for Lattice parts place, route and pack) a ``bnnc compile`` folder.
@@ -479,7 +480,7 @@ def synth_cli(args: argparse.Namespace) -> int:
     if board is None and getattr(args, "baud", None) is not None:
         raise BnncError("--baud must come with --board, not alone (only the board wrapper has a UART)")
     try:
-        s = run_flow(folder, args.target or "xilinx", args.clock_mhz, progress=progress, board=board,
+        s = run_flow(folder, args.target or DEFAULT_TARGET, args.clock_mhz, progress=progress, board=board,
                      baud=getattr(args, "baud", None))
     except (ValueError, SynthError) as e:  # ValueError: a protocol, baud, memory or tool word refused up front
         raise BnncError(str(e)) from None
