@@ -39,7 +39,7 @@ from compiler.api import fold  # noqa: E402
 from compiler.codegen import write_output  # noqa: E402
 from compiler.hw.resources import COEFFS, HAND_FITTED, _memories, family, features, module_resources  # noqa: E402
 from compiler.runtime.synth import XILINX_LUTS, flattened_cells, yosys_command  # noqa: E402
-from tests.netgen import cnn, mlp  # noqa: E402
+from designs.netgen import cnn, mlp  # noqa: E402
 
 YOSYS = {"xilinx": "synth_xilinx", "ice40-up5k": "synth_ice40 -noflatten", "ecp5-25k": "synth_ecp5 -noflatten",
          "ecp5-85k": "synth_ecp5 -noflatten"}

@@ -3,6 +3,9 @@
 Every module of ``compiler/`` and ``compiler/runtime/`` belongs to one floor (the longest
 matching prefix below). A module may import from its own floor or the floors
 below it, never from one above; this holds for imports inside functions too.
+
+The repository's top-level folders stand in one order too (TOP_FOLDERS): compiler/, then
+designs/ (the networks that tests and benchmarks both compile), bench/, tests/ and cocotb_tests/.
 """
 
 from __future__ import annotations
@@ -154,8 +157,9 @@ def test_the_checker_sees_an_upward_import(tmp_path: Path) -> None:
 
 
 # The repository's top-level folders of Python code, lowest first: a folder imports only from itself and the
-# folders before it (the test folders share a level and do not import each other).
-TOP_FOLDERS = (("compiler",), ("bench",), ("tests", "cocotb_tests"))
+# folders before it. bench/ finds its networks in designs/, never in a test helper; the cocotb tests use the plain
+# tests' helpers (tests/pins.py, tests/folders.py, tests/sim_checks.py, tests/fuzz.py), never the other way round.
+TOP_FOLDERS = (("compiler",), ("designs",), ("bench",), ("tests",), ("cocotb_tests",))
 
 
 def _top_level(folder: str) -> int:
@@ -175,7 +179,7 @@ def _folder_of_import(name: str, importer: Path) -> str | None:
 
 @pytest.mark.parametrize("folder", [f for group in TOP_FOLDERS for f in group])
 def test_top_level_folders_import_downward(folder: str) -> None:
-    """compiler/ imports nothing of bench/ or the tests; bench/ nothing of the tests (no test helpers)."""
+    """A top-level folder imports nothing of the folders above it in TOP_FOLDERS (bench/: no test helper)."""
     mine = _top_level(folder)
     bad = []
     for path in sorted((ROOT / folder).rglob("*.py")):

@@ -23,7 +23,7 @@ from compiler.lower import lower_to_hw
 from compiler.manifest import resource_manifest
 from compiler.ops import OPS, MatrixOp
 from compiler.passes.folding import cheapest_folding, fastest_interval, fold_for_interval
-from tests.netgen import cnn, mlp
+from designs.netgen import cnn, mlp
 
 
 def _with(graph: Graph, **settings: Any) -> Graph:

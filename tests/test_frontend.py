@@ -10,7 +10,7 @@ import pytest
 import compiler
 from compiler.ops import verify
 from compiler.reference import execute
-from tests.netgen import GenNet, cnn, mlp, random_inputs
+from designs.netgen import GenNet, cnn, mlp, random_inputs
 from tests.pins import whole
 
 

@@ -16,7 +16,7 @@ import compiler
 from compiler.ir import DType, Graph, Node, ScoreReport, TensorType, dump
 from compiler.ops import VerifyError, infer_types, verify
 from compiler.ops import OPS
-from tests.netgen import cnn, mlp
+from designs.netgen import cnn, mlp
 from tests.pins import whole
 
 

@@ -30,7 +30,7 @@ from compiler.hw.resources import (COEFFS, FEATURES, HAND_FITTED, TARGETS, Resou
 from compiler.lower import lower_to_hw
 from compiler.manifest import resource_manifest
 from compiler.runtime.synth import yosys_command
-from tests.netgen import cnn, mlp
+from designs.netgen import cnn, mlp
 
 LUT_TOL = 0.25
 FF_TOL = 0.25
