@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from compiler.hw.mvtu import OutMode, threshold_fit, write_mvtu_mems  # noqa: E402
+from compiler.cores.mvtu import OutMode, threshold_fit, write_mvtu_mems  # noqa: E402
 from compiler.runtime.synth import flattened_cells, summarize, yosys_command  # noqa: E402
 
 CORES = ("bnnc_mvtu", "bnnc_rom", "bnnc_dot_lane", "bnnc_xnor_popcount", "bnnc_fifo", "bnnc_swu",

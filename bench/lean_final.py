@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 import compiler  # noqa: E402
 from compiler.codegen import write_output  # noqa: E402
-from compiler.hw.mvtu import OutMode, mvtu_param_lines, write_mem  # noqa: E402
+from compiler.cores.mvtu import OutMode, mvtu_param_lines, write_mem  # noqa: E402
 from compiler.ops.affine import signed_width  # noqa: E402
 from compiler.runtime.synth import flattened_cells, tool_command, yosys_command  # noqa: E402
 from sim_engines import wide_lfc  # noqa: E402

@@ -34,7 +34,7 @@ from compiler.targets import TARGETS  # noqa: E402
 from compiler.runtime.synth import flattened_cells, yosys_command  # noqa: E402
 
 WIDE_FOLDING = {"fc1": (32, 64), "fc2": (64, 32), "fc3": (32, 64), "fc4": (10, 8)}
-OLD_BLOCK_MIN_BITS = 16 * 1024  # the policy before plan_rom (compiler/hw/mvtu.py's ROM_BLOCK_MIN_BITS)
+OLD_BLOCK_MIN_BITS = 16 * 1024  # the policy before plan_rom (compiler/cores/mvtu.py's ROM_BLOCK_MIN_BITS)
 
 
 def _net(name: str, work: Path, target: str) -> Path:

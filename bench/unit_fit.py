@@ -24,8 +24,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import numpy as np  # noqa: E402
 
-from compiler.hw.resources import COEFFS, _mvtu_features, _swu_features, module_resources  # noqa: E402
-from compiler.hw.swu import row_pipe  # noqa: E402
+from compiler.cores import COEFFS, cost, params_of  # noqa: E402
+from compiler.cores.swu import row_pipe  # noqa: E402
 from glue_luts import synth_cells  # noqa: E402
 from resource_model import YOSYS, measure, nnls  # noqa: E402
 
@@ -72,7 +72,7 @@ def main() -> None:
     print("| parameters | Yosys | model | error |")
     print("|---|---|---|---|")
     for p, y in rows:
-        m = module_resources(name, p, args.target).lut
+        m = cost(params_of(name, p), args.target).lut
         shown = {k: v for k, v in p.items() if k not in ("ROM_STYLE", "PARAM_STYLE", "OUT_MODE")}
         print(f"| {shown} | {y:,} | {m:,} | {(m - y) / y * 100:+.0f} % |")
     if args.fit:
@@ -80,13 +80,13 @@ def main() -> None:
         if name == "bnnc_mvtu":
             feats = ["int_tree_bits", "int_tree_pe_bits"]
             coef = COEFFS[args.target][name]["lut"]
-            full = np.array([module_resources(name, p, args.target).lut for p, _ in rows], dtype=float)
-            f = np.array([[_mvtu_features(p)[n] for n in feats] for p, _ in rows], dtype=float)
+            full = np.array([cost(params_of(name, p), args.target).lut for p, _ in rows], dtype=float)
+            f = np.array([[params_of(name, p).features()[n] for n in feats] for p, _ in rows], dtype=float)
             rest = full - f @ np.array([coef.get(n, 0.0) for n in feats])  # the other terms, as they are
             x = np.linalg.lstsq(f / y[:, None], (y - rest) / y, rcond=None)[0]
         else:
             feats = ["base", "counters", "lane_bits"]
-            f = np.array([[_swu_features(p)[n] for n in feats] for p, _ in rows], dtype=float)
+            f = np.array([[params_of(name, p).features()[n] for n in feats] for p, _ in rows], dtype=float)
             x = nnls(f / y[:, None], np.ones(len(y)))  # relative fit: big and small units count alike
         print("fitted:", {n: round(float(v), 3) for n, v in zip(feats, x)})
 

@@ -37,7 +37,7 @@ def _memories(folded: Graph) -> str:
 
 
 def _resources(folded: Graph, hw) -> str:  # type: ignore[no-untyped-def]
-    """The resource model's figures per module and in total (compiler/hw/resources.py)."""
+    """The resource model's figures per module and in total (compiler/cores: each core's cost)."""
     from compiler.manifest import resource_manifest
 
     res = resource_manifest(hw, folded.config.target)

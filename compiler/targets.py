@@ -1,7 +1,7 @@
 """The FPGA targets bnnc knows: the one list of target names and each part's memory and logic model.
 
 Used by the compiler (``hardware.target`` / ``bnnc compile --target``: how each ROM is mapped,
-:mod:`compiler.hw.memory`; whether the block-planned ROMs fit) and by ``bnnc synth``
+:mod:`compiler.cores.rom`; whether the block-planned ROMs fit) and by ``bnnc synth``
 (compiler/runtime/synth.py reads the block memory capacity from here). Facts, with sources:
 
 * Xilinx 7-series (UG473, "7 Series FPGAs Memory Resources", table "RAMB18E1 and RAMB36E1
@@ -32,7 +32,7 @@ syn_ramstyle and syn_romstyle; bnnc writes rom_style, and tests/test_memory_yosy
 synth_xilinx, synth_ice40 and synth_ecp5 map each ROM as planned ("block" to RAMB18E1/RAMB36E1,
 SB_RAM40_4K, DP16KD; "logic" to LUTs).
 
-The exchange rate (LUTs one block is worth when :func:`compiler.hw.memory.plan_rom` weighs a
+The exchange rate (LUTs one block is worth when :func:`compiler.cores.rom.plan_rom` weighs a
 block plan against a LUT plan) is the part's LUTs divided by its blocks: what a block costs
 in the same share of the chip.
 """

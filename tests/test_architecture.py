@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FLOORS: list[tuple[str, tuple[str, ...]]] = [
     ("base", ("compiler.errors", "compiler.version", "compiler.bits", "compiler.arith", "compiler.kernels",
               "compiler.names", "compiler.limits", "compiler.targets", "compiler.config")),
-    ("graphs", ("compiler.ir", "compiler.hw")),
+    ("graphs", ("compiler.ir", "compiler.cores", "compiler.hw")),
     ("ops", ("compiler.ops",)),
     ("flow", ("compiler.frontend", "compiler.passes", "compiler.reference", "compiler.lower", "compiler.manifest",
               "compiler.tables", "compiler.outdir", "compiler.codegen", "compiler.templates")),

@@ -1,4 +1,4 @@
-"""compiler/hw/memory.py's plan_rom and compiler/targets.py: the memory model's invariants.
+"""compiler/cores/rom.py's plan_rom and compiler/targets.py: the memory model's invariants.
 
 The Yosys check that each planned style maps as planned lives in tests/test_memory_yosys.py.
 """
@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import compiler.hw.memory as memory
-from compiler.hw.memory import (MemoryPlan, RomStyle, block_split, cascade_mux_luts, distinct_columns, logic_luts, mux_luts,
+import compiler.cores.rom as memory
+from compiler.cores.rom import (MemoryPlan, RomStyle, block_split, cascade_mux_luts, distinct_columns, logic_luts, mux_luts,
                                  plan_rom,
                                 register_bits)
 from compiler.targets import DEFAULT_TARGET, TARGETS, target
@@ -84,7 +84,7 @@ def test_logic_luts_grow_with_the_rom(depth: int, width: int, name: str) -> None
 
 def test_logic_luts_count_distinct_columns() -> None:
     """Yosys merges equal columns: with random bits a shallow ROM has few distinct ones (the figures
-    measured with one bnnc_rom in Yosys 0.70 are in compiler/hw/memory.py)."""
+    measured with one bnnc_rom in Yosys 0.70 are in compiler/cores/rom.py)."""
     xilinx = target("xilinx")
     assert logic_luts(2, 256, xilinx) == 0 and register_bits(2, 256) == 2
     assert logic_luts(4, 256, xilinx) <= 10 and register_bits(4, 256) == 14
@@ -167,7 +167,7 @@ def _plans(manifest) -> dict:  # type: ignore[no-untyped-def]
 def test_a_block_budget_fills_idle_blocks_with_logic_roms(tmp_path, budget: int) -> None:  # type: ignore[no-untyped-def]
     """hardware.budget.bram: logic ROMs move to block RAM, most LUTs per block first, within the budget."""
     import compiler
-    from compiler.hw.memory import block_plan
+    from compiler.cores.rom import block_plan
     from designs.netgen import mlp
 
     sizes, folding = [64, 96, 64, 10], {"fc1": {"pe": 16, "simd": 16}, "fc2": {"pe": 8, "simd": 24},

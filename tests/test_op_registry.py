@@ -17,7 +17,7 @@ import pytest
 from compiler.codegen.paths import cores_dir
 from compiler.frontend.schema import LAYER_OPS
 from compiler.hw.builder import HwBuilder
-from compiler.hw.mvtu import OutMode
+from compiler.cores.mvtu import OutMode
 from compiler.hw.stream import Stream
 from compiler.ir import DType, Graph, Node, TensorType
 from compiler.ops import OPS, MatrixOp, Stage, infer_types, verify

@@ -1,4 +1,4 @@
-"""The resource model (compiler/hw/resources.py): its figures in the manifest and inspect, its agreement with
+"""The resource model (compiler/cores: each core's cost): its figures in the manifest and inspect, its agreement with
 the memory plan, and its error against Yosys on small generated designs.
 
 The model predicts Yosys 0.70 ``synth_xilinx`` / ``synth_ecp5 -noflatten`` / ``synth_ice40
@@ -21,12 +21,15 @@ import pytest
 
 import compiler
 from bench.resource_model import fit, measure, synth_instances
-from compiler.hw.memory import plan_rom
-from compiler.hw.mvtu import xnor_popcount_stages
+from compiler.cores.rom import plan_rom
+from compiler.cores.mvtu import xnor_popcount_stages
 from compiler.codegen.paths import cores_dir
 from compiler.config import HardwareConfig
-from compiler.hw.resources import (COEFFS, FEATURES, HAND_FITTED, TARGETS, Resources, _dsp_count, _memories,
-                                   family, features, module_resources, mvtu_params, ram_cost, rom_resources)
+from compiler.cores import COEFFS, CORES, HAND_FITTED, TARGETS, CoreParams, Resources, cost, family
+from compiler.cores.base import dsp_count, ram_cost
+from compiler.cores.mvtu import MvtuParams
+from compiler.cores.rom import rom_resources
+from compiler.cores.swu import SwuParams
 from compiler.lower import lower_to_hw
 from compiler.manifest import resource_manifest
 from compiler.runtime.synth import yosys_command
@@ -37,8 +40,12 @@ FF_TOL = 0.25
 
 
 def test_every_core_has_coefficients_on_every_target() -> None:
+    """Every core with fitted features (more than ``base``) has a table on every target."""
+    fitted = {core for core, p in CORES.items() if set(p().features()) != {"base"}}
+    assert fitted == {"bnnc_mvtu", "bnnc_fifo", "bnnc_width_converter", "bnnc_swu", "bnnc_threshold",
+                      "bnnc_threshold_rom", "bnnc_pool_reduce", "bnnc_argmax", "bnnc_affine_serial"}
     for target in TARGETS:
-        assert set(FEATURES) <= set(COEFFS[target]), target
+        assert fitted <= set(COEFFS[target]), target
 
 
 def test_hand_fitted_coefficients_exist() -> None:
@@ -54,7 +61,8 @@ def test_fit_keeps_hand_fitted_coefficients() -> None:
     rows = []
     for h, ch, lanes, pad in ((30, 64, 64, 0), (14, 64, 32, 1), (8, 2, 1, 0), (10, 16, 16, 1), (28, 64, 8, 0)):
         p = {"IFM_H": h, "IFM_W": h, "CH": ch, "K_H": 3, "K_W": 3, "STRIDE": 1, "PAD": pad, "EW": 1, "LANES": lanes}
-        f, mem = features("bnnc_swu", p), _memories("bnnc_swu", p, "xilinx")
+        swu: CoreParams = SwuParams(**p)
+        f, mem = swu.features(), swu.memories("xilinx")
         # FFs made of a base, the counters and the row pipeline's registers (one FF each)
         ff = 30 * f["base"] + 8 * f["counters"] + f["row_pipe_bits"] + mem.ff
         rows.append({"core": "bnnc_swu", "params": p, "yosys": {"lut": 10_000, "ff": ff}})
@@ -69,7 +77,7 @@ def test_fit_keeps_hand_fitted_coefficients() -> None:
 
 
 def test_rom_resources_are_plan_rom() -> None:
-    """The model's shortcut for very wide ROMs never disagrees with compiler.hw.memory.plan_rom."""
+    """The model's shortcut for very wide ROMs never disagrees with compiler.cores.rom.plan_rom."""
     rng = random.Random(3)
     for _ in range(150):
         depth = rng.choice([rng.randint(1, 64), rng.randint(1, 5000)])
@@ -82,8 +90,8 @@ def test_rom_resources_are_plan_rom() -> None:
 def test_more_lanes_cost_more_logic() -> None:
     for target in TARGETS:
         def lut(pe: int, simd: int) -> int:
-            return module_resources("bnnc_mvtu", mvtu_params(256, 256, pe, simd, binary=True, in_bits=1, acc_bits=10,
-                                                             out_mode=0, out_bits=1), target).lut
+            return cost(MvtuParams(MW=256, MH=256, PE=pe, SIMD=simd, BINARY_IN=1, IN_BITS=1, ACC_BITS=10, OUT_MODE=0,
+                                   OUT_BITS=1), target).lut
         assert lut(4, 16) < lut(8, 16) < lut(16, 32) < lut(32, 64), target
 
 
@@ -131,8 +139,8 @@ def test_memory_rules_as_measured() -> None:
     assert ram_cost(112, 32, "xilinx").bram == 1 and ram_cost(56, 32, "xilinx").bram == 0  # 22 vs 11 RAM64M
     assert ram_cost(121, 26, "xilinx", async_read=True).bram == 0 and ram_cost(122, 26, "xilinx").bram == 1
     assert ram_cost(56, 32, "ecp5-85k").bram == 1 and ram_cost(2, 270, "ecp5-85k").bram == 0
-    assert _dsp_count(9, 19, "ecp5-85k") == 1 and _dsp_count(36, 9, "ecp5-85k") == 2
-    assert _dsp_count(9, 19, "ice40-up5k") == 0
+    assert dsp_count(9, 19, "ecp5-85k") == 1 and dsp_count(36, 9, "ecp5-85k") == 2
+    assert dsp_count(9, 19, "ice40-up5k") == 0
 
 
 def test_manifest_and_inspect(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ import cocotb
 import numpy as np
 
 from compiler.bits import chunk_lanes, pack_lanes, unpack_lanes
-from compiler.hw.affine import affine_serial_model
+from compiler.cores.affine_serial import affine_serial_model
 from compiler.runtime.sim.axis import AxisEnv, AxisSink, AxisSource, Scoreboard, intervals, read_param
 
 

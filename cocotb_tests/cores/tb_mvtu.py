@@ -15,7 +15,7 @@ import numpy as np
 
 from compiler.arith import Folding
 from compiler.bits import chunk_lanes, pack_lanes, unpack_lanes
-from compiler.hw.mvtu import OutMode
+from compiler.cores.mvtu import OutMode
 from compiler.runtime.sim.axis import AxisEnv, AxisSink, AxisSource, Scoreboard, intervals, read_param
 
 

@@ -14,7 +14,7 @@ import cocotb
 import numpy as np
 from cocotb.triggers import FallingEdge, Timer
 
-from compiler.hw.mvtu import xnor_popcount_stages
+from compiler.cores.mvtu import xnor_popcount_stages
 from compiler.runtime.sim.axis import AxisEnv, Scoreboard, read_param
 
 

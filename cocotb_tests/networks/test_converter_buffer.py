@@ -1,5 +1,5 @@
-"""Convolutions whose window converter stands in for their FIFO (compiler.hw.builder
-``converter_buffers_enough``) on Verilator: conv2 reads whole 72-element windows in one beat from an
+"""Convolutions whose window converter stands in for their FIFO (compiler.cores.width_converter
+``buffers_enough``) on Verilator: conv2 reads whole 72-element windows in one beat from an
 UP_COPY converter (K = 9 beats of 8 lanes). With 20 neuron folds per window conv2 is the bottleneck;
 with 11 = K + 2, the fewest that keep the converter ahead, conv1's window unit is. Every beat equals
 the reference's, with random gaps and backpressure, and the measured interval equals the predicted one."""

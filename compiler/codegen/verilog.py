@@ -9,7 +9,8 @@ from typing import Any
 import jinja2
 
 from compiler.errors import BnncError
-from compiler.hw import Bits, HwGraph, Module
+from compiler.cores import Bits
+from compiler.hw import HwGraph, Module
 from compiler.names import comment_text
 from compiler.version import __version__
 

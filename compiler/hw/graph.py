@@ -11,20 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from .memory import MemoryPlan
+from compiler.cores.base import Bits, CoreParams
+from compiler.cores.rom import MemoryPlan
+
 from .stream import Stream
-
-
-@dataclass(frozen=True)
-class Bits:
-    """A core parameter wider than a 32-bit ``integer`` (a per-channel mask): ``width`` bits of ``value``."""
-
-    width: int
-    value: int
-
-    def verilog(self) -> str:
-        """The sized literal, e.g. ``8'h0f``."""
-        return f"{self.width}'h{self.value:x}"
 
 
 @dataclass(frozen=True)
@@ -33,16 +23,16 @@ class Rom:
 
     parameter: str
     lines: tuple[str, ...]
-    plan: MemoryPlan | None = None  # how it is built on the target (compiler/hw/memory.py)
+    plan: MemoryPlan | None = None  # how it is built on the target (compiler/cores/rom.py)
 
 
 @dataclass(frozen=True)
 class Module:
-    """One instance of a core: its Verilog module, parameters, streams, ROM images (by file suffix) and cost."""
+    """One instance of a core: its typed parameters (which name the Verilog module), streams, ROM images (by file
+    suffix) and cycles per image."""
 
     name: str
-    core: str
-    params: Mapping[str, Any]
+    params: CoreParams
     s_axis: Stream
     m_axis: Stream
     layers: tuple[str, ...] = ()
@@ -50,6 +40,11 @@ class Module:
     roms: Mapping[str, Rom] = field(default_factory=dict)
     # Bits of the memories inside the instance, by kind ("rom_bits", "line_buffer_bits"), for the manifest.
     memory: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def core(self) -> str:
+        """The Verilog module it instantiates."""
+        return self.params.CORE
 
     def describe(self) -> dict[str, Any]:
         d = {"name": self.name, "core": self.core, "layers": list(self.layers), "cycles_per_image": self.cycles,

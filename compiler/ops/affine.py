@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from compiler.bits import bits_for_range
-from compiler.hw.affine import affine_serial_lines
+from compiler.cores.affine_serial import AffineSerialParams, affine_serial_lines
 from compiler.hw.builder import HwBuilder
 from compiler.hw.graph import Module, Rom
 from compiler.hw.stream import Stream
@@ -53,12 +53,12 @@ def lower_affine_serial(b: HwBuilder, node: Node, cur: Stream) -> Stream:
     w = affine_widths(node)
     mode = 0 if form == "shift" else 1
     a_bits, b_bits = w["scale_bits"], w["offset_bits"]
-    params = {"N": cur.elems, "LANES": cur.lanes, "ACC_BITS": cur.elem_bits, "MODE": mode, "A_BITS": a_bits,
-              "A_SHIFT": int(a[0]).bit_length() - 1 if mode == 0 else 0, "B_BITS": b_bits,
-              "SHIFT": int(node.attrs.get("shift", 0)), "OUT_BITS": w["score_bits"]}
+    params = AffineSerialParams(N=cur.elems, LANES=cur.lanes, ACC_BITS=cur.elem_bits, MODE=mode, A_BITS=a_bits,
+                                A_SHIFT=int(a[0]).bit_length() - 1 if mode == 0 else 0, B_BITS=b_bits,
+                                SHIFT=int(node.attrs.get("shift", 0)), OUT_BITS=w["score_bits"])
     lines = affine_serial_lines(a if mode == 1 else None, c, a_bits, b_bits)
     out = Stream(node.name, node.name, 1, w["score_bits"], True, False, cur.elems, cur.vectors)
-    return b.add(Module(node.name, "bnnc_affine_serial", params, cur, out, layers=(node.name,),
+    return b.add(Module(node.name, params, cur, out, layers=(node.name,),
                         cycles=cur.elems * cur.vectors, roms={"params": Rom("PARAM_FILE", tuple(lines))},
                         memory={"rom_bits": len(lines) * (b_bits + (a_bits if mode == 1 else 0))}))
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from compiler.cores.argmax import ArgmaxParams
 from compiler.hw.builder import HwBuilder
 from compiler.hw.graph import Module
 from compiler.hw.stream import Stream
@@ -34,6 +35,5 @@ class Argmax(OpDef):
     def lower(self, b: HwBuilder, stage: Stage, cur: Stream) -> Stream:
         node = stage.head
         out = Stream.of_tensor(node.name, node.name, node.out, 1)
-        return b.add(Module(node.name, "bnnc_argmax",
-                            {"NUM_CLASSES": cur.elems, "LANES": cur.lanes, "IN_BITS": cur.elem_bits},
+        return b.add(Module(node.name, ArgmaxParams(NUM_CLASSES=cur.elems, LANES=cur.lanes, IN_BITS=cur.elem_bits),
                             cur, out, layers=(node.name,), cycles=cur.beats_per_image))

@@ -22,9 +22,10 @@ from compiler.bits import sign
 from compiler.ir import DType, Node, TensorType
 from compiler.kernels import GEMM_MIN_WORK, conv_out_hw, im2col, int_matmul, xnor_popcount, xnor_threshold_gemm
 
+from compiler.cores.base import Bits
+from compiler.cores.swu import SwuParams, row_pipe
 from compiler.hw.builder import HwBuilder
-from compiler.hw.graph import Bits, Module
-from compiler.hw.swu import line_buffer_bits, row_pipe
+from compiler.hw.graph import Module
 from compiler.hw.stream import Stream
 
 from .base import ImportContext, LayerSpec, OpTypeError, PositiveInt, Stage, element_bytes, int_range
@@ -138,13 +139,10 @@ class _ConvBase(MatrixOp):
         win = Stream(f"{node.name}_win", cur.tap, g, cur.elem_bits, cur.signed, cur.bipolar, kh * kw * c, oh * ow,
                      window=(kh, kw, stride, pad, pad_value))
         pacing = b.window_pacing(node, self.folding(node).cycles)
-        b.add(Module(win.name, "bnnc_swu",
-                     {"IFM_H": h, "IFM_W": w, "CH": c, "K_H": kh, "K_W": kw, "STRIDE": stride, "PAD": pad,
-                      "EW": cur.elem_bits, "PAD_VAL": Bits(cur.elem_bits, pad_bits), "LANES": g, **pacing,
-                      "ROW_PIPE": row_pipe(b.target)}, cur, win, layers=(node.name,),
-                     cycles=max(cur.beats_per_image, win.beats_per_image),
-                     memory={"line_buffer_bits": line_buffer_bits(h, w, c, kh, kw, stride, pad, cur.elem_bits, g,
-                                                                  pacing["IN_CYCLES"], pacing["OUT_CYCLES"])}))
+        swu = SwuParams(IFM_H=h, IFM_W=w, CH=c, K_H=kh, K_W=kw, STRIDE=stride, PAD=pad, EW=cur.elem_bits,
+                        PAD_VAL=Bits(cur.elem_bits, pad_bits), LANES=g, **pacing, ROW_PIPE=row_pipe(b.target))
+        b.add(Module(win.name, swu, cur, win, layers=(node.name,), cycles=max(cur.beats_per_image, win.beats_per_image),
+                     memory={"line_buffer_bits": swu.line_buffer_bits()}))
         pe, simd = int(node.attrs["pe"]), int(node.attrs["simd"])
         # the matrix unit's cycles per window: NF neuron folds of SF beats
         per_window = ceil_div(int(node.params["weight"].shape[0]), pe) * ceil_div(kh * kw * c, simd)

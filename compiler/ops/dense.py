@@ -11,16 +11,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Literal
 
 import numpy as np
 
 from compiler.arith import Folding
 from compiler.bits import bits_for_range, sign, to_bits
+from compiler.cores.mvtu import MvtuParams, OutMode, mvtu_param_lines, mvtu_weight_lines, ones_offsets, threshold_fit
+from compiler.cores.rom import block_plan
 from compiler.hw.builder import HwBuilder
 from compiler.hw.graph import Module, Rom
-from compiler.hw.memory import block_plan
-from compiler.hw.mvtu import OutMode, mvtu_param_lines, mvtu_weight_lines, ones_offsets, threshold_fit
 from compiler.hw.stream import Stream
 from compiler.ir import DType, Node, TensorType
 from compiler.kernels import GEMM_MIN_WORK, int_matmul, xnor_popcount, xnor_threshold_gemm
@@ -87,11 +88,13 @@ def lower_mvtu(b: HwBuilder, stage: Stage, cur: Stream, folding: Folding, binary
     else:
         acc_bits = signed_bits(acc.lo, acc.hi)
         mode, out_bits, aff_bits = OutMode.ACCUMULATOR, acc_bits, 1
-    params.update(OUT_MODE=int(mode), ACC_BITS=acc_bits, OUT_BITS=out_bits, AFF_BITS=aff_bits)
-    param_lane = {OutMode.THRESHOLD: acc_bits, OutMode.AFFINE: 2 * aff_bits, OutMode.ACCUMULATOR: 0}[mode]
+    params = MvtuParams(MW=mw, MH=mh, PE=pe, SIMD=simd, BINARY_IN=int(binary), IN_BITS=cur.elem_bits,
+                        IN_SIGNED=int(cur.signed), ROM_STYLE=wplan.rom_style, OUT_MODE=int(mode), ACC_BITS=acc_bits,
+                        OUT_BITS=out_bits, AFF_BITS=aff_bits)
+    param_lane = params.param_lane
     if "params" in roms:
         pplan = b.plan_rom(folding.nf, pe * param_lane)
-        params["PARAM_STYLE"] = pplan.rom_style
+        params = replace(params, PARAM_STYLE=pplan.rom_style)
         roms["params"] = Rom("PARAM_FILE", roms["params"].lines, pplan)
     rom_bits = folding.rom_bits + folding.nf * pe * param_lane
     out_node = node if serial is not None else stage.out
@@ -99,7 +102,7 @@ def lower_mvtu(b: HwBuilder, stage: Stage, cur: Stream, folding: Folding, binary
     if mode is not OutMode.THRESHOLD:
         out = Stream(out.name, out.tap, pe, out_bits, True, False, out.elems, out.vectors)
     layers = (node.name,) if out_node is node else (node.name, out_node.name)
-    out = b.add(Module(node.name, "bnnc_mvtu", params, cur, out, layers=layers, cycles=int(node.attrs["cycles"]),
+    out = b.add(Module(node.name, params, cur, out, layers=layers, cycles=int(node.attrs["cycles"]),
                        roms=roms, memory={"rom_bits": rom_bits}))
     return lower_affine_serial(b, serial, out) if serial is not None else out
 

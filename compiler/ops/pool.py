@@ -18,9 +18,11 @@ import numpy as np
 from compiler.ir import Node, TensorType
 from compiler.kernels import conv_out_hw, pool_windows
 
+from compiler.cores.base import Bits
+from compiler.cores.pool_reduce import PoolReduceParams
+from compiler.cores.swu import SwuParams, row_pipe
 from compiler.hw.builder import HwBuilder
-from compiler.hw.graph import Bits, Module
-from compiler.hw.swu import line_buffer_bits, row_pipe
+from compiler.hw.graph import Module
 from compiler.hw.stream import Stream
 
 from .base import ImportContext, LayerSpec, NoRTL, OpDef, OpTypeError, PositiveInt, Stage
@@ -120,14 +122,11 @@ class BitPool(_PoolBase):
         assert c % g == 0 and cur.bipolar, (c, g)
         win = Stream(f"{node.name}_win", cur.tap, g, 1, False, True, k * k * c, oh * ow, window=(k, k, s, 0, -1))
         pacing = b.window_pacing(node, 0)  # bnnc_pool_reduce takes a window beat every cycle
-        b.add(Module(win.name, "bnnc_swu",
-                     {"IFM_H": h, "IFM_W": w, "CH": c, "K_H": k, "K_W": k, "STRIDE": s, "PAD": 0, "EW": 1,
-                      "PAD_VAL": 0, "LANES": g, **pacing, "ROW_PIPE": row_pipe(b.target)}, cur, win,
-                     layers=(node.name,), cycles=max(cur.beats_per_image, win.beats_per_image),
-                     memory={"line_buffer_bits": line_buffer_bits(h, w, c, k, k, s, 0, 1, g, pacing["IN_CYCLES"],
-                                                                  pacing["OUT_CYCLES"])}))
+        swu = SwuParams(IFM_H=h, IFM_W=w, CH=c, K_H=k, K_W=k, STRIDE=s, PAD=0, EW=1, PAD_VAL=0, LANES=g, **pacing,
+                        ROW_PIPE=row_pipe(b.target))
+        b.add(Module(win.name, swu, cur, win, layers=(node.name,), cycles=max(cur.beats_per_image, win.beats_per_image),
+                     memory={"line_buffer_bits": swu.line_buffer_bits()}))
         out = Stream.of_tensor(node.name, node.name, node.out, g, vectors=oh * ow)
         mask = sum(1 << ch for ch in range(c) if node.params["and_mask"][ch])
-        return b.add(Module(node.name, "bnnc_pool_reduce",
-                            {"CH": c, "WIN": k * k, "LANES": g, "AND_MASK": Bits(c, mask)}, win, out,
+        return b.add(Module(node.name, PoolReduceParams(CH=c, WIN=k * k, LANES=g, AND_MASK=Bits(c, mask)), win, out,
                             layers=(node.name,), cycles=win.beats_per_image))

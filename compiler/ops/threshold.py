@@ -12,9 +12,10 @@ from typing import Any
 
 import numpy as np
 
+from compiler.cores.threshold import ThresholdParams
+from compiler.cores.threshold_rom import ThresholdRomParams, threshold_rom_lines
 from compiler.hw.builder import HwBuilder
 from compiler.hw.graph import Module, Rom
-from compiler.hw.threshold_rom import threshold_rom_lines
 from compiler.hw.stream import Stream
 from compiler.ir import DType, Node, TensorType
 
@@ -47,16 +48,16 @@ class Threshold(OpDef):
         out = Stream.of_tensor(node.name, node.name, node.out, cur.lanes, vectors=cur.vectors)
         common = {"LANES": cur.lanes, "IN_BITS": cur.elem_bits, "IN_SIGNED": int(cur.signed)}
         if np.all(th == th[0]) and np.all(neg == neg[0]):
-            return b.add(Module(node.name, "bnnc_threshold",
-                                {**common, "THRESHOLD": int(th[0]), "NEGATE": int(neg[0]), "N": cur.elems}, cur, out,
+            return b.add(Module(node.name, ThresholdParams(**common, THRESHOLD=int(th[0]), NEGATE=int(neg[0]), N=cur.elems),
+                                cur, out,
                                 layers=(node.name,), cycles=cur.beats_per_image))
         # channel-last: element e of a stream vector is channel e % C
         reps = cur.elems // th.shape[0]
         lines, tw = threshold_rom_lines(np.tile(th, reps), np.tile(neg, reps), cur.elems, cur.lanes)
         # bnnc_threshold_rom reads its ROM in the beat's own cycle: never block RAM (registered read).
         plan = b.plan_rom(len(lines), cur.lanes * (tw + 1), sync_read=False)
-        return b.add(Module(node.name, "bnnc_threshold_rom",
-                            {**common, "N": cur.elems, "TW": tw, "ROM_STYLE": plan.rom_style}, cur, out,
+        return b.add(Module(node.name, ThresholdRomParams(**common, N=cur.elems, TW=tw, ROM_STYLE=plan.rom_style),
+                            cur, out,
                             layers=(node.name,), cycles=cur.beats_per_image,
                             roms={"thresholds": Rom("THR_FILE", tuple(lines), plan)},
                             memory={"rom_bits": len(lines) * cur.lanes * (tw + 1)}))

@@ -21,10 +21,13 @@ from dataclasses import dataclass, field
 from compiler.arith import Folding, ceil_div
 from compiler.bits import bits_for_range
 from compiler.errors import BnncError
-from compiler.hw.mvtu import threshold_fit
-from compiler.hw.memory import RomStyle
-from compiler.hw.resources import BRAM_LUTS, Resources, module_resources, mvtu_params
-from compiler.hw.swu import row_pipe
+from compiler.cores import BRAM_LUTS, Resources, cost
+from compiler.cores.argmax import ArgmaxParams
+from compiler.cores.fifo import FifoParams
+from compiler.cores.mvtu import MvtuParams, threshold_fit
+from compiler.cores.rom import RomStyle
+from compiler.cores.swu import SwuParams, row_pipe
+from compiler.cores.width_converter import WidthConverterParams, buffers_enough
 from compiler.ir import Graph, Node, TensorType
 from compiler.ops import OPS, MatrixOp, stages
 from compiler.ops.dense import signed_bits
@@ -146,34 +149,27 @@ class _Layer:
         return self.units[key]
 
     def _unit(self, pe: int, simd: int, target: str, block_weights: bool) -> Resources:
-        p = mvtu_params(self.mh, self.mw, pe, simd, binary=self.binary, in_bits=self.in_bits,
-                        acc_bits=self.acc_bits, out_mode=self.out_mode, out_bits=self.out_bits,
-                        aff_bits=self.aff_bits)
-        if block_weights:
-            p["ROM_STYLE"] = int(RomStyle.BLOCK)
-        r = module_resources("bnnc_mvtu", p, target, fast=True)
+        p = MvtuParams(MW=self.mw, MH=self.mh, PE=pe, SIMD=simd, BINARY_IN=int(self.binary), IN_BITS=self.in_bits,
+                       ROM_STYLE=int(RomStyle.BLOCK) if block_weights else int(RomStyle.TOOL), OUT_MODE=self.out_mode,
+                       ACC_BITS=self.acc_bits, OUT_BITS=self.out_bits, AFF_BITS=self.aff_bits)
+        r = cost(p, target, fast=True)
         eb = self.in_bits
         if self.channels:  # window unit, then a converter to SIMD lanes and the unit's FIFO
             g = self.in_lanes(simd)
             h, w, c = self.t_in.shape
             kh, kw = self.node.attrs["kernel"]
-            r += module_resources("bnnc_swu", {"IFM_H": h, "IFM_W": w, "CH": c, "K_H": kh, "K_W": kw,
-                                               "STRIDE": self.node.attrs["stride"], "PAD": self.node.attrs["padding"],
-                                               "EW": eb, "LANES": g, "ROW_PIPE": row_pipe(target)}, target)
+            r += cost(SwuParams(IFM_H=h, IFM_W=w, CH=c, K_H=kh, K_W=kw, STRIDE=int(self.node.attrs["stride"]),
+                                PAD=int(self.node.attrs["padding"]), EW=eb, LANES=g, ROW_PIPE=row_pipe(target)), target)
             if g != simd:
-                r += module_resources("bnnc_width_converter",
-                                      {"EW": eb, "IN_LANES": g, "OUT_LANES": simd, "N": self.mw}, target)
-            from compiler.hw.builder import converter_buffers_enough
-
+                r += cost(WidthConverterParams(EW=eb, IN_LANES=g, OUT_LANES=simd, N=self.mw), target)
             per_window = ceil_div(self.mh, pe) * ceil_div(self.mw, simd)
-            if g == simd or not converter_buffers_enough(self.mw, g, simd, per_window):  # as the lowering builds it
+            if g == simd or not buffers_enough(self.mw, g, simd, per_window):  # as the lowering builds it
                 r += _fifo(simd * eb, ceil_div(self.mw, simd), target)
         elif not self.first:
             r += _fifo(simd * eb, ceil_div(self.mw, simd), target)
         if self.argmax_after:
             r += _fifo(pe * self.out_bits, ceil_div(self.mh, pe), target)
-            r += module_resources("bnnc_argmax", {"NUM_CLASSES": self.mh, "LANES": pe, "IN_BITS": self.out_bits},
-                                  target)
+            r += cost(ArgmaxParams(NUM_CLASSES=self.mh, LANES=pe, IN_BITS=self.out_bits), target)
         return r
 
     def edge(self, prev_lanes: int, simd: int, target: str) -> Resources:
@@ -182,15 +178,12 @@ class _Layer:
         if not self.chained or prev_lanes == lanes:
             return Resources()
         n = self.channels or self.mw
-        return module_resources("bnnc_width_converter",
-                                {"EW": self.in_bits, "IN_LANES": prev_lanes, "OUT_LANES": lanes, "N": n}, target)
+        return cost(WidthConverterParams(EW=self.in_bits, IN_LANES=prev_lanes, OUT_LANES=lanes, N=n), target)
 
 
 def _fifo(width: int, beats: int, target: str) -> Resources:
-    """The FIFO the lowering puts in front of a buffered unit (compiler/hw/builder.py ``fifo_params``)."""
-    from compiler.hw.builder import fifo_params
-
-    return module_resources("bnnc_fifo", fifo_params(width, beats), target)
+    """The FIFO the lowering puts in front of a buffered unit (:meth:`FifoParams.feeding`)."""
+    return cost(FifoParams.feeding(width, beats), target)
 
 
 def _layers(graph: Graph) -> list[_Layer]:
@@ -421,14 +414,14 @@ def _walk(layers: list[_Layer], priced: list[tuple[list[_Option], _Option | None
     best: list[list[tuple[float, Resources, int]]] = []
     for j, (layer, opts) in enumerate(zip(layers, options)):
         row = []
-        for cost, res, pe, simd, _ in opts:
+        for price, res, pe, simd, _ in opts:
             if j == 0:
-                row.append((cost, res, -1))
+                row.append((price, res, -1))
                 continue
             choice = None
             for k, (pcost, pres, _) in enumerate(best[j - 1]):
                 e = layer.edge(options[j - 1][k][2], simd, target)
-                total = pcost + cost + _weighted(e, target, weights)
+                total = pcost + price + _weighted(e, target, weights)
                 if choice is None or total < choice[0]:
                     choice = (total, pres + res + e, k)
             assert choice is not None
@@ -608,11 +601,10 @@ def _apply(graph: Graph, mats: list[tuple[int, Node, MatrixOp]], folding: dict[s
 
 def _lowered(graph: Graph, target: str) -> Resources | None:
     """The modelled resources of the lowered design (None for a graph with no RTL for some layer)."""
-    from compiler.hw.resources import module_estimate
     from compiler.lower import lower_to_hw
 
     try:
         hw = lower_to_hw(graph)
     except BnncError:
         return None
-    return sum((module_estimate(m, target) for m in hw.modules), Resources())
+    return sum((cost(m.params, target) for m in hw.modules), Resources())

@@ -8,5 +8,5 @@
 * :mod:`compiler.runtime.sim.network_tb` - the cocotb engine's whole-network testbench.
 * :mod:`compiler.runtime.sim.checks` - what both engines share: the gap/backpressure schedule, the failure reports.
 
-The ROM layout of bnnc_mvtu is the compiler's (:mod:`compiler.hw.mvtu`).
+The ROM layout of bnnc_mvtu is the compiler's (:mod:`compiler.cores.mvtu`).
 """

@@ -40,7 +40,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from compiler.hw.mvtu import xnor_popcount_stages
+from compiler.cores.mvtu import xnor_popcount_stages
 from compiler.templates import __file__ as _templates_init
 
 CORE = Path(_templates_init).parent / "cores" / "bnnc_xnor_popcount.v"

@@ -1,4 +1,4 @@
-"""The Python face of the ``bnnc_threshold_rom`` core: the layout of its threshold ROM (docs/hardware.md).
+"""The ``bnnc_threshold_rom`` core: its parameters, the layout of its threshold ROM (docs/hardware.md), its cost.
 
 Line b of ``THR_FILE`` holds LANES lanes of TW+1 bits; lane i is ``{INV, T}`` of
 element ``b*LANES + i`` of a vector, and the output bit is ``(x >= T) XOR INV``.
@@ -11,10 +11,42 @@ A negated compare ``-x >= T`` is stored as ``x >= -T + 1`` inverted.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from compiler.arith import ceil_div
 from compiler.bits import bits_for_range, pack_lanes
+
+from .base import CoreParams, Resources
+from .rom import rom_resources
+from .threshold import compare_features
+
+
+@dataclass(frozen=True)
+class ThresholdRomParams(CoreParams):
+    """bnnc_threshold_rom's parameters."""
+
+    CORE = "bnnc_threshold_rom"
+    FILES = ("THR_FILE",)
+
+    LANES: int = 4
+    IN_BITS: int = 8
+    IN_SIGNED: int = 1
+    N: int = 8
+    TW: int = 10
+    ROM_STYLE: int = 0
+
+    @property
+    def rom_shape(self) -> tuple[int, int]:
+        """(depth, width) of its ROM: a line per beat of a vector, LANES lanes of {INV, T}."""
+        return ceil_div(self.N, self.LANES), self.LANES * (self.TW + 1)
+
+    def features(self) -> dict[str, float]:
+        return compare_features(self.LANES, self.IN_BITS, self.N)
+
+    def memories(self, target: str, fast: bool = False) -> Resources:
+        return rom_resources(*self.rom_shape, target, sync=False, fast=fast)  # read in the beat's own cycle
 
 
 def threshold_rom_lines(thresholds: np.ndarray, negate: np.ndarray, n: int, lanes: int) -> tuple[list[str], int]:

@@ -1,4 +1,4 @@
-"""The Python face of the ``bnnc_swu`` core: the size of its line buffer (docs/hardware.md).
+"""The ``bnnc_swu`` core (sliding window unit): its parameters, the size of its line buffer (docs/hardware.md), its cost.
 
 :func:`swu_line_rows` mirrors the core's elaboration-time ``swu_line_rows`` function
 step for step (the core's testbench reads NROWS back from the DUT and compares), so
@@ -7,9 +7,69 @@ the manifest can state the line buffer's bits without running a tool.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from compiler import kernels
 from compiler.arith import ceil_div
 from compiler.targets import TARGETS as FPGA_TARGETS
+
+from .base import Bits, CoreParams, Resources, family, log2_bits, ram_cost
+
+
+@dataclass(frozen=True)
+class SwuParams(CoreParams):
+    """bnnc_swu's parameters."""
+
+    CORE = "bnnc_swu"
+
+    IFM_H: int = 8
+    IFM_W: int = 8
+    CH: int = 4
+    K_H: int = 3
+    K_W: int = 3
+    STRIDE: int = 1
+    PAD: int = 0
+    EW: int = 1
+    PAD_VAL: int | Bits = 0
+    LANES: int = 4
+    IN_CYCLES: int = 0
+    OUT_CYCLES: int = 0
+    ROW_PIPE: int = 1
+
+    @property
+    def geometry(self) -> tuple[int, int, int, int, int, int, int, int]:
+        """(IFM_H, IFM_W, CH, K_H, K_W, STRIDE, PAD, LANES): the arguments of :func:`row_beats`."""
+        return (self.IFM_H, self.IFM_W, self.CH, self.K_H, self.K_W, self.STRIDE, self.PAD, self.LANES)
+
+    def line_rows(self) -> int:
+        """Rows of its ring (:func:`swu_line_rows`)."""
+        return swu_line_rows(self.IFM_H, self.IFM_W, self.CH // self.LANES, self.K_H, self.K_W, self.STRIDE, self.PAD,
+                             self.IN_CYCLES, self.OUT_CYCLES)
+
+    def line_buffer_bits(self) -> int:
+        """Bits of its line buffer (:func:`line_buffer_bits`)."""
+        return line_buffer_bits(*self.geometry[:7], self.EW, self.LANES, self.IN_CYCLES, self.OUT_CYCLES)
+
+    def features(self) -> dict[str, float]:
+        lanes, ew = self.LANES, self.EW
+        # row_pipe_bits: the registers of the next-row pipeline (docs/hardware.md, bnnc_swu "Timing")
+        xw = work_width(*self.geometry, self.IN_CYCLES, self.OUT_CYCLES)
+        pipe = ROW_PIPE_WORDS * xw if self.ROW_PIPE and row_beats(*self.geometry) > 4 else 0
+        kk = self.K_H * self.K_W
+        return {"base": 1.0, "lane_bits": lanes * ew, "window_mux": lanes * ew * log2_bits(kk),
+                "counters": log2_bits(self.IFM_H) + log2_bits(self.IFM_W) + log2_bits(self.CH // max(lanes, 1))
+                + 2 * log2_bits(kk), "row_pipe_bits": pipe}
+
+    def memories(self, target: str, fast: bool = False) -> Resources:
+        cpb = self.CH // self.LANES
+        res = ram_cost(self.line_rows() * self.IFM_W * cpb, self.LANES * self.EW, target).resources()
+        # The ring row's address is slot * RB (beats per image row), a product with a constant:
+        # a shift when RB is a power of two, else synth_ecp5 maps it to one MULT18X18D (measured on
+        # every such window unit of the fitted designs); synth_xilinx keeps it in LUTs (no DSP48).
+        rb = self.IFM_W * cpb
+        if family(target) == "ecp5" and rb & (rb - 1):
+            res += Resources(dsp=1)
+        return res
 
 
 def swu_line_rows(h: int, w: int, cpb: int, kh: int, kw: int, s: int, p: int, in_cycles: int = 0,

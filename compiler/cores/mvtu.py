@@ -1,7 +1,7 @@
-"""The Python face of the ``bnnc_mvtu`` core: its output modes and the layout of its ROM files.
+"""The ``bnnc_mvtu`` core: its parameters, output modes, the layout of its ROM files, its pipeline and its cost.
 
-The compiler's lowering, the ROM files it writes and the core's testbenches use
-these same functions, so the ROM layout exists once (format: docs/hardware.md).
+The compiler's lowering, the ROM files it writes, the folding search's pricing and the
+core's testbenches use these same definitions, so each exists once (format: docs/hardware.md).
 
 * ``WEIGHT_FILE``: NF*SF lines; line ``nf*SF + sf`` is a hex word of PE*SIMD
   bits; bit ``p*SIMD + s`` is the weight bit of neuron ``nf*PE + p``, input
@@ -28,12 +28,16 @@ from __future__ import annotations
 import enum
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from compiler.arith import Folding, ceil_div
 from compiler.bits import bits_for_range, pack_lanes
+
+from .base import CoreParams, Resources, log2_bits, multiplier, ram_cost
+from .rom import styled_rom
 
 
 class OutMode(enum.IntEnum):
@@ -42,6 +46,149 @@ class OutMode(enum.IntEnum):
     THRESHOLD = 0  # 1-bit lanes: accumulator >= per-neuron threshold
     ACCUMULATOR = 1  # the raw signed accumulator
     AFFINE = 2  # A*acc + B, per-neuron integers A and B
+
+
+@dataclass(frozen=True)
+class MvtuParams(CoreParams):
+    """bnnc_mvtu's parameters (fields in the order the instance lists them; PARAM_STYLE only with a parameter ROM)."""
+
+    CORE = "bnnc_mvtu"
+    FILES = ("WEIGHT_FILE", "PARAM_FILE")
+
+    MW: int = 16
+    MH: int = 8
+    PE: int = 2
+    SIMD: int = 4
+    BINARY_IN: int = 1
+    IN_BITS: int = 8
+    IN_SIGNED: int = 0
+    ROM_STYLE: int = 0
+    OUT_MODE: int = 0
+    ACC_BITS: int = 16
+    OUT_BITS: int = 1
+    AFF_BITS: int = 16
+    PARAM_STYLE: int | None = None
+
+    @property
+    def folding(self) -> Folding:
+        """Its NF, SF and ROM shapes (one vector)."""
+        return Folding(self.MH, self.MW, self.PE, self.SIMD)
+
+    @property
+    def param_lane(self) -> int:
+        """Bits per PE lane of the parameter ROM: ACC_BITS (a bias), 2 x AFF_BITS ({B, A}), none (raw accumulators)."""
+        return {OutMode.THRESHOLD: self.ACC_BITS, OutMode.AFFINE: 2 * self.AFF_BITS, OutMode.ACCUMULATOR: 0}[
+            OutMode(self.OUT_MODE)]
+
+    def out_queue(self) -> tuple[int, int]:
+        """(DEPTH, WIDTH) of the bnnc_fifo inside the core that queues its output beats (its OQ_DEPTH = 4 + PIPE / SF,
+        PIPE = 4 + the dot product's latency, and OW = PE x lane width)."""
+        simd = max(self.SIMD, 1)
+        dot_lat = xnor_popcount_stages(simd) + 2 if self.BINARY_IN else 1
+        depth = 4 + (4 + dot_lat) // ceil_div(self.MW, simd)
+        return depth, self.PE * (1 if self.OUT_MODE == 0 else self.OUT_BITS)
+
+    def features(self) -> dict[str, float]:
+        pe, simd, mw, mh = self.PE, self.SIMD, self.MW, self.MH
+        binary = self.BINARY_IN == 1
+        in_bits = 1 if binary else self.IN_BITS
+        acc = self.ACC_BITS
+        mode = self.OUT_MODE
+        out_bits = 1 if mode == 0 else self.OUT_BITS
+        aff = self.AFF_BITS
+        nf, sf = ceil_div(mh, pe), ceil_div(mw, simd)
+        lanes = pe * simd
+        lw = in_bits + (0 if self.IN_SIGNED else 1)  # an integer lane's term width (ones' complement)
+        return {
+            "base": 1.0,
+            "xnor_lanes": lanes if binary else 0,
+            # integer lanes: exact (w ? x : -x, modes 1 and 2) by lane bits; in ones' complement
+            # (mode 0, bnnc_dot_lane ONES) by the bits of its adder tree, which grow with SIMD
+            "int_lane_bits": lanes * (in_bits + 1) if not binary and mode != 0 else 0,
+            "int_tree_bits": pe * adder_tree_bits(simd, lw) if not binary and mode == 0 else 0,
+            # ... plus a per-PE share (its leaves' inversions beside the carry chains, the partial sum)
+            "int_tree_pe_bits": pe * lw if not binary and mode == 0 and simd > 1 else 0,
+            # ... and with SIMD = 1 (no tree) by the lane's invert and its accumulator, one per PE
+            "int_serial_bits": pe * (lw + acc) if not binary and mode == 0 and simd == 1 else 0,
+            "acc_bits": pe * acc,
+            "cmp_bits": pe * acc if mode == 0 else 0,
+            "aff_bits": pe * (acc + aff) if mode == 2 else 0,
+            "out_bits": pe * out_bits,
+            "in_bits": simd * in_bits,
+            "ibuf_mux": simd * in_bits if nf > 1 and sf > 1 else 0,
+            "counters": log2_bits(nf) + log2_bits(sf) + log2_bits(nf * sf),
+            "partial": pe * log2_bits(simd + 1),
+        }
+
+    def roms(self, target: str, fast: bool = False) -> list[Resources]:
+        """The weight ROM and the parameter ROM (thresholds or {B, A}), as planned (bnnc_rom instances)."""
+        nf, sf = ceil_div(self.MH, self.PE), ceil_div(self.MW, self.SIMD)
+        out = [styled_rom(nf * sf, self.PE * self.SIMD, target, self.ROM_STYLE, fast)]
+        if self.OUT_MODE in (0, 2):
+            out.append(styled_rom(nf, self.PE * self.param_lane, target, self.PARAM_STYLE, fast))
+        return out
+
+    def memories(self, target: str, fast: bool = False) -> Resources:
+        res = Resources()
+        for r in self.roms(target, fast):  # bnnc_rom instances: the plan's blocks or LUTs
+            res += r
+        if self.OUT_MODE == 2:
+            mul = multiplier(self.ACC_BITS, self.AFF_BITS, target)
+            res += Resources(dsp=self.PE * mul.dsp, lut=self.PE * mul.lut)
+        in_bits = 1 if self.BINARY_IN == 1 else self.IN_BITS
+        if ceil_div(self.MH, self.PE) > 1:  # its input buffer, read combinationally
+            res += ram_cost(ceil_div(self.MW, self.SIMD), self.SIMD * in_bits, target, async_read=True).resources()
+        oq_depth, oq_width = self.out_queue()  # its output queue, a bnnc_fifo: RAM of DEPTH - 1 words
+        return res + ram_cost(oq_depth - 1, oq_width, target).resources()
+
+
+@dataclass(frozen=True)
+class XnorPopcountParams(CoreParams):
+    """bnnc_xnor_popcount's parameters (inside bnnc_dot_lane; priced through bnnc_mvtu's features)."""
+
+    CORE = "bnnc_xnor_popcount"
+
+    WIDTH: int = 16
+    PIPE: int = 0
+    EXPECT_LATENCY: int = -1
+
+
+@dataclass(frozen=True)
+class PopcountParams(CoreParams):
+    """bnnc_popcount's parameters (a plain popcount tree)."""
+
+    CORE = "bnnc_popcount"
+
+    WIDTH: int = 8
+
+
+@dataclass(frozen=True)
+class DotLaneParams(CoreParams):
+    """bnnc_dot_lane's parameters (one PE's dot product inside bnnc_mvtu; priced through bnnc_mvtu's features)."""
+
+    CORE = "bnnc_dot_lane"
+
+    SIMD: int = 4
+    BINARY_IN: int = 1
+    IN_BITS: int = 8
+    IN_SIGNED: int = 0
+    DOT_BITS: int = 8
+    ONES: int = 0
+
+
+def adder_tree_bits(terms: int, width: int) -> int:
+    """Sum of the adders' widths in bnnc_dot_lane's tree of ``terms`` terms of ``width`` bits
+    (each level's adders one bit wider; an odd node passes up unchanged).
+
+    >>> adder_tree_bits(9, 8)   # 4 x 9 + 2 x 10 + 1 x 11 + 1 x 12
+    79
+    """
+    n, level, total = terms, 0, 0
+    while n > 1:
+        level += 1
+        total += (n // 2) * (width + level)
+        n = (n + 1) // 2
+    return total
 
 
 def _hex_digits(bits: int) -> int:

@@ -1,4 +1,4 @@
-"""Memories by shape: how one ROM of ``depth`` words of ``width`` bits is built on a target.
+"""The ``bnnc_rom`` core: how one ROM of ``depth`` words of ``width`` bits is built on a target, and its cost.
 
 :func:`plan_rom` weighs two ways of building a ROM and keeps the cheaper:
 
@@ -47,13 +47,15 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from compiler.arith import ceil_div
-from compiler.targets import FpgaTarget, target as get_target
+from compiler.targets import TARGETS as FPGA_TARGETS, FpgaTarget, target as get_target
+
+from .base import CoreParams, Resources
 
 Style = Literal["block", "distributed", "logic"]
 
 
 class RomStyle(enum.IntEnum):
-    """``ROM_STYLE`` of bnnc_mvtu and bnnc_threshold_rom: the rom_style attribute on the ROM."""
+    """``ROM_STYLE`` of bnnc_mvtu and bnnc_threshold_rom (bnnc_rom's ``STYLE``): the rom_style attribute on the ROM."""
 
     TOOL = 0  # no attribute: the synthesis tool decides
     BLOCK = 1  # (* rom_style = "block" *)
@@ -243,3 +245,76 @@ def cascade_mux_luts(depth: int, width: int, split: tuple[tuple[int, int, int], 
         luts += bits * mux_luts(ceil_div(segments, pair), t)
         left -= bits
     return luts
+
+
+@dataclass(frozen=True)
+class RomParams(CoreParams):
+    """bnnc_rom's parameters (an instance inside bnnc_mvtu, bnnc_threshold_rom and bnnc_affine_serial, never
+    in the generated top level): priced through the core holding it (:func:`rom_resources`)."""
+
+    CORE = "bnnc_rom"
+    FILES = ("FILE",)
+
+    WIDTH: int = 8
+    DEPTH: int = 16
+    ADDR_BITS: int = 4
+    STYLE: int = 0
+    REGISTERED: int = 1
+
+
+def single_aspect(depth: int, width: int, target: str) -> Resources:
+    """Blocks of a ``depth`` x ``width`` ROM cut in the best single aspect ratio (an upper bound of
+    plan_rom's exact cut, without its search: the folding search's ``fast`` pricing), and the LUTs
+    that select among the blocks of its columns when they are deeper than one block."""
+    t = FPGA_TARGETS[target]
+    blocks, d, w = min((ceil_div(width, w) * ceil_div(depth, d), d, w) for d, w in t.bram.aspects)
+    return Resources(bram=blocks, lut=width * mux_luts(ceil_div(depth, d), t))
+
+
+def rom_resources(depth: int, width: int, target: str, sync: bool = True, fast: bool = False) -> Resources:
+    """Block RAMs or LUTs of a ``depth`` x ``width`` ROM: :func:`plan_rom`'s plan; a logic ROM read
+    synchronously also has its output register (:func:`logic_rom`).
+
+    ``fast`` (the folding search's pricing): where block RAM wins even at the blocks of the best
+    single aspect ratio, that block count (an upper bound of plan_rom's exact cut) is used
+    instead of the exact search over width cuts.
+    """
+    if depth <= 0 or width <= 0:
+        return Resources()
+    t = FPGA_TARGETS[target]
+    luts = logic_luts(depth, width, t)
+    # fewest blocks any cut can take: every column of aspect (d, w) gives w bits of width for
+    # ceil(depth / d) blocks, so no cut beats the best blocks-per-bit ratio over the whole width
+    least = math.ceil(width * min(ceil_div(depth, d) / w for d, w in t.bram.aspects) - 1e-9)
+    if not sync or least * t.lut_per_block > luts:
+        # plan_rom's answer without its exact block search (slow for very wide ROMs): even the
+        # fewest conceivable blocks cost more than logic, so the plan is logic
+        return logic_rom(depth, width, target, sync)
+    if fast:
+        most = single_aspect(depth, width, target)
+        if most.bram * t.lut_per_block + most.lut <= luts:
+            return most
+    plan = plan_rom(depth, width, target, sync_read=sync)
+    if plan.style == "logic":
+        return logic_rom(depth, width, target, sync)
+    return Resources(lut=plan.luts, bram=plan.blocks, lutram=plan.luts if plan.style == "distributed" else 0)
+
+
+def logic_rom(depth: int, width: int, target: str, sync: bool) -> Resources:
+    """A ROM in logic: the plan's LUTs, and when read synchronously its output register, which
+    a block RAM holds inside but logic needs as flip-flops (one per distinct non-constant column,
+    :func:`register_bits`)."""
+    return Resources(lut=logic_luts(depth, width, FPGA_TARGETS[target]), ff=register_bits(depth, width) if sync else 0)
+
+
+def styled_rom(depth: int, width: int, target: str, style: int | None, fast: bool) -> Resources:
+    """A ROM as its core's style parameter says it was built (1 block, 2/3 LUTs), else as planned
+    (``fast``: see :func:`rom_resources`)."""
+    if style in (2, 3):
+        return logic_rom(depth, width, target, True)
+    if style == 1 and fast:
+        return single_aspect(depth, width, target)
+    if style == 1:
+        plan = block_plan(depth, width, target)
+        return Resources(bram=plan.blocks, lut=plan.luts)
+    return rom_resources(depth, width, target, True, fast)

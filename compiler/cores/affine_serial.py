@@ -1,4 +1,4 @@
-"""The Python face of ``bnnc_affine_serial``: its ROM layout, and the arithmetic it performs.
+"""The ``bnnc_affine_serial`` core: its parameters, its ROM layout, the arithmetic it performs, its cost.
 
 The compiler's lowering and the core's testbench both use these functions, so the
 layout and the model exist once.
@@ -17,9 +17,48 @@ layout and the model exist once.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from compiler.arith import ceil_div
+
+from .base import CoreParams, Resources, log2_bits, multiplier
+from .rom import rom_resources
+
+
+@dataclass(frozen=True)
+class AffineSerialParams(CoreParams):
+    """bnnc_affine_serial's parameters."""
+
+    CORE = "bnnc_affine_serial"
+    FILES = ("PARAM_FILE",)
+
+    N: int = 10
+    LANES: int = 10
+    ACC_BITS: int = 12
+    MODE: int = 1
+    A_BITS: int = 16
+    A_SHIFT: int = 0
+    B_BITS: int = 16
+    SHIFT: int = 0
+    OUT_BITS: int = 24
+
+    @property
+    def rom_width(self) -> int:
+        """Bits per ROM word: {B, A} (MODE 1) or B (MODE 0)."""
+        return self.B_BITS + (self.A_BITS if self.MODE == 1 else 0)
+
+    def features(self) -> dict[str, float]:
+        lanes, acc = self.LANES, self.ACC_BITS
+        mul = self.MODE == 1
+        return {"base": 1.0, "in_bits": lanes * acc, "lane_mux": acc * log2_bits(lanes) if lanes > 1 else 0,
+                "mul_bits": acc * self.A_BITS if mul else 0,
+                "out_bits": self.OUT_BITS + acc + self.B_BITS, "counters": log2_bits(self.N)}
+
+    def memories(self, target: str, fast: bool = False) -> Resources:
+        res = rom_resources(self.N, self.rom_width, target, True, fast)
+        return res + multiplier(self.ACC_BITS, self.A_BITS, target) if self.MODE == 1 else res
 
 
 def _check(values: np.ndarray, bits: int, what: str) -> None:
