@@ -86,4 +86,4 @@ if __name__ == "__main__":
     from record import provenance  # bench/record.py: the line BENCHMARKS.md keeps under the table
 
     main()
-    print(provenance("verilator"))
+    print("\n" + provenance("verilator"))  # a blank line ends the table

@@ -71,4 +71,4 @@ if __name__ == "__main__":
     from record import provenance  # bench/record.py: the line BENCHMARKS.md keeps under the table
 
     main()
-    print(provenance())
+    print("\n" + provenance())  # a blank line ends the table

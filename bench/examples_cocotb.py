@@ -64,5 +64,5 @@ if __name__ == "__main__":
     from record import provenance  # bench/record.py: the line BENCHMARKS.md keeps under the table
 
     code = main()
-    print(provenance("verilator", "cocotb"))
+    print("\n" + provenance("verilator", "cocotb"))  # a blank line ends the table
     sys.exit(code)

@@ -157,4 +157,4 @@ if __name__ == "__main__":
     from record import provenance  # bench/record.py: the line BENCHMARKS.md keeps under the table
 
     main()
-    print(provenance("yosys", "nextpnr"))
+    print("\n" + provenance("yosys", "nextpnr"))  # a blank line ends the table

@@ -138,4 +138,4 @@ if __name__ == "__main__":
     from record import provenance  # bench/record.py: the line BENCHMARKS.md keeps under the table
 
     main()
-    print(provenance("yosys"))
+    print("\n" + provenance("yosys"))  # a blank line ends the table
