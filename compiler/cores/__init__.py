@@ -16,6 +16,7 @@ from typing import Any
 
 from .affine_serial import AffineSerialParams
 from .argmax import ArgmaxParams
+from .board import BoardBridgeParams, UartRxParams, UartTxParams
 from .base import BRAM_LUTS, BRAM_UNIT, COEFFS, HAND_FITTED, TARGETS, Bits, CoreParams, Resources, cost, family
 from .fifo import FifoParams
 from .mvtu import DotLaneParams, MvtuParams, PopcountParams, XnorPopcountParams
@@ -29,7 +30,8 @@ from .width_converter import WidthConverterParams
 # Every core's parameter class by Verilog module name.
 CORES: dict[str, type[CoreParams]] = {p.CORE: p for p in (
     MvtuParams, XnorPopcountParams, PopcountParams, DotLaneParams, RomParams, SwuParams, FifoParams,
-    WidthConverterParams, ThresholdParams, ThresholdRomParams, PoolReduceParams, ArgmaxParams, AffineSerialParams)}
+    WidthConverterParams, ThresholdParams, ThresholdRomParams, PoolReduceParams, ArgmaxParams, AffineSerialParams,
+    UartRxParams, UartTxParams, BoardBridgeParams)}
 
 
 def params_of(core: str, params: Mapping[str, Any]) -> CoreParams:

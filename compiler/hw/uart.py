@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from compiler.arith import ceil_div
+from compiler.cores.board import BoardBridgeParams
 from compiler.hw.stream import Stream
 
 DEFAULT_BAUD = 115200
@@ -193,10 +194,10 @@ class UartProtocol:
         shifts = 8 * np.arange(self.elem_bytes, dtype=np.int64)
         return ((vals[..., None] >> shifts) & 0xFF).astype(np.uint8).reshape(vals.shape[0], self.out_bytes_per_image)
 
-    def bridge_params(self, timing: UartTiming) -> dict[str, int]:
+    def bridge_params(self, timing: UartTiming) -> BoardBridgeParams:
         """``bnnc_board_bridge``'s parameters for this protocol at ``timing``."""
         o = self.outp
-        return {"IN_WIDTH": self.inp.width, "IN_BYTES": self.bytes_per_beat, "IN_BEATS": self.inp.beats_per_image,
-                "OUT_LANES": o.lanes, "OUT_EW": o.elem_bits, "OUT_VBEATS": o.beats_per_vector,
-                "LAST_LANES": o.elems - (o.beats_per_vector - 1) * o.lanes, "OUT_BEATS": o.beats_per_image,
-                "ELEM_BYTES": self.elem_bytes, "OUT_SIGNED": int(o.signed), "IDLE_CLKS": timing.idle_clks}
+        return BoardBridgeParams(IN_WIDTH=self.inp.width, IN_BYTES=self.bytes_per_beat, IN_BEATS=self.inp.beats_per_image,
+                                 OUT_LANES=o.lanes, OUT_EW=o.elem_bits, OUT_VBEATS=o.beats_per_vector,
+                                 LAST_LANES=o.elems - (o.beats_per_vector - 1) * o.lanes, OUT_BEATS=o.beats_per_image,
+                                 ELEM_BYTES=self.elem_bytes, OUT_SIGNED=int(o.signed), IDLE_CLKS=timing.idle_clks)
