@@ -10,13 +10,13 @@ import numpy as np
 from pydantic import ValidationError
 
 from compiler.errors import BnncError, describe, number
-from compiler.limits import DEFAULT_MAX_BYTES, MAX_NAME_CHARS, fmt_bytes
-from compiler.ir import DType, Graph, Node, TensorType
-from compiler.ops import OPS, OpTypeError, infer, infer_types, verify
+from compiler.ir import DType, Graph, TensorType
+from compiler.limits import DEFAULT_MAX_BYTES
 
 from . import safe_yaml
 from .arrays import not_regular, read_npz
-from .schema import LAYER_OPS, NetSpec, model_for_location
+from .build import LAYER_OPS, build_graph, check_layers
+from .schema import NetSpec, model_for_location
 
 # What a pydantic error type means, phrased as the "Y" of "X must be Y, not Z".
 _EXPECT = {
@@ -183,8 +183,9 @@ def _load_npz(path: Path, wpath: Path, spec_weights: str, max_bytes: int) -> dic
 class _Arrays:
     """The npz's arrays, handed out by layer and param with shape and value checks (an ops.ImportContext)."""
 
-    def __init__(self, path: Path, wpath: Path, arrays: dict[str, np.ndarray]) -> None:
+    def __init__(self, path: Path, wpath: Path, network_input: TensorType, arrays: dict[str, np.ndarray]) -> None:
         self.source = str(path)
+        self.network_input = network_input
         self.wpath = wpath
         self.arrays = arrays
         self.used: set[str] = set()
@@ -233,80 +234,9 @@ def load_net(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Graph:
     except ValidationError as e:
         raise _validation_error(path, raw, e) from None
 
-    names = [layer.name for layer in spec.layers]
-    for i, name in enumerate(names):
-        if name in names[:i]:
-            raise BnncError(f"name must be unique, not a second {name!r}", file=str(path), layer=name,
-                            field="name")
-        if name == "input":
-            raise BnncError("name must not be 'input' (reserved for the network input)", file=str(path),
-                            layer=name, field="name")
-    # generated file names (<layer>_weights.mem, <network>.v, ...) must fit the file system: refused here,
-    # naming the layer, rather than when the output folder is written
-    for owner, name in ((None, spec.name), *((layer.name, layer.name) for layer in spec.layers)):
-        if len(name) > MAX_NAME_CHARS:
-            shown = None if owner is None else f"{owner[:32]}... (#{names.index(owner)})"
-            raise BnncError(f"name must be at most {MAX_NAME_CHARS} characters, not {len(name)}",
-                            file=str(path), layer=shown, field="name")
-    matrix = tuple(op for op in LAYER_OPS if OPS[op].matrix)
-    for lname in spec.hardware.folding:
-        ops = {layer.name: layer.op for layer in spec.layers}
-        if ops.get(lname) not in matrix:
-            what = f"a {ops[lname]} layer" if lname in ops else "no layer"
-            raise BnncError(f"folding keys must name {' or '.join(matrix)} layers, not {lname!r} ({what})",
-                            file=str(path), field=f"hardware.folding.{lname}")
-
+    config = spec.hardware.to_config()
+    check_layers(str(path), spec.name, spec.layers, config)
     wpath = path.parent / spec.weights
-    arrays = _Arrays(path, wpath, _load_npz(path, wpath, spec.weights, max_bytes))
     in_type = TensorType(tuple(spec.input.shape), _dtype(spec.input.dtype))
-
-    nodes: list[Node] = []
-    t = in_type
-    for i, layer in enumerate(spec.layers):
-        node = OPS[layer.op].build(arrays, layer, t, i == 0)
-        try:
-            node = node.replace(type=infer(node, t))
-        except OpTypeError as e:
-            raise BnncError(f"the layer must fit its input {t}, not fail with: {e}", file=str(path),
-                            layer=layer.name) from None
-        _check_order(path, spec, i, node, t)
-        need = OPS[node.op].working_bytes(node, t)
-        if need > max_bytes:
-            raise BnncError(f"the layer must need at most {fmt_bytes(max_bytes)} per image in the reference "
-                            f"(--max-bytes), not {fmt_bytes(need)} (input {t}, output {node.out})",
-                            file=str(path), layer=layer.name, field="op")
-        nodes.append(node)
-        t = node.out
-
-    last = spec.layers[-1]
-    prev = spec.layers[-2] if len(spec.layers) > 1 else None
-    ends_ok = OPS[last.op].matrix or (last.op == "batchnorm" and prev is not None and OPS[prev.op].matrix)
-    if not ends_ok or len(t.shape) != 1:
-        raise BnncError(f"the last layer must be dense (optionally followed by one batchnorm) giving class "
-                        f"scores, not {last.op} with output shape {list(t.shape)}", file=str(path),
-                        layer=last.name, field="op")
-    arrays.check_unused()
-    graph = Graph(name=spec.name, input=in_type, nodes=tuple(nodes), output=spec.output, stage="float",
-                  config=spec.hardware.to_config(),
-                  source=str(path), inputs=(str(path), str(wpath)))
-    if spec.output == "argmax":
-        graph = graph.with_nodes(list(graph.nodes) + [Node(graph.unique_name("argmax"), "argmax")])
-    graph = infer_types(graph)
-    verify(graph)
-    return graph
-
-
-def _check_order(path: Path, spec: NetSpec, i: int, node: Node, t: TensorType) -> None:
-    """Layer-order rules that make every accepted network lowerable to integer hardware."""
-    layers = spec.layers
-    if node.op == "batchnorm":
-        nxt = layers[i + 1].op if i + 1 < len(layers) else None
-        if nxt not in (None, "sign"):
-            raise BnncError(f"batchnorm must be followed by sign or end the network, not by {nxt}",
-                            file=str(path), layer=node.name, field="op")
-        if not t.dtype.is_integral:
-            raise BnncError(f"batchnorm's input must be integer (a matrix layer, a pool or the input), "
-                            f"not {t.dtype}", file=str(path), layer=node.name, field="op")
-    if OPS[node.op].matrix and i + 1 < len(layers) and OPS[layers[i + 1].op].matrix:
-        raise BnncError(f"{node.op} must be followed by batchnorm/sign/maxpool2d before the next matrix layer, "
-                        f"not directly by {layers[i + 1].op}", file=str(path), layer=node.name, field="op")
+    arrays = _Arrays(path, wpath, in_type, _load_npz(path, wpath, spec.weights, max_bytes))
+    return build_graph(arrays, spec.name, spec.layers, spec.output, config, max_bytes, inputs=(str(path), str(wpath)))

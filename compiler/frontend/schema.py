@@ -3,7 +3,7 @@
 Each op's layer fields are its definition's ``spec`` (:mod:`compiler.ops`); this
 module only assembles them into the document model. Only the shape of the
 document is checked here; cross-field rules (layer order, array shapes, weights
-path) are in :mod:`compiler.frontend.netyaml` and the ops' ``build``.
+path) are in :mod:`compiler.frontend.build`, :mod:`compiler.frontend.netyaml` and the ops' ``build``.
 """
 
 from __future__ import annotations
@@ -19,14 +19,15 @@ from compiler.ops.base import Identifier, PositiveInt
 from compiler.limits import MAX_CLOCK_MHZ, MIN_TARGET_FPS
 from compiler.targets import DEFAULT_TARGET, TARGETS
 
+from .build import LAYER_OPS
+
 TARGET_NAMES = tuple(TARGETS)
 
 # uint1..uint32 and int2..int32: a 1-bit signed integer (values -1 and 0) has no hardware lane; use bipolar.
 _DTYPE = re.compile(r"^(bipolar|uint([1-9]|[12][0-9]|3[0-2])|int([2-9]|[12][0-9]|3[0-2]))$")
 
 # The net.yaml layer models by op, in registry order.
-LAYER_SPECS: dict[str, type[LayerSpec]] = {name: d.spec for name, d in OPS.items() if d.spec is not None}
-LAYER_OPS: tuple[str, ...] = tuple(LAYER_SPECS)
+LAYER_SPECS: dict[str, type[LayerSpec]] = {op: spec for op in LAYER_OPS if (spec := OPS[op].spec) is not None}
 
 
 class _Strict(BaseModel):

@@ -3,8 +3,9 @@
 An :class:`OpDef` gives, in one place:
 
 * its attributes and parameter arrays (the verifier checks nodes against them),
-* its net.yaml layer schema (``spec``, a pydantic model; None for ops that only
-  passes create) and how a layer of that schema becomes an IR node (``build``),
+* its layer spec (``spec``: typed, frozen fields that net.yaml's schema is made of and
+  any frontend fills in; None for ops that only passes create) and how a layer of
+  that spec becomes an IR node (``build``, through a frontend-neutral ImportContext),
 * its type rule (``infer``: shape and exact integer range),
 * its exact numpy semantics (``execute``, and optionally a fused kernel for a
   consumer it absorbs),
@@ -38,7 +39,7 @@ class OpTypeError(Exception):
 
 
 class LayerSpec(BaseModel):
-    """Base of every op's net.yaml layer schema: strict types, unknown fields refused, a name."""
+    """Base of every op's layer spec (net.yaml's layer schema): strict types, unknown fields refused, a name."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
@@ -46,17 +47,29 @@ class LayerSpec(BaseModel):
 
 
 class ImportContext(Protocol):
-    """What an op's ``build`` may ask of the frontend: its parameter arrays and its error format."""
+    """What an op's ``build`` may ask of a frontend: the network input, the parameter arrays and the error format."""
 
     source: str
+    # The network's input type: the one integer tensor a matrix layer may read as it is (see reads_integer).
+    network_input: TensorType
 
     def take(self, layer: str, param: str, shape: tuple[int, ...]) -> np.ndarray:
         """The float64 array ``<layer>.<param>`` of the weights file, checked to have ``shape``."""
         ...
 
     def error(self, message: str, layer: str, field: str, *, weights_file: bool = False) -> BnncError:
-        """A one-line error naming the net.yaml (or the weights file), the layer and the field."""
+        """A one-line error naming the network file (or the weights file), the layer and the field."""
         ...
+
+    def check_unused(self) -> None:
+        """Refuse parameter arrays that no layer took."""
+        ...
+
+
+def reads_integer(ctx: ImportContext, t: TensorType) -> bool:
+    """Whether a matrix layer reads ``t`` as integers: only the network input itself (the first layer's
+    hardware takes its raw lanes); any other input must be bipolar."""
+    return t.dtype.is_int and t == ctx.network_input
 
 
 @dataclass(frozen=True)
@@ -86,7 +99,7 @@ class OpDef:
     doc: ClassVar[str]
     attrs: ClassVar[tuple[str, ...]] = ()
     params: ClassVar[tuple[str, ...]] = ()
-    # The net.yaml layer schema; None for ops that only passes create.
+    # The layer spec a frontend fills in (net.yaml's layer schema); None for ops that only passes create.
     spec: ClassVar[type[LayerSpec] | None] = None
     # The net.yaml op a node of this op comes from, for messages (xnor_dense comes from dense).
     user_op: ClassVar[str | None] = None
@@ -120,9 +133,9 @@ class OpDef:
         """The stage's output in one kernel, when this op has a faster fused one for this batch; else None."""
         return None
 
-    def build(self, ctx: ImportContext, spec: Any, t: TensorType, first: bool) -> Node:
-        """The IR node of a validated net.yaml layer ``spec`` on input type ``t`` (``first``: fed by the input)."""
-        raise NotImplementedError(f"{self.name} has no net.yaml form")
+    def build(self, ctx: ImportContext, spec: Any, t: TensorType) -> Node:
+        """The IR node of a validated layer ``spec`` (this op's :attr:`spec` model) on input type ``t``."""
+        raise NotImplementedError(f"{self.name} has no layer spec")
 
     def choose_lanes(self, node: Node, t_in: TensorType, budget: int) -> tuple[int, int] | None:
         """(lanes, cycles) of a unit that streams whole maps and keeps within ``budget`` cycles; None for other ops."""

@@ -45,7 +45,7 @@ class BatchNorm(OpDef):
         p = node.params
         return batchnorm_f64(x, p["gamma"], p["beta"], p["mean"], p["var"], node.attrs["eps"])
 
-    def build(self, ctx: ImportContext, spec: Any, t: TensorType, first: bool) -> Node:
+    def build(self, ctx: ImportContext, spec: Any, t: TensorType) -> Node:
         c = t.shape[-1]
         p = {k: ctx.take(spec.name, k, (c,)) for k in self.params}
         bad = np.nonzero(p["var"] <= 0)[0]

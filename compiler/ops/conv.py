@@ -28,7 +28,8 @@ from compiler.hw.builder import HwBuilder
 from compiler.hw.graph import Module
 from compiler.hw.stream import Stream
 
-from .base import ImportContext, LayerSpec, OpTypeError, PositiveInt, Stage, element_bytes, int_range
+from .base import (ImportContext, LayerSpec, OpTypeError, PositiveInt, Stage, element_bytes, int_range,
+                   reads_integer)
 from .dense import lower_mvtu
 from .matrix import MatrixOp, matrix_range
 from .registry import register_op
@@ -184,9 +185,9 @@ class Conv2d(_ConvBase):
         y = flat @ w.T.astype(np.float64) if x.dtype == np.float64 else int_matmul(flat, w)
         return y.reshape(cols.shape[:3] + (w.shape[0],))
 
-    def build(self, ctx: ImportContext, spec: Any, t: TensorType, first: bool) -> Node:
+    def build(self, ctx: ImportContext, spec: Any, t: TensorType) -> Node:
         name = spec.name
-        if not t.dtype.is_bipolar and not (first and t.dtype.is_int):
+        if not t.dtype.is_bipolar and not reads_integer(ctx, t):
             raise ctx.error(f"the input of conv2d must be bipolar (add a sign layer before it) or the integer "
                             f"network input, not {t.dtype}", name, "op")
         if len(t.shape) != 3:

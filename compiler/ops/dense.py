@@ -27,7 +27,7 @@ from compiler.ir import DType, Node, TensorType
 from compiler.kernels import GEMM_MIN_WORK, int_matmul, xnor_popcount, xnor_threshold_gemm
 
 from .affine import lower_affine_serial
-from .base import ImportContext, LayerSpec, OpTypeError, PositiveInt, Stage, int_range
+from .base import ImportContext, LayerSpec, OpTypeError, PositiveInt, Stage, int_range, reads_integer
 from .matrix import MatrixOp, matrix_range
 from .registry import register_op
 
@@ -131,8 +131,8 @@ class Dense(MatrixOp):
             return x @ w.T.astype(np.float64)
         return int_matmul(x, w)
 
-    def build(self, ctx: ImportContext, spec: Any, t: TensorType, first: bool) -> Node:
-        if not t.dtype.is_bipolar and not (first and t.dtype.is_int):
+    def build(self, ctx: ImportContext, spec: Any, t: TensorType) -> Node:
+        if not t.dtype.is_bipolar and not reads_integer(ctx, t):
             raise ctx.error(f"the input of dense must be bipolar (add a sign layer before it) or the integer "
                             f"network input, not {t.dtype}", spec.name, "op")
         if len(t.shape) != 1:

@@ -36,7 +36,7 @@ class Flatten(OpDef):
     def execute(self, node: Node, x: np.ndarray) -> np.ndarray:
         return x.reshape(x.shape[0], -1)
 
-    def build(self, ctx: ImportContext, spec: Any, t: TensorType, first: bool) -> Node:
+    def build(self, ctx: ImportContext, spec: Any, t: TensorType) -> Node:
         return Node(spec.name, "flatten")
 
     def lower(self, b: HwBuilder, stage: Stage, cur: Stream) -> Stream:

@@ -47,5 +47,5 @@ class Sign(OpDef):
     def execute(self, node: Node, x: np.ndarray) -> np.ndarray:
         return np.where(x >= node.attrs["threshold"], 1, -1).astype(np.int8)
 
-    def build(self, ctx: ImportContext, spec: Any, t: TensorType, first: bool) -> Node:
+    def build(self, ctx: ImportContext, spec: Any, t: TensorType) -> Node:
         return Node(spec.name, "sign", {"threshold": float(spec.threshold)})

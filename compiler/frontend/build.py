@@ -1,0 +1,102 @@
+"""The frontend-neutral graph builder: every frontend's layers become a float-stage graph here.
+
+A frontend (net.yaml today, QONNX later) validates its document into each op's typed
+layer spec (:attr:`compiler.ops.OpDef.spec`), offers the parameter arrays through an
+:class:`~compiler.ops.ImportContext`, and hands both to :func:`check_layers` and
+:func:`build_graph`. The graph-wide rules live here once: unique, reserved and
+file-sized names, folding requests naming matrix layers, the layer-order rules that
+make every accepted network lowerable to integer hardware, the reference's memory
+bound, the last layer giving class scores, and the appended argmax.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from compiler.config import HardwareConfig
+from compiler.errors import BnncError
+from compiler.ir import Graph, Node, TensorType
+from compiler.limits import MAX_NAME_CHARS, fmt_bytes
+from compiler.ops import OPS, ImportContext, LayerSpec, OpTypeError, infer, infer_types, verify
+
+# The ops a layer spec may name, in registry order.
+LAYER_OPS: tuple[str, ...] = tuple(name for name, d in OPS.items() if d.spec is not None)
+
+
+def check_layers(source: str, name: str, layers: Sequence[LayerSpec], config: HardwareConfig) -> None:
+    """The rules on names and folding requests, checked before any array is read."""
+    names = [layer.name for layer in layers]
+    for i, lname in enumerate(names):
+        if lname in names[:i]:
+            raise BnncError(f"name must be unique, not a second {lname!r}", file=source, layer=lname, field="name")
+        if lname == "input":
+            raise BnncError("name must not be 'input' (reserved for the network input)", file=source,
+                            layer=lname, field="name")
+    # generated file names (<layer>_weights.mem, <network>.v, ...) must fit the file system: refused here,
+    # naming the layer, rather than when the output folder is written
+    for owner, n in ((None, name), *((lname, lname) for lname in names)):
+        if len(n) > MAX_NAME_CHARS:
+            shown = None if owner is None else f"{owner[:32]}... (#{names.index(owner)})"
+            raise BnncError(f"name must be at most {MAX_NAME_CHARS} characters, not {len(n)}",
+                            file=source, layer=shown, field="name")
+    matrix = tuple(op for op in LAYER_OPS if OPS[op].matrix)
+    ops = {layer.name: layer.op for layer in layers}
+    for lname in config.folding:
+        if ops.get(lname) not in matrix:
+            what = f"a {ops[lname]} layer" if lname in ops else "no layer"
+            raise BnncError(f"folding keys must name {' or '.join(matrix)} layers, not {lname!r} ({what})",
+                            file=source, field=f"hardware.folding.{lname}")
+
+
+def build_graph(ctx: ImportContext, name: str, layers: Sequence[LayerSpec], output: str, config: HardwareConfig,
+                max_bytes: int, inputs: tuple[str, ...] = ()) -> Graph:
+    """The float-stage graph of ``layers`` on ``ctx.network_input``: each op's ``build``, its type, the order rules."""
+    source = ctx.source
+    nodes: list[Node] = []
+    t = ctx.network_input
+    for i, layer in enumerate(layers):
+        node = OPS[layer.op].build(ctx, layer, t)
+        try:
+            node = node.replace(type=infer(node, t))
+        except OpTypeError as e:
+            raise BnncError(f"the layer must fit its input {t}, not fail with: {e}", file=source,
+                            layer=layer.name) from None
+        _check_order(source, [layer.op for layer in layers], i, node, t)
+        need = OPS[node.op].working_bytes(node, t)
+        if need > max_bytes:
+            raise BnncError(f"the layer must need at most {fmt_bytes(max_bytes)} per image in the reference "
+                            f"(--max-bytes), not {fmt_bytes(need)} (input {t}, output {node.out})",
+                            file=source, layer=layer.name, field="op")
+        nodes.append(node)
+        t = node.out
+
+    last = layers[-1]
+    prev = layers[-2] if len(layers) > 1 else None
+    ends_ok = OPS[last.op].matrix or (last.op == "batchnorm" and prev is not None and OPS[prev.op].matrix)
+    if not ends_ok or len(t.shape) != 1:
+        raise BnncError(f"the last layer must be dense (optionally followed by one batchnorm) giving class "
+                        f"scores, not {last.op} with output shape {list(t.shape)}", file=source,
+                        layer=last.name, field="op")
+    ctx.check_unused()
+    graph = Graph(name=name, input=ctx.network_input, nodes=tuple(nodes), output=output, stage="float",
+                  config=config, source=source, inputs=inputs)
+    if output == "argmax":
+        graph = graph.with_nodes(list(graph.nodes) + [Node(graph.unique_name("argmax"), "argmax")])
+    graph = infer_types(graph)
+    verify(graph)
+    return graph
+
+
+def _check_order(source: str, ops: list[str], i: int, node: Node, t: TensorType) -> None:
+    """Layer-order rules that make every accepted network lowerable to integer hardware."""
+    if node.op == "batchnorm":
+        nxt = ops[i + 1] if i + 1 < len(ops) else None
+        if nxt not in (None, "sign"):
+            raise BnncError(f"batchnorm must be followed by sign or end the network, not by {nxt}",
+                            file=source, layer=node.name, field="op")
+        if not t.dtype.is_integral:
+            raise BnncError(f"batchnorm's input must be integer (a matrix layer, a pool or the input), "
+                            f"not {t.dtype}", file=source, layer=node.name, field="op")
+    if OPS[node.op].matrix and i + 1 < len(ops) and OPS[ops[i + 1]].matrix:
+        raise BnncError(f"{node.op} must be followed by batchnorm/sign/maxpool2d before the next matrix layer, "
+                        f"not directly by {ops[i + 1]}", file=source, layer=node.name, field="op")
