@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 from compiler.config import HardwareConfig
 from compiler.errors import BnncError
 from compiler.ir import Graph, Node, TensorType
@@ -21,6 +23,47 @@ from compiler.ops import OPS, ImportContext, LayerSpec, OpTypeError, infer, infe
 
 # The ops a layer spec may name, in registry order.
 LAYER_OPS: tuple[str, ...] = tuple(name for name, d in OPS.items() if d.spec is not None)
+
+
+class ArrayContext:
+    """A frontend's arrays by ``<layer>.<param>``, handed out with shape and value checks (an ops.ImportContext)."""
+
+    def __init__(self, source: str, wpath: str, network_input: TensorType, arrays: dict[str, np.ndarray]) -> None:
+        self.source = source  # the network file, named by errors about a layer's fields
+        self.network_input = network_input
+        self.wpath = wpath  # the weights file, named by errors about an array
+        self.arrays = arrays
+        self.used: set[str] = set()
+
+    def take(self, layer: str, param: str, shape: tuple[int, ...]) -> np.ndarray:
+        key = f"{layer}.{param}"
+        if key not in self.arrays:
+            raise BnncError(f"array {key} must be present with shape {list(shape)}, not missing",
+                            file=str(self.wpath), layer=layer, field=param)
+        a = self.arrays[key]
+        self.used.add(key)
+        if a.shape != shape:
+            raise BnncError(f"{key} must have shape {list(shape)}, not {list(a.shape)}",
+                            file=str(self.wpath), layer=layer, field=param)
+        if a.dtype.kind not in "iuf":  # not bool, complex, timedelta, strings
+            raise BnncError(f"{key} must be a numeric array, not dtype {a.dtype}",
+                            file=str(self.wpath), layer=layer, field=param)
+        a = a.astype(np.float64)
+        if not np.all(np.isfinite(a)):
+            raise BnncError(f"{key} must be finite, not contain NaN or inf",
+                            file=str(self.wpath), layer=layer, field=param)
+        return a
+
+    def error(self, message: str, layer: str, field: str, *, weights_file: bool = False) -> BnncError:
+        return BnncError(message, file=str(self.wpath) if weights_file else self.source, layer=layer, field=field)
+
+    def check_unused(self) -> None:
+        extra = sorted(set(self.arrays) - self.used)
+        if extra:
+            layer, _, param = extra[0].partition(".")
+            raise BnncError(f"array {extra[0]} must belong to a layer of the network, not be extra "
+                            f"({len(extra)} unused array(s)); remove it or add its layer",
+                            file=str(self.wpath), layer=layer, field=param or None)
 
 
 def check_layers(source: str, name: str, layers: Sequence[LayerSpec], config: HardwareConfig) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from compiler.limits import DEFAULT_MAX_BYTES
 
 from . import safe_yaml
 from .arrays import not_regular, read_npz
-from .build import LAYER_OPS, build_graph, check_layers
+from .build import LAYER_OPS, ArrayContext, build_graph, check_layers
 from .schema import NetSpec, model_for_location
 
 # What a pydantic error type means, phrased as the "Y" of "X must be Y, not Z".
@@ -180,47 +181,6 @@ def _load_npz(path: Path, wpath: Path, spec_weights: str, max_bytes: int) -> dic
     return read_npz(wpath, max_bytes)
 
 
-class _Arrays:
-    """The npz's arrays, handed out by layer and param with shape and value checks (an ops.ImportContext)."""
-
-    def __init__(self, path: Path, wpath: Path, network_input: TensorType, arrays: dict[str, np.ndarray]) -> None:
-        self.source = str(path)
-        self.network_input = network_input
-        self.wpath = wpath
-        self.arrays = arrays
-        self.used: set[str] = set()
-
-    def take(self, layer: str, param: str, shape: tuple[int, ...]) -> np.ndarray:
-        key = f"{layer}.{param}"
-        if key not in self.arrays:
-            raise BnncError(f"array {key} must be present with shape {list(shape)}, not missing",
-                            file=str(self.wpath), layer=layer, field=param)
-        a = self.arrays[key]
-        self.used.add(key)
-        if a.shape != shape:
-            raise BnncError(f"{key} must have shape {list(shape)}, not {list(a.shape)}",
-                            file=str(self.wpath), layer=layer, field=param)
-        if a.dtype.kind not in "iuf":  # not bool, complex, timedelta, strings
-            raise BnncError(f"{key} must be a numeric array, not dtype {a.dtype}",
-                            file=str(self.wpath), layer=layer, field=param)
-        a = a.astype(np.float64)
-        if not np.all(np.isfinite(a)):
-            raise BnncError(f"{key} must be finite, not contain NaN or inf",
-                            file=str(self.wpath), layer=layer, field=param)
-        return a
-
-    def error(self, message: str, layer: str, field: str, *, weights_file: bool = False) -> BnncError:
-        return BnncError(message, file=str(self.wpath) if weights_file else self.source, layer=layer, field=field)
-
-    def check_unused(self) -> None:
-        extra = sorted(set(self.arrays) - self.used)
-        if extra:
-            layer, _, param = extra[0].partition(".")
-            raise BnncError(f"array {extra[0]} must belong to a layer of the network, not be extra "
-                            f"({len(extra)} unused array(s)); remove it or add its layer",
-                            file=str(self.wpath), layer=layer, field=param or None)
-
-
 def load_net(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Graph:
     """Read, validate and import a net.yaml (and its weights) as a float-stage graph.
 
@@ -228,15 +188,24 @@ def load_net(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Graph:
     reference needs for a calibration batch (:mod:`compiler.limits`).
     """
     path = Path(path)
-    raw = _read_yaml(path)
+    return import_net(_read_yaml(path), path, lambda wpath, given: _load_npz(path, wpath, given, max_bytes),
+                      max_bytes)
+
+
+def import_net(raw: dict[str, Any], path: Path, read_arrays: Callable[[Path, str], dict[str, np.ndarray]],
+               max_bytes: int = DEFAULT_MAX_BYTES) -> Graph:
+    """A parsed net.yaml document (as if read from ``path``) as a float-stage graph.
+
+    ``read_arrays(weights path, the weights field)`` gives the arrays by ``<layer>.<param>``
+    (the weights file, or an exporter's arrays in memory).
+    """
     try:
         spec = NetSpec.model_validate(raw)
     except ValidationError as e:
         raise _validation_error(path, raw, e) from None
-
     config = spec.hardware.to_config()
     check_layers(str(path), spec.name, spec.layers, config)
     wpath = path.parent / spec.weights
     in_type = TensorType(tuple(spec.input.shape), _dtype(spec.input.dtype))
-    arrays = _Arrays(path, wpath, in_type, _load_npz(path, wpath, spec.weights, max_bytes))
+    arrays = ArrayContext(str(path), str(wpath), in_type, read_arrays(wpath, spec.weights))
     return build_graph(arrays, spec.name, spec.layers, spec.output, config, max_bytes, inputs=(str(path), str(wpath)))

@@ -55,6 +55,7 @@ from typing import Any
 
 from compiler.errors import BnncError, describe
 from compiler.frontend import safe_yaml
+from compiler.kernels import conv_out_hw
 from compiler.limits import fmt_bytes
 
 # Seeds numpy (and so Lightning's seed_everything) accepts.
@@ -249,9 +250,9 @@ def conv_shapes(shape: tuple[int, int, int], conv: list[ConvBlock]) -> list[tupl
     h, w, _ = shape
     out = []
     for b in conv:
-        h, w = h + 2 * b.padding - b.kernel + 1, w + 2 * b.padding - b.kernel + 1
+        h, w = conv_out_hw(h, w, b.kernel, b.kernel, 1, b.padding)
         if b.pool:  # floor, like torch's MaxPool2d and bnnc's maxpool2d
-            h, w = (h - b.pool) // b.pool + 1, (w - b.pool) // b.pool + 1
+            h, w = conv_out_hw(h, w, b.pool, b.pool, b.pool, 0)
         out.append((h, w, b.filters))
     return out
 
@@ -281,11 +282,11 @@ def footprint(cfg: Config, in_features: int, classes: int,
         acts = peak = h * w * c
         for b in m.conv:
             ph, pw = h + 2 * b.padding, w + 2 * b.padding
-            oh, ow = max(ph - b.kernel + 1, 1), max(pw - b.kernel + 1, 1)
+            oh, ow = (max(v, 1) for v in conv_out_hw(h, w, b.kernel, b.kernel, 1, b.padding))
             params += b.filters * c * b.kernel * b.kernel + 2 * b.filters
             conv_out = oh * ow * b.filters
             if b.pool:
-                oh, ow = (oh - b.pool) // b.pool + 1, (ow - b.pool) // b.pool + 1
+                oh, ow = conv_out_hw(oh, ow, b.pool, b.pool, b.pool, 0)
             pooled = max(oh, 1) * max(ow, 1) * b.filters
             acts += ph * pw * c + conv_out + 3 * pooled  # padded input, conv, (pool,) batchnorm, sign
             peak = max(peak, ph * pw * c + conv_out)
@@ -316,11 +317,11 @@ def _check_geometry(src: str, shape: tuple[int, int, int], conv: list[ConvBlock]
         ph, pw = h + 2 * b.padding, w + 2 * b.padding
         _require(src, b.kernel <= min(ph, pw), f"model.conv[{i}].kernel",
                  f"at most {min(ph, pw)} (the {h}x{w} map with padding {b.padding})", b.kernel)
-        h, w = ph - b.kernel + 1, pw - b.kernel + 1
+        h, w = conv_out_hw(h, w, b.kernel, b.kernel, 1, b.padding)
         if b.pool:
             _require(src, b.pool <= min(h, w), f"model.conv[{i}].pool", f"at most {min(h, w)} (the {h}x{w} map)",
                      b.pool)
-            h, w = (h - b.pool) // b.pool + 1, (w - b.pool) // b.pool + 1
+            h, w = conv_out_hw(h, w, b.pool, b.pool, b.pool, 0)
 
 
 def validate(raw: Any, src: str = "<config>") -> Config:

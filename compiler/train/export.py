@@ -41,6 +41,8 @@ from __future__ import annotations
 
 import pickle
 import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +51,10 @@ import torch
 import yaml
 from torch import nn
 
+from compiler.config import DEFAULT_CLOCK_MHZ
 from compiler.errors import BnncError, describe
+from compiler.frontend.netyaml import import_net
+from compiler.kernels import conv_out_hw
 from compiler.limits import DEFAULT_MAX_BYTES, fmt_bytes
 
 from .config import COUNT_MAX, check_footprint, validate
@@ -78,10 +83,173 @@ def _one(v: tuple[int, int]) -> int | list[int]:
     return v[0] if v[0] == v[1] else [v[0], v[1]]
 
 
+@dataclass
+class _Walk:
+    """Where the walk over a model's modules stands: what it has written so far (mutable, one export's)."""
+
+    weight_dtype: str
+    layers: list[dict[str, Any]] = field(default_factory=list)
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)
+    input_scale: float | None = None
+    first_bn_pending: bool = False
+    seen_matrix: bool = False
+    in_shape: list[int] | None = None
+    # The (H, W, C) map flowing through a conv net (None outside images), and the (C, H, W)
+    # of the map a Flatten consumed, which the next dense layer's columns are permuted by.
+    hwc: tuple[int, int, int] | None = None
+    flattened: tuple[int, int, int] | None = None
+
+
+def _skip(w: _Walk, lname: str, m: nn.Module) -> None:
+    """Dropout: nothing at inference."""
+
+
+def _to_image(w: _Walk, lname: str, m: ToImage) -> None:
+    """The image reshape: the net's input is the (H, W, C) image."""
+    if w.seen_matrix or w.layers:
+        raise ExportError(f"layer {lname}: the image reshape must come first")
+    w.hwc = tuple(m.shape)  # type: ignore[assignment]
+    w.in_shape = list(m.shape)
+
+
+def _input_binarize(w: _Walk, lname: str, m: InputBinarize) -> None:
+    """Input binarization: a sign layer at the threshold."""
+    if w.seen_matrix:
+        raise ExportError(f"layer {lname}: input binarization must come first")
+    w.layers.append({"name": lname, "op": "sign", "threshold": _f(m.threshold)})
+
+
+def _input_scale(w: _Walk, lname: str, m: InputScale) -> None:
+    """Input scaling: no layer; the first batchnorm takes the scale."""
+    if w.seen_matrix:
+        raise ExportError(f"layer {lname}: input scaling must come first")
+    w.input_scale = m.scale
+
+
+def _conv2d(w: _Walk, lname: str, m: BinaryConv2d) -> None:
+    """A binary convolution: conv2d, its ±1 weights in PyTorch's layout."""
+    if w.hwc is None:
+        raise ExportError(f"layer {lname}: a conv2d layer needs an image input (H, W, C), not a flat vector")
+    if _pair(m.dilation) != (1, 1) or m.groups != 1 or _pair(m.stride)[0] != _pair(m.stride)[1]:
+        raise ExportError(f"layer {lname}: conv2d must have dilation 1, groups 1 and a square "
+                          f"stride, not dilation {m.dilation}, groups {m.groups}, stride {m.stride}")
+    ph, pw = _pair(m.padding)  # type: ignore[arg-type]
+    if ph != pw:
+        raise ExportError(f"layer {lname}: conv2d padding must be the same on both axes, not {m.padding}")
+    kh, kw = _pair(m.kernel_size)
+    stride = _pair(m.stride)[0]
+    weight = sign_pm1(m.weight.detach().cpu().double()).numpy().astype(w.weight_dtype)
+    w.arrays[f"{lname}.weight"] = weight  # (filters, C, kh, kw): PyTorch's layout, net.yaml's too
+    lay: dict[str, Any] = {"name": lname, "op": "conv2d", "filters": int(m.out_channels), "kernel": _one((kh, kw))}
+    if stride != 1:
+        lay["stride"] = stride
+    if ph:
+        lay["padding"] = ph
+        pad = float(m.pad_value)
+        if not pad.is_integer():
+            raise ExportError(f"layer {lname}: pad_value must be an integer, not {pad}")
+        lay["pad_value"] = int(pad)
+    w.layers.append(lay)
+    h, wd, _ = w.hwc
+    w.hwc = (*conv_out_hw(h, wd, kh, kw, stride, ph), int(m.out_channels))
+    w.first_bn_pending = not w.seen_matrix and w.input_scale is not None
+    w.seen_matrix = True
+
+
+def _maxpool2d(w: _Walk, lname: str, m: nn.MaxPool2d) -> None:
+    """A square max-pool without padding: maxpool2d."""
+    k, s = _pair(m.kernel_size), _pair(m.stride)
+    if w.hwc is None or k[0] != k[1] or s[0] != s[1] or _pair(m.padding) != (0, 0) \
+            or _pair(m.dilation) != (1, 1) or m.ceil_mode:
+        raise ExportError(f"layer {lname}: maxpool2d must be a square window on an image with "
+                          f"padding 0, dilation 1 and ceil_mode off, not {m}")
+    w.layers.append({"name": lname, "op": "maxpool2d", "kernel": k[0], "stride": s[0]})
+    h, wd, c = w.hwc
+    w.hwc = (*conv_out_hw(h, wd, k[0], k[0], s[0], 0), c)
+
+
+def _flatten(w: _Walk, lname: str, m: nn.Flatten) -> None:
+    """Flatten: the next dense layer's columns are permuted to channel-last order."""
+    if w.hwc is None:
+        raise ExportError(f"layer {lname}: flatten needs an image (H, W, C) before it")
+    w.layers.append({"name": lname, "op": "flatten"})
+    w.flattened = (w.hwc[2], w.hwc[0], w.hwc[1])
+    w.hwc = None
+
+
+def _dense(w: _Walk, lname: str, m: BinaryLinear) -> None:
+    """A binary linear layer: dense, its ±1 weights (units, in)."""
+    if w.hwc is not None:
+        raise ExportError(f"layer {lname}: a dense layer on an image needs a flatten before it")
+    weight = sign_pm1(m.weight.detach().cpu().double()).numpy()
+    if w.flattened is not None:
+        c, h, wd = w.flattened
+        if m.in_features != c * h * wd:
+            raise ExportError(f"layer {lname}: in_features must be {c * h * wd} (the flattened "
+                              f"{h}x{wd}x{c} map), not {m.in_features}")
+        # torch's NCHW flatten order -> bnnc's channel-last order.
+        weight = weight.reshape(-1, c, h, wd).transpose(0, 2, 3, 1).reshape(weight.shape[0], -1)
+        w.flattened = None
+    if w.in_shape is None:
+        w.in_shape = [int(m.in_features)]
+    w.arrays[f"{lname}.weight"] = np.ascontiguousarray(weight).astype(w.weight_dtype)
+    w.layers.append({"name": lname, "op": "dense", "units": int(m.out_features)})
+    w.first_bn_pending = not w.seen_matrix and w.input_scale is not None
+    w.seen_matrix = True
+
+
+def _batchnorm(w: _Walk, lname: str, m: nn.BatchNorm1d | nn.BatchNorm2d) -> None:
+    """A batchnorm with running statistics: batchnorm (the first one after a scaled input in the raw pixel domain)."""
+    if not w.seen_matrix:
+        raise ExportError(f"layer {lname}: batchnorm before any dense or conv layer is not supported")
+    if not (m.affine and m.track_running_stats):
+        raise ExportError(f"layer {lname}: batchnorm must be affine with running statistics")
+    gamma = m.weight.detach().cpu().double().numpy()
+    beta = m.bias.detach().cpu().double().numpy()
+    mean = m.running_mean.detach().cpu().double().numpy()  # type: ignore[union-attr]
+    var = m.running_var.detach().cpu().double().numpy()  # type: ignore[union-attr]
+    eps = float(m.eps)
+    dt: str = "float32"
+    if w.first_bn_pending:
+        s = float(w.input_scale)  # type: ignore[arg-type]
+        mean, var, eps = mean * s, var * s * s, eps * s * s
+        dt = "float64"
+        w.first_bn_pending = False
+    w.arrays[f"{lname}.gamma"] = gamma.astype(dt)
+    w.arrays[f"{lname}.beta"] = beta.astype(dt)
+    w.arrays[f"{lname}.mean"] = mean.astype(dt)
+    w.arrays[f"{lname}.var"] = var.astype(dt)
+    w.layers.append({"name": lname, "op": "batchnorm", "eps": eps})
+
+
+def _sign(w: _Walk, lname: str, m: SignActivation) -> None:
+    """A sign activation: sign."""
+    w.layers.append({"name": lname, "op": "sign"})
+
+
+# How each exportable module becomes net.yaml, first match in this order (BinaryConv2d and BinaryLinear
+# before anything their float twins nn.Conv2d and nn.Linear would match: those are refused).
+EXPORTERS: tuple[tuple[type[nn.Module] | tuple[type[nn.Module], ...], Callable[[_Walk, str, Any], None]], ...] = (
+    (nn.Dropout, _skip),
+    (ToImage, _to_image),
+    (InputBinarize, _input_binarize),
+    (InputScale, _input_scale),
+    (BinaryConv2d, _conv2d),
+    (nn.MaxPool2d, _maxpool2d),
+    (nn.Flatten, _flatten),
+    (BinaryLinear, _dense),
+    ((nn.BatchNorm1d, nn.BatchNorm2d), _batchnorm),
+    (SignActivation, _sign),
+)
+
+
 def export(model: BnnClassifier | nn.Module, path: str | Path, *, name: str | None = None,
-           weight_dtype: str = "float16", clock_mhz: float = 100.0,
+           weight_dtype: str = "float16", clock_mhz: float = DEFAULT_CLOCK_MHZ,
            calibration: np.ndarray | None = None) -> tuple[Path, Path]:
     """Write ``path`` (net.yaml) and ``weights.npz`` beside it (and ``calibration.npy`` if given).
+
+    The network is first built by the compiler's graph builder (:mod:`compiler.frontend.build`),
+    so a model bnnc would refuse is refused here, before any file is written.
 
     Args:
         model: a :class:`BnnClassifier` (or its ``net`` Sequential) with binary layers.
@@ -101,139 +269,36 @@ def export(model: BnnClassifier | nn.Module, path: str | Path, *, name: str | No
     if weight_dtype not in ("float16", "float32", "float64"):
         raise ExportError(f"weight_dtype must be float16, float32 or float64, not {weight_dtype}")
     path = Path(path)
-    layers: list[dict[str, Any]] = []
-    arrays: dict[str, np.ndarray] = {}
-    input_scale: float | None = None
-    first_bn_pending = False
-    seen_matrix = False
-    in_shape: list[int] | None = None
-    # The (H, W, C) map flowing through a conv net (None outside images), and the (C, H, W)
-    # of the map a Flatten consumed, which the next dense layer's columns are permuted by.
-    hwc: tuple[int, int, int] | None = None
-    flattened: tuple[int, int, int] | None = None
-    mods = list(net.named_children())
-    for lname, m in mods:
-        if isinstance(m, nn.Dropout):
-            continue
-        if isinstance(m, ToImage):
-            if seen_matrix or layers:
-                raise ExportError(f"layer {lname}: the image reshape must come first")
-            hwc = tuple(m.shape)  # type: ignore[assignment]
-            in_shape = list(m.shape)
-        elif isinstance(m, InputBinarize):
-            if seen_matrix:
-                raise ExportError(f"layer {lname}: input binarization must come first")
-            layers.append({"name": lname, "op": "sign", "threshold": _f(m.threshold)})
-        elif isinstance(m, InputScale):
-            if seen_matrix:
-                raise ExportError(f"layer {lname}: input scaling must come first")
-            input_scale = m.scale
-        elif isinstance(m, BinaryConv2d):
-            if hwc is None:
-                raise ExportError(f"layer {lname}: a conv2d layer needs an image input (H, W, C), "
-                                  "not a flat vector")
-            if _pair(m.dilation) != (1, 1) or m.groups != 1 or _pair(m.stride)[0] != _pair(m.stride)[1]:
-                raise ExportError(f"layer {lname}: conv2d must have dilation 1, groups 1 and a square "
-                                  f"stride, not dilation {m.dilation}, groups {m.groups}, stride {m.stride}")
-            ph, pw = _pair(m.padding)  # type: ignore[arg-type]
-            if ph != pw:
-                raise ExportError(f"layer {lname}: conv2d padding must be the same on both axes, not {m.padding}")
-            kh, kw = _pair(m.kernel_size)
-            stride = _pair(m.stride)[0]
-            w = sign_pm1(m.weight.detach().cpu().double()).numpy().astype(weight_dtype)
-            arrays[f"{lname}.weight"] = w  # (filters, C, kh, kw): PyTorch's layout, net.yaml's too
-            lay: dict[str, Any] = {"name": lname, "op": "conv2d", "filters": int(m.out_channels),
-                                   "kernel": _one((kh, kw))}
-            if stride != 1:
-                lay["stride"] = stride
-            if ph:
-                lay["padding"] = ph
-                pad = float(m.pad_value)
-                if not pad.is_integer():
-                    raise ExportError(f"layer {lname}: pad_value must be an integer, not {pad}")
-                lay["pad_value"] = int(pad)
-            layers.append(lay)
-            h, wd, _ = hwc
-            hwc = ((h + 2 * ph - kh) // stride + 1, (wd + 2 * ph - kw) // stride + 1, int(m.out_channels))
-            first_bn_pending = not seen_matrix and input_scale is not None
-            seen_matrix = True
-        elif isinstance(m, nn.MaxPool2d):
-            k, s = _pair(m.kernel_size), _pair(m.stride)
-            if hwc is None or k[0] != k[1] or s[0] != s[1] or _pair(m.padding) != (0, 0) \
-                    or _pair(m.dilation) != (1, 1) or m.ceil_mode:
-                raise ExportError(f"layer {lname}: maxpool2d must be a square window on an image with "
-                                  f"padding 0, dilation 1 and ceil_mode off, not {m}")
-            layers.append({"name": lname, "op": "maxpool2d", "kernel": k[0], "stride": s[0]})
-            h, wd, c = hwc
-            hwc = ((h - k[0]) // s[0] + 1, (wd - k[0]) // s[0] + 1, c)
-        elif isinstance(m, nn.Flatten):
-            if hwc is None:
-                raise ExportError(f"layer {lname}: flatten needs an image (H, W, C) before it")
-            layers.append({"name": lname, "op": "flatten"})
-            flattened = (hwc[2], hwc[0], hwc[1])
-            hwc = None
-        elif isinstance(m, BinaryLinear):
-            if hwc is not None:
-                raise ExportError(f"layer {lname}: a dense layer on an image needs a flatten before it")
-            w = sign_pm1(m.weight.detach().cpu().double()).numpy()
-            if flattened is not None:
-                c, h, wd = flattened
-                if m.in_features != c * h * wd:
-                    raise ExportError(f"layer {lname}: in_features must be {c * h * wd} (the flattened "
-                                      f"{h}x{wd}x{c} map), not {m.in_features}")
-                # torch's NCHW flatten order -> bnnc's channel-last order.
-                w = w.reshape(-1, c, h, wd).transpose(0, 2, 3, 1).reshape(w.shape[0], -1)
-                flattened = None
-            if in_shape is None:
-                in_shape = [int(m.in_features)]
-            arrays[f"{lname}.weight"] = np.ascontiguousarray(w).astype(weight_dtype)
-            layers.append({"name": lname, "op": "dense", "units": int(m.out_features)})
-            first_bn_pending = not seen_matrix and input_scale is not None
-            seen_matrix = True
-        elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
-            if not seen_matrix:
-                raise ExportError(f"layer {lname}: batchnorm before any dense or conv layer is not supported")
-            if not (m.affine and m.track_running_stats):
-                raise ExportError(f"layer {lname}: batchnorm must be affine with running statistics")
-            gamma = m.weight.detach().cpu().double().numpy()
-            beta = m.bias.detach().cpu().double().numpy()
-            mean = m.running_mean.detach().cpu().double().numpy()
-            var = m.running_var.detach().cpu().double().numpy()
-            eps = float(m.eps)
-            dt: str = "float32"
-            if first_bn_pending:
-                s = float(input_scale)  # type: ignore[arg-type]
-                mean, var, eps = mean * s, var * s * s, eps * s * s
-                dt = "float64"
-                first_bn_pending = False
-            arrays[f"{lname}.gamma"] = gamma.astype(dt)
-            arrays[f"{lname}.beta"] = beta.astype(dt)
-            arrays[f"{lname}.mean"] = mean.astype(dt)
-            arrays[f"{lname}.var"] = var.astype(dt)
-            layers.append({"name": lname, "op": "batchnorm", "eps": eps})
-        elif isinstance(m, SignActivation):
-            layers.append({"name": lname, "op": "sign"})
-        else:
+    w = _Walk(weight_dtype)
+    for lname, m in net.named_children():
+        hook = next((fn for kind, fn in EXPORTERS if isinstance(m, kind)), None)
+        if hook is None:
             raise ExportError(f"layer {lname}: {type(m).__name__} cannot be exported to net.yaml "
                               "(float twins are not exportable)")
-    if not seen_matrix or in_shape is None:
+        hook(w, lname, m)
+    if not w.seen_matrix or w.in_shape is None:
         raise ExportError("model has no binary dense layer")
-    if first_bn_pending:
+    if w.first_bn_pending:
         raise ExportError("a uint8-input first layer needs a batchnorm after it to carry the input scale")
+    in_shape = w.in_shape
     doc = {
         "name": name,
         "input": {"shape": [int(v) for v in in_shape], "dtype": "uint8"},
-        "layers": layers,
+        "layers": w.layers,
         "output": "argmax",
         "hardware": {"clock_mhz": clock_mhz},
         "weights": "weights.npz",
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
     npz = path.parent / "weights.npz"
+    try:  # the graph builder every frontend uses: what it refuses, bnnc would refuse on load
+        import_net(doc, path, lambda *_: dict(w.arrays))
+    except BnncError as e:
+        raise ExportError(f"the exported network must be one bnnc compiles, not refused with: {e}") from None
+    path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w") as fh:
         fh.write(f"# exported by compiler.train.export from a trained {name} (bnnc train)\n")
         yaml.safe_dump(doc, fh, sort_keys=False, default_flow_style=None, width=120)
-    np.savez_compressed(npz, **arrays)
+    np.savez_compressed(npz, **w.arrays)
     if calibration is not None:
         cal = np.asarray(calibration)
         if cal.dtype != np.uint8 or cal.size != cal.shape[0] * int(np.prod(in_shape)):
