@@ -153,3 +153,33 @@ def test_exponent_without_a_dot_is_a_number(tmp_path: Path) -> None:
     assert "eps: 1e-5" in net.path.read_text()
     g = compiler.load(net.path)
     assert all(n.attrs["eps"] == 1e-5 for n in g.nodes if n.op == "batchnorm")
+
+
+def test_graph_builder_needs_no_net_yaml(tmp_path: Path) -> None:
+    """A frontend fills in the ops' layer specs and hands over its arrays: the graph is net.yaml's graph."""
+    from compiler.config import HardwareConfig
+    from compiler.frontend.build import ArrayContext, build_graph
+    from compiler.ir import DType, TensorType
+    from compiler.ops import OPS
+
+    net = mlp(4, sizes=[6, 4, 3], input_dtype="uint8", input_sign=127.5).write(tmp_path)
+    loaded = compiler.load(net.path)
+    layers = [OPS[layer["op"]].spec.model_validate(layer) for layer in net.doc["layers"]]  # type: ignore[union-attr]
+    arrays = ArrayContext("<memory>", "<memory>", TensorType((6,), DType.int(0, 255)), dict(net.arrays))
+    built = build_graph(arrays, "mlp", layers, "argmax", HardwareConfig(), max_bytes=1 << 30)
+    assert [(n.name, n.op, dict(n.attrs), n.type) for n in built] == [(n.name, n.op, dict(n.attrs), n.type)
+                                                                        for n in loaded]
+    for a, b in zip(built, loaded):
+        assert sorted(a.params) == sorted(b.params)
+        assert all(np.array_equal(a.params[k], b.params[k]) for k in a.params)
+
+
+def test_integers_reach_a_matrix_layer_only_as_the_network_input(tmp_path: Path) -> None:
+    """The rule that replaced build()'s first flag: a flattened integer image is no network input."""
+    net = cnn(3, input_dtype="uint8", input_sign=None, input_shape=(4, 4, 1))
+    net.doc["layers"] = [{"name": "flat", "op": "flatten"}, {"name": "fc", "op": "dense", "units": 3}]
+    net.arrays = {"fc.weight": np.ones((3, 16))}
+    with pytest.raises(compiler.BnncError, match=whole(r".*: layer fc: field op: the input of dense must be bipolar "
+                                                       r"\(add a sign layer before it\) or the integer network input, "
+                                                       r"not u8\[0,255\]")):
+        compiler.load(net.write(tmp_path).path)

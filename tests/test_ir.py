@@ -198,3 +198,20 @@ def test_dump_small_arrays_in_full_large_by_hash() -> None:
     big2 = big.copy()
     big2[2, 3] = -1
     assert dump(infer_types(_mk([Node("fc", "dense", {"units": 3}, {"weight": big2})]))) != t2
+
+
+def test_hardware_config_defaults_and_json_round_trip() -> None:
+    from compiler.config import DEFAULT_CLOCK_MHZ, Budget, HardwareConfig
+    from compiler.targets import DEFAULT_TARGET
+
+    plain = HardwareConfig()
+    assert (plain.target, plain.clock_mhz, dict(plain.folding), plain.limit) == (DEFAULT_TARGET, DEFAULT_CLOCK_MHZ,
+                                                                                  {}, {})
+    assert plain.to_json() == {"clock_mhz": DEFAULT_CLOCK_MHZ, "target": DEFAULT_TARGET, "folding": {}}
+    full = plain.replace(target="ecp5-85k", folding={"fc1": (2, 3)}, target_fps=250.0, budget=Budget(lut=9000, bram=4),
+                         fps_option="--target-fps")
+    assert full.limit == {"lut": 9000, "bram": 4} and plain.target == DEFAULT_TARGET  # replace copies
+    assert HardwareConfig.from_json(full.to_json()) == full
+    with pytest.raises(ValueError, match=whole(r"target must be one of xilinx, ice40-up5k, ecp5-25k, ecp5-85k, "
+                                               r"not 'virtex'")):
+        HardwareConfig(target="virtex")

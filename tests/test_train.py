@@ -408,3 +408,16 @@ def test_round_trip_compiler_reference_equals_torch(which: str, stage: str, requ
     assert got.shape == (len(x),)
     bad = np.flatnonzero(got != want)
     assert bad.size == 0, f"{bad.size} of {len(x)} predictions differ, e.g. images {bad[:10].tolist()}"
+
+
+def test_export_refuses_what_bnnc_refuses_before_writing(tmp_path: Path) -> None:
+    """The exporter builds the network with the compiler's graph builder: two matrix layers in a row fail there."""
+    model = torch.nn.Sequential()
+    model.add_module("fc1", BinaryLinear(6, 4))
+    model.add_module("fc2", BinaryLinear(4, 3))
+    with pytest.raises(ExportError, match=whole(r"the exported network must be one bnnc compiles, not refused with: "
+                                                r".*net\.yaml: layer fc1: field op: dense must be followed by "
+                                                r"batchnorm/sign/maxpool2d before the next matrix layer, not directly "
+                                                r"by dense")):
+        export(model, tmp_path / "out" / "net.yaml")
+    assert not (tmp_path / "out").exists()
