@@ -38,10 +38,33 @@ def param_rng(name: str) -> random.Random:
     return random.Random(seed)
 
 
+def uart_bit_times(name: str) -> list[dict[str, int]]:
+    """bnnc_uart_rx's and bnnc_uart_tx's parameter sets: fixed bit times and one drawn for test ``name``."""
+    rng = param_rng(name)
+    # 4 and 5: the smallest bit times (odd and even halves); 12: 1,000,000 baud from a board's 12 MHz
+    return [{"CLKS_PER_BIT": 4}, {"CLKS_PER_BIT": 5}, {"CLKS_PER_BIT": 12}, {"CLKS_PER_BIT": rng.randint(13, 110)}]
+
+
 def core(*names: str) -> list[Path]:
     """Paths of core files by module name and of every core they instantiate, e.g. ``core("bnnc_fifo")``
     (the same closure ``bnnc compile`` copies into its output folder)."""
     return [CORES_DIR / f for f in core_sources(names)]
+
+
+@dataclass(frozen=True)
+class Sized:
+    """A sized Verilog literal (``W'hX``) for a vector parameter: passed to -G unquoted and unclipped."""
+
+    width: int
+    value: int
+
+    def __str__(self) -> str:
+        return f"{self.width}'h{self.value:x}"
+
+
+def param_id(params: Mapping[str, object]) -> str:
+    """A parameter set as a pytest id, e.g. ``WIDTH8_DEPTH3`` (a :class:`Sized` value in hex)."""
+    return "_".join(f"{k}{v.value:#x}" if isinstance(v, Sized) else f"{k}{v}" for k, v in params.items())
 
 
 def build_dir_for(toplevel: str, params: Mapping[str, object], extra: str = "") -> Path:

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
 
-from cocotb_tests.cores._common import CORES, Unit, build_dir_for, core, param_rng
+from cocotb_tests.cores._common import CORES, Unit, build_dir_for, core, param_id, param_rng
 from compiler.bits import bits_for_range
-from compiler.hw.affine import affine_serial_lines
-from compiler.hw.mvtu import write_mem
+from compiler.cores.affine_serial import affine_serial_lines
+from compiler.cores.mvtu import write_mem
 from compiler.runtime.sim.toolchain import lint, run_lint
 
 AFFINE = core("bnnc_affine_serial")
@@ -54,10 +53,6 @@ def _case(params: dict[str, int], folder: Path) -> dict[str, object]:
     return {**params, "OUT_BITS": out_bits, "PARAM_FILE": str(folder / "affine.mem")}
 
 
-def _id(p: dict[str, Any]) -> str:
-    return "_".join(f"{k}{v}" for k, v in p.items())
-
-
 def _unit(params: dict[str, int]) -> Unit:
     folder = build_dir_for("bnnc_affine_serial", params)  # the set's parameter ROM and testbench data
     return Unit(_case(params, folder), {"BNNC_TB_DATA": str(folder / "tb_data.npz")},
@@ -68,15 +63,15 @@ def _unit(params: dict[str, int]) -> Unit:
 AFFINE_BATCH = CORES.part("bnnc_affine_serial", AFFINE, "tb_affine_serial", _unit)
 
 
-@pytest.mark.parametrize("params", _sets(), ids=_id)
+@pytest.mark.parametrize("params", _sets(), ids=param_id)
 @AFFINE_BATCH.runs
 def test_affine_serial(params: dict[str, int], request: pytest.FixtureRequest) -> None:
     """Exact scores under gaps/backpressure; one score per cycle."""
     AFFINE_BATCH.check(request)
 
 
-@pytest.mark.parametrize("params", _sets() + [dict(N=1, LANES=1, ACC_BITS=2, MODE=0, B_BITS=1, OUT_BITS=2)], ids=_id)
-def test_lint_clean(params: dict[str, int], tmp_path: Path) -> None:
+@pytest.mark.parametrize("params", _sets() + [dict(N=1, LANES=1, ACC_BITS=2, MODE=0, B_BITS=1, OUT_BITS=2)], ids=param_id)
+def test_affine_serial_lint_clean(params: dict[str, int], tmp_path: Path) -> None:
     """verilator --lint-only -Wall reports nothing."""
     full = _case(params, tmp_path)
     assert lint(AFFINE, "bnnc_affine_serial", full) == []
@@ -96,7 +91,7 @@ def test_lint_clean(params: dict[str, int], tmp_path: Path) -> None:
         ({"OUT_BITS": 1}, "bnnc_param_error_affine_serial_out_bits_must_be_at_least_2"),
     ],
 )
-def test_rejects_illegal_parameters(params: dict[str, int], error: str) -> None:
+def test_affine_serial_rejects_illegal_parameters(params: dict[str, int], error: str) -> None:
     """Illegal parameters fail elaboration with a named error module."""
     proc = run_lint(AFFINE, "bnnc_affine_serial", params)
     assert proc.returncode != 0

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cocotb_tests.cores._common import CORES, Unit, build_dir_for, core, param_rng
+from cocotb_tests.cores._common import CORES, Unit, build_dir_for, core, param_id, param_rng
 from compiler.runtime.sim.toolchain import lint, run_lint
 
 ROM = core("bnnc_rom")
@@ -25,10 +25,6 @@ def _sets() -> list[dict[str, int]]:
         {"WIDTH": odd_width, "DEPTH": odd_depth, "ADDR_BITS": odd_depth.bit_length(), "STYLE": 1, "REGISTERED": 1},
         {"WIDTH": odd_width, "DEPTH": odd_depth, "ADDR_BITS": odd_depth.bit_length(), "STYLE": 2, "REGISTERED": 0},
     ]
-
-
-def _id(p: dict[str, int]) -> str:
-    return "_".join(f"{k}{v}" for k, v in p.items())
 
 
 def _image(folder: Path, width: int, depth: int, seed: int) -> Path:
@@ -51,14 +47,14 @@ def _unit(params: dict[str, int]) -> Unit:
 ROM_BATCH = CORES.part("bnnc_rom", ROM, "tb_rom", _unit)
 
 
-@pytest.mark.parametrize("params", _sets(), ids=_id)
+@pytest.mark.parametrize("params", _sets(), ids=param_id)
 @ROM_BATCH.runs
 def test_rom(params: dict[str, int], request: pytest.FixtureRequest) -> None:
     """q is the image's word at the address, every cycle (combinational or registered on en)."""
     ROM_BATCH.check(request)
 
 
-@pytest.mark.parametrize("params", _sets(), ids=_id)
+@pytest.mark.parametrize("params", _sets(), ids=param_id)
 def test_rom_lint_clean(params: dict[str, int]) -> None:
     """verilator --lint-only -Wall reports nothing."""
     assert lint(ROM, "bnnc_rom", {**params, "FILE": "rom.mem"}) == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cocotb_tests.cores._common import CORES, Unit, core, param_rng
+from cocotb_tests.cores._common import CORES, Unit, core, param_id, param_rng
 from compiler.runtime.sim.toolchain import lint, run_lint
 
 XNOR_POPCOUNT = core("bnnc_xnor_popcount")
@@ -25,16 +25,12 @@ def _sim_sets() -> list[dict[str, int]]:
     ]
 
 
-def _id(p: dict[str, int]) -> str:
-    return "_".join(f"{k}{v}" for k, v in p.items())
-
-
 # Every set is an instance in the one build of all core tests (CORES: _common.Batch), checked as its own build would check it.
 XNOR_BATCH = CORES.part("bnnc_xnor_popcount", XNOR_POPCOUNT, "tb_xnor_popcount",
                         lambda params: Unit(params))
 
 
-@pytest.mark.parametrize("params", _sim_sets(), ids=_id)
+@pytest.mark.parametrize("params", _sim_sets(), ids=param_id)
 @XNOR_BATCH.runs
 def test_xnor_popcount(params: dict[str, int], request: pytest.FixtureRequest) -> None:
     """count equals numpy's popcount of xnor(x, w), LATENCY (read from the DUT) enabled cycles later."""
@@ -44,7 +40,7 @@ def test_xnor_popcount(params: dict[str, int], request: pytest.FixtureRequest) -
 @pytest.mark.parametrize(
     "params",
     [{"WIDTH": w, "PIPE": p} for w in (1, 2, 7, 18, 100, 256) for p in (0, 1, 3)],
-    ids=_id,
+    ids=param_id,
 )
 def test_xnor_popcount_lint_clean(params: dict[str, int]) -> None:
     """verilator --lint-only -Wall reports nothing."""

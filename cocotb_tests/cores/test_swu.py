@@ -1,32 +1,19 @@
-"""pytest driver: bnnc_swu (sliding windows: kernels 1..7, strides 1..3, padding 0..4 (also at least the
+"""pytest driver: bnnc_swu, the sliding-window unit (kernels 1..7, strides 1..3, padding 0..4 (also at least the
 kernel), non-square maps and kernels, small odd maps, EW 1 and 8, random pad values, LANES 1 / CH / a divisor,
-ROW_PIPE 1 and 0, producers and consumers slower than a beat a cycle: IN_CYCLES, OUT_CYCLES) and
-bnnc_pool_reduce, plus lint and elaboration checks."""
+ROW_PIPE 1 and 0, producers and consumers slower than a beat a cycle: IN_CYCLES, OUT_CYCLES), plus lint and
+elaboration checks."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from cocotb_tests.cores._common import CORES, Unit, core, param_rng
-from cocotb_tests.cores.tb_window import SwuGeometry, swu_line_rows
+from cocotb_tests.cores._common import CORES, Sized, Unit, core, param_id, param_rng
+from cocotb_tests.cores.tb_swu import SwuGeometry, swu_line_rows
 from compiler.runtime.sim.toolchain import lint, run_lint
 
-SWU_SOURCES = core("bnnc_swu", "bnnc_fifo")
-POOL_SOURCES = core("bnnc_pool_reduce")
-
-
-@dataclass(frozen=True)
-class Sized:
-    """A sized Verilog literal (``W'hX``) for a vector parameter: passed to -G unquoted and unclipped."""
-
-    width: int
-    value: int
-
-    def __str__(self) -> str:
-        return f"{self.width}'h{self.value:x}"
+SOURCES = core("bnnc_swu", "bnnc_fifo")
 
 
 def _swu(h: int, w: int, ch: int, kh: int, kw: int, s: int, p: int, ew: int, lanes: int, pad_val: int = 0,
@@ -92,56 +79,21 @@ def _geo(p: dict[str, Any]) -> SwuGeometry:
                        p.get("IN_CYCLES", 0), p.get("OUT_CYCLES", 0))
 
 
-def _pool(ch: int, k: int, s: int, lanes: int, h: int, w: int, mask: int) -> tuple[dict[str, Any], dict[str, str]]:
-    params = dict(CH=ch, WIN=k * k, LANES=lanes, AND_MASK=Sized(ch, mask & ((1 << ch) - 1)))
-    env = dict(BNNC_TB_POOL_K=str(k), BNNC_TB_POOL_S=str(s), BNNC_TB_POOL_H=str(h), BNNC_TB_POOL_W=str(w))
-    return params, env
-
-
-def _pool_sets() -> list[tuple[dict[str, Any], dict[str, str]]]:
-    rng = param_rng("pool_reduce")
-    ch = rng.choice([2, 4, 6, 12])
-    return [
-        _pool(8, 2, 2, 4, 6, 6, rng.getrandbits(8)),             # 2x2/2, two beats per position
-        _pool(64, 3, 2, 16, 7, 7, rng.getrandbits(64)),          # 3x3/2 over 64 channels, 64-bit mask
-        _pool(5, 1, 1, 5, 3, 4, 0b10110),                        # WIN 1: the bits pass through
-        _pool(3, 3, 1, 1, 5, 4, 0b011),                          # overlapping 3x3/1, LANES 1
-        _pool(ch, rng.randint(2, 3), rng.randint(1, 3), rng.choice([d for d in (1, 2, ch) if ch % d == 0]),
-              rng.randint(3, 7), rng.randint(3, 7), rng.getrandbits(ch)),
-    ]
-
-
-def _id(p: dict[str, Any]) -> str:
-    return "_".join(f"{k}{v.value:#x}" if isinstance(v, Sized) else f"{k}{v}" for k, v in p.items())
-
-
 # Every set with the row pipeline (ROW_PIPE = 1, the default) and again in the fewest-LUT form:
 # the same unit cycle for cycle, so the same checks hold.
 SWU_SETS = _swu_sets()
 SWU_SETS += [{**p, "ROW_PIPE": 0} for p in SWU_SETS]
-POOL_SETS = _pool_sets()
-
 
 # Every set is an instance in the one build of all core tests (CORES: _common.Batch), checked as its own build would check it.
-SWU = CORES.part("bnnc_swu", SWU_SOURCES, "tb_window",
-                 lambda params: Unit(params, tests=["swu_random", "swu_stall", "swu_throughput", "swu_paced"]))
-POOL = CORES.part("bnnc_pool_reduce", POOL_SOURCES, "tb_window",
-                  lambda params, env: Unit(params, env, tests=["pool_random", "pool_stall", "pool_throughput"]))
+SWU = CORES.part("bnnc_swu", SOURCES, "tb_swu", lambda params: Unit(params))
 
 
-@pytest.mark.parametrize("params", SWU_SETS, ids=_id)
+@pytest.mark.parametrize("params", SWU_SETS, ids=param_id)
 @SWU.runs
 def test_swu(params: dict[str, Any], request: pytest.FixtureRequest) -> None:
     """Windows equal im2col's under gaps/backpressure; max(in, out) cycles per image; documented latency; and
     max(in, out, IN_CYCLES, OUT_CYCLES) with a producer and a consumer at those paces."""
     SWU.check(request)
-
-
-@pytest.mark.parametrize("params, env", POOL_SETS, ids=[_id(p) for p, _ in POOL_SETS])
-@POOL.runs
-def test_pool_reduce(params: dict[str, Any], env: dict[str, str], request: pytest.FixtureRequest) -> None:
-    """AND/OR over pool windows equals the min/max of compiler.kernels.pool_windows; one beat per cycle."""
-    POOL.check(request)
 
 
 @pytest.mark.parametrize("hw", [(32, 32), (224, 224), (28, 20)])
@@ -157,56 +109,46 @@ def test_swu_line_rows_documented(hw: tuple[int, int]) -> None:
             assert swu_line_rows(h, w, cpb, k, k, s, p) == rows, (h, w, cpb, k, s, p)
 
 
-LINT_CASES = (
-    [("bnnc_swu", SWU_SOURCES, p) for p in SWU_SETS]
-    + [
-        ("bnnc_swu", SWU_SOURCES, _swu(1, 1, 1, 1, 1, 1, 0, ew=1, lanes=1)),
-        ("bnnc_swu", SWU_SOURCES, _swu(32, 32, 64, 3, 3, 1, 1, ew=1, lanes=16)),
-        ("bnnc_swu", SWU_SOURCES, _swu(224, 224, 3, 7, 7, 2, 3, ew=8, lanes=3)),
-        ("bnnc_swu", SWU_SOURCES, {**_swu(32, 32, 64, 3, 3, 1, 1, ew=1, lanes=16), "ROW_PIPE": 0}),
-        ("bnnc_swu", SWU_SOURCES, {**_swu(224, 224, 3, 7, 7, 2, 3, ew=8, lanes=3), "ROW_PIPE": 0}),
-    ]
-    + [("bnnc_pool_reduce", POOL_SOURCES, p) for p, _ in POOL_SETS]
-    + [("bnnc_pool_reduce", POOL_SOURCES, dict(CH=1, WIN=1, LANES=1, AND_MASK=Sized(1, 1)))]
-)
+LINT_SETS = SWU_SETS + [
+    _swu(1, 1, 1, 1, 1, 1, 0, ew=1, lanes=1),
+    _swu(32, 32, 64, 3, 3, 1, 1, ew=1, lanes=16),
+    _swu(224, 224, 3, 7, 7, 2, 3, ew=8, lanes=3),
+    {**_swu(32, 32, 64, 3, 3, 1, 1, ew=1, lanes=16), "ROW_PIPE": 0},
+    {**_swu(224, 224, 3, 7, 7, 2, 3, ew=8, lanes=3), "ROW_PIPE": 0},
+]
 
 
-@pytest.mark.parametrize("top, sources, params", LINT_CASES, ids=[f"{t}-{_id(p)}" for t, _, p in LINT_CASES])
-def test_window_lint_clean(top: str, sources: list[Any], params: dict[str, Any]) -> None:
+@pytest.mark.parametrize("params", LINT_SETS, ids=param_id)
+def test_swu_lint_clean(params: dict[str, Any]) -> None:
     """verilator --lint-only -Wall reports nothing."""
-    assert lint(sources, top, params) == []
+    assert lint(SOURCES, "bnnc_swu", params) == []
 
 
 @pytest.mark.parametrize(
-    "top, params, error",
+    "params, error",
     [
-        ("bnnc_swu", dict(CH=6, LANES=4), "bnnc_param_error_swu_lanes_must_divide_ch"),
-        ("bnnc_swu", dict(STRIDE=0), "bnnc_param_error_swu_stride_must_be_positive"),
-        ("bnnc_swu", dict(IFM_H=3, K_H=6, PAD=1), "bnnc_param_error_swu_k_h_exceeds_padded_map"),
-        ("bnnc_swu", dict(IFM_W=2, K_W=3, PAD=0), "bnnc_param_error_swu_k_w_exceeds_padded_map"),
-        ("bnnc_swu", dict(K_H=0), "bnnc_param_error_swu_k_h_must_be_positive"),
-        ("bnnc_swu", dict(PAD=-1), "bnnc_param_error_swu_pad_must_not_be_negative"),
-        ("bnnc_swu", dict(EW=0), "bnnc_param_error_swu_ew_must_be_positive"),
-        ("bnnc_swu", dict(LANES=0), "bnnc_param_error_swu_lanes_must_be_positive"),
-        ("bnnc_swu", dict(IFM_H=0), "bnnc_param_error_swu_ifm_h_must_be_positive"),
-        ("bnnc_swu", dict(ROW_PIPE=2), "bnnc_param_error_swu_row_pipe_must_be_0_or_1"),
+        (dict(CH=6, LANES=4), "bnnc_param_error_swu_lanes_must_divide_ch"),
+        (dict(STRIDE=0), "bnnc_param_error_swu_stride_must_be_positive"),
+        (dict(IFM_H=3, K_H=6, PAD=1), "bnnc_param_error_swu_k_h_exceeds_padded_map"),
+        (dict(IFM_W=2, K_W=3, PAD=0), "bnnc_param_error_swu_k_w_exceeds_padded_map"),
+        (dict(K_H=0), "bnnc_param_error_swu_k_h_must_be_positive"),
+        (dict(PAD=-1), "bnnc_param_error_swu_pad_must_not_be_negative"),
+        (dict(EW=0), "bnnc_param_error_swu_ew_must_be_positive"),
+        (dict(LANES=0), "bnnc_param_error_swu_lanes_must_be_positive"),
+        (dict(IFM_H=0), "bnnc_param_error_swu_ifm_h_must_be_positive"),
+        (dict(ROW_PIPE=2), "bnnc_param_error_swu_row_pipe_must_be_0_or_1"),
         # a pad value wider than its EW bits (an unsized -1 extends to all ones) is refused, not cut
-        ("bnnc_swu", dict(EW=8, PAD=1, PAD_VAL=300), "bnnc_param_error_swu_pad_val_must_fit_ew_bits"),
-        ("bnnc_swu", dict(EW=8, PAD=1, PAD_VAL=-1), "bnnc_param_error_swu_pad_val_must_fit_ew_bits"),
-        ("bnnc_swu", dict(EW=1, PAD=1, PAD_VAL=2), "bnnc_param_error_swu_pad_val_must_fit_ew_bits"),
-        ("bnnc_swu", dict(IN_CYCLES=-1), "bnnc_param_error_swu_in_out_cycles_must_be_in_0_to_2_pow_27"),
-        ("bnnc_swu", dict(OUT_CYCLES=1 << 27), "bnnc_param_error_swu_in_out_cycles_must_be_in_0_to_2_pow_27"),
+        (dict(EW=8, PAD=1, PAD_VAL=300), "bnnc_param_error_swu_pad_val_must_fit_ew_bits"),
+        (dict(EW=8, PAD=1, PAD_VAL=-1), "bnnc_param_error_swu_pad_val_must_fit_ew_bits"),
+        (dict(EW=1, PAD=1, PAD_VAL=2), "bnnc_param_error_swu_pad_val_must_fit_ew_bits"),
+        (dict(IN_CYCLES=-1), "bnnc_param_error_swu_in_out_cycles_must_be_in_0_to_2_pow_27"),
+        (dict(OUT_CYCLES=1 << 27), "bnnc_param_error_swu_in_out_cycles_must_be_in_0_to_2_pow_27"),
         # 1-row map, 1x1 kernel, stride 3, padding 2: the windows sit on padded rows 0 and 3 only
-        ("bnnc_swu", dict(IFM_H=1, K_H=1, K_W=1, STRIDE=3, PAD=2), "bnnc_param_error_swu_every_window_is_padding"),
-        ("bnnc_pool_reduce", dict(CH=8, LANES=3), "bnnc_param_error_pool_reduce_lanes_must_divide_ch"),
-        ("bnnc_pool_reduce", dict(WIN=0), "bnnc_param_error_pool_reduce_win_must_be_positive"),
-        ("bnnc_pool_reduce", dict(CH=0), "bnnc_param_error_pool_reduce_ch_must_be_positive"),
-        ("bnnc_pool_reduce", dict(LANES=0), "bnnc_param_error_pool_reduce_lanes_must_be_positive"),
+        (dict(IFM_H=1, K_H=1, K_W=1, STRIDE=3, PAD=2), "bnnc_param_error_swu_every_window_is_padding"),
     ],
 )
-def test_window_rejects_illegal_parameters(top: str, params: dict[str, int], error: str) -> None:
+def test_swu_rejects_illegal_parameters(params: dict[str, int], error: str) -> None:
     """Illegal parameters fail elaboration with a named error module."""
-    sources = SWU_SOURCES if top == "bnnc_swu" else POOL_SOURCES
-    proc = run_lint(sources, top, params)
+    proc = run_lint(SOURCES, "bnnc_swu", params)
     assert proc.returncode != 0
     assert error in proc.stdout + proc.stderr, proc.stdout + proc.stderr

@@ -1,4 +1,4 @@
-"""cocotb tests of bnnc_board_bridge (run through test_uart.py).
+"""cocotb tests of bnnc_board_bridge (run through test_board_bridge.py).
 
 Both directions at once, each with a driver, a monitor and a scoreboard fed by a model:
 bytes with random gaps into s_byte -> beats on m_axis under random backpressure (model:

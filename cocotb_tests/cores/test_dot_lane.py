@@ -1,0 +1,58 @@
+"""pytest driver: bnnc_dot_lane (binary and integer lanes, ones' complement, modular results) under several
+parameter sets, lint and illegal parameters."""
+
+from __future__ import annotations
+
+import pytest
+
+from cocotb_tests.cores._common import CORES, Unit, core, param_id, param_rng
+from compiler.runtime.sim.toolchain import lint, run_lint
+
+SOURCES = core("bnnc_dot_lane", "bnnc_xnor_popcount")
+
+
+def _sets() -> list[dict[str, int]]:
+    rng = param_rng("dot_lane")
+    return [
+        dict(SIMD=rng.randint(2, 40), BINARY_IN=1, IN_BITS=8, IN_SIGNED=0, DOT_BITS=8),
+        dict(SIMD=rng.randint(2, 9), BINARY_IN=0, IN_BITS=8, IN_SIGNED=0, DOT_BITS=rng.randint(12, 16)),
+        # int8 with a deliberately narrow result: checks the modulo-2**DOT_BITS contract
+        dict(SIMD=rng.randint(1, 7), BINARY_IN=0, IN_BITS=8, IN_SIGNED=1, DOT_BITS=rng.randint(5, 9)),
+        # ones' complement lanes (bnnc_mvtu's threshold mode): signed with a wide result, unsigned narrow
+        dict(SIMD=rng.randint(2, 11), BINARY_IN=0, IN_BITS=8, IN_SIGNED=1, DOT_BITS=rng.randint(12, 16), ONES=1),
+        dict(SIMD=rng.randint(1, 6), BINARY_IN=0, IN_BITS=rng.randint(2, 7), IN_SIGNED=0, DOT_BITS=rng.randint(4, 8),
+             ONES=1),
+        dict(SIMD=1, BINARY_IN=0, IN_BITS=2, IN_SIGNED=1, DOT_BITS=2, ONES=1),
+    ]
+
+
+# Every set is an instance in the one build of all core tests (CORES: _common.Batch), checked as its own build would check it.
+DOT_LANE = CORES.part("bnnc_dot_lane", SOURCES, "tb_dot_lane", lambda params: Unit(params))
+
+
+@pytest.mark.parametrize("params", _sets(), ids=param_id)
+@DOT_LANE.runs
+def test_dot_lane(params: dict[str, int], request: pytest.FixtureRequest) -> None:
+    """dot_lane equals the modular reference sum."""
+    DOT_LANE.check(request)
+
+
+@pytest.mark.parametrize("params", _sets() + [dict(SIMD=1, BINARY_IN=1, DOT_BITS=1)], ids=param_id)
+def test_dot_lane_lint_clean(params: dict[str, int]) -> None:
+    """verilator --lint-only -Wall reports nothing."""
+    assert lint(SOURCES, "bnnc_dot_lane", params) == []
+
+
+@pytest.mark.parametrize(
+    "params, error",
+    [
+        ({"SIMD": 0}, "bnnc_param_error_dot_lane_simd_must_be_positive"),
+        ({"BINARY_IN": 0, "ONES": 2}, "bnnc_param_error_dot_lane_ones_must_be_0_or_1"),
+        ({"BINARY_IN": 0, "IN_BITS": 1, "IN_SIGNED": 1}, "bnnc_param_error_dot_lane_in_bits_too_small"),
+    ],
+)
+def test_dot_lane_rejects_illegal_parameters(params: dict[str, int], error: str) -> None:
+    """Illegal parameters fail elaboration with a named error module."""
+    proc = run_lint(SOURCES, "bnnc_dot_lane", params)
+    assert proc.returncode != 0
+    assert error in proc.stdout + proc.stderr, proc.stdout + proc.stderr
