@@ -6,7 +6,7 @@ threshold, ``quantize_scores`` a final batchnorm into a fixed-point affine.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import Field
@@ -45,7 +45,7 @@ class BatchNorm(OpDef):
         p = node.params
         return batchnorm_f64(x, p["gamma"], p["beta"], p["mean"], p["var"], node.attrs["eps"])
 
-    def build(self, ctx: ImportContext, spec: Any, t: TensorType) -> Node:
+    def build(self, ctx: ImportContext, spec: BatchNormSpec, t: TensorType) -> Node:
         c = t.shape[-1]
         p = {k: ctx.take(spec.name, k, (c,)) for k in self.params}
         bad = np.nonzero(p["var"] <= 0)[0]

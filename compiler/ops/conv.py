@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Literal, Union
 
 import numpy as np
 from pydantic import Field
@@ -185,7 +185,7 @@ class Conv2d(_ConvBase):
         y = flat @ w.T.astype(np.float64) if x.dtype == np.float64 else int_matmul(flat, w)
         return y.reshape(cols.shape[:3] + (w.shape[0],))
 
-    def build(self, ctx: ImportContext, spec: Any, t: TensorType) -> Node:
+    def build(self, ctx: ImportContext, spec: Conv2dSpec, t: TensorType) -> Node:
         name = spec.name
         if not t.dtype.is_bipolar and not reads_integer(ctx, t):
             raise ctx.error(f"the input of conv2d must be bipolar (add a sign layer before it) or the integer "

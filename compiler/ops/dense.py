@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
@@ -131,7 +131,7 @@ class Dense(MatrixOp):
             return x @ w.T.astype(np.float64)
         return int_matmul(x, w)
 
-    def build(self, ctx: ImportContext, spec: Any, t: TensorType) -> Node:
+    def build(self, ctx: ImportContext, spec: DenseSpec, t: TensorType) -> Node:
         if not t.dtype.is_bipolar and not reads_integer(ctx, t):
             raise ctx.error(f"the input of dense must be bipolar (add a sign layer before it) or the integer "
                             f"network input, not {t.dtype}", spec.name, "op")

@@ -5,7 +5,7 @@ Free in hardware: streams already carry elements in channel-last order.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
@@ -36,7 +36,7 @@ class Flatten(OpDef):
     def execute(self, node: Node, x: np.ndarray) -> np.ndarray:
         return x.reshape(x.shape[0], -1)
 
-    def build(self, ctx: ImportContext, spec: Any, t: TensorType) -> Node:
+    def build(self, ctx: ImportContext, spec: FlattenSpec, t: TensorType) -> Node:
         return Node(spec.name, "flatten")
 
     def lower(self, b: HwBuilder, stage: Stage, cur: Stream) -> Stream:

@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
@@ -64,7 +64,7 @@ class MaxPool2d(_PoolBase):
     def execute(self, node: Node, x: np.ndarray) -> np.ndarray:
         return np.maximum.reduce(pool_windows(x, node.attrs["kernel"], node.attrs["stride"]))
 
-    def build(self, ctx: ImportContext, spec: Any, t: TensorType) -> Node:
+    def build(self, ctx: ImportContext, spec: MaxPoolSpec, t: TensorType) -> Node:
         if len(t.shape) != 3:
             raise ctx.error(f"the input of maxpool2d must be an (H, W, C) image, not shape {list(t.shape)}",
                             spec.name, "op")

@@ -7,7 +7,7 @@ any) into an integer ``threshold``.
 from __future__ import annotations
 
 import math
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 from pydantic import field_validator
@@ -47,5 +47,5 @@ class Sign(OpDef):
     def execute(self, node: Node, x: np.ndarray) -> np.ndarray:
         return np.where(x >= node.attrs["threshold"], 1, -1).astype(np.int8)
 
-    def build(self, ctx: ImportContext, spec: Any, t: TensorType) -> Node:
+    def build(self, ctx: ImportContext, spec: SignSpec, t: TensorType) -> Node:
         return Node(spec.name, "sign", {"threshold": float(spec.threshold)})
