@@ -1,5 +1,9 @@
 """Hardware lowering: from the folded IR to the hardware graph, one stage at a time.
 
+The hardware graph is the design's plan: each unit's typed core parameters, streams and
+memory plans, its ROM images built only when written (:class:`compiler.hw.graph.Rom`),
+so the folding search prices whole candidate designs from it cheaply.
+
 Data flow, not index juggling: the graph's stages (:func:`compiler.ops.stages`)
 are lowered in order by their head op's definition, each fed the stream the
 previous one produced. Between stages the builder adds the glue an op asks for

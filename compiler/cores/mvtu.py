@@ -48,6 +48,28 @@ class OutMode(enum.IntEnum):
     AFFINE = 2  # A*acc + B, per-neuron integers A and B
 
 
+def signed_bits(lo: int, hi: int) -> int:
+    """Two's-complement width holding [lo, hi] and 0 (lanes that are compared or summed are signed)."""
+    return bits_for_range(min(lo, -1), max(hi, 0))[0]
+
+
+@dataclass(frozen=True)
+class MvtuOutput:
+    """bnnc_mvtu's output stage for the op it absorbs (:meth:`compiler.ops.base.OpDef.mvtu_output`): OUT_MODE, the
+    accumulator's width ACC_BITS, the output lanes' OUT_BITS and AFF_BITS (the affine's A and B)."""
+
+    mode: OutMode
+    acc_bits: int
+    out_bits: int
+    aff_bits: int = 1
+
+    @classmethod
+    def accumulator(cls, lo: int, hi: int) -> MvtuOutput:
+        """Raw accumulators in [lo, hi] (nothing absorbed, or the op is computed after the unit)."""
+        bits = signed_bits(lo, hi)
+        return cls(OutMode.ACCUMULATOR, bits, bits)
+
+
 @dataclass(frozen=True)
 class MvtuParams(CoreParams):
     """bnnc_mvtu's parameters (fields in the order the instance lists them; PARAM_STYLE only with a parameter ROM)."""

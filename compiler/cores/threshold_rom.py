@@ -49,6 +49,16 @@ class ThresholdRomParams(CoreParams):
         return rom_resources(*self.rom_shape, target, sync=False, fast=fast)  # read in the beat's own cycle
 
 
+def _effective(t: np.ndarray, neg: np.ndarray) -> np.ndarray:
+    return np.where(neg, -t + 1, t)  # -x >= T  <=>  not (x >= -T + 1)
+
+
+def threshold_rom_width(thresholds: np.ndarray, negate: np.ndarray) -> int:
+    """TW: the two's-complement width of the stored thresholds (at least 2)."""
+    eff = _effective(np.asarray(thresholds, dtype=np.int64).reshape(-1), np.asarray(negate, dtype=bool).reshape(-1))
+    return max(2, bits_for_range(min(int(eff.min()), -1), max(int(eff.max()), 0))[0])
+
+
 def threshold_rom_lines(thresholds: np.ndarray, negate: np.ndarray, n: int, lanes: int) -> tuple[list[str], int]:
     """(``$readmemh`` lines, TW) for per-element thresholds of a vector of ``n`` elements on ``lanes`` lanes.
 
@@ -57,8 +67,8 @@ def threshold_rom_lines(thresholds: np.ndarray, negate: np.ndarray, n: int, lane
     t = np.asarray(thresholds, dtype=np.int64).reshape(-1)
     neg = np.asarray(negate, dtype=bool).reshape(-1)
     assert t.shape == neg.shape == (n,), (t.shape, neg.shape, n)
-    eff = np.where(neg, -t + 1, t)  # -x >= T  <=>  not (x >= -T + 1)
-    tw = max(2, bits_for_range(min(int(eff.min()), -1), max(int(eff.max()), 0))[0])
+    eff = _effective(t, neg)
+    tw = threshold_rom_width(t, neg)
     width = tw + 1
     mask = (1 << tw) - 1
     words = [((int(iv) << tw) | (int(v) & mask)) for v, iv in zip(eff, neg)]

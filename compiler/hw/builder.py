@@ -12,7 +12,7 @@ from compiler.cores.fifo import FifoParams
 from compiler.cores.rom import MemoryPlan, block_plan, plan_rom
 from compiler.cores.width_converter import WidthConverterParams, buffers_enough
 
-from .graph import Module, Rom
+from .graph import Module
 from .stream import Stream
 
 # bnnc_swu's IN_CYCLES and OUT_CYCLES must stay below 2**27 (its ring-size analysis in 32-bit integers).
@@ -55,7 +55,7 @@ class HwBuilder:
             if used + blk.blocks > limit:
                 continue
             m = self.modules[i]
-            roms = {**m.roms, kind: Rom(m.roms[kind].parameter, m.roms[kind].lines, blk)}
+            roms = {**m.roms, kind: replace(m.roms[kind], plan=blk)}
             self.modules[i] = replace(m, roms=roms, params=replace(m.params, **{style_param[kind]: blk.rom_style}))
             used += blk.blocks
 

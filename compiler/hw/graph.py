@@ -8,7 +8,9 @@ can predict every beat on it.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Mapping
 
 from compiler.cores.base import Bits, CoreParams
@@ -19,11 +21,17 @@ from .stream import Stream
 
 @dataclass(frozen=True)
 class Rom:
-    """One ROM image of a core instance: the Verilog file parameter it is passed in, and its ``$readmemh`` lines."""
+    """One ROM image of a core instance: the Verilog file parameter it is passed in, how to build its ``$readmemh``
+    lines (only when they are written: planning and pricing a design never build them) and its memory plan."""
 
     parameter: str
-    lines: tuple[str, ...]
+    image: Callable[[], Sequence[str]] = field(compare=False, repr=False)
     plan: MemoryPlan | None = None  # how it is built on the target (compiler/cores/rom.py)
+
+    @cached_property
+    def lines(self) -> tuple[str, ...]:
+        """The ``$readmemh`` lines, built on first use."""
+        return tuple(self.image())
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ import numpy as np
 
 from compiler.bits import bits_for_range
 from compiler.cores.affine_serial import AffineSerialParams, affine_serial_lines
+from compiler.cores.mvtu import MvtuOutput, OutMode, signed_bits
 from compiler.hw.builder import HwBuilder
 from compiler.hw.graph import Module, Rom
 from compiler.hw.stream import Stream
@@ -56,11 +57,11 @@ def lower_affine_serial(b: HwBuilder, node: Node, cur: Stream) -> Stream:
     params = AffineSerialParams(N=cur.elems, LANES=cur.lanes, ACC_BITS=cur.elem_bits, MODE=mode, A_BITS=a_bits,
                                 A_SHIFT=int(a[0]).bit_length() - 1 if mode == 0 else 0, B_BITS=b_bits,
                                 SHIFT=int(node.attrs.get("shift", 0)), OUT_BITS=w["score_bits"])
-    lines = affine_serial_lines(a if mode == 1 else None, c, a_bits, b_bits)
     out = Stream(node.name, node.name, 1, w["score_bits"], True, False, cur.elems, cur.vectors)
     return b.add(Module(node.name, params, cur, out, layers=(node.name,),
-                        cycles=cur.elems * cur.vectors, roms={"params": Rom("PARAM_FILE", tuple(lines))},
-                        memory={"rom_bits": len(lines) * (b_bits + (a_bits if mode == 1 else 0))}))
+                        cycles=cur.elems * cur.vectors, roms={"params": Rom("PARAM_FILE", lambda: affine_serial_lines(a if mode == 1 else None, c, a_bits,
+                                                                                       b_bits))},
+                        memory={"rom_bits": len(c) * params.rom_width}))
 
 
 @register_op
@@ -85,6 +86,18 @@ class Affine(OpDef):
     def execute(self, node: Node, x: np.ndarray) -> np.ndarray:
         full = node.params["scale"].astype(np.int64) * x.astype(np.int64) + node.params["offset"].astype(np.int64)
         return full >> int(node.attrs.get("shift", 0))
+
+    def mvtu_output(self, node: Node, acc: DType) -> MvtuOutput:
+        """AFFINE, A*acc + B per neuron in the unit (form parallel, the default until lean_scores picks a form);
+        raw accumulators for the other forms, whose affine is computed after the unit (or nowhere: none)."""
+        assert acc.lo is not None and acc.hi is not None
+        if node.attrs.get("form", "parallel") != "parallel":
+            return MvtuOutput.accumulator(acc.lo, acc.hi)
+        a, c = node.params["scale"], node.params["offset"]
+        o = node.out.dtype
+        assert o.lo is not None and o.hi is not None
+        aff_bits = max(signed_bits(int(a.min()), int(a.max())), signed_bits(int(c.min()), int(c.max())))
+        return MvtuOutput(OutMode.AFFINE, signed_bits(acc.lo, acc.hi), signed_bits(o.lo, o.hi), aff_bits)
 
     def manifest_row(self, node: Node, t_in: TensorType) -> dict[str, Any]:
         row: dict[str, Any] = {"frac_bits": node.attrs["frac_bits"]}

@@ -25,10 +25,11 @@ from typing import Annotated, Any, ClassVar, Protocol
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from compiler.cores.mvtu import MvtuOutput
 from compiler.errors import BnncError
 from compiler.hw.builder import HwBuilder
 from compiler.hw.stream import Stream
-from compiler.ir import Node, TensorType
+from compiler.ir import DType, Node, TensorType
 
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 PositiveInt = Annotated[int, Field(gt=0)]
@@ -44,6 +45,7 @@ class LayerSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
     name: Identifier
+    op: str  # each spec narrows it to its op's name (the tag of net.yaml's layer union)
 
 
 class ImportContext(Protocol):
@@ -152,6 +154,10 @@ class OpDef:
     def lower(self, b: HwBuilder, stage: Stage, cur: Stream) -> Stream:
         """Add this stage's hardware to ``b`` fed by ``cur``; return the stream it produces."""
         raise NotImplementedError
+
+    def mvtu_output(self, node: Node, acc: DType) -> MvtuOutput:
+        """What the matrix unit absorbing ``node`` emits for it (OUT_MODE and widths), from accumulators in ``acc``."""
+        raise NotImplementedError(f"{self.name} is absorbed by no matrix unit")
 
     def manifest_row(self, node: Node, t_in: TensorType) -> dict[str, Any]:
         """Op-specific fields of the node's row in the manifest's layer table."""

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Annotated, Literal, Union
 
 import numpy as np
@@ -85,7 +86,9 @@ def window_lanes(channels: int, simd: int) -> int:
     return math.gcd(channels, simd)
 
 
-class _ConvBase(MatrixOp):
+class ConvOp(MatrixOp):
+    """What conv2d and xnor_conv2d share: the pixel count, the folding's cycles, the window unit, the lowering."""
+
     attrs = ("filters", "kernel", "stride", "padding", "pad_value")
     absorbs = ("threshold", "affine")
     buffered = True
@@ -115,33 +118,40 @@ class _ConvBase(MatrixOp):
     def in_elems(self, node: Node) -> int | None:
         return int(node.params["weight"].shape[3])  # one pixel's channels
 
-    def lower(self, b: HwBuilder, stage: Stage, cur: Stream) -> Stream:
-        """Sliding window (bnnc_swu) → width converter and FIFO to SIMD lanes → bnnc_mvtu over every output pixel."""
-        node = stage.head
-        t_in = b.graph.input_type(b.graph.index(node.name))
+    def window(self, node: Node, t_in: TensorType, lanes: int, pacing: Mapping[str, int], target: str) -> SwuParams:
+        """The bnnc_swu feeding ``node``'s matrix unit ``lanes`` channels a beat, its ring sized for ``pacing``
+        (IN_CYCLES, OUT_CYCLES): what the lowering builds and the folding search prices."""
         h, w, c = t_in.shape
         kh, kw = node.attrs["kernel"]
-        stride, pad = int(node.attrs["stride"]), int(node.attrs["padding"])
-        oh, ow = node.out.shape[0], node.out.shape[1]
-        g = cur.lanes
-        assert c % g == 0, (c, g)
+        assert c % lanes == 0, (c, lanes)
+        src = Stream.of_tensor("", "", t_in, lanes)  # the lanes' element bits, as the stream carries them
         # the pad value as the element's bit pattern (bnnc_swu's PAD_VAL): bit 1 is +1 and bit 0 is -1 on
         # bipolar maps, two's complement in the lane's bits on integer maps. build() refused any value
         # outside the input's range, so the pattern is exact, never cut.
         pad_value = int(node.attrs["pad_value"])
-        if cur.bipolar:
+        if src.bipolar:
             assert pad_value in (-1, 1), pad_value
             pad_bits = int(pad_value == 1)
         else:
-            lo, hi = (-(1 << (cur.elem_bits - 1)), (1 << (cur.elem_bits - 1)) - 1) if cur.signed \
-                else (0, (1 << cur.elem_bits) - 1)
-            assert lo <= pad_value <= hi, (pad_value, cur)
-            pad_bits = pad_value & ((1 << cur.elem_bits) - 1)
-        win = Stream(f"{node.name}_win", cur.tap, g, cur.elem_bits, cur.signed, cur.bipolar, kh * kw * c, oh * ow,
-                     window=(kh, kw, stride, pad, pad_value))
-        pacing = b.window_pacing(node, self.folding(node).cycles)
-        swu = SwuParams(IFM_H=h, IFM_W=w, CH=c, K_H=kh, K_W=kw, STRIDE=stride, PAD=pad, EW=cur.elem_bits,
-                        PAD_VAL=Bits(cur.elem_bits, pad_bits), LANES=g, **pacing, ROW_PIPE=row_pipe(b.target))
+            lo, hi = (-(1 << (src.elem_bits - 1)), (1 << (src.elem_bits - 1)) - 1) if src.signed \
+                else (0, (1 << src.elem_bits) - 1)
+            assert lo <= pad_value <= hi, (pad_value, src)
+            pad_bits = pad_value & ((1 << src.elem_bits) - 1)
+        return SwuParams(IFM_H=h, IFM_W=w, CH=c, K_H=kh, K_W=kw, STRIDE=int(node.attrs["stride"]),
+                         PAD=int(node.attrs["padding"]), EW=src.elem_bits, PAD_VAL=Bits(src.elem_bits, pad_bits),
+                         LANES=lanes, **pacing, ROW_PIPE=row_pipe(target))
+
+    def lower(self, b: HwBuilder, stage: Stage, cur: Stream) -> Stream:
+        """Sliding window (bnnc_swu) → width converter and FIFO to SIMD lanes → bnnc_mvtu over every output pixel."""
+        node = stage.head
+        t_in = b.graph.input_type(b.graph.index(node.name))
+        c = t_in.shape[2]
+        kh, kw = node.attrs["kernel"]
+        oh, ow = node.out.shape[0], node.out.shape[1]
+        swu = self.window(node, t_in, cur.lanes, b.window_pacing(node, self.folding(node).cycles), b.target)
+        assert swu.EW == cur.elem_bits, (swu, cur)
+        win = Stream(f"{node.name}_win", cur.tap, cur.lanes, cur.elem_bits, cur.signed, cur.bipolar, kh * kw * c, oh * ow,
+                     window=(kh, kw, swu.STRIDE, swu.PAD, int(node.attrs["pad_value"])))
         b.add(Module(win.name, swu, cur, win, layers=(node.name,), cycles=max(cur.beats_per_image, win.beats_per_image),
                      memory={"line_buffer_bits": swu.line_buffer_bits()}))
         pe, simd = int(node.attrs["pe"]), int(node.attrs["simd"])
@@ -159,7 +169,7 @@ class _ConvBase(MatrixOp):
 
 
 @register_op
-class Conv2d(_ConvBase):
+class Conv2d(ConvOp):
     name = "conv2d"
     doc = "channel-last convolution with ±1 weights, weight (F, kh, kw, C)"
     spec = Conv2dSpec
@@ -217,7 +227,7 @@ class Conv2d(_ConvBase):
 
 
 @register_op
-class XnorConv2d(_ConvBase):
+class XnorConv2d(ConvOp):
     name = "xnor_conv2d"
     doc = "convolution in the popcount domain"
     user_op = "conv2d"

@@ -17,8 +17,9 @@ from typing import Literal
 import numpy as np
 
 from compiler.arith import Folding
-from compiler.bits import bits_for_range, sign, to_bits
-from compiler.cores.mvtu import MvtuParams, OutMode, mvtu_param_lines, mvtu_weight_lines, ones_offsets, threshold_fit
+from compiler.bits import sign, to_bits
+from compiler.cores.mvtu import (MvtuOutput, MvtuParams, OutMode, mvtu_param_lines, mvtu_weight_lines, ones_offsets,
+                                 threshold_fit)
 from compiler.cores.rom import block_plan
 from compiler.hw.builder import HwBuilder
 from compiler.hw.graph import Module, Rom
@@ -29,7 +30,7 @@ from compiler.kernels import GEMM_MIN_WORK, int_matmul, xnor_popcount, xnor_thre
 from .affine import lower_affine_serial
 from .base import ImportContext, LayerSpec, OpTypeError, PositiveInt, Stage, int_range, reads_integer
 from .matrix import MatrixOp, matrix_range
-from .registry import register_op
+from .registry import OPS, register_op
 
 
 class DenseSpec(LayerSpec):
@@ -39,68 +40,58 @@ class DenseSpec(LayerSpec):
     units: PositiveInt
 
 
-def signed_bits(lo: int, hi: int) -> int:
-    """Two's-complement width holding [lo, hi] and 0 (lanes that are compared or summed are signed)."""
-    return bits_for_range(min(lo, -1), max(hi, 0))[0]
+def mvtu_params(stage: Stage, folding: Folding, in_bits: int, in_signed: bool, binary: bool) -> MvtuParams:
+    """bnnc_mvtu's parameters for a matrix stage at ``folding`` reading lanes of ``in_bits`` bits, its output stage as
+    the absorbed op asks (ROM styles left to the memory plan): what the lowering builds and the folding search prices."""
+    node, nxt = stage.head, stage.consumer
+    acc = node.out.dtype
+    assert acc.lo is not None and acc.hi is not None
+    out = OPS[nxt.op].mvtu_output(nxt, acc) if nxt is not None else MvtuOutput.accumulator(acc.lo, acc.hi)
+    return MvtuParams(MW=folding.mw, MH=folding.mh, PE=folding.pe, SIMD=folding.simd, BINARY_IN=int(binary),
+                      IN_BITS=in_bits, IN_SIGNED=int(in_signed), OUT_MODE=int(out.mode), ACC_BITS=out.acc_bits,
+                      OUT_BITS=out.out_bits, AFF_BITS=out.aff_bits)
+
+
+def _param_lines(stage: Stage, p: MvtuParams, wbits: np.ndarray) -> list[str]:
+    """The parameter ROM's lines: biases -T (THRESHOLD) or {B, A} pairs (AFFINE) of the absorbed op."""
+    acc, nxt = stage.head.out.dtype, stage.consumer
+    assert nxt is not None and acc.lo is not None and acc.hi is not None
+    if p.OUT_MODE == OutMode.THRESHOLD:
+        # the unit emits acc - T >= 0 (no comparator): thresholds clamped, ACC_BITS holding acc - T; with integer
+        # input the unit sums lanes in ones' complement, and each bias holds its 0 weight bits back
+        th = threshold_fit(nxt.params["thresholds"], acc.lo, acc.hi)[0]
+        offsets = None if p.BINARY_IN else ones_offsets(wbits, p.SIMD)
+        return mvtu_param_lines(th, OutMode.THRESHOLD, p.PE, acc_bits=p.ACC_BITS, offsets=offsets)
+    return mvtu_param_lines((nxt.params["scale"], nxt.params["offset"]), OutMode.AFFINE, p.PE, aff_bits=p.AFF_BITS)
 
 
 def lower_mvtu(b: HwBuilder, stage: Stage, cur: Stream, folding: Folding, binary: bool) -> Stream:
-    """One bnnc_mvtu for a matrix node and the threshold or affine it absorbs."""
+    """One bnnc_mvtu for a matrix node and the threshold or affine it absorbs (ROM images built when written)."""
     node, nxt = stage.head, stage.consumer
-    pe, simd = int(node.attrs["pe"]), int(node.attrs["simd"])
-    w = node.params["weight"].reshape(node.params["weight"].shape[0], -1)
-    wbits = to_bits(w)
-    mh, mw = w.shape
-    acc = node.out.dtype
-    assert acc.lo is not None and acc.hi is not None
-    params: dict[str, object] = {"MW": mw, "MH": mh, "PE": pe, "SIMD": simd, "BINARY_IN": int(binary),
-                                 "IN_BITS": cur.elem_bits, "IN_SIGNED": int(cur.signed)}
+    params = mvtu_params(stage, folding, cur.elem_bits, cur.signed, binary)
+    pe, simd, mode = params.PE, params.SIMD, OutMode(params.OUT_MODE)
+    wbits = to_bits(node.params["weight"].reshape(node.params["weight"].shape[0], -1))
     # Each ROM is built as the target's memory plan says (block RAM or logic, by its depth x width),
     # or in block RAM where a rate-driven folding under a block budget chose so (choose_folding).
     if node.attrs.get("weight_rom") == "block":
         wplan = block_plan(folding.rom_words, pe * simd, b.target)
     else:
         wplan = b.plan_rom(folding.rom_words, pe * simd)
-    params["ROM_STYLE"] = wplan.rom_style
-    roms = {"weights": Rom("WEIGHT_FILE", tuple(mvtu_weight_lines(wbits, pe, simd)), wplan)}
-    serial: Node | None = None  # the final affine, when a bnnc_affine_serial computes it
-    if nxt is not None and nxt.op == "threshold":
-        # the unit emits acc - T >= 0 (no comparator): thresholds clamped, ACC_BITS holding acc - T
-        th, acc_bits = threshold_fit(nxt.params["thresholds"], acc.lo, acc.hi)
-        mode, out_bits, aff_bits = OutMode.THRESHOLD, 1, 1
-        # integer input: the unit sums lanes in ones' complement; each bias holds its 0 weight bits back
-        offsets = None if binary else ones_offsets(wbits, simd)
-        roms["params"] = Rom("PARAM_FILE", tuple(mvtu_param_lines(th, mode, pe, acc_bits=acc_bits, offsets=offsets)))
-    elif nxt is not None and nxt.op == "affine" and nxt.attrs.get("form", "parallel") != "parallel":
-        # forms none / shift / shared (compiler/passes/scores.py): the unit emits its raw
-        # accumulators; a bnnc_affine_serial after it computes the scores (not for none)
-        acc_bits = signed_bits(acc.lo, acc.hi)
-        mode, out_bits, aff_bits = OutMode.ACCUMULATOR, acc_bits, 1
-        serial = nxt if nxt.attrs["form"] != "none" else None
-    elif nxt is not None and nxt.op == "affine":
-        acc_bits = signed_bits(acc.lo, acc.hi)
-        a, c = nxt.params["scale"], nxt.params["offset"]
-        aff_bits = max(signed_bits(int(a.min()), int(a.max())), signed_bits(int(c.min()), int(c.max())))
-        o = nxt.out.dtype
-        assert o.lo is not None and o.hi is not None
-        mode, out_bits = OutMode.AFFINE, signed_bits(o.lo, o.hi)
-        roms["params"] = Rom("PARAM_FILE", tuple(mvtu_param_lines((a, c), mode, pe, aff_bits=aff_bits)))
-    else:
-        acc_bits = signed_bits(acc.lo, acc.hi)
-        mode, out_bits, aff_bits = OutMode.ACCUMULATOR, acc_bits, 1
-    params = MvtuParams(MW=mw, MH=mh, PE=pe, SIMD=simd, BINARY_IN=int(binary), IN_BITS=cur.elem_bits,
-                        IN_SIGNED=int(cur.signed), ROM_STYLE=wplan.rom_style, OUT_MODE=int(mode), ACC_BITS=acc_bits,
-                        OUT_BITS=out_bits, AFF_BITS=aff_bits)
-    param_lane = params.param_lane
-    if "params" in roms:
-        pplan = b.plan_rom(folding.nf, pe * param_lane)
+    params = replace(params, ROM_STYLE=wplan.rom_style)
+    roms = {"weights": Rom("WEIGHT_FILE", lambda: mvtu_weight_lines(wbits, pe, simd), wplan)}
+    if mode is not OutMode.ACCUMULATOR:
+        pplan = b.plan_rom(folding.nf, pe * params.param_lane)
         params = replace(params, PARAM_STYLE=pplan.rom_style)
-        roms["params"] = Rom("PARAM_FILE", roms["params"].lines, pplan)
-    rom_bits = folding.rom_bits + folding.nf * pe * param_lane
+        roms["params"] = Rom("PARAM_FILE", lambda p=params: _param_lines(stage, p, wbits), pplan)
+    # an affine computed after the unit (forms shift / shared, compiler/passes/scores.py): a bnnc_affine_serial
+    # reads its raw accumulators (form none: nothing computes it)
+    serial = nxt if mode is OutMode.ACCUMULATOR and nxt is not None and nxt.attrs.get("form", "none") != "none" \
+        else None
+    rom_bits = folding.rom_bits + folding.nf * pe * params.param_lane
     out_node = node if serial is not None else stage.out
     out = Stream.of_tensor(node.name, out_node.name, out_node.out, pe, vectors=folding.pixels)
     if mode is not OutMode.THRESHOLD:
-        out = Stream(out.name, out.tap, pe, out_bits, True, False, out.elems, out.vectors)
+        out = Stream(out.name, out.tap, pe, params.OUT_BITS, True, False, out.elems, out.vectors)
     layers = (node.name,) if out_node is node else (node.name, out_node.name)
     out = b.add(Module(node.name, params, cur, out, layers=layers, cycles=int(node.attrs["cycles"]),
                        roms=roms, memory={"rom_bits": rom_bits}))

@@ -12,8 +12,11 @@ from typing import Any
 
 import numpy as np
 
+from compiler.arith import ceil_div
+
 from compiler.cores.threshold import ThresholdParams
-from compiler.cores.threshold_rom import ThresholdRomParams, threshold_rom_lines
+from compiler.cores.mvtu import MvtuOutput, OutMode, threshold_fit
+from compiler.cores.threshold_rom import ThresholdRomParams, threshold_rom_lines, threshold_rom_width
 from compiler.hw.builder import HwBuilder
 from compiler.hw.graph import Module, Rom
 from compiler.hw.stream import Stream
@@ -53,14 +56,22 @@ class Threshold(OpDef):
                                 layers=(node.name,), cycles=cur.beats_per_image))
         # channel-last: element e of a stream vector is channel e % C
         reps = cur.elems // th.shape[0]
-        lines, tw = threshold_rom_lines(np.tile(th, reps), np.tile(neg, reps), cur.elems, cur.lanes)
+        th_e, neg_e = np.tile(th, reps), np.tile(neg, reps)
+        tw = threshold_rom_width(th_e, neg_e)
+        depth = ceil_div(cur.elems, cur.lanes)
         # bnnc_threshold_rom reads its ROM in the beat's own cycle: never block RAM (registered read).
-        plan = b.plan_rom(len(lines), cur.lanes * (tw + 1), sync_read=False)
+        plan = b.plan_rom(depth, cur.lanes * (tw + 1), sync_read=False)
         return b.add(Module(node.name, ThresholdRomParams(**common, N=cur.elems, TW=tw, ROM_STYLE=plan.rom_style),
                             cur, out,
                             layers=(node.name,), cycles=cur.beats_per_image,
-                            roms={"thresholds": Rom("THR_FILE", tuple(lines), plan)},
-                            memory={"rom_bits": len(lines) * cur.lanes * (tw + 1)}))
+                            roms={"thresholds": Rom("THR_FILE", lambda: threshold_rom_lines(th_e, neg_e, cur.elems,
+                                                                                            cur.lanes)[0], plan)},
+                            memory={"rom_bits": depth * cur.lanes * (tw + 1)}))
+
+    def mvtu_output(self, node: Node, acc: DType) -> MvtuOutput:
+        """THRESHOLD: the unit emits acc - T >= 0, ACC_BITS holding acc - T (:func:`threshold_fit`)."""
+        assert acc.lo is not None and acc.hi is not None
+        return MvtuOutput(OutMode.THRESHOLD, threshold_fit(node.params["thresholds"], acc.lo, acc.hi)[1], 1)
 
     def manifest_row(self, node: Node, t_in: TensorType) -> dict[str, Any]:
         return {"threshold_bits": t_in.dtype.bits}

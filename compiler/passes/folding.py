@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from compiler.arith import Folding, ceil_div
 from compiler.bits import bits_for_range
@@ -24,13 +24,13 @@ from compiler.errors import BnncError
 from compiler.cores import BRAM_LUTS, Resources, cost
 from compiler.cores.argmax import ArgmaxParams
 from compiler.cores.fifo import FifoParams
-from compiler.cores.mvtu import MvtuParams, threshold_fit
+from compiler.cores.mvtu import MvtuParams
 from compiler.cores.rom import RomStyle
-from compiler.cores.swu import SwuParams, row_pipe
 from compiler.cores.width_converter import WidthConverterParams, buffers_enough
 from compiler.ir import Graph, Node, TensorType
 from compiler.ops import OPS, MatrixOp, stages
-from compiler.ops.dense import signed_bits
+from compiler.ops.conv import ConvOp
+from compiler.ops.dense import mvtu_params
 
 from .registry import PassContext, register
 
@@ -101,6 +101,8 @@ def cheapest_folding(mh: int, mw: int, pixels: int, budget: int, simd_cap: int =
 # Folding for a frame rate: the cheapest modelled folding whose interval fits
 # ---------------------------------------------------------------------------
 
+# The pacing at which the per-layer prices size a window unit's ring (see _Layer.unit).
+UNPACED = {"IN_CYCLES": 0, "OUT_CYCLES": 0}
 # Cheapest candidates per layer kept for the search over neighbouring layers (the glue
 # between two layers depends on both): enough to hold every shape that can win.
 KEEP_PER_LAYER = 40
@@ -121,10 +123,7 @@ class _Layer:
     px: int
     binary: bool
     in_bits: int  # element bits of its input stream
-    acc_bits: int
-    out_mode: int
-    out_bits: int
-    aff_bits: int
+    unit_template: MvtuParams  # its bnnc_mvtu as the lowering plans it (compiler.ops.dense.mvtu_params), at PE = SIMD = 1
     channels: int | None  # input channels of a convolution (its window unit reads gcd(C, SIMD) lanes)
     first: bool  # fed by the top input directly (no FIFO in front)
     chained: bool  # reached from the previous matrix layer through lane-transparent ops only
@@ -149,17 +148,16 @@ class _Layer:
         return self.units[key]
 
     def _unit(self, pe: int, simd: int, target: str, block_weights: bool) -> Resources:
-        p = MvtuParams(MW=self.mw, MH=self.mh, PE=pe, SIMD=simd, BINARY_IN=int(self.binary), IN_BITS=self.in_bits,
-                       ROM_STYLE=int(RomStyle.BLOCK) if block_weights else int(RomStyle.TOOL), OUT_MODE=self.out_mode,
-                       ACC_BITS=self.acc_bits, OUT_BITS=self.out_bits, AFF_BITS=self.aff_bits)
+        style = RomStyle.BLOCK if block_weights else RomStyle.TOOL  # TOOL: priced as its memory plan builds it
+        p = replace(self.unit_template, PE=pe, SIMD=simd, ROM_STYLE=int(style))
         r = cost(p, target, fast=True)
         eb = self.in_bits
         if self.channels:  # window unit, then a converter to SIMD lanes and the unit's FIFO
             g = self.in_lanes(simd)
-            h, w, c = self.t_in.shape
-            kh, kw = self.node.attrs["kernel"]
-            r += cost(SwuParams(IFM_H=h, IFM_W=w, CH=c, K_H=kh, K_W=kw, STRIDE=int(self.node.attrs["stride"]),
-                                PAD=int(self.node.attrs["padding"]), EW=eb, LANES=g, ROW_PIPE=row_pipe(target)), target)
+            assert isinstance(self.op, ConvOp)
+            # priced at an unpaced ring (IN_CYCLES = OUT_CYCLES = 0): the pacing the lowering sizes it for
+            # depends on the other layers' foldings, which this per-layer price cannot see
+            r += cost(self.op.window(self.node, self.t_in, g, UNPACED, target), target)
             if g != simd:
                 r += cost(WidthConverterParams(EW=eb, IN_LANES=g, OUT_LANES=simd, N=self.mw), target)
             per_window = ceil_div(self.mh, pe) * ceil_div(self.mw, simd)
@@ -168,8 +166,8 @@ class _Layer:
         elif not self.first:
             r += _fifo(simd * eb, ceil_div(self.mw, simd), target)
         if self.argmax_after:
-            r += _fifo(pe * self.out_bits, ceil_div(self.mh, pe), target)
-            r += cost(ArgmaxParams(NUM_CLASSES=self.mh, LANES=pe, IN_BITS=self.out_bits), target)
+            r += _fifo(pe * p.OUT_BITS, ceil_div(self.mh, pe), target)
+            r += cost(ArgmaxParams(NUM_CLASSES=self.mh, LANES=pe, IN_BITS=p.OUT_BITS), target)
         return r
 
     def edge(self, prev_lanes: int, simd: int, target: str) -> Resources:
@@ -201,24 +199,11 @@ def _layers(graph: Graph) -> list[_Layer]:
         t_in = graph.input_type(i)
         mh, mw, px = d.dims(node)
         binary = t_in.dtype.is_bipolar
-        in_bits = 1 if binary else bits_for_range(t_in.dtype.lo, t_in.dtype.hi)[0]
-        acc = node.out.dtype
-        nxt = stage.consumer
-        aff_bits = 1
-        if nxt is not None and nxt.op == "threshold":
-            acc_bits = threshold_fit(nxt.params["thresholds"], acc.lo, acc.hi)[1]  # as lower_mvtu sizes it
-            mode, out_bits = 0, 1
-        elif nxt is not None and nxt.op == "affine":
-            acc_bits = signed_bits(acc.lo, acc.hi)
-            a, c = nxt.params["scale"], nxt.params["offset"]
-            aff_bits = max(signed_bits(int(a.min()), int(a.max())), signed_bits(int(c.min()), int(c.max())))
-            mode, out_bits = 2, signed_bits(nxt.out.dtype.lo, nxt.out.dtype.hi)
-        else:
-            acc_bits = signed_bits(acc.lo, acc.hi)
-            mode, out_bits = 1, acc_bits
+        in_bits, in_signed = (1, False) if binary else bits_for_range(t_in.dtype.lo, t_in.dtype.hi)
+        template = mvtu_params(stage, d.folding(node, 1, 1), in_bits, in_signed, binary)
         first = all(OPS[s.head.op].lane_transparent for s in st[:k])
         after = st[k + 1] if k + 1 < len(st) else None
-        out.append(_Layer(i, node, d, t_in, mh, mw, px, binary, in_bits, acc_bits, mode, out_bits, aff_bits,
+        out.append(_Layer(i, node, d, t_in, mh, mw, px, binary, in_bits, template,
                           int(t_in.shape[2]) if len(t_in.shape) == 3 else None, first,
                           transparent_run and bool(out), after is not None and after.head.op == "argmax"))
         transparent_run = True
@@ -549,11 +534,11 @@ def choose_folding(graph: Graph, ctx: PassContext) -> Graph:
         limit = graph.config.limit
         chosen = fold_for_interval(graph, budget, target, requested, limit, layers)
         balanced = {**_balanced(graph, mats, budget), **requested}
-        options = [(g, _lowered(g, target)) for g in (_apply(graph, mats, chosen.folding, budget,
+        options = [(g, _planned(g, target)) for g in (_apply(graph, mats, chosen.folding, budget,
                                                               chosen.block_weights),
                                                        _apply(graph, mats, balanced, budget))]
-        # the search prices glue it cannot see exactly (pools' converters); the lowered designs decide,
-        # the balanced one only where it keeps within the budget too
+        # the per-layer prices cannot see all the glue (pools' converters) nor the window units' pacing: the
+        # designs' plans, priced whole, decide, the balanced one only where it keeps within the budget too
         fitting = [o for o in options[1:] if o[1] is not None and not _over(o[1], limit)]
         return min([options[0], *fitting],
                    key=lambda o: budget_cost(o[1], target, limit) if o[1] is not None else 0)[0]
@@ -599,8 +584,10 @@ def _apply(graph: Graph, mats: list[tuple[int, Node, MatrixOp]], folding: dict[s
     return graph.with_nodes(nodes)
 
 
-def _lowered(graph: Graph, target: str) -> Resources | None:
-    """The modelled resources of the lowered design (None for a graph with no RTL for some layer)."""
+def _planned(graph: Graph, target: str) -> Resources | None:
+    """The modelled resources of the design's plan: every unit the lowering plans for ``graph`` (glue, paced window
+    units and spare-block moves included; no ROM image is built), priced with the cores' cost; None for a graph with
+    no RTL for some layer."""
     from compiler.lower import lower_to_hw
 
     try:
