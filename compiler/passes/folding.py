@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from compiler.arith import Folding, ceil_div
 from compiler.bits import bits_for_range
 from compiler.errors import BnncError
+from compiler.hw.builder import SWU_MAX_CYCLES
 from compiler.cores import BRAM_LUTS, Resources, cost
 from compiler.cores.argmax import ArgmaxParams
 from compiler.cores.fifo import FifoParams
@@ -101,8 +102,6 @@ def cheapest_folding(mh: int, mw: int, pixels: int, budget: int, simd_cap: int =
 # Folding for a frame rate: the cheapest modelled folding whose interval fits
 # ---------------------------------------------------------------------------
 
-# The pacing at which the per-layer prices size a window unit's ring (see _Layer.unit).
-UNPACED = {"IN_CYCLES": 0, "OUT_CYCLES": 0}
 # Cheapest candidates per layer kept for the search over neighbouring layers (the glue
 # between two layers depends on both): enough to hold every shape that can win.
 KEEP_PER_LAYER = 40
@@ -129,8 +128,8 @@ class _Layer:
     chained: bool  # reached from the previous matrix layer through lane-transparent ops only
     argmax_after: bool  # followed by the argmax (a FIFO of its PE lanes and the argmax unit)
     # unit()'s answers: the searches of one folding choice (a bisection over intervals) price the
-    # same foldings again and again
-    units: dict[tuple[int, int, str, bool], Resources] = field(default_factory=dict, compare=False, repr=False)
+    # same foldings again and again (a convolution's at each interval: its window unit's ring is paced by it)
+    units: dict[tuple[int, int, str, bool, int], Resources] = field(default_factory=dict, compare=False, repr=False)
 
     def cycles(self, pe: int, simd: int) -> int:
         return self.op.cycles(self.node, self.t_in, pe, simd)
@@ -139,15 +138,15 @@ class _Layer:
         """Lanes of the stream it reads (a convolution's window unit reads gcd(C, SIMD))."""
         return math.gcd(self.channels, simd) if self.channels else simd
 
-    def unit(self, pe: int, simd: int, target: str, block_weights: bool = False) -> Resources:
-        """The matrix unit and the glue that depends on its own folding only (``block_weights``: its
-        weight ROM in block RAM whatever the memory plan would choose)."""
-        key = (pe, simd, target, block_weights)
+    def unit(self, pe: int, simd: int, target: str, interval: int, block_weights: bool = False) -> Resources:
+        """The matrix unit and the glue that depends on its own folding only, in a pipeline of ``interval`` cycles
+        per image (``block_weights``: its weight ROM in block RAM whatever the memory plan would choose)."""
+        key = (pe, simd, target, block_weights, interval if self.channels else 0)  # only a window unit's ring
         if key not in self.units:
-            self.units[key] = self._unit(pe, simd, target, block_weights)
+            self.units[key] = self._unit(pe, simd, target, block_weights, interval)
         return self.units[key]
 
-    def _unit(self, pe: int, simd: int, target: str, block_weights: bool) -> Resources:
+    def _unit(self, pe: int, simd: int, target: str, block_weights: bool, interval: int) -> Resources:
         style = RomStyle.BLOCK if block_weights else RomStyle.TOOL  # TOOL: priced as its memory plan builds it
         p = replace(self.unit_template, PE=pe, SIMD=simd, ROM_STYLE=int(style))
         r = cost(p, target, fast=True)
@@ -155,9 +154,7 @@ class _Layer:
         if self.channels:  # window unit, then a converter to SIMD lanes and the unit's FIFO
             g = self.in_lanes(simd)
             assert isinstance(self.op, ConvOp)
-            # priced at an unpaced ring (IN_CYCLES = OUT_CYCLES = 0): the pacing the lowering sizes it for
-            # depends on the other layers' foldings, which this per-layer price cannot see
-            r += cost(self.op.window(self.node, self.t_in, g, UNPACED, target), target)
+            r += cost(self.op.window(self.node, self.t_in, g, _pacing(interval), target), target)
             if g != simd:
                 r += cost(WidthConverterParams(EW=eb, IN_LANES=g, OUT_LANES=simd, N=self.mw), target)
             per_window = ceil_div(self.mh, pe) * ceil_div(self.mw, simd)
@@ -177,6 +174,15 @@ class _Layer:
             return Resources()
         n = self.channels or self.mw
         return cost(WidthConverterParams(EW=self.in_bits, IN_LANES=prev_lanes, OUT_LANES=lanes, N=n), target)
+
+
+def _pacing(interval: int) -> dict[str, int]:
+    """The pacing at which a layer's price sizes its window unit's ring: producer and consumer at ``interval``
+    cycles per image. The lowering paces it by the slowest units before and after it
+    (:meth:`compiler.hw.builder.HwBuilder.window_pacing`), which depend on the other layers' foldings, unknown
+    while one layer's candidates are priced, but keep within the interval (capped at the core's limit)."""
+    cycles = min(interval, SWU_MAX_CYCLES - 1)
+    return {"IN_CYCLES": cycles, "OUT_CYCLES": cycles}
 
 
 def _fifo(width: int, beats: int, target: str) -> Resources:
@@ -365,10 +371,10 @@ def _price(layers: list[_Layer], interval: int, target: str, fixed: dict[str, tu
         cands = [fixed[name]] if name in fixed else _candidates(layer, interval)
         opts: list[_Option] = []
         for pe, simd in cands:
-            r = layer.unit(pe, simd, target)
+            r = layer.unit(pe, simd, target, interval)
             opts.append((r, pe, simd, False))
             if block_variants:
-                rb = layer.unit(pe, simd, target, block_weights=True)
+                rb = layer.unit(pe, simd, target, interval, block_weights=True)
                 if rb != r:
                     opts.append((rb, pe, simd, True))
         pick: _Option | None = None
@@ -376,7 +382,7 @@ def _price(layers: list[_Layer], interval: int, target: str, fixed: dict[str, tu
             pe, simd = cheapest_folding(layer.mh, layer.mw, layer.px, interval, cost=layer.cycles,
                                         extra_simd=layer.op.simd_candidates(layer.node, layer.t_in))
             if layer.cycles(pe, simd) <= interval:
-                pick = (layer.unit(pe, simd, target), pe, simd, False)
+                pick = (layer.unit(pe, simd, target, interval), pe, simd, False)
         assert opts, f"no folding of {name} meets {interval} cycles"
         out.append((opts, pick))
     return out
