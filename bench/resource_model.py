@@ -127,7 +127,7 @@ def small_designs() -> dict[str, Any]:
 
 
 def _folded(net: Any, folding: dict[str, dict[str, int]]) -> Any:
-    """``net`` (a tests.netgen GenNet) with ``hardware.folding`` set (cnn() takes no folding)."""
+    """``net`` (a designs.netgen GenNet) with ``hardware.folding`` set (cnn() takes no folding)."""
     net.doc.setdefault("hardware", {})["folding"] = folding
     return net
 
