@@ -87,6 +87,11 @@ class Affine(OpDef):
         full = node.params["scale"].astype(np.int64) * x.astype(np.int64) + node.params["offset"].astype(np.int64)
         return full >> int(node.attrs.get("shift", 0))
 
+    def in_popcount_domain(self, node: Node, n: int) -> Node | None:
+        """A, B → 2A, B − AN."""
+        a, b = node.params["scale"].astype(np.int64), node.params["offset"].astype(np.int64)
+        return node.replace(params={"scale": 2 * a, "offset": b - a * n})
+
     def mvtu_output(self, node: Node, acc: DType) -> MvtuOutput:
         """AFFINE, A*acc + B per neuron in the unit (form parallel, the default until lean_scores picks a form);
         raw accumulators for the other forms, whose affine is computed after the unit (or nowhere: none)."""

@@ -155,6 +155,11 @@ class OpDef:
         """Add this stage's hardware to ``b`` fed by ``cur``; return the stream it produces."""
         raise NotImplementedError
 
+    def in_popcount_domain(self, node: Node, n: int) -> Node | None:
+        """``node`` rewritten to read p = (x + n) / 2, the popcount of an XNOR matrix layer of ``n`` inputs, instead
+        of that layer's sum x; None where it does not (lower_xnor_popcount then puts x = 2p - n before it)."""
+        return None
+
     def mvtu_output(self, node: Node, acc: DType) -> MvtuOutput:
         """What the matrix unit absorbing ``node`` emits for it (OUT_MODE and widths), from accumulators in ``acc``."""
         raise NotImplementedError(f"{self.name} is absorbed by no matrix unit")

@@ -68,6 +68,13 @@ class Threshold(OpDef):
                                                                                             cur.lanes)[0], plan)},
                             memory={"rom_bits": depth * cur.lanes * (tw + 1)}))
 
+    def in_popcount_domain(self, node: Node, n: int) -> Node | None:
+        """T → ⌈(T+N)/2⌉, kept inside [0, N+1]; a negated compare is left as it is."""
+        if node.params["negate"].any():
+            return None
+        t = node.params["thresholds"].astype(np.int64)
+        return node.replace(params={**node.params, "thresholds": np.clip(ceil_div(t + n, 2), 0, n + 1)})
+
     def mvtu_output(self, node: Node, acc: DType) -> MvtuOutput:
         """THRESHOLD: the unit emits acc - T >= 0, ACC_BITS holding acc - T (:func:`threshold_fit`)."""
         assert acc.lo is not None and acc.hi is not None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from compiler.arith import ceil_div
 from compiler.ir import Graph, Node
 from compiler.ops import OPS, MatrixOp, infer_types
 
@@ -27,14 +26,9 @@ def lower_xnor_popcount(graph: Graph, ctx: PassContext) -> Graph:
         n = d.dims(node)[1]
         nodes.append(Node(node.name, d.xnor_form, dict(node.attrs), dict(node.params)))
         nxt = src[i + 1] if i + 1 < len(src) else None
-        if nxt is not None and nxt.op == "threshold" and not nxt.params["negate"].any():
-            t = nxt.params["thresholds"].astype(np.int64)
-            tp = np.clip(ceil_div(t + n, 2), 0, n + 1)  # ceil((T + N) / 2), kept inside [0, N+1]
-            nodes.append(nxt.replace(params={**nxt.params, "thresholds": tp}))
-            i += 2
-        elif nxt is not None and nxt.op == "affine":
-            a, b = nxt.params["scale"].astype(np.int64), nxt.params["offset"].astype(np.int64)
-            nodes.append(nxt.replace(params={"scale": 2 * a, "offset": b - a * n}))
+        moved = OPS[nxt.op].in_popcount_domain(nxt, n) if nxt is not None else None  # the consumer's own rule
+        if moved is not None:
+            nodes.append(moved)
             i += 2
         else:
             # Any other consumer sees the accumulator again through x = 2p − N.
