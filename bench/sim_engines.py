@@ -8,11 +8,13 @@ Three sections, each printed as a Markdown table (the figures in BENCHMARKS.md):
   (empty build cache) and cached, timed as whole command lines; the cocotb engine on a
   few images (cycles/s past its start-up).
 * accuracy: every example's full MNIST test set through its RTL (compiled engine,
-  every stream checked); RTL accuracy next to the reference's.
+  every stream checked, folded with the example's calibration.npy where it ships one); RTL
+  accuracy next to the reference's. ``--examples`` picks some (mnist_up5k took 1,834 s for one
+  ``bnnc simulate`` of its 10,000 images on a loaded machine; this section runs it three times).
 * agree: both engines on 1,000 images of examples/mlp_small with input gaps and
   output backpressure; every beat of every stream, and its cycle, compared.
 
-    .venv/bin/python bench/sim_engines.py [--sections speed,accuracy,agree] [--images 10000]
+    .venv/bin/python bench/sim_engines.py [--sections speed,accuracy,agree] [--images 10000] [--examples lfc,mlp_small]
 """
 
 from __future__ import annotations
@@ -121,14 +123,17 @@ def speed(work: Path, x: Path, y: Path, cocotb_images: int) -> None:
               f"{rate:,.0f} |", flush=True)
 
 
-def accuracy(work: Path, x: Path, y: Path) -> None:
+def accuracy(work: Path, x: Path, y: Path, examples: list[str]) -> None:
     print(f"\n### Accuracy through the RTL: {len(np.load(x)):,} MNIST test images\n")
     print("| example | RTL accuracy | reference accuracy | predictions equal | interval measured (predicted) | "
           "latency (cycles) | wall (s, build cached) | cycles/s |")
     print("|---|---|---|---|---|---|---|---|")
     xs, ys = np.load(x), np.load(y)
     for ex in sorted(p.parent for p in (ROOT / "examples").glob("*/net.yaml")):
-        folded = compiler.fold(ex / "net.yaml")
+        if examples and ex.name not in examples:
+            continue
+        cal = ex / "calibration.npy"  # folded as bnnc compile --calibration folds an example that ships one
+        folded = compiler.fold(ex / "net.yaml", calibration=np.load(cal) if cal.exists() else None)
         rtl = work / f"acc_{ex.name}"
         write_output(folded, rtl)
         cache = work / "cache_acc"
@@ -173,6 +178,7 @@ def main() -> None:
     ap.add_argument("--sections", default="speed,accuracy,agree")
     ap.add_argument("--images", type=int, default=10_000)
     ap.add_argument("--cocotb-images", type=int, default=20)
+    ap.add_argument("--examples", default="", help="accuracy: only these examples, e.g. lfc,mlp_small (default: all)")
     ap.add_argument("--agree-images", type=int, default=1000)
     ap.add_argument("--mnist", type=Path, default=ROOT.parent / "shared" / "data" / "mnist")
     args = ap.parse_args()
@@ -183,7 +189,7 @@ def main() -> None:
         if "speed" in sections:
             speed(work, x, y, args.cocotb_images)
         if "accuracy" in sections:
-            accuracy(work, x, y)
+            accuracy(work, x, y, [e for e in args.examples.split(",") if e])
         if "agree" in sections:
             agree(work, x, args.agree_images)
     finally:
