@@ -40,6 +40,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from compiler.cores.mvtu import OutMode
 from compiler.errors import BnncError, describe
 from compiler.hw.stream import Stream
 from compiler.hw.uart import UartProtocol
@@ -70,7 +71,7 @@ MAX_LANES = 1 << 20
 MAX_ELEM_BITS = 64
 MAX_WINDOW = 1 << 16
 MAX_ROM_WIDTH = 1 << 24
-MVTU_OUT_MODES = (0, 1, 2)
+MVTU_OUT_MODES = tuple(int(m) for m in OutMode)
 
 _MISSING = object()
 _HEX_LINE = re.compile(r"[0-9a-fA-F]+")

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from compiler.codegen.folder import CompiledFolder, validate_folder
+from compiler.cores.mvtu import MvtuParams
 from compiler.limits import MAX_CLOCK_MHZ
 from compiler.names import printable, tool_word, tool_words
 from compiler.targets import DEFAULT_TARGET
@@ -156,10 +157,8 @@ def rom_bits(folder: CompiledFolder) -> int:
     for mod in folder.modules:
         if mod.core != "bnnc_mvtu":
             continue
-        p = mod.params
-        for kind, width in (("weights", p["PE"] * p["SIMD"]),
-                            ("params", p["PE"] * (p["ACC_BITS"] if p["OUT_MODE"] == 0 else
-                                                  2 * p["AFF_BITS"] if p["OUT_MODE"] == 2 else 0))):
+        p = MvtuParams.of(mod.params)
+        for kind, width in (("weights", p.PE * p.SIMD), ("params", p.PE * p.param_lane)):
             mem = folder.rom(mod, kind)
             if width and mem is not None:
                 with open(mem) as f:
