@@ -29,6 +29,7 @@ import enum
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 from pathlib import Path
 
 import numpy as np
@@ -76,6 +77,8 @@ class MvtuParams(CoreParams):
 
     CORE = "bnnc_mvtu"
     FILES = ("WEIGHT_FILE", "PARAM_FILE")
+    # the parameter that styles each of its ROMs (by the ROM's kind, the file suffix of its image)
+    STYLES: ClassVar[dict[str, str]] = {"weights": "ROM_STYLE", "params": "PARAM_STYLE"}
 
     MW: int = 16
     MH: int = 8

@@ -9,6 +9,7 @@ from compiler.errors import BnncError
 from compiler.ir import Graph, Node
 from compiler.cores import cost
 from compiler.cores.fifo import FifoParams
+from compiler.cores.mvtu import MvtuParams
 from compiler.cores.rom import MemoryPlan, block_plan, plan_rom
 from compiler.cores.width_converter import WidthConverterParams, buffers_enough
 
@@ -41,12 +42,12 @@ class HwBuilder:
         line buffers) stay within ``limit``.
         """
         used = sum(cost(m.params, self.target).bram for m in self.modules)
-        style_param = {"weights": "ROM_STYLE", "params": "PARAM_STYLE"}
         moves = []
         for i, m in enumerate(self.modules):
             for kind, rom in m.roms.items():
                 p = rom.plan
-                if m.core != "bnnc_mvtu" or kind not in style_param or p is None or p.style != "logic" or not p.luts:
+                if not isinstance(m.params, MvtuParams) or kind not in MvtuParams.STYLES or p is None \
+                        or p.style != "logic" or not p.luts:
                     continue
                 blk = block_plan(p.depth, p.width, self.target)
                 if p.luts > blk.luts:  # LUTs saved per block (a deep block ROM keeps its output selects)
@@ -56,7 +57,7 @@ class HwBuilder:
                 continue
             m = self.modules[i]
             roms = {**m.roms, kind: replace(m.roms[kind], plan=blk)}
-            self.modules[i] = replace(m, roms=roms, params=replace(m.params, **{style_param[kind]: blk.rom_style}))
+            self.modules[i] = replace(m, roms=roms, params=replace(m.params, **{MvtuParams.STYLES[kind]: blk.rom_style}))
             used += blk.blocks
 
     def add(self, module: Module) -> Stream:
