@@ -20,6 +20,21 @@ from .stream import Stream
 SWU_MAX_CYCLES = 1 << 27
 
 
+def glue(elem_bits: int, in_lanes: int, lanes: int, elems: int, consumer_cycles: int | None = None
+         ) -> tuple[WidthConverterParams | None, FifoParams | None]:
+    """The glue in front of a consumer reading vectors of ``elems`` elements on ``lanes`` lanes from a stream of
+    ``in_lanes``: a width converter when the lanes differ, then a FIFO (none where the converter's registers are
+    buffer enough for a consumer of ``consumer_cycles`` per vector, :func:`buffers_enough`). The lowering builds it
+    (:meth:`HwBuilder.connect`) and the folding search prices it."""
+    dwc = WidthConverterParams(EW=elem_bits, IN_LANES=in_lanes, OUT_LANES=lanes, N=elems) if in_lanes != lanes else None
+    if dwc is not None and buffers_enough(elems, in_lanes, lanes, consumer_cycles):
+        return dwc, None
+    # One whole vector of the consumer's (n elements, which a flattened map regroups into one long vector): a
+    # consumer with several neuron folds takes its input only during the first, and the producer must not stall
+    # through the others.
+    return dwc, FifoParams.feeding(lanes * elem_bits, ceil_div(elems, lanes))
+
+
 class HwBuilder:
     """Collects the modules of one accelerator in stream order."""
 
@@ -98,16 +113,11 @@ class HwBuilder:
         n = elems or cur.elems
         if n != cur.elems:
             assert cur.elems % cur.lanes == 0 and (cur.elems * cur.vectors) % n == 0, (cur, n)
-        if cur.lanes != lanes:
+        dwc, fifo = glue(cur.elem_bits, cur.lanes, lanes, n, consumer_cycles)
+        if dwc is not None:
             conv = replace(cur, name=f"{out.name}_dwc", lanes=lanes, elems=n, vectors=cur.elems * cur.vectors // n)
-            cur = self.add(Module(conv.name, WidthConverterParams(EW=cur.elem_bits, IN_LANES=cur.lanes, OUT_LANES=lanes,
-                                                                  N=n),
-                                  cur, conv, cycles=max(cur.beats_per_image, conv.beats_per_image)))
-            if buffers_enough(n, out.lanes, lanes, consumer_cycles):
-                return cur
-        fifo = replace(cur, name=f"{out.name}_q")
-        # One whole vector of the consumer's (n elements, which a flattened map regroups into one
-        # long vector): a consumer with several neuron folds takes its input only during the first,
-        # and the producer must not stall through the others.
-        return self.add(Module(fifo.name, FifoParams.feeding(cur.width, ceil_div(n, cur.lanes)), cur, fifo,
-                               cycles=cur.beats_per_image))
+            cur = self.add(Module(conv.name, dwc, cur, conv, cycles=max(cur.beats_per_image, conv.beats_per_image)))
+        if fifo is not None:
+            cur = self.add(Module(f"{out.name}_q", fifo, cur, replace(cur, name=f"{out.name}_q"),
+                                  cycles=cur.beats_per_image))
+        return cur

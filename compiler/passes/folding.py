@@ -21,13 +21,11 @@ from dataclasses import dataclass, field, replace
 from compiler.arith import Folding, ceil_div
 from compiler.bits import bits_for_range
 from compiler.errors import BnncError
-from compiler.hw.builder import SWU_MAX_CYCLES
-from compiler.cores import BRAM_LUTS, Resources, cost
+from compiler.hw.builder import SWU_MAX_CYCLES, glue
+from compiler.cores import BRAM_LUTS, CoreParams, Resources, cost
 from compiler.cores.argmax import ArgmaxParams
-from compiler.cores.fifo import FifoParams
 from compiler.cores.mvtu import MvtuParams
 from compiler.cores.rom import RomStyle
-from compiler.cores.width_converter import WidthConverterParams, buffers_enough
 from compiler.ir import Graph, Node, TensorType
 from compiler.ops import OPS, MatrixOp, stages
 from compiler.ops.conv import ConvOp
@@ -155,15 +153,11 @@ class _Layer:
             g = self.in_lanes(simd)
             assert isinstance(self.op, ConvOp)
             r += cost(self.op.window(self.node, self.t_in, g, _pacing(interval), target), target)
-            if g != simd:
-                r += cost(WidthConverterParams(EW=eb, IN_LANES=g, OUT_LANES=simd, N=self.mw), target)
-            per_window = ceil_div(self.mh, pe) * ceil_div(self.mw, simd)
-            if g == simd or not buffers_enough(self.mw, g, simd, per_window):  # as the lowering builds it
-                r += _fifo(simd * eb, ceil_div(self.mw, simd), target)
+            r += _glue(glue(eb, g, simd, self.mw, ceil_div(self.mh, pe) * ceil_div(self.mw, simd)), target)
         elif not self.first:
-            r += _fifo(simd * eb, ceil_div(self.mw, simd), target)
+            r += _glue(glue(eb, simd, simd, self.mw), target)
         if self.argmax_after:
-            r += _fifo(pe * p.OUT_BITS, ceil_div(self.mh, pe), target)
+            r += _glue(glue(p.OUT_BITS, pe, pe, self.mh), target)
             r += cost(ArgmaxParams(NUM_CLASSES=self.mh, LANES=pe, IN_BITS=p.OUT_BITS), target)
         return r
 
@@ -172,8 +166,7 @@ class _Layer:
         lanes = self.in_lanes(simd)
         if not self.chained or prev_lanes == lanes:
             return Resources()
-        n = self.channels or self.mw
-        return cost(WidthConverterParams(EW=self.in_bits, IN_LANES=prev_lanes, OUT_LANES=lanes, N=n), target)
+        return _glue((glue(self.in_bits, prev_lanes, lanes, self.channels or self.mw)[0], None), target)
 
 
 def _pacing(interval: int) -> dict[str, int]:
@@ -185,9 +178,9 @@ def _pacing(interval: int) -> dict[str, int]:
     return {"IN_CYCLES": cycles, "OUT_CYCLES": cycles}
 
 
-def _fifo(width: int, beats: int, target: str) -> Resources:
-    """The FIFO the lowering puts in front of a buffered unit (:meth:`FifoParams.feeding`)."""
-    return cost(FifoParams.feeding(width, beats), target)
+def _glue(units: tuple[CoreParams | None, ...], target: str) -> Resources:
+    """The cost of the glue units :func:`compiler.hw.builder.glue` plans."""
+    return sum((cost(u, target) for u in units if u is not None), Resources())
 
 
 def _layers(graph: Graph) -> list[_Layer]:
