@@ -15,7 +15,7 @@ import numpy as np
 
 from compiler.arith import Folding
 from compiler.bits import chunk_lanes, pack_lanes, unpack_lanes
-from compiler.cores.mvtu import OutMode
+from compiler.cores.mvtu import MvtuParams, OutMode
 from compiler.runtime.sim.axis import AxisEnv, AxisSink, AxisSource, Scoreboard, intervals, read_param
 
 
@@ -81,6 +81,11 @@ def load_config(dut) -> MvtuConfig:
         b=data.get("b"),
     )
     assert cfg.weights.shape == (cfg.mh, cfg.mw), f"data file weights {cfg.weights.shape} vs DUT MH={cfg.mh} MW={cfg.mw}"
+    unit = MvtuParams(MW=cfg.mw, MH=cfg.mh, PE=cfg.pe, SIMD=cfg.simd, BINARY_IN=int(cfg.binary_in), IN_BITS=cfg.in_bits,
+                      IN_SIGNED=int(cfg.in_signed), OUT_MODE=int(cfg.out_mode), ACC_BITS=cfg.acc_bits,
+                      OUT_BITS=cfg.out_bits, AFF_BITS=cfg.aff_bits)
+    # the Python mirror of the output queue's depth (the resource model prices its RAM) is the core's
+    assert read_param(dut, "OQ_DEPTH") == unit.out_queue()[0], (read_param(dut, "OQ_DEPTH"), unit.out_queue())
     cocotb.log.info(f"bnnc_mvtu config: {cfg.__dict__ | {'weights': '...'}} NF={cfg.nf} SF={cfg.sf}")
     return cfg
 
