@@ -117,6 +117,9 @@ class OpDef:
     lane_transparent: ClassVar[bool] = False
     # Hardware: reads its input from a FIFO (with a width converter when lanes differ).
     buffered: ClassVar[bool] = False
+    # Hardware: none of its own on a stream it need not regroup, which then goes on as it came (the top input
+    # can reach the next op through it).
+    passes_through: ClassVar[bool] = False
 
     @property
     def yaml_op(self) -> str:

@@ -29,6 +29,7 @@ class Flatten(OpDef):
     doc = "(H, W, C) -> (H*W*C), channel-last order"
     spec = FlattenSpec
     lane_transparent = True
+    passes_through = True
 
     def infer(self, node: Node, t: TensorType) -> TensorType:
         return TensorType((t.size,), t.dtype)

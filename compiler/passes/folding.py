@@ -122,7 +122,7 @@ class _Layer:
     in_bits: int  # element bits of its input stream
     unit_template: MvtuParams  # its bnnc_mvtu as the lowering plans it (compiler.ops.dense.mvtu_params), at PE = SIMD = 1
     channels: int | None  # input channels of a convolution (its window unit reads gcd(C, SIMD) lanes)
-    first: bool  # fed by the top input directly (no FIFO in front)
+    first: bool  # the top input itself reaches it (no FIFO in front, compiler/lower.py)
     chained: bool  # reached from the previous matrix layer through lane-transparent ops only
     argmax_after: bool  # followed by the argmax (a FIFO of its PE lanes and the argmax unit)
     # unit()'s answers: the searches of one folding choice (a bisection over intervals) price the
@@ -152,6 +152,8 @@ class _Layer:
         if self.channels:  # window unit, then a converter to SIMD lanes and the unit's FIFO
             g = self.in_lanes(simd)
             assert isinstance(self.op, ConvOp)
+            if not self.first:  # the FIFO in front of the window unit (a pixel's channels on its lanes)
+                r += _glue((None, glue(eb, g, g, int(self.channels))[1]), target)
             r += cost(self.op.window(self.node, self.t_in, g, _pacing(interval), target), target)
             r += _glue(glue(eb, g, simd, self.mw, ceil_div(self.mh, pe) * ceil_div(self.mw, simd)), target)
         elif not self.first:
@@ -200,7 +202,7 @@ def _layers(graph: Graph) -> list[_Layer]:
         binary = t_in.dtype.is_bipolar
         in_bits, in_signed = (1, False) if binary else bits_for_range(t_in.dtype.lo, t_in.dtype.hi)
         template = mvtu_params(stage, d.folding(node, 1, 1), in_bits, in_signed, binary)
-        first = all(OPS[s.head.op].lane_transparent for s in st[:k])
+        first = all(OPS[s.head.op].passes_through for s in st[:k])
         after = st[k + 1] if k + 1 < len(st) else None
         out.append(_Layer(i, node, d, t_in, mh, mw, px, binary, in_bits, template,
                           int(t_in.shape[2]) if len(t_in.shape) == 3 else None, first,
