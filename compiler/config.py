@@ -19,7 +19,7 @@ DEFAULT_CLOCK_MHZ = 100.0
 
 @dataclass(frozen=True)
 class Budget:
-    """Most modelled resources a rate-driven folding may use (compiler/hw/resources.py's units); None: no limit."""
+    """Most modelled resources a rate-driven folding may use (compiler/cores' units: compiler.cores.Resources); None: no limit."""
 
     lut: int | None = None
     ff: int | None = None

@@ -59,7 +59,7 @@ class FoldingSpec(_Strict):
 
 
 class BudgetSpec(_Strict):
-    """Most modelled resources a rate-driven folding may use (compiler/hw/resources.py's units)."""
+    """Most modelled resources a rate-driven folding may use (compiler/cores' units: compiler.cores.Resources)."""
 
     lut: PositiveInt | None = None
     ff: PositiveInt | None = None

@@ -4,7 +4,7 @@ Two ways to choose: *balanced* (the default; the yaml's requests kept, every oth
 the fewest lanes that keep up with the slowest requested layer, or with the heaviest layer
 at PE=16, SIMD=64), and *for a frame rate* (``hardware.target_fps`` / ``--target-fps``,
 optionally under ``hardware.budget``): the interval is clock_mhz·10⁶/N cycles and every
-layer takes the (PE, SIMD) of least modelled cost (compiler/hw/resources.py: LUTs plus block
+layer takes the (PE, SIMD) of least modelled cost (compiler/cores: each core's cost, LUTs plus block
 RAMs at the target's exchange rate) that meets it, found by :func:`fold_for_interval`. Under a
 block budget (``hardware.budget.bram``) its blocks are free: the search may also put a layer's
 weight ROM in block RAM (node attribute ``weight_rom: block``) and keeps the fewest LUTs whose
