@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from compiler.arith import ceil_div
 from compiler.errors import BnncError
-from compiler.ir import Graph, Node
+from compiler.ir import Graph, Node, TensorType
 from compiler.cores import cost
 from compiler.cores.fifo import FifoParams
 from compiler.cores.mvtu import MvtuParams
@@ -75,6 +75,10 @@ class HwBuilder:
             self.modules[i] = replace(m, roms=roms, params=replace(m.params, **{MvtuParams.STYLES[kind]: blk.rom_style}))
             used += blk.blocks
 
+    def input_type(self, node: Node) -> TensorType:
+        """The type of ``node``'s input in the graph being lowered."""
+        return self.graph.input_type(self.graph.index(node.name))
+
     def add(self, module: Module) -> Stream:
         """Append ``module``; return its output stream."""
         self.modules.append(module)
@@ -109,13 +113,16 @@ class HwBuilder:
         beats are the regrouped vector's beats. ``consumer_cycles``: the consumer's cycles per
         vector, where known.
         """
-        cur = out
-        n = elems or cur.elems
-        if n != cur.elems:
-            assert cur.elems % cur.lanes == 0 and (cur.elems * cur.vectors) % n == 0, (cur, n)
-        dwc, fifo = glue(cur.elem_bits, cur.lanes, lanes, n, consumer_cycles)
+        n = elems or out.elems
+        if n != out.elems:
+            assert out.elems % out.lanes == 0 and (out.elems * out.vectors) % n == 0, (out, n)
+        return self.attach(out, *glue(out.elem_bits, out.lanes, lanes, n, consumer_cycles), n)
+
+    def attach(self, out: Stream, dwc: WidthConverterParams | None, fifo: FifoParams | None, elems: int) -> Stream:
+        """The planned glue after ``out`` (:func:`glue`) for a consumer of ``elems``-element vectors; its output."""
+        cur, n = out, elems
         if dwc is not None:
-            conv = replace(cur, name=f"{out.name}_dwc", lanes=lanes, elems=n, vectors=cur.elems * cur.vectors // n)
+            conv = replace(cur, name=f"{out.name}_dwc", lanes=dwc.OUT_LANES, elems=n, vectors=cur.elems * cur.vectors // n)
             cur = self.add(Module(conv.name, dwc, cur, conv, cycles=max(cur.beats_per_image, conv.beats_per_image)))
         if fifo is not None:
             cur = self.add(Module(f"{out.name}_q", fifo, cur, replace(cur, name=f"{out.name}_q"),

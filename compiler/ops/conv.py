@@ -18,14 +18,17 @@ from typing import Annotated, Literal, Union
 import numpy as np
 from pydantic import Field
 
-from compiler.arith import ceil_div
+from compiler.arith import Folding
 from compiler.bits import sign
+from compiler.cores.base import Bits, CoreParams
+from compiler.cores.fifo import FifoParams
+from compiler.cores.mvtu import MvtuParams
+from compiler.cores.swu import SwuParams, row_pipe
+from compiler.cores.width_converter import WidthConverterParams
+from compiler.hw.builder import HwBuilder, glue
 from compiler.ir import DType, Node, TensorType
 from compiler.kernels import GEMM_MIN_WORK, conv_out_hw, im2col, int_matmul, xnor_popcount, xnor_threshold_gemm
 
-from compiler.cores.base import Bits
-from compiler.cores.swu import SwuParams, row_pipe
-from compiler.hw.builder import HwBuilder
 from compiler.hw.graph import Module
 from compiler.hw.stream import Stream
 
@@ -141,24 +144,32 @@ class ConvOp(MatrixOp):
                          PAD=int(node.attrs["padding"]), EW=src.elem_bits, PAD_VAL=Bits(src.elem_bits, pad_bits),
                          LANES=lanes, **pacing, ROW_PIPE=row_pipe(target))
 
+    def plan(self, stage: Stage, folding: Folding, t_in: TensorType, pacing: Mapping[str, int],
+             target: str) -> list[CoreParams]:
+        """The window unit (``pacing``: its ring's), the glue to SIMD lanes and the bnnc_mvtu run once per window."""
+        swu = self.window(stage.head, t_in, window_lanes(int(t_in.shape[2]), folding.simd), pacing, target)
+        dwc, fifo = glue(swu.EW, swu.LANES, folding.simd, folding.mw, folding.nf * folding.sf)  # NF folds of SF beats
+        return [swu, *(u for u in (dwc, fifo) if u is not None), *super().plan(stage, folding, t_in, pacing, target)]
+
     def lower(self, b: HwBuilder, stage: Stage, cur: Stream) -> Stream:
         """Sliding window (bnnc_swu) → width converter and FIFO to SIMD lanes → bnnc_mvtu over every output pixel."""
         node = stage.head
-        t_in = b.graph.input_type(b.graph.index(node.name))
+        t_in = b.input_type(node)
         c = t_in.shape[2]
         kh, kw = node.attrs["kernel"]
         oh, ow = node.out.shape[0], node.out.shape[1]
-        swu = self.window(node, t_in, cur.lanes, b.window_pacing(node, self.folding(node).cycles), b.target)
+        folding = self.folding(node)
+        units = self.plan(stage, folding, t_in, b.window_pacing(node, folding.cycles), b.target)
+        swu, mvtu = units[0], units[-1]
+        assert isinstance(swu, SwuParams) and isinstance(mvtu, MvtuParams) and swu.LANES == cur.lanes, (units, cur)
         assert swu.EW == cur.elem_bits, (swu, cur)
         win = Stream(f"{node.name}_win", cur.tap, cur.lanes, cur.elem_bits, cur.signed, cur.bipolar, kh * kw * c, oh * ow,
                      window=(kh, kw, swu.STRIDE, swu.PAD, int(node.attrs["pad_value"])))
         b.add(Module(win.name, swu, cur, win, layers=(node.name,), cycles=max(cur.beats_per_image, win.beats_per_image),
                      memory={"line_buffer_bits": swu.line_buffer_bits()}))
-        pe, simd = int(node.attrs["pe"]), int(node.attrs["simd"])
-        # the matrix unit's cycles per window: NF neuron folds of SF beats
-        per_window = ceil_div(int(node.params["weight"].shape[0]), pe) * ceil_div(kh * kw * c, simd)
-        feed = b.connect(win, simd, consumer_cycles=per_window)
-        return lower_mvtu(b, stage, feed, self.folding(stage.head), binary=self.name == "xnor_conv2d")
+        dwc = next((u for u in units if isinstance(u, WidthConverterParams)), None)
+        fifo = next((u for u in units if isinstance(u, FifoParams)), None)
+        return lower_mvtu(b, stage, b.attach(win, dwc, fifo, win.elems), folding, mvtu)
 
     def working_bytes(self, node: Node, t_in: TensorType) -> int:
         """Input and output, the padded input, and the im2col windows: pixels x (kh*kw*C)."""

@@ -18,8 +18,7 @@ import numpy as np
 
 from compiler.arith import Folding
 from compiler.bits import sign, to_bits
-from compiler.cores.mvtu import (MvtuOutput, MvtuParams, OutMode, mvtu_param_lines, mvtu_weight_lines, ones_offsets,
-                                 threshold_fit)
+from compiler.cores.mvtu import MvtuParams, OutMode, mvtu_param_lines, mvtu_weight_lines, ones_offsets, threshold_fit
 from compiler.cores.rom import block_plan
 from compiler.hw.builder import HwBuilder
 from compiler.hw.graph import Module, Rom
@@ -30,7 +29,7 @@ from compiler.kernels import GEMM_MIN_WORK, int_matmul, xnor_popcount, xnor_thre
 from .affine import lower_affine_serial
 from .base import ImportContext, LayerSpec, OpTypeError, PositiveInt, Stage, int_range, reads_integer
 from .matrix import MatrixOp, matrix_range
-from .registry import OPS, register_op
+from .registry import register_op
 
 
 class DenseSpec(LayerSpec):
@@ -38,18 +37,6 @@ class DenseSpec(LayerSpec):
 
     op: Literal["dense"]
     units: PositiveInt
-
-
-def mvtu_params(stage: Stage, folding: Folding, in_bits: int, in_signed: bool, binary: bool) -> MvtuParams:
-    """bnnc_mvtu's parameters for a matrix stage at ``folding`` reading lanes of ``in_bits`` bits, its output stage as
-    the absorbed op asks (ROM styles left to the memory plan): what the lowering builds and the folding search prices."""
-    node, nxt = stage.head, stage.consumer
-    acc = node.out.dtype
-    assert acc.lo is not None and acc.hi is not None
-    out = OPS[nxt.op].mvtu_output(nxt, acc) if nxt is not None else MvtuOutput.accumulator(acc.lo, acc.hi)
-    return MvtuParams(MW=folding.mw, MH=folding.mh, PE=folding.pe, SIMD=folding.simd, BINARY_IN=int(binary),
-                      IN_BITS=in_bits, IN_SIGNED=int(in_signed), OUT_MODE=int(out.mode), ACC_BITS=out.acc_bits,
-                      OUT_BITS=out.out_bits, AFF_BITS=out.aff_bits)
 
 
 def _param_lines(stage: Stage, p: MvtuParams, wbits: np.ndarray) -> list[str]:
@@ -65,10 +52,11 @@ def _param_lines(stage: Stage, p: MvtuParams, wbits: np.ndarray) -> list[str]:
     return mvtu_param_lines((nxt.params["scale"], nxt.params["offset"]), OutMode.AFFINE, p.PE, aff_bits=p.AFF_BITS)
 
 
-def lower_mvtu(b: HwBuilder, stage: Stage, cur: Stream, folding: Folding, binary: bool) -> Stream:
-    """One bnnc_mvtu for a matrix node and the threshold or affine it absorbs (ROM images built when written)."""
+def lower_mvtu(b: HwBuilder, stage: Stage, cur: Stream, folding: Folding, params: MvtuParams) -> Stream:
+    """The planned bnnc_mvtu (``params``) of a matrix node and the threshold or affine it absorbs, fed ``cur``: its
+    ROMs' memory plans and images (built when written) and its output stream."""
     node, nxt = stage.head, stage.consumer
-    params = mvtu_params(stage, folding, cur.elem_bits, cur.signed, binary)
+    assert (params.IN_BITS, params.IN_SIGNED) == (cur.elem_bits, int(cur.signed)), (params, cur)
     pe, simd, mode = params.PE, params.SIMD, OutMode(params.OUT_MODE)
     wbits = to_bits(node.params["weight"].reshape(node.params["weight"].shape[0], -1))
     # Each ROM is built as the target's memory plan says (block RAM or logic, by its depth x width),
@@ -133,7 +121,8 @@ class Dense(MatrixOp):
         return Node(spec.name, "dense", {"units": spec.units}, {"weight": sign(w)})
 
     def lower(self, b: HwBuilder, stage: Stage, cur: Stream) -> Stream:
-        return lower_mvtu(b, stage, cur, self.folding(stage.head), binary=False)
+        return lower_mvtu(b, stage, cur, self.folding(stage.head), self.plan(stage, self.folding(stage.head),
+                                                                             b.input_type(stage.head), {}, b.target)[-1])
 
 
 @register_op
@@ -163,6 +152,7 @@ class XnorDense(MatrixOp):
         return xnor_threshold_gemm(x, w, th.params["thresholds"])
 
     def lower(self, b: HwBuilder, stage: Stage, cur: Stream) -> Stream:
-        return lower_mvtu(b, stage, cur, self.folding(stage.head), binary=True)
+        return lower_mvtu(b, stage, cur, self.folding(stage.head), self.plan(stage, self.folding(stage.head),
+                                                                             b.input_type(stage.head), {}, b.target)[-1])
 
 

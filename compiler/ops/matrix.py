@@ -6,14 +6,19 @@ products of an MH x MW matrix of ±1 weights, applied once per output pixel.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
 
 from compiler.arith import Folding
+from compiler.bits import bits_for_range
+from compiler.cores.base import CoreParams
+from compiler.cores.mvtu import MvtuOutput, MvtuParams
 from compiler.ir import Node, TensorType
 
-from .base import OpDef
+from .base import OpDef, Stage
+from .registry import OPS
 
 FLOAT32_BITS = 32
 
@@ -26,6 +31,21 @@ def matrix_range(w: np.ndarray, lo: int, hi: int) -> tuple[int, int]:
     row_lo = n_pos * lo - n_neg * hi
     row_hi = n_pos * hi - n_neg * lo
     return int(row_lo.min()), int(row_hi.max())
+
+
+def mvtu_params(stage: Stage, folding: Folding, t_in: TensorType) -> MvtuParams:
+    """bnnc_mvtu's parameters for a matrix stage at ``folding`` reading ``t_in`` (bipolar: XNOR lanes), its output
+    stage as the absorbed op asks (ROM styles left to the memory plan)."""
+    node, nxt = stage.head, stage.consumer
+    acc = node.out.dtype
+    assert acc.lo is not None and acc.hi is not None
+    out = OPS[nxt.op].mvtu_output(nxt, acc) if nxt is not None else MvtuOutput.accumulator(acc.lo, acc.hi)
+    binary = t_in.dtype.is_bipolar
+    assert binary or (t_in.dtype.lo is not None and t_in.dtype.hi is not None), t_in
+    in_bits, in_signed = (1, False) if binary else bits_for_range(t_in.dtype.lo, t_in.dtype.hi)
+    return MvtuParams(MW=folding.mw, MH=folding.mh, PE=folding.pe, SIMD=folding.simd, BINARY_IN=int(binary),
+                      IN_BITS=in_bits, IN_SIGNED=int(in_signed), OUT_MODE=int(out.mode), ACC_BITS=out.acc_bits,
+                      OUT_BITS=out.out_bits, AFF_BITS=out.aff_bits)
 
 
 class MatrixOp(OpDef):
@@ -50,6 +70,13 @@ class MatrixOp(OpDef):
         mh, mw, px = self.dims(node)
         return Folding(mh, mw, int(node.attrs["pe"] if pe is None else pe),
                        int(node.attrs["simd"] if simd is None else simd), px)
+
+    def plan(self, stage: Stage, folding: Folding, t_in: TensorType, pacing: Mapping[str, int],
+             target: str) -> list[CoreParams]:
+        """The stage's units at ``folding`` on input ``t_in``, in stream order, their ROM styles left to the memory
+        plan (``pacing``: a window unit's IN_CYCLES and OUT_CYCLES): what the lowering builds and the folding search
+        prices. A plain matrix layer is one bnnc_mvtu."""
+        return [mvtu_params(stage, folding, t_in)]
 
     def cycles(self, node: Node, t_in: TensorType, pe: int, simd: int) -> int:
         """Cycles per image of the layer's hardware at this folding (FINN's formula for a plain matrix unit)."""

@@ -27,9 +27,7 @@ from compiler.cores.argmax import ArgmaxParams
 from compiler.cores.mvtu import MvtuParams
 from compiler.cores.rom import RomStyle
 from compiler.ir import Graph, Node, TensorType
-from compiler.ops import OPS, MatrixOp, stages
-from compiler.ops.conv import ConvOp
-from compiler.ops.dense import mvtu_params
+from compiler.ops import OPS, MatrixOp, Stage, stages
 
 from .registry import PassContext, register
 
@@ -112,15 +110,14 @@ class _Layer:
     """What pricing one matrix layer's foldings needs."""
 
     index: int
+    stage: Stage
     node: Node
     op: MatrixOp
     t_in: TensorType
     mh: int
     mw: int
     px: int
-    binary: bool
     in_bits: int  # element bits of its input stream
-    unit_template: MvtuParams  # its bnnc_mvtu as the lowering plans it (compiler.ops.dense.mvtu_params), at PE = SIMD = 1
     channels: int | None  # input channels of a convolution (its window unit reads gcd(C, SIMD) lanes)
     first: bool  # the top input itself reaches it (no FIFO in front, compiler/lower.py)
     chained: bool  # reached from the previous matrix layer through lane-transparent ops only
@@ -145,19 +142,16 @@ class _Layer:
         return self.units[key]
 
     def _unit(self, pe: int, simd: int, target: str, block_weights: bool, interval: int) -> Resources:
-        style = RomStyle.BLOCK if block_weights else RomStyle.TOOL  # TOOL: priced as its memory plan builds it
-        p = replace(self.unit_template, PE=pe, SIMD=simd, ROM_STYLE=int(style))
-        r = cost(p, target, fast=True)
-        eb = self.in_bits
-        if self.channels:  # window unit, then a converter to SIMD lanes and the unit's FIFO
-            g = self.in_lanes(simd)
-            assert isinstance(self.op, ConvOp)
-            if not self.first:  # the FIFO in front of the window unit (a pixel's channels on its lanes)
-                r += _glue((None, glue(eb, g, g, int(self.channels))[1]), target)
-            r += cost(self.op.window(self.node, self.t_in, g, _pacing(interval), target), target)
-            r += _glue(glue(eb, g, simd, self.mw, ceil_div(self.mh, pe) * ceil_div(self.mw, simd)), target)
-        elif not self.first:
-            r += _glue(glue(eb, simd, simd, self.mw), target)
+        # the stage's own plan (its memory plans by the fast pricing of compiler.cores.rom.rom_resources)
+        units = self.op.plan(self.stage, self.op.folding(self.node, pe, simd), self.t_in, _pacing(interval), target)
+        p = units[-1]
+        assert isinstance(p, MvtuParams), units
+        if block_weights:
+            units[-1] = p = replace(p, ROM_STYLE=int(RomStyle.BLOCK))
+        r = sum((cost(u, target, fast=True) for u in units), Resources())
+        if not self.first:  # the FIFO compiler/lower.py puts in front of a buffered stage
+            lanes = self.in_lanes(simd)
+            r += _glue((None, glue(self.in_bits, lanes, lanes, int(self.op.in_elems(self.node) or self.mw))[1]), target)
         if self.argmax_after:
             r += _glue(glue(p.OUT_BITS, pe, pe, self.mh), target)
             r += cost(ArgmaxParams(NUM_CLASSES=self.mh, LANES=pe, IN_BITS=p.OUT_BITS), target)
@@ -199,12 +193,10 @@ def _layers(graph: Graph) -> list[_Layer]:
         i = graph.index(node.name)
         t_in = graph.input_type(i)
         mh, mw, px = d.dims(node)
-        binary = t_in.dtype.is_bipolar
-        in_bits, in_signed = (1, False) if binary else bits_for_range(t_in.dtype.lo, t_in.dtype.hi)
-        template = mvtu_params(stage, d.folding(node, 1, 1), in_bits, in_signed, binary)
+        in_bits = 1 if t_in.dtype.is_bipolar else bits_for_range(t_in.dtype.lo, t_in.dtype.hi)[0]
         first = all(OPS[s.head.op].passes_through for s in st[:k])
         after = st[k + 1] if k + 1 < len(st) else None
-        out.append(_Layer(i, node, d, t_in, mh, mw, px, binary, in_bits, template,
+        out.append(_Layer(i, stage, node, d, t_in, mh, mw, px, in_bits,
                           int(t_in.shape[2]) if len(t_in.shape) == 3 else None, first,
                           transparent_run and bool(out), after is not None and after.head.op == "argmax"))
         transparent_run = True
