@@ -132,7 +132,7 @@ def main() -> None:
                 row[0]["width"] = pe * int(mods["fc4"]["params"]["OUT_BITS"])
                 row[1]["width"] = row[2]["width"] = int(mods["bn4"]["params"]["OUT_BITS"])
                 shutil.copy(cores / "bnnc_argmax.v", d / "bnnc_argmax.v")
-            for core in ("bnnc_mvtu", "bnnc_dot_lane", "bnnc_xnor_popcount", "bnnc_popcount", "bnnc_fifo",
+            for core in ("bnnc_mvtu", "bnnc_rom", "bnnc_dot_lane", "bnnc_xnor_popcount", "bnnc_popcount", "bnnc_fifo",
                          "bnnc_affine_serial"):
                 if (cores / f"{core}.v").exists():
                     shutil.copy(cores / f"{core}.v", d / f"{core}.v")
