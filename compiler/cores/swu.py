@@ -41,6 +41,14 @@ class SwuParams(CoreParams):
         """(IFM_H, IFM_W, CH, K_H, K_W, STRIDE, PAD, LANES): the arguments of :func:`row_beats`."""
         return (self.IFM_H, self.IFM_W, self.CH, self.K_H, self.K_W, self.STRIDE, self.PAD, self.LANES)
 
+    @property
+    def cycles(self) -> int:
+        """Cycles per image: a beat a cycle in and out, so its input beats (IFM_H·IFM_W·CH/LANES) or its output beats
+        (OH·OW·K_H·K_W·CH/LANES), whichever are more."""
+        oh, ow = kernels.conv_out_hw(self.IFM_H, self.IFM_W, self.K_H, self.K_W, self.STRIDE, self.PAD)
+        cpb = self.CH // self.LANES
+        return max(self.IFM_H * self.IFM_W * cpb, oh * ow * self.K_H * self.K_W * cpb)
+
     def line_rows(self) -> int:
         """Rows of its ring (:func:`swu_line_rows`)."""
         return swu_line_rows(self.IFM_H, self.IFM_W, self.CH // self.LANES, self.K_H, self.K_W, self.STRIDE, self.PAD,

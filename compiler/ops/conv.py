@@ -100,14 +100,13 @@ class ConvOp(MatrixOp):
         return int(node.out.shape[0] * node.out.shape[1])
 
     def cycles(self, node: Node, t_in: TensorType, pe: int, simd: int) -> int:
-        """The matrix unit's NF·SF·pixels, or its sliding window's beats when those are more.
-
-        The window unit moves gcd(C, SIMD) elements a beat: H·W·C/G in, OH·OW·kh·kw·C/G out.
-        """
+        """The matrix unit's NF·SF·pixels, or its window unit's cycles (:attr:`SwuParams.cycles`, on gcd(C, SIMD)
+        lanes) when those are more."""
         h, w, c = t_in.shape
-        g = window_lanes(c, simd)
-        _, mw, px = self.dims(node)
-        return max(self.folding(node, pe, simd).cycles, h * w * c // g, px * mw // g)
+        kh, kw = node.attrs["kernel"]
+        swu = SwuParams(IFM_H=h, IFM_W=w, CH=c, K_H=kh, K_W=kw, STRIDE=int(node.attrs["stride"]),
+                        PAD=int(node.attrs["padding"]), LANES=window_lanes(c, simd))
+        return max(self.folding(node, pe, simd).cycles, swu.cycles)
 
     def simd_candidates(self, node: Node, t_in: TensorType) -> tuple[int, ...]:
         """Multiples of the channel count keep the window unit at whole pixels per beat."""
@@ -165,7 +164,7 @@ class ConvOp(MatrixOp):
         assert swu.EW == cur.elem_bits, (swu, cur)
         win = Stream(f"{node.name}_win", cur.tap, cur.lanes, cur.elem_bits, cur.signed, cur.bipolar, kh * kw * c, oh * ow,
                      window=(kh, kw, swu.STRIDE, swu.PAD, int(node.attrs["pad_value"])))
-        b.add(Module(win.name, swu, cur, win, layers=(node.name,), cycles=max(cur.beats_per_image, win.beats_per_image),
+        b.add(Module(win.name, swu, cur, win, layers=(node.name,), cycles=swu.cycles,
                      memory={"line_buffer_bits": swu.line_buffer_bits()}))
         dwc = next((u for u in units if isinstance(u, WidthConverterParams)), None)
         fifo = next((u for u in units if isinstance(u, FifoParams)), None)

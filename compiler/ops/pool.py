@@ -90,11 +90,10 @@ class BitPool(_PoolBase):
 
     @staticmethod
     def lane_cycles(node: Node, t_in: TensorType, lanes: int) -> int:
-        """Cycles per image on ``lanes`` channels a beat: the window unit's H·W·C/L in, OH·OW·k²·C/L out."""
+        """Cycles per image on ``lanes`` channels a beat: its window unit's (:attr:`SwuParams.cycles`)."""
         h, w, c = t_in.shape
         k = int(node.attrs["kernel"])
-        oh, ow = node.out.shape[0], node.out.shape[1]
-        return max(h * w * c // lanes, oh * ow * k * k * c // lanes)
+        return SwuParams(IFM_H=h, IFM_W=w, CH=c, K_H=k, K_W=k, STRIDE=int(node.attrs["stride"]), LANES=lanes).cycles
 
     def choose_lanes(self, node: Node, t_in: TensorType, budget: int) -> tuple[int, int]:
         """(lanes, cycles): the fewest lanes (a divisor of C) that keep within ``budget`` cycles, else all C."""
@@ -124,7 +123,7 @@ class BitPool(_PoolBase):
         pacing = b.window_pacing(node, 0)  # bnnc_pool_reduce takes a window beat every cycle
         swu = SwuParams(IFM_H=h, IFM_W=w, CH=c, K_H=k, K_W=k, STRIDE=s, PAD=0, EW=1, PAD_VAL=0, LANES=g, **pacing,
                         ROW_PIPE=row_pipe(b.target))
-        b.add(Module(win.name, swu, cur, win, layers=(node.name,), cycles=max(cur.beats_per_image, win.beats_per_image),
+        b.add(Module(win.name, swu, cur, win, layers=(node.name,), cycles=swu.cycles,
                      memory={"line_buffer_bits": swu.line_buffer_bits()}))
         out = Stream.of_tensor(node.name, node.name, node.out, g, vectors=oh * ow)
         mask = sum(1 << ch for ch in range(c) if node.params["and_mask"][ch])
