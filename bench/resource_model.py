@@ -245,10 +245,11 @@ def fit(rows: list[dict[str, Any]], target: str) -> dict[str, dict[str, dict[str
     return table
 
 
-def write_table(table: dict[str, dict[str, dict[str, float]]], target: str, names: list[str]) -> None:
-    """Replace the target family's coefficients in compiler/cores/coefficients.json (cores the fit did not see keep
-    theirs), with the fit's provenance: commit, date, tool versions, the designs fitted."""
-    doc = load_coefficients()
+def write_table(table: dict[str, dict[str, dict[str, float]]], target: str, names: list[str],
+                path: Path = COEFFICIENTS_FILE) -> None:
+    """Replace the target family's coefficients in compiler/cores/coefficients.json (``path``; cores the fit did not
+    see keep theirs), with the fit's provenance: commit, date, tool versions, the designs fitted."""
+    doc = load_coefficients(path)
     entry = doc["families"][family(target)]
     entry["coefficients"] = {**{k: v for k, v in entry["coefficients"].items() if k not in table}, **table}
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
@@ -262,7 +263,7 @@ def write_table(table: dict[str, dict[str, dict[str, float]]], target: str, name
                            "synthesis": f"Yosys {YOSYS[target].split()[0]}, hierarchy kept", "tools": tools,
                            "commit": commit.stdout.strip() or None, "date": date.today().isoformat(),
                            "designs": names, "note": "cores absent from the designs keep their previous coefficients"}
-    COEFFICIENTS_FILE.write_text(json.dumps(doc, indent=1) + "\n")
+    path.write_text(json.dumps(doc, indent=1) + "\n")
 
 
 def _pct(model: int, real: int) -> str:

@@ -14,19 +14,20 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
 import compiler
-from bench.resource_model import fit, measure, synth_instances
+from bench.resource_model import fit, measure, synth_instances, write_table
 from compiler.cores.rom import plan_rom
 from compiler.cores.mvtu import xnor_popcount_stages
 from compiler.codegen.paths import cores_dir
 from compiler.config import HardwareConfig
 from compiler.cores import COEFFS, CORES, HAND_FITTED, TARGETS, CoreParams, Resources, cost, family
-from compiler.cores.base import dsp_count, ram_cost
+from compiler.cores.base import COEFFICIENTS_FILE, dsp_count, load_coefficients, ram_cost
 from compiler.cores.mvtu import MvtuParams
 from compiler.cores.rom import rom_resources
 from compiler.cores.swu import SwuParams
@@ -74,6 +75,22 @@ def test_fit_keeps_hand_fitted_coefficients() -> None:
     assert table["ff"]["row_pipe_bits"] == held["ff"]["row_pipe_bits"] == 1.0
     assert table["ff"]["base"] == pytest.approx(30, abs=0.01)
     assert table["ff"]["counters"] == pytest.approx(8, abs=0.01)
+
+
+def test_fit_writes_the_coefficient_file_with_its_provenance(tmp_path: Path) -> None:
+    """bench/resource_model.py --fit --write: the family's table replaced (other cores and families kept), with the
+    commit, date, tool versions and designs it was fitted on; the hand-fitted terms stay."""
+    path = tmp_path / "coefficients.json"
+    shutil.copy(COEFFICIENTS_FILE, path)
+    table = {"bnnc_fifo": {"lut": {"base": 1.5}, "ff": {"width": 1.0}}}
+    write_table(table, "ecp5-85k", ["d1", "d2"], path)
+    doc, before = load_coefficients(path), load_coefficients()
+    ecp5 = doc["families"]["ecp5"]
+    assert ecp5["coefficients"] == {**before["families"]["ecp5"]["coefficients"], **table}
+    assert ecp5["hand_fitted"] == before["families"]["ecp5"]["hand_fitted"]
+    assert ecp5["provenance"]["designs"] == ["d1", "d2"] and ecp5["provenance"]["target"] == "ecp5-85k"
+    assert {"commit", "date", "tools", "fit", "synthesis"} <= set(ecp5["provenance"])
+    assert doc["families"]["xilinx"] == before["families"]["xilinx"]
 
 
 def test_rom_resources_are_plan_rom() -> None:
