@@ -72,9 +72,10 @@ def main() -> None:
     t_float = best_of(lambda: execute(graph, x), args.repeat)
     m = compiler.manifest_of(folded)
     wm = m["weight_memory"]
-    print(f"| reference, {args.images} images, 784-1024-1024-1024-10 | folded (XNOR-popcount) {t_folded:.3f} s "
-          f"({args.images / t_folded:,.0f} img/s) | float64 unfolded {t_float:.3f} s "
-          f"({args.images / t_float:,.0f} img/s) | ratio {t_float / t_folded:.1f}x |")
+    print(f"| {args.images:,} images, 784-1024-1024-1024-10 | folded (XNOR-popcount) | float64 unfolded | ratio |")
+    print("|---|---|---|---|")
+    print(f"| time, best of {args.repeat} | {t_folded:.3f} s ({args.images / t_folded:,.0f} img/s) | "
+          f"{t_float:.3f} s ({args.images / t_float:,.0f} img/s) | {t_float / t_folded:.1f}x |")
     print(f"| weight memory | packed {wm['packed_bytes']:,} B | float32 {wm['float32_bytes']:,} B | "
           f"{wm['ratio']:.0f}x smaller |")
 
