@@ -74,7 +74,7 @@ def main() -> None:
         cycles, rate = field(out, r"simulation: ([\d,]+) cycles"), field(out, r"cycles in [\d.]+ s \(([\d,]+) cycles/s")
         built = field(cold, r"build: .*[(](built in [\d.]+ s)[)]")
         print(f"{args.images:,} images, --jobs {args.jobs}; compile {compile_s:.1f} s; "
-              f"cold run of {min(args.cold_images, args.images)} images {cold_s:.1f} s ({built})")
+              f"cold run of {min(args.cold_images, args.images)} images {cold_s:.1f} s ({built})\n")
         print("| images | wall, build cached | agree | streams, beats checked | interval measured / predicted "
               "| latency | cycles | cycles/s (all shards) | shards |")
         print("|---|---|---|---|---|---|---|---|---|")

@@ -32,7 +32,7 @@ def main() -> None:
     p.add_argument("--cnv", action="store_true", help="also FINN's CNV topology with random weights (designs/cnv.py)")
     p.add_argument("--anchors", default="", help="also these designs of bench/anchors.py, e.g. lfc,sfc,cnv")
     args = p.parse_args()
-    print(f"compiler from {Path(compiler.__file__).parent}")
+    print(f"compiler from {Path(compiler.__file__).parent}\n")
     print("| example | compiler.compile, best of {} (s) | bnnc compile command (s) |".format(args.repeat))
     print("|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:

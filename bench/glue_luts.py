@@ -130,8 +130,7 @@ def main() -> None:
         jobs += [(args.before, core, both), (None, core, {**both, **tree})]
     with ThreadPoolExecutor(args.j) as ex:
         luts = list(ex.map(lambda j: synth(*j), jobs))
-    version = subprocess.run([*yosys_command(), "-V"], capture_output=True, text=True).stdout.strip()
-    print(f"{version}, synth_xilinx (hierarchy kept), LUTs occupied; before = {args.before}, after = the tree")
+    print(f"synth_xilinx (hierarchy kept), LUTs occupied; before = {args.before}, after = the tree\n")
     print("| case | before | after |")
     print("|---|---|---|")
     for k, (label, _, _, _) in enumerate(cases):

@@ -79,11 +79,10 @@ def main() -> None:
     ap.add_argument("--pipe", type=int, default=0, help="PIPE of bnnc_xnor_popcount")
     ap.add_argument("-j", type=int, default=2, help="parallel Yosys runs")
     args = ap.parse_args()
-    version = subprocess.run([*yosys_command(), "-V"], capture_output=True, text=True).stdout.strip()
     jobs = [(k, w, a) for w in args.widths for a in (0, args.acc_bits) for k in ("popcount", "xnor_pc")]
     with ThreadPoolExecutor(args.j) as ex:
         res = dict(zip(jobs, ex.map(lambda j: synth_luts(j[0], j[1], j[2], args.pipe), jobs)))
-    print(f"{version}, synth_xilinx -flatten, xnor_popcount PIPE={args.pipe}, accumulator {args.acc_bits} bits")
+    print(f"synth_xilinx -flatten, xnor_popcount PIPE={args.pipe}, accumulator {args.acc_bits} bits\n")
     print("| lanes | before LUT | LUT/lane | after LUT | LUT/lane | before +acc | LUT/lane "
           "| after +acc | LUT/lane | FF (+acc, after) |")
     print("|---|---|---|---|---|---|---|---|---|---|")

@@ -69,7 +69,7 @@ def main() -> None:
     ap.add_argument("--clock-mhz", type=float, default=None)
     args = ap.parse_args()
     version = subprocess.run([*yosys_command(), "-V"], capture_output=True, text=True).stdout.strip()
-    print(f"{version}, target {args.target}")
+    print(f"{version}, target {args.target}\n")
     if args.target == "xilinx":
         _xilinx(args.examples)
     elif args.target == "ice40":  # Yosys only, as before
