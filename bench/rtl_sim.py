@@ -21,7 +21,7 @@ import compiler
 from compiler.codegen import write_output
 from compiler.runtime.sim.simulate import simulate
 
-DEFAULT = ["examples/mlp_small", "examples/mlp_small_u8", "examples/lfc"]
+DEFAULT = [str(Path(__file__).resolve().parents[1] / "examples" / n) for n in ("mlp_small", "mlp_small_u8", "lfc")]
 
 
 def inputs_for(folder: Path, graph: compiler.ir.Graph, n: int) -> np.ndarray:
