@@ -16,6 +16,10 @@ from compiler.targets import TARGETS as FPGA_TARGETS
 from .base import Bits, CoreParams, Resources, family, log2_bits, ram_cost
 
 
+# IN_CYCLES and OUT_CYCLES must stay below 2**27: the core's ring-size analysis in 32-bit integers (its LIM / 2).
+MAX_CYCLES = 1 << 27
+
+
 @dataclass(frozen=True)
 class SwuParams(CoreParams):
     """bnnc_swu's parameters."""

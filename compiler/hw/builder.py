@@ -11,13 +11,11 @@ from compiler.cores import cost
 from compiler.cores.fifo import FifoParams
 from compiler.cores.mvtu import MvtuParams
 from compiler.cores.rom import MemoryPlan, block_plan, plan_rom
+from compiler.cores.swu import MAX_CYCLES
 from compiler.cores.width_converter import WidthConverterParams, buffers_enough
 
 from .graph import Module
 from .stream import Stream
-
-# bnnc_swu's IN_CYCLES and OUT_CYCLES must stay below 2**27 (its ring-size analysis in 32-bit integers).
-SWU_MAX_CYCLES = 1 << 27
 
 
 def glue(elem_bits: int, in_lanes: int, lanes: int, elems: int, consumer_cycles: int | None = None
@@ -98,8 +96,8 @@ class HwBuilder:
         after = [int(n.attrs["cycles"]) for n in self.graph.nodes[i + 1:] if "cycles" in n.attrs]
         pacing = {"IN_CYCLES": max(before, default=0), "OUT_CYCLES": max([own, *after])}
         slowest = max(pacing.values())
-        if slowest >= SWU_MAX_CYCLES:  # the core's 32-bit schedule arithmetic
-            raise self.error(node, f"the pipeline's interval must be below {SWU_MAX_CYCLES:,} cycles per image for "
+        if slowest >= MAX_CYCLES:  # the core's 32-bit schedule arithmetic
+            raise self.error(node, f"the pipeline's interval must be below {MAX_CYCLES:,} cycles per image for "
                                    f"this layer's window unit, not {slowest:,}; fold the matrix layers wider",
                              field="hardware.folding")
         return pacing

@@ -20,12 +20,13 @@ from dataclasses import dataclass, field, replace
 
 from compiler.arith import Folding, ceil_div
 from compiler.bits import bits_for_range
-from compiler.errors import BnncError
-from compiler.hw.builder import SWU_MAX_CYCLES, glue
 from compiler.cores import BRAM_LUTS, CoreParams, Resources, cost
 from compiler.cores.argmax import ArgmaxParams
 from compiler.cores.mvtu import MvtuParams
 from compiler.cores.rom import RomStyle
+from compiler.cores.swu import MAX_CYCLES as SWU_MAX_CYCLES
+from compiler.errors import BnncError
+from compiler.hw.builder import glue
 from compiler.ir import Graph, Node, TensorType
 from compiler.ops import OPS, MatrixOp, Stage, stages
 
