@@ -29,6 +29,7 @@ import enum
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import ClassVar
 from pathlib import Path
 
@@ -245,6 +246,7 @@ def mvtu_weight_lines(weights_bits: np.ndarray, pe: int, simd: int) -> list[str]
     return [format(word, f"0{digits}x") for word in mvtu_weight_words(weights_bits, pe, simd)]
 
 
+@lru_cache(maxsize=4096)
 def xnor_popcount_stages(width: int) -> int:
     """Compression stages of bnnc_xnor_popcount for ``width`` lanes: the core's schedule (its
     ``h_step``, copied by bnnc_mvtu's ``xpc_stages``) in Python, for bnnc_mvtu's pipeline depth

@@ -6,6 +6,7 @@ products of an MH x MW matrix of ±1 weights, applied once per output pixel.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -63,7 +64,7 @@ class MatrixOp(OpDef):
     def dims(self, node: Node) -> tuple[int, int, int]:
         """(MH, MW, pixels): rows, columns, and matrix-vector products per image."""
         w = node.params["weight"]
-        return int(w.shape[0]), int(np.prod(w.shape[1:])), self.pixels(node)
+        return int(w.shape[0]), math.prod(int(d) for d in w.shape[1:]), self.pixels(node)
 
     def folding(self, node: Node, pe: int | None = None, simd: int | None = None) -> Folding:
         """The node's folding: its own ``pe``/``simd`` attributes unless others are given."""

@@ -126,6 +126,7 @@ class _Layer:
     # unit()'s answers: the searches of one folding choice (a bisection over intervals) price the
     # same foldings again and again (a convolution's at each interval: its window unit's ring is paced by it)
     units: dict[tuple[int, int, str, bool, int], Resources] = field(default_factory=dict, compare=False, repr=False)
+    edges: dict[tuple[int, int, str], Resources] = field(default_factory=dict, compare=False, repr=False)
 
     def cycles(self, pe: int, simd: int) -> int:
         return self.op.cycles(self.node, self.t_in, pe, simd)
@@ -163,7 +164,10 @@ class _Layer:
         lanes = self.in_lanes(simd)
         if not self.chained or prev_lanes == lanes:
             return Resources()
-        return _glue((glue(self.in_bits, prev_lanes, lanes, self.channels or self.mw)[0], None), target)
+        key = (prev_lanes, lanes, target)
+        if key not in self.edges:  # the walk along the chain asks for every pair of neighbouring candidates
+            self.edges[key] = _glue((glue(self.in_bits, prev_lanes, lanes, self.channels or self.mw)[0],), target)
+        return self.edges[key]
 
 
 def _pacing(interval: int) -> dict[str, int]:
