@@ -58,18 +58,20 @@ def signed_bits(lo: int, hi: int) -> int:
 @dataclass(frozen=True)
 class MvtuOutput:
     """bnnc_mvtu's output stage for the op it absorbs (:meth:`compiler.ops.base.OpDef.mvtu_output`): OUT_MODE, the
-    accumulator's width ACC_BITS, the output lanes' OUT_BITS and AFF_BITS (the affine's A and B)."""
+    accumulator's width ACC_BITS, the output lanes' OUT_BITS and AFF_BITS (the affine's A and B); ``after``: the op
+    is computed after the unit, from its raw accumulators (:meth:`compiler.ops.base.OpDef.lower_after`)."""
 
     mode: OutMode
     acc_bits: int
     out_bits: int
     aff_bits: int = 1
+    after: bool = False
 
     @classmethod
-    def accumulator(cls, lo: int, hi: int) -> MvtuOutput:
-        """Raw accumulators in [lo, hi] (nothing absorbed, or the op is computed after the unit)."""
+    def accumulator(cls, lo: int, hi: int, after: bool = False) -> MvtuOutput:
+        """Raw accumulators in [lo, hi] (nothing absorbed, or the op computed after the unit: ``after``)."""
         bits = signed_bits(lo, hi)
-        return cls(OutMode.ACCUMULATOR, bits, bits)
+        return cls(OutMode.ACCUMULATOR, bits, bits, after=after)
 
 
 @dataclass(frozen=True)

@@ -92,12 +92,17 @@ class Affine(OpDef):
         a, b = node.params["scale"].astype(np.int64), node.params["offset"].astype(np.int64)
         return node.replace(params={"scale": 2 * a, "offset": b - a * n})
 
+    def lower_after(self, b: HwBuilder, node: Node, cur: Stream) -> Stream:
+        """The bnnc_affine_serial computing ``node`` (forms shift, shared) from the matrix unit's accumulators."""
+        return lower_affine_serial(b, node, cur)
+
     def mvtu_output(self, node: Node, acc: DType) -> MvtuOutput:
         """AFFINE, A*acc + B per neuron in the unit (form parallel, the default until lean_scores picks a form);
         raw accumulators for the other forms, whose affine is computed after the unit (or nowhere: none)."""
         assert acc.lo is not None and acc.hi is not None
-        if node.attrs.get("form", "parallel") != "parallel":
-            return MvtuOutput.accumulator(acc.lo, acc.hi)
+        form = node.attrs.get("form", "parallel")
+        if form != "parallel":  # shift / shared: a bnnc_affine_serial after the unit (lower_after); none: nothing
+            return MvtuOutput.accumulator(acc.lo, acc.hi, after=form != "none")
         a, c = node.params["scale"], node.params["offset"]
         o = node.out.dtype
         assert o.lo is not None and o.hi is not None

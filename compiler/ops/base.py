@@ -163,6 +163,11 @@ class OpDef:
         of that layer's sum x; None where it does not (lower_xnor_popcount then puts x = 2p - n before it)."""
         return None
 
+    def lower_after(self, b: HwBuilder, node: Node, cur: Stream) -> Stream:
+        """Hardware computing ``node``, absorbed by the matrix unit before it, from that unit's raw accumulators ``cur``
+        (where its :meth:`mvtu_output` says ``after``); return the stream it produces."""
+        raise NotImplementedError(f"{self.name} is computed by the matrix unit that absorbs it")
+
     def mvtu_output(self, node: Node, acc: DType) -> MvtuOutput:
         """What the matrix unit absorbing ``node`` emits for it (OUT_MODE and widths), from accumulators in ``acc``."""
         raise NotImplementedError(f"{self.name} is absorbed by no matrix unit")

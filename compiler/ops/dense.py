@@ -26,10 +26,9 @@ from compiler.hw.stream import Stream
 from compiler.ir import DType, Node, TensorType
 from compiler.kernels import GEMM_MIN_WORK, int_matmul, xnor_popcount, xnor_threshold_gemm
 
-from .affine import lower_affine_serial
 from .base import ImportContext, LayerSpec, OpTypeError, PositiveInt, Stage, int_range, reads_integer
-from .matrix import MatrixOp, matrix_range
-from .registry import register_op
+from .matrix import MatrixOp, matrix_range, stage_output
+from .registry import OPS, register_op
 
 
 class DenseSpec(LayerSpec):
@@ -71,10 +70,9 @@ def lower_mvtu(b: HwBuilder, stage: Stage, cur: Stream, folding: Folding, params
         pplan = b.plan_rom(folding.nf, pe * params.param_lane)
         params = replace(params, PARAM_STYLE=pplan.rom_style)
         roms["params"] = Rom("PARAM_FILE", lambda p=params: _param_lines(stage, p, wbits), pplan)
-    # an affine computed after the unit (forms shift / shared, compiler/passes/scores.py): a bnnc_affine_serial
-    # reads its raw accumulators (form none: nothing computes it)
-    serial = nxt if mode is OutMode.ACCUMULATOR and nxt is not None and nxt.attrs.get("form", "none") != "none" \
-        else None
+    # an absorbed op computed after the unit (an affine's forms shift and shared: a bnnc_affine_serial reading the raw
+    # accumulators, the stream then tapping the matrix node's own output)
+    serial = nxt if stage_output(stage).after else None
     rom_bits = folding.rom_bits + folding.nf * pe * params.param_lane
     out_node = node if serial is not None else stage.out
     out = Stream.of_tensor(node.name, out_node.name, out_node.out, pe, vectors=folding.pixels)
@@ -83,7 +81,7 @@ def lower_mvtu(b: HwBuilder, stage: Stage, cur: Stream, folding: Folding, params
     layers = (node.name,) if out_node is node else (node.name, out_node.name)
     out = b.add(Module(node.name, params, cur, out, layers=layers, cycles=int(node.attrs["cycles"]),
                        roms=roms, memory={"rom_bits": rom_bits}))
-    return lower_affine_serial(b, serial, out) if serial is not None else out
+    return OPS[serial.op].lower_after(b, serial, out) if serial is not None else out
 
 
 @register_op

@@ -34,13 +34,18 @@ def matrix_range(w: np.ndarray, lo: int, hi: int) -> tuple[int, int]:
     return int(row_lo.min()), int(row_hi.max())
 
 
-def mvtu_params(stage: Stage, folding: Folding, t_in: TensorType) -> MvtuParams:
-    """bnnc_mvtu's parameters for a matrix stage at ``folding`` reading ``t_in`` (bipolar: XNOR lanes), its output
-    stage as the absorbed op asks (ROM styles left to the memory plan)."""
+def stage_output(stage: Stage) -> MvtuOutput:
+    """What a matrix stage's bnnc_mvtu emits: as the absorbed op asks, else its raw accumulators."""
     node, nxt = stage.head, stage.consumer
     acc = node.out.dtype
     assert acc.lo is not None and acc.hi is not None
-    out = OPS[nxt.op].mvtu_output(nxt, acc) if nxt is not None else MvtuOutput.accumulator(acc.lo, acc.hi)
+    return OPS[nxt.op].mvtu_output(nxt, acc) if nxt is not None else MvtuOutput.accumulator(acc.lo, acc.hi)
+
+
+def mvtu_params(stage: Stage, folding: Folding, t_in: TensorType) -> MvtuParams:
+    """bnnc_mvtu's parameters for a matrix stage at ``folding`` reading ``t_in`` (bipolar: XNOR lanes), its output
+    stage as the absorbed op asks (ROM styles left to the memory plan)."""
+    out = stage_output(stage)
     binary = t_in.dtype.is_bipolar
     assert binary or (t_in.dtype.lo is not None and t_in.dtype.hi is not None), t_in
     in_bits, in_signed = (1, False) if binary else bits_for_range(t_in.dtype.lo, t_in.dtype.hi)
