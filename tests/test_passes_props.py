@@ -19,7 +19,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import compiler
-from compiler.passes.threshold import bn_sign_thresholds
+from compiler.ops.bn_fold import bn_sign_thresholds
 from compiler.kernels import batchnorm_f64
 from compiler.reference import execute
 from designs.netgen import BN_MODES, cnn, mlp, random_inputs

@@ -158,6 +158,11 @@ class OpDef:
         """Add this stage's hardware to ``b`` fed by ``cur``; return the stream it produces."""
         raise NotImplementedError
 
+    def fold_activation(self, node: Node, bn: Node | None, src: TensorType) -> Node | None:
+        """The integer node replacing this float-stage activation on integer input ``src``, with the batchnorm ``bn``
+        before it folded in when given (``fold_threshold``); None where this op is no such activation."""
+        return None
+
     def in_popcount_domain(self, node: Node, n: int) -> Node | None:
         """``node`` rewritten to read p = (x + n) / 2, the popcount of an XNOR matrix layer of ``n`` inputs, instead
         of that layer's sum x; None where it does not (lower_xnor_popcount then puts x = 2p - n before it)."""

@@ -1,7 +1,7 @@
 """``sign``: binarization, +1 where x >= threshold, else -1 (sign(0) = +1).
 
-Float stage only: ``fold_threshold`` turns it (with the batchnorm before it, if
-any) into an integer ``threshold``.
+Float stage only: its ``fold_activation`` (run by ``fold_threshold``) turns it, with the
+batchnorm before it if any, into an integer ``threshold``.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pydantic import field_validator
 from compiler.ir import DType, Node, TensorType
 
 from .base import ImportContext, LayerSpec, NoRTL, OpDef
+from .bn_fold import bn_sign_thresholds
 from .registry import register_op
 
 
@@ -49,3 +50,17 @@ class Sign(OpDef):
 
     def build(self, ctx: ImportContext, spec: SignSpec, t: TensorType) -> Node:
         return Node(spec.name, "sign", {"threshold": float(spec.threshold)})
+
+    def fold_activation(self, node: Node, bn: Node | None, src: TensorType) -> Node | None:
+        """sign(batchnorm(x)) → x ≥ T per channel, exact against float64 (:func:`bn_sign_thresholds`); a bare sign on
+        integers → x ≥ ⌈threshold⌉, clamped to the input's range."""
+        thr = float(node.attrs["threshold"])
+        assert src.dtype.lo is not None and src.dtype.hi is not None
+        if bn is not None:
+            p = bn.params
+            t, neg = bn_sign_thresholds(p["gamma"], p["beta"], p["mean"], p["var"], bn.attrs["eps"], thr,
+                                        src.dtype.lo, src.dtype.hi)
+        else:
+            t = np.full(src.channels, min(max(math.ceil(thr), src.dtype.lo), src.dtype.hi + 1), dtype=np.int64)
+            neg = np.zeros(src.channels, dtype=bool)
+        return Node(node.name, "threshold", {}, {"thresholds": t, "negate": neg}, type=node.type)
