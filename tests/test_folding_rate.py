@@ -19,9 +19,8 @@ import compiler
 from compiler.cli import main
 from compiler.config import Budget
 from compiler.errors import BnncError
-from compiler.hw.builder import HwBuilder
 from compiler.ir import Graph
-from compiler.lower import lower_to_hw
+from compiler.lower import lower_to_hw, plan_context
 from compiler.manifest import resource_manifest
 from compiler.ops import OPS, MatrixOp, stages
 from compiler.passes.folding import cheapest_folding, fastest_interval, fold_for_interval
@@ -79,20 +78,19 @@ def test_conv_network_by_rate(tmp_path: Path) -> None:
 
 
 def test_the_lowering_builds_the_plan_the_search_prices(tmp_path: Path) -> None:
-    """Each matrix stage's units, as MatrixOp.plan gives them to the folding search, are the modules the lowering
+    """Each matrix stage's units, as MatrixOp.units gives them to the folding search, are the modules the lowering
     builds (the same window unit at the lowering's pacing, glue and bnnc_mvtu; ROM styles are the memory plan's)."""
     net = cnn(22, input_shape=(10, 10, 2), filters=(8, 8), hidden=(16,), classes=4).write(tmp_path)
     g = compiler.load(net.path)
     folded = compiler.fold(_with(g, target_fps=100e6 / (3 * fastest_interval(g))))
     modules = {m.name: m.params for m in lower_to_hw(folded).modules}
-    b = HwBuilder(folded)
     seen = 0
     for stage in stages(folded):
         op, node = OPS[stage.head.op], stage.head
         if not isinstance(op, MatrixOp):
             continue
         folding = op.folding(node)
-        units = op.plan(stage, folding, b.input_type(node), b.window_pacing(node, folding.cycles), b.target)
+        units = op.units(stage, folding, plan_context(folded, stage))
         built = modules[node.name]
         assert built == replace(units[-1], ROM_STYLE=built["ROM_STYLE"], PARAM_STYLE=built.get("PARAM_STYLE"))
         glue = [modules[f"{node.name}_win{suffix}"] for suffix in ("", "_dwc", "_q") if f"{node.name}_win{suffix}" in

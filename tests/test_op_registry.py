@@ -16,11 +16,11 @@ import pytest
 
 from compiler.codegen.paths import cores_dir
 from compiler.frontend.schema import LAYER_OPS
-from compiler.hw.builder import HwBuilder
 from compiler.cores.mvtu import OutMode
 from compiler.hw.stream import Stream
 from compiler.ir import DType, Graph, Node, TensorType
-from compiler.ops import OPS, MatrixOp, Stage, infer_types, verify
+from compiler.lower import plan_context
+from compiler.ops import OPS, MatrixOp, PlanContext, Stage, infer_types, verify
 
 ROOT = Path(__file__).resolve().parents[1]
 RNG = np.random.default_rng(7)
@@ -80,6 +80,11 @@ def _typed(op: str) -> tuple[Graph, Node]:
     return g, g.nodes[0]
 
 
+def _context(g: Graph) -> PlanContext:
+    """What the lowering gives the plan of ``g``'s first stage."""
+    return plan_context(g, Stage(g.nodes[0]))
+
+
 def test_every_op_has_an_example() -> None:
     assert set(EXAMPLES) == set(OPS)
 
@@ -118,15 +123,13 @@ def test_op_lowers_or_says_why(op: str) -> None:
     if d.rtl is not None:
         assert d.rtl.reason and "\n" not in d.rtl.reason
         return
-    b = HwBuilder(g)
     src = Stream.of_tensor("src", "input", TensorType((g.input.size,), g.input.dtype), d.in_lanes(node) or 1)
-    out = d.lower(b, Stage(node), src)
-    if not b.modules:  # free in hardware (flatten): the stream passes through
-        assert out is src
+    units = d.plan(Stage(node), src, _context(g))
+    if not units:  # free in hardware (flatten): the stream passes through
         return
-    assert out is b.modules[-1].m_axis and out.tap == node.name
-    assert out.elems * out.vectors == node.out.size
-    for m in b.modules:
+    out = units[-1].m_axis
+    assert out.tap == node.name and out.elems * out.vectors == node.out.size
+    for m in units:
         assert (cores_dir() / f"{m.core}.v").is_file(), m.core
 
 
@@ -142,10 +145,9 @@ def test_absorbed_consumers_lower_into_one_unit(op: str, consumer: str) -> None:
             if consumer == "threshold" else
             Node("a", "affine", {"frac_bits": 0}, {"scale": np.full(units, 3), "offset": np.full(units, -1)}))
     g = infer_types(Graph("g", t, (node, cons)))
-    b = HwBuilder(g)
-    d.lower(b, Stage(*g.nodes), Stream.of_tensor("src", "input", t, d.in_lanes(node) or 1))
-    m = b.modules[-1]  # a convolution's window unit and glue come first
-    assert [x.core for x in b.modules].count("bnnc_mvtu") == 1
+    units = d.plan(Stage(*g.nodes), Stream.of_tensor("src", "input", t, d.in_lanes(node) or 1), _context(g))
+    m = units[-1]  # a convolution's window unit and glue come first
+    assert [x.core for x in units].count("bnnc_mvtu") == 1
     assert m.core == "bnnc_mvtu" and m.layers == (node.name, cons.name)
     want = OutMode.THRESHOLD if consumer == "threshold" else OutMode.AFFINE
     assert m.params["OUT_MODE"] == want and set(m.roms) == {"weights", "params"}
@@ -190,13 +192,12 @@ def test_units_state_their_memory_bits() -> None:
     """The manifest's memory figures: a matrix unit's ROMs (padding included) and a window unit's line buffer."""
     g, node = _typed("xnor_conv2d")
     d = OPS["xnor_conv2d"]
-    b = HwBuilder(g)
-    d.lower(b, Stage(node), Stream.of_tensor("src", "input", TensorType((g.input.size,), g.input.dtype),
-                                             d.in_lanes(node) or 1))
-    swu = next(m for m in b.modules if m.core == "bnnc_swu")
-    mvtu = next(m for m in b.modules if m.core == "bnnc_mvtu")
+    units = d.plan(Stage(node), Stream.of_tensor("src", "input", TensorType((g.input.size,), g.input.dtype),
+                                                 d.in_lanes(node) or 1), _context(g))
+    swu = next(m for m in units if m.core == "bnnc_swu")
+    mvtu = next(m for m in units if m.core == "bnnc_mvtu")
     assert swu.memory["line_buffer_bits"] > 0 and swu.describe()["memory"] == dict(swu.memory)
     f = d.folding(node)
     assert mvtu.memory["rom_bits"] == f.rom_bits  # no threshold absorbed here: weights only
-    glue = [m for m in b.modules if m.core in ("bnnc_fifo", "bnnc_width_converter")]
+    glue = [m for m in units if m.core in ("bnnc_fifo", "bnnc_width_converter")]
     assert glue and all("memory" not in m.describe() for m in glue)

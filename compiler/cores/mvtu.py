@@ -59,7 +59,7 @@ def signed_bits(lo: int, hi: int) -> int:
 class MvtuOutput:
     """bnnc_mvtu's output stage for the op it absorbs (:meth:`compiler.ops.base.OpDef.mvtu_output`): OUT_MODE, the
     accumulator's width ACC_BITS, the output lanes' OUT_BITS and AFF_BITS (the affine's A and B); ``after``: the op
-    is computed after the unit, from its raw accumulators (:meth:`compiler.ops.base.OpDef.lower_after`)."""
+    is computed after the unit, from its raw accumulators (:meth:`compiler.ops.base.OpDef.plan_after`)."""
 
     mode: OutMode
     acc_bits: int

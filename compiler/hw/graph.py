@@ -1,7 +1,7 @@
 """The hardware graph: streaming core instances joined by AXI4-Stream links.
 
-Built from a folded IR graph by :mod:`compiler.lower` (each op lowers its own
-stage); rendered to Verilog by :mod:`compiler.codegen`. Every stream says which
+Built from a folded IR graph by :mod:`compiler.lower` (each op plans its own
+stage's units); rendered to Verilog by :mod:`compiler.codegen`. Every stream says which
 IR tensor it carries (``tap``) and how (lanes, element width), so the reference
 can predict every beat on it.
 """
@@ -36,8 +36,9 @@ class Rom:
 
 @dataclass(frozen=True)
 class Module:
-    """One instance of a core: its typed parameters (which name the Verilog module), streams, ROM images (by file
-    suffix) and cycles per image."""
+    """One instance of a core, the unit plan an op's ``plan`` gives (the lowering appends it, the folding search
+    prices it): its typed parameters (which name the Verilog module), streams, ROM images (by file suffix) and cycles
+    per image."""
 
     name: str
     params: CoreParams

@@ -17,12 +17,11 @@ import numpy as np
 from compiler.bits import bits_for_range
 from compiler.cores.affine_serial import AffineSerialParams, affine_serial_lines
 from compiler.cores.mvtu import MvtuOutput, OutMode, signed_bits
-from compiler.hw.builder import HwBuilder
 from compiler.hw.graph import Module, Rom
 from compiler.hw.stream import Stream
 from compiler.ir import DType, Node, TensorType
 
-from .base import NoRTL, OpDef, check_channels, int_range
+from .base import NoRTL, OpDef, PlanContext, check_channels, int_range
 from .registry import register_op
 
 # Hardware forms of a final affine (attr "form"), named in the manifest's "affine" field.
@@ -43,7 +42,7 @@ def affine_widths(node: Node) -> dict[str, int]:
             "score_bits": max(2, bits_for_range(min(o.lo, -1), max(o.hi, 0))[0])}
 
 
-def lower_affine_serial(b: HwBuilder, node: Node, cur: Stream) -> Stream:
+def affine_serial_unit(node: Node, cur: Stream) -> Module:
     """A bnnc_affine_serial computing ``node`` (form shift or shared) from the matrix unit's accumulators ``cur``.
 
     One score per beat, in class order; the unit spends one cycle per score, N per vector.
@@ -58,10 +57,9 @@ def lower_affine_serial(b: HwBuilder, node: Node, cur: Stream) -> Stream:
                                 A_SHIFT=int(a[0]).bit_length() - 1 if mode == 0 else 0, B_BITS=b_bits,
                                 SHIFT=int(node.attrs.get("shift", 0)), OUT_BITS=w["score_bits"])
     out = Stream(node.name, node.name, 1, w["score_bits"], True, False, cur.elems, cur.vectors)
-    return b.add(Module(node.name, params, cur, out, layers=(node.name,),
-                        cycles=cur.elems * cur.vectors, roms={"params": Rom("PARAM_FILE", lambda: affine_serial_lines(a if mode == 1 else None, c, a_bits,
-                                                                                       b_bits))},
-                        memory={"rom_bits": len(c) * params.rom_width}))
+    rom = Rom("PARAM_FILE", lambda: affine_serial_lines(a if mode == 1 else None, c, a_bits, b_bits))
+    return Module(node.name, params, cur, out, layers=(node.name,), cycles=cur.elems * cur.vectors,
+                  roms={"params": rom}, memory={"rom_bits": len(c) * params.rom_width})
 
 
 @register_op
@@ -92,16 +90,16 @@ class Affine(OpDef):
         a, b = node.params["scale"].astype(np.int64), node.params["offset"].astype(np.int64)
         return node.replace(params={"scale": 2 * a, "offset": b - a * n})
 
-    def lower_after(self, b: HwBuilder, node: Node, cur: Stream) -> Stream:
+    def plan_after(self, node: Node, cur: Stream, ctx: PlanContext) -> list[Module]:
         """The bnnc_affine_serial computing ``node`` (forms shift, shared) from the matrix unit's accumulators."""
-        return lower_affine_serial(b, node, cur)
+        return [affine_serial_unit(node, cur)]
 
     def mvtu_output(self, node: Node, acc: DType) -> MvtuOutput:
         """AFFINE, A*acc + B per neuron in the unit (form parallel, the default until lean_scores picks a form);
         raw accumulators for the other forms, whose affine is computed after the unit (or nowhere: none)."""
         assert acc.lo is not None and acc.hi is not None
         form = node.attrs.get("form", "parallel")
-        if form != "parallel":  # shift / shared: a bnnc_affine_serial after the unit (lower_after); none: nothing
+        if form != "parallel":  # shift / shared: a bnnc_affine_serial after the unit (plan_after); none: nothing
             return MvtuOutput.accumulator(acc.lo, acc.hi, after=form != "none")
         a, c = node.params["scale"], node.params["offset"]
         o = node.out.dtype

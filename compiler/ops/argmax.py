@@ -8,12 +8,11 @@ from __future__ import annotations
 import numpy as np
 
 from compiler.cores.argmax import ArgmaxParams
-from compiler.hw.builder import HwBuilder
 from compiler.hw.graph import Module
 from compiler.hw.stream import Stream
 from compiler.ir import DType, Node, TensorType
 
-from .base import OpDef, OpTypeError, Stage
+from .base import OpDef, OpTypeError, PlanContext, Stage
 from .registry import register_op
 
 
@@ -32,8 +31,9 @@ class Argmax(OpDef):
     def execute(self, node: Node, x: np.ndarray) -> np.ndarray:
         return np.argmax(x, axis=-1).astype(np.int64)[:, None]
 
-    def lower(self, b: HwBuilder, stage: Stage, cur: Stream) -> Stream:
+    def plan(self, stage: Stage, cur: Stream, ctx: PlanContext) -> list[Module]:
+        """One bnnc_argmax over the scores ``cur`` carries (the folding search prices the same)."""
         node = stage.head
         out = Stream.of_tensor(node.name, node.name, node.out, 1)
-        return b.add(Module(node.name, ArgmaxParams(NUM_CLASSES=cur.elems, LANES=cur.lanes, IN_BITS=cur.elem_bits),
-                            cur, out, layers=(node.name,), cycles=cur.beats_per_image))
+        return [Module(node.name, ArgmaxParams(NUM_CLASSES=cur.elems, LANES=cur.lanes, IN_BITS=cur.elem_bits),
+                       cur, out, layers=(node.name,), cycles=cur.beats_per_image)]

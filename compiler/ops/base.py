@@ -9,8 +9,9 @@ An :class:`OpDef` gives, in one place:
 * its type rule (``infer``: shape and exact integer range),
 * its exact numpy semantics (``execute``, and optionally a fused kernel for a
   consumer it absorbs),
-* its hardware lowering (``lower``), or ``rtl = NoRTL(reason)`` that ``bnnc
-  compile`` reports.
+* its hardware (``plan``: the units of its stage, typed core parameters, which the
+  lowering appends and the folding search prices), or ``rtl = NoRTL(reason)`` that
+  ``bnnc compile`` reports.
 
 Ops register themselves in :data:`compiler.ops.registry.OPS`; the frontend, the
 verifier, the reference, the hardware lowering, the manifest and ``inspect``
@@ -25,9 +26,11 @@ from typing import Annotated, Any, ClassVar, Protocol
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from compiler.config import HardwareConfig
 from compiler.cores.mvtu import MvtuOutput
+from compiler.cores.swu import MAX_CYCLES
 from compiler.errors import BnncError
-from compiler.hw.builder import HwBuilder
+from compiler.hw.graph import Module
 from compiler.hw.stream import Stream
 from compiler.ir import DType, Node, TensorType
 
@@ -94,6 +97,36 @@ class Stage:
         return self.consumer or self.head
 
 
+@dataclass(frozen=True)
+class PlanContext:
+    """What planning a stage's hardware may read besides the stage and its input stream."""
+
+    config: HardwareConfig
+    t_in: TensorType  # the stage's input type
+    # Cycles per image of the slowest unit before the stage and after it: what paces a window unit's ring.
+    before: int = 0
+    after: int = 0
+    source: str | None = None  # the network file, for messages
+
+    @property
+    def target(self) -> str:
+        """The FPGA the units are planned for."""
+        return self.config.target
+
+    def window_pacing(self, node: Node, own: int) -> dict[str, int]:
+        """bnnc_swu's IN_CYCLES and OUT_CYCLES for the window unit reading ``node``'s input: the cycles per
+        image of the slowest unit before it (its input comes no faster) and of the slowest of ``own`` (the unit
+        it feeds) and every unit after it (its output is taken no faster). Its ring is sized so that
+        neither side then waits for the other (docs/hardware.md, bnnc_swu "Line buffer")."""
+        pacing = {"IN_CYCLES": self.before, "OUT_CYCLES": max(own, self.after)}
+        slowest = max(pacing.values())
+        if slowest >= MAX_CYCLES:  # the core's 32-bit schedule arithmetic
+            raise BnncError(f"the pipeline's interval must be below {MAX_CYCLES:,} cycles per image for this "
+                            f"layer's window unit, not {slowest:,}; fold the matrix layers wider",
+                            file=self.source, layer=node.name, field="hardware.folding")
+        return pacing
+
+
 class OpDef:
     """One op's definition. Subclasses set the class attributes and override what applies."""
 
@@ -111,7 +144,7 @@ class OpDef:
     float_only: ClassVar[bool] = False
     # Ops whose node, directly after this one, joins its stage (one hardware unit, one reference step).
     absorbs: ClassVar[tuple[str, ...]] = ()
-    # None when ``lower`` builds hardware; else the reason there is none.
+    # None when ``plan`` gives hardware; else the reason there is none.
     rtl: ClassVar[NoRTL | None] = None
     # Hardware: keeps its input stream's lanes, so the lanes wanted after it are decided further on.
     lane_transparent: ClassVar[bool] = False
@@ -154,8 +187,9 @@ class OpDef:
         """Elements per vector this op's hardware reads, when it regroups its input; None keeps them."""
         return None
 
-    def lower(self, b: HwBuilder, stage: Stage, cur: Stream) -> Stream:
-        """Add this stage's hardware to ``b`` fed by ``cur``; return the stream it produces."""
+    def plan(self, stage: Stage, cur: Stream, ctx: PlanContext) -> list[Module]:
+        """This stage's units fed by ``cur``, in stream order (none: ``cur`` goes on as it came); the last one's
+        output is the stream it produces."""
         raise NotImplementedError
 
     def fold_activation(self, node: Node, bn: Node | None, src: TensorType) -> Node | None:
@@ -168,9 +202,9 @@ class OpDef:
         of that layer's sum x; None where it does not (lower_xnor_popcount then puts x = 2p - n before it)."""
         return None
 
-    def lower_after(self, b: HwBuilder, node: Node, cur: Stream) -> Stream:
-        """Hardware computing ``node``, absorbed by the matrix unit before it, from that unit's raw accumulators ``cur``
-        (where its :meth:`mvtu_output` says ``after``); return the stream it produces."""
+    def plan_after(self, node: Node, cur: Stream, ctx: PlanContext) -> list[Module]:
+        """The units computing ``node``, absorbed by the matrix unit before it, from that unit's raw accumulators
+        ``cur`` (where its :meth:`mvtu_output` says ``after``), in stream order."""
         raise NotImplementedError(f"{self.name} is computed by the matrix unit that absorbs it")
 
     def mvtu_output(self, node: Node, acc: DType) -> MvtuOutput:

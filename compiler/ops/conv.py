@@ -25,17 +25,15 @@ from compiler.cores.fifo import FifoParams
 from compiler.cores.mvtu import MvtuParams
 from compiler.cores.swu import SwuParams, row_pipe
 from compiler.cores.width_converter import WidthConverterParams
-from compiler.hw.builder import HwBuilder, glue
+from compiler.hw.builder import attach, glue
+from compiler.hw.graph import Module
+from compiler.hw.stream import Stream
 from compiler.ir import DType, Node, TensorType
 from compiler.kernels import GEMM_MIN_WORK, conv_out_hw, im2col, int_matmul, xnor_popcount, xnor_threshold_gemm
 
-from compiler.hw.graph import Module
-from compiler.hw.stream import Stream
-
-from .base import (ImportContext, LayerSpec, OpTypeError, PositiveInt, Stage, element_bytes, int_range,
+from .base import (ImportContext, LayerSpec, OpTypeError, PlanContext, PositiveInt, Stage, element_bytes, int_range,
                    reads_integer)
-from .dense import lower_mvtu
-from .matrix import MatrixOp, matrix_range
+from .matrix import MatrixOp, matrix_range, mvtu_units
 from .registry import register_op
 
 class Conv2dSpec(LayerSpec):
@@ -90,7 +88,7 @@ def window_lanes(channels: int, simd: int) -> int:
 
 
 class ConvOp(MatrixOp):
-    """What conv2d and xnor_conv2d share: the pixel count, the folding's cycles, the window unit, the lowering."""
+    """What conv2d and xnor_conv2d share: the pixel count, the folding's cycles, the window unit, the plan."""
 
     attrs = ("filters", "kernel", "stride", "padding", "pad_value")
     absorbs = ("threshold", "affine")
@@ -143,32 +141,34 @@ class ConvOp(MatrixOp):
                          PAD=int(node.attrs["padding"]), EW=src.elem_bits, PAD_VAL=Bits(src.elem_bits, pad_bits),
                          LANES=lanes, **pacing, ROW_PIPE=row_pipe(target))
 
-    def plan(self, stage: Stage, folding: Folding, t_in: TensorType, pacing: Mapping[str, int],
-             target: str) -> list[CoreParams]:
-        """The window unit (``pacing``: its ring's), the glue to SIMD lanes and the bnnc_mvtu run once per window."""
-        swu = self.window(stage.head, t_in, window_lanes(int(t_in.shape[2]), folding.simd), pacing, target)
+    def units(self, stage: Stage, folding: Folding, ctx: PlanContext) -> list[CoreParams]:
+        """The window unit (its ring paced by ``ctx``), the glue to SIMD lanes and the bnnc_mvtu run once per
+        window."""
+        t_in = ctx.t_in
+        swu = self.window(stage.head, t_in, window_lanes(int(t_in.shape[2]), folding.simd),
+                          ctx.window_pacing(stage.head, folding.cycles), ctx.target)
         dwc, fifo = glue(swu.EW, swu.LANES, folding.simd, folding.mw, folding.nf * folding.sf)  # NF folds of SF beats
-        return [swu, *(u for u in (dwc, fifo) if u is not None), *super().plan(stage, folding, t_in, pacing, target)]
+        return [swu, *(u for u in (dwc, fifo) if u is not None), *super().units(stage, folding, ctx)]
 
-    def lower(self, b: HwBuilder, stage: Stage, cur: Stream) -> Stream:
+    def plan(self, stage: Stage, cur: Stream, ctx: PlanContext) -> list[Module]:
         """Sliding window (bnnc_swu) → width converter and FIFO to SIMD lanes → bnnc_mvtu over every output pixel."""
         node = stage.head
-        t_in = b.input_type(node)
-        c = t_in.shape[2]
+        c = ctx.t_in.shape[2]
         kh, kw = node.attrs["kernel"]
         oh, ow = node.out.shape[0], node.out.shape[1]
         folding = self.folding(node)
-        units = self.plan(stage, folding, t_in, b.window_pacing(node, folding.cycles), b.target)
+        units = self.units(stage, folding, ctx)
         swu, mvtu = units[0], units[-1]
         assert isinstance(swu, SwuParams) and isinstance(mvtu, MvtuParams) and swu.LANES == cur.lanes, (units, cur)
         assert swu.EW == cur.elem_bits, (swu, cur)
         win = Stream(f"{node.name}_win", cur.tap, cur.lanes, cur.elem_bits, cur.signed, cur.bipolar, kh * kw * c, oh * ow,
                      window=(kh, kw, swu.STRIDE, swu.PAD, int(node.attrs["pad_value"])))
-        b.add(Module(win.name, swu, cur, win, layers=(node.name,), cycles=swu.cycles,
-                     memory={"line_buffer_bits": swu.line_buffer_bits()}))
+        window = Module(win.name, swu, cur, win, layers=(node.name,), cycles=swu.cycles,
+                        memory={"line_buffer_bits": swu.line_buffer_bits()})
         dwc = next((u for u in units if isinstance(u, WidthConverterParams)), None)
         fifo = next((u for u in units if isinstance(u, FifoParams)), None)
-        return lower_mvtu(b, stage, b.attach(win, dwc, fifo, win.elems), folding, mvtu)
+        glued = attach(win, dwc, fifo, win.elems)
+        return [window, *glued, *mvtu_units(stage, glued[-1].m_axis if glued else win, folding, mvtu, ctx)]
 
     def working_bytes(self, node: Node, t_in: TensorType) -> int:
         """Input and output, the padded input, and the im2col windows: pixels x (kh*kw*C)."""

@@ -11,24 +11,17 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Literal
 
 import numpy as np
 
-from compiler.arith import Folding
-from compiler.bits import sign, to_bits
-from compiler.cores.mvtu import MvtuParams, OutMode, mvtu_param_lines, mvtu_weight_lines, ones_offsets, threshold_fit
-from compiler.cores.rom import block_plan
-from compiler.hw.builder import HwBuilder
-from compiler.hw.graph import Module, Rom
-from compiler.hw.stream import Stream
+from compiler.bits import sign
 from compiler.ir import DType, Node, TensorType
 from compiler.kernels import GEMM_MIN_WORK, int_matmul, xnor_popcount, xnor_threshold_gemm
 
 from .base import ImportContext, LayerSpec, OpTypeError, PositiveInt, Stage, int_range, reads_integer
-from .matrix import MatrixOp, matrix_range, stage_output
-from .registry import OPS, register_op
+from .matrix import MatrixOp, matrix_range
+from .registry import register_op
 
 
 class DenseSpec(LayerSpec):
@@ -36,52 +29,6 @@ class DenseSpec(LayerSpec):
 
     op: Literal["dense"]
     units: PositiveInt
-
-
-def _param_lines(stage: Stage, p: MvtuParams, wbits: np.ndarray) -> list[str]:
-    """The parameter ROM's lines: biases -T (THRESHOLD) or {B, A} pairs (AFFINE) of the absorbed op."""
-    acc, nxt = stage.head.out.dtype, stage.consumer
-    assert nxt is not None and acc.lo is not None and acc.hi is not None
-    if p.OUT_MODE == OutMode.THRESHOLD:
-        # the unit emits acc - T >= 0 (no comparator): thresholds clamped, ACC_BITS holding acc - T; with integer
-        # input the unit sums lanes in ones' complement, and each bias holds its 0 weight bits back
-        th = threshold_fit(nxt.params["thresholds"], acc.lo, acc.hi)[0]
-        offsets = None if p.BINARY_IN else ones_offsets(wbits, p.SIMD)
-        return mvtu_param_lines(th, OutMode.THRESHOLD, p.PE, acc_bits=p.ACC_BITS, offsets=offsets)
-    return mvtu_param_lines((nxt.params["scale"], nxt.params["offset"]), OutMode.AFFINE, p.PE, aff_bits=p.AFF_BITS)
-
-
-def lower_mvtu(b: HwBuilder, stage: Stage, cur: Stream, folding: Folding, params: MvtuParams) -> Stream:
-    """The planned bnnc_mvtu (``params``) of a matrix node and the threshold or affine it absorbs, fed ``cur``: its
-    ROMs' memory plans and images (built when written) and its output stream."""
-    node, nxt = stage.head, stage.consumer
-    assert (params.IN_BITS, params.IN_SIGNED) == (cur.elem_bits, int(cur.signed)), (params, cur)
-    pe, simd, mode = params.PE, params.SIMD, OutMode(params.OUT_MODE)
-    wbits = to_bits(node.params["weight"].reshape(node.params["weight"].shape[0], -1))
-    # Each ROM is built as the target's memory plan says (block RAM or logic, by its depth x width),
-    # or in block RAM where a rate-driven folding under a block budget chose so (choose_folding).
-    if node.attrs.get("weight_rom") == "block":
-        wplan = block_plan(folding.rom_words, pe * simd, b.target)
-    else:
-        wplan = b.plan_rom(folding.rom_words, pe * simd)
-    params = replace(params, ROM_STYLE=wplan.rom_style)
-    roms = {"weights": Rom("WEIGHT_FILE", lambda: mvtu_weight_lines(wbits, pe, simd), wplan)}
-    if mode is not OutMode.ACCUMULATOR:
-        pplan = b.plan_rom(folding.nf, pe * params.param_lane)
-        params = replace(params, PARAM_STYLE=pplan.rom_style)
-        roms["params"] = Rom("PARAM_FILE", lambda p=params: _param_lines(stage, p, wbits), pplan)
-    # an absorbed op computed after the unit (an affine's forms shift and shared: a bnnc_affine_serial reading the raw
-    # accumulators, the stream then tapping the matrix node's own output)
-    serial = nxt if stage_output(stage).after else None
-    rom_bits = folding.rom_bits + folding.nf * pe * params.param_lane
-    out_node = node if serial is not None else stage.out
-    out = Stream.of_tensor(node.name, out_node.name, out_node.out, pe, vectors=folding.pixels)
-    if mode is not OutMode.THRESHOLD:
-        out = Stream(out.name, out.tap, pe, params.OUT_BITS, True, False, out.elems, out.vectors)
-    layers = (node.name,) if out_node is node else (node.name, out_node.name)
-    out = b.add(Module(node.name, params, cur, out, layers=layers, cycles=int(node.attrs["cycles"]),
-                       roms=roms, memory={"rom_bits": rom_bits}))
-    return OPS[serial.op].lower_after(b, serial, out) if serial is not None else out
 
 
 @register_op
@@ -118,10 +65,6 @@ class Dense(MatrixOp):
         w = ctx.take(spec.name, "weight", (spec.units, t.shape[0]))
         return Node(spec.name, "dense", {"units": spec.units}, {"weight": sign(w)})
 
-    def lower(self, b: HwBuilder, stage: Stage, cur: Stream) -> Stream:
-        return lower_mvtu(b, stage, cur, self.folding(stage.head), self.plan(stage, self.folding(stage.head),
-                                                                             b.input_type(stage.head), {}, b.target)[-1])
-
 
 @register_op
 class XnorDense(MatrixOp):
@@ -148,9 +91,3 @@ class XnorDense(MatrixOp):
         if th is None or th.op != "threshold" or th.params["negate"].any() or x.shape[0] * w.size < GEMM_MIN_WORK:
             return None
         return xnor_threshold_gemm(x, w, th.params["thresholds"])
-
-    def lower(self, b: HwBuilder, stage: Stage, cur: Stream) -> Stream:
-        return lower_mvtu(b, stage, cur, self.folding(stage.head), self.plan(stage, self.folding(stage.head),
-                                                                             b.input_type(stage.head), {}, b.target)[-1])
-
-

@@ -9,11 +9,12 @@ from typing import Literal
 
 import numpy as np
 
-from compiler.hw.builder import HwBuilder
+from compiler.hw.builder import connect
+from compiler.hw.graph import Module
 from compiler.hw.stream import Stream
 from compiler.ir import Node, TensorType
 
-from .base import ImportContext, LayerSpec, OpDef, Stage
+from .base import ImportContext, LayerSpec, OpDef, PlanContext, Stage
 from .registry import register_op
 
 
@@ -40,12 +41,12 @@ class Flatten(OpDef):
     def build(self, ctx: ImportContext, spec: FlattenSpec, t: TensorType) -> Node:
         return Node(spec.name, "flatten")
 
-    def lower(self, b: HwBuilder, stage: Stage, cur: Stream) -> Stream:
+    def plan(self, stage: Stage, cur: Stream, ctx: PlanContext) -> list[Module]:
         """Nothing, unless pixel vectors carry padding lanes: then a width converter to lanes that divide C.
 
         The lanes are the fewest that divide C and are no fewer than the stream's, so the
         converter never needs more beats than its producer (it cannot slow the pipeline).
         """
         if cur.vectors > 1 and cur.elems % cur.lanes:
-            return b.connect(cur, min(d for d in range(cur.lanes, cur.elems + 1) if cur.elems % d == 0))
-        return cur
+            return connect(cur, min(d for d in range(cur.lanes, cur.elems + 1) if cur.elems % d == 0))
+        return []

@@ -7,18 +7,22 @@ products of an MH x MW matrix of ±1 weights, applied once per output pixel.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any, ClassVar
 
 import numpy as np
 
 from compiler.arith import Folding
-from compiler.bits import bits_for_range
+from compiler.bits import bits_for_range, to_bits
 from compiler.cores.base import CoreParams
-from compiler.cores.mvtu import MvtuOutput, MvtuParams
+from compiler.cores.mvtu import (MvtuOutput, MvtuParams, OutMode, mvtu_param_lines, mvtu_weight_lines, ones_offsets,
+                                 threshold_fit)
+from compiler.cores.rom import block_plan, plan_rom
+from compiler.hw.graph import Module, Rom
+from compiler.hw.stream import Stream
 from compiler.ir import Node, TensorType
 
-from .base import OpDef, Stage
+from .base import OpDef, PlanContext, Stage
 from .registry import OPS
 
 FLOAT32_BITS = 32
@@ -54,6 +58,52 @@ def mvtu_params(stage: Stage, folding: Folding, t_in: TensorType) -> MvtuParams:
                       OUT_BITS=out.out_bits, AFF_BITS=out.aff_bits)
 
 
+def _param_lines(stage: Stage, p: MvtuParams, wbits: np.ndarray) -> list[str]:
+    """The parameter ROM's lines: biases -T (THRESHOLD) or {B, A} pairs (AFFINE) of the absorbed op."""
+    acc, nxt = stage.head.out.dtype, stage.consumer
+    assert nxt is not None and acc.lo is not None and acc.hi is not None
+    if p.OUT_MODE == OutMode.THRESHOLD:
+        # the unit emits acc - T >= 0 (no comparator): thresholds clamped, ACC_BITS holding acc - T; with integer
+        # input the unit sums lanes in ones' complement, and each bias holds its 0 weight bits back
+        th = threshold_fit(nxt.params["thresholds"], acc.lo, acc.hi)[0]
+        offsets = None if p.BINARY_IN else ones_offsets(wbits, p.SIMD)
+        return mvtu_param_lines(th, OutMode.THRESHOLD, p.PE, acc_bits=p.ACC_BITS, offsets=offsets)
+    return mvtu_param_lines((nxt.params["scale"], nxt.params["offset"]), OutMode.AFFINE, p.PE, aff_bits=p.AFF_BITS)
+
+
+def mvtu_units(stage: Stage, cur: Stream, folding: Folding, params: MvtuParams, ctx: PlanContext) -> list[Module]:
+    """The sized bnnc_mvtu (``params``) of a matrix stage fed ``cur``, its ROMs' memory plans and images (built when
+    written), then the units of an absorbed op computed after it."""
+    node, nxt = stage.head, stage.consumer
+    assert (params.IN_BITS, params.IN_SIGNED) == (cur.elem_bits, int(cur.signed)), (params, cur)
+    pe, simd, mode = params.PE, params.SIMD, OutMode(params.OUT_MODE)
+    wbits = to_bits(node.params["weight"].reshape(node.params["weight"].shape[0], -1))
+    # Each ROM is built as the target's memory plan says (block RAM or logic, by its depth x width),
+    # or in block RAM where a rate-driven folding under a block budget chose so (choose_folding).
+    if node.attrs.get("weight_rom") == "block":
+        wplan = block_plan(folding.rom_words, pe * simd, ctx.target)
+    else:
+        wplan = plan_rom(folding.rom_words, pe * simd, ctx.target)
+    params = replace(params, ROM_STYLE=wplan.rom_style)
+    roms = {"weights": Rom("WEIGHT_FILE", lambda: mvtu_weight_lines(wbits, pe, simd), wplan)}
+    if mode is not OutMode.ACCUMULATOR:
+        pplan = plan_rom(folding.nf, pe * params.param_lane, ctx.target)
+        params = replace(params, PARAM_STYLE=pplan.rom_style)
+        roms["params"] = Rom("PARAM_FILE", lambda p=params: _param_lines(stage, p, wbits), pplan)
+    # an absorbed op computed after the unit (an affine's forms shift and shared: a bnnc_affine_serial reading the raw
+    # accumulators, the stream then tapping the matrix node's own output)
+    serial = nxt if stage_output(stage).after else None
+    rom_bits = folding.rom_bits + folding.nf * pe * params.param_lane
+    out_node = node if serial is not None else stage.out
+    out = Stream.of_tensor(node.name, out_node.name, out_node.out, pe, vectors=folding.pixels)
+    if mode is not OutMode.THRESHOLD:
+        out = Stream(out.name, out.tap, pe, params.OUT_BITS, True, False, out.elems, out.vectors)
+    layers = (node.name,) if out_node is node else (node.name, out_node.name)
+    unit = Module(node.name, params, cur, out, layers=layers, cycles=int(node.attrs["cycles"]), roms=roms,
+                  memory={"rom_bits": rom_bits})
+    return [unit, *(OPS[serial.op].plan_after(serial, out, ctx) if serial is not None else ())]
+
+
 class MatrixOp(OpDef):
     """Base of the matrix ops: MH output rows, MW inputs per row, ``pixels`` products per image."""
 
@@ -77,12 +127,17 @@ class MatrixOp(OpDef):
         return Folding(mh, mw, int(node.attrs["pe"] if pe is None else pe),
                        int(node.attrs["simd"] if simd is None else simd), px)
 
-    def plan(self, stage: Stage, folding: Folding, t_in: TensorType, pacing: Mapping[str, int],
-             target: str) -> list[CoreParams]:
-        """The stage's units at ``folding`` on input ``t_in``, in stream order, their ROM styles left to the memory
-        plan (``pacing``: a window unit's IN_CYCLES and OUT_CYCLES): what the lowering builds and the folding search
-        prices. A plain matrix layer is one bnnc_mvtu."""
-        return [mvtu_params(stage, folding, t_in)]
+    def units(self, stage: Stage, folding: Folding, ctx: PlanContext) -> list[CoreParams]:
+        """The core parameters of the stage's units at ``folding``, in stream order, their ROM styles left to the
+        memory plan: what the folding search prices and :meth:`plan` builds. A plain matrix layer is one bnnc_mvtu."""
+        return [mvtu_params(stage, folding, ctx.t_in)]
+
+    def plan(self, stage: Stage, cur: Stream, ctx: PlanContext) -> list[Module]:
+        """The bnnc_mvtu of :meth:`units` at the node's folding (and the units of an absorbed op computed after it)."""
+        folding = self.folding(stage.head)
+        params = self.units(stage, folding, ctx)[-1]
+        assert isinstance(params, MvtuParams), params
+        return mvtu_units(stage, cur, folding, params, ctx)
 
     def cycles(self, node: Node, t_in: TensorType, pe: int, simd: int) -> int:
         """Cycles per image of the layer's hardware at this folding (FINN's formula for a plain matrix unit)."""

@@ -21,11 +21,10 @@ from compiler.kernels import conv_out_hw, pool_windows
 from compiler.cores.base import Bits
 from compiler.cores.pool_reduce import PoolReduceParams
 from compiler.cores.swu import SwuParams, row_pipe
-from compiler.hw.builder import HwBuilder
 from compiler.hw.graph import Module
 from compiler.hw.stream import Stream
 
-from .base import ImportContext, LayerSpec, NoRTL, OpDef, OpTypeError, PositiveInt, Stage
+from .base import ImportContext, LayerSpec, NoRTL, OpDef, OpTypeError, PlanContext, PositiveInt, Stage
 from .registry import register_op
 
 
@@ -110,22 +109,21 @@ class BitPool(_PoolBase):
     def in_elems(self, node: Node) -> int | None:
         return int(node.out.shape[2])  # one pixel's channels
 
-    def lower(self, b: HwBuilder, stage: Stage, cur: Stream) -> Stream:
+    def plan(self, stage: Stage, cur: Stream, ctx: PlanContext) -> list[Module]:
         """bnnc_swu (k x k windows, stride, no padding) → bnnc_pool_reduce (OR / AND per channel)."""
         node = stage.head
-        t_in = b.graph.input_type(b.graph.index(node.name))
-        h, w, c = t_in.shape
+        h, w, c = ctx.t_in.shape
         k, s = int(node.attrs["kernel"]), int(node.attrs["stride"])
         oh, ow = node.out.shape[0], node.out.shape[1]
         g = cur.lanes
         assert c % g == 0 and cur.bipolar, (c, g)
         win = Stream(f"{node.name}_win", cur.tap, g, 1, False, True, k * k * c, oh * ow, window=(k, k, s, 0, -1))
-        pacing = b.window_pacing(node, 0)  # bnnc_pool_reduce takes a window beat every cycle
+        pacing = ctx.window_pacing(node, 0)  # bnnc_pool_reduce takes a window beat every cycle
         swu = SwuParams(IFM_H=h, IFM_W=w, CH=c, K_H=k, K_W=k, STRIDE=s, PAD=0, EW=1, PAD_VAL=0, LANES=g, **pacing,
-                        ROW_PIPE=row_pipe(b.target))
-        b.add(Module(win.name, swu, cur, win, layers=(node.name,), cycles=swu.cycles,
-                     memory={"line_buffer_bits": swu.line_buffer_bits()}))
+                        ROW_PIPE=row_pipe(ctx.target))
         out = Stream.of_tensor(node.name, node.name, node.out, g, vectors=oh * ow)
         mask = sum(1 << ch for ch in range(c) if node.params["and_mask"][ch])
-        return b.add(Module(node.name, PoolReduceParams(CH=c, WIN=k * k, LANES=g, AND_MASK=Bits(c, mask)), win, out,
-                            layers=(node.name,), cycles=win.beats_per_image))
+        return [Module(win.name, swu, cur, win, layers=(node.name,), cycles=swu.cycles,
+                       memory={"line_buffer_bits": swu.line_buffer_bits()}),
+                Module(node.name, PoolReduceParams(CH=c, WIN=k * k, LANES=g, AND_MASK=Bits(c, mask)), win, out,
+                       layers=(node.name,), cycles=win.beats_per_image)]

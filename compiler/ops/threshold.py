@@ -16,13 +16,13 @@ from compiler.arith import ceil_div
 
 from compiler.cores.threshold import ThresholdParams
 from compiler.cores.mvtu import MvtuOutput, OutMode, threshold_fit
+from compiler.cores.rom import plan_rom
 from compiler.cores.threshold_rom import ThresholdRomParams, threshold_rom_lines, threshold_rom_width
-from compiler.hw.builder import HwBuilder
 from compiler.hw.graph import Module, Rom
 from compiler.hw.stream import Stream
 from compiler.ir import DType, Node, TensorType
 
-from .base import OpDef, Stage, check_channels, int_range
+from .base import OpDef, PlanContext, Stage, check_channels, int_range
 from .registry import register_op
 
 
@@ -44,29 +44,27 @@ class Threshold(OpDef):
         xx = np.where(neg, -x.astype(np.int64), x) if neg.any() else x
         return np.where(xx >= node.params["thresholds"], np.int8(1), np.int8(-1))
 
-    def lower(self, b: HwBuilder, stage: Stage, cur: Stream) -> Stream:
+    def plan(self, stage: Stage, cur: Stream, ctx: PlanContext) -> list[Module]:
         """One compare for every element (bnnc_threshold), else per-element thresholds (bnnc_threshold_rom)."""
         node = stage.head
         th, neg = node.params["thresholds"], node.params["negate"]
         out = Stream.of_tensor(node.name, node.name, node.out, cur.lanes, vectors=cur.vectors)
         common = {"LANES": cur.lanes, "IN_BITS": cur.elem_bits, "IN_SIGNED": int(cur.signed)}
         if np.all(th == th[0]) and np.all(neg == neg[0]):
-            return b.add(Module(node.name, ThresholdParams(**common, THRESHOLD=int(th[0]), NEGATE=int(neg[0]), N=cur.elems),
-                                cur, out,
-                                layers=(node.name,), cycles=cur.beats_per_image))
+            return [Module(node.name, ThresholdParams(**common, THRESHOLD=int(th[0]), NEGATE=int(neg[0]), N=cur.elems),
+                           cur, out, layers=(node.name,), cycles=cur.beats_per_image)]
         # channel-last: element e of a stream vector is channel e % C
         reps = cur.elems // th.shape[0]
         th_e, neg_e = np.tile(th, reps), np.tile(neg, reps)
         tw = threshold_rom_width(th_e, neg_e)
         depth = ceil_div(cur.elems, cur.lanes)
         # bnnc_threshold_rom reads its ROM in the beat's own cycle: never block RAM (registered read).
-        plan = b.plan_rom(depth, cur.lanes * (tw + 1), sync_read=False)
-        return b.add(Module(node.name, ThresholdRomParams(**common, N=cur.elems, TW=tw, ROM_STYLE=plan.rom_style),
-                            cur, out,
-                            layers=(node.name,), cycles=cur.beats_per_image,
-                            roms={"thresholds": Rom("THR_FILE", lambda: threshold_rom_lines(th_e, neg_e, cur.elems,
-                                                                                            cur.lanes)[0], plan)},
-                            memory={"rom_bits": depth * cur.lanes * (tw + 1)}))
+        plan = plan_rom(depth, cur.lanes * (tw + 1), ctx.target, sync_read=False)
+        return [Module(node.name, ThresholdRomParams(**common, N=cur.elems, TW=tw, ROM_STYLE=plan.rom_style), cur, out,
+                       layers=(node.name,), cycles=cur.beats_per_image,
+                       roms={"thresholds": Rom("THR_FILE", lambda: threshold_rom_lines(th_e, neg_e, cur.elems,
+                                                                                       cur.lanes)[0], plan)},
+                       memory={"rom_bits": depth * cur.lanes * (tw + 1)})]
 
     def in_popcount_domain(self, node: Node, n: int) -> Node | None:
         """T → ⌈(T+N)/2⌉, kept inside [0, N+1]; a negated compare is left as it is."""

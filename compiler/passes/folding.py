@@ -21,14 +21,15 @@ from dataclasses import dataclass, field, replace
 from compiler.arith import Folding, ceil_div
 from compiler.bits import bits_for_range
 from compiler.cores import BRAM_LUTS, CoreParams, Resources, cost
-from compiler.cores.argmax import ArgmaxParams
+from compiler.config import HardwareConfig
 from compiler.cores.mvtu import MvtuParams
 from compiler.cores.rom import RomStyle
 from compiler.cores.swu import MAX_CYCLES as SWU_MAX_CYCLES
 from compiler.errors import BnncError
-from compiler.hw.builder import glue
+from compiler.hw.builder import connect, glue
+from compiler.hw.stream import Stream
 from compiler.ir import Graph, Node, TensorType
-from compiler.ops import OPS, MatrixOp, Stage, stages
+from compiler.ops import OPS, MatrixOp, PlanContext, Stage, stages
 
 from .registry import PassContext, register
 
@@ -122,7 +123,8 @@ class _Layer:
     channels: int | None  # input channels of a convolution (its window unit reads gcd(C, SIMD) lanes)
     first: bool  # the top input itself reaches it (no FIFO in front, compiler/lower.py)
     chained: bool  # reached from the previous matrix layer through lane-transparent ops only
-    argmax_after: bool  # followed by the argmax (a FIFO of its PE lanes and the argmax unit)
+    argmax_after: Stage | None  # the argmax stage that follows (a FIFO of its PE lanes and the argmax unit)
+    config: HardwareConfig
     # unit()'s answers: the searches of one folding choice (a bisection over intervals) price the
     # same foldings again and again (a convolution's at each interval: its window unit's ring is paced by it)
     units: dict[tuple[int, int, str, bool, int], Resources] = field(default_factory=dict, compare=False, repr=False)
@@ -144,8 +146,9 @@ class _Layer:
         return self.units[key]
 
     def _unit(self, pe: int, simd: int, target: str, block_weights: bool, interval: int) -> Resources:
-        # the stage's own plan (its memory plans by the fast pricing of compiler.cores.rom.rom_resources)
-        units = self.op.plan(self.stage, self.op.folding(self.node, pe, simd), self.t_in, _pacing(interval), target)
+        # the stage's own units (their memory plans by the fast pricing of compiler.cores.rom.rom_resources)
+        ctx = _context(self, target, interval)
+        units = self.op.units(self.stage, self.op.folding(self.node, pe, simd), ctx)
         p = units[-1]
         assert isinstance(p, MvtuParams), units
         if block_weights:
@@ -154,9 +157,12 @@ class _Layer:
         if not self.first:  # the FIFO compiler/lower.py puts in front of a buffered stage
             lanes = self.in_lanes(simd)
             r += _glue((None, glue(self.in_bits, lanes, lanes, int(self.op.in_elems(self.node) or self.mw))[1]), target)
-        if self.argmax_after:
-            r += _glue(glue(p.OUT_BITS, pe, pe, self.mh), target)
-            r += cost(ArgmaxParams(NUM_CLASSES=self.mh, LANES=pe, IN_BITS=p.OUT_BITS), target)
+        if self.argmax_after is not None:  # the FIFO compiler/lower.py puts in front of it, and its own plan
+            scores = Stream(self.node.name, self.stage.out.name, pe, p.OUT_BITS, True, False, self.mh)
+            fifo = connect(scores, pe)
+            argmax = OPS[self.argmax_after.head.op].plan(self.argmax_after, fifo[-1].m_axis,
+                                                          replace(ctx, t_in=self.stage.out.out))
+            r += sum((cost(m.params, target) for m in (*fifo, *argmax)), Resources())
         return r
 
     def edge(self, prev_lanes: int, simd: int, target: str) -> Resources:
@@ -170,13 +176,14 @@ class _Layer:
         return self.edges[key]
 
 
-def _pacing(interval: int) -> dict[str, int]:
-    """The pacing at which a layer's price sizes its window unit's ring: producer and consumer at ``interval``
-    cycles per image. The lowering paces it by the slowest units before and after it
-    (:meth:`compiler.hw.builder.HwBuilder.window_pacing`), which depend on the other layers' foldings, unknown
+def _context(layer: _Layer, target: str, interval: int) -> PlanContext:
+    """The plan context at which a layer's price sizes its window unit's ring: producer and consumer at
+    ``interval`` cycles per image. The lowering paces it by the slowest units before and after it
+    (:meth:`compiler.ops.PlanContext.window_pacing`), which depend on the other layers' foldings, unknown
     while one layer's candidates are priced, but keep within the interval (capped at the core's limit)."""
     cycles = min(interval, SWU_MAX_CYCLES - 1)
-    return {"IN_CYCLES": cycles, "OUT_CYCLES": cycles}
+    config = layer.config if layer.config.target == target else layer.config.replace(target=target)
+    return PlanContext(config, layer.t_in, cycles, cycles)
 
 
 def _glue(units: tuple[CoreParams | None, ...], target: str) -> Resources:
@@ -203,7 +210,8 @@ def _layers(graph: Graph) -> list[_Layer]:
         after = st[k + 1] if k + 1 < len(st) else None
         out.append(_Layer(i, stage, node, d, t_in, mh, mw, px, in_bits,
                           int(t_in.shape[2]) if len(t_in.shape) == 3 else None, first,
-                          transparent_run and bool(out), after is not None and after.head.op == "argmax"))
+                          transparent_run and bool(out), after if after is not None and after.head.op == "argmax"
+                          else None, graph.config))
         transparent_run = True
     return out
 
@@ -583,13 +591,17 @@ def _apply(graph: Graph, mats: list[tuple[int, Node, MatrixOp]], folding: dict[s
 
 
 def _planned(graph: Graph, target: str) -> Resources | None:
-    """The modelled resources of the design's plan: every unit the lowering plans for ``graph`` (glue, paced window
-    units and spare-block moves included; no ROM image is built), priced with the cores' cost; None for a graph with
-    no RTL for some layer."""
-    from compiler.lower import lower_to_hw
+    """The modelled resources of the design's plan: the sum over the ops' plans of every stage, the glue between
+    them and the window units paced by their neighbours (no ROM image is built), priced with the cores' cost; None
+    for a graph with no RTL for some layer or whose block ROMs do not fit its part.
+
+    It is :func:`compiler.lower.plan_design`'s sum, not the stages' plans summed here: under a block budget
+    ``fill_spare_blocks`` moves ROMs into the blocks the whole design leaves idle (which ROMs depends on every
+    unit), and a refused block plan rules the design out."""
+    from compiler.lower import plan_design
 
     try:
-        hw = lower_to_hw(graph)
+        modules = plan_design(graph)
     except BnncError:
         return None
-    return sum((cost(m.params, target) for m in hw.modules), Resources())
+    return sum((cost(m.params, target) for m in modules), Resources())
