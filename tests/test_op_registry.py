@@ -1,14 +1,14 @@
 """The op registry is complete: every op executes with its type rule, and lowers to RTL or says why not.
 
-Each registered op needs an example here (a small node and its input type), so
-adding an op without one fails :func:`test_every_op_has_an_example`. The net.yaml
+Each registered op defines an example (``OpDef.example``: a small node and its input
+type) as part of its definition, so adding an op without one fails
+:func:`test_every_op_has_an_example`. The net.yaml
 documentation's op table is checked against the ops' schemas and parameters.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -18,53 +18,12 @@ from compiler.codegen.paths import cores_dir
 from compiler.frontend.schema import LAYER_OPS
 from compiler.cores.mvtu import OutMode
 from compiler.hw.stream import Stream
-from compiler.ir import DType, Graph, Node, TensorType
+from compiler.ir import Graph, Node, TensorType
 from compiler.lower import plan_context
 from compiler.ops import OPS, MatrixOp, PlanContext, Stage, infer_types, verify
 
 ROOT = Path(__file__).resolve().parents[1]
 RNG = np.random.default_rng(7)
-
-
-def _w(*shape: int) -> np.ndarray:
-    return RNG.choice(np.array([-1, 1], dtype=np.int8), size=shape)
-
-
-U4 = DType.int(0, 15)
-BIP = DType.bipolar()
-_FOLD = {"pe": 2, "simd": 3}
-
-# op -> (input type, node); matrix nodes carry a folding so they can be lowered.
-EXAMPLES: dict[str, Callable[[], tuple[TensorType, Node]]] = {
-    "dense": lambda: (TensorType((6,), U4), Node("fc", "dense", {"units": 4, **_FOLD, "cycles": 4},
-                                                 {"weight": _w(4, 6)})),
-    "xnor_dense": lambda: (TensorType((6,), BIP), Node("fc", "xnor_dense", {"units": 4, **_FOLD, "cycles": 4},
-                                                       {"weight": _w(4, 6)})),
-    "conv2d": lambda: (TensorType((5, 5, 2), U4),
-                       Node("c", "conv2d", {"filters": 3, "kernel": (3, 3), "stride": 1, "padding": 1,
-                                            "pad_value": 0, **_FOLD, "cycles": 100}, {"weight": _w(3, 3, 3, 2)})),
-    "xnor_conv2d": lambda: (TensorType((5, 5, 2), BIP),
-                            Node("c", "xnor_conv2d", {"filters": 3, "kernel": (3, 3), "stride": 2, "padding": 1,
-                                                      "pad_value": -1, **_FOLD, "cycles": 100},
-                                 {"weight": _w(3, 3, 3, 2)})),
-    "maxpool2d": lambda: (TensorType((4, 4, 2), U4), Node("p", "maxpool2d", {"kernel": 2, "stride": 2})),
-    "bitpool": lambda: (TensorType((4, 4, 2), BIP),
-                        Node("p", "bitpool", {"kernel": 2, "stride": 2, "lanes": 1, "cycles": 32},
-                             {"and_mask": np.array([True, False])})),
-    "batchnorm": lambda: (TensorType((3,), U4),
-                          Node("bn", "batchnorm", {"eps": 1e-5},
-                               {"gamma": np.array([1.0, -2.0, 0.0]), "beta": np.array([0.5, 0.0, 1.0]),
-                                "mean": np.array([7.0, 3.0, 0.0]), "var": np.array([4.0, 1.0, 2.0])})),
-    "sign": lambda: (TensorType((3,), U4), Node("s", "sign", {"threshold": 7.5})),
-    "threshold": lambda: (TensorType((3,), U4),
-                          Node("t", "threshold", {}, {"thresholds": np.array([8, 8, 8]),
-                                                      "negate": np.array([False, False, False])})),
-    "affine": lambda: (TensorType((3,), U4),
-                       Node("a", "affine", {"frac_bits": 2}, {"scale": np.array([3, -1, 0]),
-                                                              "offset": np.array([-5, 0, 9])})),
-    "flatten": lambda: (TensorType((2, 2, 3), BIP), Node("f", "flatten")),
-    "argmax": lambda: (TensorType((5,), DType.int(-9, 9)), Node("am", "argmax")),
-}
 
 
 def _batch(t: TensorType, n: int = 7) -> np.ndarray:
@@ -75,7 +34,7 @@ def _batch(t: TensorType, n: int = 7) -> np.ndarray:
 
 
 def _typed(op: str) -> tuple[Graph, Node]:
-    t, node = EXAMPLES[op]()
+    t, node = OPS[op].example()
     g = infer_types(Graph("g", t, (node,)))
     return g, g.nodes[0]
 
@@ -85,8 +44,10 @@ def _context(g: Graph) -> PlanContext:
     return plan_context(g, Stage(g.nodes[0]))
 
 
-def test_every_op_has_an_example() -> None:
-    assert set(EXAMPLES) == set(OPS)
+@pytest.mark.parametrize("op", sorted(OPS))
+def test_every_op_has_an_example(op: str) -> None:
+    t, node = OPS[op].example()
+    assert node.op == op and isinstance(t, TensorType)
 
 
 @pytest.mark.parametrize("op", sorted(OPS))
@@ -139,7 +100,7 @@ def test_absorbed_consumers_lower_into_one_unit(op: str, consumer: str) -> None:
     """A matrix op and the threshold or affine it absorbs are one bnnc_mvtu with the matching output mode."""
     d = OPS[op]
     assert consumer in d.absorbs and isinstance(d, MatrixOp)
-    t, node = EXAMPLES[op]()
+    t, node = OPS[op].example()
     units = node.params["weight"].shape[0]
     cons = (Node("t", "threshold", {}, {"thresholds": np.full(units, 2), "negate": np.zeros(units, dtype=bool)})
             if consumer == "threshold" else
@@ -158,7 +119,7 @@ def test_an_op_without_rtl_is_one_line_from_compile(tmp_path: Path) -> None:
     from compiler.errors import BnncError
     from compiler.lower import lower_to_hw
 
-    t, pool = EXAMPLES["maxpool2d"]()
+    t, pool = OPS["maxpool2d"].example()
     g = infer_types(Graph("g", t, (pool,), stage="folded", source="net.yaml"))
     with pytest.raises(BnncError) as e:
         lower_to_hw(g)

@@ -71,6 +71,10 @@ class Affine(OpDef):
     user_op = "batchnorm"
     rtl = NoRTL("an affine has RTL only inside the matrix layer before it (bnnc_mvtu's AFFINE output mode)")
 
+    def example(self) -> tuple[TensorType, Node]:
+        return (TensorType((3,), DType.int(0, 15)),
+                Node("a", "affine", {"frac_bits": 2}, {"scale": np.array([3, -1, 0]), "offset": np.array([-5, 0, 9])}))
+
     def infer(self, node: Node, t: TensorType) -> TensorType:
         lo, hi = int_range(t, node)
         check_channels(node, t, "scale", "offset")

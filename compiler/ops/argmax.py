@@ -23,6 +23,9 @@ class Argmax(OpDef):
     user_op = "output"
     buffered = True
 
+    def example(self) -> tuple[TensorType, Node]:
+        return (TensorType((5,), DType.int(-9, 9)), Node("am", "argmax"))
+
     def infer(self, node: Node, t: TensorType) -> TensorType:
         if len(t.shape) != 1:
             raise OpTypeError(f"argmax {node.name} needs a vector input, not shape {list(t.shape)}")

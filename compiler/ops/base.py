@@ -159,6 +159,11 @@ class OpDef:
         """The op's name as the user wrote it."""
         return self.user_op or self.name
 
+    def example(self) -> tuple[TensorType, Node]:
+        """A small node of this op and its input type, part of the definition: tests/test_op_registry.py types,
+        verifies, executes and lowers it for every registered op (matrix nodes carry a folding)."""
+        raise NotImplementedError(f"{self.name} has no example")
+
     def infer(self, node: Node, t: TensorType) -> TensorType:
         """Output type of ``node`` on input type ``t`` (raise OpTypeError when it does not fit)."""
         raise NotImplementedError
@@ -218,6 +223,11 @@ class OpDef:
     def working_bytes(self, node: Node, t_in: TensorType) -> int:
         """Bytes the reference holds per image while executing ``node``: its input and output tensors."""
         return element_bytes(t_in) * t_in.size + element_bytes(node.out) * node.out.size
+
+
+def example_weights(*shape: int) -> np.ndarray:
+    """Seeded ±1 weights of ``shape`` for an op's :meth:`OpDef.example`."""
+    return np.random.default_rng(7).choice(np.array([-1, 1], dtype=np.int8), size=shape)
 
 
 def element_bytes(t: TensorType) -> int:

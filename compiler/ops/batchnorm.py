@@ -37,6 +37,12 @@ class BatchNorm(OpDef):
     float_only = True
     rtl = NoRTL("batchnorm is float-stage only: fold_threshold and quantize_scores replace it")
 
+    def example(self) -> tuple[TensorType, Node]:
+        return (TensorType((3,), DType.int(0, 15)),
+                Node("bn", "batchnorm", {"eps": 1e-5},
+                     {"gamma": np.array([1.0, -2.0, 0.0]), "beta": np.array([0.5, 0.0, 1.0]),
+                      "mean": np.array([7.0, 3.0, 0.0]), "var": np.array([4.0, 1.0, 2.0])}))
+
     def infer(self, node: Node, t: TensorType) -> TensorType:
         check_channels(node, t, "gamma", "beta", "mean", "var")
         return TensorType(t.shape, DType.float())

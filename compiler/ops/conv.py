@@ -31,8 +31,8 @@ from compiler.hw.stream import Stream
 from compiler.ir import DType, Node, TensorType
 from compiler.kernels import GEMM_MIN_WORK, conv_out_hw, im2col, int_matmul, xnor_popcount, xnor_threshold_gemm
 
-from .base import (ImportContext, LayerSpec, OpTypeError, PlanContext, PositiveInt, Stage, element_bytes, int_range,
-                   reads_integer)
+from .base import (ImportContext, LayerSpec, OpTypeError, PlanContext, PositiveInt, Stage, element_bytes, example_weights,
+                   int_range, reads_integer)
 from .matrix import MatrixOp, matrix_range, mvtu_units
 from .registry import register_op
 
@@ -185,6 +185,11 @@ class Conv2d(ConvOp):
     spec = Conv2dSpec
     xnor_form = "xnor_conv2d"
 
+    def example(self) -> tuple[TensorType, Node]:
+        return (TensorType((5, 5, 2), DType.int(0, 15)),
+                Node("c", "conv2d", {"filters": 3, "kernel": (3, 3), "stride": 1, "padding": 1, "pad_value": 0,
+                                     "pe": 2, "simd": 3, "cycles": 100}, {"weight": example_weights(3, 3, 3, 2)}))
+
     def infer(self, node: Node, t: TensorType) -> TensorType:
         w = node.params["weight"]
         oh, ow = conv_out(node, t)
@@ -241,6 +246,11 @@ class XnorConv2d(ConvOp):
     name = "xnor_conv2d"
     doc = "convolution in the popcount domain"
     user_op = "conv2d"
+
+    def example(self) -> tuple[TensorType, Node]:
+        return (TensorType((5, 5, 2), DType.bipolar()),
+                Node("c", "xnor_conv2d", {"filters": 3, "kernel": (3, 3), "stride": 2, "padding": 1, "pad_value": -1,
+                                          "pe": 2, "simd": 3, "cycles": 100}, {"weight": example_weights(3, 3, 3, 2)}))
 
     def infer(self, node: Node, t: TensorType) -> TensorType:
         w = node.params["weight"]

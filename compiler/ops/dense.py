@@ -19,7 +19,7 @@ from compiler.bits import sign
 from compiler.ir import DType, Node, TensorType
 from compiler.kernels import GEMM_MIN_WORK, int_matmul, xnor_popcount, xnor_threshold_gemm
 
-from .base import ImportContext, LayerSpec, OpTypeError, PositiveInt, Stage, int_range, reads_integer
+from .base import ImportContext, LayerSpec, OpTypeError, PositiveInt, Stage, example_weights, int_range, reads_integer
 from .matrix import MatrixOp, matrix_range
 from .registry import register_op
 
@@ -40,6 +40,10 @@ class Dense(MatrixOp):
     xnor_form = "xnor_dense"
     absorbs = ("threshold", "affine")
     buffered = True
+
+    def example(self) -> tuple[TensorType, Node]:
+        return (TensorType((6,), DType.int(0, 15)), Node("fc", "dense", {"units": 4, "pe": 2, "simd": 3, "cycles": 4},
+                                                       {"weight": example_weights(4, 6)}))
 
     def infer(self, node: Node, t: TensorType) -> TensorType:
         w = node.params["weight"]
@@ -74,6 +78,10 @@ class XnorDense(MatrixOp):
     user_op = "dense"
     absorbs = ("threshold", "affine")
     buffered = True
+
+    def example(self) -> tuple[TensorType, Node]:
+        return (TensorType((6,), DType.bipolar()), Node("fc", "xnor_dense", {"units": 4, "pe": 2, "simd": 3, "cycles": 4},
+                                                             {"weight": example_weights(4, 6)}))
 
     def infer(self, node: Node, t: TensorType) -> TensorType:
         w = node.params["weight"]

@@ -12,7 +12,7 @@ import numpy as np
 from compiler.hw.builder import connect
 from compiler.hw.graph import Module
 from compiler.hw.stream import Stream
-from compiler.ir import Node, TensorType
+from compiler.ir import DType, Node, TensorType
 
 from .base import ImportContext, LayerSpec, OpDef, PlanContext, Stage
 from .registry import register_op
@@ -31,6 +31,9 @@ class Flatten(OpDef):
     spec = FlattenSpec
     lane_transparent = True
     passes_through = True
+
+    def example(self) -> tuple[TensorType, Node]:
+        return (TensorType((2, 2, 3), DType.bipolar()), Node("f", "flatten"))
 
     def infer(self, node: Node, t: TensorType) -> TensorType:
         return TensorType((t.size,), t.dtype)

@@ -15,7 +15,7 @@ from typing import Literal
 
 import numpy as np
 
-from compiler.ir import Node, TensorType
+from compiler.ir import DType, Node, TensorType
 from compiler.kernels import conv_out_hw, pool_windows
 
 from compiler.cores.base import Bits
@@ -60,6 +60,9 @@ class MaxPool2d(_PoolBase):
     rtl = NoRTL("a max-pool on integers has no RTL unit, only one on signs (a bit OR): pool after the sign, or "
                 "between the matrix layer and its batchnorm, where bnnc moves it past the threshold")
 
+    def example(self) -> tuple[TensorType, Node]:
+        return (TensorType((4, 4, 2), DType.int(0, 15)), Node("p", "maxpool2d", {"kernel": 2, "stride": 2}))
+
     def execute(self, node: Node, x: np.ndarray) -> np.ndarray:
         return np.maximum.reduce(pool_windows(x, node.attrs["kernel"], node.attrs["stride"]))
 
@@ -81,6 +84,11 @@ class BitPool(_PoolBase):
     user_op = "maxpool2d"
 
     buffered = True
+
+    def example(self) -> tuple[TensorType, Node]:
+        return (TensorType((4, 4, 2), DType.bipolar()),
+                Node("p", "bitpool", {"kernel": 2, "stride": 2, "lanes": 1, "cycles": 32},
+                     {"and_mask": np.array([True, False])}))
 
     def execute(self, node: Node, x: np.ndarray) -> np.ndarray:
         win = pool_windows(x, node.attrs["kernel"], node.attrs["stride"])

@@ -42,6 +42,9 @@ class Sign(OpDef):
     float_only = True
     rtl = NoRTL("sign is float-stage only: fold_threshold replaces it with an integer threshold")
 
+    def example(self) -> tuple[TensorType, Node]:
+        return (TensorType((3,), DType.int(0, 15)), Node("s", "sign", {"threshold": 7.5}))
+
     def infer(self, node: Node, t: TensorType) -> TensorType:
         return TensorType(t.shape, DType.bipolar())
 

@@ -34,6 +34,10 @@ class Threshold(OpDef):
     user_op = "sign"
     lane_transparent = True
 
+    def example(self) -> tuple[TensorType, Node]:
+        return (TensorType((3,), DType.int(0, 15)),
+                Node("t", "threshold", {}, {"thresholds": np.array([8, 8, 8]), "negate": np.array([False, False, False])}))
+
     def infer(self, node: Node, t: TensorType) -> TensorType:
         int_range(t, node)
         check_channels(node, t, "thresholds", "negate")
