@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -218,3 +219,27 @@ def test_cli_names_the_weight_roms_the_search_puts_in_block_ram(tmp_path: Path,
     for r in blocked:
         assert f"{r['name']} (PE {r['pe']}, SIMD {r['simd']}, {r['cycles']} cycles, weights in block RAM)" in out
     assert out.count("weights in block RAM") == len(blocked)
+
+
+def test_budget_search_keeps_window_units_under_their_cycle_limit(tmp_path: Path) -> None:
+    """A budget alone bisects up to the slowest folding's interval, here beyond bnnc_swu's 2**27-cycle limit: the
+    convolution's candidates stay below the limit (they could not be built otherwise) instead of the search refusing."""
+    from compiler.cores.swu import MAX_CYCLES
+
+    rng = np.random.default_rng(0)
+    arrays = {"conv1.weight": rng.normal(size=(64, 64, 3, 3)), "fc1.weight": rng.normal(size=(10, 31 * 31 * 64))}
+    for bn, c in (("bn1", 64), ("bn2", 10)):
+        arrays.update({f"{bn}.gamma": rng.uniform(0.5, 1.5, c), f"{bn}.beta": rng.normal(size=c),
+                       f"{bn}.mean": 10 * rng.normal(size=c), f"{bn}.var": rng.uniform(1, 4, c)})
+    np.savez(tmp_path / "weights.npz", **arrays)
+    (tmp_path / "net.yaml").write_text(
+        "name: giant\ninput: {shape: [64, 64, 64], dtype: int8}\nlayers:\n"
+        "  - {name: conv1, op: conv2d, filters: 64, kernel: 3}\n  - {name: bn1, op: batchnorm}\n"
+        "  - {name: act1, op: sign}\n  - {name: pool1, op: maxpool2d, kernel: 2}\n  - {name: flat, op: flatten}\n"
+        "  - {name: fc1, op: dense, units: 10}\n  - {name: bn2, op: batchnorm}\nhardware:\n  budget: {lut: 2000000}\n")
+    g = compiler.load(tmp_path / "net.yaml")
+    conv = g.node("conv1")
+    assert OPS["conv2d"].cycles(conv, g.input, 1, 1) >= MAX_CYCLES  # the bisection's upper end is beyond the limit
+    folded = compiler.fold(g)
+    assert folded.timing is not None and folded.timing[0] < MAX_CYCLES
+    assert (folded.node("conv1").attrs["pe"], folded.node("conv1").attrs["simd"]) == (64, 64)

@@ -133,6 +133,11 @@ class _Layer:
     def cycles(self, pe: int, simd: int) -> int:
         return self.op.cycles(self.node, self.t_in, pe, simd)
 
+    def limit(self, interval: int) -> int:
+        """The most cycles per image a folding of this layer may take at ``interval``: a convolution's window unit
+        counts its schedule in 32-bit arithmetic, so it must stay below bnnc_swu's limit whatever the interval."""
+        return min(interval, SWU_MAX_CYCLES - 1) if self.channels else interval
+
     def in_lanes(self, simd: int) -> int:
         """Lanes of the stream it reads (a convolution's window unit reads gcd(C, SIMD))."""
         return math.gcd(self.channels, simd) if self.channels else simd
@@ -218,19 +223,20 @@ def _layers(graph: Graph) -> list[_Layer]:
 
 def _candidates(layer: _Layer, interval: int) -> list[tuple[int, int]]:
     """(PE, SIMD) pairs meeting ``interval``: per neuron fold count the narrowest SIMD and some wider ones."""
+    limit = layer.limit(interval)
     found: set[tuple[int, int]] = set()
     extra = layer.op.simd_candidates(layer.node, layer.t_in)
     for pe in range(1, layer.mh + 1):
         nf = ceil_div(layer.mh, pe)
         if pe > 1 and ceil_div(layer.mh, pe - 1) == nf:
             continue
-        sf_max = interval // (nf * layer.px)
+        sf_max = limit // (nf * layer.px)
         if sf_max < 1:
             continue
         s0 = ceil_div(layer.mw, min(layer.mw, sf_max))
         for simd in {*(min(layer.mw, s0 * k) for k in SIMD_STRETCH), *(s for s in extra if s >= s0)}:
             simd = ceil_div(layer.mw, ceil_div(layer.mw, simd))  # same folds, least padding
-            if layer.cycles(pe, simd) <= interval:
+            if layer.cycles(pe, simd) <= limit:
                 found.add((pe, simd))
     return sorted(found)
 
@@ -379,9 +385,9 @@ def _price(layers: list[_Layer], interval: int, target: str, fixed: dict[str, tu
                     opts.append((rb, pe, simd, True))
         pick: _Option | None = None
         if name not in fixed:
-            pe, simd = cheapest_folding(layer.mh, layer.mw, layer.px, interval, cost=layer.cycles,
+            pe, simd = cheapest_folding(layer.mh, layer.mw, layer.px, layer.limit(interval), cost=layer.cycles,
                                         extra_simd=layer.op.simd_candidates(layer.node, layer.t_in))
-            if layer.cycles(pe, simd) <= interval:
+            if layer.cycles(pe, simd) <= layer.limit(interval):
                 pick = (layer.unit(pe, simd, target, interval), pe, simd, False)
         assert opts, f"no folding of {name} meets {interval} cycles"
         out.append((opts, pick))
