@@ -74,8 +74,7 @@ def resource_manifest(hw: HwGraph, target: str) -> dict[str, Any]:
         key = m.layers[0] if m.layers else _fed_layer(hw, m)
         layers[key] = layers.get(key, Resources()) + per[m.name]
     total = sum(per.values(), Resources())
-    # the model's name as pinned manifests record it (tests/test_compile_output.py), not where it now lives
-    return {"target": target, "model": "analytic (compiler/hw/resources.py), calibrated against Yosys",
+    return {"target": target, "model": "analytic (compiler/cores/, coefficients.json), calibrated against Yosys",
             "bram_unit": BRAM_UNIT[family(target)], "bram_luts": BRAM_LUTS[target],
             "modules": {k: v.describe() for k, v in per.items()},
             "layers": {k: v.describe() for k, v in layers.items()},

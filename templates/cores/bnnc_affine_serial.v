@@ -19,7 +19,7 @@
 // depends on it (combinationally on m_axis_tready; no loop).
 //
 // PARAM_FILE: N lines, line n = class n: MODE 1 {B, A} (A in the low A_BITS
-// bits), MODE 0 B alone; two's complement (compiler/hw/affine.py).
+// bits), MODE 0 B alone; two's complement (compiler/cores/affine_serial.py).
 `default_nettype none
 
 module bnnc_affine_serial #(

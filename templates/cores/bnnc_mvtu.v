@@ -38,7 +38,7 @@
 // 2**ACC_BITS (exact when the true value fits, which the compiler ensures).
 // Mode 0 starts each neuron's sum at its bias -T and emits the sum's sign bit
 // inverted (acc - T >= 0): no comparator; ACC_BITS must hold acc - T, which the
-// compiler ensures by clamping T into [min acc, max acc + 1] (compiler/hw/mvtu.py,
+// compiler ensures by clamping T into [min acc, max acc + 1] (compiler/cores/mvtu.py,
 // threshold_fit). Mode 1 sign-extends or truncates acc to OUT_BITS; mode 2 computes
 // A*acc + B exactly in ACC_BITS+AFF_BITS+1 bits, then sign-extends or
 // truncates to OUT_BITS.
@@ -58,7 +58,7 @@ module bnnc_mvtu #(
     parameter integer AFF_BITS = 16,    // width of each of A and B (mode 2; >= 1)
     parameter WEIGHT_FILE = "weights.mem",  // $readmemh file of the weight ROM
     parameter PARAM_FILE = "params.mem",    // $readmemh file of thresholds / {B, A} pairs (not read in mode 1)
-    // ROM mapping for synthesis, as the compiler's memory plan (compiler/hw/memory.py) chose it, passed on
+    // ROM mapping for synthesis, as the compiler's memory plan (compiler/cores/rom.py) chose it, passed on
     // as a rom_style attribute: 0 the tool's choice, 1 block RAM, 2 distributed (LUT RAM; Vivado maps a
     // ROM so, Yosys cannot and stops), 3 logic (LUTs). Simulation ignores it.
     parameter integer ROM_STYLE = 0,    // weight ROM: 0 tool, 1 block, 2 distributed, 3 logic
@@ -325,7 +325,7 @@ module bnnc_mvtu #(
     // ------------------------------------------------------------------
     // Binary input: bnnc_xnor_popcount, pipelined (DOT_LAT ranks, free-running: the
     // step tags below travel beside it); a lane past MW is presented as x = 1, and its
-    // weight is 0 (the ROM layout pads with 0: compiler/hw/mvtu.py), so its xnor is 0 and
+    // weight is 0 (the ROM layout pads with 0: compiler/cores/mvtu.py), so its xnor is 0 and
     // the popcount stays exact. The mask is on x only: one gate per SIMD lane, shared by
     // the PEs (masking w too put a fold flag into every PE's first LUT rank: +1,600 LUT6
     // on the LFC's fc1, 32 x 64 lanes). Integer input: bnnc_dot_lane,

@@ -1,5 +1,5 @@
 // bnnc_rom: a ROM of DEPTH words of WIDTH bits, initialised from a $readmemh file and built
-// the way the compiler's memory plan says (compiler/hw/memory.py).
+// the way the compiler's memory plan says (compiler/cores/rom.py).
 //
 // REGISTERED = 1: q is a register loaded with word addr in a cycle where en is high (a block RAM
 // read port with a clock enable). REGISTERED = 0: q is word addr in the same cycle (combinational;
@@ -9,7 +9,7 @@
 // bit is a function of the address alone (a LUT6 is a 64x1 ROM). Yosys's mapper finds that when
 // the address arrives on the module's pins, but not when the ROM shares a netlist with the counter
 // that drives its address: a 64x256 ROM behind a 6-bit counter maps to 864 LUT6 flattened into
-// one module and to 256 LUT6 kept apart (Yosys 0.70 synth_xilinx; BENCHMARKS.md, "Logic ROMs").
+// one module and to 256 LUT6 kept apart (Yosys 0.70 synth_xilinx; docs/performance.md, "Logic ROMs kept apart").
 // Vivado honours the same attribute; simulators ignore it.
 //
 // FILE: DEPTH lines of ceil(WIDTH / 4) hex digits, word 0 first.

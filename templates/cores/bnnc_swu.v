@@ -97,7 +97,7 @@ module bnnc_swu #(
 );
     // ------------------------------------------------------------------
     // Line-buffer size: the schedule analysis (mirrored in Python by
-    // cocotb_tests/cores/tb_window.py: swu_line_rows).
+    // compiler/cores/swu.py: swu_line_rows, checked by cocotb_tests/cores/tb_swu.py).
     // ------------------------------------------------------------------
     // Rows of the ring such that neither side waits for the other in the
     // periodic steady state when an image row comes in every RB cycles and an

@@ -19,7 +19,7 @@ module bnnc_threshold_rom #(
     parameter integer N = 8,          // elements per vector (>= 1); the threshold pattern repeats per vector
     parameter integer TW = 10,        // threshold width in bits (two's complement, >= 2)
     parameter THR_FILE = "",          // $readmemh file of the thresholds (see above)
-    // ROM mapping for synthesis (the compiler's memory plan, compiler/hw/memory.py), as a rom_style
+    // ROM mapping for synthesis (the compiler's memory plan, compiler/cores/rom.py), as a rom_style
     // attribute: 0 the tool's choice, 2 distributed (LUT RAM; Vivado only), 3 logic. 1 (block RAM) is
     // illegal: the ROM is read in the cycle its beat arrives (no read register), and block RAM is not.
     parameter integer ROM_STYLE = 0   // 0 tool, 2 distributed, 3 logic

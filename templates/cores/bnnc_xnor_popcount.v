@@ -187,7 +187,7 @@ module bnnc_xnor_popcount #(
 
 `ifdef BNNC_SIM_FAST_POPCOUNT
     // Simulation-only behavioural form, selected by the compiled simulation engine
-    // (runtime/sim/engine.py) and by no synthesis flow: the same count, computed with
+    // (compiler/runtime/sim/engine.py) and by no synthesis flow: the same count, computed with
     // $countones, delayed by the same LATENCY register ranks with the same clock enable.
     // tests/test_popcount_equiv.py proves it equal to the structural form below
     // (Yosys SAT) for every (WIDTH, PIPE) the simulation engine accepts (docs/hardware.md).
