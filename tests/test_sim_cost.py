@@ -6,7 +6,7 @@ Verilator generates: :func:`compiler.runtime.sim.engine.model_nodes`, the node c
 reports (``--stats``) for exactly the model the engine builds (same flags, same
 simulation-only popcount define, same taps), without compiling it. On the wide LFC the
 structural popcount gave 213,451 nodes and 5x the simulation time of the behavioural
-form's 26,135 (BENCHMARKS.md). A change that grows a pinned count by more than 20 %
+form's 26,135 (docs/performance.md, "The proof engine's speed restored"). A change that grows a pinned count by more than 20 %
 fails here: measure the speed (bench/sim_speed.py), then re-pin with the figures in the
 commit message. A drop of more than 20 % fails too, so the pin stays tight.
 """

@@ -49,7 +49,7 @@ RECIPE = "bnnc-sim-5"
 
 VERILATOR_FLAGS = ("--cc", "--exe", "--build", "-O3", "--x-assign", "fast", "--x-initial", "fast",
                    "--prefix", "Vtop", "--timescale", "1ns/1ns", "-Wno-fatal", "-CFLAGS", "-O2")
-"""Verilator's fastest settings measured on an LFC (see BENCHMARKS.md); -O2 for the harness and runtime too."""
+"""Verilator's fastest settings measured on an LFC (docs/performance.md, "Compiled simulation engine"); -O2 for the harness and runtime too."""
 
 REFERENCE_CHUNK_BYTES = 16 << 20
 """Working memory of one reference call while the harness runs: small enough that the allocator
