@@ -9,6 +9,7 @@ import numpy as np
 
 from compiler.bits import chunk_lanes, pack_lanes, unpack_lanes
 from compiler.cores.affine_serial import affine_serial_model
+from cocotb_tests.cores._stream_tb import stream_through
 from compiler.runtime.sim.axis import AxisEnv, AxisSink, AxisSource, Scoreboard, intervals, read_param
 
 
@@ -46,14 +47,7 @@ async def _run(dut, name: str, n_vec: int, gap: float, ready: float) -> tuple[Ax
     expected = [pack_lanes([_wrap(int(s), out_bits)], out_bits) for s in scores.reshape(-1)]
     sb = Scoreboard("m_axis", expected,
                     fmt=lambda w: f"{w:#x} score={unpack_lanes(w, 1, out_bits, signed=True)[0]}")
-    src = AxisSource(env, "s_axis", gap_prob=gap)
-    sink = AxisSink(env, "m_axis", ready_prob=ready, scoreboard=sb)
-    await env.reset()
-    src.send(in_beats)
-    await env.run_until(lambda: sb.done, timeout_cycles=100)
-    await env.cycles(10)  # extra beats after the last expected one are mismatches too
-    sb.assert_done()
-    return src, sink
+    return await stream_through(env, in_beats, sb, gap, ready)
 
 
 @cocotb.test()
