@@ -3,16 +3,19 @@
 The compiler's lowering, the ROM files it writes, the folding search's pricing and the
 core's testbenches use these same definitions, so each exists once (format: docs/hardware.md).
 
-* ``WEIGHT_FILE``: NF*SF lines; line ``nf*SF + sf`` is a hex word of PE*SIMD
-  bits; bit ``p*SIMD + s`` is the weight bit of neuron ``nf*PE + p``, input
-  ``sf*SIMD + s`` (1 = +1). Padding positions are 0.
+* ``WEIGHT_FILE``: NF*SF lines; line ``nf*SF + sf`` is a hex word of PE*SIMD*WEIGHT_BITS
+  bits; bits ``[(p*SIMD + s)*WEIGHT_BITS +: WEIGHT_BITS]`` hold the weight of neuron
+  ``nf*PE + p``, input ``sf*SIMD + s``: with WEIGHT_BITS = 1 one bit (1 = +1), with
+  WEIGHT_BITS >= 2 a two's complement code. Padding positions are 0.
 * ``PARAM_FILE``: NF lines; THRESHOLD mode: PE lanes of ACC_BITS two's complement
   *biases* -T (neuron ``nf*PE + p`` in lane p: the unit starts the neuron's sum at -T
   and emits its sign, acc - T >= 0, instead of comparing; :func:`threshold_fit` gives
   the thresholds and the ACC_BITS that keep this exact; with integer input the unit
   sums its lanes in ones' complement and the bias is -T + :func:`ones_offsets`, modulo
   2**ACC_BITS); AFFINE mode: PE lanes of
-  2*AFF_BITS, lane p = ``{B, A}`` (A in the low AFF_BITS). Padding neurons get 0.
+  2*AFF_BITS, lane p = ``{B, A}`` (A in the low AFF_BITS); MULTI_THRESHOLD mode: PE lanes
+  of N_THR*ACC_BITS, threshold k of lane p at ``[k*ACC_BITS +: ACC_BITS]``, two's
+  complement, ascending (:func:`multi_threshold_fit`). Padding neurons get 0.
 
 >>> w = np.array([[1, 0, 1], [0, 1, 1]], dtype=np.uint8)   # MH=2, MW=3
 >>> mvtu_weight_lines(w, pe=1, simd=2)   # NF=2, SF=2: lines nf*SF + sf
@@ -21,6 +24,11 @@ core's testbenches use these same definitions, so each exists once (format: docs
 ['1d']
 >>> mvtu_param_lines((np.array([2]), np.array([-3])), OutMode.AFFINE, pe=1, aff_bits=4)
 ['d2']
+>>> c = np.array([[1, -1, 0], [0, 1, -1]])   # 2-bit codes: -1 = 3, weight (p, s) at bits 2*(p*SIMD + s)
+>>> mvtu_weight_lines(c, pe=1, simd=2, weight_bits=2)   # lines nf*SF + sf
+['d', '0', '4', '3']
+>>> mvtu_param_lines(np.array([[-2, 1], [0, 3]]), OutMode.MULTI_THRESHOLD, pe=2, acc_bits=4)   # lane p: {T1, T0}
+['301e']
 """
 
 from __future__ import annotations
@@ -48,6 +56,7 @@ class OutMode(enum.IntEnum):
     THRESHOLD = 0  # 1-bit lanes: accumulator >= per-neuron threshold
     ACCUMULATOR = 1  # the raw signed accumulator
     AFFINE = 2  # A*acc + B, per-neuron integers A and B
+    MULTI_THRESHOLD = 3  # OUT_BIAS + #{k : acc >= T[n, k]}, N_THR sorted thresholds per neuron
 
 
 def signed_bits(lo: int, hi: int) -> int:
@@ -66,12 +75,30 @@ class MvtuOutput:
     out_bits: int
     aff_bits: int = 1
     after: bool = False
+    n_thr: int = 1  # MULTI_THRESHOLD: thresholds per neuron (N_THR)
+    out_bias: int = 0  # MULTI_THRESHOLD: the code of a count of 0 (OUT_BIAS)
 
     @classmethod
     def accumulator(cls, lo: int, hi: int, after: bool = False) -> MvtuOutput:
         """Raw accumulators in [lo, hi] (nothing absorbed, or the op computed after the unit: ``after``)."""
         bits = signed_bits(lo, hi)
         return cls(OutMode.ACCUMULATOR, bits, bits, after=after)
+
+    @classmethod
+    def multi_threshold(cls, acc_lo: int, acc_hi: int, n_thr: int, code_lo: int, code_hi: int) -> MvtuOutput:
+        """MULTI_THRESHOLD mode for accumulators in [acc_lo, acc_hi] and ``n_thr`` thresholds per neuron, emitting
+        codes in [code_lo, code_hi] (= code_lo + the count of thresholds passed): ACC_BITS as
+        :func:`multi_threshold_fit` sizes it, OUT_BITS holding the codes (plain bits when code_lo >= 0).
+
+        >>> MvtuOutput.multi_threshold(-6, 6, 2, -1, 1)
+        MvtuOutput(mode=<OutMode.MULTI_THRESHOLD: 3>, acc_bits=4, out_bits=2, aff_bits=1, after=False, n_thr=2, out_bias=-1)
+        """
+        if n_thr < 1:
+            raise ValueError(f"n_thr must be >= 1, not {n_thr}")
+        if code_hi < code_lo:
+            raise ValueError(f"the code range must have code_lo <= code_hi, not [{code_lo}, {code_hi}]")
+        return cls(OutMode.MULTI_THRESHOLD, multi_threshold_bits(acc_lo, acc_hi), bits_for_range(code_lo, code_hi)[0],
+                   n_thr=n_thr, out_bias=code_lo)
 
 
 @dataclass(frozen=True)
@@ -96,6 +123,37 @@ class MvtuParams(CoreParams):
     OUT_BITS: int = 1
     AFF_BITS: int = 16
     PARAM_STYLE: int | None = None
+    # Few-bit fields (docs/few-bit.md): None = the .v default (WEIGHT_BITS 1, N_THR 1, OUT_BIAS 0), left out of
+    # the instance, so 1-bit designs' instances stay as they were; read them through weight_bits, n_thr, out_bias.
+    WEIGHT_BITS: int | None = None
+    N_THR: int | None = None
+    OUT_BIAS: int | None = None
+
+    @property
+    def weight_bits(self) -> int:
+        """WEIGHT_BITS as the core sees it (1 when left out)."""
+        return 1 if self.WEIGHT_BITS is None else self.WEIGHT_BITS
+
+    @property
+    def n_thr(self) -> int:
+        """N_THR as the core sees it (1 when left out)."""
+        return 1 if self.N_THR is None else self.N_THR
+
+    @property
+    def out_bias(self) -> int:
+        """OUT_BIAS as the core sees it (0 when left out)."""
+        return 0 if self.OUT_BIAS is None else self.OUT_BIAS
+
+    @property
+    def weight_word_bits(self) -> int:
+        """Bits of a weight ROM word: PE x SIMD x WEIGHT_BITS."""
+        return self.PE * self.SIMD * self.weight_bits
+
+    @property
+    def dot_latency(self) -> int:
+        """S2's depth (the core's DOT_LAT): the pipelined XNOR-popcount for binary input with 1-bit weights, else
+        one registered bnnc_dot_lane."""
+        return xnor_popcount_stages(max(self.SIMD, 1)) + 2 if self.BINARY_IN and self.weight_bits == 1 else 1
 
     @property
     def folding(self) -> Folding:
@@ -104,16 +162,15 @@ class MvtuParams(CoreParams):
 
     @property
     def param_lane(self) -> int:
-        """Bits per PE lane of the parameter ROM: ACC_BITS (a bias), 2 x AFF_BITS ({B, A}), none (raw accumulators)."""
-        return {OutMode.THRESHOLD: self.ACC_BITS, OutMode.AFFINE: 2 * self.AFF_BITS, OutMode.ACCUMULATOR: 0}[
-            OutMode(self.OUT_MODE)]
+        """Bits per PE lane of the parameter ROM: ACC_BITS (a bias), 2 x AFF_BITS ({B, A}), N_THR x ACC_BITS
+        (thresholds), none (raw accumulators)."""
+        return {OutMode.THRESHOLD: self.ACC_BITS, OutMode.AFFINE: 2 * self.AFF_BITS, OutMode.ACCUMULATOR: 0,
+                OutMode.MULTI_THRESHOLD: self.n_thr * self.ACC_BITS}[OutMode(self.OUT_MODE)]
 
     def out_queue(self) -> tuple[int, int]:
         """(DEPTH, WIDTH) of the bnnc_fifo inside the core that queues its output beats (its OQ_DEPTH = 4 + PIPE / SF,
         PIPE = 4 + the dot product's latency, and OW = PE x lane width)."""
-        simd = max(self.SIMD, 1)
-        dot_lat = xnor_popcount_stages(simd) + 2 if self.BINARY_IN else 1
-        depth = 4 + (4 + dot_lat) // ceil_div(self.MW, simd)
+        depth = 4 + (4 + self.dot_latency) // ceil_div(self.MW, max(self.SIMD, 1))
         return depth, self.PE * (1 if self.OUT_MODE == 0 else self.OUT_BITS)
 
     def features(self) -> dict[str, float]:
@@ -127,19 +184,29 @@ class MvtuParams(CoreParams):
         nf, sf = ceil_div(mh, pe), ceil_div(mw, simd)
         lanes = pe * simd
         lw = in_bits + (0 if self.IN_SIGNED else 1)  # an integer lane's term width (ones' complement)
+        wb, n_thr = self.weight_bits, self.n_thr
+        one = wb == 1  # 1-bit weights: the XNOR-popcount or conditional-negate datapaths
+        few = not one  # few-bit weights: a product per lane (x ? w : -w, or x * w) and an adder tree
+        pw = wb + 1 if binary else in_bits + wb  # a product's exact width (bnnc_dot_lane's leaf)
         return {
             "base": 1.0,
-            "xnor_lanes": lanes if binary else 0,
-            # integer lanes: exact (w ? x : -x, modes 1 and 2) by lane bits; in ones' complement
+            "xnor_lanes": lanes if binary and one else 0,
+            # integer lanes: exact (w ? x : -x, modes 1, 2 and 3) by lane bits; in ones' complement
             # (mode 0, bnnc_dot_lane ONES) by the bits of its adder tree, which grow with SIMD
-            "int_lane_bits": lanes * (in_bits + 1) if not binary and mode != 0 else 0,
-            "int_tree_bits": pe * adder_tree_bits(simd, lw) if not binary and mode == 0 else 0,
+            "int_lane_bits": lanes * (in_bits + 1) if not binary and one and mode != 0 else 0,
+            "int_tree_bits": pe * adder_tree_bits(simd, lw) if not binary and one and mode == 0 else 0,
             # ... plus a per-PE share (its leaves' inversions beside the carry chains, the partial sum)
-            "int_tree_pe_bits": pe * lw if not binary and mode == 0 and simd > 1 else 0,
+            "int_tree_pe_bits": pe * lw if not binary and one and mode == 0 and simd > 1 else 0,
             # ... and with SIMD = 1 (no tree) by the lane's invert and its accumulator, one per PE
-            "int_serial_bits": pe * (lw + acc) if not binary and mode == 0 and simd == 1 else 0,
+            "int_serial_bits": pe * (lw + acc) if not binary and one and mode == 0 and simd == 1 else 0,
+            # few-bit weights: the products (partial products of in_bits x weight_bits) and their adder tree
+            "prod_lane_bits": lanes * in_bits * wb if few else 0,
+            "prod_tree_bits": pe * adder_tree_bits(simd, pw) if few else 0,
             "acc_bits": pe * acc,
             "cmp_bits": pe * acc if mode == 0 else 0,
+            # multi-threshold: N_THR comparators of ACC_BITS per PE, and the thermometer's count + OUT_BIAS
+            "mt_cmp_bits": pe * n_thr * acc if mode == 3 else 0,
+            "mt_count_bits": pe * n_thr if mode == 3 else 0,
             "aff_bits": pe * (acc + aff) if mode == 2 else 0,
             "out_bits": pe * out_bits,
             "in_bits": simd * in_bits,
@@ -151,8 +218,8 @@ class MvtuParams(CoreParams):
     def roms(self, target: str, fast: bool = False) -> list[Resources]:
         """The weight ROM and the parameter ROM (thresholds or {B, A}), as planned (bnnc_rom instances)."""
         nf, sf = ceil_div(self.MH, self.PE), ceil_div(self.MW, self.SIMD)
-        out = [styled_rom(nf * sf, self.PE * self.SIMD, target, self.ROM_STYLE, fast)]
-        if self.OUT_MODE in (0, 2):
+        out = [styled_rom(nf * sf, self.weight_word_bits, target, self.ROM_STYLE, fast)]
+        if self.OUT_MODE in (0, 2, 3):
             out.append(styled_rom(nf, self.PE * self.param_lane, target, self.PARAM_STYLE, fast))
         return out
 
@@ -202,6 +269,7 @@ class DotLaneParams(CoreParams):
     IN_SIGNED: int = 0
     DOT_BITS: int = 8
     ONES: int = 0
+    WEIGHT_BITS: int = 1
 
 
 def adder_tree_bits(terms: int, width: int) -> int:
@@ -223,29 +291,42 @@ def _hex_digits(bits: int) -> int:
     return max(1, ceil_div(bits, 4))
 
 
-def mvtu_weight_words(weights_bits: np.ndarray, pe: int, simd: int) -> list[int]:
-    """The NF*SF weight ROM words (Python ints of PE*SIMD bits) for a (MH, MW) 0/1 matrix."""
+def mvtu_weight_words(weights_bits: np.ndarray, pe: int, simd: int, weight_bits: int = 1) -> list[int]:
+    """The NF*SF weight ROM words (Python ints of PE*SIMD*weight_bits bits) for a (MH, MW) matrix: with
+    ``weight_bits`` 1 of 0/1 bits (1 = +1), with 2..4 of signed codes, each in two's complement
+    [-2**(weight_bits-1), 2**(weight_bits-1) - 1] (weight (p, s) at bits (p*SIMD + s)*weight_bits)."""
     w = np.asarray(weights_bits)
     if w.ndim != 2:
         raise ValueError(f"weights must be a (MH, MW) matrix, not shape {w.shape}")
-    if not np.isin(w, (0, 1)).all():
-        raise ValueError("weights must be bits (0 = -1, 1 = +1), not other values")
+    if not 1 <= weight_bits <= 4:
+        raise ValueError(f"weight_bits must be 1 to 4, not {weight_bits}")
+    if weight_bits == 1:
+        if not np.isin(w, (0, 1)).all():
+            raise ValueError("weights must be bits (0 = -1, 1 = +1), not other values")
+    else:
+        if w.size and not np.array_equal(w, np.round(w)):
+            raise ValueError("weights must be integer codes, not fractions")
+        _check_signed(w.astype(np.int64), weight_bits, f"{weight_bits}-bit weight codes")
     if pe < 1 or simd < 1:
         raise ValueError(f"PE and SIMD must be >= 1, not PE={pe}, SIMD={simd}")
     mh, mw = w.shape
     f = Folding(mh, mw, pe, simd)
-    padded = np.zeros((f.nf * pe, f.sf * simd), dtype=np.uint8)
+    padded = np.zeros((f.nf * pe, f.sf * simd), dtype=np.int64)
     padded[:mh, :mw] = w
-    # (nf, p, sf, s) -> (nf, sf, p, s): word (nf, sf) has bit p*SIMD + s.
+    # (nf, p, sf, s) -> (nf, sf, p, s): word (nf, sf) has lane p*SIMD + s.
     blocks = padded.reshape(f.nf, pe, f.sf, simd).transpose(0, 2, 1, 3).reshape(f.rom_words, pe * simd)
-    packed = np.packbits(blocks, axis=1, bitorder="little")
+    # each lane's weight_bits two's complement bits, least significant first: bit k of the word is bit
+    # k % weight_bits of lane k // weight_bits
+    bits = ((blocks[:, :, None] >> np.arange(weight_bits)) & 1).astype(np.uint8).reshape(f.rom_words, -1)
+    packed = np.packbits(bits, axis=1, bitorder="little")
     return [int.from_bytes(row.tobytes(), "little") for row in packed]
 
 
-def mvtu_weight_lines(weights_bits: np.ndarray, pe: int, simd: int) -> list[str]:
-    """Lines of the weight ROM file (hex, fixed width ceil(PE*SIMD/4) digits)."""
-    digits = _hex_digits(pe * simd)
-    return [format(word, f"0{digits}x") for word in mvtu_weight_words(weights_bits, pe, simd)]
+def mvtu_weight_lines(weights_bits: np.ndarray, pe: int, simd: int, weight_bits: int = 1) -> list[str]:
+    """Lines of the weight ROM file (hex, fixed width ceil(PE*SIMD*weight_bits/4) digits); ``weights_bits`` as
+    :func:`mvtu_weight_words` takes it."""
+    digits = _hex_digits(pe * simd * weight_bits)
+    return [format(word, f"0{digits}x") for word in mvtu_weight_words(weights_bits, pe, simd, weight_bits)]
 
 
 @lru_cache(maxsize=4096)
@@ -299,6 +380,31 @@ def threshold_fit(thresholds: np.ndarray, acc_lo: int, acc_hi: int) -> tuple[np.
     return t, max(2, bits_for_range(lo, hi)[0])  # bnnc_mvtu takes ACC_BITS >= 2
 
 
+def multi_threshold_bits(acc_lo: int, acc_hi: int) -> int:
+    """MULTI_THRESHOLD mode's ACC_BITS for accumulators in [acc_lo, acc_hi]: two's complement holding acc and
+    any threshold clamped into [acc_lo, acc_hi + 1] (the unit compares acc >= T exactly), at least 2."""
+    if acc_lo > acc_hi:
+        raise ValueError(f"the accumulator range must have acc_lo <= acc_hi, not [{acc_lo}, {acc_hi}]")
+    return max(2, signed_bits(acc_lo, acc_hi + 1))
+
+
+def multi_threshold_fit(thresholds: np.ndarray, acc_lo: int, acc_hi: int) -> tuple[np.ndarray, int]:
+    """MULTI_THRESHOLD mode's thresholds and ACC_BITS for accumulators in ``[acc_lo, acc_hi]``.
+
+    ``thresholds`` is (MH, K), each row ascending. Clamping each T into ``[acc_lo, acc_hi + 1]``
+    changes no count (below: always passed, above: never) and keeps the rows sorted; ACC_BITS
+    (:func:`multi_threshold_bits`) holds acc and every clamped T, so the unit's compares are exact.
+
+    >>> t, bits = multi_threshold_fit(np.array([[-9, 0, 2], [5, 7, 40]]), -4, 6)
+    >>> t.tolist(), bits
+    ([[-4, 0, 2], [5, 7, 7]], 4)
+    """
+    t = np.asarray(thresholds, dtype=np.int64)
+    if t.ndim != 2:
+        raise ValueError(f"thresholds must be an (MH, K) matrix, not shape {t.shape}")
+    return np.clip(t, acc_lo, acc_hi + 1), multi_threshold_bits(acc_lo, acc_hi)
+
+
 def _check_signed(values: np.ndarray, bits: int, what: str) -> None:
     lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
     if values.size and (values.min() < lo or values.max() > hi):
@@ -318,10 +424,11 @@ def mvtu_param_lines(
 
     Args:
         params: THRESHOLD: thresholds, shape (MH,); AFFINE: ``(A, B)`` each (MH,),
-            or an (MH, 2) array of columns A, B; ACCUMULATOR: ignored (returns []).
+            or an (MH, 2) array of columns A, B; MULTI_THRESHOLD: thresholds (MH, N_THR), rows
+            ascending; ACCUMULATOR: ignored (returns []).
         out_mode: the unit's OUT_MODE.
         pe: PE of the unit.
-        acc_bits: ACC_BITS (THRESHOLD).
+        acc_bits: ACC_BITS (THRESHOLD, MULTI_THRESHOLD).
         aff_bits: AFF_BITS (AFFINE).
         offsets: THRESHOLD with integer input: :func:`ones_offsets` of the weights, added
             to each bias (-T + Z) and written modulo 2**ACC_BITS (the unit's sums are modular).
@@ -330,11 +437,24 @@ def mvtu_param_lines(
         ValueError: a value does not fit its lane, or arguments are missing.
     """
     if out_mode not in tuple(OutMode):
-        raise ValueError(f"out_mode must be 0, 1 or 2, not {out_mode}")
+        raise ValueError(f"out_mode must be 0, 1, 2 or 3, not {out_mode}")
     mode = OutMode(out_mode)
     if mode is OutMode.ACCUMULATOR:
         return []
-    if mode is OutMode.THRESHOLD:
+    if mode is OutMode.MULTI_THRESHOLD:
+        if acc_bits is None or acc_bits < 2:
+            raise ValueError(f"acc_bits must be >= 2 in MULTI_THRESHOLD mode, not {acc_bits}")
+        thr = np.asarray(params, dtype=np.int64)
+        if thr.ndim != 2 or thr.shape[1] < 1:
+            raise ValueError(f"thresholds must be an (MH, N_THR) matrix with N_THR >= 1, not shape {thr.shape}")
+        _check_signed(thr, acc_bits, "thresholds")
+        unsorted = np.nonzero((np.diff(thr, axis=1) < 0).any(axis=1))[0]
+        if unsorted.size:  # the unit counts the thresholds passed as a thermometer code: it needs them in order
+            raise ValueError(f"each neuron's thresholds must be ascending, not {thr[unsorted[0]].tolist()} "
+                             f"(neuron {int(unsorted[0])})")
+        vals = [pack_lanes(row, acc_bits) for row in thr.tolist()]
+        width = thr.shape[1] * acc_bits
+    elif mode is OutMode.THRESHOLD:
         if acc_bits is None or acc_bits < 2:
             raise ValueError(f"acc_bits must be >= 2 in THRESHOLD mode, not {acc_bits}")
         bias = -np.asarray(params, dtype=np.int64).reshape(-1)  # the unit adds -T (module doc)
@@ -404,28 +524,32 @@ def write_mvtu_mems(
     acc_bits: int | None = None,
     aff_bits: int | None = None,
     binary_in: bool = True,
+    weight_bits: int = 1,
 ) -> tuple[Path, Path | None]:
     """Write the WEIGHT_FILE (and, outside ACCUMULATOR mode, the PARAM_FILE) of one bnnc_mvtu.
 
     Args:
-        weights_bits: (MH, MW) array of 0/1 weight bits (1 = +1).
+        weights_bits: (MH, MW) array of 0/1 weight bits (1 = +1), or of signed codes (``weight_bits`` >= 2).
         params: thresholds, ``(A, B)`` or None; see :func:`mvtu_param_lines`.
         pe, simd: folding of the unit.
         out_mode: OUT_MODE of the unit.
         weight_path, param_path: files to write (param_path required outside ACCUMULATOR mode).
         acc_bits: ACC_BITS (THRESHOLD); aff_bits: AFF_BITS (AFFINE).
         binary_in: the unit's BINARY_IN (integer input in THRESHOLD mode: biases with :func:`ones_offsets`).
+        weight_bits: the unit's WEIGHT_BITS (1: bits; 2..4: codes, no ones' complement offsets).
 
     Returns:
         (weight file, param file or None).
     """
     mh = np.asarray(weights_bits).shape[0]
-    wfile = write_mem(weight_path, mvtu_weight_lines(weights_bits, pe, simd))
+    wfile = write_mem(weight_path, mvtu_weight_lines(weights_bits, pe, simd, weight_bits))
     if out_mode == OutMode.ACCUMULATOR:
         return wfile, None
     if param_path is None:
         raise ValueError(f"param_path must be given for out_mode {int(out_mode)}, not None")
-    offsets = ones_offsets(weights_bits, simd) if not binary_in and out_mode == OutMode.THRESHOLD else None
+    # the ones' complement lanes exist only with 1-bit weights (bnnc_mvtu's ONES)
+    ones = not binary_in and out_mode == OutMode.THRESHOLD and weight_bits == 1
+    offsets = ones_offsets(weights_bits, simd) if ones else None
     lines = mvtu_param_lines(params, out_mode, pe, acc_bits=acc_bits, aff_bits=aff_bits, offsets=offsets)
     if len(lines) != ceil_div(mh, pe):
         raise ValueError(f"params must hold {mh} values (one per neuron), not {len(lines)} folds of PE={pe}")
