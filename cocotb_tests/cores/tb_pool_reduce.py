@@ -1,7 +1,8 @@
 """cocotb tests of bnnc_pool_reduce (run through test_pool_reduce.py).
 
 Driver (AxisSource), monitor + scoreboard (AxisSink/Scoreboard) from compiler.runtime.sim.axis; the
-model is compiler.kernels.pool_windows, with bits converted through compiler.bits. The DUT's parameters
+model is compiler.kernels.pool_windows, with bits converted through compiler.bits (EW = 1: bipolar
+maps, OR / AND; EW >= 2: EW-bit codes, two's complement when SIGNED, max / min). The DUT's parameters
 are read back from the DUT, the pool geometry (kernel, stride, map) from the environment (BNNC_TB_POOL_*).
 """
 
@@ -27,6 +28,8 @@ class PoolDut:
     stride: int
     ifm_h: int
     ifm_w: int
+    ew: int = 1
+    signed: bool = False
 
     @property
     def cpb(self) -> int:
@@ -36,7 +39,7 @@ class PoolDut:
 def read_pool(dut) -> PoolDut:
     cfg = PoolDut(
         ch=read_param(dut, "CH"), win=read_param(dut, "WIN"), lanes=read_param(dut, "LANES"),
-        and_mask=read_param(dut, "AND_MASK"),
+        and_mask=read_param(dut, "AND_MASK"), ew=read_param(dut, "EW"), signed=bool(read_param(dut, "SIGNED")),
         k=int(os.environ["BNNC_TB_POOL_K"]), stride=int(os.environ["BNNC_TB_POOL_S"]),
         ifm_h=int(os.environ["BNNC_TB_POOL_H"]), ifm_w=int(os.environ["BNNC_TB_POOL_W"]),
     )
@@ -46,21 +49,32 @@ def read_pool(dut) -> PoolDut:
 
 
 def pool_stimulus(cfg: PoolDut, rng: np.random.Generator, n_img: int) -> tuple[list[int], list[int], int]:
-    """Random bipolar maps -> (input beats: each output pixel's WIN*CH bits in (position, channel) order,
-    expected output beats, output pixels). The model takes max (OR channels) or min (AND channels) of
-    the pool_windows views in the bipolar domain."""
+    """Random maps -> (input beats: each output pixel's WIN*CH elements in (position, channel) order,
+    expected output beats, output pixels). EW = 1: bipolar maps, the model takes max (OR channels) or
+    min (AND channels) of the pool_windows views in the bipolar domain; EW >= 2: EW-bit codes (the whole
+    signed or unsigned range), max, or min in AND_MASK's channels."""
     shape = (n_img, cfg.ifm_h, cfg.ifm_w, cfg.ch)
-    # Biased maps so both the all-(-1) and all-(+1) windows occur for OR and AND.
-    p1 = rng.choice([0.15, 0.5, 0.85], size=(1, 1, 1, cfg.ch))
-    x = bits.from_bits((rng.random(shape) < p1).astype(np.uint8))
+    if cfg.ew == 1:
+        # Biased maps so both the all-(-1) and all-(+1) windows occur for OR and AND.
+        p1 = rng.choice([0.15, 0.5, 0.85], size=(1, 1, 1, cfg.ch))
+        x = bits.from_bits((rng.random(shape) < p1).astype(np.uint8))
+    else:
+        lo, hi = (-(1 << (cfg.ew - 1)), (1 << (cfg.ew - 1)) - 1) if cfg.signed else (0, (1 << cfg.ew) - 1)
+        # Per channel: the whole range, or a narrow band at either end (so the extremes win whole windows).
+        band = rng.integers(0, 3, size=(1, 1, 1, cfg.ch))
+        u = rng.integers(lo, hi + 1, size=shape)
+        x = np.where(band == 1, np.minimum(u, lo + 1), np.where(band == 2, np.maximum(u, hi - 1), u))
     views = kernels.pool_windows(x, cfg.k, cfg.stride)            # WIN arrays (N, OH, OW, CH)
     stack = np.stack(views, axis=3)                               # (N, OH, OW, WIN, CH)
     and_ch = np.array([(cfg.and_mask >> c) & 1 for c in range(cfg.ch)], dtype=bool)
     y = np.where(and_ch, stack.min(axis=3), stack.max(axis=3))    # (N, OH, OW, CH)
-    pix_in = bits.to_bits(stack).reshape(-1, cfg.win * cfg.ch)
-    pix_out = bits.to_bits(y).reshape(-1, cfg.ch)
-    in_beats = [bits.pack_lanes(b, 1) for v in pix_in for b in bits.chunk_lanes(v.tolist(), cfg.lanes)]
-    out_beats = [bits.pack_lanes(b, 1) for v in pix_out for b in bits.chunk_lanes(v.tolist(), cfg.lanes)]
+    if cfg.ew == 1:
+        pix_in = bits.to_bits(stack).reshape(-1, cfg.win * cfg.ch)
+        pix_out = bits.to_bits(y).reshape(-1, cfg.ch)
+    else:
+        pix_in, pix_out = stack.reshape(-1, cfg.win * cfg.ch), y.reshape(-1, cfg.ch)
+    in_beats = [bits.pack_lanes(b, cfg.ew) for v in pix_in for b in bits.chunk_lanes(v.tolist(), cfg.lanes)]
+    out_beats = [bits.pack_lanes(b, cfg.ew) for v in pix_out for b in bits.chunk_lanes(v.tolist(), cfg.lanes)]
     return in_beats, out_beats, pix_out.shape[0]
 
 
@@ -69,7 +83,7 @@ async def _pool(dut, name: str, n_img: int, gap: float, ready: float) -> tuple[P
     env = AxisEnv(dut, seed_name=f"pool.{name}")
     rng = np.random.default_rng(env.seed)
     in_beats, out_beats, n_pix = pool_stimulus(cfg, rng, n_img)
-    sb = Scoreboard("m_axis", out_beats, fmt=lambda w: f"{w:#x} bits={bits.unpack_lanes(w, cfg.lanes, 1)}")
+    sb = Scoreboard("m_axis", out_beats, fmt=lambda w: f"{w:#x} lanes={bits.unpack_lanes(w, cfg.lanes, cfg.ew, cfg.signed)}")
     src = AxisSource(env, "s_axis", gap_prob=gap)
     sink = AxisSink(env, "m_axis", ready_prob=ready, scoreboard=sb)
     await env.reset()
@@ -82,7 +96,7 @@ async def _pool(dut, name: str, n_img: int, gap: float, ready: float) -> tuple[P
 
 @cocotb.test()
 async def pool_random(dut) -> None:
-    """Random gaps/backpressure: each output bit is the AND/OR (min/max) of its pool window."""
+    """Random gaps/backpressure: each output element is the AND/OR (min/max) of its pool window."""
     await _pool(dut, "random", n_img=3, gap=0.3, ready=0.5)
 
 
