@@ -18,11 +18,27 @@ published Vivado figures. The biggest instances follow each row.
   frames/s at the 100 MHz its PYNQ-Z1 project clocks it with (the LFC row's kind of comparison).
 * ``cnv_3k``: the CNV folded by ``--target-fps 3052`` (BNN-PYNQ's CNV rate by its folding).
 
+The few-bit anchors of issue 23 (docs/few-bit.md; 2-bit = signed narrow, ternary codes {-1, 0, +1}),
+random weights, each at BNN-PYNQ's own folding (its ``config.h``), whose interval the row checks:
+
+* ``lfc_w1a2``: designs/lfc.py lfc(0): the LFC on the binarized uint8 image as ``lfc``, ±1 weights,
+  2-bit activations; folding (32, 64), (64, 32), (32, 64), (10, 8) (bnn/src/network/lfcW1A2/hw/config.h,
+  its last layer's PE 16 over 64 padded rows; ours has 10 rows: PE 10), interval 512.
+  Anchor: LFC-W1A2, 48,981 LUT, 110 BRAM36. Like ``lfc``, no block budget.
+* ``cnv_w1a2``: designs/cnv.py cnv(0, act_bits=2) at PYNQ_CNV_W1A2_FOLDING (cnvW1A2/hw/config.h: the
+  W1A1 folding), interval 32,768. Anchor: CNV-W1A2, 40,321 LUT.
+* ``cnv_w2a2``: cnv(0, act_bits=2, weight_bits=2) (2-bit weights on every layer, the first on the
+  int8 image included, as cnvW2A2's L0_WPI 2) at PYNQ_CNV_W2A2_FOLDING (cnvW2A2/hw/config.h),
+  interval 115,200 (conv4: 100 pixels x 128/8 x 1152/16). Anchor: CNV-W2A2, 37,302 LUT.
+
 ``--bram N`` adds ``hardware.budget: {bram: N}`` to the SFC and the CNVs (N RAMB18: 280 is the
 XC7Z020 of BNN-PYNQ's PYNQ-Z1): the folding search may put weight ROMs in block RAM, and the
 blocks still idle take logic ROMs.
 
-    .venv/bin/python bench/anchors.py [--designs lfc,sfc,cnv] [--work DIR]
+    .venv/bin/python bench/anchors.py [--designs lfc,sfc,cnv] [--work DIR] [--bram 280] [--repeat 3]
+
+``--repeat N`` compiles each design N times (``bnnc compile`` commands, as bench/compile_time.py's
+``--anchors``) and reports the best; the default is one.
 
 Yosys and Vivado count differently; these are Yosys 0.70 (yowasp) LUT6 counts.
 """
@@ -47,7 +63,13 @@ ANCHORS = {
     "cnv": "BNN-PYNQ CNV-W1A1: 26,072 LUT at 9,150 frames/s",
     "cnv_pynq": "BNN-PYNQ CNV-W1A1: 26,072 LUT, 124 BRAM36 tiles (248 RAMB18), 24 DSP (interval 32,768)",
     "cnv_3k": "BNN-PYNQ CNV-W1A1: 26,072 LUT (interval 32,768: 3,052 frames/s at 100 MHz)",
+    "lfc_w1a2": "BNN-PYNQ LFC-W1A2: 48,981 LUT, 110 BRAM36 (interval 512)",
+    "cnv_w1a2": "BNN-PYNQ CNV-W1A2: 40,321 LUT (interval 32,768)",
+    "cnv_w2a2": "BNN-PYNQ CNV-W2A2: 37,302 LUT (interval 115,200)",
 }
+
+# BNN-PYNQ's interval (cycles) at its folding: the few-bit designs must compile to it
+PYNQ_INTERVAL = {"lfc_w1a2": 512, "cnv_w1a2": 32_768, "cnv_w2a2": 115_200}
 
 
 def _net(name: str, work: Path, bram: int | None) -> tuple[Path, list[str]]:
@@ -56,7 +78,21 @@ def _net(name: str, work: Path, bram: int | None) -> tuple[Path, list[str]]:
         from sim_engines import wide_lfc
 
         return wide_lfc(work), []
-    if name == "sfc":
+    if name == "lfc_w1a2":  # as ``lfc``: no block budget
+        from designs.lfc import PYNQ_LFC_W1A2_FOLDING, lfc, pynq_folding
+
+        path = lfc(0, folding=pynq_folding(PYNQ_LFC_W1A2_FOLDING)).write(work / f"{name}_src").path
+        assert path is not None
+        return path, []
+    if name in ("cnv_w1a2", "cnv_w2a2"):
+        from designs.cnv import PYNQ_CNV_W1A2_FOLDING, PYNQ_CNV_W2A2_FOLDING, cnv
+        from designs.lfc import pynq_folding
+
+        table, wbits = (PYNQ_CNV_W1A2_FOLDING, 1) if name == "cnv_w1a2" else (PYNQ_CNV_W2A2_FOLDING, 2)
+        path = cnv(0, folding=pynq_folding(table), act_bits=2, weight_bits=wbits).write(work / f"{name}_src").path
+        assert path is not None
+        net, args = path, []
+    elif name == "sfc":
         from resource_model import sfc_net
 
         net, args = sfc_net(work), ["--target-fps", "6250000"]
@@ -78,14 +114,19 @@ def _net(name: str, work: Path, bram: int | None) -> tuple[Path, list[str]]:
     return net, args
 
 
-def run(name: str, work: Path, bram: int | None = None) -> None:
-    """Compile, synthesize and print one row (and its biggest instances)."""
+def run(name: str, work: Path, bram: int | None = None, repeat: int = 1) -> None:
+    """Compile (best of ``repeat`` commands), synthesize and print one row (and its biggest instances)."""
     net, extra = _net(name, work, bram)
     rtl = work / f"{name}_rtl"
-    t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "compiler", "compile", str(net), "-o", str(rtl), *extra], check=True,
-                   capture_output=True, text=True)
-    compile_s = time.perf_counter() - t0
+    compile_s = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "compiler", "compile", str(net), "-o", str(rtl), *extra], check=True,
+                       capture_output=True, text=True)
+        compile_s = min(compile_s, time.perf_counter() - t0)
+    interval = json.loads((rtl / "manifest.json").read_text())["interval_cycles"]
+    if name in PYNQ_INTERVAL and interval != PYNQ_INTERVAL[name]:
+        raise SystemExit(f"{name}: interval {interval:,} cycles, BNN-PYNQ's at this folding is {PYNQ_INTERVAL[name]:,}")
     t0 = time.perf_counter()
     subprocess.run([sys.executable, "-m", "compiler", "synth", str(rtl), "--target", "xilinx"], check=True,
                    capture_output=True, text=True)
@@ -109,6 +150,7 @@ def main() -> None:
     ap.add_argument("--designs", default="lfc,sfc,cnv,cnv_pynq,cnv_3k")
     ap.add_argument("--work", type=Path, default=None, help="keep the compiled folders here")
     ap.add_argument("--bram", type=int, default=None, help="hardware.budget.bram for the SFC and CNV")
+    ap.add_argument("--repeat", type=int, default=1, help="compile each design this many times; the best time")
     args = ap.parse_args()
     print("| design | interval (cycles) | frames/s at 100 MHz | LUT (occupied) | FF | RAMB18 (BRAM36) | DSP "
           "| model LUT | compile (s) | Yosys (s) | anchor (Vivado, published) |")
@@ -117,7 +159,7 @@ def main() -> None:
         work = args.work or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         for name in args.designs.split(","):
-            run(name, work, args.bram)
+            run(name, work, args.bram, args.repeat)
 
 
 if __name__ == "__main__":
