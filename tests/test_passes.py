@@ -347,3 +347,44 @@ def test_two_pools_before_batchnorm_both_become_bitpools(tmp_path: Path, mode: s
     for n in folded.nodes[2:4]:
         assert np.array_equal(n.params["and_mask"], gamma < 0)
     assert np.array_equal(execute(graph, x), execute(folded, x)) or folded.scores.disagreements
+
+
+@pytest.mark.parametrize("negate", ["plain", "negated", "mixed"])
+@pytest.mark.parametrize("chain", [1, 2])
+def test_pool_past_multithreshold_executes_equal(negate: str, chain: int) -> None:
+    """maxpool -> multithreshold becomes multithreshold -> codepool (max, min where negated: gamma < 0), equal on
+    every input; a chain of pools moves whole."""
+    from compiler.ir import DType, Graph, Node, TensorType
+    from compiler.ops import infer_types
+
+    rng = np.random.default_rng(23 + chain)
+    c, lo, hi = 5, -40, 40
+    neg = {"plain": np.zeros(c, bool), "negated": np.ones(c, bool), "mixed": np.array([0, 1, 1, 0, 1], bool)}[negate]
+    th = np.sort(rng.integers(lo - 2, hi + 3, size=(c, 3)), axis=1)  # ties, and thresholds at and past the range
+    th[0] = [lo, 0, hi + 1]
+    pools = tuple(Node(f"p{k}", "maxpool2d", {"kernel": 2, "stride": 1 if k else 2}) for k in range(chain))
+    mt = Node("q", "multithreshold", {"out_bias": -1, "out_lo": -1, "out_hi": 2}, {"thresholds": th, "negate": neg})
+    graph = infer_types(Graph("g", TensorType((8, 8, c), DType.int(lo, hi)), (*pools, mt)))
+    x = rng.integers(lo, hi + 1, size=(200, 8, 8, c))
+    x[:20] = rng.choice([lo, hi], size=(20, 8, 8, c))  # the range's ends
+    after = REGISTRY["pool_past_threshold"](graph, PassContext())
+    verify(after)
+    assert [n.op for n in after.nodes] == ["multithreshold"] + ["codepool"] * chain
+    assert after.nodes[-1].name == "q"  # the last pool takes over the multithreshold's name (its output)
+    for n in after.nodes[1:]:
+        assert np.array_equal(n.params["min_mask"], neg)
+    assert np.array_equal(execute(graph, x), execute(after, x))
+
+
+def test_maxpool_on_integer_codes_becomes_codepool() -> None:
+    """maxpool_to_or: a max-pool on integer codes (a quant's, the network input) is a codepool taking the max."""
+    from compiler.ir import DType, Graph, Node, TensorType
+    from compiler.ops import infer_types
+
+    graph = infer_types(Graph("g", TensorType((6, 6, 3), DType.int(0, 255)),
+                              (Node("p", "maxpool2d", {"kernel": 3, "stride": 2}),)))
+    after = REGISTRY["maxpool_to_or"](graph, PassContext())
+    verify(after)
+    assert after.nodes[0].op == "codepool" and not after.nodes[0].params["min_mask"].any()
+    x = np.random.default_rng(3).integers(0, 256, size=(50, 6, 6, 3))
+    assert np.array_equal(execute(graph, x), execute(after, x))
