@@ -30,6 +30,20 @@ def batchnorm_f64(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, mean: np.n
     return gamma * (x - mean) / np.sqrt(var + eps) + beta
 
 
+def scale_f64(x: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """x * s[c] in float64 (a matrix layer's float output scale, per channel: the ``scale`` op).
+
+    The fold of a scale + batchnorm + activation evaluates this same function, so its thresholds
+    agree with the float stage at every integer accumulator.
+    """
+    return np.asarray(x, dtype=np.float64) * s
+
+
+def quant_f64(x: np.ndarray, scale: float, lo: int, hi: int) -> np.ndarray:
+    """clip(round_half_to_even(x / scale), lo, hi) as int64 codes (the ``quant`` op, numpy's rint = torch.round)."""
+    return np.clip(np.rint(np.asarray(x, dtype=np.float64) / scale), lo, hi).astype(np.int64)
+
+
 def conv_out_hw(h: int, w: int, kh: int, kw: int, stride: int, padding: int) -> tuple[int, int]:
     """Output height and width of a kh x kw window sliding with ``stride`` over an h x w map padded by ``padding``.
 
@@ -62,9 +76,11 @@ def pool_windows(x: np.ndarray, k: int, s: int) -> list[np.ndarray]:
 
 
 def int_matmul(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Exact x @ w.T for integer x and ±1 w through BLAS: float32 while every partial sum stays below 2**24
-    (±1 maps, 8-bit pixels), float64 below 2**53 (exact either way: all partial sums are small integers)."""
-    bound = float(np.abs(x).max(initial=0)) * w.shape[1]
+    """Exact x @ w.T for integer x and integer w (±1, or few-bit codes) through BLAS: float32 while every partial
+    sum stays below 2**24 (±1 maps, 8-bit pixels), float64 below 2**53 (exact either way: all partial sums are
+    small integers)."""
+    # max|x| * max|w| * terms bounds every partial sum (max|w| = 1 for ±1 weights: the bound of 1-bit layers)
+    bound = float(np.abs(x).max(initial=0)) * float(np.abs(w).max(initial=0)) * w.shape[1]
     assert bound < 2.0**53, "accumulator exceeds float64's exact integer range"
     ftype = np.float32 if bound < 2.0**24 else np.float64
     return (x.astype(ftype) @ w.T.astype(ftype)).astype(np.int64)

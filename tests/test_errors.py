@@ -75,7 +75,7 @@ CASES: list[tuple[str, Callable[[], GenNet], str]] = [
     ("bad_array_dtype", lambda: _edit(lambda n: n.arrays.__setitem__("bn1.gamma", np.array(["a", "b", "c", "d"]))),
      NPZ + r": layer bn1: field gamma: bn1\.gamma must be a numeric array, not dtype <U1"),
     ("unknown_op", lambda: _edit(lambda n: n.layer("act1").__setitem__("op", "relu")),
-     YAML + r": layer act1: field op: op must be one of dense, conv2d, maxpool2d, batchnorm, sign, flatten, "
+     YAML + r": layer act1: field op: op must be one of dense, conv2d, maxpool2d, batchnorm, sign, quant, flatten, "
             r"not 'relu'"),
     ("missing_op", lambda: _edit(lambda n: n.layer("act1").pop("op")),
      YAML + r": layer act1: field op: op must be given \(one of dense, .*\), not missing"),
@@ -109,7 +109,7 @@ CASES: list[tuple[str, Callable[[], GenNet], str]] = [
     ("missing_input", lambda: _edit(lambda n: n.doc.pop("input")),
      YAML + r": field input: input must be given, not missing"),
     ("unknown_field", lambda: _edit(lambda n: n.layer("fc1").__setitem__("bias", True)),
-     YAML + r": layer fc1: field bias: field names of dense must be name, op, units, not 'bias'"),
+     YAML + r": layer fc1: field bias: field names of dense must be name, op, units, weight_bits, not 'bias'"),
     ("unknown_top_field", lambda: _edit(lambda n: n.doc.__setitem__("optimizer", "adam")),
      YAML + r": field optimizer: field names of the network must be name, input, layers, output, hardware, weights, "
             r"not 'optimizer'"),
@@ -120,7 +120,7 @@ CASES: list[tuple[str, Callable[[], GenNet], str]] = [
     ("clock_negative", lambda: _edit(lambda n: n.doc.__setitem__("hardware", {"clock_mhz": -5})),
      YAML + r": field hardware\.clock_mhz: clock_mhz must be greater than 0, not -5"),
     ("batchnorm_then_dense", lambda: _edit(lambda n: n.doc["layers"].remove(n.layer("act1"))),
-     YAML + r": layer bn1: field op: batchnorm must be followed by sign or end the network, not by dense"),
+     YAML + r": layer bn1: field op: batchnorm must be followed by sign, quant or end the network, not by dense"),
     ("dense_after_dense", lambda: _edit(lambda n: n.doc["layers"].__delitem__(slice(1, 3))),
      YAML + r": layer fc1: field op: dense must be followed by batchnorm/sign/maxpool2d before the next matrix "
             r"layer, not directly by dense"),
@@ -173,14 +173,14 @@ def test_dense_on_non_binary_hidden_input(tmp_path: Path) -> None:
     for k in ("gamma", "beta", "mean", "var"):
         net.arrays.pop(f"bn_c1.{k}")
     _fails(tmp_path, net, YAML + r": layer fc1: field op: the input of dense must be bipolar \(add a sign layer "
-                                 r"before it\) or the integer network input, not i\d+\[-?\d+,\d+\]")
+                                 r"before it\), a quant's codes or the integer network input, not i\d+\[-?\d+,\d+\]")
 
 
 def test_dense_on_float_input_missing_sign(tmp_path: Path) -> None:
     """batchnorm -> dense (the sign forgotten): caught at the batchnorm, whose output is float."""
     net = base()
     net.doc["layers"].remove(net.layer("act1"))
-    _fails(tmp_path, net, YAML + r": layer bn1: field op: batchnorm must be followed by sign or end the network, "
+    _fails(tmp_path, net, YAML + r": layer bn1: field op: batchnorm must be followed by sign, quant or end the network, "
                                  r"not by dense")
 
 

@@ -180,6 +180,6 @@ def test_integers_reach_a_matrix_layer_only_as_the_network_input(tmp_path: Path)
     net.doc["layers"] = [{"name": "flat", "op": "flatten"}, {"name": "fc", "op": "dense", "units": 3}]
     net.arrays = {"fc.weight": np.ones((3, 16))}
     with pytest.raises(compiler.BnncError, match=whole(r".*: layer fc: field op: the input of dense must be bipolar "
-                                                       r"\(add a sign layer before it\) or the integer network input, "
+                                                       r"\(add a sign layer before it\), a quant's codes or the integer network input, "
                                                        r"not u8\[0,255\]")):
         compiler.load(net.write(tmp_path).path)

@@ -19,7 +19,11 @@ from compiler.config import HardwareConfig
 from compiler.errors import BnncError
 from compiler.ir import Graph, Node, TensorType
 from compiler.limits import MAX_NAME_CHARS, fmt_bytes
-from compiler.ops import OPS, ImportContext, LayerSpec, OpTypeError, infer, infer_types, verify
+from compiler.ops import OPS, ImportContext, LayerSpec, MatrixOp, OpTypeError, infer, infer_types, verify
+from compiler.ops.quant import is_unit
+
+# Ops that pass a quant's codes on unchanged (values kept, so still codes of its scale): a matrix layer may read them.
+CODE_KEEPING = ("flatten", "maxpool2d", "maxpool")
 
 # The ops a layer spec may name, in registry order.
 LAYER_OPS: tuple[str, ...] = tuple(name for name, d in OPS.items() if d.spec is not None)
@@ -34,16 +38,27 @@ class ArrayContext:
         self.wpath = wpath  # the weights file, named by errors about an array
         self.arrays = arrays
         self.used: set[str] = set()
+        self.reads_codes = False  # the graph builder sets it for each layer (ops.base.reads_integer)
 
     def take(self, layer: str, param: str, shape: tuple[int, ...]) -> np.ndarray:
         key = f"{layer}.{param}"
         if key not in self.arrays:
             raise BnncError(f"array {key} must be present with shape {list(shape)}, not missing",
                             file=str(self.wpath), layer=layer, field=param)
+        return self._checked(layer, param, (shape,))
+
+    def optional(self, layer: str, param: str, shapes: tuple[tuple[int, ...], ...]) -> np.ndarray | None:
+        """The float64 array ``<layer>.<param>`` if the weights file has it (checked to have one of ``shapes``)."""
+        if f"{layer}.{param}" not in self.arrays:
+            return None
+        return self._checked(layer, param, shapes)
+
+    def _checked(self, layer: str, param: str, shapes: tuple[tuple[int, ...], ...]) -> np.ndarray:
+        key = f"{layer}.{param}"
         a = self.arrays[key]
         self.used.add(key)
-        if a.shape != shape:
-            raise BnncError(f"{key} must have shape {list(shape)}, not {list(a.shape)}",
+        if a.shape not in shapes:
+            raise BnncError(f"{key} must have shape {' or '.join(str(list(s)) for s in shapes)}, not {list(a.shape)}",
                             file=str(self.wpath), layer=layer, field=param)
         if a.dtype.kind not in "iuf":  # not bool, complex, timedelta, strings
             raise BnncError(f"{key} must be a numeric array, not dtype {a.dtype}",
@@ -97,21 +112,41 @@ def build_graph(ctx: ImportContext, name: str, layers: Sequence[LayerSpec], outp
     source = ctx.source
     nodes: list[Node] = []
     t = ctx.network_input
+    # The float scale of the tensor each layer reads (docs/few-bit.md, "Scale bookkeeping"): the network input and
+    # bipolar tensors 1, a quant's codes its scale (through flatten and pools), a matrix layer's output after its
+    # ``scale`` node 1. Whether that tensor is a quant's codes is what lets a matrix layer read it as integers.
+    in_scale, codes = 1.0, False
+    taken = {layer.name for layer in layers}
     for i, layer in enumerate(layers):
-        node = OPS[layer.op].build(ctx, layer, t)
+        d = OPS[layer.op]
+        ctx.reads_codes = codes
+        node = d.build(ctx, layer, t)
         try:
             node = node.replace(type=infer(node, t))
         except OpTypeError as e:
             raise BnncError(f"the layer must fit its input {t}, not fail with: {e}", file=source,
                             layer=layer.name) from None
-        _check_order(source, [layer.op for layer in layers], i, node, t)
-        need = OPS[node.op].working_bytes(node, t)
+        _check_order(source, [layer.op for layer in layers], i, node, t, nodes[-1] if nodes else None)
+        need = d.working_bytes(node, t)
         if need > max_bytes:
             raise BnncError(f"the layer must need at most {fmt_bytes(max_bytes)} per image in the reference "
                             f"(--max-bytes), not {fmt_bytes(need)} (input {t}, output {node.out})",
                             file=source, layer=layer.name, field="op")
         nodes.append(node)
         t = node.out
+        if isinstance(d, MatrixOp):
+            # the float output is in_scale · weight_scale[c] · acc: a scale node where that is not exactly 1
+            factor = in_scale * d.weight_scale(ctx, layer.name, node)
+            if not is_unit(factor):
+                sname = _fresh(f"{layer.name}_scale", taken)
+                scale = Node(sname, "scale", {}, {"scale": factor})
+                nodes.append(scale.replace(type=infer(scale, t)))
+                t = nodes[-1].out
+            in_scale, codes = 1.0, False
+        elif node.op == "quant":
+            in_scale, codes = float(node.attrs["scale"]), True
+        elif node.op not in CODE_KEEPING:
+            in_scale, codes = 1.0, False
 
     last = layers[-1]
     prev = layers[-2] if len(layers) > 1 else None
@@ -130,14 +165,28 @@ def build_graph(ctx: ImportContext, name: str, layers: Sequence[LayerSpec], outp
     return graph
 
 
-def _check_order(source: str, ops: list[str], i: int, node: Node, t: TensorType) -> None:
-    """Layer-order rules that make every accepted network lowerable to integer hardware."""
+def _fresh(base: str, taken: set[str]) -> str:
+    """``base``, or ``base_2``, ``base_3``, ...: a node name no layer (nor an earlier made node) has; taken after."""
+    name, k = base, 2
+    while name in taken:
+        name, k = f"{base}_{k}", k + 1
+    taken.add(name)
+    return name
+
+
+def _check_order(source: str, ops: list[str], i: int, node: Node, t: TensorType, prev: Node | None) -> None:
+    """Layer-order rules that make every accepted network lowerable to integer hardware (``prev``: the node before)."""
+    if node.op == "quant" and (prev is None or prev.op != "batchnorm"):
+        what = "the network input" if prev is None else f"{prev.op} {prev.name}'s output"
+        raise BnncError(f"the input of quant must be a batchnorm's output (add a batchnorm before it), not {what}",
+                        file=source, layer=node.name, field="op")
     if node.op == "batchnorm":
         nxt = ops[i + 1] if i + 1 < len(ops) else None
-        if nxt not in (None, "sign"):
-            raise BnncError(f"batchnorm must be followed by sign or end the network, not by {nxt}",
+        if nxt not in (None, "sign", "quant"):
+            raise BnncError(f"batchnorm must be followed by sign, quant or end the network, not by {nxt}",
                             file=source, layer=node.name, field="op")
-        if not t.dtype.is_integral:
+        # (a matrix layer's scale node gives a float input whose accumulator is integer)
+        if not t.dtype.is_integral and not (prev is not None and prev.op == "scale"):
             raise BnncError(f"batchnorm's input must be integer (a matrix layer, a pool or the input), "
                             f"not {t.dtype}", file=source, layer=node.name, field="op")
     if OPS[node.op].matrix and i + 1 < len(ops) and OPS[ops[i + 1]].matrix:

@@ -5,7 +5,7 @@ module here and import it below (see docs/architecture.md).
 """
 
 # Registration order is the order net.yaml's ops are listed in messages and docs.
-from . import dense, conv, pool, batchnorm, sign, flatten, threshold, affine, argmax  # noqa: F401,I001
+from . import dense, conv, pool, batchnorm, sign, quant, flatten, threshold, affine, argmax  # noqa: F401,I001
 from .base import ImportContext, LayerSpec, NoRTL, OpDef, OpTypeError, PlanContext, Stage
 from .matrix import MatrixOp
 from .registry import OPS, matrix_ops, op_def

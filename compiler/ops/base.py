@@ -55,11 +55,19 @@ class ImportContext(Protocol):
     """What an op's ``build`` may ask of a frontend: the network input, the parameter arrays and the error format."""
 
     source: str
-    # The network's input type: the one integer tensor a matrix layer may read as it is (see reads_integer).
+    # The network's input type: an integer tensor a matrix layer may read as it is (see reads_integer).
     network_input: TensorType
+    # Whether the tensor the layer being built reads holds a quant's codes (set by the graph builder: a quant's
+    # output, unchanged through flatten and max-pools): integers a matrix layer may read too.
+    reads_codes: bool
 
     def take(self, layer: str, param: str, shape: tuple[int, ...]) -> np.ndarray:
         """The float64 array ``<layer>.<param>`` of the weights file, checked to have ``shape``."""
+        ...
+
+    def optional(self, layer: str, param: str, shapes: tuple[tuple[int, ...], ...]) -> np.ndarray | None:
+        """The float64 array ``<layer>.<param>`` if the weights file has it, checked to have one of ``shapes``;
+        None where it is absent."""
         ...
 
     def error(self, message: str, layer: str, field: str, *, weights_file: bool = False) -> BnncError:
@@ -72,9 +80,10 @@ class ImportContext(Protocol):
 
 
 def reads_integer(ctx: ImportContext, t: TensorType) -> bool:
-    """Whether a matrix layer reads ``t`` as integers: only the network input itself (the first layer's
-    hardware takes its raw lanes); any other input must be bipolar."""
-    return t.dtype.is_int and t == ctx.network_input
+    """Whether a matrix layer reads ``t`` as integers: the network input itself (the first layer's hardware takes its
+    raw lanes) or a quant's codes (:attr:`ImportContext.reads_codes`); any other input must be bipolar (a raw
+    accumulator has no lane width the next unit could take)."""
+    return t.dtype.is_int and (t == ctx.network_input or ctx.reads_codes)
 
 
 @dataclass(frozen=True)
@@ -136,6 +145,8 @@ class OpDef:
     params: ClassVar[tuple[str, ...]] = ()
     # The layer spec a frontend fills in (net.yaml's layer schema); None for ops that only passes create.
     spec: ClassVar[type[LayerSpec] | None] = None
+    # Arrays of the weights file its layer may give besides its params (read by ``build``, e.g. dense's weight_scale).
+    optional_arrays: ClassVar[tuple[str, ...]] = ()
     # The net.yaml op a node of this op comes from, for messages (xnor_dense comes from dense).
     user_op: ClassVar[str | None] = None
     # A ±1 weight matrix (param ``weight``) folded onto PE x SIMD lanes.
@@ -197,9 +208,10 @@ class OpDef:
         output is the stream it produces."""
         raise NotImplementedError
 
-    def fold_activation(self, node: Node, bn: Node | None, src: TensorType) -> Node | None:
+    def fold_activation(self, node: Node, bn: Node | None, src: TensorType, scale: Node | None = None) -> Node | None:
         """The integer node replacing this float-stage activation on integer input ``src``, with the batchnorm ``bn``
-        before it folded in when given (``fold_threshold``); None where this op is no such activation."""
+        before it and the ``scale`` node before that (a matrix layer's float output scale) folded in when given
+        (``fold_threshold``); None where this op is no such activation."""
         return None
 
     def in_popcount_domain(self, node: Node, n: int) -> Node | None:

@@ -19,7 +19,6 @@ import numpy as np
 from pydantic import Field
 
 from compiler.arith import Folding
-from compiler.bits import sign
 from compiler.cores.base import Bits, CoreParams
 from compiler.cores.fifo import FifoParams
 from compiler.cores.mvtu import MvtuParams
@@ -33,7 +32,7 @@ from compiler.kernels import GEMM_MIN_WORK, conv_out_hw, im2col, int_matmul, xno
 
 from .base import (ImportContext, LayerSpec, OpTypeError, PlanContext, PositiveInt, Stage, element_bytes, example_weights,
                    int_range, reads_integer)
-from .matrix import MatrixOp, matrix_range, mvtu_units
+from .matrix import MatrixOp, WeightBits, build_weights, matrix_range, mvtu_units
 from .registry import register_op
 
 class Conv2dSpec(LayerSpec):
@@ -45,6 +44,7 @@ class Conv2dSpec(LayerSpec):
     stride: PositiveInt = 1
     padding: Annotated[int, Field(ge=0)] = 0
     pad_value: int | None = None
+    weight_bits: WeightBits = 1
 
 
 def conv_out(node: Node, t: TensorType) -> tuple[int, int]:
@@ -91,7 +91,7 @@ class ConvOp(MatrixOp):
     """What conv2d and xnor_conv2d share: the pixel count, the folding's cycles, the window unit, the plan."""
 
     attrs = ("filters", "kernel", "stride", "padding", "pad_value")
-    absorbs = ("threshold", "affine")
+    absorbs = ("threshold", "multithreshold", "affine")
     buffered = True
 
     def pixels(self, node: Node) -> int:
@@ -213,8 +213,8 @@ class Conv2d(ConvOp):
     def build(self, ctx: ImportContext, spec: Conv2dSpec, t: TensorType) -> Node:
         name = spec.name
         if not t.dtype.is_bipolar and not reads_integer(ctx, t):
-            raise ctx.error(f"the input of conv2d must be bipolar (add a sign layer before it) or the integer "
-                            f"network input, not {t.dtype}", name, "op")
+            raise ctx.error(f"the input of conv2d must be bipolar (add a sign layer before it), a quant's codes or "
+                            f"the integer network input, not {t.dtype}", name, "op")
         if len(t.shape) != 3:
             raise ctx.error(f"the input of conv2d must be an (H, W, C) image, not shape {list(t.shape)}", name, "op")
         kh, kw = (spec.kernel, spec.kernel) if isinstance(spec.kernel, int) else tuple(spec.kernel)
@@ -236,9 +236,10 @@ class Conv2d(ConvOp):
             # the window unit holds the pad value in the input's lane bits: outside the range it would be cut
             raise ctx.error(f"pad_value must lie in [{t.dtype.lo}, {t.dtype.hi}] for input dtype "
                             f"{input_dtype_name(t.dtype)}, not {pad_value}", name, "pad_value")
-        return Node(name, "conv2d", {"filters": spec.filters, "kernel": (kh, kw), "stride": spec.stride,
-                                     "padding": spec.padding, "pad_value": pad_value},
-                    {"weight": sign(weight).transpose(0, 2, 3, 1)})
+        attrs = {"filters": spec.filters, "kernel": (kh, kw), "stride": spec.stride, "padding": spec.padding,
+                 "pad_value": pad_value, **({"weight_bits": spec.weight_bits} if spec.weight_bits > 1 else {})}
+        return Node(name, "conv2d", attrs,
+                    {"weight": build_weights(ctx, name, spec.weight_bits, weight).transpose(0, 2, 3, 1)})
 
 
 @register_op

@@ -15,20 +15,20 @@ from typing import Literal
 
 import numpy as np
 
-from compiler.bits import sign
 from compiler.ir import DType, Node, TensorType
 from compiler.kernels import GEMM_MIN_WORK, int_matmul, xnor_popcount, xnor_threshold_gemm
 
 from .base import ImportContext, LayerSpec, OpTypeError, PositiveInt, Stage, example_weights, int_range, reads_integer
-from .matrix import MatrixOp, matrix_range
+from .matrix import MatrixOp, WeightBits, build_weights, matrix_range
 from .registry import register_op
 
 
 class DenseSpec(LayerSpec):
-    """Fully connected layer with ±1 weights."""
+    """Fully connected layer with ±1 weights (or few-bit integer codes: ``weight_bits``)."""
 
     op: Literal["dense"]
     units: PositiveInt
+    weight_bits: WeightBits = 1
 
 
 @register_op
@@ -38,7 +38,7 @@ class Dense(MatrixOp):
     attrs = ("units",)
     spec = DenseSpec
     xnor_form = "xnor_dense"
-    absorbs = ("threshold", "affine")
+    absorbs = ("threshold", "multithreshold", "affine")
     buffered = True
 
     def example(self) -> tuple[TensorType, Node]:
@@ -61,13 +61,14 @@ class Dense(MatrixOp):
 
     def build(self, ctx: ImportContext, spec: DenseSpec, t: TensorType) -> Node:
         if not t.dtype.is_bipolar and not reads_integer(ctx, t):
-            raise ctx.error(f"the input of dense must be bipolar (add a sign layer before it) or the integer "
-                            f"network input, not {t.dtype}", spec.name, "op")
+            raise ctx.error(f"the input of dense must be bipolar (add a sign layer before it), a quant's codes or "
+                            f"the integer network input, not {t.dtype}", spec.name, "op")
         if len(t.shape) != 1:
             raise ctx.error(f"the input of dense must be a vector (add a flatten layer before it), not shape "
                             f"{list(t.shape)}", spec.name, "op")
         w = ctx.take(spec.name, "weight", (spec.units, t.shape[0]))
-        return Node(spec.name, "dense", {"units": spec.units}, {"weight": sign(w)})
+        attrs = {"units": spec.units, **({"weight_bits": spec.weight_bits} if spec.weight_bits > 1 else {})}
+        return Node(spec.name, "dense", attrs, {"weight": build_weights(ctx, spec.name, spec.weight_bits, w)})
 
 
 @register_op
@@ -76,7 +77,7 @@ class XnorDense(MatrixOp):
     doc = "p = popcount(xnor(x, w)) over bipolar x: the popcount domain, (acc + N) / 2"
     attrs = ("units",)
     user_op = "dense"
-    absorbs = ("threshold", "affine")
+    absorbs = ("threshold", "multithreshold", "affine")
     buffered = True
 
     def example(self) -> tuple[TensorType, Node]:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 import numpy as np
+from pydantic import Field
 
 from compiler.arith import Folding
 from compiler.bits import bits_for_range, to_bits
@@ -22,20 +23,62 @@ from compiler.hw.graph import Module, Rom
 from compiler.hw.stream import Stream
 from compiler.ir import Node, TensorType
 
-from .base import OpDef, PlanContext, Stage
+from compiler.bits import sign
+from compiler.errors import number
+
+from .base import ImportContext, OpDef, PlanContext, Stage
 from .registry import OPS
 
 FLOAT32_BITS = 32
+MAX_WEIGHT_BITS = 4
+# A matrix layer's net.yaml ``weight_bits``: 1 (±1, the default) to 4 (signed narrow integer codes).
+WeightBits = Annotated[int, Field(ge=1, le=MAX_WEIGHT_BITS)]
 
 
 def matrix_range(w: np.ndarray, lo: int, hi: int) -> tuple[int, int]:
-    """Exact range of sum_j w_j * x_j over x_j in [lo, hi] for each row of ±1 weights, unioned over rows."""
-    rows = w.reshape(w.shape[0], -1)
-    n_pos = (rows > 0).sum(axis=1).astype(np.int64)
-    n_neg = rows.shape[1] - n_pos
-    row_lo = n_pos * lo - n_neg * hi
-    row_hi = n_pos * hi - n_neg * lo
+    """Exact range of sum_j w_j * x_j over x_j in [lo, hi] for each row of integer weights (±1 or few-bit codes),
+    unioned over rows: the positive weights' sum P and the negative ones' magnitude M give [P·lo − M·hi, P·hi − M·lo]."""
+    rows = w.reshape(w.shape[0], -1).astype(np.int64)
+    pos = np.clip(rows, 0, None).sum(axis=1)
+    neg = np.clip(-rows, 0, None).sum(axis=1)
+    row_lo = pos * lo - neg * hi
+    row_hi = pos * hi - neg * lo
     return int(row_lo.min()), int(row_hi.max())
+
+
+def weight_bits(node: Node) -> int:
+    """Bits per weight of a matrix node: 1 (±1, the default, no attr) or its ``weight_bits`` attr (signed codes)."""
+    return int(node.attrs.get("weight_bits", 1))
+
+
+def build_weights(ctx: ImportContext, layer: str, bits: int, w: np.ndarray) -> np.ndarray:
+    """The int8 weights of a matrix layer from the weights file's float64 ``w``: sign(w) for 1 bit, else the integer
+    codes in the signed narrow range [−(2^(n−1)−1), 2^(n−1)−1] as given (refused in one line otherwise)."""
+    if bits == 1:
+        return sign(w)
+    top = (1 << (bits - 1)) - 1
+    flat = w.reshape(-1)
+    bad = np.nonzero(flat != np.round(flat))[0]
+    if bad.size:
+        raise ctx.error(f"{layer}.weight must hold integer codes for weight_bits {bits}, not {number(flat[bad[0]])}",
+                        layer, "weight", weights_file=True)
+    bad = np.nonzero(np.abs(flat) > top)[0]
+    if bad.size:
+        raise ctx.error(f"{layer}.weight must hold codes in [{-top}, {top}] for weight_bits {bits}, not "
+                        f"{number(flat[bad[0]])}", layer, "weight", weights_file=True)
+    return flat.reshape(w.shape).astype(np.int8)
+
+
+def check_weight_bits(node: Node) -> str | None:
+    """Why a matrix node's int8 weights do not fit its ``weight_bits`` (±1, or codes within the narrow range); None
+    where they do (the verifier's check)."""
+    w, bits = node.params["weight"], weight_bits(node)
+    if w.dtype != np.int8:
+        return "weight must be an int8 array"
+    if bits == 1:
+        return None if bool(np.all(np.abs(w) == 1)) else "weight must be an int8 array of ±1"
+    top = (1 << (bits - 1)) - 1
+    return None if bool(np.all(np.abs(w.astype(np.int64)) <= top)) else f"weight must hold codes in [{-top}, {top}]"
 
 
 def stage_output(stage: Stage) -> MvtuOutput:
@@ -53,15 +96,31 @@ def mvtu_params(stage: Stage, folding: Folding, t_in: TensorType) -> MvtuParams:
     binary = t_in.dtype.is_bipolar
     assert binary or (t_in.dtype.lo is not None and t_in.dtype.hi is not None), t_in
     in_bits, in_signed = (1, False) if binary else bits_for_range(t_in.dtype.lo, t_in.dtype.hi)
+    # the few-bit parameters only where they differ from the core's defaults: 1-bit instances stay as they were
+    extra: dict[str, int] = {}
+    if weight_bits(stage.head) > 1:
+        extra["WEIGHT_BITS"] = weight_bits(stage.head)
+    nxt = stage.consumer
+    if nxt is not None and nxt.op == "multithreshold":
+        extra["N_THR"] = max(1, int(nxt.params["thresholds"].shape[1]))  # one never-reached threshold for K = 0
+        extra["OUT_BIAS"] = int(nxt.attrs["out_bias"])
     return MvtuParams(MW=folding.mw, MH=folding.mh, PE=folding.pe, SIMD=folding.simd, BINARY_IN=int(binary),
                       IN_BITS=in_bits, IN_SIGNED=int(in_signed), OUT_MODE=int(out.mode), ACC_BITS=out.acc_bits,
-                      OUT_BITS=out.out_bits, AFF_BITS=out.aff_bits)
+                      OUT_BITS=out.out_bits, AFF_BITS=out.aff_bits, **extra)
 
 
 def _param_lines(stage: Stage, p: MvtuParams, wbits: np.ndarray) -> list[str]:
     """The parameter ROM's lines: biases -T (THRESHOLD) or {B, A} pairs (AFFINE) of the absorbed op."""
     acc, nxt = stage.head.out.dtype, stage.consumer
     assert nxt is not None and acc.lo is not None and acc.hi is not None
+    if nxt.op == "multithreshold":
+        # thresholds clamped into [acc_lo, acc_hi + 1] (outcomes unchanged); exact accumulator, no ones' offsets.
+        # A range of one code has no threshold: the unit's one column is never reached (acc_hi + 1).
+        th2d = nxt.params["thresholds"].astype(np.int64)
+        if th2d.shape[1] == 0:
+            th2d = np.full((th2d.shape[0], 1), acc.hi + 1, dtype=np.int64)
+        clamped, _ = multi_threshold_fit(th2d, acc.lo, acc.hi)  # type: ignore[name-defined]
+        return mvtu_param_lines(clamped, OutMode.MULTI_THRESHOLD, p.PE, acc_bits=p.ACC_BITS)  # type: ignore[attr-defined]
     if p.OUT_MODE == OutMode.THRESHOLD:
         # the unit emits acc - T >= 0 (no comparator): thresholds clamped, ACC_BITS holding acc - T; with integer
         # input the unit sums lanes in ones' complement, and each bias holds its 0 weight bits back
@@ -77,15 +136,21 @@ def mvtu_units(stage: Stage, cur: Stream, folding: Folding, params: MvtuParams, 
     node, nxt = stage.head, stage.consumer
     assert (params.IN_BITS, params.IN_SIGNED) == (cur.elem_bits, int(cur.signed)), (params, cur)
     pe, simd, mode = params.PE, params.SIMD, OutMode(params.OUT_MODE)
-    wbits = to_bits(node.params["weight"].reshape(node.params["weight"].shape[0], -1))
+    wb = weight_bits(node)
+    w2d = node.params["weight"].reshape(node.params["weight"].shape[0], -1)
+    # ±1 weights as bits (the ones' offsets of a THRESHOLD bias read them); few-bit codes as they are
+    wbits = to_bits(w2d) if wb == 1 else w2d
     # Each ROM is built as the target's memory plan says (block RAM or logic, by its depth x width),
     # or in block RAM where a rate-driven folding under a block budget chose so (choose_folding).
     if node.attrs.get("weight_rom") == "block":
-        wplan = block_plan(folding.rom_words, pe * simd, ctx.target)
+        wplan = block_plan(folding.rom_words, pe * simd * wb, ctx.target)
     else:
-        wplan = plan_rom(folding.rom_words, pe * simd, ctx.target)
+        wplan = plan_rom(folding.rom_words, pe * simd * wb, ctx.target)
     params = replace(params, ROM_STYLE=wplan.rom_style)
-    roms = {"weights": Rom("WEIGHT_FILE", lambda: mvtu_weight_lines(wbits, pe, simd), wplan)}
+    if wb == 1:
+        roms = {"weights": Rom("WEIGHT_FILE", lambda: mvtu_weight_lines(wbits, pe, simd), wplan)}
+    else:
+        roms = {"weights": Rom("WEIGHT_FILE", lambda: mvtu_weight_lines(w2d, pe, simd, weight_bits=wb), wplan)}
     if mode is not OutMode.ACCUMULATOR:
         pplan = plan_rom(folding.nf, pe * params.param_lane, ctx.target)
         params = replace(params, PARAM_STYLE=pplan.rom_style)
@@ -93,10 +158,11 @@ def mvtu_units(stage: Stage, cur: Stream, folding: Folding, params: MvtuParams, 
     # an absorbed op computed after the unit (an affine's forms shift and shared: a bnnc_affine_serial reading the raw
     # accumulators, the stream then tapping the matrix node's own output)
     serial = nxt if stage_output(stage).after else None
-    rom_bits = folding.rom_bits + folding.nf * pe * params.param_lane
+    rom_bits = folding.rom_bits * wb + folding.nf * pe * params.param_lane
     out_node = node if serial is not None else stage.out
     out = Stream.of_tensor(node.name, out_node.name, out_node.out, pe, vectors=folding.pixels)
-    if mode is not OutMode.THRESHOLD:
+    # THRESHOLD's bits and MULTI_THRESHOLD's codes are the absorbed node's own lanes (the tensor's type)
+    if mode is not OutMode.THRESHOLD and not (nxt is not None and nxt.op == "multithreshold" and serial is None):
         out = Stream(out.name, out.tap, pe, params.OUT_BITS, True, False, out.elems, out.vectors)
     layers = (node.name,) if out_node is node else (node.name, out_node.name)
     unit = Module(node.name, params, cur, out, layers=layers, cycles=int(node.attrs["cycles"]), roms=roms,
@@ -112,9 +178,24 @@ class MatrixOp(OpDef):
     # The XNOR-popcount form of this op on bipolar inputs (lower_xnor_popcount), if this is the plain form.
     xnor_form: ClassVar[str | None] = None
 
+    optional_arrays: ClassVar[tuple[str, ...]] = ("weight_scale",)
+
     def pixels(self, node: Node) -> int:
         """Matrix-vector products per image."""
         return 1
+
+    def weight_scale(self, ctx: ImportContext, layer: str, node: Node) -> np.ndarray:
+        """The float scale of each output channel's weights: ``<layer>.weight_scale`` ((1,) per tensor or one per
+        output channel, positive), 1 where the weights file has none. The graph builder folds it into a ``scale``."""
+        c = int(node.params["weight"].shape[0])
+        a = ctx.optional(layer, "weight_scale", ((1,), (c,)))
+        if a is None:
+            return np.ones(c)
+        bad = np.nonzero(a <= 0)[0]
+        if bad.size:
+            raise ctx.error(f"{layer}.weight_scale must be > 0 in every channel, not {number(a[bad[0]])} "
+                            f"(channel {bad[0]})", layer, "weight_scale", weights_file=True)
+        return np.broadcast_to(a, (c,)).astype(np.float64)
 
     def dims(self, node: Node) -> tuple[int, int, int]:
         """(MH, MW, pixels): rows, columns, and matrix-vector products per image."""
@@ -156,8 +237,11 @@ class MatrixOp(OpDef):
 
     def manifest_row(self, node: Node, t_in: TensorType) -> dict[str, Any]:
         mh, mw, px = self.dims(node)
-        row: dict[str, Any] = dict(mh=mh, mw=mw, pixels=px, weight_count=mh * mw, weight_bits_packed=mh * mw,
+        wb = weight_bits(node)
+        row: dict[str, Any] = dict(mh=mh, mw=mw, pixels=px, weight_count=mh * mw, weight_bits_packed=mh * mw * wb,
                                    weight_bytes_float32=mh * mw * FLOAT32_BITS // 8)
+        if wb > 1:  # (absent for ±1 weights: 1-bit manifests stay as they were)
+            row["weight_bits"] = wb
         for key in ("pe", "simd", "cycles", "weight_rom"):  # weight_rom: the folding search's block-RAM choice
             if key in node.attrs:
                 row[key] = node.attrs[key]

@@ -54,15 +54,19 @@ class Sign(OpDef):
     def build(self, ctx: ImportContext, spec: SignSpec, t: TensorType) -> Node:
         return Node(spec.name, "sign", {"threshold": float(spec.threshold)})
 
-    def fold_activation(self, node: Node, bn: Node | None, src: TensorType) -> Node | None:
-        """sign(batchnorm(x)) → x ≥ T per channel, exact against float64 (:func:`bn_sign_thresholds`); a bare sign on
-        integers → x ≥ ⌈threshold⌉, clamped to the input's range."""
+    def fold_activation(self, node: Node, bn: Node | None, src: TensorType, scale: Node | None = None) -> Node | None:
+        """sign(batchnorm(s·x)) → x ≥ T per channel, exact against float64 (:func:`bn_sign_thresholds`); a bare sign
+        on integers → x ≥ ⌈threshold⌉, clamped to the input's range (s·x ≥ threshold: the same walk, no batchnorm)."""
         thr = float(node.attrs["threshold"])
         assert src.dtype.lo is not None and src.dtype.hi is not None
+        s = None if scale is None else scale.params["scale"]
+        if bn is None and s is not None:  # s·x ≥ thr is the batchnorm γ=1, β=0, μ=0, var=1, eps=0: exact
+            one, zero = np.ones(src.channels), np.zeros(src.channels)
+            bn = Node("_", "batchnorm", {"eps": 0.0}, {"gamma": one, "beta": zero, "mean": zero, "var": one})
         if bn is not None:
             p = bn.params
             t, neg = bn_sign_thresholds(p["gamma"], p["beta"], p["mean"], p["var"], bn.attrs["eps"], thr,
-                                        src.dtype.lo, src.dtype.hi)
+                                        src.dtype.lo, src.dtype.hi, scale=s)
         else:
             t = np.full(src.channels, min(max(math.ceil(thr), src.dtype.lo), src.dtype.hi + 1), dtype=np.int64)
             neg = np.zeros(src.channels, dtype=bool)

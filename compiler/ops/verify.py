@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
-
 from compiler.ir import Graph, Node, TensorType
 
 from .base import OpTypeError
 from .registry import op_def
+from .matrix import check_weight_bits
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
-
 class VerifyError(Exception):
     """The graph breaks an IR invariant: a bug in a pass (or a hand-built graph), not a user error."""
-
 
 def infer(node: Node, t: TensorType) -> TensorType:
     """Output type of ``node`` given its input type."""
@@ -26,7 +23,6 @@ def infer(node: Node, t: TensorType) -> TensorType:
         raise OpTypeError(f"unknown op {node.op!r} in node {node.name}") from None
     return d.infer(node, t)
 
-
 def infer_types(graph: Graph) -> Graph:
     """Return ``graph`` with every node's output type (re)computed from the input type."""
     nodes = []
@@ -35,7 +31,6 @@ def infer_types(graph: Graph) -> Graph:
         t = infer(node, t)
         nodes.append(node.replace(type=t))
     return graph.with_nodes(nodes)
-
 
 def verify(graph: Graph) -> None:
     """Check names, op signatures, parameter encodings and stored types; raise VerifyError on the first fault."""
@@ -59,9 +54,9 @@ def verify(graph: Graph) -> None:
         if absent:
             raise VerifyError(f"{where}: missing attrs {absent}")
         if d.matrix:
-            w = node.params["weight"]
-            if w.dtype != np.int8 or not np.all(np.abs(w) == 1):
-                raise VerifyError(f"{where}: weight must be an int8 array of ±1")
+            why = check_weight_bits(node)  # ±1, or few-bit codes within the narrow range of weight_bits
+            if why is not None:
+                raise VerifyError(f"{where}: {why}")
         for name, arr in node.params.items():
             if arr.flags.writeable:
                 raise VerifyError(f"{where}: param {name} is writeable; IR arrays must be frozen")

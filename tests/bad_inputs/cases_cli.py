@@ -91,7 +91,7 @@ CASES: list[Case] = [
         Y + r": field 5: field names of the network must be name, input, layers, output, hardware, weights, not 5",
         lambda d: (d / "net.yaml").write_text((d / "net.yaml").read_text() + "5: five\n")),
     _mk("integer_key_in_a_layer", "message", "inspect {d}/net.yaml",
-        Y + r": layer fc1: field 5: field names of dense must be name, op, units, not 5",
+        Y + r": layer fc1: field 5: field names of dense must be name, op, units, weight_bits, not 5",
         lambda d: (d / "net.yaml").write_text((d / "net.yaml").read_text().replace("units: 4", "units: 4, 5: 1"))),
     _mk("integer_key_in_folding", "message", "inspect {d}/net.yaml",
         Y + r": field hardware\.folding: folding keys must be strings, not 5",

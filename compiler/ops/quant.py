@@ -1,0 +1,191 @@
+"""Few-bit activations (docs/few-bit.md): ``quant``, its integer form ``multithreshold``, and the float ``scale``.
+
+* ``quant`` (net.yaml): ``bits`` 1..4, ``signed``, ``narrow``, ``scale``; on a float input x the integer
+  codes ``clip(rint(x / scale), qmin, qmax)``. Float stage only: ``fold_threshold`` folds it, with the
+  batchnorm before it (and a matrix layer's ``scale`` before that), into a ``multithreshold``.
+* ``multithreshold`` (integer stage): ``out_bias + #{k : (negate ? −x : x) ≥ T[c, k]}``; absorbed by the
+  bnnc_mvtu of the matrix layer before it (OUT_MODE 3, MULTI_THRESHOLD).
+* ``scale`` (float stage, made by the graph builder): y = x · s[c] in float64, a matrix layer's float output
+  scale where the input's scale times the weights' is not 1. Folded away with what follows it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import Field
+
+from compiler.arith import ceil_div
+from compiler.cores.mvtu import MvtuOutput
+from compiler.ir import DType, Node, TensorType
+from compiler.kernels import quant_f64, scale_f64
+
+from .base import ImportContext, LayerSpec, NoRTL, OpDef, OpTypeError, check_channels, int_range
+from .bn_fold import quant_thresholds
+from .registry import register_op
+
+MAX_BITS = 4
+
+
+def code_range(bits: int, signed: bool, narrow: bool) -> tuple[int, int]:
+    """(qmin, qmax) of a quant's integer codes (docs/few-bit.md's table).
+
+    >>> code_range(2, True, True), code_range(2, True, False), code_range(2, False, False), code_range(2, False, True)
+    ((-1, 1), (-2, 1), (0, 3), (0, 2))
+    """
+    if signed:
+        half = 1 << (bits - 1)
+        return (-(half - 1) if narrow else -half), half - 1
+    return 0, (1 << bits) - (2 if narrow else 1)
+
+
+class QuantSpec(LayerSpec):
+    """Few-bit activation: integer codes clip(round_half_to_even(x / scale), qmin, qmax)."""
+
+    op: Literal["quant"]
+    bits: Annotated[int, Field(ge=1, le=MAX_BITS)]
+    signed: bool = True
+    narrow: bool = True
+    scale: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 1.0
+
+
+@register_op
+class Quant(OpDef):
+    name = "quant"
+    doc = "codes clip(rint(x / scale), qmin, qmax) of bits 1..4, signed or not, narrow or not"
+    attrs = ("bits", "signed", "narrow", "scale")
+    spec = QuantSpec
+    float_only = True
+    rtl = NoRTL("quant is float-stage only: fold_threshold replaces it (with its batchnorm) by a multithreshold")
+
+    def example(self) -> tuple[TensorType, Node]:
+        # (its input is a batchnorm's float output in a network; integers execute the same way)
+        return (TensorType((3,), DType.int(-3, 3)),
+                Node("q", "quant", {"bits": 2, "signed": True, "narrow": True, "scale": 0.5}))
+
+    def infer(self, node: Node, t: TensorType) -> TensorType:
+        return TensorType(t.shape, DType.int(*code_range(node.attrs["bits"], node.attrs["signed"], node.attrs["narrow"])))
+
+    def execute(self, node: Node, x: np.ndarray) -> np.ndarray:
+        a = node.attrs
+        return quant_f64(x, float(a["scale"]), *code_range(a["bits"], a["signed"], a["narrow"]))
+
+    def build(self, ctx: ImportContext, spec: QuantSpec, t: TensorType) -> Node:
+        if spec.signed and spec.narrow and spec.bits == 1:
+            raise ctx.error("bits must be at least 2 for a signed narrow quant (its 1-bit range holds only 0), not 1",
+                            spec.name, "bits")
+        # (that the input is a batchnorm's output is a layer-order rule: compiler/frontend/build.py)
+        return Node(spec.name, "quant", {"bits": spec.bits, "signed": spec.signed, "narrow": spec.narrow,
+                                         "scale": float(spec.scale)})
+
+    def fold_activation(self, node: Node, bn: Node | None, src: TensorType, scale: Node | None = None) -> Node | None:
+        """quant(batchnorm(s·x)) → a multithreshold, each of its qmax − qmin thresholds per channel exact against the
+        float64 chain at every integer x of ``src``'s range (:func:`quant_thresholds`); γ < 0 negates."""
+        a = node.attrs
+        qmin, qmax = code_range(a["bits"], a["signed"], a["narrow"])
+        lo, hi = src.dtype.lo, src.dtype.hi
+        assert lo is not None and hi is not None
+        p = None if bn is None else (bn.params["gamma"], bn.params["beta"], bn.params["mean"], bn.params["var"],
+                                     float(bn.attrs["eps"]))
+        s = None if scale is None else scale.params["scale"]
+        t, neg = quant_thresholds(p, s, float(a["scale"]), qmin, qmax, src.channels, lo, hi)
+        return Node(node.name, "multithreshold", {"out_bias": qmin, "out_lo": qmin, "out_hi": qmax},
+                    {"thresholds": t, "negate": neg}, type=node.type)
+
+    def manifest_row(self, node: Node, t_in: TensorType) -> dict[str, Any]:
+        a = node.attrs
+        return {"bits": a["bits"], "signed": a["signed"], "narrow": a["narrow"], "scale": a["scale"]}
+
+
+@register_op
+class MultiThreshold(OpDef):
+    name = "multithreshold"
+    doc = "out_bias + #{k : (negate ? -x : x) >= T[c, k]}, integers per channel (a quant's codes)"
+    attrs = ("out_bias", "out_lo", "out_hi")
+    params = ("thresholds", "negate")
+    user_op = "quant"
+    lane_transparent = True
+    # Only bnnc_mvtu's output stage computes it (OUT_MODE 3): a standalone multi-threshold unit is not built, so a
+    # quant whose batchnorm does not directly follow a matrix layer is reported by bnnc compile, not lowered.
+    rtl = NoRTL("a multithreshold has RTL only inside the matrix layer before it (bnnc_mvtu's MULTI_THRESHOLD "
+                "output mode): put the quant's batchnorm directly after a dense or conv2d layer")
+
+    def example(self) -> tuple[TensorType, Node]:
+        return (TensorType((3,), DType.int(0, 15)),
+                Node("mt", "multithreshold", {"out_bias": -1, "out_lo": -1, "out_hi": 1},
+                     {"thresholds": np.array([[4, 9], [0, 16], [3, 3]]), "negate": np.array([False, True, False])}))
+
+    def infer(self, node: Node, t: TensorType) -> TensorType:
+        int_range(t, node)
+        check_channels(node, t, "negate")
+        th = node.params["thresholds"]
+        lo, hi, bias = int(node.attrs["out_lo"]), int(node.attrs["out_hi"]), int(node.attrs["out_bias"])
+        if th.shape != (t.channels, hi - lo) or bias != lo:
+            raise OpTypeError(f"multithreshold {node.name}: thresholds must have shape ({t.channels}, {hi - lo}) and "
+                              f"out_bias be out_lo {lo}, not {th.shape} and {bias}")
+        if th.shape[1] > 1 and bool((np.diff(th, axis=1) < 0).any()):
+            raise OpTypeError(f"multithreshold {node.name}: thresholds must be sorted ascending per channel")
+        return TensorType(t.shape, DType.int(lo, hi))
+
+    def execute(self, node: Node, x: np.ndarray) -> np.ndarray:
+        neg = node.params["negate"]
+        xx = x.astype(np.int64)
+        if neg.any():
+            xx = np.where(neg, -xx, xx)
+        th = node.params["thresholds"]
+        out = np.full(xx.shape, int(node.attrs["out_bias"]), dtype=np.int64)
+        for k in range(th.shape[1]):  # one compare per level: no (N, ..., C, K) intermediate
+            out += xx >= th[:, k]
+        return out
+
+    def in_popcount_domain(self, node: Node, n: int) -> Node | None:
+        """x = 2p − N: T → ⌈(T+N)/2⌉ in [0, N+1]; a negated channel (−x ≥ T ⇔ −p ≥ ⌈(T−N)/2⌉) in [−N, 1]."""
+        t = node.params["thresholds"].astype(np.int64)
+        neg = node.params["negate"][:, None]
+        plain = np.clip(ceil_div(t + n, 2), 0, n + 1)
+        negated = np.clip(ceil_div(t - n, 2), -n, 1)
+        return node.replace(params={**node.params, "thresholds": np.where(neg, negated, plain)})
+
+    def mvtu_output(self, node: Node, acc: DType) -> MvtuOutput:
+        """MULTI_THRESHOLD: the unit counts the thresholds each accumulator reaches and adds OUT_BIAS."""
+        assert acc.lo is not None and acc.hi is not None
+        # a range of one code (unsigned narrow 1 bit) has no threshold; the unit takes N_THR >= 1 (one never reached)
+        n_thr = max(1, int(node.params["thresholds"].shape[1]))
+        return MvtuOutput.multi_threshold(acc.lo, acc.hi, n_thr, int(node.attrs["out_lo"]),  # type: ignore[attr-defined]
+                                          int(node.attrs["out_hi"]))
+
+    def manifest_row(self, node: Node, t_in: TensorType) -> dict[str, Any]:
+        return {"threshold_bits": t_in.dtype.bits, "thresholds_per_channel": int(node.params["thresholds"].shape[1]),
+                "code_lo": int(node.attrs["out_lo"]), "code_hi": int(node.attrs["out_hi"])}
+
+
+@register_op
+class Scale(OpDef):
+    name = "scale"
+    doc = "x * s[c] in float64: a matrix layer's float output scale (input scale x weight scale)"
+    params = ("scale",)
+    float_only = True
+    rtl = NoRTL("scale is float-stage only: fold_threshold and quantize_scores fold it with what follows it")
+
+    def example(self) -> tuple[TensorType, Node]:
+        return (TensorType((3,), DType.int(-6, 6)), Node("sc", "scale", {}, {"scale": np.array([0.5, 1.0, 0.25])}))
+
+    def infer(self, node: Node, t: TensorType) -> TensorType:
+        check_channels(node, t, "scale")
+        return TensorType(t.shape, DType.float())
+
+    def execute(self, node: Node, x: np.ndarray) -> np.ndarray:
+        return scale_f64(x, node.params["scale"])
+
+    def manifest_row(self, node: Node, t_in: TensorType) -> dict[str, Any]:
+        s = node.params["scale"]
+        return {"scale_min": float(s.min()), "scale_max": float(s.max())}
+
+
+def is_unit(s: np.ndarray) -> bool:
+    """Whether a per-channel scale is exactly 1 everywhere (no scale node is needed)."""
+    return bool(np.all(np.asarray(s) == 1.0))
+
+
+__all__ = ["MAX_BITS", "MultiThreshold", "Quant", "QuantSpec", "Scale", "code_range", "is_unit"]
