@@ -315,3 +315,42 @@ def random_inputs(graph_or_net: Any, n: int, seed: int | np.random.Generator | N
     if bipolar:
         return rng.choice(np.array([-1, 1], dtype=np.int8), size=(n, *shape))
     return rng.integers(lo, hi + 1, size=(n, *shape), dtype=np.int64)
+
+
+def fewbit(net: GenNet, seed: int | np.random.Generator | None = 0, *, act: tuple[int, bool, bool] = (2, True, True),
+           act_scale: float = 0.5, weight_bits: int | Sequence[int] = 2, weight_scale: str | None = "channel") -> GenNet:
+    """``net`` made few-bit (docs/few-bit.md): every ``sign`` after a batchnorm (not an input sign) becomes a
+    ``quant`` of ``act`` = (bits, signed, narrow) and scale ``act_scale``; the matrix layers take ``weight_bits``
+    (one for all, or one per matrix layer in order; codes drawn uniformly over the narrow range) and a
+    ``weight_scale`` ("channel": one per output, "tensor": shape (1,), None: none). A convolution reading codes
+    pads with code 0 (every range holds it)."""
+    rng = _rng(seed)
+    out = net.copy()
+    layers = out.doc["layers"]
+    matrix = [layer for layer in layers if layer["op"] in ("dense", "conv2d")]
+    bits_each = [int(weight_bits)] * len(matrix) if isinstance(weight_bits, int) else [int(b) for b in weight_bits]
+    codes = False
+    for i, layer in enumerate(layers):
+        if layer["op"] == "sign" and i > 0 and layers[i - 1]["op"] == "batchnorm":
+            bits, signed, narrow = act
+            layers[i] = {"name": layer["name"], "op": "quant", "bits": bits, "signed": signed, "narrow": narrow,
+                         "scale": act_scale}
+            codes = True
+            continue
+        if layer["op"] in ("dense", "conv2d"):
+            wb = bits_each[matrix.index(layer)]
+            name = layer["name"]
+            w = out.arrays[f"{name}.weight"]
+            if wb > 1:
+                top = (1 << (wb - 1)) - 1
+                out.arrays[f"{name}.weight"] = rng.integers(-top, top + 1, size=w.shape).astype(np.int8)
+                layer["weight_bits"] = wb
+            if weight_scale == "channel":
+                out.arrays[f"{name}.weight_scale"] = rng.uniform(0.5, 2.0, size=(int(w.shape[0]),))
+            elif weight_scale == "tensor":
+                out.arrays[f"{name}.weight_scale"] = rng.uniform(0.5, 2.0, size=(1,))
+            if layer["op"] == "conv2d" and codes and layer.get("padding"):
+                layer["pad_value"] = 0
+            codes = False
+    out.meta = {**out.meta, "fewbit": (act, act_scale, bits_each, weight_scale)}
+    return out

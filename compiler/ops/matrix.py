@@ -16,8 +16,8 @@ from pydantic import Field
 from compiler.arith import Folding
 from compiler.bits import bits_for_range, to_bits
 from compiler.cores.base import CoreParams
-from compiler.cores.mvtu import (MvtuOutput, MvtuParams, OutMode, mvtu_param_lines, mvtu_weight_lines, ones_offsets,
-                                 threshold_fit)
+from compiler.cores.mvtu import (MvtuOutput, MvtuParams, OutMode, multi_threshold_fit, mvtu_param_lines,
+                                 mvtu_weight_lines, ones_offsets, threshold_fit)
 from compiler.cores.rom import block_plan, plan_rom
 from compiler.hw.graph import Module, Rom
 from compiler.hw.stream import Stream
@@ -119,8 +119,8 @@ def _param_lines(stage: Stage, p: MvtuParams, wbits: np.ndarray) -> list[str]:
         th2d = nxt.params["thresholds"].astype(np.int64)
         if th2d.shape[1] == 0:
             th2d = np.full((th2d.shape[0], 1), acc.hi + 1, dtype=np.int64)
-        clamped, _ = multi_threshold_fit(th2d, acc.lo, acc.hi)  # type: ignore[name-defined]
-        return mvtu_param_lines(clamped, OutMode.MULTI_THRESHOLD, p.PE, acc_bits=p.ACC_BITS)  # type: ignore[attr-defined]
+        clamped, _ = multi_threshold_fit(th2d, acc.lo, acc.hi)
+        return mvtu_param_lines(clamped, OutMode.MULTI_THRESHOLD, p.PE, acc_bits=p.ACC_BITS)
     if p.OUT_MODE == OutMode.THRESHOLD:
         # the unit emits acc - T >= 0 (no comparator): thresholds clamped, ACC_BITS holding acc - T; with integer
         # input the unit sums lanes in ones' complement, and each bias holds its 0 weight bits back

@@ -67,9 +67,9 @@ class MaxPool2d(_PoolBase):
     name = "maxpool2d"
     doc = "max over each window, per channel"
     spec = MaxPoolSpec
-    rtl = NoRTL("a max-pool on floats has no RTL unit, only one on signs (a bit OR) or on integer codes (a max): "
-                "pool after the sign or quant, or between the matrix layer and its batchnorm, where bnnc moves it "
-                "past the threshold")
+    rtl = NoRTL("a max-pool has RTL only on signs (a bit OR) or on integer codes (a max), not on a batchnorm's "
+                "floats: pool after the sign or quant, or between the matrix layer and its batchnorm, where bnnc "
+                "moves it past the threshold")
 
     def example(self) -> tuple[TensorType, Node]:
         return (TensorType((4, 4, 2), DType.int(0, 15)), Node("p", "maxpool2d", {"kernel": 2, "stride": 2}))

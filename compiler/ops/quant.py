@@ -152,7 +152,7 @@ class MultiThreshold(OpDef):
         assert acc.lo is not None and acc.hi is not None
         # a range of one code (unsigned narrow 1 bit) has no threshold; the unit takes N_THR >= 1 (one never reached)
         n_thr = max(1, int(node.params["thresholds"].shape[1]))
-        return MvtuOutput.multi_threshold(acc.lo, acc.hi, n_thr, int(node.attrs["out_lo"]),  # type: ignore[attr-defined]
+        return MvtuOutput.multi_threshold(acc.lo, acc.hi, n_thr, int(node.attrs["out_lo"]),
                                           int(node.attrs["out_hi"]))
 
     def manifest_row(self, node: Node, t_in: TensorType) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Move negated threshold compares into the weight rows of the matrix layer before them."""
+"""Move negated threshold and multi-threshold compares into the weight rows of the matrix layer before them."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from .registry import PassContext, register
 
 @register("absorb_negation")
 def absorb_negation(graph: Graph, ctx: PassContext) -> Graph:
-    """(−(W x) ≥ T) → ((−W) x ≥ T): negate weight rows so hardware only compares ≥."""
+    """(−(W x) ≥ T) → ((−W) x ≥ T), one or many T per row: negate weight rows (±1 or codes) so hardware only compares ≥."""
     nodes: list[Node] = list(graph.nodes)
     for i in range(1, len(nodes)):
         node, prev = nodes[i], nodes[i - 1]
-        if node.op != "threshold" or not OPS[prev.op].matrix or not node.params["negate"].any():
+        if node.op not in ("threshold", "multithreshold") or not OPS[prev.op].matrix or not node.params["negate"].any():
             continue
         neg = node.params["negate"]
         w = prev.params["weight"].copy()

@@ -23,7 +23,6 @@ import numpy as np
 
 from compiler.errors import BnncError
 from compiler.ir import Graph, Node, ScoreReport
-from compiler.kernels import batchnorm_f64
 from compiler.limits import REFERENCE_ELEMENT_BYTES, fmt_bytes
 from compiler.ops import OPS, infer_types
 from compiler.reference import execute
@@ -115,12 +114,41 @@ def quantize(a: np.ndarray, b: np.ndarray, frac_bits: int) -> tuple[np.ndarray, 
     return np.rint(a * s).astype(np.int64), np.rint(b * s).astype(np.int64)
 
 
-def disagreements(acc: np.ndarray, bn: Node, frac_bits: int) -> int:
-    """Images whose integer-affine argmax differs from the float64 batchnorm argmax."""
-    p = bn.params
-    ref = np.argmax(batchnorm_f64(acc, p["gamma"], p["beta"], p["mean"], p["var"], bn.attrs["eps"]), axis=-1)
-    big_a, big_b = quantize(*affine_of(bn), frac_bits)
+def chain_affine(chain: list[Node]) -> tuple[np.ndarray, np.ndarray]:
+    """The float affine (a, b) of a final float chain [scale] [batchnorm]: batchnorm(s·x) = (a·s)·x + b."""
+    bn = next((n for n in chain if n.op == "batchnorm"), None)
+    sc = next((n for n in chain if n.op == "scale"), None)
+    if bn is None:
+        assert sc is not None
+        s = sc.params["scale"]
+        return s.copy(), np.zeros_like(s)
+    a, b = affine_of(bn)
+    return (a if sc is None else a * sc.params["scale"]), b
+
+
+def chain_scores(chain: list[Node], acc: np.ndarray) -> np.ndarray:
+    """The float64 scores the float stage computes from the accumulators: the chain's own ops executed in order."""
+    y: np.ndarray = acc
+    for n in chain:
+        y = OPS[n.op].execute(n, y)
+    return y
+
+
+def disagreements(acc: np.ndarray, chain: list[Node], frac_bits: int) -> int:
+    """Images whose integer-affine argmax differs from the float64 argmax of the chain ([scale] [batchnorm])."""
+    ref = np.argmax(chain_scores(chain, acc), axis=-1)
+    big_a, big_b = quantize(*chain_affine(chain), frac_bits)
     return int(np.count_nonzero(np.argmax(big_a * acc + big_b, axis=-1) != ref))
+
+
+def score_chain(nodes: list[Node], i: int) -> list[Node]:
+    """The final float chain starting at ``i`` right after a matrix layer: [scale] [batchnorm] (empty if none)."""
+    if i == 0 or not OPS[nodes[i - 1].op].matrix:
+        return []
+    chain = [nodes[i]] if nodes[i].op in ("scale", "batchnorm") else []
+    if chain and chain[0].op == "scale" and i + 1 < len(nodes) and nodes[i + 1].op == "batchnorm":
+        chain.append(nodes[i + 1])
+    return chain
 
 
 def score_shift(full: np.ndarray, frac_bits: int) -> int:
@@ -161,31 +189,39 @@ def _power_of_two(a: np.ndarray) -> bool:
 
 @register("quantize_scores")
 def quantize_scores(graph: Graph, ctx: PassContext) -> Graph:
-    """final γ(x−μ)/σ+β → A·x + B with A, B = round(·2^F), F the narrowest exact-argmax width + margin."""
+    """final [s·] then γ(x−μ)/σ+β → A·x + B with A, B = round((a·s, b)·2^F), F the narrowest exact-argmax width + margin."""
     nodes = list(graph.nodes)
-    for i, node in enumerate(nodes):
-        if node.op != "batchnorm" or i == 0 or not OPS[nodes[i - 1].op].matrix:
+    i = 0
+    while i < len(nodes):
+        chain = score_chain(nodes, i)
+        if not chain:
+            i += 1
             continue
         acc = execute(graph.prefix(i), calibration_inputs(graph, ctx))
         assert isinstance(acc, np.ndarray)
         src = nodes[i - 1].out.dtype
         assert src.lo is not None and src.hi is not None
+        a, b = chain_affine(chain)
         # Huge |beta| or |gamma| cap F (below 0 if need be: scores then drop low bits) so nothing overflows.
-        top = max_fit_frac_bits(*affine_of(node), max(abs(src.lo), abs(src.hi)))
+        top = max_fit_frac_bits(a, b, max(abs(src.lo), abs(src.hi)))
         bottom = min(0, top)
         # Disagreements are not monotone in F (rounding can fix an order by luck), so take the
         # width from which every wider one is exact, then add the margin.
-        counts = {f: disagreements(acc, node, f) for f in range(bottom, top + 1)}
+        counts = {f: disagreements(acc, chain, f) for f in range(bottom, top + 1)}
         stable = next(f for f in range(top, bottom - 1, -1) if f == bottom or counts[f - 1] > 0)
         frac = min(top, max(MIN_FRAC_BITS, stable + MARGIN_BITS))
-        big_a, big_b = quantize(*affine_of(node), frac)
+        big_a, big_b = quantize(a, b, frac)
         # Scores only feed the argmax: drop the low bits it does not need (output: scores keeps them).
-        argmax_next = i + 1 < len(nodes) and nodes[i + 1].op == "argmax"
+        end = i + len(chain)
+        argmax_next = end < len(nodes) and nodes[end].op == "argmax"
         shift = score_shift(big_a * acc.astype(np.int64) + big_b, frac) if argmax_next else 0
-        nodes[i] = Node(node.name, "affine", {"frac_bits": frac, "shift": shift}, {"scale": big_a, "offset": big_b})
+        # the affine takes the batchnorm's name (the user's layer), else the scale's
+        name = chain[-1].name
+        nodes[i:end] = [Node(name, "affine", {"frac_bits": frac, "shift": shift}, {"scale": big_a, "offset": big_b})]
         graph = graph.with_nodes(graph.nodes, scores=ScoreReport(
-            frac_bits=frac, disagreements=disagreements(acc, node, frac), calibration_images=int(acc.shape[0]),
+            frac_bits=frac, disagreements=disagreements(acc, chain, frac), calibration_images=int(acc.shape[0]),
             calibration="user" if ctx.calibration is not None else "random"))
+        i += 1
     return infer_types(graph.with_nodes(nodes))
 
 

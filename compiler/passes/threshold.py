@@ -1,4 +1,5 @@
-"""An activation (with the batchnorm before it, or bare on integers) → its op's integer form: sign → a threshold."""
+"""An activation (with the batchnorm and float scale before it, or bare on integers) → its op's integer form:
+sign → a threshold, quant → a multithreshold."""
 
 from __future__ import annotations
 
@@ -10,21 +11,21 @@ from .registry import PassContext, register
 
 @register("fold_threshold")
 def fold_threshold(graph: Graph, ctx: PassContext) -> Graph:
-    """act(γ(x−μ)/σ+β) and act(x) on integers → the activation op's integer node (sign: x ≥ ⌈μ−βσ/γ⌉, negated where γ<0)."""
+    """act(γ(s·x−μ)/σ+β) and act(x) on integers → the activation op's integer node (sign: x ≥ T, quant: a multithreshold)."""
     nodes: list[Node] = []
     for node in graph.nodes:
-        prev = nodes[-1] if nodes else None
-        bn = prev if prev is not None and prev.op == "batchnorm" else None
-        if bn is not None:
-            src = graph.input if len(nodes) == 1 else nodes[-2].out
-        else:
-            src = graph.input if not nodes else nodes[-1].out
+        # the float chain before the activation: [scale] [batchnorm], read back from what is kept so far
+        k = len(nodes)
+        bn = nodes[k - 1] if k >= 1 and nodes[k - 1].op == "batchnorm" else None
+        j = k - (bn is not None)
+        scale = nodes[j - 1] if j >= 1 and nodes[j - 1].op == "scale" else None
+        start = j - (scale is not None)
+        src = graph.input if start == 0 else nodes[start - 1].out
         # the activation's own rule (OpDef.fold_activation) decides; a float source stays float (the model's input)
-        folded = OPS[node.op].fold_activation(node, bn, src) if src.dtype.is_integral else None
+        folded = OPS[node.op].fold_activation(node, bn, src, scale) if src.dtype.is_integral else None
         if folded is None:
             nodes.append(node)
-        elif bn is not None:
-            nodes[-1] = folded
         else:
+            del nodes[start:]
             nodes.append(folded)
     return infer_types(graph.with_nodes(nodes))

@@ -6,12 +6,13 @@ import numpy as np
 
 from compiler.ir import Graph, Node
 from compiler.ops import OPS, MatrixOp, infer_types
+from compiler.ops.matrix import weight_bits
 
 from .registry import PassContext, register
 
 @register("lower_xnor_popcount")
 def lower_xnor_popcount(graph: Graph, ctx: PassContext) -> Graph:
-    """W·x (x bipolar) → p = popcount(xnor(w, x)), x = 2p − N: thresholds T → ⌈(T+N)/2⌉, affines A,B → 2A, B−AN."""
+    """W·x (x bipolar, W ±1) → p = popcount(xnor(w, x)), x = 2p − N: thresholds T → ⌈(T+N)/2⌉, affines A,B → 2A, B−AN."""
     nodes: list[Node] = []
     src = list(graph.nodes)
     i = 0
@@ -19,7 +20,9 @@ def lower_xnor_popcount(graph: Graph, ctx: PassContext) -> Graph:
         node = src[i]
         in_type = graph.input_type(i)
         d = OPS[node.op]
-        if not isinstance(d, MatrixOp) or d.xnor_form is None or not in_type.dtype.is_bipolar:
+        # few-bit weights on bipolar lanes stay a plain sum (x ? w : −w in the unit): XNOR is for ±1 weights only
+        if not isinstance(d, MatrixOp) or d.xnor_form is None or not in_type.dtype.is_bipolar \
+                or weight_bits(node) != 1:
             nodes.append(node)
             i += 1
             continue
