@@ -34,8 +34,11 @@ class MvtuConfig:
     acc_bits: int
     out_bits: int
     aff_bits: int
-    weights: np.ndarray  # (MH, MW) 0/1
-    thresholds: np.ndarray | None
+    weight_bits: int
+    n_thr: int
+    out_bias: int
+    weights: np.ndarray  # (MH, MW): 0/1 bits (WEIGHT_BITS = 1) or signed codes
+    thresholds: np.ndarray | None  # (MH,) in mode 0, (MH, N_THR) in mode 3
     a: np.ndarray | None
     b: np.ndarray | None
 
@@ -75,15 +78,21 @@ def load_config(dut) -> MvtuConfig:
         acc_bits=read_param(dut, "ACC_BITS"),
         out_bits=read_param(dut, "OUT_BITS"),
         aff_bits=read_param(dut, "AFF_BITS"),
+        weight_bits=read_param(dut, "WEIGHT_BITS"),
+        n_thr=read_param(dut, "N_THR"),
+        out_bias=read_param(dut, "OUT_BIAS"),
         weights=data["weights"].astype(np.int64),
         thresholds=data.get("thresholds"),
         a=data.get("a"),
         b=data.get("b"),
     )
     assert cfg.weights.shape == (cfg.mh, cfg.mw), f"data file weights {cfg.weights.shape} vs DUT MH={cfg.mh} MW={cfg.mw}"
+    if cfg.out_mode == OutMode.MULTI_THRESHOLD:
+        assert cfg.thresholds.shape == (cfg.mh, cfg.n_thr), f"data file thresholds {cfg.thresholds.shape} vs N_THR={cfg.n_thr}"
     unit = MvtuParams(MW=cfg.mw, MH=cfg.mh, PE=cfg.pe, SIMD=cfg.simd, BINARY_IN=int(cfg.binary_in), IN_BITS=cfg.in_bits,
                       IN_SIGNED=int(cfg.in_signed), OUT_MODE=int(cfg.out_mode), ACC_BITS=cfg.acc_bits,
-                      OUT_BITS=cfg.out_bits, AFF_BITS=cfg.aff_bits)
+                      OUT_BITS=cfg.out_bits, AFF_BITS=cfg.aff_bits, WEIGHT_BITS=cfg.weight_bits, N_THR=cfg.n_thr,
+                      OUT_BIAS=cfg.out_bias)
     # the Python mirror of the output queue's depth (the resource model prices its RAM) is the core's
     assert read_param(dut, "OQ_DEPTH") == unit.out_queue()[0], (read_param(dut, "OQ_DEPTH"), unit.out_queue())
     cocotb.log.info(f"bnnc_mvtu config: {cfg.__dict__ | {'weights': '...'}} NF={cfg.nf} SF={cfg.sf}")
@@ -103,8 +112,11 @@ def random_inputs(cfg: MvtuConfig, rng: np.random.Generator, n: int) -> np.ndarr
 
 
 def model_acc(cfg: MvtuConfig, x: np.ndarray) -> np.ndarray:
-    """Exact accumulators (n, MH): popcount domain for binary input, signed sums otherwise."""
+    """Exact accumulators (n, MH): popcount domain for binary input with 1-bit weights, signed sums otherwise."""
     w = cfg.weights
+    if cfg.weight_bits >= 2:  # codes: sum of x ? w : -w (x = 1 is +1), or of x * w
+        xs = (2 * x - 1) if cfg.binary_in else x
+        return xs @ w.T
     if cfg.binary_in:
         return (x[:, None, :] == w[None, :, :]).sum(axis=2)
     return np.where(w[None, :, :] == 1, x[:, None, :], -x[:, None, :]).sum(axis=2)
@@ -117,6 +129,8 @@ def model_outputs(cfg: MvtuConfig, x: np.ndarray) -> np.ndarray:
         return (acc >= cfg.thresholds[None, :]).astype(np.int64)
     if cfg.out_mode == OutMode.ACCUMULATOR:
         return acc
+    if cfg.out_mode == OutMode.MULTI_THRESHOLD:  # OUT_BIAS + the count of thresholds passed
+        return cfg.out_bias + (acc[:, :, None] >= cfg.thresholds[None, :, :]).sum(axis=2)
     return cfg.a[None, :].astype(object) * acc.astype(object) + cfg.b[None, :].astype(object)
 
 
@@ -139,9 +153,16 @@ def output_beats(cfg: MvtuConfig, y: np.ndarray) -> list[int]:
     return [pack_lanes(beat, cfg.out_lane_bits) for vec in y for beat in chunk_lanes([int(v) for v in vec], cfg.pe)]
 
 
+def _signed_out(cfg: MvtuConfig) -> bool:
+    """Output lanes are two's complement (mode 3: plain bits when OUT_BIAS >= 0)."""
+    if cfg.out_mode == OutMode.MULTI_THRESHOLD:
+        return cfg.out_bias < 0
+    return cfg.out_mode != OutMode.THRESHOLD
+
+
 def _fmt(cfg: MvtuConfig):
     def fmt(word: int) -> str:
-        return f"{word:#x} lanes={unpack_lanes(word, cfg.pe, cfg.out_lane_bits, signed=cfg.out_mode != OutMode.THRESHOLD)}"
+        return f"{word:#x} lanes={unpack_lanes(word, cfg.pe, cfg.out_lane_bits, signed=_signed_out(cfg))}"
 
     return fmt
 

@@ -1,5 +1,5 @@
-"""pytest driver: bnnc_dot_lane (binary and integer lanes, ones' complement, modular results) under several
-parameter sets, lint and illegal parameters."""
+"""pytest driver: bnnc_dot_lane (binary and integer lanes, ones' complement, few-bit weights, modular results) under
+several parameter sets, lint and illegal parameters."""
 
 from __future__ import annotations
 
@@ -23,6 +23,13 @@ def _sets() -> list[dict[str, int]]:
         dict(SIMD=rng.randint(1, 6), BINARY_IN=0, IN_BITS=rng.randint(2, 7), IN_SIGNED=0, DOT_BITS=rng.randint(4, 8),
              ONES=1),
         dict(SIMD=1, BINARY_IN=0, IN_BITS=2, IN_SIGNED=1, DOT_BITS=2, ONES=1),
+        # few-bit weights (issue 23): +-w on binary lanes, x * w on integer lanes (exact and modular results)
+        dict(SIMD=rng.randint(2, 12), BINARY_IN=1, IN_BITS=8, IN_SIGNED=0, DOT_BITS=8, WEIGHT_BITS=2),
+        dict(SIMD=rng.randint(2, 9), BINARY_IN=1, IN_BITS=8, IN_SIGNED=0, DOT_BITS=3, WEIGHT_BITS=4),
+        dict(SIMD=rng.randint(2, 9), BINARY_IN=0, IN_BITS=2, IN_SIGNED=1, DOT_BITS=8, WEIGHT_BITS=2),
+        dict(SIMD=rng.randint(2, 9), BINARY_IN=0, IN_BITS=4, IN_SIGNED=0, DOT_BITS=14, WEIGHT_BITS=4),
+        dict(SIMD=rng.randint(1, 6), BINARY_IN=0, IN_BITS=8, IN_SIGNED=1, DOT_BITS=rng.randint(6, 9), WEIGHT_BITS=3),
+        dict(SIMD=1, BINARY_IN=0, IN_BITS=1, IN_SIGNED=0, DOT_BITS=3, WEIGHT_BITS=2),
     ]
 
 
@@ -49,6 +56,9 @@ def test_dot_lane_lint_clean(params: dict[str, int]) -> None:
         ({"SIMD": 0}, "bnnc_param_error_dot_lane_simd_must_be_positive"),
         ({"BINARY_IN": 0, "ONES": 2}, "bnnc_param_error_dot_lane_ones_must_be_0_or_1"),
         ({"BINARY_IN": 0, "IN_BITS": 1, "IN_SIGNED": 1}, "bnnc_param_error_dot_lane_in_bits_too_small"),
+        ({"WEIGHT_BITS": 0}, "bnnc_param_error_dot_lane_weight_bits_must_be_1_to_4"),
+        ({"WEIGHT_BITS": 5}, "bnnc_param_error_dot_lane_weight_bits_must_be_1_to_4"),
+        ({"BINARY_IN": 0, "ONES": 1, "WEIGHT_BITS": 2}, "bnnc_param_error_dot_lane_ones_needs_weight_bits_1"),
     ],
 )
 def test_dot_lane_rejects_illegal_parameters(params: dict[str, int], error: str) -> None:

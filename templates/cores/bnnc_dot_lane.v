@@ -1,5 +1,6 @@
-// bnnc_dot_lane: one PE's SIMD-lane dot product with +-1 weights (combinational).
+// bnnc_dot_lane: one PE's SIMD-lane dot product with +-1 or few-bit weights (combinational).
 //
+// WEIGHT_BITS = 1 (one weight bit per lane, 1 = +1):
 // BINARY_IN = 1: dot = popcount(xnor(x, w) & lane_en)   (popcount domain, >= 0),
 //                by bnnc_xnor_popcount (XNOR folded into 6-input-LUT compressors)
 // BINARY_IN = 0: dot = sum over enabled lanes of (w ? x : -x), x an IN_BITS
@@ -9,6 +10,11 @@
 //                enabled lanes with w = 0 back, bnnc_mvtu in its bias).
 //                An adder tree whose nodes grow one bit per level (each sum
 //                exact), reduced to DOT_BITS at the root.
+// WEIGHT_BITS = 2..4 (lane k's weight w_k at w[k*WEIGHT_BITS +: WEIGHT_BITS], two's complement):
+// BINARY_IN = 1: dot = sum over enabled lanes of (x ? w_k : -w_k)  (x = 1 means +1)
+// BINARY_IN = 0: dot = sum over enabled lanes of x * w_k, an exact signed product
+//                built from WEIGHT_BITS shifted copies of x (no multiplier cell, so
+//                synthesis keeps it out of DSP blocks), then the same adder tree.
 // The result is DOT_BITS wide, two's complement, computed modulo 2**DOT_BITS:
 // a caller that accumulates modulo 2**ACC_BITS may pass DOT_BITS = ACC_BITS
 // even when one lane sum alone would need more bits (the final sum is exact
@@ -21,10 +27,11 @@ module bnnc_dot_lane #(
     parameter integer IN_BITS = 8,    // integer lane width (BINARY_IN = 0 only; >= 1, >= 2 if signed)
     parameter integer IN_SIGNED = 0,  // integer lanes are two's complement (1) or unsigned (0)
     parameter integer DOT_BITS = 8,   // result width (>= 1)
-    parameter integer ONES = 0        // integer lanes: 0 w ? x : -x; 1 w ? x : ~x (ones' complement)
+    parameter integer ONES = 0,       // integer lanes, WEIGHT_BITS = 1: 0 w ? x : -x; 1 w ? x : ~x (ones' complement)
+    parameter integer WEIGHT_BITS = 1 // bits per weight (1..4): 1 the +-1 bit, 2..4 a two's complement code
 ) (
     input  wire [SIMD*((BINARY_IN != 0) ? 1 : IN_BITS)-1:0] x,        // input lanes
-    input  wire [SIMD-1:0]                                  w,        // weight bits (1 = +1)
+    input  wire [SIMD*((WEIGHT_BITS > 1) ? WEIGHT_BITS : 1)-1:0] w,   // weights, lane k at [k*WEIGHT_BITS +: WEIGHT_BITS]
     input  wire [SIMD-1:0]                                  lane_en,  // lanes that count
     output wire [DOT_BITS-1:0]                              dot       // dot product (two's complement)
 );
@@ -47,11 +54,36 @@ module bnnc_dot_lane #(
         if (ONES != 0 && ONES != 1) begin : g_bad_ones
             bnnc_param_error_dot_lane_ones_must_be_0_or_1 u_err ();
         end
+        if (WEIGHT_BITS < 1 || WEIGHT_BITS > 4) begin : g_bad_weight_bits
+            bnnc_param_error_dot_lane_weight_bits_must_be_1_to_4 u_err ();
+        end
+        if (ONES != 0 && WEIGHT_BITS != 1) begin : g_bad_ones_weight_bits
+            bnnc_param_error_dot_lane_ones_needs_weight_bits_1 u_err ();
+        end
     endgenerate
+
+    localparam integer WB = (WEIGHT_BITS > 1) ? WEIGHT_BITS : 1;  // clamped: the check above reports bad values
+
+    localparam integer PW = ((BINARY_IN != 0) ? 1 : IN_BITS) + WB;  // an integer lane's product width
+
+    // xe * wv exactly, xe the lane extended to PW bits: the sum of xe's shifted copies selected by
+    // wv's bits, the top one (weight -2**(WB-1)) subtracted. The product fits PW = IN_BITS + WB bits,
+    // so the sum modulo 2**PW is the exact one.
+    function automatic [PW-1:0] small_product(input [PW-1:0] xe, input [WB-1:0] wv);
+        integer j;
+        begin
+            small_product = {PW{1'b0}};
+            for (j = 0; j < WB; j = j + 1) begin
+                if (wv[j]) begin
+                    small_product = (j == WB - 1) ? small_product - (xe << j) : small_product + (xe << j);
+                end
+            end
+        end
+    endfunction
 
     genvar i;
     generate
-        if (BINARY_IN != 0) begin : g_binary
+        if (BINARY_IN != 0 && WB == 1) begin : g_binary
             localparam integer PCW = $clog2(SIMD + 1);  // popcount width
             // Top bits of pc are dropped when DOT_BITS < PCW (modular result, see header).
             /* verilator lint_off UNUSEDSIGNAL */
@@ -75,9 +107,13 @@ module bnnc_dot_lane #(
                 assign dot = pc[DOT_BITS-1:0];
             end
         end else begin : g_integer
-            // Leaf width: a term exactly, as two's complement. -x needs one bit more than x
-            // (-(-2**(IN_BITS-1)), -(2**IN_BITS - 1)); ~x of a signed x needs none.
-            localparam integer LW = IN_BITS + ((ONES != 0 && IN_SIGNED != 0) ? 0 : 1);
+            // Integer lanes, or few-bit weights (either input). Leaf width: a term exactly, as two's
+            // complement. 1-bit weights: -x needs one bit more than x (-(-2**(IN_BITS-1)),
+            // -(2**IN_BITS - 1)); ~x of a signed x needs none. Few-bit weights: +-w needs WB + 1
+            // bits (-(-2**(WB-1))); x * w needs IN_BITS + WB (signed x: (-2**(IN_BITS-1)) *
+            // (-2**(WB-1)) = 2**(IN_BITS+WB-2); unsigned x: (2**IN_BITS - 1) * -2**(WB-1)).
+            localparam integer LW = (WB > 1) ? ((BINARY_IN != 0) ? WB + 1 : IN_BITS + WB)
+                                             : IN_BITS + ((ONES != 0 && IN_SIGNED != 0) ? 0 : 1);
             localparam integer LEVELS = (SIMD > 1) ? $clog2(SIMD) : 0;  // adder-tree levels
             localparam integer LEAVES = 1 << LEVELS;
             localparam integer RW = LW + LEVELS;  // root width: the sum of LEAVES terms, exact
@@ -95,6 +131,20 @@ module bnnc_dot_lane #(
                     // it to LUT full adders (int8, SIMD 9: 170 LUT instead of 111 on carry chains).
                     (* keep *) wire [NW-1:0] s = {a[NW-2], a} + {b[NW-2], b};
                     assign v = s;
+                end else if (i - (LEAVES - 1) < SIMD && WB > 1) begin : g_used_prod
+                    localparam integer K = i - (LEAVES - 1);  // lane of this leaf
+                    wire [WB-1:0] wk = w[K*WB +: WB];
+                    wire [LW-1:0] term;
+                    if (BINARY_IN != 0) begin : g_pm
+                        // x = 1 is +1: the weight, else its negation (exact in WB + 1 bits)
+                        wire [LW-1:0] wext = {{(LW - WB){wk[WB-1]}}, wk};
+                        assign term = x[K] ? wext : (~wext + {{(LW - 1){1'b0}}, 1'b1});
+                    end else begin : g_mul
+                        wire [IN_BITS-1:0] xi = x[K*IN_BITS +: IN_BITS];
+                        wire [PW-1:0] xe = (IN_SIGNED != 0) ? {{WB{xi[IN_BITS-1]}}, xi} : {{WB{1'b0}}, xi};
+                        assign term = small_product(xe, wk);  // LW = PW here
+                    end
+                    assign v = lane_en[K] ? term : {LW{1'b0}};
                 end else if (i - (LEAVES - 1) < SIMD) begin : g_used
                     localparam integer K = i - (LEAVES - 1);  // lane of this leaf
                     wire [IN_BITS-1:0] xi = x[K*IN_BITS +: IN_BITS];

@@ -1,10 +1,14 @@
 // bnnc_mvtu: matrix-vector(-threshold) unit, PE x SIMD folded.
 //
-// Computes, for each input vector x of MW elements, MH outputs
+// Computes, for each input vector x of MW elements, MH outputs; with 1-bit weights (WEIGHT_BITS = 1)
 //   acc[n] = popcount(xnor(x, w_n))        (BINARY_IN = 1, popcount domain 0..MW)
 //   acc[n] = sum_i (w_n[i] ? x[i] : -x[i]) (BINARY_IN = 0, integer lanes; mode 0 adds
 //            w ? x : ~x = -x - 1 per lane, its bias holding the count of 0 weight bits back)
-// and emits per neuron (OUT_MODE): 0: acc >= T[n] (1 bit), 1: acc, 2: A[n]*acc + B[n].
+// with few-bit weights (WEIGHT_BITS = 2..4, two's complement codes w_n[i])
+//   acc[n] = sum_i (x[i] ? w_n[i] : -w_n[i])  (BINARY_IN = 1, x[i] = 1 means +1)
+//   acc[n] = sum_i x[i] * w_n[i]              (BINARY_IN = 0, exact small products)
+// and emits per neuron (OUT_MODE): 0: acc >= T[n] (1 bit), 1: acc, 2: A[n]*acc + B[n],
+// 3: OUT_BIAS + #{k : acc >= T[n][k]} (N_THR thresholds, ascending: a multi-threshold activation).
 //
 // Folding: NF = ceil(MH/PE) neuron folds, SF = ceil(MW/SIMD) synapse folds.
 // Input: SF beats of SIMD lanes per vector. Output: NF beats of PE lanes,
@@ -20,19 +24,22 @@
 // Pipeline: issue (counters, ROM address) -> S1 (weight ROM word, input word)
 // -> S2 (per-PE lane dot products; binary input: DOT_LAT pipelined cycles)
 // -> S3 (accumulators, parameter ROM word)
-// -> S4 (threshold compare / multiply) -> S5 (affine add, padding mask)
+// -> S4 (threshold compare / multiply / mode 3's N_THR compares)
+// -> S5 (affine add / mode 3's count + OUT_BIAS, padding mask)
 // -> output FIFO (registered m_axis, no bypass). The datapath never stalls: a neuron fold
 // is only started when the output FIFO has a credit for its result, so
 // backpressure just pauses the issue of new folds. s_axis_tready depends on
 // registers only (no combinational path from m_axis_tready or s_axis_tvalid).
 //
-// ROM files (docs/hardware.md): WEIGHT_FILE has NF*SF lines of PE*SIMD bits,
-// line nf*SF + sf, bit p*SIMD + s = weight of neuron nf*PE + p, input
-// sf*SIMD + s; bits of inputs >= MW must be 0 (both datapaths rely on it:
-// they mask only the input side of those lanes). PARAM_FILE has NF lines: mode 0 PE lanes of
-// ACC_BITS biases -T[n] (integer input: -T[n] + Z[n], Z[n] the number of 0 bits of
-// neuron n's SF*SIMD weights, padding included, written modulo 2**ACC_BITS); mode 2 PE
-// lanes of {B, A}, each AFF_BITS (A low).
+// ROM files (docs/hardware.md): WEIGHT_FILE has NF*SF lines of PE*SIMD*WEIGHT_BITS bits,
+// line nf*SF + sf, bits [(p*SIMD + s)*WEIGHT_BITS +: WEIGHT_BITS] = weight of neuron
+// nf*PE + p, input sf*SIMD + s; weights of inputs >= MW must be 0 (every datapath relies
+// on it: the 1-bit ones mask only the input side of those lanes, the few-bit ones
+// nothing, a 0 weight adds 0). PARAM_FILE has NF lines: mode 0 PE lanes of
+// ACC_BITS biases -T[n] (integer input with 1-bit weights: -T[n] + Z[n], Z[n] the number of 0
+// bits of neuron n's SF*SIMD weights, padding included, written modulo 2**ACC_BITS); mode 2 PE
+// lanes of {B, A}, each AFF_BITS (A low); mode 3 PE lanes of N_THR*ACC_BITS, threshold k
+// at [k*ACC_BITS +: ACC_BITS], two's complement, ascending.
 //
 // Arithmetic: accumulators are ACC_BITS two's complement, computed modulo
 // 2**ACC_BITS (exact when the true value fits, which the compiler ensures).
@@ -41,7 +48,11 @@
 // compiler ensures by clamping T into [min acc, max acc + 1] (compiler/cores/mvtu.py,
 // threshold_fit). Mode 1 sign-extends or truncates acc to OUT_BITS; mode 2 computes
 // A*acc + B exactly in ACC_BITS+AFF_BITS+1 bits, then sign-extends or
-// truncates to OUT_BITS.
+// truncates to OUT_BITS. Mode 3 sums exactly (no bias, no ones' complement), compares acc
+// with each threshold (exact: the compiler sizes ACC_BITS for acc and every threshold,
+// clamped into [min acc, max acc + 1]: compiler/cores/mvtu.py, multi_threshold_fit), and
+// turns the thermometer code of the passed thresholds into its count (sorted thresholds
+// make the code a thermometer: each count bit is an XOR of a few of its bits).
 `default_nettype none
 
 module bnnc_mvtu #(
@@ -52,10 +63,15 @@ module bnnc_mvtu #(
     parameter integer BINARY_IN = 1,    // 1: 1-bit bipolar input lanes; 0: integer lanes of IN_BITS
     parameter integer IN_BITS = 8,      // integer input lane width (BINARY_IN = 0; >= 1, >= 2 if signed)
     parameter integer IN_SIGNED = 0,    // integer input lanes signed (1) or unsigned (0)
-    parameter integer OUT_MODE = 0,     // 0: threshold (1-bit lanes); 1: raw accumulator; 2: affine A*acc+B
-    parameter integer ACC_BITS = 16,    // signed accumulator width (>= 2; binary input: > clog2(MW+1))
-    parameter integer OUT_BITS = 1,     // output lane width: must be 1 in mode 0, >= 1 in modes 1 and 2
+    parameter integer OUT_MODE = 0,     // 0: threshold (1-bit lanes); 1: raw accumulator; 2: affine A*acc+B;
+                                        // 3: multi-threshold OUT_BIAS + #{k : acc >= T[k]}
+    parameter integer ACC_BITS = 16,    // signed accumulator width (>= 2; binary input, 1-bit weights: > clog2(MW+1))
+    parameter integer OUT_BITS = 1,     // output lane width: must be 1 in mode 0, >= 1 in modes 1 and 2; mode 3:
+                                        // holds OUT_BIAS .. OUT_BIAS + N_THR (plain bits when OUT_BIAS >= 0), <= 32
     parameter integer AFF_BITS = 16,    // width of each of A and B (mode 2; >= 1)
+    parameter integer WEIGHT_BITS = 1,  // bits per weight (1..4): 1 the +-1 bit; 2..4 a two's complement code
+    parameter integer N_THR = 1,        // thresholds per neuron (mode 3; >= 1)
+    parameter integer OUT_BIAS = 0,     // mode 3: the output code of a neuron that passes no threshold (may be < 0)
     parameter WEIGHT_FILE = "weights.mem",  // $readmemh file of the weight ROM
     parameter PARAM_FILE = "params.mem",    // $readmemh file of thresholds / {B, A} pairs (not read in mode 1)
     // ROM mapping for synthesis, as the compiler's memory plan (compiler/cores/rom.py) chose it, passed on
@@ -98,10 +114,23 @@ module bnnc_mvtu #(
         if (BINARY_IN == 0 && (IN_BITS < 1 || (IN_SIGNED == 1 && IN_BITS < 2))) begin : g_bad_in_bits
             bnnc_param_error_mvtu_in_bits_too_small u_err ();
         end
-        if (OUT_MODE < 0 || OUT_MODE > 2) begin : g_bad_out_mode
-            bnnc_param_error_mvtu_out_mode_must_be_0_1_or_2 u_err ();
+        if (OUT_MODE < 0 || OUT_MODE > 3) begin : g_bad_out_mode
+            bnnc_param_error_mvtu_out_mode_must_be_0_to_3 u_err ();
         end
-        if (ACC_BITS < 2 || (BINARY_IN == 1 && ACC_BITS < $clog2(MW + 1) + 1)) begin : g_bad_acc_bits
+        if (WEIGHT_BITS < 1 || WEIGHT_BITS > 4) begin : g_bad_weight_bits
+            bnnc_param_error_mvtu_weight_bits_must_be_1_to_4 u_err ();
+        end
+        if (OUT_MODE == 3 && N_THR < 1) begin : g_bad_n_thr
+            bnnc_param_error_mvtu_n_thr_must_be_positive_in_mode_3 u_err ();
+        end
+        // mode 3: OUT_BITS holds every code OUT_BIAS .. OUT_BIAS + N_THR (two's complement when OUT_BIAS < 0)
+        if (OUT_MODE == 3 && N_THR >= 1 && (OUT_BITS > 32 || (OUT_BITS < 32 && (
+                (OUT_BIAS >= 0 && OUT_BIAS + N_THR > (1 << OUT_BITS) - 1) ||
+                (OUT_BIAS < 0 && (OUT_BIAS < -(1 << (OUT_BITS - 1)) ||
+                                  OUT_BIAS + N_THR > (1 << (OUT_BITS - 1)) - 1)))))) begin : g_bad_out_bits_mode3
+            bnnc_param_error_mvtu_out_bits_must_hold_the_codes_in_mode_3 u_err ();
+        end
+        if (ACC_BITS < 2 || (BINARY_IN == 1 && WEIGHT_BITS == 1 && ACC_BITS < $clog2(MW + 1) + 1)) begin : g_bad_acc_bits
             bnnc_param_error_mvtu_acc_bits_too_small u_err ();
         end
         if (OUT_MODE == 0 && OUT_BITS != 1) begin : g_bad_out_bits_mode0
@@ -191,10 +220,12 @@ module bnnc_mvtu #(
     localparam integer ST_W = (STEPS > 1) ? $clog2(STEPS) : 1;      // weight address width
     localparam integer LAST_SIMD = MW - (SF - 1) * SIMD;            // valid lanes in the last synapse fold
     localparam integer LAST_PE = MH - (NF - 1) * PE;                // valid lanes in the last neuron fold
-    localparam integer PW = (OUT_MODE == 2) ? 2 * AFF_BITS : ACC_BITS;  // parameter lane width
-    // S2 depth: binary input runs bnnc_xnor_popcount with PIPE = 1 (a register rank after each of
-    // its stages and at its output), integer input one registered bnnc_dot_lane.
-    localparam integer DOT_LAT = (BINARY_IN != 0) ? xpc_stages(SIMD_C) + 2 : 1;
+    localparam integer WB = (WEIGHT_BITS > 1) ? WEIGHT_BITS : 1;        // bits per weight (clamped)
+    localparam integer NT = (N_THR > 1) ? N_THR : 1;                    // thresholds per neuron (clamped)
+    localparam integer PW = (OUT_MODE == 2) ? 2 * AFF_BITS : (OUT_MODE == 3) ? NT * ACC_BITS : ACC_BITS;  // param lane
+    // S2 depth: binary input with 1-bit weights runs bnnc_xnor_popcount with PIPE = 1 (a register
+    // rank after each of its stages and at its output); the others one registered bnnc_dot_lane.
+    localparam integer DOT_LAT = (BINARY_IN != 0 && WB == 1) ? xpc_stages(SIMD_C) + 2 : 1;
     localparam integer PIPE = 4 + DOT_LAT;                          // issue -> FIFO input, in cycles
     // Output queue: a fold holds its credit for SF + PIPE cycles and 2 in the queue (it has no
     // bypass: no 2:1 mux per output bit); folds start every SF cycles.
@@ -273,9 +304,9 @@ module bnnc_mvtu #(
     // ------------------------------------------------------------------
     // The weight ROM is read synchronously (its register is w1 below), so synthesis can map it
     // to block RAM; ROM_STYLE passes the compiler's plan on (bnnc_rom).
-    wire [PE*SIMD-1:0] w1;
+    wire [PE*SIMD*WB-1:0] w1;
     bnnc_rom #(
-        .WIDTH(PE * SIMD),
+        .WIDTH(PE * SIMD * WB),
         .DEPTH(STEPS),
         .ADDR_BITS(ST_W),
         .FILE(WEIGHT_FILE),
@@ -310,8 +341,11 @@ module bnnc_mvtu #(
         end
     end
 
-    // Lanes at input index >= MW (only in the last synapse fold) are ignored.
+    // Lanes at input index >= MW (only in the last synapse fold) are ignored. (The few-bit
+    // datapath needs no mask: a padding lane's weight is 0, so its product is 0.)
+    /* verilator lint_off UNUSEDSIGNAL */
     wire [SIMD-1:0] lane_en;
+    /* verilator lint_on UNUSEDSIGNAL */
     generate
         if (LAST_SIMD == SIMD) begin : g_full_lanes
             assign lane_en = {SIMD{1'b1}};
@@ -336,9 +370,9 @@ module bnnc_mvtu #(
     wire                   last2;
     wire [NF_W-1:0]        nf2;
 
-    genvar p, t;
+    genvar p, t, j;
     generate
-        if (BINARY_IN != 0) begin : g_dot_bin
+        if (BINARY_IN != 0 && WB == 1) begin : g_dot_bin
             localparam integer PCW = $clog2(SIMD + 1);  // popcount width (< ACC_BITS, checked above)
             wire [SIMD-1:0] xm = x1 | ~lane_en;
             for (p = 0; p < PE; p = p + 1) begin : g_pe
@@ -356,7 +390,7 @@ module bnnc_mvtu #(
                 );
                 assign dot2[p*ACC_BITS +: ACC_BITS] = {{(ACC_BITS - PCW){1'b0}}, pc};
             end
-        end else begin : g_dot_int
+        end else if (WB == 1) begin : g_dot_int
             wire [PE*ACC_BITS-1:0] dot_now;
             reg  [PE*ACC_BITS-1:0] dot_q;
             // Mode 0 sums the lanes in ones' complement (w ? x : ~x; ~x = -x - 1, no +1 per lane):
@@ -382,6 +416,34 @@ module bnnc_mvtu #(
                     .x(xm),
                     .w(w1[p*SIMD +: SIMD]),
                     .lane_en((ONES != 0) ? {SIMD{1'b1}} : lane_en),
+                    .dot(dot_now[p*ACC_BITS +: ACC_BITS])
+                );
+            end
+            always @(posedge clk) begin
+                if (v1) begin
+                    dot_q <= dot_now;
+                end
+            end
+            assign dot2 = dot_q;
+        end else begin : g_dot_few
+            // Few-bit weights, either input: bnnc_dot_lane's products (x ? w : -w, or x * w) and
+            // adder tree, registered once; exact, so every mode sums from 0 (mode 0 from -T).
+            // No lane mask: padding weights are 0.
+            wire [PE*ACC_BITS-1:0] dot_now;
+            reg  [PE*ACC_BITS-1:0] dot_q;
+            for (p = 0; p < PE; p = p + 1) begin : g_pe
+                bnnc_dot_lane #(
+                    .SIMD(SIMD),
+                    .BINARY_IN(BINARY_IN),
+                    .IN_BITS(IN_BITS),
+                    .IN_SIGNED(IN_SIGNED),
+                    .DOT_BITS(ACC_BITS),
+                    .ONES(0),
+                    .WEIGHT_BITS(WB)
+                ) u_dot (
+                    .x(x1),
+                    .w(w1[p*SIMD*WB +: SIMD*WB]),
+                    .lane_en({SIMD{1'b1}}),
                     .dot(dot_now[p*ACC_BITS +: ACC_BITS])
                 );
             end
@@ -417,11 +479,11 @@ module bnnc_mvtu #(
     endgenerate
 
     // ------------------------------------------------------------------
-    // Parameter ROM (modes 0 and 2), read synchronously like the weight ROM (bnnc_rom;
+    // Parameter ROM (modes 0, 2 and 3), read synchronously like the weight ROM (bnnc_rom;
     // PARAM_STYLE passes the compiler's plan on). Mode 0: lane p = -T of the fold's neuron,
     // read one cycle before the fold's first step leaves S2 (pre_* = the step tags one rank
     // earlier), so prom3 is the bias that starts the fold's sum. Mode 2: {B, A} per lane,
-    // read when the fold's last step leaves S2, for S4.
+    // mode 3: N_THR thresholds per lane, read when the fold's last step leaves S2, for S4.
     // ------------------------------------------------------------------
     /* verilator lint_off UNUSEDSIGNAL */
     wire            pre_v;      // the step one cycle before S2's output: valid, (unread in modes 1, 2)
@@ -571,6 +633,48 @@ module bnnc_mvtu #(
                 end
                 if (v4) begin
                     r5q <= r4 & keep4;
+                end
+            end
+            assign r5 = r5q;
+        end else if (OUT_MODE == 3) begin : g_mode3
+            // S4: the N_THR compares of each lane (signed, exact: ACC_BITS holds acc and every T);
+            // S5: the count of thresholds passed, plus OUT_BIAS.
+            localparam integer CW = $clog2(NT + 1);  // count width
+            localparam [31:0] BIAS32 = OUT_BIAS;     // OUT_BITS <= 32 in this mode (checked above)
+            reg  [PE*NT-1:0] t4;    // thermometer codes, lane p's at [p*NT +: NT]: bit k = acc >= T[k]
+            reg  [OW-1:0]    r5q;
+            wire [PE*NT-1:0] t4_now;
+            wire [OW-1:0]    r5_now;
+            for (p = 0; p < PE; p = p + 1) begin : g_lane
+                wire signed [ACC_BITS-1:0] a_acc = acc3[p*ACC_BITS +: ACC_BITS];
+                for (t = 0; t < NT; t = t + 1) begin : g_cmp
+                    wire signed [ACC_BITS-1:0] thr = prom3[p*PW + t*ACC_BITS +: ACC_BITS];
+                    assign t4_now[p*NT + t] = (a_acc >= thr);
+                end
+                // Ascending thresholds make t a thermometer code (bits 0 .. c-1 set, c the count), so
+                // bit j of c = the parity of floor(c / 2**j) = XOR of t[m*2**j - 1], m = 1 .. NT >> j:
+                // those bits that are set form a prefix, and there are floor(c / 2**j) of them.
+                wire [NT-1:0] th = t4[p*NT +: NT];
+                wire [CW-1:0] cnt;
+                for (j = 0; j < CW; j = j + 1) begin : g_cnt_bit
+                    wire [NT-1:0] pick;  // the bits t[m*2**j - 1]
+                    for (t = 0; t < NT; t = t + 1) begin : g_pick
+                        assign pick[t] = (((t + 1) % (1 << j)) == 0) ? th[t] : 1'b0;
+                    end
+                    assign cnt[j] = ^pick;
+                end
+                // OUT_BIAS + c: the low OUT_BITS bits are the code (it fits them: checked above)
+                /* verilator lint_off UNUSEDSIGNAL */
+                wire [31:0] code = BIAS32 + {{(32 - CW){1'b0}}, cnt};
+                /* verilator lint_on UNUSEDSIGNAL */
+                assign r5_now[p*OLW +: OLW] = code[OLW-1:0];
+            end
+            always @(posedge clk) begin
+                if (done3) begin
+                    t4 <= t4_now;
+                end
+                if (v4) begin
+                    r5q <= r5_now & keep4;
                 end
             end
             assign r5 = r5q;
