@@ -21,7 +21,7 @@ from compiler.passes import PIPELINE, REGISTRY, PassContext, PassManager, lower
 from compiler.passes.folding import cheapest_folding, cycles
 from compiler.passes.scores import calibration_inputs
 from compiler.reference import execute
-from designs.netgen import GenNet, cnn, mlp, random_inputs, random_net
+from designs.netgen import GenNet, cnn, fewbit, mlp, random_inputs, random_net
 from tests.pins import whole
 
 
@@ -80,6 +80,18 @@ NETS = {
     "cnn_uint8_direct_padded": lambda: cnn(16, input_dtype="uint8", input_sign=None, padding=1, stride=2,
                                            input_shape=(7, 7, 2), pool="after_sign"),
     "cnn_scores": lambda: cnn(17, output="scores", final_bn=False, pool="before_bn"),
+    # few-bit (docs/few-bit.md): quant activations, few-bit weights, weight scales (a scale node before the batchnorm)
+    "fewbit_w1a2_u8": lambda: fewbit(mlp(41, input_dtype="uint8", input_sign=None, sizes=[16, 10, 8, 4]), 41,
+                                     act=(2, True, True), weight_bits=1, weight_scale=None),
+    "fewbit_w2a2_bipolar": lambda: fewbit(mlp(42, input_dtype="bipolar", sizes=[16, 10, 8, 4], bn_mode="negative"),
+                                          42, act=(2, True, True), weight_bits=2),
+    "fewbit_w4a3u_i8_scores": lambda: fewbit(mlp(43, input_dtype="int8", input_sign=None, sizes=[12, 9, 5],
+                                                 output="scores"), 43, act=(3, False, False), weight_bits=4,
+                                             weight_scale="tensor"),
+    "fewbit_w3a1u_nofinal": lambda: fewbit(mlp(44, sizes=[14, 8, 4], final_bn=False), 44, act=(1, False, False),
+                                           weight_bits=3),
+    "fewbit_cnn": lambda: fewbit(cnn(45, input_dtype="uint8", input_sign=None, padding=1, pool="none", hidden=(6,)),
+                                 45, act=(4, True, False), weight_bits=[2, 3, 1]),
 }
 
 
@@ -388,3 +400,20 @@ def test_maxpool_on_integer_codes_becomes_codepool() -> None:
     assert after.nodes[0].op == "codepool" and not after.nodes[0].params["min_mask"].any()
     x = np.random.default_rng(3).integers(0, 256, size=(50, 6, 6, 3))
     assert np.array_equal(execute(graph, x), execute(after, x))
+
+
+@pytest.mark.parametrize("net", sorted(n for n in NETS if n.startswith("fewbit")))
+def test_fewbit_nets_fold_to_multithresholds_whose_codes_spread(tmp_path: Path, net: str) -> None:
+    """The few-bit nets above exercise what they claim: scale nodes in the float graph, none left after folding,
+    every quant a multithreshold absorbed after a matrix layer, its codes taking more than one value."""
+    graph = _load(NETS[net](), tmp_path)
+    assert any(n.op == "scale" for n in graph.nodes)
+    folded = compiler.fold(graph)
+    ops = [n.op for n in folded.nodes]
+    assert "scale" not in ops and "quant" not in ops and ops.count("multithreshold") == [
+        n.op for n in graph.nodes].count("quant")
+    x = random_inputs(graph, 300, seed=3)
+    for i, node in enumerate(folded.nodes):
+        if node.op == "multithreshold":
+            assert OPS[folded.nodes[i - 1].op].matrix
+            assert len(np.unique(execute(folded.prefix(i + 1), x))) > 1, node.name

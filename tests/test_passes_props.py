@@ -156,3 +156,108 @@ def test_weak_form_cnn(seed, pool, dtype, padding, stride, filters, mode, final_
     net = cnn(seed, input_shape=(7, 6, 2), input_dtype=dtype, filters=(filters,), padding=padding, stride=stride,
               pool=pool, bn_mode=mode, final_bn=final_bn, classes=3)
     _weak_form(net, 120, seed)
+
+
+# ---- few-bit: batchnorm + quant -> multithreshold (docs/few-bit.md) -------------------------------------------
+
+from compiler.ir import DType, Graph, Node, TensorType  # noqa: E402
+from compiler.ops import OPS, infer_types  # noqa: E402
+from compiler.ops.quant import code_range  # noqa: E402
+from compiler.passes import REGISTRY, PassContext  # noqa: E402
+
+QUANT_KINDS = [(b, s, n) for b in (1, 2, 3, 4) for s in (True, False) for n in (True, False) if not (b == 1 and s and n)]
+# powers of two keep a constructed half-way point exact in float64 (ties really are ties)
+Q_SCALE = st.one_of(st.sampled_from([0.25, 0.5, 1.0, 2.0, 8.0]), st.floats(0.01, 20))
+S_SCALE = st.one_of(st.none(), st.sampled_from([0.5, 1.0, 0.125, 4.0]), st.floats(0.001, 50))
+
+
+@st.composite
+def quant_channel(draw):
+    """One channel of [scale] -> batchnorm -> quant on integer accumulators [lo, hi]; half the time a tie: the
+    batchnorm's output at an integer x is exactly half-way between two codes (x/scale = k + 1/2)."""
+    bits, signed, narrow = draw(st.sampled_from(QUANT_KINDS))
+    qmin, qmax = code_range(bits, signed, narrow)
+    g, b, v, eps = draw(GAMMA), draw(BETA), draw(VAR), draw(EPS)
+    q, s = draw(Q_SCALE), draw(S_SCALE)
+    lo = draw(st.integers(-300, 50))
+    hi = lo + draw(st.integers(0, 300))
+    if draw(st.booleans()):
+        x0 = draw(st.integers(lo, hi))
+        s = draw(st.sampled_from([None, 0.5, 2.0, 0.25]))
+        q = draw(st.sampled_from([0.25, 0.5, 1.0, 2.0]))
+        mean = float(x0) * (1.0 if s is None else s)  # bn(s·x0) = beta exactly
+        b = (draw(st.integers(qmin - 1, qmax)) + 0.5) * q  # ... = half-way between two codes
+    else:
+        mean = draw(st.floats(lo - 10, hi + 10, allow_nan=False)) * (1.0 if s is None else s)
+    return (bits, signed, narrow, q), (g, b, mean, v, eps), s, lo, hi
+
+
+def _chain(spec, bnp, s, c: int = 1):
+    """The float-stage nodes [scale] batchnorm quant of one channel spec (repeated over ``c`` channels)."""
+    bits, signed, narrow, q = spec
+    g, b, m, v, eps = bnp
+    rep = lambda val: np.full(c, val, dtype=np.float64)  # noqa: E731
+    bn = Node("bn", "batchnorm", {"eps": eps}, {"gamma": rep(g), "beta": rep(b), "mean": rep(m), "var": rep(v)})
+    qn = Node("q", "quant", {"bits": bits, "signed": signed, "narrow": narrow, "scale": q})
+    sc = None if s is None else Node("sc", "scale", {}, {"scale": rep(s)})
+    return sc, bn, qn
+
+
+def _float_codes(sc, bn, qn, x: np.ndarray) -> np.ndarray:
+    y = x if sc is None else OPS["scale"].execute(sc, x)
+    return OPS["quant"].execute(qn, OPS["batchnorm"].execute(bn, y))
+
+
+@given(st.lists(quant_channel(), min_size=1, max_size=3))
+def test_quant_multithreshold_exact_on_every_integer(chans) -> None:
+    """The folded multithreshold equals the float64 chain scale -> batchnorm -> quant at every integer of the range."""
+    for spec, bnp, s, lo, hi in chans:
+        sc, bn, qn = _chain(spec, bnp, s)
+        mt = OPS["quant"].fold_activation(qn, bn, TensorType((1,), DType.int(lo, hi)), sc)
+        x = np.arange(lo, hi + 1, dtype=np.int64)[:, None]
+        t = mt.params["thresholds"]
+        assert t.shape == (1, mt.attrs["out_hi"] - mt.attrs["out_lo"]) and (np.diff(t, axis=1) >= 0).all()
+        assert np.array_equal(OPS["multithreshold"].execute(mt, x), _float_codes(sc, bn, qn, x)), (spec, bnp, s)
+
+
+@given(st.lists(quant_channel(), min_size=1, max_size=3), st.integers(1, 60))
+def test_quant_multithreshold_in_popcount_domain(chans, n) -> None:
+    """After an XNOR layer of n inputs (x = 2p − n, p in [0, n]): the moved thresholds give the same codes, negated
+    channels included."""
+    for spec, bnp, s, _, _ in chans:
+        sc, bn, qn = _chain(spec, bnp, s)
+        mt = OPS["quant"].fold_activation(qn, bn, TensorType((1,), DType.int(-n, n)), sc)
+        p = np.arange(0, n + 1, dtype=np.int64)[:, None]
+        moved = OPS["multithreshold"].in_popcount_domain(mt, n)
+        assert moved is not None
+        assert np.array_equal(OPS["multithreshold"].execute(moved, p), _float_codes(sc, bn, qn, 2 * p - n))
+
+
+@given(st.lists(quant_channel(), min_size=2, max_size=5), st.integers(1, 4), st.integers(0, 2**31 - 1))
+def test_quant_fold_and_absorb_negation_on_a_dense(chans, wbits, seed) -> None:
+    """dense (few-bit or ±1 weights, integer input) -> [scale] -> batchnorm -> quant, per-channel parameters drawn:
+    fold_threshold then absorb_negation execute equal to the float graph on every input drawn."""
+    rng = np.random.default_rng(seed)
+    c = len(chans)
+    spec = chans[0][0]
+    n_in = int(rng.integers(1, 6))
+    top = max(1, (1 << (wbits - 1)) - 1)
+    w = (rng.choice(np.array([-1, 1]), size=(c, n_in)) if wbits == 1 else rng.integers(-top, top + 1, size=(c, n_in)))
+    attrs = {"units": c, **({"weight_bits": wbits} if wbits > 1 else {})}
+    dense = Node("fc", "dense", attrs, {"weight": w.astype(np.int8)})
+    bnp = [ch[1] for ch in chans]
+    bn = Node("bn", "batchnorm", {"eps": bnp[0][4]}, {k: np.array([p[i] for p in bnp], dtype=np.float64)
+                                                      for i, k in enumerate(("gamma", "beta", "mean", "var"))})
+    sv = np.array([ch[2] or 1.0 for ch in chans])
+    bits, signed, narrow, q = spec
+    nodes = [dense, *([Node("sc", "scale", {}, {"scale": sv})] if chans[0][2] is not None else []), bn,
+             Node("q", "quant", {"bits": bits, "signed": signed, "narrow": narrow, "scale": q})]
+    g = infer_types(Graph("g", TensorType((n_in,), DType.int(-7, 9)), tuple(nodes)))
+    x = rng.integers(-7, 10, size=(200, n_in))
+    want = execute(g, x)
+    folded = REGISTRY["fold_threshold"](g, PassContext())
+    assert [nd.op for nd in folded.nodes] == ["dense", "multithreshold"]
+    assert np.array_equal(execute(folded, x), want)
+    absorbed = REGISTRY["absorb_negation"](folded, PassContext())
+    assert not absorbed.nodes[1].params["negate"].any()
+    assert np.array_equal(execute(absorbed, x), want)
