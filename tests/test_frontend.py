@@ -183,3 +183,22 @@ def test_integers_reach_a_matrix_layer_only_as_the_network_input(tmp_path: Path)
                                                        r"\(add a sign layer before it\), a quant's codes or the integer network input, "
                                                        r"not u8\[0,255\]")):
         compiler.load(net.write(tmp_path).path)
+
+
+def test_fewbit_scale_nodes_only_where_the_float_scale_is_not_one(tmp_path: Path) -> None:
+    """The graph builder's scale bookkeeping (docs/few-bit.md): a scale node after a matrix layer exactly where the
+    input's scale times the weight scale differs from 1; the codes' scale comes from the quant read."""
+    from designs.netgen import fewbit, mlp
+
+    plain = fewbit(mlp(5, input_dtype="uint8", input_sign=None, sizes=[8, 6, 4]), 5, act=(2, True, True),
+                   act_scale=1.0, weight_bits=2, weight_scale=None)
+    g = compiler.load(plain.write(tmp_path / "a").path)
+    assert "scale" not in [n.op for n in g.nodes]  # every scale is 1: the graph is the 1-bit shape
+    scaled = fewbit(mlp(5, input_dtype="uint8", input_sign=None, sizes=[8, 6, 4]), 5, act=(2, True, True),
+                    act_scale=0.5, weight_bits=2, weight_scale="tensor")
+    g = compiler.load(scaled.write(tmp_path / "b").path)
+    assert [n.op for n in g.nodes] == ["dense", "scale", "batchnorm", "quant", "dense", "scale", "batchnorm", "argmax"]
+    w1, w2 = scaled.arrays["fc1.weight_scale"][0], scaled.arrays["fc2.weight_scale"][0]
+    assert np.array_equal(g.nodes[1].params["scale"], np.full(6, w1))  # the network input's scale is 1
+    assert np.array_equal(g.nodes[5].params["scale"], np.full(4, 0.5 * w2))  # the quant's scale times the weights'
+    assert g.nodes[4].attrs["weight_bits"] == 2 and g.nodes[4].params["weight"].dtype == np.int8

@@ -73,12 +73,11 @@ def check_weight_bits(node: Node) -> str | None:
     """Why a matrix node's int8 weights do not fit its ``weight_bits`` (±1, or codes within the narrow range); None
     where they do (the verifier's check)."""
     w, bits = node.params["weight"], weight_bits(node)
-    if w.dtype != np.int8:
-        return "weight must be an int8 array"
     if bits == 1:
-        return None if bool(np.all(np.abs(w) == 1)) else "weight must be an int8 array of ±1"
+        return None if w.dtype == np.int8 and bool(np.all(np.abs(w) == 1)) else "weight must be an int8 array of ±1"
     top = (1 << (bits - 1)) - 1
-    return None if bool(np.all(np.abs(w.astype(np.int64)) <= top)) else f"weight must hold codes in [{-top}, {top}]"
+    ok = w.dtype == np.int8 and bool(np.all(np.abs(w.astype(np.int64)) <= top))
+    return None if ok else f"weight must be an int8 array of codes in [{-top}, {top}] (weight_bits {bits})"
 
 
 def stage_output(stage: Stage) -> MvtuOutput:
