@@ -39,7 +39,7 @@ from compiler.cores.mvtu import OutMode, threshold_fit, write_mvtu_mems  # noqa:
 from compiler.runtime.synth import flattened_cells, summarize, yosys_command  # noqa: E402
 
 CORES = ("bnnc_mvtu", "bnnc_rom", "bnnc_dot_lane", "bnnc_xnor_popcount", "bnnc_fifo", "bnnc_swu",
-         "bnnc_width_converter")
+         "bnnc_width_converter", "bnnc_pool_reduce")
 
 
 def _cases() -> list[tuple[str, str, dict[str, int], dict[str, int]]]:
