@@ -27,6 +27,19 @@ Example of an MLP (``examples/lfc/train.yaml``)::
       augment_shift: 0            # random translation of training images by up to N pixels
       augment_flip: false         # random left-right mirroring of training images (CIFAR-10)
 
+Few-bit networks (issue 23, docs/few-bit.md) choose the weights' and the activations'
+bits for the whole net, and override them per matrix layer (``conv<k>`` / ``fc<k>``;
+a layer's ``act_quant`` is the activation after its batchnorm)::
+
+    model:
+      weight_bits: 1              # 1..4; 1: ±1 (sign of the latent weight), n >= 2: signed narrow codes
+      weight_scale: const         # n >= 2: const (1/qmax, Brevitas's) | max_abs (max|w| / qmax)
+      weight_scale_per_channel: true   # max_abs per output channel (else per tensor)
+      act_quant: {bits: 2, signed: true, narrow: true, scale: 1.0, learn_scale: false}  # absent: sign
+      per_layer:
+        fc1: {weight_bits: 2, act_quant: {bits: 4, signed: false}}
+        fc2: {act_quant: sign}
+
 A convolutional network adds ``model.conv``, a list of conv blocks before the
 dense layers (``hidden`` may then be empty)::
 
@@ -102,6 +115,12 @@ class ModelConfig:
     bn_momentum: float = 0.1
     input_threshold: float = 127.5
     input_scale: float = 255.0
+    # Few-bit networks (issue 23, docs/few-bit.md); the defaults are the 1-bit network of before.
+    weight_bits: int = 1
+    weight_scale: str = "const"
+    weight_scale_per_channel: bool = True
+    act_quant: dict[str, Any] | None = None
+    per_layer: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -241,6 +260,99 @@ def _check_conv(src: str, raw: Any) -> list[ConvBlock]:
     return out
 
 
+# An activation quantizer's fields and defaults (docs/few-bit.md's ``quant``; BNN-PYNQ's "A2" is 2 bits,
+# signed, narrow: codes {-1, 0, +1}, with Brevitas's constant scale 1.0).
+ACT_QUANT_DEFAULTS: dict[str, Any] = {"bits": 2, "signed": True, "narrow": True, "scale": 1.0, "learn_scale": False}
+# What one entry of ``model.per_layer`` may set.
+PER_LAYER_FIELDS = ("weight_bits", "weight_scale", "weight_scale_per_channel", "act_quant")
+WEIGHT_SCALE_MODES = ("const", "max_abs")
+
+
+def _check_act_quant(src: str, where: str, raw: Any) -> dict[str, Any] | str:
+    """An activation: ``'sign'`` (the 1-bit bipolar sign) or a quantizer mapping, its fields checked and filled."""
+    if raw == "sign":
+        return "sign"
+    known = ", ".join(ACT_QUANT_DEFAULTS)
+    _require(src, isinstance(raw, dict), where, f"'sign' or a mapping with fields {known}", raw)
+    out = dict(ACT_QUANT_DEFAULTS)
+    for k, v in raw.items():
+        if k not in ACT_QUANT_DEFAULTS:
+            raise ConfigError(f"{src}: field {where}.{_key(k)} must be one of {known}, not an unknown field")
+        out[k] = v
+    _require(src, _is_int(out["bits"]) and 1 <= out["bits"] <= 4, f"{where}.bits", "an integer in [1, 4]",
+             out["bits"])
+    for k in ("signed", "narrow", "learn_scale"):
+        _require(src, isinstance(out[k], bool), f"{where}.{k}", "true or false", out[k])
+    v = out["scale"]
+    _require(src, not isinstance(v, bool) and isinstance(v, (int, float)) and math.isfinite(v) and v > 0,
+             f"{where}.scale", "a positive number", v)
+    out["scale"] = float(v)
+    _require(src, not (out["signed"] and out["narrow"] and out["bits"] == 1), f"{where}.narrow",
+             "false for a signed 1-bit quantizer (a signed narrow 1-bit range holds only 0)", out["narrow"])
+    return out
+
+
+def _check_weight_fields(src: str, where: str, bits: Any, mode: Any, per_channel: Any) -> None:
+    _require(src, _is_int(bits) and 1 <= bits <= 4, f"{where}weight_bits", "an integer in [1, 4]", bits)
+    _require(src, mode in WEIGHT_SCALE_MODES, f"{where}weight_scale", "'const' or 'max_abs'", mode)
+    _require(src, isinstance(per_channel, bool), f"{where}weight_scale_per_channel", "true or false", per_channel)
+
+
+def matrix_layer_names(conv: list[ConvBlock], hidden: list[int]) -> list[str]:
+    """The names of a config's matrix layers, as the model and the exported net.yaml name them.
+
+    >>> matrix_layer_names([ConvBlock(8)], [16])
+    ['conv1', 'fc1', 'fc2']
+    """
+    return [f"conv{k}" for k in range(1, len(conv) + 1)] + [f"fc{k}" for k in range(1, len(hidden) + 2)]
+
+
+def _check_per_layer(src: str, raw: Any, names: list[str]) -> dict[str, dict[str, Any]]:
+    """``model.per_layer``: {matrix layer name: {weight_bits, weight_scale, weight_scale_per_channel, act_quant}}."""
+    if raw is None:
+        return {}
+    _require(src, isinstance(raw, dict), "model.per_layer", "a mapping from matrix layer names to settings", raw)
+    out: dict[str, dict[str, Any]] = {}
+    for name, entry in raw.items():
+        where = f"model.per_layer.{_key(name)}"
+        if name not in names:
+            raise ConfigError(f"{src}: field {where} must be one of the matrix layers {', '.join(names)}, "
+                              "not an unknown layer")
+        _require(src, isinstance(entry, dict), where, "a mapping with fields " + ", ".join(PER_LAYER_FIELDS), entry)
+        for k in entry:
+            if k not in PER_LAYER_FIELDS:
+                raise ConfigError(f"{src}: field {where}.{_key(k)} must be one of {', '.join(PER_LAYER_FIELDS)}, "
+                                  "not an unknown field")
+        _check_weight_fields(src, where + ".", entry.get("weight_bits", 1), entry.get("weight_scale", "const"),
+                             entry.get("weight_scale_per_channel", True))
+        e = dict(entry)
+        if "act_quant" in e:
+            _require(src, name != names[-1], f"{where}.act_quant",
+                     "absent (the class layer has no activation; its batchnorm feeds argmax)", e["act_quant"])
+            e["act_quant"] = _check_act_quant(src, f"{where}.act_quant", e["act_quant"])
+        out[name] = e
+    return out
+
+
+@dataclass(frozen=True)
+class LayerQuant:
+    """How one matrix layer is quantized: its weights and the activation after its batchnorm (None: sign)."""
+
+    weight_bits: int = 1
+    weight_scale: str = "const"
+    per_channel: bool = True
+    act: dict[str, Any] | None = None
+
+
+def layer_quant(m: ModelConfig, name: str) -> LayerQuant:
+    """The quantization of matrix layer ``name``: the net-wide fields, overridden by ``per_layer[name]``."""
+    e = m.per_layer.get(name, {})
+    act = e.get("act_quant", m.act_quant)
+    return LayerQuant(int(e.get("weight_bits", m.weight_bits)), str(e.get("weight_scale", m.weight_scale)),
+                      bool(e.get("weight_scale_per_channel", m.weight_scale_per_channel)),
+                      None if act in (None, "sign") else dict(act))
+
+
 def conv_shapes(shape: tuple[int, int, int], conv: list[ConvBlock]) -> list[tuple[int, int, int]]:
     """The (H, W, C) map after each conv block (no check), e.g. to size the first dense layer.
 
@@ -347,10 +459,17 @@ def validate(raw: Any, src: str = "<config>") -> Config:
     name = raw.get("name", "net")
     _require(src, isinstance(name, str) and bool(_IDENT.match(name)), "name",
              "an identifier (letters, digits, _; not starting with a digit)", name)
-    m: ModelConfig = _check_section(src, "model", raw.get("model"), ModelConfig, skip=("conv",))
+    m: ModelConfig = _check_section(src, "model", raw.get("model"), ModelConfig,
+                                    skip=("conv", "act_quant", "per_layer"))
     t: TrainConfig = _check_section(src, "train", raw.get("train"), TrainConfig)
     if isinstance(raw.get("model"), dict):
         m.conv = _check_conv(src, raw["model"].get("conv"))
+        aq = raw["model"].get("act_quant")
+        m.act_quant = None if aq is None else _check_act_quant(src, "model.act_quant", aq)  # type: ignore[assignment]
+        if m.act_quant == "sign":
+            m.act_quant = None
+        _check_weight_fields(src, "model.", m.weight_bits, m.weight_scale, m.weight_scale_per_channel)
+        m.per_layer = _check_per_layer(src, raw["model"].get("per_layer"), matrix_layer_names(m.conv, m.hidden))
     _require(src, t.dataset in DATASET_SHAPES, "train.dataset", "'mnist' or 'cifar10'", t.dataset)
     # A conv net may go straight from the flatten to the class layer; an MLP needs a hidden layer.
     _require(src, len(m.hidden) >= 1 or bool(m.conv), "model.hidden",

@@ -17,6 +17,13 @@ The format is docs/net-yaml.md. What is written:
   shape (units, in). The values written are ``sign(w)`` (±1, sign(0)=+1) -- exactly
   the weights torch used -- as float16 by default (exact for ±1 and small once
   compressed); latent weights are not needed by the compiler.
+* Few-bit layers (issue 23, docs/few-bit.md): a ``QuantLinear`` / ``QuantConv2d`` adds
+  ``weight_bits: n`` to its layer, writes the integer codes (int8, signed narrow range)
+  as ``<name>.weight`` and its scales as ``<name>.weight_scale`` (float64, (1,) per
+  tensor or (out,) per output channel); 1-bit layers are written as before, without a
+  scale. A ``QuantActivation`` becomes ``{op: quant, bits, signed, narrow, scale}`` after
+  its batchnorm, ``scale`` the Python float the float64 pass divides by (its YAML repr
+  round-trips); a conv after it pads with code 0.
 * Each ``BatchNorm1d`` / ``BatchNorm2d`` (per channel) becomes ``{op: batchnorm, eps}``
   with ``gamma`` (weight), ``beta`` (bias), ``mean`` (running_mean), ``var``
   (running_var), float32 as in torch.
@@ -59,7 +66,16 @@ from compiler.limits import DEFAULT_MAX_BYTES, fmt_bytes
 
 from .config import COUNT_MAX, check_footprint, validate
 from .data import check_regular
-from .layers import BinaryConv2d, BinaryLinear, InputBinarize, SignActivation, sign_pm1
+from .layers import (
+    BinaryConv2d,
+    BinaryLinear,
+    InputBinarize,
+    QuantActivation,
+    QuantConv2d,
+    QuantLinear,
+    SignActivation,
+    sign_pm1,
+)
 from .module import BnnClassifier, InputScale, ToImage
 
 
@@ -98,6 +114,19 @@ class _Walk:
     # of the map a Flatten consumed, which the next dense layer's columns are permuted by.
     hwc: tuple[int, int, int] | None = None
     flattened: tuple[int, int, int] | None = None
+    # Whether the map the next layer reads is few-bit codes (a quant's output): a conv pads it with code 0.
+    reads_codes: bool = False
+
+
+def _weights(w: _Walk, lname: str, m: BinaryLinear | BinaryConv2d, lay: dict[str, Any]) -> np.ndarray:
+    """A matrix layer's weights as written (before a flatten's column permutation): ±1 in ``weight_dtype``
+    for 1 bit (unchanged), the int8 codes for few-bit layers, whose ``weight_bits`` and
+    ``<layer>.weight_scale`` (float64, exactly the scales torch's float64 pass multiplies by) go with them."""
+    if isinstance(m, (QuantLinear, QuantConv2d)):
+        lay["weight_bits"] = int(m.weight_bits)
+        w.arrays[f"{lname}.weight_scale"] = m.export_scale()
+        return m.export_codes()
+    return sign_pm1(m.weight.detach().cpu().double()).numpy().astype(w.weight_dtype)
 
 
 def _skip(w: _Walk, lname: str, m: nn.Module) -> None:
@@ -138,8 +167,6 @@ def _conv2d(w: _Walk, lname: str, m: BinaryConv2d) -> None:
         raise ExportError(f"layer {lname}: conv2d padding must be the same on both axes, not {m.padding}")
     kh, kw = _pair(m.kernel_size)
     stride = _pair(m.stride)[0]
-    weight = sign_pm1(m.weight.detach().cpu().double()).numpy().astype(w.weight_dtype)
-    w.arrays[f"{lname}.weight"] = weight  # (filters, C, kh, kw): PyTorch's layout, net.yaml's too
     lay: dict[str, Any] = {"name": lname, "op": "conv2d", "filters": int(m.out_channels), "kernel": _one((kh, kw))}
     if stride != 1:
         lay["stride"] = stride
@@ -148,8 +175,12 @@ def _conv2d(w: _Walk, lname: str, m: BinaryConv2d) -> None:
         pad = float(m.pad_value)
         if not pad.is_integer():
             raise ExportError(f"layer {lname}: pad_value must be an integer, not {pad}")
+        if w.reads_codes and pad != 0:
+            raise ExportError(f"layer {lname}: pad_value on few-bit codes must be 0 (code 0), not {pad:g}")
         lay["pad_value"] = int(pad)
+    w.arrays[f"{lname}.weight"] = _weights(w, lname, m, lay)  # (filters, C, kh, kw): PyTorch's layout, net.yaml's too
     w.layers.append(lay)
+    w.reads_codes = False
     h, wd, _ = w.hwc
     w.hwc = (*conv_out_hw(h, wd, kh, kw, stride, ph), int(m.out_channels))
     w.first_bn_pending = not w.seen_matrix and w.input_scale is not None
@@ -181,7 +212,8 @@ def _dense(w: _Walk, lname: str, m: BinaryLinear) -> None:
     """A binary linear layer: dense, its ±1 weights (units, in)."""
     if w.hwc is not None:
         raise ExportError(f"layer {lname}: a dense layer on an image needs a flatten before it")
-    weight = sign_pm1(m.weight.detach().cpu().double()).numpy()
+    lay: dict[str, Any] = {"name": lname, "op": "dense", "units": int(m.out_features)}
+    weight = _weights(w, lname, m, lay)
     if w.flattened is not None:
         c, h, wd = w.flattened
         if m.in_features != c * h * wd:
@@ -192,8 +224,9 @@ def _dense(w: _Walk, lname: str, m: BinaryLinear) -> None:
         w.flattened = None
     if w.in_shape is None:
         w.in_shape = [int(m.in_features)]
-    w.arrays[f"{lname}.weight"] = np.ascontiguousarray(weight).astype(w.weight_dtype)
-    w.layers.append({"name": lname, "op": "dense", "units": int(m.out_features)})
+    w.arrays[f"{lname}.weight"] = np.ascontiguousarray(weight)
+    w.layers.append(lay)
+    w.reads_codes = False
     w.first_bn_pending = not w.seen_matrix and w.input_scale is not None
     w.seen_matrix = True
 
@@ -225,6 +258,17 @@ def _batchnorm(w: _Walk, lname: str, m: nn.BatchNorm1d | nn.BatchNorm2d) -> None
 def _sign(w: _Walk, lname: str, m: SignActivation) -> None:
     """A sign activation: sign."""
     w.layers.append({"name": lname, "op": "sign"})
+    w.reads_codes = False
+
+
+def _quant(w: _Walk, lname: str, m: QuantActivation) -> None:
+    """A few-bit activation quantizer: quant (docs/few-bit.md), its scale the exact float the float64 pass uses."""
+    if not w.layers or w.layers[-1]["op"] != "batchnorm":
+        raise ExportError(f"layer {lname}: a quant must follow a batchnorm, not "
+                          f"{w.layers[-1]['op'] if w.layers else 'the input'}")
+    w.layers.append({"name": lname, "op": "quant", "bits": int(m.bits), "signed": bool(m.signed),
+                     "narrow": bool(m.narrow), "scale": m.export_scale()})
+    w.reads_codes = True
 
 
 # How each exportable module becomes net.yaml, first match in this order (BinaryConv2d and BinaryLinear
@@ -240,6 +284,7 @@ EXPORTERS: tuple[tuple[type[nn.Module] | tuple[type[nn.Module], ...], Callable[[
     (BinaryLinear, _dense),
     ((nn.BatchNorm1d, nn.BatchNorm2d), _batchnorm),
     (SignActivation, _sign),
+    (QuantActivation, _quant),
 )
 
 

@@ -15,6 +15,12 @@ Binarized network (``model.binarized: true``)::
            BinaryLinear(h) -> BatchNorm1d(h) -> SignActivation -> Dropout(dropout)
       -> BinaryLinear(classes) -> BatchNorm1d(classes, affine)   (scores; argmax)
 
+Few-bit networks (issue 23): a matrix layer with ``weight_bits`` >= 2 is a
+:class:`QuantLinear` / :class:`QuantConv2d` (signed narrow codes times a scale), and
+where ``act_quant`` is set the sign is a :class:`QuantActivation` (codes times its
+scale); a conv after a quantizer pads with 0 (code 0). The per-layer settings come
+from :func:`~compiler.train.config.layer_quant`.
+
 Float twin (``model.binarized: false``): the same graph with ``nn.Linear`` /
 ``nn.Conv2d`` (float weights, no bias, zero padding) and ``float_activation``
 (ReLU or hardtanh) in place of the sign; the input stage is the same, so the comparison isolates the
@@ -36,8 +42,17 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .config import DATASET_SHAPES, Config, conv_shapes, validate
-from .layers import BinaryConv2d, BinaryLinear, InputBinarize, SignActivation, clip_latent_weights
+from .config import DATASET_SHAPES, Config, LayerQuant, conv_shapes, layer_quant, validate
+from .layers import (
+    BinaryConv2d,
+    BinaryLinear,
+    InputBinarize,
+    QuantActivation,
+    QuantConv2d,
+    QuantLinear,
+    SignActivation,
+    clip_latent_weights,
+)
 
 
 class ToImage(nn.Module):
@@ -73,11 +88,20 @@ class InputScale(nn.Module):
         return f"scale={self.scale}"
 
 
-def _activation(cfg: Config) -> nn.Module:
+def _activation(cfg: Config, lq: LayerQuant | None = None) -> nn.Module:
+    """The activation after a matrix layer's batchnorm: sign, a few-bit quantizer, or the float twin's."""
     m = cfg.model
     if m.binarized:
+        if lq is not None and lq.act is not None:
+            a = lq.act
+            return QuantActivation(a["bits"], a["signed"], a["narrow"], a["scale"], a["learn_scale"])
         return SignActivation()
     return nn.ReLU() if m.float_activation == "relu" else nn.Hardtanh()
+
+
+def _is_codes(act: nn.Module) -> bool:
+    """Whether a map is few-bit codes (a quant's output): padding it pads with 0, code 0."""
+    return isinstance(act, QuantActivation)
 
 
 def build_net(cfg: Config, in_features: int = 784, classes: int = 10,
@@ -98,22 +122,31 @@ def build_net(cfg: Config, in_features: int = 784, classes: int = 10,
         layers.append(("in_scale", InputScale(m.input_scale)))
     if m.dropout_in > 0:
         layers.append(("drop_in", nn.Dropout(m.dropout_in)))
+    prev_act: nn.Module | None = None  # the activation whose output the next matrix layer reads
     if m.conv:
         channels = shape[2]
         for k, blk in enumerate(m.conv, start=1):
+            lq = layer_quant(m, f"conv{k}")
             if m.binarized:
-                # Bipolar maps pad with -1 (bit 0, bnnc's default); the raw uint8 input with 0.
-                pad_value = 0.0 if (k == 1 and m.input == "uint8") else -1.0
-                conv: nn.Module = BinaryConv2d(channels, blk.filters, blk.kernel, padding=blk.padding,
-                                               pad_value=pad_value)
+                # Bipolar maps pad with -1 (bit 0, bnnc's default); the raw uint8 input and few-bit codes with 0.
+                pad_value = 0.0 if ((k == 1 and m.input == "uint8") or _is_codes(prev_act)) else -1.0
+                if lq.weight_bits == 1:
+                    conv: nn.Module = BinaryConv2d(channels, blk.filters, blk.kernel, padding=blk.padding,
+                                                   pad_value=pad_value)
+                else:
+                    conv = QuantConv2d(channels, blk.filters, blk.kernel, padding=blk.padding, pad_value=pad_value,
+                                       weight_bits=lq.weight_bits, weight_scale=lq.weight_scale,
+                                       per_channel=lq.per_channel)
             else:
                 conv = nn.Conv2d(channels, blk.filters, blk.kernel, padding=blk.padding, bias=False)
             layers.append((f"conv{k}", conv))
             if blk.pool:
-                # Pooling before the batchnorm: bnnc moves it past the threshold (an OR / AND of bits).
+                # Pooling before the batchnorm: bnnc moves it past the threshold (an OR / AND of bits,
+                # a max / min of few-bit codes).
                 layers.append((f"pool{k}", nn.MaxPool2d(blk.pool)))
             layers.append((f"bn_conv{k}", nn.BatchNorm2d(blk.filters, eps=m.bn_eps, momentum=m.bn_momentum)))
-            layers.append((f"act_conv{k}", _activation(cfg)))
+            prev_act = _activation(cfg, lq)
+            layers.append((f"act_conv{k}", prev_act))
             channels = blk.filters
         h, w, c = conv_shapes(shape, m.conv)[-1]  # type: ignore[arg-type]
         layers.append(("flatten", nn.Flatten()))
@@ -123,13 +156,16 @@ def build_net(cfg: Config, in_features: int = 784, classes: int = 10,
     for i in range(n):
         k = i + 1
         fan_in, fan_out = widths[i], widths[i + 1]
-        if m.binarized:
+        lq = layer_quant(m, f"fc{k}")
+        if m.binarized and lq.weight_bits == 1:
             layers.append((f"fc{k}", BinaryLinear(fan_in, fan_out)))
+        elif m.binarized:
+            layers.append((f"fc{k}", QuantLinear(fan_in, fan_out, lq.weight_bits, lq.weight_scale, lq.per_channel)))
         else:
             layers.append((f"fc{k}", nn.Linear(fan_in, fan_out, bias=False)))
         layers.append((f"bn{k}", nn.BatchNorm1d(fan_out, eps=m.bn_eps, momentum=m.bn_momentum)))
         if k < n:
-            layers.append((f"act{k}", _activation(cfg)))
+            layers.append((f"act{k}", _activation(cfg, lq)))
             if m.dropout > 0:
                 layers.append((f"drop{k}", nn.Dropout(m.dropout)))
     return nn.Sequential(OrderedDict(layers))
