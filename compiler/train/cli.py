@@ -118,7 +118,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--from-checkpoint", type=path_arg, metavar="CKPT",
                    help="skip training; evaluate and export CKPT")
     p.add_argument("--weight-dtype", default="float16", choices=["float16", "float32", "float64"],
-                   help="dtype of the exported ±1 weight arrays (default float16)")
+                   help="dtype of the exported ±1 weight arrays (default float16; few-bit codes are int8)")
     p.add_argument("--max-bytes", type=byte_count, default=DEFAULT_MAX_BYTES, metavar="N",
                    help="refuse a data file or checkpoint declaring more than N bytes, images needing more as "
                         f"float32, or a network needing more to train (default {DEFAULT_MAX_BYTES})")

@@ -40,6 +40,9 @@ a layer's ``act_quant`` is the activation after its batchnorm)::
         fc1: {weight_bits: 2, act_quant: {bits: 4, signed: false}}
         fc2: {act_quant: sign}
 
+A float twin (``binarized: false``) keeps float weights and its ``float_activation``
+whatever these fields say, so a few-bit config and its twin can differ in that one line.
+
 A convolutional network adds ``model.conv``, a list of conv blocks before the
 dense layers (``hidden`` may then be empty)::
 
