@@ -502,7 +502,7 @@ def test_few_bit_params_instance_and_cost() -> None:
     assert {"WEIGHT_BITS": 2, "N_THR": 3, "OUT_BIAS": 0}.items() <= dict(few).items()
     assert few.param_lane == 21 and few.weight_word_bits == 16 and few.dot_latency == 1
     f = few.features()
-    assert f["xnor_lanes"] == 0 and f["prod_lane_bits"] == 16 and f["mt_cmp_bits"] == 2 * 3 * 7
+    assert f["xnor_lanes"] == 0 and f["prod_lane_bits"] == 8 * 3 and f["mt_cmp_bits"] == 2 * 3 * 7  # +-w: 3 bits
     assert f["prod_tree_bits"] == 2 * (2 * 4 + 1 * 5)  # SIMD 4 of 3-bit terms: 2 adders of 4 bits, 1 of 5
     assert [r for r in few.roms("xilinx")] and few.out_queue() == (4 + 5 // 5, 4)
     assert one.features()["prod_lane_bits"] == 0 and one.features()["mt_cmp_bits"] == 0

@@ -199,8 +199,10 @@ class MvtuParams(CoreParams):
             "int_tree_pe_bits": pe * lw if not binary and one and mode == 0 and simd > 1 else 0,
             # ... and with SIMD = 1 (no tree) by the lane's invert and its accumulator, one per PE
             "int_serial_bits": pe * (lw + acc) if not binary and one and mode == 0 and simd == 1 else 0,
-            # few-bit weights: the products (partial products of in_bits x weight_bits) and their adder tree
-            "prod_lane_bits": lanes * in_bits * wb if few else 0,
+            # few-bit weights: the products by lane bits (bnnc_dot_lane: a negation and a select per radix-4
+            # Booth digit, plus one adder for a second digit: x ? w : -w on binary lanes is one digit's worth),
+            # and their adder tree
+            "prod_lane_bits": lanes * pw * (1 if binary else ceil_div(wb, 2)) if few else 0,
             "prod_tree_bits": pe * adder_tree_bits(simd, pw) if few else 0,
             "acc_bits": pe * acc,
             "cmp_bits": pe * acc if mode == 0 else 0,
