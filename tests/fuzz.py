@@ -147,7 +147,7 @@ def _fewbit(seed: int, net: GenNet) -> str:
                 net.arrays[f"{name}.weight_scale"] = rng.uniform(0.5, 2.0, size=(1,) if r < 0.25 else (rows,))
                 tags.append("s" if r < 0.25 else "sc")
             codes = False
-    return " ".join(tags) or "1-bit"
+    return " ".join(tags)  # "" when the draw changed nothing
 
 
 def fuzz_net(seed: int, conv: bool = True) -> GenNet:
