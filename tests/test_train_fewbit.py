@@ -348,3 +348,25 @@ def test_w2a2_conv_export_fields(w2a2_conv: Path) -> None:
         assert f["fc2.weight_scale"].shape == (10,)
         assert set(np.unique(f["conv2.weight"])) <= {-1, 0, 1} and f["conv2.weight"].dtype == np.int8
         assert f["fc2.weight"].min() >= -3 and f["fc2.weight"].max() <= 3
+
+
+def test_an_architecture_bnnc_refuses_is_refused_before_training(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """`bnnc train` builds the untrained network with bnnc's graph builder first: a refusal costs no training."""
+    from compiler.errors import BnncError
+    from compiler.train import export as export_mod
+
+    def refuse(*_: object) -> None:
+        raise BnncError("net.yaml: layer bn1: made to fail")
+
+    monkeypatch.setattr(export_mod, "import_net", refuse)
+    path = tmp_path / "cfg.yaml"
+    path.write_text(yaml.safe_dump({"name": "t", "model": {"hidden": [8], "act_quant": {"bits": 2}},
+                                    "train": {"max_epochs": 1, "val_size": 200, "threads": 1}}))
+    out, work = tmp_path / "o", tmp_path / "w"
+    rc = cli.main([str(path), "--data-dir", str(SUBSET), "--out", str(out), "--work-dir", str(work),
+                   "--no-progress-bar"])
+    assert rc == 2
+    assert capsys.readouterr().err.strip() == (f"bnnc: error: {path}: the network must be one bnnc compiles (checked "
+                                               "before training), not refused with: net.yaml: layer bn1: made to fail")
+    assert not (work / "checkpoints").exists() and not out.exists()

@@ -240,7 +240,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     import numpy as np
 
     from .data import DataError, MnistDataModule
-    from .export import export, load_checkpoint, pick_calibration
+    from .export import check_exportable, export, load_checkpoint, pick_calibration
     from .module import BnnClassifier
 
     strategies = sorted({"auto", *StrategyRegistry.available_strategies()})
@@ -302,6 +302,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     else:
         model = BnnClassifier(cfg.to_dict(), in_features=dm.num_features, classes=dm.num_classes,
                               in_shape=dm.image_shape)
+        if cfg.model.binarized:  # an architecture bnnc refuses is refused now, not after training
+            check_exportable(model, str(args.config))
         trainer.fit(model, datamodule=dm)
         train_s = time.time() - t0
         best_path = ckpt_cb.best_model_path

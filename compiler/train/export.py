@@ -288,6 +288,46 @@ EXPORTERS: tuple[tuple[type[nn.Module] | tuple[type[nn.Module], ...], Callable[[
 )
 
 
+def _document(net: nn.Module, name: str, weight_dtype: str, clock_mhz: float) -> tuple[dict[str, Any], _Walk]:
+    """The net.yaml document of ``net`` and the walk that holds its arrays (nothing written, nothing imported)."""
+    w = _Walk(weight_dtype)
+    for lname, m in net.named_children():
+        hook = next((fn for kind, fn in EXPORTERS if isinstance(m, kind)), None)
+        if hook is None:
+            raise ExportError(f"layer {lname}: {type(m).__name__} cannot be exported to net.yaml "
+                              "(float twins are not exportable)")
+        hook(w, lname, m)
+    if not w.seen_matrix or w.in_shape is None:
+        raise ExportError("model has no binary dense layer")
+    if w.first_bn_pending:
+        raise ExportError("a uint8-input first layer needs a batchnorm after it to carry the input scale")
+    doc = {
+        "name": name,
+        "input": {"shape": [int(v) for v in w.in_shape], "dtype": "uint8"},
+        "layers": w.layers,
+        "output": "argmax",
+        "hardware": {"clock_mhz": clock_mhz},
+        "weights": "weights.npz",
+    }
+    return doc, w
+
+
+def check_exportable(model: BnnClassifier, src: str) -> None:
+    """Refuse, before any training, a network whose export bnnc would refuse (one line naming ``src``).
+
+    The untrained network goes through the same walk and graph builder as :func:`export`:
+    what the builder refuses is a matter of the architecture (layer order, kinds, ranges), not of
+    trained values, so hours of training never end in a refused export.
+    """
+    with torch.no_grad():
+        doc, w = _document(model.net, model.cfg.name, "float16", DEFAULT_CLOCK_MHZ)
+    try:
+        import_net(doc, Path("net.yaml"), lambda *_: dict(w.arrays))  # its messages name the file to be
+    except BnncError as e:
+        raise ExportError(f"{src}: the network must be one bnnc compiles (checked before training), not refused "
+                          f"with: {e}") from None
+
+
 def export(model: BnnClassifier | nn.Module, path: str | Path, *, name: str | None = None,
            weight_dtype: str = "float16", clock_mhz: float = DEFAULT_CLOCK_MHZ,
            calibration: np.ndarray | None = None) -> tuple[Path, Path]:
@@ -314,26 +354,9 @@ def export(model: BnnClassifier | nn.Module, path: str | Path, *, name: str | No
     if weight_dtype not in ("float16", "float32", "float64"):
         raise ExportError(f"weight_dtype must be float16, float32 or float64, not {weight_dtype}")
     path = Path(path)
-    w = _Walk(weight_dtype)
-    for lname, m in net.named_children():
-        hook = next((fn for kind, fn in EXPORTERS if isinstance(m, kind)), None)
-        if hook is None:
-            raise ExportError(f"layer {lname}: {type(m).__name__} cannot be exported to net.yaml "
-                              "(float twins are not exportable)")
-        hook(w, lname, m)
-    if not w.seen_matrix or w.in_shape is None:
-        raise ExportError("model has no binary dense layer")
-    if w.first_bn_pending:
-        raise ExportError("a uint8-input first layer needs a batchnorm after it to carry the input scale")
+    doc, w = _document(net, name, weight_dtype, clock_mhz)
     in_shape = w.in_shape
-    doc = {
-        "name": name,
-        "input": {"shape": [int(v) for v in in_shape], "dtype": "uint8"},
-        "layers": w.layers,
-        "output": "argmax",
-        "hardware": {"clock_mhz": clock_mhz},
-        "weights": "weights.npz",
-    }
+    assert in_shape is not None
     npz = path.parent / "weights.npz"
     try:  # the graph builder every frontend uses: what it refuses, bnnc would refuse on load
         import_net(doc, path, lambda *_: dict(w.arrays))
