@@ -25,7 +25,7 @@ from compiler.lower import lower_to_hw, plan_context
 from compiler.manifest import resource_manifest
 from compiler.ops import OPS, MatrixOp, stages
 from compiler.passes.folding import cheapest_folding, fastest_interval, fold_for_interval
-from designs.netgen import cnn, mlp
+from designs.netgen import cnn, fewbit, mlp
 
 
 def _with(graph: Graph, **settings: Any) -> Graph:
@@ -76,6 +76,33 @@ def test_conv_network_by_rate(tmp_path: Path) -> None:
         assert folded.timing[0] <= interval
         balanced = compiler.fold(_with(g, folding=_balanced(folded, interval)))
         assert _cost(folded) <= _cost(balanced)
+
+
+@pytest.mark.parametrize("kind", ["w1a2", "w2a2", "w4a3"])
+def test_few_bit_networks_by_rate(tmp_path: Path, kind: str) -> None:
+    """Few-bit matrix units (integer lanes, few-bit weights, multi-threshold outputs) and pools on codes are priced
+    by the search: every rate from the fastest to a slow one is met at no more modelled cost than the balanced
+    folding, and the lowering builds the bnnc_mvtu parameters the search priced."""
+    act, wbits = {"w1a2": ((2, True, True), 1), "w2a2": ((2, True, True), 2), "w4a3": ((3, False, False), 4)}[kind]
+    base = cnn(23, input_shape=(10, 10, 2), filters=(8, 8), hidden=(16,), classes=4, pool="after_sign")
+    net = fewbit(base, 5, act=act, weight_bits=wbits, weight_scale="channel").write(tmp_path)
+    g = compiler.load(net.path)
+    assert any(n.op == "quant" for n in g.nodes)
+    fastest = fastest_interval(g)
+    for interval in (fastest, 3 * fastest, 40 * fastest):
+        folded = compiler.fold(_with(g, target_fps=100e6 / interval))
+        assert folded.timing[0] <= interval
+        assert {"multithreshold", "codepool"} <= {n.op for n in folded.nodes}
+        balanced = compiler.fold(_with(g, folding=_balanced(folded, interval)))
+        assert _cost(folded) <= _cost(balanced)
+        modules = {m.name: m.params for m in lower_to_hw(folded).modules}
+        for stage in stages(folded):
+            op, node = OPS[stage.head.op], stage.head
+            if isinstance(op, MatrixOp):
+                priced = op.units(stage, op.folding(node), plan_context(folded, stage))[-1]
+                built = modules[node.name]
+                assert built == replace(priced, ROM_STYLE=built["ROM_STYLE"], PARAM_STYLE=built.get("PARAM_STYLE"))
+                assert (built.get("WEIGHT_BITS") or 1) == wbits
 
 
 def test_the_lowering_builds_the_plan_the_search_prices(tmp_path: Path) -> None:
