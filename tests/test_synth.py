@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 
 import compiler
-from compiler.runtime.synth import summarize, synthesize
-from designs.netgen import mlp
+from compiler.codegen.folder import validate_folder
+from compiler.cores.mvtu import MvtuParams
+from compiler.runtime.synth import rom_bits, summarize, synthesize
+from designs.netgen import fewbit, mlp
 
 
 @pytest.fixture(scope="module")
@@ -115,6 +117,23 @@ def test_bnnc_synth_missed_clock(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert len(missed) == 1 and "achieved" in missed[0] and "2000 MHz" in missed[0], out
     s = json.loads((rtl / "synth.json").read_text())
     assert s["timing_met"] is False and 0 < s["fmax_mhz"] < 2000
+
+
+def test_rom_bits_counts_few_bit_weight_words(tmp_path: Path) -> None:
+    """A weight ROM word of few-bit weights is PE x SIMD x WEIGHT_BITS bits, not PE x SIMD (issue 23)."""
+    net = fewbit(mlp(0, sizes=[16, 8, 4], folding=TINY_FOLDING), 0, weight_bits=[3, 4]).write(tmp_path)
+    compiler.compile(net.path, tmp_path / "rtl")
+    folder = validate_folder(tmp_path / "rtl")
+    weights = params = 0
+    for mod in folder.modules:
+        if mod.core == "bnnc_mvtu":
+            p = MvtuParams.of(mod.params)
+            nf, sf = -(-p.MH // p.PE), -(-p.MW // p.SIMD)
+            weights += nf * sf * p.PE * p.SIMD * p.weight_bits
+            params += nf * p.PE * p.param_lane if p.OUT_MODE != 1 else 0
+    # fc1 16x8 at PE 2 SIMD 4 of 3-bit weights: 16 words of 24 bits; fc2 8x4 at PE 2 SIMD 4 of 4-bit: 4 of 32
+    assert weights == 16 * 24 + 4 * 32
+    assert rom_bits(folder) == weights + params
 
 
 def test_bnnc_synth_refuses_rom_too_big(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

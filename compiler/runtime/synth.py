@@ -158,7 +158,8 @@ def rom_bits(folder: CompiledFolder) -> int:
         if mod.core != "bnnc_mvtu":
             continue
         p = MvtuParams.of(mod.params)
-        for kind, width in (("weights", p.PE * p.SIMD), ("params", p.PE * p.param_lane)):
+        # a weight word holds PE x SIMD weights of WEIGHT_BITS bits each (few-bit weights: 2..4 bits a weight)
+        for kind, width in (("weights", p.weight_word_bits), ("params", p.PE * p.param_lane)):
             mem = folder.rom(mod, kind)
             if width and mem is not None:
                 with open(mem) as f:
