@@ -30,6 +30,13 @@ def _sets() -> list[dict[str, int]]:
         dict(SIMD=rng.randint(2, 9), BINARY_IN=0, IN_BITS=4, IN_SIGNED=0, DOT_BITS=14, WEIGHT_BITS=4),
         dict(SIMD=rng.randint(1, 6), BINARY_IN=0, IN_BITS=8, IN_SIGNED=1, DOT_BITS=rng.randint(6, 9), WEIGHT_BITS=3),
         dict(SIMD=1, BINARY_IN=0, IN_BITS=1, IN_SIGNED=0, DOT_BITS=3, WEIGHT_BITS=2),
+        # 1-bit signed lanes {-1, 0}: w ? x : -x, ones' complement (a 1-bit leaf, SIMD 1 too), Booth products
+        dict(SIMD=5, BINARY_IN=0, IN_BITS=1, IN_SIGNED=1, DOT_BITS=4),
+        dict(SIMD=6, BINARY_IN=0, IN_BITS=1, IN_SIGNED=1, DOT_BITS=4, ONES=1),
+        dict(SIMD=1, BINARY_IN=0, IN_BITS=1, IN_SIGNED=1, DOT_BITS=1, ONES=1),
+        dict(SIMD=3, BINARY_IN=0, IN_BITS=1, IN_SIGNED=1, DOT_BITS=5, WEIGHT_BITS=2),
+        dict(SIMD=7, BINARY_IN=0, IN_BITS=1, IN_SIGNED=1, DOT_BITS=7, WEIGHT_BITS=3),
+        dict(SIMD=4, BINARY_IN=0, IN_BITS=1, IN_SIGNED=1, DOT_BITS=6, WEIGHT_BITS=4),
     ]
 
 
@@ -55,7 +62,7 @@ def test_dot_lane_lint_clean(params: dict[str, int]) -> None:
     [
         ({"SIMD": 0}, "bnnc_param_error_dot_lane_simd_must_be_positive"),
         ({"BINARY_IN": 0, "ONES": 2}, "bnnc_param_error_dot_lane_ones_must_be_0_or_1"),
-        ({"BINARY_IN": 0, "IN_BITS": 1, "IN_SIGNED": 1}, "bnnc_param_error_dot_lane_in_bits_too_small"),
+        ({"BINARY_IN": 0, "IN_BITS": 0, "IN_SIGNED": 1}, "bnnc_param_error_dot_lane_in_bits_too_small"),
         ({"WEIGHT_BITS": 0}, "bnnc_param_error_dot_lane_weight_bits_must_be_1_to_4"),
         ({"WEIGHT_BITS": 5}, "bnnc_param_error_dot_lane_weight_bits_must_be_1_to_4"),
         ({"BINARY_IN": 0, "ONES": 1, "WEIGHT_BITS": 2}, "bnnc_param_error_dot_lane_ones_needs_weight_bits_1"),

@@ -174,6 +174,16 @@ def _specs() -> list[dict[str, Any]]:
         # 4-bit signed codes and weights, 15 thresholds (4-bit codes -8..7), SIMD = 1 (no adder tree)
         dict(MW=10, MH=4, PE=1, SIMD=1, BINARY_IN=0, IN_BITS=4, IN_SIGNED=1, WEIGHT_BITS=4, OUT_MODE=3, N_THR=15,
              OUT_BIAS=-8),
+        # 1-bit signed codes {-1, 0} (a quant of bits 1, signed, not narrow): each datapath on a 1-bit two's
+        # complement lane. +-1 weights: ones' complement (mode 0, ~x of one bit, padding lanes), exact w ? x : -x
+        # (modes 1 and 3); 3-bit weights: the Booth products x * w (modes 0, 1 with SIMD 1, and 3)
+        dict(MW=13, MH=6, PE=2, SIMD=5, BINARY_IN=0, IN_BITS=1, IN_SIGNED=1, OUT_MODE=0),
+        dict(MW=11, MH=5, PE=3, SIMD=4, BINARY_IN=0, IN_BITS=1, IN_SIGNED=1, OUT_MODE=1),
+        dict(MW=9, MH=7, PE=2, SIMD=3, BINARY_IN=0, IN_BITS=1, IN_SIGNED=1, OUT_MODE=3, N_THR=2, OUT_BIAS=-1),
+        dict(MW=10, MH=6, PE=2, SIMD=4, BINARY_IN=0, IN_BITS=1, IN_SIGNED=1, WEIGHT_BITS=3, OUT_MODE=0),
+        dict(MW=6, MH=5, PE=5, SIMD=1, BINARY_IN=0, IN_BITS=1, IN_SIGNED=1, WEIGHT_BITS=3, OUT_MODE=1),
+        dict(MW=14, MH=7, PE=2, SIMD=3, BINARY_IN=0, IN_BITS=1, IN_SIGNED=1, WEIGHT_BITS=3, OUT_MODE=3, N_THR=3,
+             OUT_BIAS=-1),
     ]
     mode = OutMode(rng.randint(0, 2))
     binary = rng.random() < 0.5
@@ -278,7 +288,7 @@ def test_mvtu_lint_clean(spec: dict[str, Any]) -> None:
         (dict(ACC_BITS=3), "bnnc_param_error_mvtu_acc_bits_too_small"),
         (dict(OUT_BITS=4), "bnnc_param_error_mvtu_out_bits_must_be_1_in_mode_0"),
         (dict(BINARY_IN=2), "bnnc_param_error_mvtu_binary_in_must_be_0_or_1"),
-        (dict(BINARY_IN=0, IN_BITS=1, IN_SIGNED=1), "bnnc_param_error_mvtu_in_bits_too_small"),
+        (dict(BINARY_IN=0, IN_BITS=0), "bnnc_param_error_mvtu_in_bits_too_small"),  # 1 bit is legal, signed too
         (dict(ROM_STYLE=4), "bnnc_param_error_mvtu_rom_style_must_be_0_to_3"),
         (dict(PARAM_STYLE=-1), "bnnc_param_error_mvtu_param_style_must_be_0_to_3"),
     ],
@@ -506,3 +516,19 @@ def test_few_bit_params_instance_and_cost() -> None:
     assert f["prod_tree_bits"] == 2 * (2 * 4 + 1 * 5)  # SIMD 4 of 3-bit terms: 2 adders of 4 bits, 1 of 5
     assert [r for r in few.roms("xilinx")] and few.out_queue() == (4 + 5 // 5, 4)
     assert one.features()["prod_lane_bits"] == 0 and one.features()["mt_cmp_bits"] == 0
+
+
+def test_one_bit_signed_lanes_priced_as_bnnc_dot_lane_builds_them() -> None:
+    """IN_BITS 1, IN_SIGNED 1 (codes {-1, 0}): the features follow bnnc_dot_lane's leaf widths, LW = 1 in ones'
+    complement (mode 0: ~x of a 1-bit signed x needs no extra bit), 2 exact (w ? x : -x, -(-1) = 1), and a
+    Booth product x * w of IN_BITS + WEIGHT_BITS = 4 bits for 3-bit weights."""
+    from compiler.cores.mvtu import MvtuParams, adder_tree_bits
+
+    ones = MvtuParams(MW=13, MH=6, PE=2, SIMD=5, BINARY_IN=0, IN_BITS=1, IN_SIGNED=1, OUT_MODE=0, ACC_BITS=6).features()
+    assert ones["int_tree_bits"] == 2 * adder_tree_bits(5, 1) and ones["int_tree_pe_bits"] == 2 * 1
+    exact = MvtuParams(MW=11, MH=5, PE=3, SIMD=4, BINARY_IN=0, IN_BITS=1, IN_SIGNED=1, OUT_MODE=1, ACC_BITS=5,
+                       OUT_BITS=5).features()
+    assert exact["int_lane_bits"] == 12 * 2 and exact["in_bits"] == 4
+    prod = MvtuParams(MW=14, MH=7, PE=2, SIMD=3, BINARY_IN=0, IN_BITS=1, IN_SIGNED=1, OUT_MODE=1, ACC_BITS=6,
+                      OUT_BITS=6, WEIGHT_BITS=3).features()
+    assert prod["prod_lane_bits"] == 6 * 4 * 2 and prod["prod_tree_bits"] == 2 * adder_tree_bits(3, 4)

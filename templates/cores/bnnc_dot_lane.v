@@ -25,7 +25,7 @@
 module bnnc_dot_lane #(
     parameter integer SIMD = 4,       // lanes (>= 1)
     parameter integer BINARY_IN = 1,  // 1: 1-bit bipolar lanes; 0: integer lanes of IN_BITS
-    parameter integer IN_BITS = 8,    // integer lane width (BINARY_IN = 0 only; >= 1, >= 2 if signed)
+    parameter integer IN_BITS = 8,    // integer lane width (BINARY_IN = 0 only; >= 1: a 1-bit signed lane is -1 or 0)
     parameter integer IN_SIGNED = 0,  // integer lanes are two's complement (1) or unsigned (0)
     parameter integer DOT_BITS = 8,   // result width (>= 1)
     parameter integer ONES = 0,       // integer lanes, WEIGHT_BITS = 1: 0 w ? x : -x; 1 w ? x : ~x (ones' complement)
@@ -46,7 +46,7 @@ module bnnc_dot_lane #(
         if (IN_SIGNED != 0 && IN_SIGNED != 1) begin : g_bad_in_signed
             bnnc_param_error_dot_lane_in_signed_must_be_0_or_1 u_err ();
         end
-        if (BINARY_IN == 0 && (IN_BITS < 1 || (IN_SIGNED == 1 && IN_BITS < 2))) begin : g_bad_in_bits
+        if (BINARY_IN == 0 && IN_BITS < 1) begin : g_bad_in_bits
             bnnc_param_error_dot_lane_in_bits_too_small u_err ();
         end
         if (DOT_BITS < 1) begin : g_bad_dot_bits

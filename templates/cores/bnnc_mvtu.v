@@ -61,7 +61,7 @@ module bnnc_mvtu #(
     parameter integer PE = 2,           // neurons computed in parallel (>= 1; need not divide MH)
     parameter integer SIMD = 4,         // input lanes per PE per cycle (>= 1; need not divide MW)
     parameter integer BINARY_IN = 1,    // 1: 1-bit bipolar input lanes; 0: integer lanes of IN_BITS
-    parameter integer IN_BITS = 8,      // integer input lane width (BINARY_IN = 0; >= 1, >= 2 if signed)
+    parameter integer IN_BITS = 8,      // integer input lane width (BINARY_IN = 0; >= 1: a 1-bit signed lane is -1 or 0)
     parameter integer IN_SIGNED = 0,    // integer input lanes signed (1) or unsigned (0)
     parameter integer OUT_MODE = 0,     // 0: threshold (1-bit lanes); 1: raw accumulator; 2: affine A*acc+B;
                                         // 3: multi-threshold OUT_BIAS + #{k : acc >= T[k]}
@@ -111,7 +111,7 @@ module bnnc_mvtu #(
         if (IN_SIGNED != 0 && IN_SIGNED != 1) begin : g_bad_in_signed
             bnnc_param_error_mvtu_in_signed_must_be_0_or_1 u_err ();
         end
-        if (BINARY_IN == 0 && (IN_BITS < 1 || (IN_SIGNED == 1 && IN_BITS < 2))) begin : g_bad_in_bits
+        if (BINARY_IN == 0 && IN_BITS < 1) begin : g_bad_in_bits
             bnnc_param_error_mvtu_in_bits_too_small u_err ();
         end
         if (OUT_MODE < 0 || OUT_MODE > 3) begin : g_bad_out_mode
