@@ -20,10 +20,16 @@ from compiler.errors import BnncError
 from compiler.ir import Graph, Node, TensorType
 from compiler.limits import MAX_NAME_CHARS, fmt_bytes
 from compiler.ops import OPS, ImportContext, LayerSpec, MatrixOp, OpTypeError, infer, infer_types, verify
+from compiler.ops.batchnorm import overflow_error
 from compiler.ops.quant import is_unit
 
 # Ops that pass a quant's codes on unchanged (values kept, so still codes of its scale): a matrix layer may read them.
 CODE_KEEPING = ("flatten", "maxpool2d", "maxpool")
+
+# Max-pools: a matrix layer's positive float scale moves past them (s * max(x) == max(s * x) exactly in float64 for
+# s > 0, as x -> s * x rounds monotonically: the max picks an x whose product is the max), so the pool reads the
+# integer accumulator and a batchnorm after it reads the scale's output (conv -> maxpool -> batchnorm -> quant).
+SCALE_PASSING = ("maxpool2d", "maxpool")
 
 # The ops a layer spec may name, in registry order.
 LAYER_OPS: tuple[str, ...] = tuple(name for name, d in OPS.items() if d.spec is not None)
@@ -114,13 +120,27 @@ def build_graph(ctx: ImportContext, name: str, layers: Sequence[LayerSpec], outp
     t = ctx.network_input
     # The float scale of the tensor each layer reads (docs/few-bit.md, "Scale bookkeeping"): the network input and
     # bipolar tensors 1, a quant's codes its scale (through flatten and pools), a matrix layer's output after its
-    # ``scale`` node 1. Whether that tensor is a quant's codes is what lets a matrix layer read it as integers.
+    # ``scale`` node 1 (that node after the max-pools that follow the layer: SCALE_PASSING). Whether that tensor is
+    # a quant's codes is what lets a matrix layer read it as integers.
     in_scale, codes = 1.0, False
     taken = {layer.name for layer in layers}
+    pending: Node | None = None  # a matrix layer's scale node, placed after the max-pools that follow the layer
     for i, layer in enumerate(layers):
         d = OPS[layer.op]
+        if pending is not None and layer.op not in SCALE_PASSING:
+            nodes.append(pending.replace(type=infer(pending, t)))
+            t, pending = nodes[-1].out, None
         ctx.reads_codes = codes
         node = d.build(ctx, layer, t)
+        if node.op == "batchnorm" and nodes and nodes[-1].op == "scale":
+            # the batchnorm reads scale[c] * acc (float): its float64 overflow check on that range, as the op's
+            # build makes it on an integer input
+            acc = nodes[-2].out.dtype
+            assert acc.lo is not None and acc.hi is not None, nodes[-2]
+            err = overflow_error(ctx, layer.name, node.params, float(node.attrs["eps"]), acc.lo, acc.hi,
+                                 nodes[-1].params["scale"])
+            if err is not None:
+                raise err
         try:
             node = node.replace(type=infer(node, t))
         except OpTypeError as e:
@@ -138,15 +158,15 @@ def build_graph(ctx: ImportContext, name: str, layers: Sequence[LayerSpec], outp
             # the float output is in_scale · weight_scale[c] · acc: a scale node where that is not exactly 1
             factor = in_scale * d.weight_scale(ctx, layer.name, node)
             if not is_unit(factor):
-                sname = _fresh(f"{layer.name}_scale", taken)
-                scale = Node(sname, "scale", {}, {"scale": factor})
-                nodes.append(scale.replace(type=infer(scale, t)))
-                t = nodes[-1].out
+                pending = Node(_fresh(f"{layer.name}_scale", taken), "scale", {}, {"scale": factor})
             in_scale, codes = 1.0, False
         elif node.op == "quant":
             in_scale, codes = float(node.attrs["scale"]), True
         elif node.op not in CODE_KEEPING:
             in_scale, codes = 1.0, False
+    if pending is not None:  # a last matrix layer's (or its max-pools') scale: the scores' float value
+        nodes.append(pending.replace(type=infer(pending, t)))
+        t = nodes[-1].out
 
     last = layers[-1]
     prev = layers[-2] if len(layers) > 1 else None

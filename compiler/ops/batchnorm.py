@@ -11,9 +11,9 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import Field
 
-from compiler.errors import number
+from compiler.errors import BnncError, number
 from compiler.ir import DType, Node, TensorType
-from compiler.kernels import batchnorm_f64
+from compiler.kernels import batchnorm_f64, scale_f64
 
 from .base import ImportContext, LayerSpec, NoRTL, OpDef, check_channels
 from .registry import register_op
@@ -59,21 +59,33 @@ class BatchNorm(OpDef):
             raise ctx.error(f"var must be > 0 in every channel, not {float(p['var'][bad[0]])!r} (channel {bad[0]})",
                             spec.name, "var", weights_file=True)
         eps = float(spec.eps)
-        if t.dtype.is_integral:  # (a float input is refused by the layer-order rules, with its own message)
+        if t.dtype.is_integral:  # (a float input: a scale node's, checked by the graph builder; else refused there)
             assert t.dtype.lo is not None and t.dtype.hi is not None
-            why = overflow(p, eps, t.dtype.lo, t.dtype.hi)
-            if why is not None:
-                k, field = why
-                raise ctx.error(f"the batchnorm of channel {k} must stay finite in float64 for inputs in "
-                                f"[{t.dtype.lo}, {t.dtype.hi}], not overflow (gamma {number(p['gamma'][k])}, beta "
-                                f"{number(p['beta'][k])}, mean {number(p['mean'][k])}, var {number(p['var'][k])}, "
-                                f"eps {number(eps)})", spec.name, field, weights_file=True)
+            err = overflow_error(ctx, spec.name, p, eps, t.dtype.lo, t.dtype.hi)
+            if err is not None:
+                raise err
         return Node(spec.name, "batchnorm", {"eps": eps}, p)
 
 
-def overflow(p: dict[str, np.ndarray], eps: float, lo: int, hi: int) -> tuple[int, str] | None:
+def overflow_error(ctx: ImportContext, layer: str, p: dict[str, np.ndarray], eps: float, lo: int, hi: int,
+                   scale: np.ndarray | None = None) -> BnncError | None:
+    """The one-line error for the first channel whose batchnorm overflows float64 on inputs in [lo, hi] (with
+    ``scale``: on scale[c] * x for integer x in [lo, hi], a matrix layer's float output), or None."""
+    why = overflow(p, eps, lo, hi, scale)
+    if why is None:
+        return None
+    k, field = why
+    inputs = f"[{lo}, {hi}]" if scale is None else f"{number(scale[k])} x [{lo}, {hi}] (the layer's float scale)"
+    return ctx.error(f"the batchnorm of channel {k} must stay finite in float64 for inputs in {inputs}, not overflow "
+                     f"(gamma {number(p['gamma'][k])}, beta {number(p['beta'][k])}, mean {number(p['mean'][k])}, "
+                     f"var {number(p['var'][k])}, eps {number(eps)})", layer, field, weights_file=True)
+
+
+def overflow(p: dict[str, np.ndarray], eps: float, lo: int, hi: int,
+             scale: np.ndarray | None = None) -> tuple[int, str] | None:
     """(channel, the parameter to blame) of the first channel whose batchnorm overflows float64 somewhere
-    on inputs in [lo, hi], or None.
+    on inputs in [lo, hi], or None; with ``scale`` (per channel, > 0: a matrix layer's ``scale`` node before the
+    batchnorm) on its inputs scale[c] * x, x in [lo, hi], as the float stage computes them (scale_f64).
 
     Both forms bnnc evaluates must stay finite: gamma*(x-mean)/sqrt(var+eps)+beta itself (the float
     stage and the threshold fold), monotone in x so its extremes are at lo and hi, and the affine
@@ -83,10 +95,13 @@ def overflow(p: dict[str, np.ndarray], eps: float, lo: int, hi: int) -> tuple[in
     """
     g, b, m, v = p["gamma"], p["beta"], p["mean"], p["var"]
     with np.errstate(all="ignore"):  # overflow is what is being measured, never printed
-        ends = batchnorm_f64(np.array([[lo], [hi]], dtype=np.float64), g, b, m, v, eps)
+        x = np.array([[lo], [hi]], dtype=np.float64)
+        if scale is not None:  # x -> s * x is monotone for s > 0: the scaled ends are still the extremes
+            x = scale_f64(x, np.asarray(scale, dtype=np.float64))
+        ends = batchnorm_f64(x, g, b, m, v, eps)
         a = g / np.sqrt(v + eps)
         off = b - a * m
-        bound = np.abs(a) * float(max(abs(lo), abs(hi))) + np.abs(off)
+        bound = np.abs(a) * np.abs(x).max(axis=0) + np.abs(off)
     ok = np.isfinite(ends).all(axis=0) & np.isfinite(a) & np.isfinite(off) & np.isfinite(bound)
     bad = np.nonzero(~ok)[0]
     if not bad.size:

@@ -122,9 +122,10 @@ def _param_lines(stage: Stage, p: MvtuParams, wbits: np.ndarray) -> list[str]:
         return mvtu_param_lines(clamped, OutMode.MULTI_THRESHOLD, p.PE, acc_bits=p.ACC_BITS)
     if p.OUT_MODE == OutMode.THRESHOLD:
         # the unit emits acc - T >= 0 (no comparator): thresholds clamped, ACC_BITS holding acc - T; with integer
-        # input the unit sums lanes in ones' complement, and each bias holds its 0 weight bits back
+        # input and 1-bit weights the unit sums lanes in ones' complement, and each bias holds its 0 weight bits
+        # back; few-bit weights sum exactly (bnnc_dot_lane's products, ONES 0): no offsets
         th = threshold_fit(nxt.params["thresholds"], acc.lo, acc.hi)[0]
-        offsets = None if p.BINARY_IN else ones_offsets(wbits, p.SIMD)
+        offsets = None if p.BINARY_IN or p.weight_bits > 1 else ones_offsets(wbits, p.SIMD)
         return mvtu_param_lines(th, OutMode.THRESHOLD, p.PE, acc_bits=p.ACC_BITS, offsets=offsets)
     return mvtu_param_lines((nxt.params["scale"], nxt.params["offset"]), OutMode.AFFINE, p.PE, aff_bits=p.AFF_BITS)
 
