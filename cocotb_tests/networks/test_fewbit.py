@@ -22,7 +22,7 @@ from compiler.runtime.sim.toolchain import lint
 from designs.netgen import GenNet, cnn, fewbit, mlp, random_inputs
 from tests.sim_checks import check_beats_and_interval
 
-IMAGES = 24
+IMAGES = 12
 
 
 def _nets() -> dict[str, GenNet]:
@@ -44,7 +44,26 @@ def _nets() -> dict[str, GenNet]:
         "cnn_w2a2": fewbit(cnn(34, input_shape=(5, 5, 2), input_dtype="uint8", input_sign=None, filters=(3,),
                                padding=1, pool="none", hidden=(5,), classes=3),
                            34, act=(2, True, False), weight_bits=[2, 3, 1], weight_scale="channel"),
+        # 1-bit signed codes {-1, 0} (A1 signed wide) and a float weight scale before max-pools: conv1 (W2,
+        # per-channel scale) -> maxpool -> batchnorm -> quant (the scale node after the pool); conv2 (±1 weights,
+        # padding with code 0: bnnc_swu on 1-bit signed codes) -> maxpool (moved past the multi-threshold: a
+        # codepool on 1-bit signed codes) -> flatten (width converters) -> W3 dense on the codes -> batchnorm ->
+        # sign (THRESHOLD mode with few-bit weights on integer lanes) -> dense
+        "cnn_a1s_pool": _a1s_pool(),
     }
+
+
+def _a1s_pool() -> GenNet:
+    net = fewbit(cnn(35, input_shape=(10, 10, 1), input_dtype="bipolar", filters=(3, 4), padding_rest=1,
+                     pool="before_bn", hidden=(5,), classes=3),
+                 35, act=(1, True, False), weight_bits=[2, 1, 3, 1], weight_scale="channel")
+    # foldings that divide nothing (conv2 reads 3 x 3 x 3 = 27 code lanes, fc1 16)
+    net.doc["hardware"] = {"clock_mhz": 100, "folding": {"conv1": {"pe": 2, "simd": 5}, "conv2": {"pe": 3, "simd": 7},
+                                                         "fc1": {"pe": 2, "simd": 3}}}
+    layers = net.doc["layers"]
+    k = next(i for i, layer in enumerate(layers) if layer["name"] == "act1")
+    layers[k] = {"name": "act1", "op": "sign"}
+    return net
 
 
 NETS = _nets()
