@@ -80,8 +80,14 @@ class MvtuOutput:
 
     @classmethod
     def accumulator(cls, lo: int, hi: int, after: bool = False) -> MvtuOutput:
-        """Raw accumulators in [lo, hi] (nothing absorbed, or the op computed after the unit: ``after``)."""
-        bits = signed_bits(lo, hi)
+        """Raw accumulators in [lo, hi] (nothing absorbed, or the op computed after the unit: ``after``), at least 2
+        bits: bnnc_mvtu and bnnc_affine_serial take ACC_BITS >= 2, and a layer reading one code (a 1-bit unsigned
+        narrow quant's {0}) sums in [0, 0].
+
+        >>> MvtuOutput.accumulator(0, 0).acc_bits
+        2
+        """
+        bits = max(2, signed_bits(lo, hi))
         return cls(OutMode.ACCUMULATOR, bits, bits, after=after)
 
     @classmethod
