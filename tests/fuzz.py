@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from designs.netgen import GenNet, bn_params, cnn, mlp, random_inputs
+from designs.netgen import GenNet, bn_params, cnn, fewbit, mlp, random_inputs
 
 # Images of the gap-free run that measures the interval (the first two fill the pipeline).
 INTERVAL_IMAGES = 6
@@ -99,55 +99,30 @@ def _input_batchnorm(rng: np.random.Generator, net: GenNet) -> None:
 # A quant's code ranges (bits, signed, narrow) a few-bit draw picks from (docs/few-bit.md); a signed narrow
 # 1-bit range holds only 0 and is refused at load, so it is never drawn.
 QUANT_KINDS = tuple((b, s, n) for b in (1, 2, 3, 4) for s in (True, False) for n in (True, False)
-                    if not (b == 1 and s and n))
+                    if not (b == 1 and n))
 # The share of networks made few-bit (make fuzz: at least 200 of 500).
 FEWBIT_SHARE = 0.5
 
 
-def _fewbit(seed: int, net: GenNet) -> str:
-    """Make ``net`` a few-bit network in about half the seeds; return what was drawn ("" when it stays 1-bit).
-
-    Each ``sign`` after a batchnorm (not the input's) becomes a ``quant`` of random bits, signedness and range,
-    and a scale that spreads the batchnorm's outputs over a few codes; each matrix layer draws a ``weight_bits``
-    of 1 to 4 (codes drawn uniformly over the narrow range) and sometimes a per-tensor or per-channel
-    ``weight_scale``; a convolution reading codes pads with code 0. A separate generator keeps the 1-bit
-    network drawn for the seed the same as before few-bit draws existed.
+def _fewbit(seed: int, net: GenNet) -> tuple[GenNet, str]:
+    """``net`` made few-bit in about half the seeds (:func:`designs.netgen.fewbit`), and what was drawn ("" when
+    it stays 1-bit): a quant of random bits, signedness and range with a scale that spreads the batchnorms'
+    outputs over a few codes, each matrix layer's ``weight_bits`` (1 to 4), and a per-tensor, per-channel or no
+    weight scale. A separate generator keeps the 1-bit network drawn for the seed as before few-bit draws existed.
     """
     rng = np.random.default_rng([seed, 23])
     if rng.random() >= FEWBIT_SHARE:
-        return ""
-    layers = net.doc["layers"]
-    tags: list[str] = []
-    codes = False  # whether the tensor at this point is a quant's codes (until the next matrix layer)
-    for i, layer in enumerate(layers):
-        op = layer["op"]
-        if op == "sign" and i > 0 and layers[i - 1]["op"] == "batchnorm" and i - 1 > 0 \
-                and rng.random() < 0.85:
-            bits, signed, narrow = QUANT_KINDS[int(rng.integers(len(QUANT_KINDS)))]
-            scale = float(rng.choice([0.25, 0.5, 1.0, float(rng.uniform(0.2, 1.5))]))
-            layers[i] = {"name": layer["name"], "op": "quant", "bits": int(bits), "signed": bool(signed),
-                         "narrow": bool(narrow), "scale": scale}
-            tags.append(f"A{bits}{'s' if signed else 'u'}{'n' if narrow else 'w'}")
-            codes = True
-            continue
-        if op in ("dense", "conv2d"):
-            name = layer["name"]
-            if op == "conv2d" and codes and layer.get("padding"):
-                layer["pad_value"] = 0  # every code range holds 0
-            wb = int(rng.choice([1, 1, 2, 3, 4]))
-            if wb > 1:
-                w = net.arrays[f"{name}.weight"]
-                top = (1 << (wb - 1)) - 1
-                net.arrays[f"{name}.weight"] = rng.integers(-top, top + 1, size=w.shape).astype(np.int8)
-                layer["weight_bits"] = wb
-                tags.append(f"W{wb}")
-            r = rng.random()
-            if r < 0.45:
-                rows = int(net.arrays[f"{name}.weight"].shape[0])
-                net.arrays[f"{name}.weight_scale"] = rng.uniform(0.5, 2.0, size=(1,) if r < 0.25 else (rows,))
-                tags.append("s" if r < 0.25 else "sc")
-            codes = False
-    return " ".join(tags)  # "" when the draw changed nothing
+        return net, ""
+    bits, signed, narrow = QUANT_KINDS[int(rng.integers(len(QUANT_KINDS)))]
+    scale = float(rng.choice([0.25, 0.5, 1.0, float(rng.uniform(0.2, 1.5))]))
+    n_matrix = sum(layer["op"] in ("dense", "conv2d") for layer in net.doc["layers"])
+    wbits = [int(rng.choice([1, 1, 2, 3, 4])) for _ in range(n_matrix)]
+    wscale = [None, None, "tensor", "channel"][int(rng.integers(4))]
+    out = fewbit(net, rng, act=(bits, signed, narrow), act_scale=scale, weight_bits=wbits, weight_scale=wscale)
+    tags = [f"A{bits}{'s' if signed else 'u'}{'n' if narrow else 'w'}"] if any(
+        layer["op"] == "quant" for layer in out.doc["layers"]) else []
+    tags += [f"W{b}" for b in sorted(set(wbits)) if b > 1] + ([f"scale/{wscale}"] if wscale else [])
+    return out, " ".join(tags)
 
 
 def fuzz_net(seed: int, conv: bool = True) -> GenNet:
@@ -165,7 +140,8 @@ def fuzz_net(seed: int, conv: bool = True) -> GenNet:
             net = _draw(rng, seed, conv)
         except ValueError:  # a map shrunk below nothing (negative array dimensions): draw again
             continue
-        net.meta["fewbit"] = _fewbit(seed, net)
+        net, drawn = _fewbit(seed, net)
+        net.meta["fewbit"] = drawn
         if all(a.size for a in net.arrays.values()):
             try:
                 compiler.load(net.write(Path(tempfile.mkdtemp(prefix="bnnc-fuzz-"))).path)

@@ -40,7 +40,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:.*LeafSpec.*")
 
 ROOT = Path(__file__).resolve().parents[1]
 SUBSET = ROOT / "tests" / "data" / "mnist_subset.npz"
-KINDS = [(b, s, n) for b in range(1, 5) for s in (True, False) for n in (True, False) if not (s and n and b == 1)]
+KINDS = [(b, s, n) for b in range(1, 5) for s in (True, False) for n in (True, False) if not (n and b == 1)]
 
 
 # --------------------------------------------------------------------------- the activation quantizer
@@ -52,9 +52,10 @@ def test_code_ranges_are_the_contract(bits: int, signed: bool, narrow: bool) -> 
     assert hi - lo == 2**bits - (2 if narrow else 1)  # docs/few-bit.md's number of thresholds
 
 
-def test_signed_narrow_one_bit_is_refused() -> None:
-    with pytest.raises(ValueError, match="at least 2 bits"):
-        QuantActivation(1, True, True)
+def test_narrow_one_bit_is_refused() -> None:
+    for signed in (True, False):
+        with pytest.raises(ValueError, match="at least 2 bits"):
+            QuantActivation(1, signed, True)
 
 
 @pytest.mark.parametrize(("bits", "signed", "narrow"), KINDS)
@@ -141,8 +142,10 @@ def test_weight_ste_cancels_gradient_outside_the_code_range() -> None:
 FEWBIT_ERRORS = [
     ({"act_quant": {"bits": 0}}, r"field model\.act_quant\.bits must be an integer in \[1, 4\], not 0"),
     ({"act_quant": {"bits": 9}}, r"field model\.act_quant\.bits must be an integer in \[1, 4\], not 9"),
-    ({"act_quant": {"bits": 1}}, r"field model\.act_quant\.narrow must be false for a signed 1-bit quantizer "
-                                 r"\(a signed narrow 1-bit range holds only 0\), not True"),
+    ({"act_quant": {"bits": 1}}, r"field model\.act_quant\.narrow must be false for a 1-bit quantizer "
+                                 r"\(a narrow 1-bit range holds only 0\), not True"),
+    ({"act_quant": {"bits": 1, "signed": False}}, r"field model\.act_quant\.narrow must be false for a 1-bit "
+                                                  r"quantizer \(a narrow 1-bit range holds only 0\), not True"),
     ({"act_quant": {"scale": 0}}, r"field model\.act_quant\.scale must be a positive number, not 0"),
     ({"act_quant": {"sigend": True}}, r"field model\.act_quant\.sigend must be one of bits, signed, narrow, scale, "
                                       r"learn_scale, not an unknown field"),

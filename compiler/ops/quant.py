@@ -72,8 +72,8 @@ class Quant(OpDef):
         return quant_f64(x, float(a["scale"]), *code_range(a["bits"], a["signed"], a["narrow"]))
 
     def build(self, ctx: ImportContext, spec: QuantSpec, t: TensorType) -> Node:
-        if spec.signed and spec.narrow and spec.bits == 1:
-            raise ctx.error("bits must be at least 2 for a signed narrow quant (its 1-bit range holds only 0), not 1",
+        if spec.narrow and spec.bits == 1:
+            raise ctx.error("bits must be at least 2 for a narrow quant (its 1-bit range holds only 0), not 1",
                             spec.name, "bits")
         # (that the input is a batchnorm's output is a layer-order rule: compiler/frontend/build.py)
         return Node(spec.name, "quant", {"bits": spec.bits, "signed": spec.signed, "narrow": spec.narrow,
@@ -150,7 +150,7 @@ class MultiThreshold(OpDef):
     def mvtu_output(self, node: Node, acc: DType) -> MvtuOutput:
         """MULTI_THRESHOLD: the unit counts the thresholds each accumulator reaches and adds OUT_BIAS."""
         assert acc.lo is not None and acc.hi is not None
-        # a range of one code (unsigned narrow 1 bit) has no threshold; the unit takes N_THR >= 1 (one never reached)
+        # a range of one code (refused at import, kept total here) has no threshold; the unit takes N_THR >= 1
         n_thr = max(1, int(node.params["thresholds"].shape[1]))
         return MvtuOutput.multi_threshold(acc.lo, acc.hi, n_thr, int(node.attrs["out_lo"]),
                                           int(node.attrs["out_hi"]))

@@ -290,8 +290,8 @@ def _check_act_quant(src: str, where: str, raw: Any) -> dict[str, Any] | str:
     _require(src, not isinstance(v, bool) and isinstance(v, (int, float)) and math.isfinite(v) and v > 0,
              f"{where}.scale", "a positive number", v)
     out["scale"] = float(v)
-    _require(src, not (out["signed"] and out["narrow"] and out["bits"] == 1), f"{where}.narrow",
-             "false for a signed 1-bit quantizer (a signed narrow 1-bit range holds only 0)", out["narrow"])
+    _require(src, not (out["narrow"] and out["bits"] == 1), f"{where}.narrow",
+             "false for a 1-bit quantizer (a narrow 1-bit range holds only 0)", out["narrow"])
     return out
 
 

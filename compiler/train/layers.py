@@ -179,9 +179,9 @@ def code_range(bits: int, signed: bool, narrow: bool) -> tuple[int, int]:
     """
     if not (isinstance(bits, int) and 1 <= bits <= 4):
         raise ValueError(f"bits must be an integer in [1, 4], not {bits!r}")
+    if narrow and bits == 1:
+        raise ValueError("a narrow quantizer must have at least 2 bits, not 1 (its range holds only 0)")
     if signed:
-        if narrow and bits == 1:
-            raise ValueError("a signed narrow quantizer must have at least 2 bits, not 1 (its range holds only 0)")
         hi = 2 ** (bits - 1) - 1
         return (-hi if narrow else -hi - 1), hi
     return 0, 2**bits - (2 if narrow else 1)
@@ -223,7 +223,7 @@ class QuantActivation(nn.Module):
 
     Args:
         bits: 1 to 4.
-        signed, narrow: the code range (docs/few-bit.md; a signed narrow 1-bit range is refused).
+        signed, narrow: the code range (docs/few-bit.md; a narrow 1-bit range is refused).
         scale: the per-tensor scale (> 0), the initial value when learned. Brevitas's bnn_pynq models
             (CommonActQuant: min_val -1, max_val 1, constant scaling) use 1.0 for signed narrow
             2 bits, i.e. codes {-1, 0, +1} on the batchnorm's output directly.

@@ -1,6 +1,6 @@
 """Bad-input cases: see tests/bad_inputs/cases.py for the Case type and the building blocks.
 
-Few-bit networks (issue 23, docs/few-bit.md): a quant's fields (bits, the signed narrow 1-bit range that holds
+Few-bit networks (issue 23, docs/few-bit.md): a quant's fields (bits, the narrow 1-bit ranges that hold
 only 0, scale), a matrix layer's weight_bits, its integer weight codes and weight_scale, and the order rules (a
 quant reads a batchnorm's output; a matrix layer reads bipolar values, a quant's codes or the network input, never
 a raw accumulator): each refused at load in one line naming the file, the layer and the field.
@@ -49,8 +49,11 @@ CASES: list[Case] = [
     _mk("fewbit_quant_bits_9", "numbers", CMD, Y + Q + r"bits: bits must be at most 4, not 9",
         net("bits: 2}", "bits: 9}"), fewbit_arrays()),
     _mk("fewbit_quant_signed_narrow_1bit", "silent", CMD,
-        Y + Q + r"bits: bits must be at least 2 for a signed narrow quant \(its 1-bit range holds only 0\), not 1",
+        Y + Q + r"bits: bits must be at least 2 for a narrow quant \(its 1-bit range holds only 0\), not 1",
         net("bits: 2}", "bits: 1}"), fewbit_arrays()),
+    _mk("fewbit_quant_unsigned_narrow_1bit", "silent", CMD,
+        Y + Q + r"bits: bits must be at least 2 for a narrow quant \(its 1-bit range holds only 0\), not 1",
+        net("quant, bits: 2}", "quant, bits: 1, signed: false}"), fewbit_arrays()),
     _mk("fewbit_quant_scale_0", "numbers", CMD, Y + Q + r"scale: scale must be greater than 0, not 0(\.0)?",
         net("bits: 2}", "bits: 2, scale: 0.0}"), fewbit_arrays()),
     _mk("fewbit_quant_scale_negative", "numbers", CMD, Y + Q + r"scale: scale must be greater than 0, not -0\.5",
