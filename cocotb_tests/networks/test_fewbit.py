@@ -8,19 +8,16 @@ either, where the measured interval must equal the compiler's prediction. Small 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import compiler
-from compiler.codegen import write_output
 from compiler.reference import execute
 from compiler.runtime.sim.runner import SIM_BUILD
-from compiler.runtime.sim.toolchain import lint
 from designs.netgen import GenNet, cnn, fewbit, mlp, random_inputs
-from tests.sim_checks import check_beats_and_interval
+from tests.sim_checks import check_beats_and_interval, compile_nets, lint_folder
 
 IMAGES = 12
 
@@ -71,18 +68,7 @@ NETS = _nets()
 
 @pytest.fixture(scope="module")
 def compiled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, compiler.ir.Graph]]:
-    out = {}
-    for name, net in NETS.items():
-        folder = tmp_path_factory.mktemp(name)
-        net.copy().write(folder)
-        folded = compiler.fold(folder / "net.yaml")
-        write_output(folded, folder / "rtl")
-        out[name] = (folder / "rtl", folded)
-    return out
-
-
-def _sources(rtl: Path) -> list[Path]:
-    return [rtl / n for n in (rtl / "filelist.f").read_text().split()]
+    return compile_nets(NETS, tmp_path_factory)
 
 
 @pytest.mark.xdist_group("networks")
@@ -90,9 +76,7 @@ def _sources(rtl: Path) -> list[Path]:
 def test_fewbit_beats_and_interval(name: str, compiled: dict[str, tuple[Path, compiler.ir.Graph]]) -> None:
     rtl, folded = compiled[name]
     assert any(n.op == "multithreshold" for n in folded.nodes), [n.op for n in folded.nodes]
-    manifest = json.loads((rtl / "manifest.json").read_text())
-    top = manifest["rtl"]["top"]
-    assert lint(_sources(rtl), top, {"MEM_DIR": f"{rtl}/"}) == []
+    assert lint_folder(rtl) == []
 
     x = random_inputs(folded, IMAGES, seed=7)
     # the codes the multi-thresholds emit must spread over more than one value, or the test proves little

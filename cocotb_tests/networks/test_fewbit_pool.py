@@ -16,11 +16,9 @@ import numpy as np
 import pytest
 
 import compiler
-from compiler.codegen import write_output
 from compiler.runtime.sim.runner import SIM_BUILD
-from compiler.runtime.sim.toolchain import lint
 from designs.netgen import GenNet, cnn, random_inputs
-from tests.sim_checks import check_beats_and_interval
+from tests.sim_checks import check_beats_and_interval, compile_nets, lint_folder
 
 IMAGES = 20
 
@@ -49,14 +47,7 @@ NETS = _nets()
 
 @pytest.fixture(scope="module")
 def compiled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, compiler.ir.Graph]]:
-    out = {}
-    for name, net in NETS.items():
-        folder = tmp_path_factory.mktemp(name)
-        net.copy().write(folder)
-        folded = compiler.fold(folder / "net.yaml")
-        write_output(folded, folder / "rtl")
-        out[name] = (folder / "rtl", folded)
-    return out
+    return compile_nets(NETS, tmp_path_factory)
 
 
 @pytest.mark.xdist_group("networks")
@@ -73,9 +64,7 @@ def test_fewbit_pool_beats_and_interval(name: str, compiled: dict[str, tuple[Pat
     manifest = json.loads((rtl / "manifest.json").read_text())
     reduce = [m for m in manifest["rtl"]["modules"] if m["core"] == "bnnc_pool_reduce"]
     assert len(reduce) == 1 and reduce[0]["params"]["EW"] >= 2, reduce
-    top = manifest["rtl"]["top"]
-    sources = [rtl / n for n in (rtl / "filelist.f").read_text().split()]
-    assert lint(sources, top, {"MEM_DIR": f"{rtl}/"}) == []
+    assert lint_folder(rtl) == []
 
     x = random_inputs(folded, IMAGES, seed=9)
     rep = check_beats_and_interval(rtl, folded, x, SIM_BUILD / "networks" / f"fewbit_{name}")

@@ -8,16 +8,13 @@ where the measured interval between images must equal the compiler's prediction.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 import compiler
-from compiler.codegen import write_output
 from compiler.runtime.sim.runner import SIM_BUILD
-from compiler.runtime.sim.toolchain import lint
-from tests.sim_checks import check_beats_and_interval
+from tests.sim_checks import check_beats_and_interval, compile_nets, lint_folder
 from designs.netgen import GenNet, mlp, random_inputs
 
 IMAGES = 50
@@ -52,27 +49,14 @@ NETS = _nets()
 
 @pytest.fixture(scope="module")
 def compiled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, compiler.ir.Graph]]:
-    out = {}
-    for name, net in NETS.items():
-        folder = tmp_path_factory.mktemp(name)
-        net.copy().write(folder)
-        folded = compiler.fold(folder / "net.yaml")
-        write_output(folded, folder / "rtl")
-        out[name] = (folder / "rtl", folded)
-    return out
-
-
-def _sources(rtl: Path) -> list[Path]:
-    return [rtl / n for n in (rtl / "filelist.f").read_text().split()]
+    return compile_nets(NETS, tmp_path_factory)
 
 
 @pytest.mark.xdist_group("networks")
 @pytest.mark.parametrize("name", sorted(NETS))
 def test_network_beats_and_interval(name: str, compiled: dict[str, tuple[Path, compiler.ir.Graph]]) -> None:
     rtl, folded = compiled[name]
-    manifest = json.loads((rtl / "manifest.json").read_text())
-    top = manifest["rtl"]["top"]
-    assert lint(_sources(rtl), top, {"MEM_DIR": f"{rtl}/"}) == []
+    assert lint_folder(rtl) == []
 
     x = random_inputs(folded, IMAGES, seed=7)
     bdir = SIM_BUILD / "networks" / name
