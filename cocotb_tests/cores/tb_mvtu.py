@@ -37,6 +37,7 @@ class MvtuConfig:
     weight_bits: int
     n_thr: int
     out_bias: int
+    bit_planes: int
     weights: np.ndarray  # (MH, MW): 0/1 bits (WEIGHT_BITS = 1) or signed codes
     thresholds: np.ndarray | None  # (MH,) in mode 0, (MH, N_THR) in mode 3
     a: np.ndarray | None
@@ -81,6 +82,7 @@ def load_config(dut) -> MvtuConfig:
         weight_bits=read_param(dut, "WEIGHT_BITS"),
         n_thr=read_param(dut, "N_THR"),
         out_bias=read_param(dut, "OUT_BIAS"),
+        bit_planes=read_param(dut, "BIT_PLANES"),
         weights=data["weights"].astype(np.int64),
         thresholds=data.get("thresholds"),
         a=data.get("a"),
@@ -92,7 +94,7 @@ def load_config(dut) -> MvtuConfig:
     unit = MvtuParams(MW=cfg.mw, MH=cfg.mh, PE=cfg.pe, SIMD=cfg.simd, BINARY_IN=int(cfg.binary_in), IN_BITS=cfg.in_bits,
                       IN_SIGNED=int(cfg.in_signed), OUT_MODE=int(cfg.out_mode), ACC_BITS=cfg.acc_bits,
                       OUT_BITS=cfg.out_bits, AFF_BITS=cfg.aff_bits, WEIGHT_BITS=cfg.weight_bits, N_THR=cfg.n_thr,
-                      OUT_BIAS=cfg.out_bias)
+                      OUT_BIAS=cfg.out_bias, BIT_PLANES=cfg.bit_planes)
     # the Python mirror of the output queue's depth (the resource model prices its RAM) is the core's
     assert read_param(dut, "OQ_DEPTH") == unit.out_queue()[0], (read_param(dut, "OQ_DEPTH"), unit.out_queue())
     cocotb.log.info(f"bnnc_mvtu config: {cfg.__dict__ | {'weights': '...'}} NF={cfg.nf} SF={cfg.sf}")
@@ -112,7 +114,8 @@ def random_inputs(cfg: MvtuConfig, rng: np.random.Generator, n: int) -> np.ndarr
 
 
 def model_acc(cfg: MvtuConfig, x: np.ndarray) -> np.ndarray:
-    """Exact accumulators (n, MH): popcount domain for binary input with 1-bit weights, signed sums otherwise."""
+    """Exact accumulators (n, MH): popcount domain for binary input with 1-bit weights, signed sums otherwise (with
+    bit planes too: the unit sums acc - K, and its ROM holds K back, so the contract is the true sum)."""
     w = cfg.weights
     if cfg.weight_bits >= 2:  # codes: sum of x ? w : -w (x = 1 is +1), or of x * w
         xs = (2 * x - 1) if cfg.binary_in else x

@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 
 from cocotb_tests.cores._common import CORES, Unit, base_seed, build_dir_for, core, param_rng
 from compiler.bits import bits_for_range
-from compiler.cores.mvtu import (MvtuOutput, OutMode, multi_threshold_fit, mvtu_param_lines, mvtu_weight_lines,
-                                 mvtu_weight_words, read_mem, threshold_fit, write_mvtu_mems)
+from compiler.cores.mvtu import (MvtuOutput, OutMode, multi_threshold_bits, multi_threshold_fit, mvtu_param_lines,
+                                 mvtu_weight_lines, mvtu_weight_words, plane_acc_range, plane_offsets, read_mem,
+                                 threshold_fit, write_mvtu_mems)
 from compiler.runtime.sim.toolchain import lint, run_lint
 
 SOURCES = core("bnnc_mvtu", "bnnc_rom", "bnnc_dot_lane", "bnnc_xnor_popcount", "bnnc_fifo")
@@ -108,7 +109,11 @@ def make_case(spec: dict[str, Any], rng: random.Random) -> tuple[dict[str, Any],
         thr, _ = multi_threshold_fit(thr, int(lo.min()), int(hi.max()))
         out = MvtuOutput.multi_threshold(int(lo.min()), int(hi.max()), n_thr, spec["OUT_BIAS"],
                                          spec["OUT_BIAS"] + n_thr)
-        params.update(ACC_BITS=out.acc_bits + spec.get("ACC_EXTRA", 0), OUT_BITS=out.out_bits)
+        acc_bits = out.acc_bits
+        if spec.get("BIT_PLANES"):  # the unit compares acc - K with T - K: ACC_BITS holds both (as mvtu_params)
+            k = plane_offsets(w, in_bits, in_signed)
+            acc_bits = multi_threshold_bits(*plane_acc_range(int(lo.min()), int(hi.max()), k))
+        params.update(ACC_BITS=acc_bits + spec.get("ACC_EXTRA", 0), OUT_BITS=out.out_bits)
         data["thresholds"] = thr
     elif mode == OutMode.THRESHOLD:
         # Thresholds near typical accumulator values, plus extremes (always/never fire).
@@ -184,6 +189,18 @@ def _specs() -> list[dict[str, Any]]:
         dict(MW=6, MH=5, PE=5, SIMD=1, BINARY_IN=0, IN_BITS=1, IN_SIGNED=1, WEIGHT_BITS=3, OUT_MODE=1),
         dict(MW=14, MH=7, PE=2, SIMD=3, BINARY_IN=0, IN_BITS=1, IN_SIGNED=1, WEIGHT_BITS=3, OUT_MODE=3, N_THR=3,
              OUT_BIAS=-1),
+        # bit planes (BIT_PLANES 1: IN_BITS XNOR-popcounts per PE, K in the parameter ROM). 2-bit signed codes,
+        # multi-threshold to -1..1 (W1A2's hidden layers), MW not divisible by SIMD (padding lanes read x_b = 1)
+        dict(MW=22, MH=10, PE=4, SIMD=9, BINARY_IN=0, IN_BITS=2, IN_SIGNED=1, OUT_MODE=3, N_THR=2, OUT_BIAS=-1,
+             BIT_PLANES=1),
+        # 3-bit unsigned codes, threshold (bias K - T modulo 2**ACC_BITS), padding lanes, SF > 1 and NF > 1
+        dict(MW=19, MH=7, PE=3, SIMD=4, BINARY_IN=0, IN_BITS=3, IN_SIGNED=0, OUT_MODE=0, BIT_PLANES=1),
+        # 1-bit signed codes {-1, 0}: the one plane subtracted
+        dict(MW=13, MH=6, PE=2, SIMD=5, BINARY_IN=0, IN_BITS=1, IN_SIGNED=1, OUT_MODE=3, N_THR=1, OUT_BIAS=0,
+             BIT_PLANES=1),
+        # 4-bit signed codes, 15 thresholds, PE not dividing MH, SF = 1 with NF > 1
+        dict(MW=12, MH=7, PE=3, SIMD=12, BINARY_IN=0, IN_BITS=4, IN_SIGNED=1, OUT_MODE=3, N_THR=15, OUT_BIAS=-8,
+             BIT_PLANES=1),
     ]
     mode = OutMode(rng.randint(0, 2))
     binary = rng.random() < 0.5
@@ -222,6 +239,7 @@ def _id(spec: dict[str, Any]) -> str:
     kind = "bin" if spec["BINARY_IN"] else ("s" if spec.get("IN_SIGNED") else "u") + str(spec.get("IN_BITS", 8))
     few = f"_w{spec['WEIGHT_BITS']}" if spec.get("WEIGHT_BITS", 1) != 1 else ""
     thr = f"_t{spec['N_THR']}" if spec["OUT_MODE"] == 3 else ""
+    thr += "_bp" if spec.get("BIT_PLANES") else ""
     return f"{kind}{few}_m{spec['OUT_MODE']}{thr}_MW{spec['MW']}_MH{spec['MH']}_PE{spec['PE']}_S{spec['SIMD']}"
 
 
@@ -242,6 +260,7 @@ def prepare(spec: dict[str, Any], tag: str) -> tuple[dict[str, Any], Any]:
         data["weights"], prm, params["PE"], params["SIMD"], mode, wfile,
         pfile if mode != OutMode.ACCUMULATOR else None, acc_bits=params["ACC_BITS"], aff_bits=params.get("AFF_BITS"),
         binary_in=bool(params["BINARY_IN"]), weight_bits=params.get("WEIGHT_BITS", 1),
+        bit_planes=bool(params.get("BIT_PLANES", 0)), in_bits=params["IN_BITS"], in_signed=bool(params["IN_SIGNED"]),
     )
     np.savez(bdir / "tb_data.npz", **data)
     params["WEIGHT_FILE"] = str(wfile)
@@ -291,6 +310,13 @@ def test_mvtu_lint_clean(spec: dict[str, Any]) -> None:
         (dict(BINARY_IN=0, IN_BITS=0), "bnnc_param_error_mvtu_in_bits_too_small"),  # 1 bit is legal, signed too
         (dict(ROM_STYLE=4), "bnnc_param_error_mvtu_rom_style_must_be_0_to_3"),
         (dict(PARAM_STYLE=-1), "bnnc_param_error_mvtu_param_style_must_be_0_to_3"),
+        (dict(BINARY_IN=0, IN_BITS=2, BIT_PLANES=2), "bnnc_param_error_mvtu_bit_planes_must_be_0_or_1"),
+        (dict(BIT_PLANES=1), "bnnc_param_error_mvtu_bit_planes_needs_binary_in_0"),
+        (dict(BINARY_IN=0, IN_BITS=2, WEIGHT_BITS=2, BIT_PLANES=1), "bnnc_param_error_mvtu_bit_planes_needs_weight_bits_1"),
+        (dict(BINARY_IN=0, IN_BITS=2, OUT_MODE=1, OUT_BITS=6, BIT_PLANES=1),
+         "bnnc_param_error_mvtu_bit_planes_needs_out_mode_0_or_3"),
+        (dict(BINARY_IN=0, IN_BITS=2, OUT_MODE=2, OUT_BITS=6, BIT_PLANES=1),
+         "bnnc_param_error_mvtu_bit_planes_needs_out_mode_0_or_3"),
     ],
 )
 def test_mvtu_rejects_illegal_parameters(bad: dict[str, int], error: str) -> None:
@@ -532,3 +558,75 @@ def test_one_bit_signed_lanes_priced_as_bnnc_dot_lane_builds_them() -> None:
     prod = MvtuParams(MW=14, MH=7, PE=2, SIMD=3, BINARY_IN=0, IN_BITS=1, IN_SIGNED=1, OUT_MODE=1, ACC_BITS=6,
                       OUT_BITS=6, WEIGHT_BITS=3).features()
     assert prod["prod_lane_bits"] == 6 * 4 * 2 and prod["prod_tree_bits"] == 2 * adder_tree_bits(3, 4)
+
+
+# ---------------------------------------------------------------- bit planes (BIT_PLANES = 1), in Python
+
+
+@pytest.mark.parametrize("in_bits, in_signed", [(1, True), (2, True), (2, False), (3, False), (4, True), (4, False)])
+@pytest.mark.parametrize("mw, simd", [(7, 3), (12, 4), (1, 1), (22, 9)])
+def test_plane_offsets_make_the_plane_sum_exact(in_bits: int, in_signed: bool, mw: int, simd: int) -> None:
+    """Bit for bit as the core computes it: per plane b, popcount(xnor(x_b, w)) over SF*SIMD lanes with padding
+    lanes at x_b = 1 against weight 0, combined with c_b (the top plane -2**b when signed), plus K = plane_offsets,
+    equals sum_i (w_i ? x_i : -x_i) for every neuron, random and extreme inputs alike."""
+    rng = np.random.default_rng(in_bits * 1000 + mw * 10 + simd)
+    mh = 5
+    w = rng.integers(0, 2, size=(mh, mw)).astype(np.uint8)
+    w[0, :], w[1, :] = 1, 0
+    lo, hi = (-(1 << (in_bits - 1)), (1 << (in_bits - 1)) - 1) if in_signed else (0, (1 << in_bits) - 1)
+    x = rng.integers(lo, hi + 1, size=(40, mw))
+    x[0, :], x[1, :] = lo, hi
+    lanes = -(-mw // simd) * simd
+    xp = np.ones((x.shape[0], lanes), dtype=np.int64)
+    wp = np.zeros((mh, lanes), dtype=np.int64)
+    wp[:, :mw] = w
+    k = plane_offsets(w, in_bits, in_signed)
+    got = np.zeros((x.shape[0], mh), dtype=np.int64)
+    for b in range(in_bits):
+        xp[:, :mw] = (x >> b) & 1  # two's complement bit b (numpy's >> is arithmetic)
+        pc = (xp[:, None, :] == wp[None, :, :]).sum(axis=2)
+        got += (-(1 << b) if in_signed and b == in_bits - 1 else 1 << b) * pc
+    want = np.where(w[None] == 1, x[:, None, :], -x[:, None, :]).sum(axis=2)
+    assert np.array_equal(got + k[None, :], want)
+    # the unit's sums acc - K lie in plane_acc_range of the true range
+    plo, phi = plane_acc_range(int(want.min()), int(want.max()), k)
+    assert plo <= got.min() and got.max() <= phi
+
+
+def test_plane_offsets_in_the_parameter_rom(tmp_path) -> None:
+    """Mode 3 writes T - K (still ascending), mode 0 the bias K - T modulo 2**ACC_BITS; bit planes only with integer
+    input, 1-bit weights and modes 0 or 3; plane_offsets refuses codes and bad widths in one line."""
+    w = np.array([[1, 0, 0], [1, 1, 1]], dtype=np.uint8)
+    k = plane_offsets(w, 2, True)
+    assert k.tolist() == [2, 0]
+    _, pf = write_mvtu_mems(w, np.array([[-1, 1], [0, 2]]), 2, 2, OutMode.MULTI_THRESHOLD, tmp_path / "w.mem",
+                            tmp_path / "p.mem", acc_bits=4, binary_in=False, bit_planes=True, in_bits=2,
+                            in_signed=True)
+    assert read_mem(pf) == [int(mvtu_param_lines(np.array([[-3, -1], [0, 2]]), 3, 2, acc_bits=4)[0], 16)]
+    _, pf0 = write_mvtu_mems(w, np.array([3, -2]), 2, 2, OutMode.THRESHOLD, tmp_path / "w0.mem", tmp_path / "p0.mem",
+                             acc_bits=4, binary_in=False, bit_planes=True, in_bits=2, in_signed=True)
+    assert read_mem(pf0) == [(2 << 4) | ((2 - 3) & 0xF)]  # lanes K - T: -1, 2
+    with pytest.raises(ValueError, match=r"^bit planes must have integer input, 1-bit weights and out_mode 0 or 3, "
+                                         r"not binary_in=False, weight_bits=1, out_mode=1$"):
+        write_mvtu_mems(w, None, 2, 2, OutMode.ACCUMULATOR, tmp_path / "w1.mem", tmp_path / "p1.mem",
+                        binary_in=False, bit_planes=True, in_bits=2)
+    with pytest.raises(ValueError, match=r"^weights must be bits \(0 = -1, 1 = \+1\), not other values$"):
+        plane_offsets(np.array([[1, -1]]), 2, True)
+    with pytest.raises(ValueError, match=r"^in_bits must be >= 1, not 0$"):
+        plane_offsets(w, 0, False)
+
+
+def test_bit_plane_params_instance_and_cost() -> None:
+    """BIT_PLANES left None stays out of the instance; set, DOT_LAT is the popcount's + 1, the output queue follows
+    it, and the features price IN_BITS popcounts per PE instead of the integer datapath."""
+    from compiler.cores.mvtu import MvtuParams, xnor_popcount_stages
+
+    kw = dict(MW=1024, MH=1024, PE=64, SIMD=32, BINARY_IN=0, IN_BITS=2, IN_SIGNED=1, OUT_MODE=3, ACC_BITS=12,
+              OUT_BITS=2, N_THR=2, OUT_BIAS=-1)
+    plain, planes = MvtuParams(**kw), MvtuParams(**kw, BIT_PLANES=1)
+    assert "BIT_PLANES" not in set(plain) and dict(planes)["BIT_PLANES"] == 1
+    assert planes.dot_latency == xnor_popcount_stages(32) + 3 and plain.dot_latency == 1
+    assert planes.out_queue()[0] == 4 + (4 + planes.dot_latency) // 32
+    f = planes.features()
+    assert f["xnor_lanes"] == 64 * 32 * 2 and f["int_lane_bits"] == 0 and f["partial"] == 64 * 2 * 6
+    assert plain.features()["xnor_lanes"] == 0

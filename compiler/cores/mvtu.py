@@ -12,10 +12,12 @@ core's testbenches use these same definitions, so each exists once (format: docs
   and emits its sign, acc - T >= 0, instead of comparing; :func:`threshold_fit` gives
   the thresholds and the ACC_BITS that keep this exact; with integer input the unit
   sums its lanes in ones' complement and the bias is -T + :func:`ones_offsets`, modulo
-  2**ACC_BITS); AFFINE mode: PE lanes of
+  2**ACC_BITS; with bit planes, BIT_PLANES = 1, it sums acc - K and the bias is -T + K,
+  K = :func:`plane_offsets`); AFFINE mode: PE lanes of
   2*AFF_BITS, lane p = ``{B, A}`` (A in the low AFF_BITS); MULTI_THRESHOLD mode: PE lanes
   of N_THR*ACC_BITS, threshold k of lane p at ``[k*ACC_BITS +: ACC_BITS]``, two's
-  complement, ascending (:func:`multi_threshold_fit`). Padding neurons get 0.
+  complement, ascending (:func:`multi_threshold_fit`; with bit planes T - K, K = :func:`plane_offsets`).
+  Padding neurons get 0.
 
 >>> w = np.array([[1, 0, 1], [0, 1, 1]], dtype=np.uint8)   # MH=2, MW=3
 >>> mvtu_weight_lines(w, pe=1, simd=2)   # NF=2, SF=2: lines nf*SF + sf
@@ -134,6 +136,9 @@ class MvtuParams(CoreParams):
     WEIGHT_BITS: int | None = None
     N_THR: int | None = None
     OUT_BIAS: int | None = None
+    # The bit-plane datapath (integer lanes, 1-bit weights, modes 0 and 3): None = the .v default 0, left out of the
+    # instance, so every design without it keeps its top.v byte for byte.
+    BIT_PLANES: int | None = None
 
     @property
     def weight_bits(self) -> int:
@@ -151,15 +156,23 @@ class MvtuParams(CoreParams):
         return 0 if self.OUT_BIAS is None else self.OUT_BIAS
 
     @property
+    def bit_planes(self) -> bool:
+        """BIT_PLANES as the core sees it: integer lanes summed as IN_BITS XNOR-popcounts of their bit planes."""
+        return bool(self.BIT_PLANES)
+
+    @property
     def weight_word_bits(self) -> int:
         """Bits of a weight ROM word: PE x SIMD x WEIGHT_BITS."""
         return self.PE * self.SIMD * self.weight_bits
 
     @property
     def dot_latency(self) -> int:
-        """S2's depth (the core's DOT_LAT): the pipelined XNOR-popcount for binary input with 1-bit weights, else
-        one registered bnnc_dot_lane."""
-        return xnor_popcount_stages(max(self.SIMD, 1)) + 2 if self.BINARY_IN and self.weight_bits == 1 else 1
+        """S2's depth (the core's DOT_LAT): the pipelined XNOR-popcount for binary input with 1-bit weights, the
+        same popcounts and a registered shift-add with bit planes, else one registered bnnc_dot_lane."""
+        xpc = xnor_popcount_stages(max(self.SIMD, 1)) + 2
+        if self.BINARY_IN and self.weight_bits == 1:
+            return xpc
+        return xpc + 1 if self.bit_planes else 1
 
     @property
     def folding(self) -> Folding:
@@ -192,19 +205,23 @@ class MvtuParams(CoreParams):
         lw = in_bits + (0 if self.IN_SIGNED else 1)  # an integer lane's term width (ones' complement)
         wb, n_thr = self.weight_bits, self.n_thr
         one = wb == 1  # 1-bit weights: the XNOR-popcount or conditional-negate datapaths
+        planes = self.bit_planes  # integer lanes as IN_BITS XNOR-popcounts of their bit planes
+        # the integer path's terms price its conditional negates and adder tree: none with bit planes
+        intp = not binary and one and not planes
         few = not one  # few-bit weights: a product per lane (x ? w : -w, or x * w) and an adder tree
         pw = wb + 1 if binary else in_bits + wb  # a product's exact width (bnnc_dot_lane's leaf)
         return {
             "base": 1.0,
-            "xnor_lanes": lanes if binary and one else 0,
+            # bit planes: IN_BITS popcounts per PE of the binary datapath's structure (one per plane)
+            "xnor_lanes": lanes if binary and one else lanes * in_bits if planes else 0,
             # integer lanes: exact (w ? x : -x, modes 1, 2 and 3) by lane bits; in ones' complement
             # (mode 0, bnnc_dot_lane ONES) by the bits of its adder tree, which grow with SIMD
-            "int_lane_bits": lanes * (in_bits + 1) if not binary and one and mode != 0 else 0,
-            "int_tree_bits": pe * adder_tree_bits(simd, lw) if not binary and one and mode == 0 else 0,
+            "int_lane_bits": lanes * (in_bits + 1) if intp and mode != 0 else 0,
+            "int_tree_bits": pe * adder_tree_bits(simd, lw) if intp and mode == 0 else 0,
             # ... plus a per-PE share (its leaves' inversions beside the carry chains, the partial sum)
-            "int_tree_pe_bits": pe * lw if not binary and one and mode == 0 and simd > 1 else 0,
+            "int_tree_pe_bits": pe * lw if intp and mode == 0 and simd > 1 else 0,
             # ... and with SIMD = 1 (no tree) by the lane's invert and its accumulator, one per PE
-            "int_serial_bits": pe * (lw + acc) if not binary and one and mode == 0 and simd == 1 else 0,
+            "int_serial_bits": pe * (lw + acc) if intp and mode == 0 and simd == 1 else 0,
             # few-bit weights: the products by lane bits (bnnc_dot_lane: a negation and a select per radix-4
             # Booth digit, plus one adder for a second digit: x ? w : -w on binary lanes is one digit's worth),
             # and their adder tree
@@ -220,7 +237,9 @@ class MvtuParams(CoreParams):
             "in_bits": simd * in_bits,
             "ibuf_mux": simd * in_bits if nf > 1 and sf > 1 else 0,
             "counters": log2_bits(nf) + log2_bits(sf) + log2_bits(nf * sf),
-            "partial": pe * log2_bits(simd + 1),
+            # a popcount's closing adder and its accumulator add, per PE; with bit planes one per plane (the
+            # planes' shift-add takes the accumulator's place for all but one: no new term, no refit)
+            "partial": pe * log2_bits(simd + 1) * (in_bits if planes else 1),
         }
 
     def roms(self, target: str, fast: bool = False) -> list[Resources]:
@@ -438,8 +457,10 @@ def mvtu_param_lines(
         pe: PE of the unit.
         acc_bits: ACC_BITS (THRESHOLD, MULTI_THRESHOLD).
         aff_bits: AFF_BITS (AFFINE).
-        offsets: THRESHOLD with integer input: :func:`ones_offsets` of the weights, added
-            to each bias (-T + Z) and written modulo 2**ACC_BITS (the unit's sums are modular).
+        offsets: per neuron, the true accumulator minus the unit's sum: THRESHOLD with integer input,
+            :func:`ones_offsets` (or :func:`plane_offsets` with bit planes), added to each bias (-T + Z)
+            and written modulo 2**ACC_BITS (the unit's sums are modular); MULTI_THRESHOLD with bit
+            planes, :func:`plane_offsets`, subtracted from each threshold (T - K, exact: must fit).
 
     Raises:
         ValueError: a value does not fit its lane, or arguments are missing.
@@ -455,6 +476,11 @@ def mvtu_param_lines(
         thr = np.asarray(params, dtype=np.int64)
         if thr.ndim != 2 or thr.shape[1] < 1:
             raise ValueError(f"thresholds must be an (MH, N_THR) matrix with N_THR >= 1, not shape {thr.shape}")
+        if offsets is not None:  # the unit compares acc - K with T - K (one shift per row: still ascending)
+            if np.shape(offsets) != (thr.shape[0],):
+                raise ValueError(f"offsets must hold one value per neuron ({thr.shape[0]}), "
+                                 f"not shape {np.shape(offsets)}")
+            thr = thr - np.asarray(offsets, dtype=np.int64)[:, None]
         _check_signed(thr, acc_bits, "thresholds")
         unsorted = np.nonzero((np.diff(thr, axis=1) < 0).any(axis=1))[0]
         if unsorted.size:  # the unit counts the thresholds passed as a thermometer code: it needs them in order
@@ -513,6 +539,40 @@ def ones_offsets(weights_bits: np.ndarray, simd: int) -> np.ndarray:
     return (lanes - w.astype(np.int64).sum(axis=1)).astype(np.int64)
 
 
+def plane_offsets(weights_bits: np.ndarray, in_bits: int, in_signed: bool) -> np.ndarray:
+    """Per neuron, K = the true accumulator minus bnnc_mvtu's bit-plane sum (BIT_PLANES = 1): a lane
+    x = sum_b c_b * x_b (c_b = 2**b, the top plane -2**(in_bits-1) when signed) times a +-1 weight of bit wb is
+    sum_b c_b * (xnor(x_b, wb) - 1 + wb), so K = (sum_b c_b) * (P - MW), P the neuron's 1 bits among its MW
+    inputs, sum_b c_b = 2**in_bits - 1 unsigned, -1 signed. Padding lanes add nothing (the unit presents them as
+    x_b = 1 against their 0 weight): K depends on neither SIMD nor PE.
+
+    >>> plane_offsets(np.array([[1, 0, 0], [1, 1, 1]], dtype=np.uint8), 2, False).tolist()   # 3 * (P - 3)
+    [-6, 0]
+    >>> plane_offsets(np.array([[1, 0, 0], [1, 1, 1]], dtype=np.uint8), 2, True).tolist()    # -(P - 3)
+    [2, 0]
+    """
+    w = np.asarray(weights_bits)
+    if w.ndim != 2:
+        raise ValueError(f"weights must be a (MH, MW) matrix, not shape {w.shape}")
+    if w.size and not np.isin(w, (0, 1)).all():
+        raise ValueError("weights must be bits (0 = -1, 1 = +1), not other values")
+    if in_bits < 1:
+        raise ValueError(f"in_bits must be >= 1, not {in_bits}")
+    c = -1 if in_signed else (1 << in_bits) - 1
+    return (c * (w.astype(np.int64).sum(axis=1) - w.shape[1])).astype(np.int64)
+
+
+def plane_acc_range(acc_lo: int, acc_hi: int, offsets: np.ndarray) -> tuple[int, int]:
+    """The range of bnnc_mvtu's bit-plane sums acc - K over its neurons, for true accumulators in
+    [acc_lo, acc_hi] and K = ``offsets`` (:func:`plane_offsets`): what ACC_BITS must hold with T - K in mode 3.
+
+    >>> plane_acc_range(-3, 3, np.array([0, 2]))
+    (-5, 3)
+    """
+    k = np.asarray(offsets, dtype=np.int64)
+    return acc_lo - int(k.max()), acc_hi - int(k.min())
+
+
 def write_mem(path: str | os.PathLike[str], lines: Sequence[str]) -> Path:
     """Write ``$readmemh`` lines (one word per line, trailing newline); return the path."""
     p = Path(path)
@@ -533,6 +593,9 @@ def write_mvtu_mems(
     aff_bits: int | None = None,
     binary_in: bool = True,
     weight_bits: int = 1,
+    bit_planes: bool = False,
+    in_bits: int = 8,
+    in_signed: bool = False,
 ) -> tuple[Path, Path | None]:
     """Write the WEIGHT_FILE (and, outside ACCUMULATOR mode, the PARAM_FILE) of one bnnc_mvtu.
 
@@ -545,10 +608,15 @@ def write_mvtu_mems(
         acc_bits: ACC_BITS (THRESHOLD); aff_bits: AFF_BITS (AFFINE).
         binary_in: the unit's BINARY_IN (integer input in THRESHOLD mode: biases with :func:`ones_offsets`).
         weight_bits: the unit's WEIGHT_BITS (1: bits; 2..4: codes, no ones' complement offsets).
+        bit_planes, in_bits, in_signed: the unit's BIT_PLANES, IN_BITS, IN_SIGNED (bit planes: the
+            :func:`plane_offsets` in the biases or thresholds, in place of the ones' complement ones).
 
     Returns:
         (weight file, param file or None).
     """
+    if bit_planes and (binary_in or weight_bits != 1 or out_mode not in (OutMode.THRESHOLD, OutMode.MULTI_THRESHOLD)):
+        raise ValueError(f"bit planes must have integer input, 1-bit weights and out_mode 0 or 3, not "
+                         f"binary_in={binary_in}, weight_bits={weight_bits}, out_mode={int(out_mode)}")
     mh = np.asarray(weights_bits).shape[0]
     wfile = write_mem(weight_path, mvtu_weight_lines(weights_bits, pe, simd, weight_bits))
     if out_mode == OutMode.ACCUMULATOR:
@@ -557,7 +625,10 @@ def write_mvtu_mems(
         raise ValueError(f"param_path must be given for out_mode {int(out_mode)}, not None")
     # the ones' complement lanes exist only with 1-bit weights (bnnc_mvtu's ONES)
     ones = not binary_in and out_mode == OutMode.THRESHOLD and weight_bits == 1
-    offsets = ones_offsets(weights_bits, simd) if ones else None
+    if bit_planes:
+        offsets = plane_offsets(weights_bits, in_bits, in_signed)
+    else:
+        offsets = ones_offsets(weights_bits, simd) if ones else None
     lines = mvtu_param_lines(params, out_mode, pe, acc_bits=acc_bits, aff_bits=aff_bits, offsets=offsets)
     if len(lines) != ceil_div(mh, pe):
         raise ValueError(f"params must hold {mh} values (one per neuron), not {len(lines)} folds of PE={pe}")

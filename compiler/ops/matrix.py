@@ -16,8 +16,10 @@ from pydantic import Field
 from compiler.arith import Folding
 from compiler.bits import bits_for_range, to_bits
 from compiler.cores.base import CoreParams
-from compiler.cores.mvtu import (MvtuOutput, MvtuParams, OutMode, multi_threshold_fit, mvtu_param_lines,
-                                 mvtu_weight_lines, ones_offsets, threshold_fit)
+from compiler.cores.base import cost
+from compiler.cores.mvtu import (MvtuOutput, MvtuParams, OutMode, multi_threshold_bits, multi_threshold_fit,
+                                 mvtu_param_lines, mvtu_weight_lines, ones_offsets, plane_acc_range, plane_offsets,
+                                 threshold_fit)
 from compiler.cores.rom import block_plan, plan_rom
 from compiler.hw.graph import Module, Rom
 from compiler.hw.stream import Stream
@@ -31,6 +33,9 @@ from .registry import OPS
 
 FLOAT32_BITS = 32
 MAX_WEIGHT_BITS = 4
+# Widest integer lanes that may take bnnc_mvtu's bit-plane datapath (a few-bit activation's codes): IN_BITS
+# XNOR-popcounts per PE. Never the 8-bit image inputs, whose designs' output is pinned byte for byte.
+MAX_PLANE_BITS = 4
 # A matrix layer's net.yaml ``weight_bits``: 1 (±1, the default) to 4 (signed narrow integer codes).
 WeightBits = Annotated[int, Field(ge=1, le=MAX_WEIGHT_BITS)]
 
@@ -103,9 +108,27 @@ def mvtu_params(stage: Stage, folding: Folding, t_in: TensorType) -> MvtuParams:
     if nxt is not None and nxt.op == "multithreshold":
         extra["N_THR"] = max(1, int(nxt.params["thresholds"].shape[1]))  # one never-reached threshold for K = 0
         extra["OUT_BIAS"] = int(nxt.attrs["out_bias"])
-    return MvtuParams(MW=folding.mw, MH=folding.mh, PE=folding.pe, SIMD=folding.simd, BINARY_IN=int(binary),
-                      IN_BITS=in_bits, IN_SIGNED=int(in_signed), OUT_MODE=int(out.mode), ACC_BITS=out.acc_bits,
-                      OUT_BITS=out.out_bits, AFF_BITS=out.aff_bits, **extra)
+    plain = MvtuParams(MW=folding.mw, MH=folding.mh, PE=folding.pe, SIMD=folding.simd, BINARY_IN=int(binary),
+                       IN_BITS=in_bits, IN_SIGNED=int(in_signed), OUT_MODE=int(out.mode), ACC_BITS=out.acc_bits,
+                       OUT_BITS=out.out_bits, AFF_BITS=out.aff_bits, **extra)
+    if binary or weight_bits(stage.head) != 1 or in_bits > MAX_PLANE_BITS or out.mode not in (
+            OutMode.THRESHOLD, OutMode.MULTI_THRESHOLD) or out.after:
+        return plain
+    acc_bits = out.acc_bits
+    if out.mode is OutMode.MULTI_THRESHOLD:  # the unit compares acc - K with T - K: ACC_BITS holds both, exactly
+        acc = stage.head.out.dtype
+        assert acc.lo is not None and acc.hi is not None
+        acc_bits = multi_threshold_bits(*plane_acc_range(acc.lo, acc.hi, _plane_offsets(stage, in_bits, in_signed)))
+    # (mode 0 sums acc - T modulo 2**ACC_BITS from the bias K - T: threshold_fit's ACC_BITS holds the result)
+    planes = replace(plain, BIT_PLANES=1, ACC_BITS=acc_bits)
+    # the bit planes where the resource model prices them below the conditional negates and adder tree
+    return planes if cost(planes, "xilinx", fast=True).lut < cost(plain, "xilinx", fast=True).lut else plain
+
+
+def _plane_offsets(stage: Stage, in_bits: int, in_signed: bool) -> np.ndarray:
+    """bnnc_mvtu's bit-plane offsets K of a matrix stage's ±1 weights (compiler.cores.mvtu.plane_offsets)."""
+    w = stage.head.params["weight"]
+    return plane_offsets(to_bits(w.reshape(w.shape[0], -1)), in_bits, in_signed)
 
 
 def _param_lines(stage: Stage, p: MvtuParams, wbits: np.ndarray) -> list[str]:
@@ -119,13 +142,19 @@ def _param_lines(stage: Stage, p: MvtuParams, wbits: np.ndarray) -> list[str]:
         if th2d.shape[1] == 0:
             th2d = np.full((th2d.shape[0], 1), acc.hi + 1, dtype=np.int64)
         clamped, _ = multi_threshold_fit(th2d, acc.lo, acc.hi)
-        return mvtu_param_lines(clamped, OutMode.MULTI_THRESHOLD, p.PE, acc_bits=p.ACC_BITS)
+        # bit planes: the unit sums acc - K, so it compares with T - K (ACC_BITS sized for it: mvtu_params)
+        offsets = plane_offsets(wbits, p.IN_BITS, bool(p.IN_SIGNED)) if p.bit_planes else None
+        return mvtu_param_lines(clamped, OutMode.MULTI_THRESHOLD, p.PE, acc_bits=p.ACC_BITS, offsets=offsets)
     if p.OUT_MODE == OutMode.THRESHOLD:
         # the unit emits acc - T >= 0 (no comparator): thresholds clamped, ACC_BITS holding acc - T; with integer
         # input and 1-bit weights the unit sums lanes in ones' complement, and each bias holds its 0 weight bits
         # back; few-bit weights sum exactly (bnnc_dot_lane's products, ONES 0): no offsets
         th = threshold_fit(nxt.params["thresholds"], acc.lo, acc.hi)[0]
-        offsets = None if p.BINARY_IN or p.weight_bits > 1 else ones_offsets(wbits, p.SIMD)
+        # bit planes: the unit sums acc - K from the bias, so the bias is K - T (modulo 2**ACC_BITS, exact)
+        if p.bit_planes:
+            offsets = plane_offsets(wbits, p.IN_BITS, bool(p.IN_SIGNED))
+        else:
+            offsets = None if p.BINARY_IN or p.weight_bits > 1 else ones_offsets(wbits, p.SIMD)
         return mvtu_param_lines(th, OutMode.THRESHOLD, p.PE, acc_bits=p.ACC_BITS, offsets=offsets)
     return mvtu_param_lines((nxt.params["scale"], nxt.params["offset"]), OutMode.AFFINE, p.PE, aff_bits=p.AFF_BITS)
 

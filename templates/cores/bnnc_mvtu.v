@@ -3,7 +3,9 @@
 // Computes, for each input vector x of MW elements, MH outputs; with 1-bit weights (WEIGHT_BITS = 1)
 //   acc[n] = popcount(xnor(x, w_n))        (BINARY_IN = 1, popcount domain 0..MW)
 //   acc[n] = sum_i (w_n[i] ? x[i] : -x[i]) (BINARY_IN = 0, integer lanes; mode 0 adds
-//            w ? x : ~x = -x - 1 per lane, its bias holding the count of 0 weight bits back)
+//            w ? x : ~x = -x - 1 per lane, its bias holding the count of 0 weight bits back;
+//            BIT_PLANES = 1: sum_b c_b * popcount(xnor(x_b, w_n)) over the lanes' bit planes x_b,
+//            acc[n] - K[n], K[n] folded into the parameter ROM: see "Bit planes" below)
 // with few-bit weights (WEIGHT_BITS = 2..4, two's complement codes w_n[i])
 //   acc[n] = sum_i (x[i] ? w_n[i] : -w_n[i])  (BINARY_IN = 1, x[i] = 1 means +1)
 //   acc[n] = sum_i x[i] * w_n[i]              (BINARY_IN = 0, exact small products)
@@ -53,6 +55,21 @@
 // clamped into [min acc, max acc + 1]: compiler/cores/mvtu.py, multi_threshold_fit), and
 // turns the thermometer code of the passed thresholds into its count (sorted thresholds
 // make the code a thermometer: each count bit is an XOR of a few of its bits).
+//
+// Bit planes (BIT_PLANES = 1; integer input, 1-bit weights, mode 0 or 3 only): a lane
+// x = sum_b c_b * x_b (c_b = 2**b, the top plane's -2**(IN_BITS-1) when IN_SIGNED) times a +-1
+// weight of bit wb: x_b * (2*wb - 1) = xnor(x_b, wb) - 1 + wb, so per neuron
+//   sum_i x_i * w_i = sum_b c_b * popcount(xnor(x_b, w))  +  K[n],
+//   K[n] = (sum_b c_b) * (P[n] - MW),  P[n] the +1 weights of neuron n among its MW inputs
+// (sum_b c_b = 2**IN_BITS - 1 unsigned, -1 signed). Each PE runs IN_BITS bnnc_xnor_popcount
+// (PIPE 1, as the binary datapath) on the planes against the same weight bits, and one registered
+// shift-add (the top plane subtracted when signed): DOT_LAT = the popcount's latency + 1. A lane
+// past MW is presented with every x_b = 1 against its 0 padding weight: xnor 0, so it adds nothing
+// and K counts the MW real lanes only (the mask is on x, shared by the PEs). The unit sums acc - K
+// (modulo 2**ACC_BITS); the compiler writes mode 0's bias as K - T (mod 2**ACC_BITS) and mode 3's
+// thresholds as T - K (ACC_BITS holding acc - K and every T - K: compiler/cores/mvtu.py,
+// plane_offsets). Why: ~6.6 LUT per 2-bit lane for the conditional negate and adder tree
+// against about 1.3 per plane per lane for the LUT-aware XNOR-popcount.
 `default_nettype none
 
 module bnnc_mvtu #(
@@ -78,7 +95,9 @@ module bnnc_mvtu #(
     // as a rom_style attribute: 0 the tool's choice, 1 block RAM, 2 distributed (LUT RAM; Vivado maps a
     // ROM so, Yosys cannot and stops), 3 logic (LUTs). Simulation ignores it.
     parameter integer ROM_STYLE = 0,    // weight ROM: 0 tool, 1 block, 2 distributed, 3 logic
-    parameter integer PARAM_STYLE = 0   // parameter ROM (thresholds, {B, A}): 0 tool, 1 block, 2 distributed, 3 logic
+    parameter integer PARAM_STYLE = 0,  // parameter ROM (thresholds, {B, A}): 0 tool, 1 block, 2 distributed, 3 logic
+    parameter integer BIT_PLANES = 0    // 1: integer lanes by bit planes on XNOR-popcounts (BINARY_IN 0,
+                                        // WEIGHT_BITS 1, OUT_MODE 0 or 3; see "Bit planes" above); 0: as before
 ) (
     input  wire                                                   clk,            // clock
     input  wire                                                   rst_n,          // synchronous active-low reset
@@ -147,6 +166,19 @@ module bnnc_mvtu #(
         end
         if (PARAM_STYLE < 0 || PARAM_STYLE > 3) begin : g_bad_param_style
             bnnc_param_error_mvtu_param_style_must_be_0_to_3 u_err ();
+        end
+        if (BIT_PLANES != 0 && BIT_PLANES != 1) begin : g_bad_bit_planes
+            bnnc_param_error_mvtu_bit_planes_must_be_0_or_1 u_err ();
+        end
+        if (BIT_PLANES == 1 && BINARY_IN != 0) begin : g_bad_bit_planes_binary
+            bnnc_param_error_mvtu_bit_planes_needs_binary_in_0 u_err ();
+        end
+        if (BIT_PLANES == 1 && WEIGHT_BITS != 1) begin : g_bad_bit_planes_weights
+            bnnc_param_error_mvtu_bit_planes_needs_weight_bits_1 u_err ();
+        end
+        // the planes' sum is acc - K: only the modes whose parameter ROM can hold K back
+        if (BIT_PLANES == 1 && OUT_MODE != 0 && OUT_MODE != 3) begin : g_bad_bit_planes_mode
+            bnnc_param_error_mvtu_bit_planes_needs_out_mode_0_or_3 u_err ();
         end
     endgenerate
 
@@ -224,8 +256,11 @@ module bnnc_mvtu #(
     localparam integer NT = (N_THR > 1) ? N_THR : 1;                    // thresholds per neuron (clamped)
     localparam integer PW = (OUT_MODE == 2) ? 2 * AFF_BITS : (OUT_MODE == 3) ? NT * ACC_BITS : ACC_BITS;  // param lane
     // S2 depth: binary input with 1-bit weights runs bnnc_xnor_popcount with PIPE = 1 (a register
-    // rank after each of its stages and at its output); the others one registered bnnc_dot_lane.
-    localparam integer DOT_LAT = (BINARY_IN != 0 && WB == 1) ? xpc_stages(SIMD_C) + 2 : 1;
+    // rank after each of its stages and at its output); bit planes the same popcounts and a registered
+    // shift-add; the others one registered bnnc_dot_lane.
+    localparam integer BP = (BIT_PLANES == 1 && BINARY_IN == 0 && WB == 1) ? 1 : 0;  // bit-plane datapath
+    localparam integer XPC_LAT = xpc_stages(SIMD_C) + 2;                // bnnc_xnor_popcount's LATENCY, PIPE 1
+    localparam integer DOT_LAT = (BINARY_IN != 0 && WB == 1) ? XPC_LAT : (BP != 0) ? XPC_LAT + 1 : 1;
     localparam integer PIPE = 4 + DOT_LAT;                          // issue -> FIFO input, in cycles
     // Output queue: a fold holds its credit for SF + PIPE cycles and 2 in the queue (it has no
     // bypass: no 2:1 mux per output bit); folds start every SF cycles.
@@ -389,6 +424,59 @@ module bnnc_mvtu #(
                     .count(pc)
                 );
                 assign dot2[p*ACC_BITS +: ACC_BITS] = {{(ACC_BITS - PCW){1'b0}}, pc};
+            end
+        end else if (BP != 0) begin : g_dot_planes
+            // Bit planes (module header): plane b of lane t is x1[t*IN_BITS + b]; lanes past MW
+            // read 1 in every plane (xnor with their 0 weight is 0, so K counts real lanes only).
+            localparam integer PCW = $clog2(SIMD + 1);          // one plane's popcount width
+            localparam integer SW = PCW + IN_BITS + 1;          // exact width of sum_b c_b * count_b
+            wire [IN_BITS*SIMD-1:0] xp;                          // plane b at [b*SIMD +: SIMD]
+            for (t = 0; t < SIMD; t = t + 1) begin : g_xp_lane
+                for (j = 0; j < IN_BITS; j = j + 1) begin : g_xp_bit
+                    assign xp[j*SIMD + t] = x1[t*IN_BITS + j] | ~lane_en[t];
+                end
+            end
+            for (p = 0; p < PE; p = p + 1) begin : g_pe
+                wire [IN_BITS*PCW-1:0] pcs;                      // plane b's count at [b*PCW +: PCW]
+                reg  [SW-1:0]          sum_now;                  // sum_b c_b * count_b (exact in SW bits)
+                /* verilator lint_off UNUSEDSIGNAL */
+                reg  [SW-1:0]          sum_q;                    // (its high bits unread when ACC_BITS < SW)
+                /* verilator lint_on UNUSEDSIGNAL */
+                integer b;
+                for (j = 0; j < IN_BITS; j = j + 1) begin : g_plane
+                    bnnc_xnor_popcount #(
+                        .WIDTH(SIMD),
+                        .PIPE(1),
+                        .EXPECT_LATENCY(XPC_LAT)
+                    ) u_popcount (
+                        .clk(clk),
+                        .en(1'b1),
+                        .x(xp[j*SIMD +: SIMD]),
+                        .w(w1[p*SIMD +: SIMD]),
+                        .count(pcs[j*PCW +: PCW])
+                    );
+                end
+                // count_b * 2**b added, the sign plane's subtracted (it weighs -2**b)
+                always @* begin
+                    sum_now = {SW{1'b0}};
+                    for (b = 0; b < IN_BITS; b = b + 1) begin
+                        if (IN_SIGNED != 0 && b == IN_BITS - 1) begin
+                            sum_now = sum_now - ({{(SW - PCW){1'b0}}, pcs[b*PCW +: PCW]} << b);
+                        end else begin
+                            sum_now = sum_now + ({{(SW - PCW){1'b0}}, pcs[b*PCW +: PCW]} << b);
+                        end
+                    end
+                end
+                // free-running, as the popcounts: the step tags travel beside it
+                always @(posedge clk) begin
+                    sum_q <= sum_now;
+                end
+                // modulo 2**ACC_BITS like the accumulator (the compiler sizes ACC_BITS for the final sum)
+                if (ACC_BITS > SW) begin : g_sext
+                    assign dot2[p*ACC_BITS +: ACC_BITS] = {{(ACC_BITS - SW){sum_q[SW-1]}}, sum_q};
+                end else begin : g_trunc
+                    assign dot2[p*ACC_BITS +: ACC_BITS] = sum_q[ACC_BITS-1:0];
+                end
             end
         end else if (WB == 1) begin : g_dot_int
             wire [PE*ACC_BITS-1:0] dot_now;
