@@ -1,14 +1,16 @@
 """Benchmark: `bnnc compile` wall time on the shipped examples (fold + lower + render + write).
 
     .venv/bin/python bench/compile_time.py [--repeat 5] [--examples mlp_small mlp_small_u8 lfc] [--cnv]
-        [--anchors lfc,sfc,cnv,cnv_pynq,cnv_3k]
+        [--anchors lfc,sfc,cnv,cnv_pynq,cnv_3k,lfc_w1a2,cnv_w1a2,cnv_w2a2]
 
 Reports, per example, the best of ``--repeat`` in-process ``compiler.compile`` calls
 and one ``bnnc compile`` command (Python start-up and imports included). Uses only
 the public API, so the same script times another checkout: run it with that
 checkout first on PYTHONPATH. ``--anchors`` adds the designs of bench/anchors.py as it
 compiles them (the SFC and CNVs with ``hardware.budget: {bram: 280}``, the rate given by
-``--target-fps``): the best of ``--repeat`` ``bnnc compile`` commands each.
+``--target-fps``; the LFCs without a budget): the best of ``--repeat`` ``bnnc compile`` commands
+each, and, for those compiled without command-line options (lfc, cnv_pynq and the few-bit
+lfc_w1a2, cnv_w1a2, cnv_w2a2), the best of ``--repeat`` in-process ``compiler.compile`` calls too.
 """
 
 from __future__ import annotations
@@ -56,14 +58,23 @@ def main() -> None:
         for name in filter(None, args.anchors.split(",")):
             from anchors import _net  # bench/ is on sys.path when this script runs
 
-            net, extra = _net(name, Path(tmp), None if name == "lfc" else 280)
+            budget = not name.startswith("lfc")  # bench/anchors.py gives the LFCs no block budget
+            net, extra = _net(name, Path(tmp), 280 if budget else None)
+            inproc = "—"
+            if not extra:  # options of the command only (--target-fps): no in-process equivalent to time
+                best = float("inf")
+                for k in range(args.repeat):
+                    t0 = time.perf_counter()
+                    compiler.compile(net, Path(tmp) / f"{name}_in{k}")
+                    best = min(best, time.perf_counter() - t0)
+                inproc = f"{best:.3f}"
             cli = float("inf")
             for k in range(args.repeat):
                 t0 = time.perf_counter()
                 subprocess.run([sys.executable, "-m", "compiler", "compile", str(net), "-o",
                                 str(Path(tmp) / f"{name}_{k}"), *extra], check=True, capture_output=True)
                 cli = min(cli, time.perf_counter() - t0)
-            print(f"| {name} (bench/anchors.py{', bram 280' if name != 'lfc' else ''}) | — | {cli:.2f} (best of "
+            print(f"| {name} (bench/anchors.py{', bram 280' if budget else ''}) | {inproc} | {cli:.2f} (best of "
                   f"{args.repeat}) |")
 
 

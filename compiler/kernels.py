@@ -15,6 +15,10 @@ from . import bits
 # intermediate near a few MB, in cache, instead of materializing gigabytes.
 _XNOR_CHUNK_BYTES = 4 << 20
 
+# Bytes of float windows that int_conv builds at once (whole images): big enough for BLAS to run at full speed,
+# small enough to be reused rather than faulted in afresh for each batch.
+_CONV_BLOCK_BYTES = 16 << 20
+
 # Below this many bit-products the packed kernel is as fast; above, BLAS wins ~3x.
 GEMM_MIN_WORK = 1 << 24
 
@@ -75,15 +79,55 @@ def pool_windows(x: np.ndarray, k: int, s: int) -> list[np.ndarray]:
     return [x[:, i : i + s * oh : s, j : j + s * ow : s, :] for i in range(k) for j in range(k)]
 
 
+def _max_abs(a: np.ndarray) -> int:
+    """max |a| (0 for an empty array) from the extremes: no |a| temporary the size of ``a`` (im2col windows are
+    large), and Python ints, so an int64 minimum does not overflow."""
+    if a.size == 0:
+        return 0
+    return max(int(a.max()), -int(a.min()))
+
+
+def _exact_float_type(max_x: int, max_w: int, terms: int) -> type[np.floating]:
+    """float32 while every partial sum of ``terms`` products |x·w| <= max_x·max_w stays below 2**24, else float64
+    (exact below 2**53): all partial sums are small integers, so BLAS's order of additions does not matter."""
+    # max|x| * max|w| * terms bounds every partial sum (max|w| = 1 for ±1 weights: the bound of 1-bit layers)
+    bound = float(max_x) * float(max_w) * terms
+    assert bound < 2.0**53, "accumulator exceeds float64's exact integer range"
+    return np.float32 if bound < 2.0**24 else np.float64
+
+
 def int_matmul(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Exact x @ w.T for integer x and integer w (±1, or few-bit codes) through BLAS: float32 while every partial
     sum stays below 2**24 (±1 maps, 8-bit pixels), float64 below 2**53 (exact either way: all partial sums are
     small integers)."""
-    # max|x| * max|w| * terms bounds every partial sum (max|w| = 1 for ±1 weights: the bound of 1-bit layers)
-    bound = float(np.abs(x).max(initial=0)) * float(np.abs(w).max(initial=0)) * w.shape[1]
-    assert bound < 2.0**53, "accumulator exceeds float64's exact integer range"
-    ftype = np.float32 if bound < 2.0**24 else np.float64
+    ftype = _exact_float_type(_max_abs(x), _max_abs(w), w.shape[1])
     return (x.astype(ftype) @ w.T.astype(ftype)).astype(np.int64)
+
+
+def int_conv(x: np.ndarray, w: np.ndarray, kh: int, kw: int, stride: int, padding: int,
+             pad_value: int) -> np.ndarray:
+    """Exact convolution of an integer map batch x (N, H, W, C) with integer weights w (F, kh·kw·C), flattened
+    in im2col's (kh, kw, C) order: (N, OH, OW, F) int64, equal to ``int_matmul(im2col(x, ...), w)``.
+
+    The map is converted to the GEMM's float type before im2col, not after: the windows (kh·kw times the map)
+    are then built once in float32 instead of in int64 and converted again, and the bound is read from the map,
+    not its windows, which is most of the work of a convolution on few-bit codes (the compiler's calibration
+    run).
+    """
+    max_x = max(_max_abs(x), abs(int(pad_value)) if padding else 0)
+    ftype = _exact_float_type(max_x, _max_abs(w), w.shape[1])
+    xf, wt = x.astype(ftype), w.T.astype(ftype)
+    n = x.shape[0]
+    oh, ow = conv_out_hw(x.shape[1], x.shape[2], kh, kw, stride, padding)
+    out = np.empty((n, oh, ow, w.shape[0]), dtype=np.int64)
+    # a few images' windows at a time: the block's memory is reused from one to the next instead of a fresh
+    # map-sized allocation being faulted in, and stays near the caches
+    step = max(1, _CONV_BLOCK_BYTES // max(1, oh * ow * w.shape[1] * np.dtype(ftype).itemsize))
+    for start in range(0, n, step):
+        cols = im2col(xf[start : start + step], kh, kw, stride, padding, pad_value)
+        y = cols.reshape(-1, cols.shape[-1]) @ wt
+        out[start : start + step] = y.reshape(cols.shape[:3] + (w.shape[0],))
+    return out
 
 
 def xnor_popcount_packed(x_bipolar: np.ndarray, w_bipolar: np.ndarray) -> np.ndarray:

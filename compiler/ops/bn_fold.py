@@ -75,6 +75,32 @@ def bn_sign_thresholds(gamma: np.ndarray, beta: np.ndarray, mean: np.ndarray, va
     return thresholds, negate
 
 
+def first_true_channels(pred: Callable[[np.ndarray, np.ndarray], np.ndarray], lo: np.ndarray, hi: np.ndarray,
+                        guess: np.ndarray) -> np.ndarray:
+    """:func:`first_true` for many channels at once: per channel c, the smallest integer x in [lo[c], hi[c]] with
+    pred true (hi[c] + 1 if none), walked from ``guess[c]``.
+
+    ``pred(idx, x)`` evaluates the predicate of channels ``idx`` at integers ``x`` (same length) elementwise.
+    Every channel takes exactly the steps :func:`first_true` takes for it (down while the one below holds, then
+    up while it does not), and is asked only at the x that walk asks, so the result is the same even for a
+    predicate that is not monotone; the channels still walking are evaluated together, one numpy call per step.
+    """
+    x = np.minimum(np.maximum(guess, lo), hi + 1)
+    idx = np.flatnonzero(x > lo)
+    while idx.size:  # walk down: x - 1 still passes
+        step = pred(idx, x[idx] - 1)
+        idx = idx[step]
+        x[idx] -= 1
+        idx = idx[x[idx] > lo[idx]]
+    idx = np.flatnonzero(x <= hi)
+    while idx.size:  # walk up: x does not pass yet
+        step = ~pred(idx, x[idx])
+        idx = idx[step]
+        x[idx] += 1
+        idx = idx[x[idx] <= hi[idx]]
+    return x
+
+
 def quant_thresholds(bn: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float] | None, scale: np.ndarray | None,
                      q_scale: float, qmin: int, qmax: int, channels: int, lo: int,
                      hi: int) -> tuple[np.ndarray, np.ndarray]:
@@ -86,33 +112,59 @@ def quant_thresholds(bn: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, f
     (qmin + k + ½)·q_scale taken back through the batchnorm and the scale), then walked against the float64 chain
     itself, so ties (half-way to even), γ < 0 (negate: the code falls as x rises) and γ = 0 (a constant code:
     thresholds at lo, always passed, or hi + 1, never) are exact.
+
+    All channels of a level are found together (:func:`first_true_channels`): the chain is evaluated elementwise
+    on vectors of channels, each element the same float64 operations, in the same order, on the same operands as
+    a one-channel evaluation, so every threshold is the one the per-channel walk of :func:`level_threshold` finds
+    (IEEE +, −, ×, ÷, sqrt and rint round each element on its own).
     """
     levels = qmax - qmin
     thresholds = np.zeros((channels, levels), dtype=np.int64)
     negate = np.zeros(channels, dtype=bool)
-    for c in range(channels):
-        s = None if scale is None else scale[c:c + 1]
-        p = None if bn is None else (bn[0][c:c + 1], bn[1][c:c + 1], bn[2][c:c + 1], bn[3][c:c + 1], bn[4])
+    if levels == 0 or channels == 0:
+        return thresholds, negate
+    g = np.ones(channels) if bn is None else np.asarray(bn[0], dtype=np.float64)
 
-        def code(x: int) -> int:
-            y = np.array([x], dtype=np.float64) if s is None else scale_f64(np.array([x]), s)
-            if p is not None:
-                y = batchnorm_f64(y, *p)
-            return int(quant_f64(y, q_scale, qmin, qmax)[0])
+    def code(idx: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """The float stage's codes of channels ``idx`` at integer accumulators ``x``: the reference's chain."""
+        y = x.astype(np.float64) if scale is None else scale_f64(x, scale[idx])
+        if bn is not None:
+            y = batchnorm_f64(y, bn[0][idx], bn[1][idx], bn[2][idx], bn[3][idx], bn[4])
+        return quant_f64(y, q_scale, qmin, qmax)
 
-        g = 1.0 if p is None else float(p[0][0])
-        for k in range(levels):
-            want = qmin + k + 1
+    zero = g == 0
+    up = g > 0  # the code rises with x; otherwise (γ < 0, or NaN as level_threshold takes it) it falls: negate
+    negate[~zero] = ~up[~zero]
+    live = np.flatnonzero(~zero)
+    lo_v, hi_v = np.full(live.size, lo, dtype=np.int64), np.full(live.size, hi, dtype=np.int64)
+    for k in range(levels):
+        want = qmin + k + 1
+        if zero.any():  # a constant code: passed everywhere or nowhere
+            zi = np.flatnonzero(zero)
+            thresholds[zi, k] = np.where(code(zi, np.full(zi.size, lo, dtype=np.int64)) >= want, lo, hi + 1)
+        if not live.size:
+            continue
+        z = (want - 0.5) * q_scale  # the batchnorm's output where the code reaches ``want``
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if bn is None:
+                tau = np.full(live.size, z)
+            else:
+                m, b, v = (np.asarray(a, dtype=np.float64)[live] for a in (bn[2], bn[1], bn[3]))
+                tau = m + (z - b) * np.sqrt(v + bn[4]) / g[live]
+            if scale is not None:
+                tau = tau / np.asarray(scale, dtype=np.float64)[live]
+        # level_threshold's start: ⌈τ⌉ (±∞ and NaN to an end), held within [lo − 1, hi + 2]
+        finite = np.isfinite(tau)
+        guess = np.where(finite, np.ceil(np.where(finite, tau, 0.0)), np.where(tau > 0, hi + 1, lo))
+        guess = np.minimum(np.maximum(guess, lo - 1), hi + 2).astype(np.int64)
+        inc = up[live]
+        # a falling code searches y = −x (x ≤ X ⇔ −x ≥ −X) over [−hi, −lo] from −guess + 1, as level_threshold
+        s_lo, s_hi = np.where(inc, lo_v, -hi_v), np.where(inc, hi_v, -lo_v)
+        start = np.where(inc, guess, 1 - guess)
+        sign = np.where(inc, 1, -1)
 
-            def pred(x: int) -> bool:
-                return code(x) >= want
+        def passes(j: np.ndarray, y: np.ndarray, want: int = want) -> np.ndarray:
+            return code(live[j], sign[j] * y) >= want
 
-            if g == 0:
-                thresholds[c, k] = lo if pred(lo) else hi + 1
-                continue
-            z = (want - 0.5) * q_scale  # the batchnorm's output where the code reaches ``want``
-            tau = z if p is None else float(p[2][0]) + (z - float(p[1][0])) * math.sqrt(float(p[3][0]) + p[4]) / g
-            if s is not None:
-                tau /= float(s[0])
-            thresholds[c, k], negate[c] = level_threshold(pred, g > 0, tau, lo, hi)
+        thresholds[live, k] = first_true_channels(passes, s_lo, s_hi, start)
     return thresholds, negate

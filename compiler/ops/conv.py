@@ -28,7 +28,7 @@ from compiler.hw.builder import attach, glue
 from compiler.hw.graph import Module
 from compiler.hw.stream import Stream
 from compiler.ir import DType, Node, TensorType
-from compiler.kernels import GEMM_MIN_WORK, conv_out_hw, im2col, int_matmul, xnor_popcount, xnor_threshold_gemm
+from compiler.kernels import GEMM_MIN_WORK, conv_out_hw, im2col, int_conv, xnor_popcount, xnor_threshold_gemm
 
 from .base import (ImportContext, LayerSpec, OpTypeError, PlanContext, PositiveInt, Stage, element_bytes, example_weights,
                    int_range, reads_integer)
@@ -204,10 +204,12 @@ class Conv2d(ConvOp):
         return TensorType((oh, ow, w.shape[0]), DType.int(*matrix_range(w, lo, hi)))
 
     def execute(self, node: Node, x: np.ndarray) -> np.ndarray:
-        cols = conv_cols(node, x)
         w = node.params["weight"].reshape(node.params["weight"].shape[0], -1)
-        flat = cols.reshape(-1, cols.shape[-1])
-        y = flat @ w.T.astype(np.float64) if x.dtype == np.float64 else int_matmul(flat, w)
+        if x.dtype != np.float64:  # integer windows built in float32 at once: no int64 im2col (kernels.int_conv)
+            kh, kw = node.attrs["kernel"]
+            return int_conv(x, w, kh, kw, node.attrs["stride"], node.attrs["padding"], node.attrs["pad_value"])
+        cols = conv_cols(node, x)
+        y = cols.reshape(-1, cols.shape[-1]) @ w.T.astype(np.float64)
         return y.reshape(cols.shape[:3] + (w.shape[0],))
 
     def build(self, ctx: ImportContext, spec: Conv2dSpec, t: TensorType) -> Node:

@@ -129,13 +129,31 @@ class MultiThreshold(OpDef):
         return TensorType(t.shape, DType.int(lo, hi))
 
     def execute(self, node: Node, x: np.ndarray) -> np.ndarray:
-        neg = node.params["negate"]
-        xx = x.astype(np.int64)
+        neg = node.params["negate"].astype(bool)
+        th = node.params["thresholds"].astype(np.int64)
+        xx = x.astype(np.int64, copy=False)
+        if th.size and not (-(2**62) < int(th.min()) and int(th.max()) < 2**62):
+            return self._execute_negating(xx, neg, th, int(node.attrs["out_bias"]))
+        # −x ≥ T ⇔ ¬(x ≥ 1 − T) on integers: a negated channel counts the compares against 1 − T that fail, so x
+        # is never negated or copied; the counts (≤ 15 levels) add up in one byte per element, widened once.
+        flip = np.where(neg[:, None], 1 - th, th)
+        count = np.zeros(xx.shape, dtype=np.uint8)
+        hit = np.empty(xx.shape, dtype=bool)
+        for k in range(th.shape[1]):  # one compare per level: no (N, ..., C, K) intermediate
+            np.greater_equal(xx, flip[:, k], out=hit)
+            np.not_equal(hit, neg, out=hit)
+            count += hit
+        out = count.astype(np.int64)
+        out += int(node.attrs["out_bias"])
+        return out
+
+    @staticmethod
+    def _execute_negating(xx: np.ndarray, neg: np.ndarray, th: np.ndarray, bias: int) -> np.ndarray:
+        """The definition as written, for thresholds near int64's ends (where 1 − T would wrap)."""
         if neg.any():
             xx = np.where(neg, -xx, xx)
-        th = node.params["thresholds"]
-        out = np.full(xx.shape, int(node.attrs["out_bias"]), dtype=np.int64)
-        for k in range(th.shape[1]):  # one compare per level: no (N, ..., C, K) intermediate
+        out = np.full(xx.shape, bias, dtype=np.int64)
+        for k in range(th.shape[1]):
             out += xx >= th[:, k]
         return out
 
