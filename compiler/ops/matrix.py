@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from typing import Annotated, Any, ClassVar
+from weakref import WeakKeyDictionary
 
 import numpy as np
 from pydantic import Field
@@ -125,10 +126,19 @@ def mvtu_params(stage: Stage, folding: Folding, t_in: TensorType) -> MvtuParams:
     return planes if cost(planes, "xilinx", fast=True).lut < cost(plain, "xilinx", fast=True).lut else plain
 
 
+# K per (node, IN_BITS, IN_SIGNED): it depends on the weights alone, and the folding search asks for every candidate
+# folding of a layer (nodes are immutable and hashed by identity; the cache lets go of a node with its graph).
+_PLANE_OFFSETS: WeakKeyDictionary[Node, dict[tuple[int, bool], np.ndarray]] = WeakKeyDictionary()
+
+
 def _plane_offsets(stage: Stage, in_bits: int, in_signed: bool) -> np.ndarray:
     """bnnc_mvtu's bit-plane offsets K of a matrix stage's ±1 weights (compiler.cores.mvtu.plane_offsets)."""
-    w = stage.head.params["weight"]
-    return plane_offsets(to_bits(w.reshape(w.shape[0], -1)), in_bits, in_signed)
+    node = stage.head
+    known = _PLANE_OFFSETS.setdefault(node, {})
+    if (in_bits, in_signed) not in known:
+        w = node.params["weight"]
+        known[(in_bits, in_signed)] = plane_offsets(to_bits(w.reshape(w.shape[0], -1)), in_bits, in_signed)
+    return known[(in_bits, in_signed)]
 
 
 def _param_lines(stage: Stage, p: MvtuParams, wbits: np.ndarray) -> list[str]:
