@@ -99,7 +99,7 @@ def evaluate(example: Path, x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
 
 def table(rows: list[dict[str, Any]]) -> str:
     """Markdown table of the measured rows."""
-    head = ("| example | layers | ±1 weights | input | BNN folded (bnnc reference) | BNN float stage | BNN torch | "
+    head = ("| example | layers | weights | input | BNN folded (bnnc reference) | BNN float stage | BNN torch | "
             "float twin (torch) | gap (points) | epochs | BNN train time | twin train time |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
@@ -121,11 +121,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data-dir", default=str(ROOT.parent / "shared" / "data" / "mnist"))
     ap.add_argument("--examples", default=str(ROOT / "examples"))
     ap.add_argument("--write", help="also write the Markdown section to this file")
+    ap.add_argument("--only", default="", help="only these examples, e.g. lfc_w1a2,conv_mnist_w2a2 (default: all)")
     a = ap.parse_args(argv)
+    only = {v for v in a.only.split(",") if v}
     d = load_mnist(a.data_dir)
     x, y = d.x_test, d.y_test
     rows = [evaluate(p.parent, x, y) for p in sorted(Path(a.examples).glob("*/net.yaml"))
-            if (p.parent / "metrics.json").exists()]
+            if (p.parent / "metrics.json").exists() and (not only or p.parent.name in only)]
     out = [
         "## Trained examples: accuracy on the full MNIST test set",
         "",
