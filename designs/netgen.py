@@ -319,7 +319,8 @@ def random_inputs(graph_or_net: Any, n: int, seed: int | np.random.Generator | N
 
 def fewbit(net: GenNet, seed: int | np.random.Generator | None = 0, *, act: tuple[int, bool, bool] = (2, True, True),
            act_scale: float = 0.5, weight_bits: int | Sequence[int] = 2, weight_scale: str | None = "channel") -> GenNet:
-    """``net`` made few-bit (docs/few-bit.md): every ``sign`` after a batchnorm (not an input sign) becomes a
+    """``net`` made few-bit (docs/few-bit.md): every ``sign`` after a batchnorm (not an input sign, nor
+    an input batchnorm's) becomes a
     ``quant`` of ``act`` = (bits, signed, narrow) and scale ``act_scale``; the matrix layers take ``weight_bits``
     (one for all, or one per matrix layer in order; codes drawn uniformly over the narrow range) and a
     ``weight_scale`` ("channel": one per output, "tensor": shape (1,), None: none). A convolution reading codes
@@ -331,7 +332,10 @@ def fewbit(net: GenNet, seed: int | np.random.Generator | None = 0, *, act: tupl
     bits_each = [int(weight_bits)] * len(matrix) if isinstance(weight_bits, int) else [int(b) for b in weight_bits]
     codes = False
     for i, layer in enumerate(layers):
-        if layer["op"] == "sign" and i > 0 and layers[i - 1]["op"] == "batchnorm":
+        # a sign after an input batchnorm (no matrix layer before it) stays: a multi-threshold needs the matrix
+        # unit before it, and the input is an image of uint8/int8/bipolar pixels (docs/few-bit.md)
+        if (layer["op"] == "sign" and i > 0 and layers[i - 1]["op"] == "batchnorm"
+                and any(prev["op"] in ("dense", "conv2d") for prev in layers[:i])):
             bits, signed, narrow = act
             layers[i] = {"name": layer["name"], "op": "quant", "bits": bits, "signed": signed, "narrow": narrow,
                          "scale": act_scale}

@@ -122,3 +122,16 @@ def test_fewbit_threshold_unit_biases_have_no_ones_offsets(tmp_path: Path) -> No
     lines = (folder.rom(mod, "params")).read_text().split()
     got = [v for line in lines for v in unpack_lanes(int(line, 16), p.PE, p.ACC_BITS, signed=True)][:p.MH]
     assert got == expect.tolist()
+
+
+def test_fewbit_draw_keeps_the_input_batchnorms_sign(tmp_path: Path) -> None:
+    """designs.netgen.fewbit leaves a sign after an input batchnorm alone (a multi-threshold needs the matrix unit
+    before it): tests/fuzz.py seed 12, a few-bit MLP with one, was refused at compile before."""
+    from tests.fuzz import fuzz_net
+
+    net = fuzz_net(12)
+    layers = net.doc["layers"]
+    assert net.meta["fewbit"] == "scale/tensor"  # a few-bit draw: a weight scale on the one dense layer
+    assert [layer["op"] for layer in layers] == ["batchnorm", "sign", "dense"]
+    manifest = compiler.compile(net.write(tmp_path / "net").path, tmp_path / "rtl")
+    assert manifest["interval_cycles"] > 0
