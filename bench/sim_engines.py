@@ -137,10 +137,13 @@ def accuracy(work: Path, x: Path, y: Path, examples: list[str]) -> None:
         rtl = work / f"acc_{ex.name}"
         write_output(folded, rtl)
         cache = work / "cache_acc"
-        cli(rtl, x, y, cache)  # build
-        hot = cli(rtl, x, y, cache)
-        ref = compiler.predict(folded, xs)
-        rep = simulate(rtl, xs, cache_dir=cache)
+        # the test images as the net reads them: (N, 784) rows, or (N, 28, 28, 1) images for a convolutional one
+        x_ex, x_path = xs.reshape(len(xs), *folded.input.shape), work / f"x_{ex.name}.npy"
+        np.save(x_path, x_ex)
+        cli(rtl, x_path, y, cache)  # build
+        hot = cli(rtl, x_path, y, cache)
+        ref = compiler.predict(folded, x_ex)
+        rep = simulate(rtl, x_ex, cache_dir=cache)
         same = rep.predictions == [int(v) for v in ref]
         meas = re.search(r"measured (\d+) \(predicted (\d+)\); first-image latency (\d+)", str(hot["out"]))
         assert meas

@@ -62,10 +62,11 @@ def test_examples_on_200_mnist_images(name: str, tmp_path: Path, request: pytest
     _check_example(name, rtl, folded, cocotb_build)
 
 
-@pytest.mark.parametrize("name", ["conv_mnist_u8", "mnist_up5k", "lfc_w1a2"])
+@pytest.mark.parametrize("name", ["conv_mnist_u8", "mnist_up5k", "lfc_w1a2", "conv_mnist_w2a2"])
 def test_calibrated_example_on_200_mnist_images(name: str, tmp_path: Path) -> None:
     """The examples that ship a calibration (the trained convolutional one; the iCE40 UP5K one at its slow,
-    narrow shipped folding; the few-bit LFC-W1A2, ternary codes through bnnc_mvtu's bit planes) on the compiled
+    narrow shipped folding; the few-bit LFC-W1A2, ternary codes through bnnc_mvtu's bit planes; the few-bit CNN,
+    ternary weights and codes, max-pools on codes) on the compiled
     engine: every stream beat for beat, the interval, and accuracy equal to the reference's on the 200 shipped
     images."""
     folder = EXAMPLES / name
