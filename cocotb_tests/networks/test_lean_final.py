@@ -16,10 +16,9 @@ import numpy as np
 import pytest
 
 import compiler
-from compiler.codegen import write_output
 from compiler.runtime.sim.runner import SIM_BUILD
 from compiler.runtime.sim.toolchain import lint
-from tests.sim_checks import check_beats_and_interval
+from tests.sim_checks import check_beats_and_interval, compile_nets
 from designs.netgen import GenNet, mlp, random_inputs
 
 IMAGES = 40
@@ -62,14 +61,7 @@ NETS = _nets()
 
 @pytest.fixture(scope="module")
 def compiled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, compiler.ir.Graph]]:
-    out = {}
-    for name, (net, _) in NETS.items():
-        folder = tmp_path_factory.mktemp(name)
-        net.copy().write(folder)
-        folded = compiler.fold(folder / "net.yaml")
-        write_output(folded, folder / "rtl")
-        out[name] = (folder / "rtl", folded)
-    return out
+    return compile_nets({name: net for name, (net, _) in NETS.items()}, tmp_path_factory)
 
 
 @pytest.mark.parametrize("name", sorted(NETS))
