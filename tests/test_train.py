@@ -421,3 +421,67 @@ def test_export_refuses_what_bnnc_refuses_before_writing(tmp_path: Path) -> None
                                                 r"by dense")):
         export(model, tmp_path / "out" / "net.yaml")
     assert not (tmp_path / "out").exists()
+
+
+# --------------------------------------------------------------------------- distillation and warm-up
+
+def test_distill_loss_is_ce_at_weight_0_and_kl_at_weight_1() -> None:
+    from compiler.train.module import distill_loss
+
+    g = torch.Generator().manual_seed(0)
+    s, t = torch.randn(8, 10, generator=g), torch.randn(8, 10, generator=g)
+    y = torch.randint(0, 10, (8,), generator=g)
+    ce = torch.nn.functional.cross_entropy(s, y)
+    assert torch.equal(distill_loss(s, t, y, 0.0, 4.0), ce)
+    assert float(distill_loss(s, s, y, 1.0, 4.0)) == pytest.approx(0.0, abs=1e-6)  # KL of a net with itself
+    kl = torch.sum(torch.softmax(t / 2, 1) * (torch.log_softmax(t / 2, 1) - torch.log_softmax(s / 2, 1))) / 8
+    assert float(distill_loss(s, t, y, 0.25, 2.0)) == pytest.approx(float(0.75 * ce + 0.25 * 4 * kl), rel=1e-6)
+
+
+def test_warmup_ramps_lr_linearly_then_hands_over_to_the_schedule() -> None:
+    cfg = validate({"model": {"hidden": [8]}, "train": {"lr": 0.01, "max_epochs": 6, "warmup_epochs": 2,
+                                                        "lr_schedule": "exponential", "lr_final": 1e-4}}, "<t>")
+    model = BnnClassifier(cfg.to_dict(), in_features=16, classes=3)
+    conf = model.configure_optimizers()
+    opt, sched = conf["optimizer"], conf["lr_scheduler"]["scheduler"]
+    lrs = []
+    for _ in range(6):
+        lrs.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    assert lrs[:3] == pytest.approx([0.001, 0.0055, 0.01])
+    assert lrs[-1] == pytest.approx(1e-4)  # the schedule still ends at lr_final
+
+
+def test_training_with_a_teacher_distils_and_records_it(tmp_path: Path, trained_u8: Path) -> None:
+    """The u8 net's checkpoint teaches a fresh net; the teacher is named in metrics, and not in its checkpoint."""
+    teacher = json.loads((trained_u8 / "metrics.json").read_text())["checkpoint"]
+    cfg = _write_cfg(tmp_path / "cfg.yaml", input="uint8")
+    doc = yaml.safe_load(cfg.read_text())
+    doc["train"].update(max_epochs=2, distill_weight=1.0, distill_temperature=2.0, teacher=teacher)
+    cfg.write_text(yaml.safe_dump(doc))
+    out = tmp_path / "out"
+    assert cli.main([str(cfg), "--data-dir", str(SUBSET), "--out", str(out), "--no-progress-bar"]) == 0
+    m = json.loads((out / "metrics.json").read_text())
+    assert m["teacher"] == teacher and m["test_acc"] > 0.5
+    state = torch.load(m["checkpoint"], map_location="cpu", weights_only=True)["state_dict"]
+    assert not any("teacher" in k for k in state)
+    # At weight 1 the student learns from the teacher's logits alone: it agrees with the teacher far above chance.
+    x = torch.from_numpy(np.load(SUBSET)["x_test"][:200].reshape(200, -1).astype(np.float32))
+    agree = (load_checkpoint(teacher).predict_classes(x) == load_checkpoint(m["checkpoint"]).predict_classes(x))
+    assert float(agree.float().mean()) > 0.6
+
+
+def test_a_teacher_for_other_images_is_one_line_exit_2(tmp_path: Path, trained_u8: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    teacher = json.loads((trained_u8 / "metrics.json").read_text())["checkpoint"]
+    fewer = tmp_path / "fewer.npz"
+    d = dict(np.load(SUBSET))
+    np.savez(fewer, **{k: (v[:, :20, :20] if k.startswith("x") else v) for k, v in d.items()})
+    cfg = _write_cfg(tmp_path / "cfg.yaml", input="uint8")
+    rc = cli.main([str(cfg), "--data-dir", str(fewer), "--out", str(tmp_path / "o"), "--teacher", teacher,
+                   "--no-progress-bar"])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("\n") == 1
+    assert "the teacher's network must take the data's images" in err and "not 784" in err
+    assert not (tmp_path / "o").exists()

@@ -5,7 +5,7 @@ Usage::
     bnnc train CONFIG.yaml [--max-epochs N] [--seed S] [--out DIR] [--data-dir D]
                            [--work-dir W] [--accelerator A] [--devices D] [--strategy S]
                            [--trainer KEY=VALUE ...] [--threads T] [--no-progress-bar]
-                           [--from-checkpoint CKPT] [--max-bytes N]
+                           [--from-checkpoint CKPT] [--teacher CKPT] [--max-bytes N]
 
 Writes to ``--out`` (default ``out/<name>``): ``net.yaml`` + ``weights.npz`` +
 ``calibration.npy`` (the 512 training images nearest to a tie between two classes, for
@@ -18,7 +18,9 @@ once everything is written (a stale ``calibration.npy`` is removed).
 Checkpoints (``checkpoints/best.ckpt``, ``last.ckpt``) and logs
 (``logs/csv/<name>/version_N/metrics.csv``, ``logs/tensorboard/<name>/version_N/``)
 go to ``--work-dir`` (default: the ``--out`` folder). ``--from-checkpoint`` skips
-training: it evaluates and exports the given checkpoint.
+training: it evaluates and exports the given checkpoint. ``--teacher`` (or ``train.teacher``)
+distils from another ``bnnc train`` checkpoint, typically the float twin's, which must take
+the same images and score the same classes (see :func:`compiler.train.module.distill_loss`).
 
 Data (``train.dataset`` in the config): ``mnist`` from ``--data-dir``, ``$BNNC_MNIST``
 or ``../shared/data/mnist``; ``cifar10`` (the python batches) from ``--data-dir``,
@@ -117,6 +119,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress-bar", action="store_true", help="disable the progress bar")
     p.add_argument("--from-checkpoint", type=path_arg, metavar="CKPT",
                    help="skip training; evaluate and export CKPT")
+    p.add_argument("--teacher", type=path_arg, metavar="CKPT",
+                   help="override train.teacher: distil from this bnnc train checkpoint (e.g. the float twin's)")
     p.add_argument("--weight-dtype", default="float16", choices=["float16", "float32", "float64"],
                    help="dtype of the exported ±1 weight arrays (default float16; few-bit codes are int8)")
     p.add_argument("--max-bytes", type=byte_count, default=DEFAULT_MAX_BYTES, metavar="N",
@@ -194,6 +198,8 @@ def _inputs(args: argparse.Namespace, data_dir: Path) -> list[Path]:
     found = [Path(args.config), data_dir]
     if args.from_checkpoint:
         found.append(Path(args.from_checkpoint))
+    if getattr(args, "teacher_path", None):
+        found.append(Path(args.teacher_path))
     return found
 
 
@@ -218,6 +224,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         cfg.train.seed = args.seed
     if args.threads is not None:
         cfg.train.threads = args.threads
+    if args.teacher is not None:
+        cfg.train.teacher = str(args.teacher)
+    # A relative teacher path is relative to the current folder, as --data-dir is.
+    args.teacher_path = cfg.train.teacher or None
     extra = _trainer_kwargs(args.trainer)
     out = Path(args.out) if args.out else Path("out") / cfg.name
     work = Path(args.work_dir) if args.work_dir else out
@@ -274,6 +284,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if loaded.classes < dm.num_classes:
             raise ConfigError(f"{ck}: the checkpoint's network must score the data's {dm.num_classes} classes, "
                               f"not {loaded.classes}")
+    teacher = None
+    if args.teacher_path and loaded is None:
+        tk = printable(str(args.teacher_path))
+        teacher = load_checkpoint(args.teacher_path, args.max_bytes)
+        if teacher.in_features != dm.num_features or (teacher.cfg.model.conv and teacher.in_shape != dm.image_shape):
+            shape = "x".join(map(str, teacher.in_shape)) if teacher.cfg.model.conv else str(teacher.in_features)
+            raise ConfigError(f"{tk}: the teacher's network must take the data's images "
+                              f"({'x'.join(map(str, dm.image_shape))}, {dm.num_features} values), not {shape}")
+        if teacher.classes != dm.num_classes:
+            raise ConfigError(f"{tk}: the teacher's network must score the data's {dm.num_classes} classes, "
+                              f"not {teacher.classes}")
     ckpt_cb = ModelCheckpoint(dirpath=work / "checkpoints", filename="best", monitor="val_acc", mode="max",
                               save_top_k=1, save_last=True)
     callbacks: list[Any] = [ckpt_cb]
@@ -304,6 +325,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                               in_shape=dm.image_shape)
         if cfg.model.binarized:  # an architecture bnnc refuses is refused now, not after training
             check_exportable(model, str(args.config))
+        model.set_teacher(teacher)
         trainer.fit(model, datamodule=dm)
         train_s = time.time() - t0
         best_path = ckpt_cb.best_model_path
@@ -325,6 +347,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "checkpoint": best_path,
         "data": str(data_dir),
         "torch_threads": torch.get_num_threads(),
+        "teacher": None if teacher is None else str(args.teacher_path),
         "command": "bnnc train " + " ".join(shlex.quote(a) for a in args._argv),
         "config": cfg.to_dict(),
     }

@@ -26,6 +26,10 @@ Example of an MLP (``examples/lfc/train.yaml``)::
       dataset: mnist              # mnist (28x28x1) | cifar10 (32x32x3, the python batches)
       augment_shift: 0            # random translation of training images by up to N pixels
       augment_flip: false         # random left-right mirroring of training images (CIFAR-10)
+      warmup_epochs: 0            # linear LR warm-up from lr/10 over N epochs before the schedule
+      teacher: ""                 # knowledge distillation: a bnnc train checkpoint (the float twin's best.ckpt)
+      distill_weight: 0.5         # with a teacher: loss = (1-w)*CE + w*T^2*KL(teacher || student) at temperature T
+      distill_temperature: 4.0
 
 Few-bit networks (issue 23, docs/few-bit.md) choose the weights' and the activations'
 bits for the whole net, and override them per matrix layer (``conv<k>`` / ``fc<k>``;
@@ -143,6 +147,10 @@ class TrainConfig:
     dataset: str = "mnist"
     augment_shift: int = 0
     augment_flip: bool = False
+    warmup_epochs: int = 0
+    teacher: str = ""
+    distill_weight: float = 0.5
+    distill_temperature: float = 4.0
 
 
 @dataclass
@@ -501,6 +509,13 @@ def validate(raw: Any, src: str = "<config>") -> Config:
     _require(src, 0 <= t.seed <= SEED_MAX, "train.seed", f"an integer in [0, {SEED_MAX}]", t.seed)
     _require(src, t.early_stopping_patience >= 0, "train.early_stopping_patience",
              "a non-negative integer", t.early_stopping_patience)
+    _require(src, 0 <= t.warmup_epochs < t.max_epochs, "train.warmup_epochs",
+             f"an integer in [0, max_epochs - 1 = {t.max_epochs - 1}]", t.warmup_epochs)
+    _require(src, 0 <= t.distill_weight <= 1, "train.distill_weight", "a number in [0, 1]", t.distill_weight)
+    _require(src, t.distill_temperature > 0, "train.distill_temperature", "a positive number",
+             t.distill_temperature)
+    _require(src, "\0" not in t.teacher and len(t.teacher) <= 4096, "train.teacher",
+             "a checkpoint path (or empty)", t.teacher)
     _require(src, 0 <= t.threads <= THREADS_MAX, "train.threads", f"an integer in [0, {THREADS_MAX}]", t.threads)
     return Config(name=name, model=m, train=t)
 

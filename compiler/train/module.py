@@ -26,9 +26,12 @@ Float twin (``model.binarized: false``): the same graph with ``nn.Linear`` /
 (ReLU or hardtanh) in place of the sign; the input stage is the same, so the comparison isolates the
 binarization of weights and activations. Float twins cannot be exported to bnnc.
 
-Loss: cross-entropy on the final batchnorm's outputs. Optimiser: Adam with a
-per-epoch LR schedule (cosine or exponential from ``lr`` to ``lr_final``, or
-constant). Latent binary weights are clipped to [-1, 1] after every step.
+Loss: cross-entropy on the final batchnorm's outputs; with a teacher (``train.teacher``,
+knowledge distillation after Hinton et al., "Distilling the Knowledge in a Neural
+Network", 2015), ``(1 - w) * CE + w * T^2 * KL(teacher || student)`` on the logits at
+temperature T. Optimiser: Adam with an optional linear warm-up (``warmup_epochs``, from
+``lr / 10``) and then a per-epoch LR schedule (cosine or exponential from ``lr`` to
+``lr_final``, or constant). Latent binary weights are clipped to [-1, 1] after every step.
 """
 
 from __future__ import annotations
@@ -175,6 +178,20 @@ def build_net(cfg: Config, in_features: int = 784, classes: int = 10,
 build_mlp = build_net
 
 
+def distill_loss(logits: Tensor, teacher_logits: Tensor, y: Tensor, weight: float, temperature: float) -> Tensor:
+    """``(1 - weight) * CE(logits, y) + weight * T^2 * KL(softmax(teacher/T) || softmax(logits/T))``.
+
+    The T^2 keeps the soft term's gradients on the scale of the hard one's (Hinton et al., 2015).
+    """
+    ce = F.cross_entropy(logits, y)
+    if weight == 0:
+        return ce
+    T = temperature
+    kl = F.kl_div(F.log_softmax(logits / T, dim=1), F.log_softmax(teacher_logits / T, dim=1),
+                  log_target=True, reduction="batchmean")
+    return (1.0 - weight) * ce + weight * T * T * kl
+
+
 class BnnClassifier(pl.LightningModule):
     """A (binarized) MLP or CNN classifier trained with Adam.
 
@@ -199,10 +216,33 @@ class BnnClassifier(pl.LightningModule):
         """Class scores (the last batchnorm's outputs) for raw channel-last pixels (N, H*W*C) or (N, H, W, C)."""
         return self.net(x)
 
+    def set_teacher(self, teacher: nn.Module | None) -> None:
+        """Distil from ``teacher`` (frozen, eval mode) while training; None trains on the labels alone.
+
+        The teacher is held outside the module's parameters, so it is neither optimised nor saved
+        in this model's checkpoints.
+        """
+        if teacher is not None:
+            teacher.eval()
+            for p in teacher.parameters():
+                p.requires_grad_(False)
+        self._teacher = [teacher] if teacher is not None else []
+
+    def on_fit_start(self) -> None:
+        for t in getattr(self, "_teacher", []):
+            t.to(self.device)
+
     def _step(self, batch: tuple[Tensor, Tensor], stage: str) -> Tensor:
         x, y = batch
         logits = self(x)
-        loss = F.cross_entropy(logits, y)
+        teacher = getattr(self, "_teacher", [])
+        if stage == "train" and teacher:
+            with torch.no_grad():
+                t_logits = teacher[0](x.to(next(teacher[0].parameters()).dtype)).to(logits.dtype)
+            t = self.cfg.train
+            loss = distill_loss(logits, t_logits, y, t.distill_weight, t.distill_temperature)
+        else:
+            loss = F.cross_entropy(logits, y)
         acc = (logits.argmax(1) == y).float().mean()
         on_step = stage == "train"
         self.log(f"{stage}_loss", loss, prog_bar=True, on_step=on_step, on_epoch=True, batch_size=len(y))
@@ -230,14 +270,22 @@ class BnnClassifier(pl.LightningModule):
     def configure_optimizers(self) -> Any:
         t = self.cfg.train
         opt = torch.optim.Adam(self.parameters(), lr=t.lr, weight_decay=t.weight_decay)
-        if t.lr_schedule == "constant":
-            return opt
-        epochs = max(1, t.max_epochs - 1)
+        # A --max-epochs override may leave fewer epochs than the config's warm-up: keep one for the schedule.
+        warm = min(t.warmup_epochs, t.max_epochs - 1)
+        epochs = max(1, t.max_epochs - 1 - warm)
         if t.lr_schedule == "cosine":
             sched: Any = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs, eta_min=t.lr_final)
-        else:
+        elif t.lr_schedule == "exponential":
             gamma = math.exp(math.log(t.lr_final / t.lr) / epochs)
             sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=gamma)
+        else:
+            sched = torch.optim.lr_scheduler.ConstantLR(opt, factor=1.0, total_iters=0)
+        if warm > 0:
+            # Linear from lr/10 at epoch 0 to lr at epoch `warm`, where the schedule takes over.
+            ramp = torch.optim.lr_scheduler.LinearLR(opt, start_factor=0.1, end_factor=1.0, total_iters=warm)
+            sched = torch.optim.lr_scheduler.SequentialLR(opt, [ramp, sched], milestones=[warm])
+        elif t.lr_schedule == "constant":
+            return opt
         return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "epoch"}}
 
     @torch.no_grad()
