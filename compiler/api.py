@@ -8,18 +8,25 @@ from typing import Iterable
 import numpy as np
 
 from compiler.frontend import load_net
+from compiler.frontend.onnxfile import ImportOptions
 from compiler.ir import Graph
 from compiler.limits import DEFAULT_MAX_BYTES
 from compiler.passes import PassContext, lower
 from compiler.reference import execute
 
 
-def load(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Graph:
-    """Load and validate a net.yaml (with its weights) as a float-stage graph.
+def load(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES, onnx: ImportOptions | None = None) -> Graph:
+    """Load and validate a net.yaml (with its weights), or a QONNX / Brevitas ``.onnx`` file, as a float-stage graph.
 
     ``max_bytes`` bounds any one array of the weights file and each layer's working
-    memory per image (:mod:`compiler.limits`); raise it for real giants.
+    memory per image (:mod:`compiler.limits`); raise it for real giants. ``onnx`` says how an
+    ONNX file's float input maps to integers and what hardware settings go with it
+    (:class:`compiler.frontend.onnxfile.ImportOptions`; docs/onnx.md).
     """
+    if str(path).lower().endswith(".onnx") or onnx is not None:
+        from compiler.frontend.onnxfile import load_onnx
+
+        return load_onnx(path, onnx or ImportOptions(), max_bytes)
     return load_net(path, max_bytes=max_bytes)
 
 

@@ -62,13 +62,44 @@ def _calibration(args: argparse.Namespace, graph) -> np.ndarray | None:
     return x
 
 
+def _onnx_options(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The ImportOptions of --onnx-config, --input-dtype and --input-scale (the flags win), or None."""
+    from compiler.frontend.onnxfile import options_from
+
+    return options_from(getattr(args, "onnx_config", None), getattr(args, "input_dtype", None),
+                        getattr(args, "input_scale", None))
+
+
+def _load_graph(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The float-stage graph of args.net: a net.yaml, or an .onnx file read with its import options."""
+    from compiler.api import load
+
+    net = str(args.net)
+    opts = _onnx_options(args)
+    if not net.lower().endswith(".onnx"):
+        if opts is not None:
+            raise BnncError("--input-dtype, --input-scale and --onnx-config must go with an .onnx model, not a "
+                            "net.yaml", file=net)
+        return load(net, max_bytes=args.max_bytes)
+    return load(net, max_bytes=args.max_bytes, onnx=opts)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from compiler.frontend.onnxfile import write_import
+
+    opts = _onnx_options(args)
+    files = write_import(args.model, Path(args.output), opts, args.max_bytes)
+    _say(f"bnnc: wrote {', '.join(str(f) for f in files)} from {args.model}")
+    return 0
+
+
 def cmd_compile(args: argparse.Namespace) -> int:
-    from compiler.api import fold, load
+    from compiler.api import fold
     from compiler.codegen import write_output
     from compiler.ir import dump
     from compiler.outdir import resolve_output
 
-    graph = load(args.net, max_bytes=args.max_bytes)
+    graph = _load_graph(args)
     if args.target is not None:  # --target overrides hardware.target
         graph = graph.with_nodes(graph.nodes, config=graph.config.replace(target=args.target))
     inputs = [*graph.inputs, *([args.calibration] if args.calibration else [])]
@@ -97,10 +128,10 @@ def cmd_compile(args: argparse.Namespace) -> int:
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
-    from compiler.api import fold, load
+    from compiler.api import fold
     from compiler.tables import render_tables
 
-    graph = load(args.net, max_bytes=args.max_bytes)
+    graph = _load_graph(args)
     folded = fold(graph, calibration=_calibration(args, graph), max_bytes=args.max_bytes)
     print(render_tables(graph, folded), end="")
     _warn_constant(args.net, folded)
@@ -137,10 +168,10 @@ def _save_npy(out: Path, a: np.ndarray) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from compiler.api import load, predict
+    from compiler.api import predict
     from compiler.reference import check_input
 
-    graph = load(args.net, max_bytes=args.max_bytes)
+    graph = _load_graph(args)
     x = _load_array(args.input, "--input", args)
     if x.ndim == 0 or x.shape[0] == 0:
         raise BnncError(f"--input must hold at least one image, not {x.shape[0] if x.ndim else 'a scalar'}",
@@ -188,6 +219,16 @@ def _mhz(text: str) -> float:
         raise argparse.ArgumentTypeError(f"must be a frequency in MHz in (0, {number(MAX_CLOCK_MHZ)}], "
                                          f"not {printable(repr(text))}")
     return f
+
+
+def _scale(text: str) -> float:
+    """An argparse type for --input-scale: a positive number or a fraction a/b."""
+    from compiler.frontend.onnxfile import parse_scale
+
+    try:
+        return parse_scale(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(printable(str(e))) from None
 
 
 def _fps(text: str) -> float:
@@ -260,9 +301,24 @@ def build_parser() -> argparse.ArgumentParser:
                         help="refuse any array, and any layer's working memory per image, above N bytes "
                              f"(default {DEFAULT_MAX_BYTES}; raise it for real giants)")
 
-    c = sub.add_parser("compile", help="lower net.yaml to RTL: Verilog, ROM files and manifest.json",
-                       parents=[limits])
-    c.add_argument("net", type=_path, help="the net.yaml to compile")
+    onnx_opts = argparse.ArgumentParser(add_help=False)
+    onnx_opts.add_argument("--input-dtype", metavar="DTYPE", default=None,
+                           help="ONNX models: the integers the float input carries (uint8, int8, bipolar, uintN, intN)")
+    onnx_opts.add_argument("--input-scale", type=_scale, default=None, metavar="S",
+                           help="ONNX models: input = S * integer (a number or a fraction, e.g. 1/255)")
+    onnx_opts.add_argument("--onnx-config", type=_path, default=None, metavar="SIDE.yaml",
+                           help="ONNX models: name, input {dtype, scale}, output and hardware (as net.yaml's)")
+
+    im = sub.add_parser("import", help="translate a QONNX / Brevitas ONNX model to net.yaml + weights.npz",
+                        parents=[limits, onnx_opts])
+    im.add_argument("model", type=_path, help="the .onnx file")
+    im.add_argument("-o", "--output", type=_path, required=True,
+                    help="folder for net.yaml and weights.npz (others' files in it are left alone)")
+    im.set_defaults(func=cmd_import)
+
+    c = sub.add_parser("compile", help="lower net.yaml (or an .onnx model) to RTL: Verilog, ROM files and "
+                       "manifest.json", parents=[limits, onnx_opts])
+    c.add_argument("net", type=_path, help="the net.yaml or .onnx model to compile")
     c.add_argument("-o", "--output", type=_path, required=True,
                    help="output folder: absent, empty or a previous bnnc output (replaced atomically)")
     c.add_argument("--dump-ir", action="store_true", help="print the IR before and after the passes")
@@ -278,12 +334,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "hardware.target_fps; per-layer hardware.folding still wins)")
     c.set_defaults(func=cmd_compile)
 
-    i = sub.add_parser("inspect", help="print the layer table before and after folding", parents=[limits])
+    i = sub.add_parser("inspect", help="print the layer table before and after folding", parents=[limits, onnx_opts])
     i.add_argument("net", type=_path)
     i.add_argument("--calibration", type=_path, metavar="X.npy")
     i.set_defaults(func=cmd_inspect)
 
-    r = sub.add_parser("run", help="reference predictions (numpy) for a batch of inputs", parents=[limits])
+    r = sub.add_parser("run", help="reference predictions (numpy) for a batch of inputs",
+                       parents=[limits, onnx_opts])
     r.add_argument("net", type=_path)
     r.add_argument("--input", type=_path, required=True, metavar="X.npy", help="array shaped (N, *input shape)")
     r.add_argument("--labels", type=_path, metavar="Y.npy", help="labels (N,): print accuracy")
