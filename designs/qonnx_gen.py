@@ -1,0 +1,132 @@
+"""Small QONNX models built with ``onnx.helper``, laid out as Brevitas's ``export_qonnx`` lays them out.
+
+The ONNX import tests and the bad-input corpus build their models here (nothing is
+downloaded): an MLP on an (N, 1, H, W) float image, ``Mul``/``Sub`` input scaling, an
+input ``BipolarQuant``, the Shape → Gather → Unsqueeze → Concat → Reshape flatten chain,
+``Quant``/``BipolarQuant`` weights under ``MatMul``, ``BatchNormalization``, activation
+quantizers, a TensorNorm-like scalar affine and an optional ``TopK``. :func:`edit` then
+changes one thing for a bad input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+QONNX = "qonnx.custom_op.general"
+
+
+def _init(name: str, a: Any) -> Any:
+    from onnx import numpy_helper
+
+    return numpy_helper.from_array(np.asarray(a, dtype=np.float32), name)
+
+
+def qonnx_mlp(seed: int = 0, hidden: tuple[int, ...] = (12, 8), image: tuple[int, int] = (4, 4),
+              classes: int = 3, act_bits: int = 1, weight_bits: int = 1, shape_chain: bool = True,
+              topk: bool = False, tensor_norm: bool = True) -> Any:
+    """A QONNX MLP: x/255 -> 2x-1 -> BipolarQuant -> flatten -> [Quant W -> MatMul -> BN -> act]* -> MatMul.
+
+    ``act_bits`` 1: BipolarQuant activations, 2: signed narrow 2-bit Quant (ternary);
+    ``weight_bits`` 1: BipolarQuant weights, 2: ternary Quant weights (scale 0.5).
+    """
+    from onnx import TensorProto, helper
+
+    rng = np.random.default_rng(seed)
+    h, w = image
+    nodes: list[Any] = []
+    inits: list[Any] = []
+    inits += [_init("c_in_scale", 2.0 / 255), _init("c_one", 1.0)]
+    nodes.append(helper.make_node("Mul", ["x", "c_in_scale"], ["x2"], name="Mul_0"))
+    nodes.append(helper.make_node("Sub", ["x2", "c_one"], ["x3"], name="Sub_0"))
+    nodes.append(helper.make_node("BipolarQuant", ["x3", "c_one"], ["xq"], name="BipolarQuant_in", domain=QONNX))
+    if shape_chain:
+        from onnx import numpy_helper
+        inits += [numpy_helper.from_array(np.array(0, dtype=np.int64), "c_idx0"),
+                  numpy_helper.from_array(np.array([0], dtype=np.int64), "c_axes0"),
+                  numpy_helper.from_array(np.array([-1], dtype=np.int64), "c_minus1")]
+        nodes += [helper.make_node("Shape", ["xq"], ["shp"], name="Shape_0"),
+                  helper.make_node("Gather", ["shp", "c_idx0"], ["n"], name="Gather_0", axis=0),
+                  helper.make_node("Unsqueeze", ["n", "c_axes0"], ["n1"], name="Unsqueeze_0"),
+                  helper.make_node("Concat", ["n1", "c_minus1"], ["tgt"], name="Concat_0", axis=0),
+                  helper.make_node("Reshape", ["xq", "tgt"], ["flat"], name="Reshape_0")]
+    else:
+        nodes.append(helper.make_node("Flatten", ["xq"], ["flat"], name="Flatten_0", axis=1))
+    widths = [h * w, *hidden, classes]
+    cur = "flat"
+    for i in range(len(widths) - 1):
+        k = i + 1
+        wf = rng.standard_normal((widths[i], widths[i + 1])).astype(np.float32)
+        inits.append(_init(f"W{k}", wf))
+        if weight_bits == 1:
+            nodes.append(helper.make_node("BipolarQuant", [f"W{k}", "c_one"], [f"Wq{k}"], name=f"BipolarQuant_w{k}",
+                                          domain=QONNX))
+        else:
+            inits += [_init(f"ws{k}", 0.5), _init(f"wz{k}", 0.0), _init(f"wb{k}", float(weight_bits))]
+            nodes.append(helper.make_node("Quant", [f"W{k}", f"ws{k}", f"wz{k}", f"wb{k}"], [f"Wq{k}"],
+                                          name=f"Quant_w{k}", domain=QONNX, signed=1, narrow=1, rounding_mode="ROUND"))
+        nodes.append(helper.make_node("MatMul", [cur, f"Wq{k}"], [f"mm{k}"], name=f"MatMul_{k}"))
+        cur = f"mm{k}"
+        if k < len(widths) - 1:
+            c = widths[k]
+            inits += [_init(f"g{k}", rng.uniform(0.5, 1.5, c)), _init(f"b{k}", rng.uniform(-0.5, 0.5, c)),
+                      _init(f"m{k}", rng.uniform(-2, 2, c)), _init(f"v{k}", rng.uniform(1, 4, c))]
+            nodes.append(helper.make_node("BatchNormalization", [cur, f"g{k}", f"b{k}", f"m{k}", f"v{k}"],
+                                          [f"bn{k}"], name=f"BatchNormalization_{k}", epsilon=1e-4))
+            if act_bits == 1:
+                nodes.append(helper.make_node("BipolarQuant", [f"bn{k}", "c_one"], [f"a{k}"],
+                                              name=f"BipolarQuant_{k}", domain=QONNX))
+            else:
+                inits += [_init(f"as{k}", 1.0), _init(f"az{k}", 0.0), _init(f"ab{k}", float(act_bits))]
+                nodes.append(helper.make_node("Quant", [f"bn{k}", f"as{k}", f"az{k}", f"ab{k}"], [f"a{k}"],
+                                              name=f"Quant_{k}", domain=QONNX, signed=1, narrow=1,
+                                              rounding_mode="ROUND"))
+            cur = f"a{k}"
+    if tensor_norm:  # Brevitas's TensorNorm: (x - mean) / sqrt(var + eps) * weight + bias, scalars
+        inits += [_init("tn_mean", 0.25), _init("tn_den", 1.5), _init("tn_w", 0.75), _init("tn_b", 0.1)]
+        nodes += [helper.make_node("Sub", [cur, "tn_mean"], ["tn1"], name="Sub_tn"),
+                  helper.make_node("Div", ["tn1", "tn_den"], ["tn2"], name="Div_tn"),
+                  helper.make_node("Mul", ["tn2", "tn_w"], ["tn3"], name="Mul_tn"),
+                  helper.make_node("Add", ["tn3", "tn_b"], ["scores"], name="Add_tn")]
+    else:
+        nodes.append(helper.make_node("Identity", [cur], ["scores"], name="Identity_out"))
+    outputs = [helper.make_tensor_value_info("scores", TensorProto.FLOAT, [1, classes])]
+    if topk:
+        from onnx import numpy_helper
+        inits.append(numpy_helper.from_array(np.array([1], dtype=np.int64), "c_k"))
+        nodes.append(helper.make_node("TopK", ["scores", "c_k"], ["top_v", "top_i"], name="TopK_0", axis=-1))
+        outputs = [helper.make_tensor_value_info("top_i", TensorProto.INT64, [1, 1])]
+    graph = helper.make_graph(nodes, "qonnx_mlp", [helper.make_tensor_value_info("x", TensorProto.FLOAT,
+                                                                                 [1, 1, h, w])],
+                              outputs, inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13), helper.make_opsetid(QONNX, 1)],
+                              producer_name="bnnc designs.qonnx_gen")
+    return model
+
+
+def edit(model: Any, fn: Callable[[Any], None]) -> Any:
+    """A copy of ``model`` changed by ``fn`` (which gets the copy's graph)."""
+    import onnx
+
+    m = onnx.ModelProto()
+    m.CopyFrom(model)
+    fn(m.graph)
+    return m
+
+
+def node(graph: Any, name: str) -> Any:
+    """The node called ``name``."""
+    return next(n for n in graph.node if n.name == name)
+
+
+def set_init(graph: Any, name: str, value: Any) -> None:
+    """Replace initializer ``name``'s value."""
+    from onnx import numpy_helper
+
+    for i, t in enumerate(graph.initializer):
+        if t.name == name:
+            graph.initializer[i].CopyFrom(numpy_helper.from_array(np.asarray(value, dtype=np.float32), name))
+            return
+    raise KeyError(name)

@@ -1,0 +1,168 @@
+"""ONNX import (issue 24): Brevitas-made and onnx.helper-made QONNX models through bnnc, against their producers.
+
+Every model is made here: Brevitas networks trained one epoch on the shipped MNIST
+subset and exported with ``export_qonnx`` (raw and after ``qonnx.util.cleanup``), and
+QONNX graphs laid out with ``onnx.helper`` (designs/qonnx_gen.py). Each imported model's
+float stage equals torch and qonnx's ``execute_onnx`` on the predictions (exactly) and on
+the scores (within float32 tolerance); its folded integer model predicts the same, and its
+RTL matches the reference beat for beat on Verilator.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+import torch
+
+import compiler
+from compiler.cli import main as bnnc
+from compiler.codegen import write_output
+from compiler.frontend.onnxfile import ImportOptions
+from designs.qonnx_gen import qonnx_mlp
+from tests import brevitas_models as bm
+
+pytestmark = [pytest.mark.filterwarnings("ignore::UserWarning"), pytest.mark.filterwarnings("ignore::FutureWarning"),
+              pytest.mark.filterwarnings("ignore::DeprecationWarning")]
+
+PIXELS = ImportOptions(input_dtype="uint8", input_scale=1 / 255)
+N_TEST = 100
+
+BREVITAS = {
+    "tfc_w1a1": lambda: bm.Mlp(1, 1),
+    "tfc_w1a2": lambda: bm.Mlp(1, 2),
+    "tfc_w2a2_raw_pixels": lambda: bm.Mlp(2, 2, raw_input=True),
+    "cnv_w1a2": lambda: bm.Cnv(1, 2),
+}
+
+
+@pytest.fixture(scope="module")
+def brevitas(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[torch.nn.Module, Path, Path]]:
+    """name -> (trained model, raw export, cleaned export)."""
+    folder = tmp_path_factory.mktemp("brevitas")
+    out = {}
+    for name, make in BREVITAS.items():
+        model = bm.trained(make())
+        out[name] = (model, *bm.export(model, folder, name))
+    return out
+
+
+def _test_images() -> tuple[np.ndarray, np.ndarray]:
+    _, _, x, y = bm.data()
+    return x[:N_TEST], y[:N_TEST]
+
+
+def _bnnc_input(graph: compiler.ir.Graph, x: np.ndarray) -> np.ndarray:
+    return x.reshape(len(x), *graph.input.shape)
+
+
+@pytest.mark.parametrize("name", list(BREVITAS))
+@pytest.mark.parametrize("form", ["raw", "clean"])
+def test_brevitas_export_imports_equal_to_torch_and_qonnx(name: str, form: str, brevitas) -> None:  # type: ignore[no-untyped-def]
+    model, raw, clean = brevitas[name]
+    path = raw if form == "raw" else clean
+    x, y = _test_images()
+    with torch.no_grad():
+        ref = model(bm.as_torch(x)).numpy().astype(np.float64)
+    g = compiler.load(path, onnx=PIXELS)
+    xb = _bnnc_input(g, x)
+    scores = compiler.predict(g, xb, stage="float")
+    np.testing.assert_allclose(scores, ref, rtol=1e-4, atol=1e-4 * np.abs(ref).max())
+    assert np.array_equal(scores.argmax(1), ref.argmax(1))
+    folded = compiler.predict(g, xb, stage="folded")
+    assert np.array_equal(folded.argmax(1), ref.argmax(1))
+    assert np.mean(ref.argmax(1) == y) > 0.5  # trained: far above chance, so no prediction is a tie
+    q = bm.qonnx_execute(path, x[:20])
+    np.testing.assert_allclose(scores[:20], q, rtol=1e-4, atol=1e-4 * np.abs(q).max())
+    assert np.array_equal(scores[:20].argmax(1), q.argmax(1))
+
+
+@pytest.mark.parametrize("name", list(BREVITAS))
+def test_brevitas_export_rtl_matches_beat_for_beat(name: str, brevitas, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _, raw, _ = brevitas[name]
+    g = compiler.load(raw, onnx=PIXELS)
+    x, _ = _test_images()
+    xb = _bnnc_input(g, x[:16])
+    folded = compiler.fold(g)
+    write_output(folded, tmp_path / "rtl")
+    report = compiler.simulate(tmp_path / "rtl", xb, gap_prob=0.2, ready_prob=0.7, seed=1)
+    assert report.mismatch is None and report.images == report.matches == 16 and report.beats_checked > 0
+    steady = compiler.simulate(tmp_path / "rtl", xb)  # the build is cached: no gaps, full speed
+    assert steady.interval_measured == steady.interval_predicted
+
+
+def test_torchscript_export_with_the_shape_chain_imports(brevitas, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The TorchScript exporter's layout (Brevitas's default before torch 2.9) imports too.
+
+    (The Shape -> Gather -> Unsqueeze -> Concat -> Reshape chain older exporters wrote for x.view(N, -1) is
+    the onnx.helper model w1a1_shape_chain below.)
+    """
+    model = brevitas["tfc_w1a1"][0]
+    raw, _ = bm.export(model, tmp_path, "ts", dynamo=False)
+    ops = {n.op_type for n in onnx.load(str(raw)).graph.node}
+    assert "Reshape" in ops or "Flatten" in ops
+    x, _ = _test_images()
+    with torch.no_grad():
+        ref = model(bm.as_torch(x)).numpy()
+    g = compiler.load(raw, onnx=PIXELS)
+    assert np.array_equal(compiler.predict(g, _bnnc_input(g, x), stage="float").argmax(1), ref.argmax(1))
+
+
+# --------------------------------------------------------------------------- onnx.helper models
+
+HELPER = {
+    "w1a1_shape_chain": {},
+    "w2a2_topk": {"act_bits": 2, "weight_bits": 2, "topk": True},
+    "w2a1_flatten_no_tensornorm": {"weight_bits": 2, "shape_chain": False, "tensor_norm": False},
+}
+
+
+@pytest.mark.parametrize("name", list(HELPER))
+def test_helper_models_equal_qonnx_execution(name: str, tmp_path: Path) -> None:
+    from qonnx.core.modelwrapper import ModelWrapper
+    from qonnx.core.onnx_exec import execute_onnx
+    from qonnx.transformation.infer_shapes import InferShapes
+
+    path = tmp_path / "m.onnx"
+    onnx.save(qonnx_mlp(seed=3, **HELPER[name]), str(path))
+    x = np.random.default_rng(0).integers(0, 256, (40, 16))
+    g = compiler.load(path, onnx=PIXELS)
+    mw = ModelWrapper(str(path)).transform(InferShapes())
+    out = mw.graph.output[0].name
+    q = np.concatenate([execute_onnx(mw, {"x": (x[i].reshape(1, 1, 4, 4) / 255).astype(np.float32)})[out]
+                        for i in range(len(x))])
+    fl, fo = compiler.predict(g, x, stage="float"), compiler.predict(g, x, stage="folded")
+    if g.output == "argmax":
+        assert np.array_equal(fl, q.reshape(-1)) and np.array_equal(fo, fl)
+    else:
+        np.testing.assert_allclose(fl, q, rtol=1e-5, atol=1e-5)
+        assert np.array_equal(fl.argmax(1), q.argmax(1)) and np.array_equal(fo.argmax(1), fl.argmax(1))
+
+
+def test_bnnc_import_writes_a_net_that_compiles_like_the_onnx_file(tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "m.onnx"
+    onnx.save(qonnx_mlp(seed=1, act_bits=2, weight_bits=2), str(path))
+    side = tmp_path / "side.yaml"
+    side.write_text("name: imported\ninput: {dtype: uint8, scale: 1/255}\noutput: argmax\n"
+                    "hardware: {clock_mhz: 50, folding: {MatMul_1: {pe: 4, simd: 4}}}\n")
+    assert bnnc(["import", str(path), "-o", str(tmp_path / "net"), "--onnx-config", str(side)]) == 0
+    net = tmp_path / "net" / "net.yaml"
+    text = net.read_text()
+    assert "name: imported" in text and "MatMul_1" in text and "clock_mhz: 50" in text
+    x = np.random.default_rng(1).integers(0, 256, (30, 16))
+    direct = compiler.load(path, onnx=compiler.frontend.onnxfile.options_from(side, None, None))
+    assert np.array_equal(compiler.predict(net, x), compiler.predict(direct, x))
+    # compile, inspect and run take the .onnx file with the same options as flags
+    np.save(tmp_path / "x.npy", x)
+    capsys.readouterr()
+    assert bnnc(["run", str(path), "--onnx-config", str(side), "--input", str(tmp_path / "x.npy")]) == 0
+    assert "30 images, stage folded" in capsys.readouterr().out
+    assert bnnc(["compile", str(path), "--input-dtype", "uint8", "--input-scale", "1/255",
+                 "-o", str(tmp_path / "rtl")]) == 0
+    assert (tmp_path / "rtl" / "manifest.json").is_file()
+    assert bnnc(["inspect", str(path), "--input-dtype", "uint8"]) == 0
+    # a second import replaces bnnc's own files, never a user's
+    assert bnnc(["import", str(path), "-o", str(tmp_path / "net"), "--onnx-config", str(side)]) == 0
