@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from collections import Counter
 
-from tests.bad_inputs import cases, cases_cli, cases_conv, cases_fewbit, cases_folder, cases_train
+from tests.bad_inputs import cases, cases_cli, cases_conv, cases_fewbit, cases_folder, cases_onnx, cases_train
 from tests.bad_inputs.cases import Case
 
-CASES: list[Case] = [*cases.CASES, *cases_folder.CASES, *cases_conv.CASES, *cases_fewbit.CASES, *cases_train.CASES, *cases_cli.CASES]
+CASES: list[Case] = [*cases.CASES, *cases_folder.CASES, *cases_conv.CASES, *cases_fewbit.CASES, *cases_onnx.CASES, *cases_train.CASES, *cases_cli.CASES]
 
 # What each class holds (README.md lists them in this order).
 CLASSES: dict[str, str] = {
