@@ -130,3 +130,60 @@ def set_init(graph: Any, name: str, value: Any) -> None:
             graph.initializer[i].CopyFrom(numpy_helper.from_array(np.asarray(value, dtype=np.float32), name))
             return
     raise KeyError(name)
+
+
+def finn_mlp(seed: int = 0, hidden: tuple[int, ...] = (12, 8), image: tuple[int, int] = (4, 4), classes: int = 3,
+             layout: str = "NCHW") -> Any:
+    """A FINN-ONNX MLP as FINN lays out its streamlined TFC-W1A1: a UINT8-annotated input, bipolar MultiThreshold
+    activations (out_scale 2, out_bias -1), weights held as their quantized values with ``finn_datatype``
+    annotations (BIPOLAR ±1 in the first layer, INT2 {-1, 0, 1} after it), and Mul / Add / TopK after the last
+    MatMul."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(seed)
+    h, w = image
+    dom = "finn.custom_op.general"
+    nodes: list[Any] = []
+    inits: list[Any] = [numpy_helper.from_array(np.array([1, h * w], dtype=np.int64), "shape_flat")]
+    annot = {"global_in": "UINT8"}
+    inits.append(_init("T_in", [[127.5]]))
+    nodes.append(helper.make_node("MultiThreshold", ["global_in", "T_in"], ["x_bin"], name="MultiThreshold_in",
+                                  domain=dom, out_dtype="BIPOLAR", out_scale=2.0, out_bias=-1.0, data_layout=layout))
+    annot["x_bin"] = "BIPOLAR"
+    nodes.append(helper.make_node("Reshape", ["x_bin", "shape_flat"], ["flat"], name="Reshape_0"))
+    widths = [h * w, *hidden, classes]
+    cur = "flat"
+    for i in range(len(widths) - 1):
+        k = i + 1
+        if k == 1:
+            wv = np.where(rng.standard_normal((widths[i], widths[i + 1])) >= 0, 1.0, -1.0)
+            annot[f"W{k}"] = "BIPOLAR"
+        else:
+            wv = rng.integers(-1, 2, (widths[i], widths[i + 1])).astype(np.float64)
+            annot[f"W{k}"] = "INT2"
+        inits.append(_init(f"W{k}", wv))
+        nodes.append(helper.make_node("MatMul", [cur, f"W{k}"], [f"mm{k}"], name=f"MatMul_{k}"))
+        cur = f"mm{k}"
+        if k < len(widths) - 1:
+            c = widths[k]
+            spread = np.sqrt(widths[i])
+            inits.append(_init(f"T{k}", (np.round(rng.uniform(-spread, spread, (c, 1)) * 2) + 1) / 2))
+            nodes.append(helper.make_node("MultiThreshold", [cur, f"T{k}"], [f"a{k}"], name=f"MultiThreshold_{k}",
+                                          domain=dom, out_dtype="BIPOLAR", out_scale=2.0, out_bias=-1.0))
+            annot[f"a{k}"] = "BIPOLAR"
+            cur = f"a{k}"
+    inits += [_init("out_scale", 0.125), _init("out_bias", rng.uniform(-1, 1, classes)),
+              numpy_helper.from_array(np.array([1], dtype=np.int64), "k1")]
+    nodes += [helper.make_node("Mul", [cur, "out_scale"], ["scaled"], name="Mul_out"),
+              helper.make_node("Add", ["scaled", "out_bias"], ["scores"], name="Add_out"),
+              helper.make_node("TopK", ["scores", "k1"], ["top_v", "global_out"], name="TopK_0", axis=-1)]
+    graph = helper.make_graph(nodes, "finn_mlp",
+                              [helper.make_tensor_value_info("global_in", TensorProto.FLOAT, [1, 1, h, w])],
+                              [helper.make_tensor_value_info("global_out", TensorProto.INT64, [1, 1])], inits)
+    for name, dt in annot.items():
+        qa = graph.quantization_annotation.add()
+        qa.tensor_name = name
+        kv = qa.quant_parameter_tensor_names.add()
+        kv.key, kv.value = "finn_datatype", dt
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 11), helper.make_opsetid(dom, 1)],
+                             producer_name="bnnc designs.qonnx_gen (FINN-ONNX layout)")

@@ -166,3 +166,39 @@ def test_bnnc_import_writes_a_net_that_compiles_like_the_onnx_file(tmp_path: Pat
     assert bnnc(["inspect", str(path), "--input-dtype", "uint8"]) == 0
     # a second import replaces bnnc's own files, never a user's
     assert bnnc(["import", str(path), "-o", str(tmp_path / "net"), "--onnx-config", str(side)]) == 0
+
+
+@pytest.mark.parametrize("seed", [2, 5])
+def test_finn_onnx_multithreshold_graph_equals_qonnx_and_rtl(seed: int, tmp_path: Path) -> None:
+    """A FINN-ONNX MLP (designs/qonnx_gen.finn_mlp: UINT8-annotated input, bipolar MultiThreshold, BIPOLAR and INT2
+    weights held as values, Mul/Add/TopK): no input flags needed; = qonnx execution; RTL beat for beat."""
+    from qonnx.core.modelwrapper import ModelWrapper
+    from qonnx.core.onnx_exec import execute_onnx
+    from qonnx.transformation.infer_shapes import InferShapes
+
+    from designs.qonnx_gen import finn_mlp
+
+    path = tmp_path / "finn.onnx"
+    onnx.save(finn_mlp(seed=seed, hidden=(24, 16)), str(path))
+    x = np.random.default_rng(seed).integers(0, 256, (60, 16))
+    g = compiler.load(path)
+    assert str(g.input.dtype) == "u8[0,255]" and g.output == "argmax"
+    mw = ModelWrapper(str(path)).transform(InferShapes())
+    q = np.concatenate([execute_onnx(mw, {"global_in": x[i].reshape(1, 1, 4, 4).astype(np.float32)})["global_out"]
+                        for i in range(len(x))]).reshape(-1)
+    fl, fo = compiler.predict(g, x, stage="float"), compiler.predict(g, x, stage="folded")
+    assert np.array_equal(fl, q) and np.array_equal(fo, fl)
+    write_output(compiler.fold(g), tmp_path / "rtl")
+    report = compiler.simulate(tmp_path / "rtl", x[:12], gap_prob=0.3, ready_prob=0.6, seed=seed)
+    assert report.mismatch is None and report.matches == report.images == 12 and report.predictions == list(fl[:12])
+
+
+def test_finn_multithreshold_with_several_levels_is_refused_in_one_line(tmp_path: Path) -> None:
+    from designs.qonnx_gen import edit, finn_mlp, set_init
+
+    m = edit(finn_mlp(), lambda g: set_init(g, "T1", np.zeros((12, 3))))
+    onnx.save(m, str(tmp_path / "m.onnx"))
+    with pytest.raises(compiler.errors.BnncError, match=r"node MultiThreshold_1 \(MultiThreshold\): a MultiThreshold "
+                       r"must have one threshold per channel, out_scale 2 and out_bias -1 \(a bipolar sign\), not 3 "
+                       r"threshold\(s\), out_scale 2, out_bias -1: several thresholds per channel are not read yet"):
+        compiler.load(tmp_path / "m.onnx")

@@ -75,7 +75,6 @@ REFUSED = {
     "GlobalAveragePool": "average pooling has no bnnc op (use MaxPool)",
     "QuantizeLinear": "QCDQ quantization is not read (export QONNX: brevitas.export.export_qonnx)",
     "DequantizeLinear": "QCDQ quantization is not read (export QONNX: brevitas.export.export_qonnx)",
-    "MultiThreshold": "FINN-ONNX MultiThreshold nodes are not read yet (export QONNX before FINN's streamlining)",
 }
 
 MAX_NODES = 100_000
@@ -501,7 +500,7 @@ def _check_ops(src: str, g: Any) -> None:
     for n in g.node:
         dom = n.domain or ""
         known = (dom in STANDARD_DOMAINS and (n.op_type in CONST_OPS | CHAIN_OPS)) or \
-                (dom in QONNX_DOMAINS and n.op_type in ("Quant", "BipolarQuant", "IntQuant"))
+                (dom in QONNX_DOMAINS and n.op_type in ("Quant", "BipolarQuant", "IntQuant", "MultiThreshold"))
         if not known:
             why = REFUSED.get(n.op_type)
             where = f"{n.op_type}" if dom in STANDARD_DOMAINS else f"{dom}.{n.op_type}"
@@ -697,6 +696,9 @@ def _chain_node(ch: _Chain, node: Any, ins: list[str], a: dict[str, Any], consts
                           "narrow": narrow, "scale": float(s[0])})
         ch.kind, ch.codes_scale = "codes", float(s[0])
         return
+    if op == "MultiThreshold":
+        _multithreshold(ch, node, a, const(1, "the thresholds"))
+        return
     if op in ("MatMul", "Gemm", "Conv"):
         _matrix(ch, node, ins, a, const)
         return
@@ -750,6 +752,45 @@ def _chain_node(ch: _Chain, node: Any, ins: list[str], a: dict[str, Any], consts
     raise _node_err(src, node, "this op must not read the network's data (bnnc has no layer for it)")
 
 
+def _multithreshold(ch: _Chain, node: Any, a: dict[str, Any], t: Any) -> None:
+    """FINN's MultiThreshold: ``out_scale · #{k : x ≥ T[c, k]} + out_bias``.
+
+    One threshold per channel with out_scale 2 and out_bias −1 is a bipolar sign of x − T: the batchnorm
+    (γ 1, β 0, μ T, var 1, eps 0) then ``sign``, exact (x − T ≥ 0 ⇔ x ≥ T in IEEE arithmetic, where x ≠ T
+    never rounds to 0). Several thresholds per channel are not read yet.
+    """
+    src = ch.path
+    if t is None or isinstance(t, QWeight):
+        raise _node_err(src, node, "the thresholds must be a constant matrix (channels, thresholds)")
+    th = np.asarray(t, dtype=np.float64)
+    c = ch.channels()
+    if th.ndim != 2 or th.shape[0] not in (1, c) or th.shape[1] < 1:
+        raise _node_err(src, node, f"the thresholds must have shape ({c}, K) or (1, K), not {list(th.shape)}")
+    if not np.all(np.isfinite(th)):
+        raise _node_err(src, node, "the thresholds must be finite, not hold NaN or infinity")
+    layout = a.get("data_layout", "NCHW")
+    if len(ch.shape) == 4 and layout != "NCHW":
+        raise _node_err(src, node, f"data_layout must be NCHW (the layout the graph's shapes are in), not "
+                        f"{printable(str(layout))}")
+    scale, bias = float(a.get("out_scale", 1.0)), float(a.get("out_bias", 0.0))
+    if th.shape[1] != 1 or scale != 2.0 or bias != -1.0:
+        raise _node_err(src, node, f"a MultiThreshold must have one threshold per channel, out_scale 2 and "
+                        f"out_bias -1 (a bipolar sign), not {th.shape[1]} threshold(s), out_scale {number(scale)}, "
+                        f"out_bias {number(bias)}: several thresholds per channel are not read yet")
+    if ch.kind in ("bipolar", "codes") and ch.pending is None:
+        raise _node_err(src, node, "a MultiThreshold must read a matrix layer's or the input's values, not an "
+                        "already quantized one")
+    thr = np.broadcast_to(th[:, 0], (c,)).copy()
+    pending = ch.pending or _Affine.identity(c)
+    if pending.is_identity:
+        ch.pending = _Affine(np.ones(c), -thr, (np.ones(c), np.zeros(c), thr, np.ones(c), 0.0), [node.name])
+    else:
+        ch.pending = pending.then(np.ones(c), -thr, node.name)
+    ch.flush(node.name)
+    ch.layers.append({"name": ch.name(node.name + "_sign"), "op": "sign"})
+    ch.kind = "bipolar"
+
+
 def _matrix(ch: _Chain, node: Any, ins: list[str], a: dict[str, Any], const: Any) -> None:
     src, op = ch.path, node.op_type
     if ch.kind == "bn":
@@ -771,9 +812,13 @@ def _matrix(ch: _Chain, node: Any, ins: list[str], a: dict[str, Any], const: Any
         mag = np.abs(wv)
         if wv.size and np.all(mag == mag.reshape(-1)[0]) and mag.reshape(-1)[0] > 0:
             w = QWeight(np.sign(wv), np.asarray(mag.reshape(-1)[0]), 1)
+        elif wv.size and np.all(wv == np.rint(wv)) and mag.max() <= 7:
+            # FINN-ONNX holds quantized weights as their values (annotated INT2, INT4, ...): the values decide
+            bits = next(n for n in (2, 3, 4) if mag.max() <= (1 << (n - 1)) - 1)
+            w = QWeight(wv, np.asarray(1.0), bits)
         else:
-            raise _node_err(src, node, "the weights must be quantized (BipolarQuant or Quant of the weights, or "
-                            "±c values), not float")
+            raise _node_err(src, node, "the weights must be quantized (BipolarQuant or Quant of the weights, ±c "
+                            "values, or integers in [-7, 7]), not float")
     codes = np.asarray(w.codes, dtype=np.float64)
     scale = np.broadcast_to(np.asarray(w.scale, dtype=np.float64), codes.shape)
     bias = None

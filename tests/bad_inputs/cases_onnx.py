@@ -177,8 +177,8 @@ CASES: list[Case] = [
     _mk("onnx_dynamic_shape", "kind", CMD,
         M + r": input x must have a static shape \(N, F\) or \(N, C, H, W\), not \[1, 1, '\?', 4\]", model(_dynamic)),
     _mk("onnx_float_weights", "silent", CMD,
-        M + r": node MatMul_2 \(MatMul\): the weights must be quantized \(BipolarQuant or Quant of the weights, or "
-            r"±c values\), not float", model(_float_weights)),
+        M + r": node MatMul_2 \(MatMul\): the weights must be quantized \(BipolarQuant or Quant of the weights, ±c "
+            r"values, or integers in \[-7, 7\]\), not float", model(_float_weights)),
     _mk("onnx_input_integers_unsaid", "silent", "inspect {d}/m.onnx",
         M + r": field input: input x must say which integers it carries: an integer finn_datatype annotation, or "
             r"--input-dtype \(and --input-scale, e.g\. uint8 and 1/255 for pixels / 255\), not a plain float tensor",
