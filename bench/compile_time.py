@@ -1,6 +1,7 @@
 """Benchmark: `bnnc compile` wall time on the shipped examples (fold + lower + render + write).
 
     .venv/bin/python bench/compile_time.py [--repeat 5] [--examples mlp_small mlp_small_u8 lfc] [--cnv]
+        [--onnx brevitas_tfc_w1a2]
         [--anchors lfc,sfc,cnv,cnv_pynq,cnv_3k,lfc_w1a2,cnv_w1a2,cnv_w2a2]
 
 Reports, per example, the best of ``--repeat`` in-process ``compiler.compile`` calls
@@ -33,6 +34,8 @@ def main() -> None:
     p.add_argument("--examples", nargs="+", default=["mlp_small", "mlp_small_u8", "lfc"])
     p.add_argument("--cnv", action="store_true", help="also FINN's CNV topology with random weights (designs/cnv.py)")
     p.add_argument("--anchors", default="", help="also these designs of bench/anchors.py, e.g. lfc,sfc,cnv")
+    p.add_argument("--onnx", nargs="*", default=[], metavar="EXAMPLE",
+                   help="also these ONNX examples (model.onnx + side.yaml): import + compile, and bnnc import alone")
     args = p.parse_args()
     print(f"compiler from {Path(compiler.__file__).parent}\n")
     print("| example | compiler.compile, best of {} (s) | bnnc compile command (s) |".format(args.repeat))
@@ -55,6 +58,28 @@ def main() -> None:
                            check=True, capture_output=True)
             cli = time.perf_counter() - t0
             print(f"| {ex} | {best:.3f} | {cli:.2f} |")
+        for ex in args.onnx:
+            from compiler.frontend.onnxfile import options_from
+
+            model, side = ROOT / "examples" / ex / "model.onnx", ROOT / "examples" / ex / "side.yaml"
+            best = float("inf")
+            for k in range(args.repeat):  # the import (read, translate, build) is part of each run
+                t0 = time.perf_counter()
+                compiler.compile(compiler.load(model, onnx=options_from(side, None, None)),
+                                 Path(tmp) / f"onnx_{ex}_{k}")
+                best = min(best, time.perf_counter() - t0)
+            cli = imp = float("inf")
+            for k in range(args.repeat):
+                t0 = time.perf_counter()
+                subprocess.run([sys.executable, "-m", "compiler", "compile", str(model), "--onnx-config", str(side),
+                                "-o", str(Path(tmp) / f"onnx_cli_{ex}_{k}")], check=True, capture_output=True)
+                cli = min(cli, time.perf_counter() - t0)
+                t0 = time.perf_counter()
+                subprocess.run([sys.executable, "-m", "compiler", "import", str(model), "--onnx-config", str(side),
+                                "-o", str(Path(tmp) / f"onnx_imp_{ex}_{k}")], check=True, capture_output=True)
+                imp = min(imp, time.perf_counter() - t0)
+            print(f"| {ex} (model.onnx: import + compile; `bnnc import` alone {imp:.2f} s) | {best:.3f} | {cli:.2f} "
+                  f"(best of {args.repeat}) |")
         for name in filter(None, args.anchors.split(",")):
             from anchors import _net  # bench/ is on sys.path when this script runs
 

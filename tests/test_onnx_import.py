@@ -22,7 +22,7 @@ from compiler.cli import main as bnnc
 from compiler.codegen import write_output
 from compiler.frontend.onnxfile import ImportOptions
 from designs.qonnx_gen import qonnx_mlp
-from tests import brevitas_models as bm
+from designs import brevitas_models as bm
 
 pytestmark = [pytest.mark.filterwarnings("ignore::UserWarning"), pytest.mark.filterwarnings("ignore::FutureWarning"),
               pytest.mark.filterwarnings("ignore::DeprecationWarning")]
@@ -202,3 +202,20 @@ def test_finn_multithreshold_with_several_levels_is_refused_in_one_line(tmp_path
                        r"must have one threshold per channel, out_scale 2 and out_bias -1 \(a bipolar sign\), not 3 "
                        r"threshold\(s\), out_scale 2, out_bias -1: several thresholds per channel are not read yet"):
         compiler.load(tmp_path / "m.onnx")
+
+
+def test_shipped_brevitas_example(tmp_path: Path) -> None:
+    """examples/brevitas_tfc_w1a2: the raw export_qonnx file with its side.yaml predicts Brevitas's classes on the
+    200 sample images (float and folded), and its RTL agrees beat for beat."""
+    from compiler.frontend.onnxfile import options_from
+
+    ex = Path(__file__).resolve().parent.parent / "examples" / "brevitas_tfc_w1a2"
+    g = compiler.load(ex / "model.onnx", onnx=options_from(ex / "side.yaml", None, None))
+    x = np.load(ex / "sample_images.npy")
+    want = np.load(ex / "brevitas_predictions.npy")[: len(x)]
+    assert np.array_equal(compiler.predict(g, x, stage="float"), want)
+    assert np.array_equal(compiler.predict(g, x), want)
+    write_output(compiler.fold(g), tmp_path / "rtl")
+    report = compiler.simulate(tmp_path / "rtl", x)
+    assert report.mismatch is None and report.predictions == list(want)
+    assert report.interval_measured == report.interval_predicted

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
-SUBSET = Path(__file__).resolve().parent / "data" / "mnist_subset.npz"
+SUBSET = Path(__file__).resolve().parent.parent / "tests" / "data" / "mnist_subset.npz"
 
 
 class TensorNorm(nn.Module):
@@ -55,9 +55,11 @@ def _quants(bits: int, act: bool):  # type: ignore[no-untyped-def]
 
 
 class Mlp(nn.Module):
-    """TFC-shaped: 2x-1 -> BipolarQuant input -> [QuantLinear -> BN -> act] x 3 -> QuantLinear -> TensorNorm."""
+    """TFC-shaped: 2x-1 -> BipolarQuant input -> [QuantLinear -> BN -> act] x 3 -> QuantLinear -> TensorNorm
+    (or a per-class BatchNorm1d: ``head="batchnorm"``)."""
 
-    def __init__(self, w: int, a: int, hidden: tuple[int, ...] = (64, 64, 64), raw_input: bool = False) -> None:
+    def __init__(self, w: int, a: int, hidden: tuple[int, ...] = (64, 64, 64), raw_input: bool = False,
+                 head: str = "tensornorm") -> None:
         from brevitas.nn import QuantIdentity, QuantLinear
 
         super().__init__()
@@ -70,7 +72,9 @@ class Mlp(nn.Module):
                        nn.BatchNorm1d(widths[i + 1]), QuantIdentity(act_quant=_quants(a, True))]
         self.features = nn.Sequential(*layers)
         self.fc = QuantLinear(widths[-1], 10, bias=False, weight_quant=_quants(w, False))
-        self.tn = TensorNorm()
+        # bnn_pynq's scalar TensorNorm keeps ties between classes whose integer scores are equal (torch's float32
+        # then picks by rounding noise); a per-class BatchNorm1d ("batchnorm") breaks them
+        self.tn = TensorNorm() if head == "tensornorm" else nn.BatchNorm1d(10)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not self.raw_input:  # the pixels in [0, 1] as BNN-PYNQ's [-1, 1], then binarized
