@@ -133,11 +133,12 @@ def set_init(graph: Any, name: str, value: Any) -> None:
 
 
 def finn_mlp(seed: int = 0, hidden: tuple[int, ...] = (12, 8), image: tuple[int, int] = (4, 4), classes: int = 3,
-             layout: str = "NCHW") -> Any:
+             layout: str = "NCHW", act_levels: int = 1) -> Any:
     """A FINN-ONNX MLP as FINN lays out its streamlined TFC-W1A1: a UINT8-annotated input, bipolar MultiThreshold
     activations (out_scale 2, out_bias -1), weights held as their quantized values with ``finn_datatype``
     annotations (BIPOLAR ±1 in the first layer, INT2 {-1, 0, 1} after it), and Mul / Add / TopK after the last
-    MatMul."""
+    MatMul. ``act_levels`` > 1 gives the hidden activations that many thresholds per channel instead (out_scale 1,
+    out_bias -((act_levels + 1) // 2): signed codes, as FINN streamlines an INTn activation)."""
     from onnx import TensorProto, helper, numpy_helper
 
     rng = np.random.default_rng(seed)
@@ -167,10 +168,19 @@ def finn_mlp(seed: int = 0, hidden: tuple[int, ...] = (12, 8), image: tuple[int,
         if k < len(widths) - 1:
             c = widths[k]
             spread = np.sqrt(widths[i])
-            inits.append(_init(f"T{k}", (np.round(rng.uniform(-spread, spread, (c, 1)) * 2) + 1) / 2))
-            nodes.append(helper.make_node("MultiThreshold", [cur, f"T{k}"], [f"a{k}"], name=f"MultiThreshold_{k}",
-                                          domain=dom, out_dtype="BIPOLAR", out_scale=2.0, out_bias=-1.0))
-            annot[f"a{k}"] = "BIPOLAR"
+            if act_levels == 1:
+                inits.append(_init(f"T{k}", (np.round(rng.uniform(-spread, spread, (c, 1)) * 2) + 1) / 2))
+                nodes.append(helper.make_node("MultiThreshold", [cur, f"T{k}"], [f"a{k}"],
+                                              name=f"MultiThreshold_{k}", domain=dom, out_dtype="BIPOLAR",
+                                              out_scale=2.0, out_bias=-1.0))
+                annot[f"a{k}"] = "BIPOLAR"
+            else:
+                th = np.sort(np.round(rng.uniform(-spread, spread, (c, act_levels)) * 4) / 4, axis=1)
+                inits.append(_init(f"T{k}", th))
+                nodes.append(helper.make_node("MultiThreshold", [cur, f"T{k}"], [f"a{k}"],
+                                              name=f"MultiThreshold_{k}", domain=dom, out_dtype="INT4",
+                                              out_scale=1.0, out_bias=-float((act_levels + 1) // 2)))
+                annot[f"a{k}"] = "INT4"
             cur = f"a{k}"
     inits += [_init("out_scale", 0.125), _init("out_bias", rng.uniform(-1, 1, classes)),
               numpy_helper.from_array(np.array([1], dtype=np.int64), "k1")]

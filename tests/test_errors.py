@@ -75,8 +75,8 @@ CASES: list[tuple[str, Callable[[], GenNet], str]] = [
     ("bad_array_dtype", lambda: _edit(lambda n: n.arrays.__setitem__("bn1.gamma", np.array(["a", "b", "c", "d"]))),
      NPZ + r": layer bn1: field gamma: bn1\.gamma must be a numeric array, not dtype <U1"),
     ("unknown_op", lambda: _edit(lambda n: n.layer("act1").__setitem__("op", "relu")),
-     YAML + r": layer act1: field op: op must be one of dense, conv2d, maxpool2d, batchnorm, sign, quant, flatten, "
-            r"not 'relu'"),
+     YAML + r": layer act1: field op: op must be one of dense, conv2d, maxpool2d, batchnorm, sign, quant, thresholds, "
+            r"flatten, not 'relu'"),
     ("missing_op", lambda: _edit(lambda n: n.layer("act1").pop("op")),
      YAML + r": layer act1: field op: op must be given \(one of dense, .*\), not missing"),
     ("weights_parent", lambda: _edit(lambda n: n.doc.__setitem__("weights", "../x.npz")),
@@ -120,7 +120,7 @@ CASES: list[tuple[str, Callable[[], GenNet], str]] = [
     ("clock_negative", lambda: _edit(lambda n: n.doc.__setitem__("hardware", {"clock_mhz": -5})),
      YAML + r": field hardware\.clock_mhz: clock_mhz must be greater than 0, not -5"),
     ("batchnorm_then_dense", lambda: _edit(lambda n: n.doc["layers"].remove(n.layer("act1"))),
-     YAML + r": layer bn1: field op: batchnorm must be followed by sign, quant or end the network, not by dense"),
+     YAML + r": layer bn1: field op: batchnorm must be followed by sign, quant, thresholds or end the network, not by dense"),
     ("dense_after_dense", lambda: _edit(lambda n: n.doc["layers"].__delitem__(slice(1, 3))),
      YAML + r": layer fc1: field op: dense must be followed by batchnorm/sign/maxpool2d before the next matrix "
             r"layer, not directly by dense"),
@@ -180,7 +180,7 @@ def test_dense_on_float_input_missing_sign(tmp_path: Path) -> None:
     """batchnorm -> dense (the sign forgotten): caught at the batchnorm, whose output is float."""
     net = base()
     net.doc["layers"].remove(net.layer("act1"))
-    _fails(tmp_path, net, YAML + r": layer bn1: field op: batchnorm must be followed by sign, quant or end the network, "
+    _fails(tmp_path, net, YAML + r": layer bn1: field op: batchnorm must be followed by sign, quant, thresholds or end the network, "
                                  r"not by dense")
 
 

@@ -168,10 +168,11 @@ def test_bnnc_import_writes_a_net_that_compiles_like_the_onnx_file(tmp_path: Pat
     assert bnnc(["import", str(path), "-o", str(tmp_path / "net"), "--onnx-config", str(side)]) == 0
 
 
-@pytest.mark.parametrize("seed", [2, 5])
-def test_finn_onnx_multithreshold_graph_equals_qonnx_and_rtl(seed: int, tmp_path: Path) -> None:
-    """A FINN-ONNX MLP (designs/qonnx_gen.finn_mlp: UINT8-annotated input, bipolar MultiThreshold, BIPOLAR and INT2
-    weights held as values, Mul/Add/TopK): no input flags needed; = qonnx execution; RTL beat for beat."""
+@pytest.mark.parametrize("seed,levels", [(2, 1), (5, 3)])
+def test_finn_onnx_multithreshold_graph_equals_qonnx_and_rtl(seed: int, levels: int, tmp_path: Path) -> None:
+    """A FINN-ONNX MLP (designs/qonnx_gen.finn_mlp: UINT8-annotated input, MultiThreshold activations, bipolar or with
+    3 levels (codes -2..1), BIPOLAR and INT2 weights held as values, Mul/Add/TopK): no input flags
+    needed; = qonnx execution; RTL beat for beat."""
     from qonnx.core.modelwrapper import ModelWrapper
     from qonnx.core.onnx_exec import execute_onnx
     from qonnx.transformation.infer_shapes import InferShapes
@@ -179,7 +180,7 @@ def test_finn_onnx_multithreshold_graph_equals_qonnx_and_rtl(seed: int, tmp_path
     from designs.qonnx_gen import finn_mlp
 
     path = tmp_path / "finn.onnx"
-    onnx.save(finn_mlp(seed=seed, hidden=(24, 16)), str(path))
+    onnx.save(finn_mlp(seed=seed, hidden=(24, 16), act_levels=levels), str(path))
     x = np.random.default_rng(seed).integers(0, 256, (60, 16))
     g = compiler.load(path)
     assert str(g.input.dtype) == "u8[0,255]" and g.output == "argmax"
@@ -193,14 +194,18 @@ def test_finn_onnx_multithreshold_graph_equals_qonnx_and_rtl(seed: int, tmp_path
     assert report.mismatch is None and report.matches == report.images == 12 and report.predictions == list(fl[:12])
 
 
-def test_finn_multithreshold_with_several_levels_is_refused_in_one_line(tmp_path: Path) -> None:
-    from designs.qonnx_gen import edit, finn_mlp, set_init
+def test_finn_multithreshold_whose_codes_are_not_whole_is_refused_in_one_line(tmp_path: Path) -> None:
+    from designs.qonnx_gen import edit, finn_mlp, node
 
-    m = edit(finn_mlp(), lambda g: set_init(g, "T1", np.zeros((12, 3))))
+    def third(g):  # type: ignore[no-untyped-def]
+        for a in node(g, "MultiThreshold_1").attribute:
+            if a.name == "out_bias":
+                a.f = -1.5
+    m = edit(finn_mlp(act_levels=3), third)
     onnx.save(m, str(tmp_path / "m.onnx"))
-    with pytest.raises(compiler.errors.BnncError, match=r"node MultiThreshold_1 \(MultiThreshold\): a MultiThreshold "
-                       r"must have one threshold per channel, out_scale 2 and out_bias -1 \(a bipolar sign\), not 3 "
-                       r"threshold\(s\), out_scale 2, out_bias -1: several thresholds per channel are not read yet"):
+    with pytest.raises(compiler.errors.BnncError, match=r"node MultiThreshold_1 \(MultiThreshold\): out_bias / "
+                       r"out_scale must be a whole number with out_scale > 0 \(codes out_bias/out_scale \+ count, "
+                       r"each worth out_scale\), not -1\.5 / 1"):
         compiler.load(tmp_path / "m.onnx")
 
 

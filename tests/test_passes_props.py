@@ -261,3 +261,54 @@ def test_quant_fold_and_absorb_negation_on_a_dense(chans, wbits, seed) -> None:
     absorbed = REGISTRY["absorb_negation"](folded, PassContext())
     assert not absorbed.nodes[1].params["negate"].any()
     assert np.array_equal(execute(absorbed, x), want)
+
+
+# ---- FINN's MultiThreshold as net.yaml's `thresholds`: [scale] -> [batchnorm] -> thresholds -> multithreshold ----
+
+
+@st.composite
+def thresholds_channel(draw):
+    """One channel of [scale] -> [batchnorm] -> thresholds on integer accumulators [lo, hi]: K ascending float
+    levels, half the time some of them exactly the chain's value at an integer (ties: y ≥ T holds there)."""
+    g, b, v, eps = draw(GAMMA), draw(BETA), draw(VAR), draw(EPS)
+    s = draw(S_SCALE)
+    lo = draw(st.integers(-300, 50))
+    hi = lo + draw(st.integers(0, 300))
+    mean = draw(st.floats(lo - 10, hi + 10, allow_nan=False)) * (1.0 if s is None else s)
+    use_bn = draw(st.booleans())
+    k = draw(st.integers(1, 6))
+    levels = sorted(draw(st.lists(st.floats(-50, 50, allow_nan=False), min_size=k, max_size=k)))
+    if draw(st.booleans()):  # ties: levels equal to the chain's value at integers of the range
+        sc = None if s is None else Node("sc", "scale", {}, {"scale": np.array([s])})
+        bn = Node("bn", "batchnorm", {"eps": eps}, {"gamma": np.array([g]), "beta": np.array([b]),
+                                                    "mean": np.array([mean]), "var": np.array([v])}) if use_bn else None
+        xs = np.array(draw(st.lists(st.integers(lo, hi), min_size=k, max_size=k)))[:, None]
+        y = xs.astype(np.float64) if sc is None else OPS["scale"].execute(sc, xs)
+        if bn is not None:
+            y = OPS["batchnorm"].execute(bn, y)
+        levels = sorted(float(val) for val in y[:, 0])
+        assume(all(np.isfinite(levels)))
+    return (g, b, mean, v, eps) if use_bn else None, s, levels, lo, hi, draw(st.integers(-8, 0))
+
+
+@given(st.lists(thresholds_channel(), min_size=1, max_size=3))
+def test_thresholds_multithreshold_exact_on_every_integer(chans) -> None:
+    """The folded multithreshold of a `thresholds` layer equals the float64 chain at every integer of the range:
+    ties (y = T counts), γ < 0 (negate), γ = 0 (constant), with and without a batchnorm and a scale."""
+    for bnp, s, levels, lo, hi, bias in chans:
+        k = len(levels)
+        assume(bias + k <= 7)
+        sc = None if s is None else Node("sc", "scale", {}, {"scale": np.array([s])})
+        bn = None if bnp is None else Node("bn", "batchnorm", {"eps": bnp[4]}, {
+            "gamma": np.array([bnp[0]]), "beta": np.array([bnp[1]]), "mean": np.array([bnp[2]]),
+            "var": np.array([bnp[3]])})
+        tn = Node("t", "thresholds", {"out_bias": bias, "scale": 1.0}, {"thresholds": np.array([levels])})
+        mt = OPS["thresholds"].fold_activation(tn, bn, TensorType((1,), DType.int(lo, hi)), sc)
+        x = np.arange(lo, hi + 1, dtype=np.int64)[:, None]
+        y = x.astype(np.float64) if sc is None else OPS["scale"].execute(sc, x)
+        if bn is not None:
+            y = OPS["batchnorm"].execute(bn, y)
+        want = OPS["thresholds"].execute(tn, y)
+        t = mt.params["thresholds"]
+        assert t.shape == (1, k) and (np.diff(t, axis=1) >= 0).all()
+        assert np.array_equal(OPS["multithreshold"].execute(mt, x), want), (bnp, s, levels, lo, hi)

@@ -160,7 +160,7 @@ def build_graph(ctx: ImportContext, name: str, layers: Sequence[LayerSpec], outp
             if not is_unit(factor):
                 pending = Node(_fresh(f"{layer.name}_scale", taken), "scale", {}, {"scale": factor})
             in_scale, codes = 1.0, False
-        elif node.op == "quant":
+        elif node.op in ("quant", "thresholds"):
             in_scale, codes = float(node.attrs["scale"]), True
         elif node.op not in CODE_KEEPING:
             in_scale, codes = 1.0, False
@@ -202,8 +202,8 @@ def _check_order(source: str, ops: list[str], i: int, node: Node, t: TensorType,
                         file=source, layer=node.name, field="op")
     if node.op == "batchnorm":
         nxt = ops[i + 1] if i + 1 < len(ops) else None
-        if nxt not in (None, "sign", "quant"):
-            raise BnncError(f"batchnorm must be followed by sign, quant or end the network, not by {nxt}",
+        if nxt not in (None, "sign", "quant", "thresholds"):
+            raise BnncError(f"batchnorm must be followed by sign, quant, thresholds or end the network, not by {nxt}",
                             file=source, layer=node.name, field="op")
         # (a matrix layer's scale node gives a float input whose accumulator is integer)
         if not t.dtype.is_integral and not (prev is not None and prev.op == "scale"):

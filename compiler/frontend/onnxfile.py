@@ -757,7 +757,8 @@ def _multithreshold(ch: _Chain, node: Any, a: dict[str, Any], t: Any) -> None:
 
     One threshold per channel with out_scale 2 and out_bias −1 is a bipolar sign of x − T: the batchnorm
     (γ 1, β 0, μ T, var 1, eps 0) then ``sign``, exact (x − T ≥ 0 ⇔ x ≥ T in IEEE arithmetic, where x ≠ T
-    never rounds to 0). Several thresholds per channel are not read yet.
+    never rounds to 0). Otherwise it is net.yaml's ``thresholds`` layer: codes out_bias/out_scale + count,
+    each worth out_scale (after a batchnorm made of any pending affine).
     """
     src = ch.path
     if t is None or isinstance(t, QWeight):
@@ -773,22 +774,38 @@ def _multithreshold(ch: _Chain, node: Any, a: dict[str, Any], t: Any) -> None:
         raise _node_err(src, node, f"data_layout must be NCHW (the layout the graph's shapes are in), not "
                         f"{printable(str(layout))}")
     scale, bias = float(a.get("out_scale", 1.0)), float(a.get("out_bias", 0.0))
-    if th.shape[1] != 1 or scale != 2.0 or bias != -1.0:
-        raise _node_err(src, node, f"a MultiThreshold must have one threshold per channel, out_scale 2 and "
-                        f"out_bias -1 (a bipolar sign), not {th.shape[1]} threshold(s), out_scale {number(scale)}, "
-                        f"out_bias {number(bias)}: several thresholds per channel are not read yet")
     if ch.kind in ("bipolar", "codes") and ch.pending is None:
         raise _node_err(src, node, "a MultiThreshold must read a matrix layer's or the input's values, not an "
                         "already quantized one")
-    thr = np.broadcast_to(th[:, 0], (c,)).copy()
-    pending = ch.pending or _Affine.identity(c)
-    if pending.is_identity:
-        ch.pending = _Affine(np.ones(c), -thr, (np.ones(c), np.zeros(c), thr, np.ones(c), 0.0), [node.name])
-    else:
-        ch.pending = pending.then(np.ones(c), -thr, node.name)
-    ch.flush(node.name)
-    ch.layers.append({"name": ch.name(node.name + "_sign"), "op": "sign"})
-    ch.kind = "bipolar"
+    if not bool(np.all(np.diff(th, axis=1) >= 0)):
+        raise _node_err(src, node, "the thresholds must be ascending in each channel, not fall")
+    full = np.broadcast_to(th, (c, th.shape[1])).copy()
+    if th.shape[1] == 1 and scale == 2.0 and bias == -1.0:
+        # a bipolar sign of x − T: the batchnorm (γ 1, β 0, μ T, var 1, eps 0) then sign, exact
+        thr = full[:, 0]
+        pending = ch.pending or _Affine.identity(c)
+        if pending.is_identity:
+            ch.pending = _Affine(np.ones(c), -thr, (np.ones(c), np.zeros(c), thr, np.ones(c), 0.0), [node.name])
+        else:
+            ch.pending = pending.then(np.ones(c), -thr, node.name)
+        ch.flush(node.name)
+        ch.layers.append({"name": ch.name(node.name + "_sign"), "op": "sign"})
+        ch.kind = "bipolar"
+        return
+    b0 = bias / scale if scale > 0 else float("nan")
+    if not (scale > 0 and math.isfinite(b0) and b0 == round(b0)):
+        raise _node_err(src, node, f"out_bias / out_scale must be a whole number with out_scale > 0 (codes "
+                        f"out_bias/out_scale + count, each worth out_scale), not {number(bias)} / {number(scale)}")
+    k = th.shape[1]
+    lo, hi = int(b0), int(b0) + k
+    if not ((lo >= 0 and hi <= 15) or (lo >= -8 and hi <= 7)):
+        raise _node_err(src, node, f"the codes [{lo}, {hi}] must fit 4 bits ([0, 15] or [-8, 7]) for bnnc's "
+                        f"units, not {k} threshold(s) from {lo}")
+    ch.flush(node.name)  # a pending affine (a BatchNormalization, a scale) becomes the batchnorm before it
+    lname = ch.name(node.name)
+    ch.layers.append({"name": lname, "op": "thresholds", "out_bias": lo, "scale": scale})
+    ch.arrays[f"{lname}.thresholds"] = full
+    ch.kind, ch.codes_scale = "codes", scale
 
 
 def _matrix(ch: _Chain, node: Any, ins: list[str], a: dict[str, Any], const: Any) -> None:

@@ -168,3 +168,64 @@ def quant_thresholds(bn: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, f
 
         thresholds[live, k] = first_true_channels(passes, s_lo, s_hi, start)
     return thresholds, negate
+
+
+def level_thresholds(bn: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float] | None,
+                     scale: np.ndarray | None, levels: np.ndarray, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-channel (T (C, K) ascending, negate (C,)) with ``#{k : (negate ? −x : x) ≥ T[c, k]}`` equal to
+    ``#{k : y ≥ levels[c, k]}``, y = ``batchnorm_f64(scale_f64(x, s))``, at every integer x in [lo, hi].
+
+    ``levels`` (C, K) are float thresholds on y, ascending per channel (a ``thresholds`` layer's, FINN's
+    MultiThreshold's); ``bn`` is (γ, β, μ, var, eps) or None, ``scale`` the per-channel float scale or None. Each
+    integer threshold is the analytic boundary taken back through the batchnorm and the scale, then walked against
+    the float64 chain itself (:func:`first_true_channels`), so it is exact at every integer x; γ < 0 negates (y
+    falls as x rises), γ = 0 gives a constant count (thresholds at lo, always passed, or hi + 1, never).
+    """
+    levels = np.asarray(levels, dtype=np.float64)
+    channels, k_levels = levels.shape
+    thresholds = np.zeros((channels, k_levels), dtype=np.int64)
+    negate = np.zeros(channels, dtype=bool)
+    if k_levels == 0 or channels == 0:
+        return thresholds, negate
+    g = np.ones(channels) if bn is None else np.asarray(bn[0], dtype=np.float64)
+
+    def value(idx: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """The float stage's y for channels ``idx`` at integers ``x``: the reference's chain."""
+        y = x.astype(np.float64) if scale is None else scale_f64(x, np.asarray(scale, dtype=np.float64)[idx])
+        if bn is not None:
+            y = batchnorm_f64(y, bn[0][idx], bn[1][idx], bn[2][idx], bn[3][idx], bn[4])
+        return y
+
+    zero = g == 0
+    up = g > 0
+    negate[~zero] = ~up[~zero]
+    live = np.flatnonzero(~zero)
+    lo_v, hi_v = np.full(live.size, lo, dtype=np.int64), np.full(live.size, hi, dtype=np.int64)
+    for k in range(k_levels):
+        if zero.any():
+            zi = np.flatnonzero(zero)
+            thresholds[zi, k] = np.where(value(zi, np.full(zi.size, lo, dtype=np.int64)) >= levels[zi, k], lo, hi + 1)
+        if not live.size:
+            continue
+        z = levels[live, k]
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if bn is None:
+                tau = z.copy()
+            else:
+                m, b, v = (np.asarray(a, dtype=np.float64)[live] for a in (bn[2], bn[1], bn[3]))
+                tau = m + (z - b) * np.sqrt(v + bn[4]) / g[live]
+            if scale is not None:
+                tau = tau / np.asarray(scale, dtype=np.float64)[live]
+        finite = np.isfinite(tau)
+        guess = np.where(finite, np.ceil(np.where(finite, tau, 0.0)), np.where(tau > 0, hi + 1, lo))
+        guess = np.minimum(np.maximum(guess, lo - 1), hi + 2).astype(np.int64)
+        inc = up[live]
+        s_lo, s_hi = np.where(inc, lo_v, -hi_v), np.where(inc, hi_v, -lo_v)
+        start = np.where(inc, guess, 1 - guess)
+        sign = np.where(inc, 1, -1)
+
+        def passes(j: np.ndarray, y: np.ndarray, k: int = k) -> np.ndarray:
+            return value(live[j], sign[j] * y) >= levels[live[j], k]
+
+        thresholds[live, k] = first_true_channels(passes, s_lo, s_hi, start)
+    return thresholds, negate

@@ -5,6 +5,9 @@
   batchnorm before it (and a matrix layer's ``scale`` before that), into a ``multithreshold``.
 * ``multithreshold`` (integer stage): ``out_bias + #{k : (negate ? −x : x) ≥ T[c, k]}``; absorbed by the
   bnnc_mvtu of the matrix layer before it (OUT_MODE 3, MULTI_THRESHOLD).
+* ``thresholds`` (net.yaml; FINN's MultiThreshold): integer codes ``out_bias + #{k : x ≥ T[c, k]}`` of float
+  thresholds T (C, K) ascending per channel, with ``scale`` the codes' float value per step. Float stage only:
+  folded like ``quant`` into a ``multithreshold``.
 * ``scale`` (float stage, made by the graph builder): y = x · s[c] in float64, a matrix layer's float output
   scale where the input's scale times the weights' is not 1. Folded away with what follows it.
 """
@@ -22,7 +25,7 @@ from compiler.ir import DType, Node, TensorType
 from compiler.kernels import quant_f64, scale_f64
 
 from .base import ImportContext, LayerSpec, NoRTL, OpDef, OpTypeError, check_channels, int_range
-from .bn_fold import quant_thresholds
+from .bn_fold import level_thresholds, quant_thresholds
 from .registry import register_op
 
 MAX_BITS = 4
@@ -96,6 +99,84 @@ class Quant(OpDef):
     def manifest_row(self, node: Node, t_in: TensorType) -> dict[str, Any]:
         a = node.attrs
         return {"bits": a["bits"], "signed": a["signed"], "narrow": a["narrow"], "scale": a["scale"]}
+
+
+MAX_LEVELS = 15  # codes of at most 4 bits: 16 values
+
+
+class ThresholdsSpec(LayerSpec):
+    """Codes out_bias + #{k : x >= T[c, k]} of float thresholds per channel (FINN's MultiThreshold)."""
+
+    op: Literal["thresholds"]
+    out_bias: Annotated[int, Field(ge=-8, le=15)] = 0
+    scale: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 1.0
+
+
+@register_op
+class Thresholds(OpDef):
+    name = "thresholds"
+    doc = "codes out_bias + #{k : x >= T[c, k]} of float thresholds T (C, K) ascending per channel; value scale*code"
+    attrs = ("out_bias", "scale")
+    params = ("thresholds",)
+    spec = ThresholdsSpec
+    float_only = True
+    rtl = NoRTL("thresholds is float-stage only: fold_threshold replaces it (with its batchnorm) by a multithreshold")
+
+    def example(self) -> tuple[TensorType, Node]:
+        return (TensorType((2,), DType.int(-8, 8)),
+                Node("t", "thresholds", {"out_bias": -1, "scale": 1.0},
+                     {"thresholds": np.array([[-2.5, 0.0], [1.0, 1.0]])}))
+
+    def infer(self, node: Node, t: TensorType) -> TensorType:
+        th = node.params["thresholds"]
+        if th.ndim != 2 or th.shape[0] != t.channels:
+            raise OpTypeError(f"thresholds {node.name}: thresholds must have shape ({t.channels}, K), "
+                              f"not {th.shape}")
+        lo = int(node.attrs["out_bias"])
+        return TensorType(t.shape, DType.int(lo, lo + int(th.shape[1])))
+
+    def execute(self, node: Node, x: np.ndarray) -> np.ndarray:
+        th = node.params["thresholds"]
+        xf = x.astype(np.float64, copy=False)
+        out = np.full(x.shape, int(node.attrs["out_bias"]), dtype=np.int64)
+        for k in range(th.shape[1]):
+            out += xf >= th[:, k]
+        return out
+
+    def build(self, ctx: ImportContext, spec: ThresholdsSpec, t: TensorType) -> Node:
+        c = t.channels
+        th = ctx.optional(spec.name, "thresholds", tuple((c, k) for k in range(1, MAX_LEVELS + 1)))
+        if th is None:
+            raise ctx.error(f"array {spec.name}.thresholds must be present with shape [{c}, K] (K in 1..{MAX_LEVELS}), "
+                            "not missing", spec.name, "thresholds", weights_file=True)
+        if th.shape[1] > 1 and bool((np.diff(th, axis=1) < 0).any()):
+            c_bad = int(np.flatnonzero((np.diff(th, axis=1) < 0).any(axis=1))[0])
+            raise ctx.error(f"{spec.name}.thresholds must be ascending in each channel, not fall in channel {c_bad}",
+                            spec.name, "thresholds", weights_file=True)
+        lo, hi = spec.out_bias, spec.out_bias + int(th.shape[1])
+        if not ((lo >= 0 and hi <= 15) or (lo >= -8 and hi <= 7)):
+            raise ctx.error(f"the codes [out_bias, out_bias + K] must fit 4 bits ([0, 15] or [-8, 7]), not "
+                            f"[{lo}, {hi}]", spec.name, "out_bias")
+        return Node(spec.name, "thresholds", {"out_bias": int(spec.out_bias), "scale": float(spec.scale)},
+                    {"thresholds": th})
+
+    def fold_activation(self, node: Node, bn: Node | None, src: TensorType, scale: Node | None = None) -> Node | None:
+        """thresholds(batchnorm(s·x)) → a multithreshold, each threshold exact against the float64 chain at every
+        integer x of ``src``'s range (:func:`level_thresholds`); γ < 0 negates."""
+        lo, hi = src.dtype.lo, src.dtype.hi
+        assert lo is not None and hi is not None
+        p = None if bn is None else (bn.params["gamma"], bn.params["beta"], bn.params["mean"], bn.params["var"],
+                                     float(bn.attrs["eps"]))
+        s = None if scale is None else scale.params["scale"]
+        t, neg = level_thresholds(p, s, node.params["thresholds"], lo, hi)
+        b = int(node.attrs["out_bias"])
+        k = int(t.shape[1])
+        return Node(node.name, "multithreshold", {"out_bias": b, "out_lo": b, "out_hi": b + k},
+                    {"thresholds": t, "negate": neg}, type=node.type)
+
+    def manifest_row(self, node: Node, t_in: TensorType) -> dict[str, Any]:
+        return {"out_bias": node.attrs["out_bias"], "scale": node.attrs["scale"],
+                "levels": int(node.params["thresholds"].shape[1])}
 
 
 @register_op
@@ -206,4 +287,5 @@ def is_unit(s: np.ndarray) -> bool:
     return bool(np.all(np.asarray(s) == 1.0))
 
 
-__all__ = ["MAX_BITS", "MultiThreshold", "Quant", "QuantSpec", "Scale", "code_range", "is_unit"]
+__all__ = ["MAX_BITS", "MAX_LEVELS", "MultiThreshold", "Quant", "QuantSpec", "Scale", "Thresholds", "ThresholdsSpec",
+           "code_range", "is_unit"]

@@ -92,3 +92,30 @@ CASES: list[Case] = [
         net("  - {name: bn1, op: batchnorm}\n  - {name: q1, op: quant, bits: 2}\n", "  - {name: f, op: flatten}\n"),
         NO_BN),
 ]
+
+# a `thresholds` layer (FINN's MultiThreshold) right after a matrix layer
+THRESHOLDS = ("name: t\ninput: {shape: [4], dtype: uint8}\nlayers:\n  - {name: fc1, op: dense, units: 3}\n"
+              "  - {name: t1, op: thresholds, out_bias: -1}\n  - {name: fc2, op: dense, units: 2, weight_bits: 2}\n")
+
+
+def thresholds_arrays(t: np.ndarray | None) -> Setup:
+    def fill(a: dict[str, np.ndarray]) -> None:
+        a.clear()
+        a.update({"fc1.weight": np.ones((3, 4)), "fc2.weight": np.array([[1, 0, -1], [0, 1, 1]])})
+        if t is not None:
+            a["t1.thresholds"] = t
+    return weights_edit(fill)
+
+
+THRESHOLD_CASES: list[Case] = [
+    _mk("thresholds_not_ascending", "silent", CMD,
+        N + r": layer t1: field thresholds: t1\.thresholds must be ascending in each channel, not fall in channel 1",
+        yaml_text(THRESHOLDS), thresholds_arrays(np.array([[0.0, 1.0], [2.0, 1.0], [0.0, 0.0]]))),
+    _mk("thresholds_missing", "kind", CMD,
+        N + r": layer t1: field thresholds: array t1\.thresholds must be present with shape \[3, K\] \(K in 1\.\.15\), "
+            r"not missing", yaml_text(THRESHOLDS), thresholds_arrays(None)),
+    _mk("thresholds_codes_over_4_bits", "numbers", CMD,
+        Y + r": layer t1: field out_bias: the codes \[out_bias, out_bias \+ K\] must fit 4 bits \(\[0, 15\] or "
+            r"\[-8, 7\]\), not \[-1, 8\]", yaml_text(THRESHOLDS), thresholds_arrays(np.tile(np.arange(9.0), (3, 1)))),
+]
+CASES += THRESHOLD_CASES
