@@ -71,8 +71,10 @@ def qonnx_mlp(seed: int = 0, hidden: tuple[int, ...] = (12, 8), image: tuple[int
         cur = f"mm{k}"
         if k < len(widths) - 1:
             c = widths[k]
+            # statistics of the accumulator as it is (±1 inputs, weights ±1 or ternary × 0.5): varied codes
+            var = widths[i] * (0.25 if weight_bits > 1 else 1.0) * rng.uniform(0.5, 1.5, c)
             inits += [_init(f"g{k}", rng.uniform(0.5, 1.5, c)), _init(f"b{k}", rng.uniform(-0.5, 0.5, c)),
-                      _init(f"m{k}", rng.uniform(-2, 2, c)), _init(f"v{k}", rng.uniform(1, 4, c))]
+                      _init(f"m{k}", rng.uniform(-1, 1, c) * np.sqrt(var)), _init(f"v{k}", var)]
             nodes.append(helper.make_node("BatchNormalization", [cur, f"g{k}", f"b{k}", f"m{k}", f"v{k}"],
                                           [f"bn{k}"], name=f"BatchNormalization_{k}", epsilon=1e-4))
             if act_bits == 1:
@@ -197,3 +199,55 @@ def finn_mlp(seed: int = 0, hidden: tuple[int, ...] = (12, 8), image: tuple[int,
         kv.key, kv.value = "finn_datatype", dt
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 11), helper.make_opsetid(dom, 1)],
                              producer_name="bnnc designs.qonnx_gen (FINN-ONNX layout)")
+
+
+def qonnx_cnn(seed: int = 0, image: int = 6, classes: int = 3) -> Any:
+    """A small QONNX CNN exercising what the MLPs do not: x/255 -> Conv (ternary Quant weights, pads 1 on the
+    pixels) + a bias Add -> BN -> 2-bit Quant -> MaxPool 2 -> Conv (BipolarQuant weights given transposed, folded
+    back by a Transpose; pads 1 on codes; a bias input) -> BN -> Quant -> Flatten -> Unsqueeze / Squeeze ->
+    Gemm (transB 0, ternary Quant weights, a bias C) -> scores."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(seed)
+    q = QONNX
+    c1, c2 = 4, 6
+    half = image // 2
+    inits = [_init("inv255", 1 / 255), _init("one", 1.0), _init("zero", 0.0), _init("two", 2.0),
+             _init("w1", rng.standard_normal((c1, 1, 3, 3))), _init("w1s", 0.5),
+             _init("b1", rng.uniform(-0.5, 0.5, (1, c1, 1, 1))),
+             _init("g1", rng.uniform(0.5, 1.5, c1)), _init("be1", rng.uniform(-0.5, 0.5, c1)),
+             _init("m1", rng.uniform(-1, 1, c1)), _init("v1", rng.uniform(0.1, 1, c1)),
+             _init("w2t", rng.standard_normal((c1, c2, 3, 3))), _init("b2", rng.uniform(-2, 2, c2)),
+             _init("g2", rng.uniform(-1.5, 1.5, c2)), _init("be2", rng.uniform(-0.5, 0.5, c2)),
+             _init("m2", rng.uniform(-2, 2, c2)), _init("v2", rng.uniform(4, 16, c2)),
+             _init("w3", rng.standard_normal((c2 * half * half, classes))), _init("c3", rng.uniform(-0.1, 0.1, classes)),
+             numpy_helper.from_array(np.array([2], dtype=np.int64), "ax2")]
+    n = helper.make_node
+    nodes = [
+        n("Mul", ["x", "inv255"], ["x1"], name="Mul_in"),
+        n("Quant", ["w1", "w1s", "zero", "two"], ["w1q"], name="Quant_w1", domain=q, signed=1, narrow=1,
+          rounding_mode="ROUND"),
+        n("Conv", ["x1", "w1q"], ["c1"], name="Conv_1", kernel_shape=[3, 3], pads=[1, 1, 1, 1], strides=[1, 1]),
+        n("Add", ["c1", "b1"], ["c1b"], name="Add_bias1"),
+        n("BatchNormalization", ["c1b", "g1", "be1", "m1", "v1"], ["bn1"], name="BatchNormalization_1", epsilon=1e-5),
+        n("Quant", ["bn1", "one", "zero", "two"], ["a1"], name="Quant_1", domain=q, signed=1, narrow=1,
+          rounding_mode="ROUND"),
+        n("MaxPool", ["a1"], ["p1"], name="MaxPool_1", kernel_shape=[2, 2], strides=[2, 2]),
+        n("Transpose", ["w2t"], ["w2"], name="Transpose_w2", perm=[1, 0, 2, 3]),
+        n("BipolarQuant", ["w2", "one"], ["w2q"], name="BipolarQuant_w2", domain=q),
+        n("Conv", ["p1", "w2q", "b2"], ["c2"], name="Conv_2", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+        n("BatchNormalization", ["c2", "g2", "be2", "m2", "v2"], ["bn2"], name="BatchNormalization_2", epsilon=1e-5),
+        n("Quant", ["bn2", "one", "zero", "two"], ["a2"], name="Quant_2", domain=q, signed=1, narrow=1,
+          rounding_mode="ROUND"),
+        n("Flatten", ["a2"], ["f"], name="Flatten_0", axis=1),
+        n("Unsqueeze", ["f", "ax2"], ["fu"], name="Unsqueeze_0"),
+        n("Squeeze", ["fu", "ax2"], ["fs"], name="Squeeze_0"),
+        n("Quant", ["w3", "w1s", "zero", "two"], ["w3q"], name="Quant_w3", domain=q, signed=1, narrow=1,
+          rounding_mode="ROUND"),
+        n("Gemm", ["fs", "w3q", "c3"], ["scores"], name="Gemm_3", transB=0),
+    ]
+    graph = helper.make_graph(nodes, "qonnx_cnn",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, image, image])],
+                              [helper.make_tensor_value_info("scores", TensorProto.FLOAT, [1, classes])], inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13), helper.make_opsetid(q, 1)],
+                             producer_name="bnnc designs.qonnx_gen")

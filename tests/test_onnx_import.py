@@ -21,7 +21,7 @@ import compiler
 from compiler.cli import main as bnnc
 from compiler.codegen import write_output
 from compiler.frontend.onnxfile import ImportOptions
-from designs.qonnx_gen import qonnx_mlp
+from designs.qonnx_gen import qonnx_cnn, qonnx_mlp
 from designs import brevitas_models as bm
 
 pytestmark = [pytest.mark.filterwarnings("ignore::UserWarning"), pytest.mark.filterwarnings("ignore::FutureWarning"),
@@ -112,33 +112,45 @@ def test_torchscript_export_with_the_shape_chain_imports(brevitas, tmp_path: Pat
 
 # --------------------------------------------------------------------------- onnx.helper models
 
+# designs/qonnx_gen's models divide the pixels by 255 themselves: their float input is the pixels as they are.
+RAW = ImportOptions(input_dtype="uint8")
 HELPER = {
-    "w1a1_shape_chain": {},
-    "w2a2_topk": {"act_bits": 2, "weight_bits": 2, "topk": True},
-    "w2a1_flatten_no_tensornorm": {"weight_bits": 2, "shape_chain": False, "tensor_norm": False},
+    "w1a1_shape_chain": (qonnx_mlp, {}),
+    "w2a2_topk": (qonnx_mlp, {"act_bits": 2, "weight_bits": 2, "topk": True}),
+    "w2a1_flatten_no_tensornorm": (qonnx_mlp, {"weight_bits": 2, "shape_chain": False, "tensor_norm": False}),
+    "cnn_conv_bias_pads_transpose_squeeze_gemm": (qonnx_cnn, {}),
 }
 
 
 @pytest.mark.parametrize("name", list(HELPER))
-def test_helper_models_equal_qonnx_execution(name: str, tmp_path: Path) -> None:
+def test_helper_models_equal_qonnx_execution_and_rtl(name: str, tmp_path: Path) -> None:
     from qonnx.core.modelwrapper import ModelWrapper
     from qonnx.core.onnx_exec import execute_onnx
     from qonnx.transformation.infer_shapes import InferShapes
 
+    make, kw = HELPER[name]
     path = tmp_path / "m.onnx"
-    onnx.save(qonnx_mlp(seed=3, **HELPER[name]), str(path))
-    x = np.random.default_rng(0).integers(0, 256, (40, 16))
-    g = compiler.load(path, onnx=PIXELS)
+    onnx.save(make(seed=3, **kw), str(path))
+    g = compiler.load(path, onnx=RAW)
+    x = np.random.default_rng(0).integers(0, 256, (60, *g.input.shape))
     mw = ModelWrapper(str(path)).transform(InferShapes())
     out = mw.graph.output[0].name
-    q = np.concatenate([execute_onnx(mw, {"x": (x[i].reshape(1, 1, 4, 4) / 255).astype(np.float32)})[out]
+    shape = [d.dim_value for d in mw.graph.input[0].type.tensor_type.shape.dim]
+    # bnnc's input is channel-last (H, W, C): the ONNX file's is (N, C, H, W)
+    onnx_x = x.reshape(len(x), *shape[2:], shape[1]).transpose(0, 3, 1, 2) if len(shape) == 4 else x
+    q = np.concatenate([execute_onnx(mw, {"x": onnx_x[i:i + 1].reshape(shape).astype(np.float32)})[out]
                         for i in range(len(x))])
     fl, fo = compiler.predict(g, x, stage="float"), compiler.predict(g, x, stage="folded")
+    pred = fl if g.output == "argmax" else fl.argmax(1)
     if g.output == "argmax":
         assert np.array_equal(fl, q.reshape(-1)) and np.array_equal(fo, fl)
     else:
         np.testing.assert_allclose(fl, q, rtol=1e-5, atol=1e-5)
         assert np.array_equal(fl.argmax(1), q.argmax(1)) and np.array_equal(fo.argmax(1), fl.argmax(1))
+    assert len(set(pred.tolist())) > 1  # the inputs reach more than one class: the comparison says something
+    write_output(compiler.fold(g), tmp_path / "rtl")
+    report = compiler.simulate(tmp_path / "rtl", x[:12], gap_prob=0.3, ready_prob=0.6, seed=3)
+    assert report.mismatch is None and report.matches == report.images == 12
 
 
 def test_bnnc_import_writes_a_net_that_compiles_like_the_onnx_file(tmp_path: Path,
@@ -146,7 +158,7 @@ def test_bnnc_import_writes_a_net_that_compiles_like_the_onnx_file(tmp_path: Pat
     path = tmp_path / "m.onnx"
     onnx.save(qonnx_mlp(seed=1, act_bits=2, weight_bits=2), str(path))
     side = tmp_path / "side.yaml"
-    side.write_text("name: imported\ninput: {dtype: uint8, scale: 1/255}\noutput: argmax\n"
+    side.write_text("name: imported\ninput: {dtype: uint8}\noutput: argmax\n"
                     "hardware: {clock_mhz: 50, folding: {MatMul_1: {pe: 4, simd: 4}}}\n")
     assert bnnc(["import", str(path), "-o", str(tmp_path / "net"), "--onnx-config", str(side)]) == 0
     net = tmp_path / "net" / "net.yaml"
@@ -160,7 +172,7 @@ def test_bnnc_import_writes_a_net_that_compiles_like_the_onnx_file(tmp_path: Pat
     capsys.readouterr()
     assert bnnc(["run", str(path), "--onnx-config", str(side), "--input", str(tmp_path / "x.npy")]) == 0
     assert "30 images, stage folded" in capsys.readouterr().out
-    assert bnnc(["compile", str(path), "--input-dtype", "uint8", "--input-scale", "1/255",
+    assert bnnc(["compile", str(path), "--input-dtype", "uint8", "--input-scale", "1",
                  "-o", str(tmp_path / "rtl")]) == 0
     assert (tmp_path / "rtl" / "manifest.json").is_file()
     assert bnnc(["inspect", str(path), "--input-dtype", "uint8"]) == 0

@@ -376,6 +376,8 @@ class _Chain:
         return out
 
     def channels(self) -> int:
+        if len(self.shape) == 3:  # a vector with a unit dim added (Unsqueeze): its values are its channels
+            return int(math.prod(self.shape[1:]))
         return int(self.shape[1]) if len(self.shape) >= 2 else 1
 
     def channel_vector(self, node: Any, c: np.ndarray) -> np.ndarray:
@@ -924,7 +926,12 @@ def _reshape(ch: _Chain, node: Any, tgt: tuple[int, ...]) -> None:
                         f"{list(tgt)}")
     squeezed_t = [d for d in tgt if d != 1]
     squeezed_c = [d for d in cur if d != 1]
-    if squeezed_t == squeezed_c and (len(cur) == 2 or cur[2] == cur[3] == 1 or len(squeezed_c) <= 1) \
+    if squeezed_t == squeezed_c and len(cur) in (2, 3) and len(tgt) in (2, 3) and tgt[0] == cur[0] == 1:
+        # a vector gains or loses unit dims (Unsqueeze / Squeeze around a Gemm): its values stay in order
+        ch.shape = tgt
+        return
+    if squeezed_t == squeezed_c and len(cur) in (2, 4) and (len(cur) == 2 or cur[2] == cur[3] == 1 or
+                                                             len(squeezed_c) <= 1) \
             and len(tgt) in (2, 4) and (len(tgt) == len(cur) or len(cur) == 2 or cur[2:] == (1, 1)):
         # only unit dims change: a no-op for bnnc (a 1x1 map's channels are its vector)
         if len(tgt) == 2 and len(cur) == 4:
