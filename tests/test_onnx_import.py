@@ -24,18 +24,24 @@ from compiler.frontend.onnxfile import ImportOptions
 from designs.qonnx_gen import qonnx_cnn, qonnx_mlp
 from designs import brevitas_models as bm
 
-pytestmark = [pytest.mark.filterwarnings("ignore::UserWarning"), pytest.mark.filterwarnings("ignore::FutureWarning"),
+# One xdist worker runs the module: its Brevitas models train once (a module fixture per worker otherwise).
+pytestmark = [pytest.mark.xdist_group("onnx_import"), pytest.mark.filterwarnings("ignore::UserWarning"), pytest.mark.filterwarnings("ignore::FutureWarning"),
               pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
 PIXELS = ImportOptions(input_dtype="uint8", input_scale=1 / 255)
 N_TEST = 100
 
+# Brevitas's bnn_pynq MLP shapes: TFC 64, SFC 256, LFC 1024 neurons in each of 3 hidden layers.
 BREVITAS = {
     "tfc_w1a1": lambda: bm.Mlp(1, 1),
-    "tfc_w1a2": lambda: bm.Mlp(1, 2),
     "tfc_w2a2_raw_pixels": lambda: bm.Mlp(2, 2, raw_input=True),
+    "sfc_w1a2": lambda: bm.Mlp(1, 2, hidden=(256, 256, 256)),
+    "lfc_w1a1": lambda: bm.Mlp(1, 1, hidden=(1024, 1024, 1024)),
     "cnv_w1a2": lambda: bm.Cnv(1, 2),
 }
+# On the RTL: all but the LFC shape, whose Verilator build alone takes minutes (its RTL at this size is
+# examples/lfc_w1a2's, run in make test on 200 images).
+ON_RTL = [name for name in BREVITAS if not name.startswith("lfc")]
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +64,21 @@ def _bnnc_input(graph: compiler.ir.Graph, x: np.ndarray) -> np.ndarray:
     return x.reshape(len(x), *graph.input.shape)
 
 
+def assert_same_classes(scores: np.ndarray, other: np.ndarray) -> None:
+    """bnnc's float64 scores and another executor's pick the same class on every image whose best score is unique.
+
+    Where two classes tie exactly in bnnc's float64 scores (integer accumulators that are equal: frequent with a
+    scalar TensorNorm head on ±1 activations), the model has no unique answer; bnnc takes the lower index (ONNX's
+    rule), torch or onnxruntime whichever float32 rounding lifts: there the other's class must be one of the tied.
+    """
+    ours, theirs = scores.argmax(1), other.argmax(1)
+    top = np.sort(scores, axis=1)
+    tied = top[:, -1] == top[:, -2]
+    assert np.array_equal(ours[~tied], theirs[~tied]), np.flatnonzero((ours != theirs) & ~tied)
+    assert np.all(scores[np.arange(len(scores)), theirs][tied] == top[tied, -1])
+    assert tied.mean() < 0.1  # mostly unique maxima: the comparison says something
+
+
 @pytest.mark.parametrize("name", list(BREVITAS))
 @pytest.mark.parametrize("form", ["raw", "clean"])
 def test_brevitas_export_imports_equal_to_torch_and_qonnx(name: str, form: str, brevitas) -> None:  # type: ignore[no-untyped-def]
@@ -70,16 +91,16 @@ def test_brevitas_export_imports_equal_to_torch_and_qonnx(name: str, form: str, 
     xb = _bnnc_input(g, x)
     scores = compiler.predict(g, xb, stage="float")
     np.testing.assert_allclose(scores, ref, rtol=1e-4, atol=1e-4 * np.abs(ref).max())
-    assert np.array_equal(scores.argmax(1), ref.argmax(1))
+    assert_same_classes(scores, ref)
     folded = compiler.predict(g, xb, stage="folded")
-    assert np.array_equal(folded.argmax(1), ref.argmax(1))
-    assert np.mean(ref.argmax(1) == y) > 0.5  # trained: far above chance, so no prediction is a tie
+    assert np.array_equal(folded.argmax(1), scores.argmax(1))
+    assert np.mean(ref.argmax(1) == y) > 0.5  # trained: far above chance
     q = bm.qonnx_execute(path, x[:20])
     np.testing.assert_allclose(scores[:20], q, rtol=1e-4, atol=1e-4 * np.abs(q).max())
-    assert np.array_equal(scores[:20].argmax(1), q.argmax(1))
+    assert_same_classes(scores[:20], q)
 
 
-@pytest.mark.parametrize("name", list(BREVITAS))
+@pytest.mark.parametrize("name", ON_RTL)
 def test_brevitas_export_rtl_matches_beat_for_beat(name: str, brevitas, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     _, raw, _ = brevitas[name]
     g = compiler.load(raw, onnx=PIXELS)
@@ -107,7 +128,7 @@ def test_torchscript_export_with_the_shape_chain_imports(brevitas, tmp_path: Pat
     with torch.no_grad():
         ref = model(bm.as_torch(x)).numpy()
     g = compiler.load(raw, onnx=PIXELS)
-    assert np.array_equal(compiler.predict(g, _bnnc_input(g, x), stage="float").argmax(1), ref.argmax(1))
+    assert_same_classes(compiler.predict(g, _bnnc_input(g, x), stage="float"), ref)
 
 
 # --------------------------------------------------------------------------- onnx.helper models
