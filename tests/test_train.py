@@ -485,3 +485,23 @@ def test_a_teacher_for_other_images_is_one_line_exit_2(tmp_path: Path, trained_u
     assert rc == 2 and err.count("\n") == 1
     assert "the teacher's network must take the data's images" in err and "not 784" in err
     assert not (tmp_path / "o").exists()
+
+
+def test_resume_continues_an_interrupted_training(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--resume picks up last.ckpt: epochs continue from where the first run stopped, up to the new max_epochs."""
+    cfg = _write_cfg(tmp_path / "cfg.yaml", input="uint8")
+    out, work = tmp_path / "out", tmp_path / "work"
+    args = [str(cfg), "--data-dir", str(SUBSET), "--out", str(out), "--work-dir", str(work), "--no-progress-bar"]
+    assert cli.main([*args, "--max-epochs", "2"]) == 0
+    assert json.loads((out / "metrics.json").read_text())["epochs_run"] == 2
+    assert cli.main([*args, "--max-epochs", "3", "--resume"]) == 0
+    m = json.loads((out / "metrics.json").read_text())
+    assert m["epochs_run"] == 3 and m["test_acc"] > 0.5
+    import csv
+    (second,) = [p for p in sorted(work.glob("logs/csv/tiny/version_*/metrics.csv")) if "version_1" in str(p)]
+    epochs = {int(r["epoch"]) for r in csv.DictReader(second.open()) if r.get("train_loss_epoch")}
+    assert epochs == {2}  # only the one new epoch ran
+    capsys.readouterr()
+    assert cli.main([*args, "--resume", "--work-dir", str(tmp_path / "empty")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--work-dir must hold the interrupted training's checkpoints/last.ckpt" in err

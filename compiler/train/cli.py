@@ -5,7 +5,7 @@ Usage::
     bnnc train CONFIG.yaml [--max-epochs N] [--seed S] [--out DIR] [--data-dir D]
                            [--work-dir W] [--accelerator A] [--devices D] [--strategy S]
                            [--trainer KEY=VALUE ...] [--threads T] [--no-progress-bar]
-                           [--from-checkpoint CKPT] [--teacher CKPT] [--max-bytes N]
+                           [--from-checkpoint CKPT] [--resume] [--teacher CKPT] [--max-bytes N]
 
 Writes to ``--out`` (default ``out/<name>``): ``net.yaml`` + ``weights.npz`` +
 ``calibration.npy`` (the 512 training images nearest to a tie between two classes, for
@@ -18,7 +18,8 @@ once everything is written (a stale ``calibration.npy`` is removed).
 Checkpoints (``checkpoints/best.ckpt``, ``last.ckpt``) and logs
 (``logs/csv/<name>/version_N/metrics.csv``, ``logs/tensorboard/<name>/version_N/``)
 go to ``--work-dir`` (default: the ``--out`` folder). ``--from-checkpoint`` skips
-training: it evaluates and exports the given checkpoint. ``--teacher`` (or ``train.teacher``)
+training: it evaluates and exports the given checkpoint. ``--resume`` continues an interrupted
+training from ``--work-dir``'s ``checkpoints/last.ckpt`` (written after every epoch). ``--teacher`` (or ``train.teacher``)
 distils from another ``bnnc train`` checkpoint, typically the float twin's, which must take
 the same images and score the same classes (see :func:`compiler.train.module.distill_loss`).
 
@@ -119,6 +120,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress-bar", action="store_true", help="disable the progress bar")
     p.add_argument("--from-checkpoint", type=path_arg, metavar="CKPT",
                    help="skip training; evaluate and export CKPT")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the training whose checkpoints/last.ckpt is in --work-dir (epoch, optimizer, "
+                        "schedule, best checkpoint), up to train.max_epochs")
     p.add_argument("--teacher", type=path_arg, metavar="CKPT",
                    help="override train.teacher: distil from this bnnc train checkpoint (e.g. the float twin's)")
     p.add_argument("--weight-dtype", default="float16", choices=["float16", "float32", "float64"],
@@ -261,6 +265,19 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                           f"strategies Lightning registers ({', '.join(bases)} and their variants), "
                           f"not {printable(describe(args.strategy))}")
     loaded = load_checkpoint(args.from_checkpoint, args.max_bytes) if args.from_checkpoint else None
+    resume_from = None
+    if args.resume:
+        if loaded is not None:
+            raise ConfigError("field --resume: --resume must not go with --from-checkpoint (it trains), not both")
+        resume_from = work / "checkpoints" / "last.ckpt"
+        if not resume_from.is_file():
+            raise ConfigError(f"field --resume: --work-dir must hold the interrupted training's "
+                              f"checkpoints/last.ckpt, not lack {printable(repr(str(resume_from)))}")
+        # the file is read as untrusted as any checkpoint (size, safe unpickling) before Lightning restores it
+        prev = load_checkpoint(resume_from, max(args.max_bytes, resume_from.stat().st_size))
+        if prev.cfg.to_dict()["model"] != cfg.to_dict()["model"]:
+            raise ConfigError(f"field --resume: the checkpoint's model must be the config's, not a different one "
+                              f"({printable(str(resume_from))})")
     if cfg.train.threads > 0:
         torch.set_num_threads(cfg.train.threads)
 
@@ -326,7 +343,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if cfg.model.binarized:  # an architecture bnnc refuses is refused now, not after training
             check_exportable(model, str(args.config))
         model.set_teacher(teacher)
-        trainer.fit(model, datamodule=dm)
+        trainer.fit(model, datamodule=dm, ckpt_path=str(resume_from) if resume_from else None)
         train_s = time.time() - t0
         best_path = ckpt_cb.best_model_path
         epochs = trainer.current_epoch
