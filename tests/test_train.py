@@ -220,6 +220,8 @@ def test_training_loss_falls_and_weights_stay_clipped(trained_bin: Path) -> None
     assert len(losses) == 4
     assert losses[-1] < 0.8 * losses[0], losses
     assert list(trained_bin.glob("logs/tensorboard/tiny/version_*/events.out.tfevents.*"))
+    curve = (trained_bin / "accuracy.svg").read_text()
+    assert curve.startswith("<svg") and curve.count("<polyline") == 3 and "validation (best" in curve
     m = json.loads((trained_bin / "metrics.json").read_text())
     assert m["test_images"] == 500 and m["test_acc"] > 0.5  # far above chance (0.1)
     model = load_checkpoint(m["checkpoint"])

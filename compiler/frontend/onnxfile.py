@@ -550,10 +550,14 @@ def _fold_node(src: str, node: Any, ins: list[str], a: dict[str, Any], consts: d
     """A node on constants only: its outputs become constants (a quantizer's a QWeight)."""
     op = node.op_type
     if op == "Constant":
-        if "value" not in a:
-            raise _node_err(src, node, "a Constant must hold a tensor (value), not "
-                            f"{', '.join(sorted(a)) or 'nothing'}")
-        consts[node.output[0]] = _array(a["value"])
+        if "value" in a:
+            consts[node.output[0]] = _array(a["value"])
+        elif any(k in a for k in ("value_float", "value_int", "value_floats", "value_ints")):
+            k = next(k for k in ("value_float", "value_int", "value_floats", "value_ints") if k in a)
+            consts[node.output[0]] = np.asarray(a[k], dtype=np.float32 if "float" in k else np.int64)
+        else:
+            raise _node_err(src, node, "a Constant must hold a tensor or numbers (value, value_float(s), "
+                            f"value_int(s)), not {', '.join(sorted(a)) or 'nothing'}")
         return
     vals = []
     for n in ins:

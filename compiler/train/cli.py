@@ -15,8 +15,9 @@ config, a README, sample images): they are left alone. A file of those names tha
 folder's ``train_manifest.json`` does not list is the user's, and bnnc refuses to replace it
 (one line, exit 2) before training starts; bnnc's own previous files are replaced, each whole,
 once everything is written (a stale ``calibration.npy`` is removed).
-Checkpoints (``checkpoints/best.ckpt``, ``last.ckpt``) and logs
-(``logs/csv/<name>/version_N/metrics.csv``, ``logs/tensorboard/<name>/version_N/``)
+Checkpoints (``checkpoints/best.ckpt``, ``last.ckpt``), logs
+(``logs/csv/<name>/version_N/metrics.csv``, ``logs/tensorboard/<name>/version_N/``) and the
+accuracy curve (``accuracy.svg``: training and validation accuracy and the learning rate per epoch)
 go to ``--work-dir`` (default: the ``--out`` folder). ``--from-checkpoint`` skips
 training: it evaluates and exports the given checkpoint. ``--resume`` continues an interrupted
 training from ``--work-dir``'s ``checkpoints/last.ckpt`` (written after every epoch). ``--teacher`` (or ``train.teacher``)
@@ -345,6 +346,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         model.set_teacher(teacher)
         trainer.fit(model, datamodule=dm, ckpt_path=str(resume_from) if resume_from else None)
         train_s = time.time() - t0
+        from .curve import write_curve
+
+        curve = write_curve(work, cfg.name)
         best_path = ckpt_cb.best_model_path
         epochs = trainer.current_epoch
         best_val = float(ckpt_cb.best_model_score) if ckpt_cb.best_model_score is not None else None
@@ -365,6 +369,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "data": str(data_dir),
         "torch_threads": torch.get_num_threads(),
         "teacher": None if teacher is None else str(args.teacher_path),
+        "curve": None if loaded is not None else str(curve),
         "command": "bnnc train " + " ".join(shlex.quote(a) for a in args._argv),
         "config": cfg.to_dict(),
     }
