@@ -110,6 +110,17 @@ class Cnv(nn.Module):
         return self.tn(self.fc2(self.act(self.bn(self.fc1(x)))))
 
 
+# Brevitas's bnn_pynq MLP shapes (TFC 64, SFC 256, LFC 1024 neurons in each of 3 hidden layers) and a small CNV,
+# as the ONNX import tests (tests/test_onnx_import.py) and bench/onnx_rtl.py build them.
+MODELS = {
+    "tfc_w1a1": lambda: Mlp(1, 1),
+    "tfc_w2a2_raw_pixels": lambda: Mlp(2, 2, raw_input=True),
+    "sfc_w1a2": lambda: Mlp(1, 2, hidden=(256, 256, 256)),
+    "lfc_w1a1": lambda: Mlp(1, 1, hidden=(1024, 1024, 1024)),
+    "cnv_w1a2": lambda: Cnv(1, 2),
+}
+
+
 def data() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The subset's uint8 images (N, 28, 28) and labels: train, test."""
     d = np.load(SUBSET)

@@ -31,17 +31,11 @@ pytestmark = [pytest.mark.xdist_group("onnx_import"), pytest.mark.filterwarnings
 PIXELS = ImportOptions(input_dtype="uint8", input_scale=1 / 255)
 N_TEST = 100
 
-# Brevitas's bnn_pynq MLP shapes: TFC 64, SFC 256, LFC 1024 neurons in each of 3 hidden layers.
-BREVITAS = {
-    "tfc_w1a1": lambda: bm.Mlp(1, 1),
-    "tfc_w2a2_raw_pixels": lambda: bm.Mlp(2, 2, raw_input=True),
-    "sfc_w1a2": lambda: bm.Mlp(1, 2, hidden=(256, 256, 256)),
-    "lfc_w1a1": lambda: bm.Mlp(1, 1, hidden=(1024, 1024, 1024)),
-    "cnv_w1a2": lambda: bm.Cnv(1, 2),
-}
-# On the RTL: all but the LFC shape, whose Verilator build alone takes minutes (its RTL at this size is
-# examples/lfc_w1a2's, run in make test on 200 images).
-ON_RTL = [name for name in BREVITAS if not name.startswith("lfc")]
+BREVITAS = bm.MODELS
+# On the RTL in make test: the XNOR MLP and the few-bit CNN. The other datapaths' Verilator builds take one to
+# several minutes each (uint8 pixels into 2-bit weights, the SFC and LFC widths); make test runs them on the
+# shipped examples (conv_mnist_w2a2's first layer, lfc_w1a2), and `bench/onnx_rtl.py` runs these models.
+ON_RTL = ["tfc_w1a1", "cnv_w1a2"]
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +58,7 @@ def _bnnc_input(graph: compiler.ir.Graph, x: np.ndarray) -> np.ndarray:
     return x.reshape(len(x), *graph.input.shape)
 
 
-def assert_same_classes(scores: np.ndarray, other: np.ndarray) -> None:
+def assert_same_classes(scores: np.ndarray, other: np.ndarray, max_tied: float = 0.1) -> None:
     """bnnc's float64 scores and another executor's pick the same class on every image whose best score is unique.
 
     Where two classes tie exactly in bnnc's float64 scores (integer accumulators that are equal: frequent with a
@@ -76,7 +70,7 @@ def assert_same_classes(scores: np.ndarray, other: np.ndarray) -> None:
     tied = top[:, -1] == top[:, -2]
     assert np.array_equal(ours[~tied], theirs[~tied]), np.flatnonzero((ours != theirs) & ~tied)
     assert np.all(scores[np.arange(len(scores)), theirs][tied] == top[tied, -1])
-    assert tied.mean() < 0.1  # mostly unique maxima: the comparison says something
+    assert tied.mean() <= max_tied  # mostly unique maxima: the comparison says something
 
 
 @pytest.mark.parametrize("name", list(BREVITAS))
@@ -97,7 +91,7 @@ def test_brevitas_export_imports_equal_to_torch_and_qonnx(name: str, form: str, 
     assert np.mean(ref.argmax(1) == y) > 0.5  # trained: far above chance
     q = bm.qonnx_execute(path, x[:20])
     np.testing.assert_allclose(scores[:20], q, rtol=1e-4, atol=1e-4 * np.abs(q).max())
-    assert_same_classes(scores[:20], q)
+    assert_same_classes(scores[:20], q, max_tied=1.0)  # (the 100 images above bound the ties)
 
 
 @pytest.mark.parametrize("name", ON_RTL)
