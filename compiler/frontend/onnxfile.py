@@ -284,6 +284,25 @@ def _reshape_target(shape: tuple[int, ...], target: np.ndarray, allowzero: int) 
     return tuple(t)
 
 
+def _quant_bits(path: str, node: Any, a: dict[str, Any], zero_point: Any, bit_width: Any, what: str,
+                units: str) -> int:
+    """A Quant's bit width, once its zero point (0), bit width (1..8; at most 4 for bnnc's ``units``) and
+    rounding mode (ROUND: half to even, as numpy's rint) are checked."""
+    zp = np.asarray(zero_point, dtype=np.float64).reshape(-1)
+    bits = np.asarray(bit_width, dtype=np.float64).reshape(-1)
+    if np.any(zp != 0):
+        raise _node_err(path, node, f"the zero point must be 0, not {describe(zp.tolist())}")
+    if bits.size != 1 or not float(bits[0]).is_integer() or not 1 <= bits[0] <= 8:
+        raise _node_err(path, node, f"the bit width must be an integer in [1, 8], not {describe(bits.tolist())}")
+    n = int(bits[0])
+    if n > 4:
+        raise _node_err(path, node, f"{what} must have at most 4 bits for {units}, not {n}")
+    rounding = a.get("rounding_mode", "ROUND")
+    if rounding != "ROUND":
+        raise _node_err(path, node, f"rounding_mode must be ROUND (half to even), not {printable(str(rounding))}")
+    return n
+
+
 def _quantize(path: str, node: Any, ins: list[Any], a: dict[str, Any]) -> QWeight:
     """The codes of a Quant / BipolarQuant of constant weights, from the values."""
     x = np.asarray(ins[0], dtype=np.float64)
@@ -293,18 +312,7 @@ def _quantize(path: str, node: Any, ins: list[Any], a: dict[str, Any]) -> QWeigh
                         f"{describe(scale.reshape(-1).tolist())}")
     if node.op_type == "BipolarQuant":
         return QWeight(np.where(x / scale >= 0, 1.0, -1.0), scale, 1)
-    zp = np.asarray(ins[2], dtype=np.float64)
-    bits = np.asarray(ins[3], dtype=np.float64).reshape(-1)
-    if np.any(zp != 0):
-        raise _node_err(path, node, f"the zero point must be 0, not {describe(zp.reshape(-1).tolist())}")
-    if bits.size != 1 or not float(bits[0]).is_integer() or not 1 <= bits[0] <= 8:
-        raise _node_err(path, node, f"the bit width must be an integer in [1, 8], not {describe(bits.tolist())}")
-    n = int(bits[0])
-    if n > 4:
-        raise _node_err(path, node, f"weights must have at most 4 bits for bnnc's matrix units, not {n}")
-    rounding = a.get("rounding_mode", "ROUND")
-    if rounding != "ROUND":
-        raise _node_err(path, node, f"rounding_mode must be ROUND (half to even), not {printable(rounding)}")
+    n = _quant_bits(path, node, a, ins[2], ins[3], "weights", "bnnc's matrix units")
     signed, narrow = int(a.get("signed", 1)), int(a.get("narrow", 0))
     if not signed:
         raise _node_err(path, node, "weights must be signed (signed = 1), not unsigned")
@@ -665,32 +673,19 @@ def _chain_node(ch: _Chain, node: Any, ins: list[str], a: dict[str, Any], consts
                 return  # the sign of ±1 (or of codes? refused below) is itself
             raise _node_err(src, node, "a BipolarQuant of an activation must read a matrix layer's or the input's "
                             "values, not an already quantized one")
-        if ch.pending is None:
-            ch.layers.append({"name": ch.name(node.name), "op": "sign"})
-        else:
-            ch.flush(node.name)
-            ch.layers.append({"name": ch.name(node.name), "op": "sign"})
+        ch.flush(node.name)  # the pending affine, if any, becomes the batchnorm before the sign
+        ch.layers.append({"name": ch.name(node.name), "op": "sign"})
         ch.kind = "bipolar"
         return
     if op in ("Quant", "IntQuant"):
         s = np.asarray(const(1, "the scale"), dtype=np.float64).reshape(-1)
-        zp = np.asarray(const(2, "the zero point"), dtype=np.float64).reshape(-1)
-        bits = np.asarray(const(3, "the bit width"), dtype=np.float64).reshape(-1)
-        if np.any(zp != 0):
-            raise _node_err(src, node, f"the zero point must be 0, not {describe(zp.tolist())}")
+        n = _quant_bits(src, node, a, const(2, "the zero point"), const(3, "the bit width"), "activations",
+                        "bnnc's thresholds")
         if s.size < 1 or np.any(s != s[0]):
             raise _node_err(src, node, f"the activation scale must be one value (uniform over channels), not "
                             f"{describe(s.tolist())}")
         if not np.isfinite(s[0]) or s[0] <= 0:
             raise _node_err(src, node, f"the scale must be a positive number, not {number(s[0])}")
-        if bits.size != 1 or not float(bits[0]).is_integer() or not 1 <= bits[0] <= 8:
-            raise _node_err(src, node, f"the bit width must be an integer in [1, 8], not {describe(bits.tolist())}")
-        n = int(bits[0])
-        if n > 4:
-            raise _node_err(src, node, f"activations must have at most 4 bits for bnnc's thresholds, not {n}")
-        if a.get("rounding_mode", "ROUND") != "ROUND":
-            raise _node_err(src, node, f"rounding_mode must be ROUND (half to even), not "
-                            f"{printable(str(a.get('rounding_mode')))}")
         signed, narrow = bool(a.get("signed", 1)), bool(a.get("narrow", 0))
         if n == 1 and narrow:
             raise _node_err(src, node, "a narrow 1-bit range holds only 0: narrow must be 0")

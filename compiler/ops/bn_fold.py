@@ -118,56 +118,13 @@ def quant_thresholds(bn: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, f
     a one-channel evaluation, so every threshold is the one the per-channel walk of :func:`level_threshold` finds
     (IEEE +, −, ×, ÷, sqrt and rint round each element on its own).
     """
-    levels = qmax - qmin
-    thresholds = np.zeros((channels, levels), dtype=np.int64)
-    negate = np.zeros(channels, dtype=bool)
-    if levels == 0 or channels == 0:
-        return thresholds, negate
-    g = np.ones(channels) if bn is None else np.asarray(bn[0], dtype=np.float64)
+    def boundary(k: int, live: np.ndarray) -> np.ndarray:
+        return np.full(live.size, (qmin + k + 1 - 0.5) * q_scale)  # where the code reaches qmin + k + 1
 
-    def code(idx: np.ndarray, x: np.ndarray) -> np.ndarray:
-        """The float stage's codes of channels ``idx`` at integer accumulators ``x``: the reference's chain."""
-        y = x.astype(np.float64) if scale is None else scale_f64(x, scale[idx])
-        if bn is not None:
-            y = batchnorm_f64(y, bn[0][idx], bn[1][idx], bn[2][idx], bn[3][idx], bn[4])
-        return quant_f64(y, q_scale, qmin, qmax)
+    def reached(k: int, idx: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return quant_f64(y, q_scale, qmin, qmax) >= qmin + k + 1
 
-    zero = g == 0
-    up = g > 0  # the code rises with x; otherwise (γ < 0, or NaN as level_threshold takes it) it falls: negate
-    negate[~zero] = ~up[~zero]
-    live = np.flatnonzero(~zero)
-    lo_v, hi_v = np.full(live.size, lo, dtype=np.int64), np.full(live.size, hi, dtype=np.int64)
-    for k in range(levels):
-        want = qmin + k + 1
-        if zero.any():  # a constant code: passed everywhere or nowhere
-            zi = np.flatnonzero(zero)
-            thresholds[zi, k] = np.where(code(zi, np.full(zi.size, lo, dtype=np.int64)) >= want, lo, hi + 1)
-        if not live.size:
-            continue
-        z = (want - 0.5) * q_scale  # the batchnorm's output where the code reaches ``want``
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            if bn is None:
-                tau = np.full(live.size, z)
-            else:
-                m, b, v = (np.asarray(a, dtype=np.float64)[live] for a in (bn[2], bn[1], bn[3]))
-                tau = m + (z - b) * np.sqrt(v + bn[4]) / g[live]
-            if scale is not None:
-                tau = tau / np.asarray(scale, dtype=np.float64)[live]
-        # level_threshold's start: ⌈τ⌉ (±∞ and NaN to an end), held within [lo − 1, hi + 2]
-        finite = np.isfinite(tau)
-        guess = np.where(finite, np.ceil(np.where(finite, tau, 0.0)), np.where(tau > 0, hi + 1, lo))
-        guess = np.minimum(np.maximum(guess, lo - 1), hi + 2).astype(np.int64)
-        inc = up[live]
-        # a falling code searches y = −x (x ≤ X ⇔ −x ≥ −X) over [−hi, −lo] from −guess + 1, as level_threshold
-        s_lo, s_hi = np.where(inc, lo_v, -hi_v), np.where(inc, hi_v, -lo_v)
-        start = np.where(inc, guess, 1 - guess)
-        sign = np.where(inc, 1, -1)
-
-        def passes(j: np.ndarray, y: np.ndarray, want: int = want) -> np.ndarray:
-            return code(live[j], sign[j] * y) >= want
-
-        thresholds[live, k] = first_true_channels(passes, s_lo, s_hi, start)
-    return thresholds, negate
+    return _walk_levels(bn, scale, channels, qmax - qmin, lo, hi, boundary, reached)
 
 
 def level_thresholds(bn: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float] | None,
@@ -182,50 +139,69 @@ def level_thresholds(bn: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, f
     falls as x rises), γ = 0 gives a constant count (thresholds at lo, always passed, or hi + 1, never).
     """
     levels = np.asarray(levels, dtype=np.float64)
-    channels, k_levels = levels.shape
-    thresholds = np.zeros((channels, k_levels), dtype=np.int64)
+
+    def boundary(k: int, live: np.ndarray) -> np.ndarray:
+        return levels[live, k]
+
+    def reached(k: int, idx: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return y >= levels[idx, k]
+
+    return _walk_levels(bn, scale, levels.shape[0], levels.shape[1], lo, hi, boundary, reached)
+
+
+def _walk_levels(bn: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float] | None, scale: np.ndarray | None,
+                 channels: int, n_levels: int, lo: int, hi: int,
+                 boundary: Callable[[int, np.ndarray], np.ndarray],
+                 reached: Callable[[int, np.ndarray, np.ndarray], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The (C, n_levels) integer thresholds and (C,) negate flags of a monotone activation of
+    y = ``batchnorm_f64(scale_f64(x, s))``: level k of channels ``idx`` is passed where ``reached(k, idx, y)``, and
+    ``boundary(k, live)`` is the analytic y at which the ``live`` channels reach it (the walk's start, taken back
+    through the batchnorm and the scale). Shared by :func:`quant_thresholds` and :func:`level_thresholds`."""
+    thresholds = np.zeros((channels, n_levels), dtype=np.int64)
     negate = np.zeros(channels, dtype=bool)
-    if k_levels == 0 or channels == 0:
+    if n_levels == 0 or channels == 0:
         return thresholds, negate
     g = np.ones(channels) if bn is None else np.asarray(bn[0], dtype=np.float64)
 
     def value(idx: np.ndarray, x: np.ndarray) -> np.ndarray:
-        """The float stage's y for channels ``idx`` at integers ``x``: the reference's chain."""
+        """The float stage's y for channels ``idx`` at integer accumulators ``x``: the reference's chain."""
         y = x.astype(np.float64) if scale is None else scale_f64(x, np.asarray(scale, dtype=np.float64)[idx])
         if bn is not None:
             y = batchnorm_f64(y, bn[0][idx], bn[1][idx], bn[2][idx], bn[3][idx], bn[4])
         return y
 
     zero = g == 0
-    up = g > 0
+    up = g > 0  # the level rises with x; otherwise (γ < 0, or NaN as level_threshold takes it) it falls: negate
     negate[~zero] = ~up[~zero]
     live = np.flatnonzero(~zero)
     lo_v, hi_v = np.full(live.size, lo, dtype=np.int64), np.full(live.size, hi, dtype=np.int64)
-    for k in range(k_levels):
-        if zero.any():
+    for k in range(n_levels):
+        if zero.any():  # a constant y: the level is passed everywhere or nowhere
             zi = np.flatnonzero(zero)
-            thresholds[zi, k] = np.where(value(zi, np.full(zi.size, lo, dtype=np.int64)) >= levels[zi, k], lo, hi + 1)
+            thresholds[zi, k] = np.where(reached(k, zi, value(zi, np.full(zi.size, lo, dtype=np.int64))), lo, hi + 1)
         if not live.size:
             continue
-        z = levels[live, k]
+        z = boundary(k, live)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if bn is None:
-                tau = z.copy()
+                tau = np.array(z, dtype=np.float64)
             else:
                 m, b, v = (np.asarray(a, dtype=np.float64)[live] for a in (bn[2], bn[1], bn[3]))
                 tau = m + (z - b) * np.sqrt(v + bn[4]) / g[live]
             if scale is not None:
                 tau = tau / np.asarray(scale, dtype=np.float64)[live]
+        # level_threshold's start: ⌈τ⌉ (±∞ and NaN to an end), held within [lo − 1, hi + 2]
         finite = np.isfinite(tau)
         guess = np.where(finite, np.ceil(np.where(finite, tau, 0.0)), np.where(tau > 0, hi + 1, lo))
         guess = np.minimum(np.maximum(guess, lo - 1), hi + 2).astype(np.int64)
         inc = up[live]
+        # a falling level searches y = −x (x ≤ X ⇔ −x ≥ −X) over [−hi, −lo] from −guess + 1, as level_threshold
         s_lo, s_hi = np.where(inc, lo_v, -hi_v), np.where(inc, hi_v, -lo_v)
         start = np.where(inc, guess, 1 - guess)
         sign = np.where(inc, 1, -1)
 
         def passes(j: np.ndarray, y: np.ndarray, k: int = k) -> np.ndarray:
-            return value(live[j], sign[j] * y) >= levels[live[j], k]
+            return reached(k, live[j], value(live[j], sign[j] * y))
 
         thresholds[live, k] = first_true_channels(passes, s_lo, s_hi, start)
     return thresholds, negate
