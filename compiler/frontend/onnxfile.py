@@ -48,7 +48,7 @@ import numpy as np
 from compiler.errors import BnncError, describe, number
 from compiler.ir import Graph
 from compiler.limits import DEFAULT_MAX_BYTES, fmt_bytes
-from compiler.names import printable
+from compiler.names import printable, sanitize
 
 from .arrays import not_regular
 from .netyaml import import_net
@@ -100,10 +100,6 @@ class ImportOptions:
     name: str | None = None
     hardware: dict[str, Any] = field(default_factory=dict)
     output: str | None = None
-
-
-class _Refusal(BnncError):
-    pass
 
 
 def _node_err(path: str, node: Any, message: str) -> BnncError:
@@ -361,20 +357,16 @@ class _Chain:
         self.arrays: dict[str, np.ndarray] = {}
         self.shape: tuple[int, ...] = ()  # ONNX shape of the current tensor, batch included
         self.kind = "input"               # input | bipolar | codes | acc
-        self.codes_scale = 1.0
         self.pending: _Affine | None = None  # an affine on the current tensor, not yet a layer
         self.chw: tuple[int, int, int] | None = None  # set by a flatten: the next dense permutes its columns
         self.input_shape: list[int] = []
-        self.input_flat_chw: tuple[int, int, int] | None = None
         self.output = "scores"
         self.names: set[str] = set()
         self.done = False
 
     # ---- helpers
     def name(self, base: str) -> str:
-        s = re.sub(r"[^A-Za-z0-9_]", "_", base)[:100] or "layer"
-        if not re.match(r"[A-Za-z_]", s):
-            s = "n_" + s
+        s = sanitize(base[:100] or "layer")
         if s == "input":
             s = "input_"
         out, k = s, 2
@@ -501,7 +493,7 @@ def translate(model: Any, path: str | Path, opts: ImportOptions = ImportOptions(
     if last_dyn not in out_names:
         raise BnncError(f"the graph's output must be the end of the chain ({printable(last_dyn)}), not "
                         f"{', '.join(printable(o) for o in sorted(out_names))}", file=src)
-    return _finish(ch, model, src, in_dtype)
+    return _finish(ch, src, in_dtype)
 
 
 def _check_ops(src: str, g: Any) -> None:
@@ -575,11 +567,10 @@ def _fold_node(src: str, node: Any, ins: list[str], a: dict[str, Any], consts: d
         if n not in consts:
             raise _node_err(src, node, f"input {printable(n)} must be produced before it is read, not missing")
         vals.append(consts[n])
+    raw = [v.value if isinstance(v, QWeight) else v for v in vals]
     if op in ("Quant", "BipolarQuant", "IntQuant"):
-        raw = [v.value if isinstance(v, QWeight) else v for v in vals]
         consts[node.output[0]] = _quantize(src, node, raw, a)
         return
-    raw = [v.value if isinstance(v, QWeight) else v for v in vals]
     if op == "Transpose" and isinstance(vals[0], QWeight):
         q = vals[0]
         perm = a.get("perm")
@@ -695,7 +686,7 @@ def _chain_node(ch: _Chain, node: Any, ins: list[str], a: dict[str, Any], consts
         ch.flush(node.name, force=True)
         ch.layers.append({"name": ch.name(node.name), "op": "quant", "bits": n, "signed": signed,
                           "narrow": narrow, "scale": float(s[0])})
-        ch.kind, ch.codes_scale = "codes", float(s[0])
+        ch.kind = "codes"
         return
     if op == "MultiThreshold":
         _multithreshold(ch, node, a, const(1, "the thresholds"))
@@ -806,7 +797,7 @@ def _multithreshold(ch: _Chain, node: Any, a: dict[str, Any], t: Any) -> None:
     lname = ch.name(node.name)
     ch.layers.append({"name": lname, "op": "thresholds", "out_bias": lo, "scale": scale})
     ch.arrays[f"{lname}.thresholds"] = full
-    ch.kind, ch.codes_scale = "codes", scale
+    ch.kind = "codes"
 
 
 def _matrix(ch: _Chain, node: Any, ins: list[str], a: dict[str, Any], const: Any) -> None:
@@ -960,13 +951,11 @@ def _reshape(ch: _Chain, node: Any, tgt: tuple[int, ...]) -> None:
                     f"{list(cur)} into {list(tgt)}")
 
 
-def _finish(ch: _Chain, model: Any, src: str, in_dtype: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+def _finish(ch: _Chain, src: str, in_dtype: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     if ch.pending is not None:  # the scores' affine (a bias, a TensorNorm): the last batchnorm
         ch.flush("scores")
     _flat_gray_input(ch)
-    name = ch.opts.name or re.sub(r"[^A-Za-z0-9_]", "_", Path(src).stem)[:100] or "net"
-    if not re.match(r"[A-Za-z_]", name):
-        name = "net_" + name
+    name = ch.opts.name or sanitize(Path(src).stem[:100] or "net")
     doc: dict[str, Any] = {
         "name": name,
         "input": {"shape": list(ch.input_shape), "dtype": in_dtype},
