@@ -251,3 +251,19 @@ def test_shipped_brevitas_example(tmp_path: Path) -> None:
     report = compiler.simulate(tmp_path / "rtl", x)
     assert report.mismatch is None and report.predictions == list(want)
     assert report.interval_measured == report.interval_predicted
+
+
+def test_bipolar_quant_of_ternary_codes_is_refused_not_dropped(tmp_path: Path) -> None:
+    """sign(0) = +1 maps codes {-1, 0, +1} to ±1: not a no-op, and bnnc has no layer for it, so one line."""
+    from onnx import helper
+
+    from designs.qonnx_gen import edit, node
+
+    def after_quant(g):  # type: ignore[no-untyped-def]
+        g.node.append(helper.make_node("BipolarQuant", ["a1", "c_one"], ["a1b"], name="BipolarQuant_codes",
+                                       domain="qonnx.custom_op.general"))
+        node(g, "MatMul_2").input[0] = "a1b"
+    onnx.save(edit(qonnx_mlp(act_bits=2), after_quant), str(tmp_path / "m.onnx"))
+    with pytest.raises(compiler.errors.BnncError, match=r"node BipolarQuant_codes \(BipolarQuant\): a BipolarQuant of "
+                       r"an activation must read a matrix layer's or the input's values, not an already quantized one"):
+        compiler.load(tmp_path / "m.onnx", onnx=RAW)

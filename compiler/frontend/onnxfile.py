@@ -659,9 +659,9 @@ def _chain_node(ch: _Chain, node: Any, ins: list[str], a: dict[str, Any], consts
         if s.size != 1 or float(s.reshape(-1)[0]) != 1.0:
             raise _node_err(src, node, f"the scale of an activation BipolarQuant must be 1, not "
                             f"{describe(s.reshape(-1).tolist())}")
-        if ch.kind in ("bipolar", "codes"):
-            if ch.pending is None:
-                return  # the sign of ±1 (or of codes? refused below) is itself
+        if ch.kind == "bipolar" and ch.pending is None:
+            return  # the sign of ±1 values is themselves
+        if ch.kind in ("bipolar", "codes"):  # codes hold 0, whose sign (+1) is no code: not a no-op
             raise _node_err(src, node, "a BipolarQuant of an activation must read a matrix layer's or the input's "
                             "values, not an already quantized one")
         ch.flush(node.name)  # the pending affine, if any, becomes the batchnorm before the sign
