@@ -507,3 +507,65 @@ def test_resume_continues_an_interrupted_training(tmp_path: Path, capsys: pytest
     assert cli.main([*args, "--resume", "--work-dir", str(tmp_path / "empty")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--work-dir must hold the interrupted training's checkpoints/last.ckpt" in err
+
+
+def test_init_from_float_ternarises_at_twns_threshold() -> None:
+    """A const-scaled ternary layer started from a float twin holds TWN's codes: sign(w) where |w| > 0.7 mean|w|."""
+    from compiler.train.module import TWN_THRESHOLD, init_from_float
+
+    model = {"hidden": [24], "input": "uint8", "weight_bits": 2, "weight_scale": "const",
+             "act_quant": {"bits": 2, "signed": True, "narrow": True, "scale": 1.0}}
+    student = BnnClassifier(validate({"model": model}, "<t>").to_dict(), in_features=30, classes=4)
+    twin = BnnClassifier(validate({"model": {"hidden": [24], "input": "uint8", "binarized": False}}, "<t>").to_dict(),
+                         in_features=30, classes=4)
+    torch.manual_seed(3)
+    with torch.no_grad():
+        for p in twin.net.parameters():
+            p.normal_(0.0, 0.05)
+    copied = init_from_float(student.net, twin.net)
+    assert {"fc1.weight", "fc2.weight", "bn1.weight", "bn1.bias", "bn1.running_mean", "bn2.running_var"} <= set(copied)
+    for name in ("fc1", "fc2"):
+        w = getattr(twin.net, name).weight.detach().double()
+        want = torch.sign(w) * (w.abs() > TWN_THRESHOLD * w.abs().mean())
+        got = getattr(student.net, name).weight_codes64().detach()
+        assert torch.equal(got, want), name
+        assert 0.3 < float((got != 0).double().mean()) < 0.8  # neither a dead layer nor a binary one
+    assert torch.equal(student.net.bn1.weight, twin.net.bn1.weight)
+    # A max_abs-scaled layer keeps the codes the float weights have; a 1-bit layer keeps their signs.
+    model.update(weight_scale="max_abs", weight_bits=3)
+    mx = BnnClassifier(validate({"model": model}, "<t>").to_dict(), in_features=30, classes=4)
+    init_from_float(mx.net, twin.net)
+    w = twin.net.fc1.weight.detach().double()
+    assert torch.equal(mx.net.fc1.weight_codes64().detach(), torch.round(w / w.abs().amax(1, keepdim=True) * 3))  # per channel
+    one = BnnClassifier(validate({"model": {"hidden": [24], "input": "uint8"}}, "<t>").to_dict(), in_features=30,
+                        classes=4)
+    init_from_float(one.net, twin.net)
+    assert torch.equal(one.net.fc1.binary_weight(), torch.where(twin.net.fc1.weight >= 0, 1.0, -1.0))
+
+
+def test_init_from_starts_training_at_the_checkpoint(tmp_path: Path, trained_u8: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """--init-from copies the weights: at a vanishing LR one epoch later the net predicts as its source does."""
+    source = json.loads((trained_u8 / "metrics.json").read_text())["checkpoint"]
+    cfg = _write_cfg(tmp_path / "cfg.yaml", input="uint8")
+    doc = yaml.safe_load(cfg.read_text())
+    doc["train"].update(max_epochs=1, lr=1e-12, lr_schedule="constant")
+    cfg.write_text(yaml.safe_dump(doc))
+    out = tmp_path / "out"
+    assert cli.main([str(cfg), "--data-dir", str(SUBSET), "--out", str(out), "--init-from", source,
+                     "--no-progress-bar"]) == 0
+    m = json.loads((out / "metrics.json").read_text())
+    assert m["init_from"] == source
+    x = torch.from_numpy(np.load(SUBSET)["x_test"][:300].reshape(300, -1).astype(np.float32))
+    agree = load_checkpoint(source).predict_classes(x) == load_checkpoint(m["checkpoint"]).predict_classes(x)
+    # Not all: the batchnorms' running statistics are re-estimated over the epoch (a fresh net agrees ~10 %).
+    assert float(agree.float().mean()) > 0.85
+    # A checkpoint of another shape is refused in one line naming the first layer that differs.
+    doc["model"]["hidden"] = [48, 32]
+    cfg.write_text(yaml.safe_dump(doc))
+    rc = cli.main([str(cfg), "--data-dir", str(SUBSET), "--out", str(tmp_path / "o"), "--init-from", source,
+                   "--no-progress-bar"])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("\n") == 1, err
+    assert "the init checkpoint's layer fc1 must have the config's weight shape 48x784, not 64x784" in err
+    assert not (tmp_path / "o").exists()

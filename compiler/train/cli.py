@@ -47,7 +47,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from compiler.argparsing import Parser, UsageError, byte_count, path_arg
 from compiler.errors import BnncError, describe
@@ -57,6 +57,9 @@ from compiler.names import printable
 from compiler.outdir import atomic_files, check_own_files
 
 from .config import COUNT_MAX, SEED_MAX, THREADS_MAX, ConfigError, check_footprint, load_config
+
+if TYPE_CHECKING:
+    from .module import BnnClassifier
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "mnist"
 # Training images written as calibration.npy beside an exported net (see compiler.train.export):
@@ -126,6 +129,9 @@ def _parser() -> argparse.ArgumentParser:
                         "schedule, best checkpoint), up to train.max_epochs")
     p.add_argument("--teacher", type=path_arg, metavar="CKPT",
                    help="override train.teacher: distil from this bnnc train checkpoint (e.g. the float twin's)")
+    p.add_argument("--init-from", type=path_arg, metavar="CKPT",
+                   help="override train.init_from: start the weights and batchnorms from this bnnc train checkpoint "
+                        "(e.g. the float twin's; same layer names and shapes)")
     p.add_argument("--weight-dtype", default="float16", choices=["float16", "float32", "float64"],
                    help="dtype of the exported ±1 weight arrays (default float16; few-bit codes are int8)")
     p.add_argument("--max-bytes", type=byte_count, default=DEFAULT_MAX_BYTES, metavar="N",
@@ -203,9 +209,27 @@ def _inputs(args: argparse.Namespace, data_dir: Path) -> list[Path]:
     found = [Path(args.config), data_dir]
     if args.from_checkpoint:
         found.append(Path(args.from_checkpoint))
-    if getattr(args, "teacher_path", None):
-        found.append(Path(args.teacher_path))
+    for key in ("teacher_path", "init_path"):
+        if getattr(args, key, None):
+            found.append(Path(getattr(args, key)))
     return found
+
+
+def _init_weights(model: BnnClassifier, source: BnnClassifier, where: str) -> None:
+    """Start ``model`` from ``source`` (``--init-from``): every matrix layer's weights must match by name and shape."""
+    from .module import init_from_float
+
+    copied = set(init_from_float(model.net, source.net))
+    want = [n for n, p in model.net.named_parameters() if n.endswith(".weight") and p.dim() >= 2]
+    missing = [n.removesuffix(".weight") for n in want if n not in copied]
+    if missing:
+        theirs = {n.removesuffix(".weight"): tuple(p.shape) for n, p in source.net.named_parameters()
+                  if n.endswith(".weight") and p.dim() >= 2}
+        name = missing[0]
+        got = "x".join(map(str, theirs[name])) if name in theirs else "no such layer"
+        mine = "x".join(map(str, dict(model.net.named_parameters())[f"{name}.weight"].shape))
+        raise ConfigError(f"{where}: the init checkpoint's layer {name} must have the config's weight shape "
+                          f"{mine}, not {got}")
 
 
 def _lightning_refused(args: argparse.Namespace, extra: dict[str, Any], e: BaseException) -> ConfigError:
@@ -231,8 +255,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         cfg.train.threads = args.threads
     if args.teacher is not None:
         cfg.train.teacher = str(args.teacher)
-    # A relative teacher path is relative to the current folder, as --data-dir is.
+    if args.init_from is not None:
+        cfg.train.init_from = str(args.init_from)
+    # A relative teacher or init path is relative to the current folder, as --data-dir is.
     args.teacher_path = cfg.train.teacher or None
+    args.init_path = cfg.train.init_from or None
     extra = _trainer_kwargs(args.trainer)
     out = Path(args.out) if args.out else Path("out") / cfg.name
     work = Path(args.work_dir) if args.work_dir else out
@@ -313,6 +340,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if teacher.classes != dm.num_classes:
             raise ConfigError(f"{tk}: the teacher's network must score the data's {dm.num_classes} classes, "
                               f"not {teacher.classes}")
+    init_src = None
+    if args.init_path and loaded is None and resume_from is None:
+        init_src = load_checkpoint(args.init_path, args.max_bytes)
     ckpt_cb = ModelCheckpoint(dirpath=work / "checkpoints", filename="best", monitor="val_acc", mode="max",
                               save_top_k=1, save_last=True)
     callbacks: list[Any] = [ckpt_cb]
@@ -343,6 +373,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                               in_shape=dm.image_shape)
         if cfg.model.binarized:  # an architecture bnnc refuses is refused now, not after training
             check_exportable(model, str(args.config))
+        if init_src is not None:
+            _init_weights(model, init_src, printable(str(args.init_path)))
         model.set_teacher(teacher)
         trainer.fit(model, datamodule=dm, ckpt_path=str(resume_from) if resume_from else None)
         train_s = time.time() - t0
@@ -369,6 +401,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "data": str(data_dir),
         "torch_threads": torch.get_num_threads(),
         "teacher": None if teacher is None else str(args.teacher_path),
+        "init_from": None if init_src is None else str(args.init_path),
         "curve": None if loaded is not None else str(curve),
         "command": "bnnc train " + " ".join(shlex.quote(a) for a in args._argv),
         "config": cfg.to_dict(),

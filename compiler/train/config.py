@@ -30,6 +30,7 @@ Example of an MLP (``examples/lfc/train.yaml``)::
       teacher: ""                 # knowledge distillation: a bnnc train checkpoint (the float twin's best.ckpt)
       distill_weight: 0.5         # with a teacher: loss = (1-w)*CE + w*T^2*KL(teacher || student) at temperature T
       distill_temperature: 4.0
+      init_from: ""               # start from a bnnc train checkpoint (the float twin's best.ckpt): same layer names and shapes
 
 Few-bit networks (issue 23, docs/few-bit.md) choose the weights' and the activations'
 bits for the whole net, and override them per matrix layer (``conv<k>`` / ``fc<k>``;
@@ -151,6 +152,7 @@ class TrainConfig:
     teacher: str = ""
     distill_weight: float = 0.5
     distill_temperature: float = 4.0
+    init_from: str = ""
 
 
 @dataclass
@@ -516,6 +518,8 @@ def validate(raw: Any, src: str = "<config>") -> Config:
              t.distill_temperature)
     _require(src, "\0" not in t.teacher and len(t.teacher) <= 4096, "train.teacher",
              "a checkpoint path (or empty)", t.teacher)
+    _require(src, "\0" not in t.init_from and len(t.init_from) <= 4096, "train.init_from",
+             "a checkpoint path (or empty)", t.init_from)
     _require(src, 0 <= t.threads <= THREADS_MAX, "train.threads", f"an integer in [0, {THREADS_MAX}]", t.threads)
     return Config(name=name, model=m, train=t)
 

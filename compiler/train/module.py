@@ -192,6 +192,52 @@ def distill_loss(logits: Tensor, teacher_logits: Tensor, y: Tensor, weight: floa
     return (1.0 - weight) * ce + weight * T * T * kl
 
 
+# TWN's threshold (Li, Zhang and Liu, "Ternary Weight Networks", 2016): a weight w of a float layer is
+# ternarised to 0 where |w| <= 0.7 * mean|w|. Started from a float twin, a few-bit layer's latent weights
+# are scaled so that this threshold lands on the quantizer's first rounding step (0.5 / qmax for the
+# constant scale): the float layer's large weights become the non-zero codes. Without the rescale, a float
+# layer's weights (|w| ~ 1/sqrt(fan_in)) all round to code 0, a dead layer.
+TWN_THRESHOLD = 0.7
+
+
+def init_from_float(student: nn.Module, source: nn.Module) -> list[str]:
+    """Start ``student``'s matrix layers and batchnorms from ``source``'s (a float twin or any bnnc network).
+
+    Pretrained float initialisation is a standard step for binarized and few-bit networks (Bi-Real Net,
+    Liu et al., ECCV 2018; Zhuang et al., "Towards Effective Low-bitwidth CNNs", CVPR 2018). Every
+    parameter and buffer of the same name and shape is copied; a constant-scaled few-bit layer's weights
+    are rescaled by TWN's threshold (above), a ``max_abs`` one's to max|w| = 1 (its codes do not change),
+    and 1-bit layers keep the source's values (only their signs matter). Latent weights are then clipped
+    to [-1, 1] as after every training step. Returns the names copied; the caller checks they cover the net.
+    """
+    from .layers import BINARY_LAYERS  # the binary layers and their few-bit subclasses
+
+    src = source.state_dict()
+    copied: list[str] = []
+    with torch.no_grad():
+        for name, t in student.state_dict().items():
+            s = src.get(name)
+            if s is None or tuple(s.shape) != tuple(t.shape) or not t.is_floating_point():
+                continue
+            t.copy_(s.to(t.dtype))
+            copied.append(name)
+        for mod_name, m in student.named_modules():
+            if not isinstance(m, BINARY_LAYERS) or f"{mod_name}.weight" not in copied:
+                continue
+            w = m.weight
+            if isinstance(m, (QuantLinear, QuantConv2d)):
+                if m.scale_mode == "const":
+                    mean = float(w.abs().mean())
+                    if mean > 0:
+                        w.mul_((0.5 / m.qmax) / (TWN_THRESHOLD * mean))
+                else:
+                    peak = float(w.abs().max())
+                    if peak > 0:
+                        w.div_(peak)
+            w.clamp_(-1.0, 1.0)
+    return copied
+
+
 class BnnClassifier(pl.LightningModule):
     """A (binarized) MLP or CNN classifier trained with Adam.
 
