@@ -177,6 +177,37 @@ def test_cli_bad_config_is_one_line_exit_2(tmp_path: Path, capsys: pytest.Captur
     assert rc == 2 and len(err.strip().splitlines()) == 1 and "nowhere" in err
 
 
+def test_data_is_found_in_a_documented_place_or_named_in_one_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """--data-dir, then $BNNC_MNIST, then $BNNC_DATA/mnist, then ./data/mnist; missing data names the files."""
+    for env in ("BNNC_MNIST", "BNNC_CIFAR10", "BNNC_DATA"):
+        monkeypatch.delenv(env, raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert cli.data_location("mnist", None) == (Path("data/mnist"), "the default ./data/mnist")
+    monkeypatch.setenv("BNNC_DATA", "/d")
+    assert cli.data_location("cifar10", None) == (Path("/d/cifar10"), "$BNNC_DATA/cifar10")
+    monkeypatch.setenv("BNNC_MNIST", "/m")
+    assert cli.data_location("mnist", None) == (Path("/m"), "$BNNC_MNIST")
+    assert cli.data_location("mnist", "x.npz") == (Path("x.npz"), "--data-dir")
+    monkeypatch.delenv("BNNC_MNIST")
+    monkeypatch.delenv("BNNC_DATA")
+    cfg = _write_cfg(tmp_path / "cfg.yaml")
+    rc = cli.main([str(cfg), "--out", "o"])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("\n") == 1
+    assert err == ("bnnc: error: data/mnist: the mnist data must be an existing folder (the default ./data/mnist), "
+                   "not missing; it needs the MNIST files train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, "
+                   "t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz (published at "
+                   "https://yann.lecun.com/exdb/mnist/ and its mirrors): put them there, or name their folder with "
+                   "--data-dir, $BNNC_MNIST or $BNNC_DATA (which holds <dataset>/ folders)\n")
+    assert not (tmp_path / "o").exists()
+    # The default place, filled as the message says, trains.
+    (tmp_path / "data" / "mnist").mkdir(parents=True)
+    shutil.copy(SUBSET, tmp_path / "data" / "mnist" / "mnist.npz")
+    assert cli.main([str(cfg), "--out", "o", "--max-epochs", "1", "--no-progress-bar"]) == 0
+    assert json.loads((tmp_path / "o" / "metrics.json").read_text())["data"] == "data/mnist"
+
+
 # --------------------------------------------------------------------------- training + export
 
 def _write_cfg(path: Path, **model: object) -> Path:

@@ -315,7 +315,8 @@ def test_cifar10_loader_errors(tmp_path: Path) -> None:
     _write_cifar(tmp_path / "c")
     (tmp_path / "c" / "data_batch_3").unlink()
     with pytest.raises(DataError, match=whole(r"c: needs the CIFAR-10 python batches data_batch_1\.\.5 and "
-                                              r"test_batch, missing data_batch_3")):
+                                              r"test_batch, missing data_batch_3 \(in cifar-10-python\.tar\.gz from "
+                                              r"https://www\.cs\.toronto\.edu/~kriz/cifar\.html, unpacked\)")):
         load_cifar10(tmp_path / "c")
     evil = tmp_path / "evil"
     evil.write_bytes(pickle.dumps(print))  # a batch that names a global other than numpy's array types
@@ -379,4 +380,5 @@ def test_cli_cifar10_missing_data_is_one_line(tmp_path: Path, capsys: pytest.Cap
     err = capsys.readouterr().err.strip()
     assert rc == 2 and len(err.splitlines()) == 1
     assert err.endswith("needs the CIFAR-10 python batches data_batch_1..5 and test_batch, missing data_batch_1, "
-                        "data_batch_2, data_batch_3, data_batch_4, data_batch_5, test_batch")
+                        "data_batch_2, data_batch_3, data_batch_4, data_batch_5, test_batch (in cifar-10-python.tar.gz "
+                        "from https://www.cs.toronto.edu/~kriz/cifar.html, unpacked)")

@@ -24,9 +24,11 @@ training from ``--work-dir``'s ``checkpoints/last.ckpt`` (written after every ep
 distils from another ``bnnc train`` checkpoint, typically the float twin's, which must take
 the same images and score the same classes (see :func:`compiler.train.module.distill_loss`).
 
-Data (``train.dataset`` in the config): ``mnist`` from ``--data-dir``, ``$BNNC_MNIST``
-or ``../shared/data/mnist``; ``cifar10`` (the python batches) from ``--data-dir``,
-``$BNNC_CIFAR10`` or ``../shared/data/cifar10``.
+Data (``train.dataset`` in the config, ``mnist`` or ``cifar10``): from ``--data-dir``, else
+``$BNNC_MNIST`` / ``$BNNC_CIFAR10``, else ``$BNNC_DATA/<dataset>``, else ``./data/<dataset>``
+(:func:`data_location`). MNIST is the four idx files (``.gz`` or not) or one ``.npz``; CIFAR-10 the
+python batches. bnnc never downloads: a missing folder is one line naming the files needed and
+where they are published.
 
 Every file read (the config, the data, a checkpoint) is untrusted: see
 :mod:`compiler.train.config`, :mod:`compiler.train.data` and
@@ -61,16 +63,16 @@ from .config import COUNT_MAX, SEED_MAX, THREADS_MAX, ConfigError, check_footpri
 if TYPE_CHECKING:
     from .module import BnnClassifier
 
-DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "mnist"
+# Where the data is when --data-dir is absent: $BNNC_MNIST / $BNNC_CIFAR10 (that data set's folder), then
+# $BNNC_DATA/<dataset>, then ./data/<dataset> under the current folder (docs: README "Training").
+DATA_ENV = "BNNC_DATA"
+DEFAULT_DATA_ROOT = Path("data")
 # Training images written as calibration.npy beside an exported net (see compiler.train.export):
 # the CALIBRATION_IMAGES nearest ties among the first CALIBRATION_POOL training images.
 CALIBRATION_IMAGES = 512
 CALIBRATION_POOL = 10000
-# Per dataset: the environment variable, then the default folder, consulted when --data-dir is absent.
-DATA_DEFAULTS = {
-    "mnist": ("BNNC_MNIST", DEFAULT_DATA_DIR),
-    "cifar10": ("BNNC_CIFAR10", DEFAULT_DATA_DIR.parent / "cifar10"),
-}
+# Per dataset: the environment variable naming its own folder.
+DATA_DEFAULTS = {"mnist": "BNNC_MNIST", "cifar10": "BNNC_CIFAR10"}
 # What bnnc train writes into --out, and the marker that lists them as bnnc's (compiler.outdir).
 OUT_FILES = ("net.yaml", "weights.npz", "calibration.npy", "metrics.json")
 OUT_MARKER = "train_manifest.json"
@@ -111,9 +113,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=path_arg, help="output folder for net.yaml, weights.npz, metrics.json "
                    "(default out/<name>); files of those names in it must be bnnc's own (train_manifest.json)")
     p.add_argument("--work-dir", type=path_arg, help="folder for checkpoints and logs (default: the --out folder)")
-    p.add_argument("--data-dir", type=path_arg, help="MNIST idx(.gz) folder, or an npz / folder with one npz "
-                   f"(default {DEFAULT_DATA_DIR}, or $BNNC_MNIST); for train.dataset cifar10 the folder "
-                   "of the CIFAR-10 python batches (default $BNNC_CIFAR10)")
+    p.add_argument("--data-dir", type=path_arg, help="MNIST idx(.gz) folder, or an npz / folder with one npz; for "
+                   "train.dataset cifar10 the folder of the CIFAR-10 python batches (default $BNNC_MNIST / "
+                   "$BNNC_CIFAR10, else $BNNC_DATA/<dataset>, else ./data/<dataset>)")
     p.add_argument("--accelerator", default="cpu", choices=ACCELERATORS, help="Lightning accelerator (default cpu)")
     p.add_argument("--devices", default="auto", type=_devices_arg, help="Lightning devices (default auto)")
     p.add_argument("--strategy", default="auto", help="Lightning strategy (default auto)")
@@ -204,6 +206,18 @@ def _trainer_kwargs(items: list[str]) -> dict[str, Any]:
     return out
 
 
+def data_location(dataset: str, given: str | Path | None) -> tuple[Path, str]:
+    """The data folder (or .npz) of ``dataset`` and what chose it: --data-dir, an environment variable, the default."""
+    if given:
+        return Path(given), "--data-dir"
+    env = DATA_DEFAULTS[dataset]
+    if os.environ.get(env):
+        return Path(os.environ[env]), f"${env}"
+    if os.environ.get(DATA_ENV):
+        return Path(os.environ[DATA_ENV]) / dataset, f"${DATA_ENV}/{dataset}"
+    return DEFAULT_DATA_ROOT / dataset, f"the default ./{DEFAULT_DATA_ROOT / dataset}"
+
+
 def _inputs(args: argparse.Namespace, data_dir: Path) -> list[Path]:
     """The files this command reads, which its output must never replace."""
     found = [Path(args.config), data_dir]
@@ -263,8 +277,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     extra = _trainer_kwargs(args.trainer)
     out = Path(args.out) if args.out else Path("out") / cfg.name
     work = Path(args.work_dir) if args.work_dir else out
-    env, default_dir = DATA_DEFAULTS[cfg.train.dataset]
-    data_dir = Path(args.data_dir or os.environ.get(env) or default_dir)
+    data_dir, data_how = data_location(cfg.train.dataset, args.data_dir)
     # Before hours of training: --out must not hold files of the user's where bnnc writes.
     check_own_files(out, OUT_FILES, OUT_MARKER, field="--out", inputs=_inputs(args, data_dir))
     if work.exists() and not work.is_dir():
@@ -281,10 +294,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     import numpy as np
 
-    from .data import DataError, MnistDataModule
+    from .data import DataError, MnistDataModule, data_needs
     from .export import check_exportable, export, load_checkpoint, pick_calibration
     from .module import BnnClassifier
 
+    if not (data_dir.exists() or data_dir.is_symlink()):
+        raise DataError(f"{data_dir}: the {cfg.train.dataset} data must be an existing folder ({data_how}), not "
+                        f"missing; it needs {data_needs(cfg.train.dataset)}: put them there, or name their folder "
+                        f"with --data-dir, ${DATA_DEFAULTS[cfg.train.dataset]} or ${DATA_ENV} (which holds "
+                        f"<dataset>/ folders)")
     strategies = sorted({"auto", *StrategyRegistry.available_strategies()})
     if args.strategy not in strategies:
         # Lightning registers each strategy in several variants (ddp_find_unused_parameters_true, ...): name the bases.

@@ -55,6 +55,19 @@ IDX_FILES = {
     "x_test": "t10k-images-idx3-ubyte",
     "y_test": "t10k-labels-idx1-ubyte",
 }
+# Where a user gets each data set (named in the errors for missing data; bnnc never downloads).
+DATA_SOURCES = {
+    "mnist": "published at https://yann.lecun.com/exdb/mnist/ and its mirrors",
+    "cifar10": "in cifar-10-python.tar.gz from https://www.cs.toronto.edu/~kriz/cifar.html, unpacked",
+}
+
+
+def data_needs(dataset: str) -> str:
+    """The files a data set's folder must hold, their standard names and where they are published."""
+    if dataset == "cifar10":
+        return (f"the CIFAR-10 python batches {', '.join(CIFAR10_TRAIN)}, {CIFAR10_TEST} "
+                f"({DATA_SOURCES['cifar10']})")
+    return f"the MNIST files {', '.join(v + '.gz' for v in IDX_FILES.values())} ({DATA_SOURCES['mnist']})"
 
 _IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype(">i2"), 0x0C: np.dtype(">i4"),
                0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
@@ -237,7 +250,8 @@ def load_mnist(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> MnistArr
             if len(npzs) != 1:
                 missing = [IDX_FILES[k] for k, p in found.items() if p is None]
                 raise DataError(f"{path}: the data folder must hold the four MNIST idx(.gz) files or exactly one "
-                                f".npz, not miss {', '.join(missing)} beside {len(npzs)} .npz")
+                                f".npz, not miss {', '.join(missing)} beside {len(npzs)} .npz "
+                                f"({DATA_SOURCES['mnist']})")
             arrays = _read_data_npz(npzs[0], max_bytes)
     out = {}
     for k, a in arrays.items():
@@ -333,7 +347,7 @@ def load_cifar10(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> MnistA
     missing = [f for f in (*CIFAR10_TRAIN, CIFAR10_TEST) if not (path / f).exists()]
     if missing:
         raise DataError(f"{path}: needs the CIFAR-10 python batches data_batch_1..5 and test_batch, "
-                        f"missing {', '.join(missing)}")
+                        f"missing {', '.join(missing)} ({DATA_SOURCES['cifar10']})")
     train = [read_cifar_batch(path / f, max_bytes) for f in CIFAR10_TRAIN]
     x_test, y_test = read_cifar_batch(path / CIFAR10_TEST, max_bytes)
     return MnistArrays(np.concatenate([t[0] for t in train]), np.concatenate([t[1] for t in train]),

@@ -233,7 +233,8 @@ CASES: list[Case] = [
         idx_folder(gzip.compress(_idx((10, 28, 28), RANDOM_7840))[:-100], "train-images-idx3-ubyte.gz")),
     _mk("train_idx_file_missing", "message", TRAIN.replace("data.npz", "mnist"),
         r"\S+/mnist: the data folder must hold the four MNIST idx\(\.gz\) files or exactly one \.npz, not miss "
-        r"t10k-labels-idx1-ubyte beside 0 \.npz", cfg(), idx_folder(),
+        r"t10k-labels-idx1-ubyte beside 0 \.npz \(published at https://yann\.lecun\.com/exdb/mnist/ and its mirrors\)",
+        cfg(), idx_folder(),
         lambda d: (d / "mnist" / "t10k-labels-idx1-ubyte").unlink()),
     _mk("train_val_size_beyond_one", "message", TRAIN,
         T + r": field train\.val_size must be a fraction in \(0, 1\) or a positive whole number of images, not 1\.5",
