@@ -19,6 +19,7 @@ from .argmax import ArgmaxParams
 from .board import BoardBridgeParams, UartRxParams, UartTxParams
 from .base import BRAM_LUTS, BRAM_UNIT, COEFFS, HAND_FITTED, TARGETS, Bits, CoreParams, Resources, cost, family
 from .fifo import FifoParams
+from .multithreshold import MultiThresholdParams
 from .mvtu import DotLaneParams, MvtuParams, PopcountParams, XnorPopcountParams
 from .pool_reduce import PoolReduceParams
 from .rom import RomParams
@@ -30,7 +31,7 @@ from .width_converter import WidthConverterParams
 # Every core's parameter class by Verilog module name.
 CORES: dict[str, type[CoreParams]] = {p.CORE: p for p in (
     MvtuParams, XnorPopcountParams, PopcountParams, DotLaneParams, RomParams, SwuParams, FifoParams,
-    WidthConverterParams, ThresholdParams, ThresholdRomParams, PoolReduceParams, ArgmaxParams, AffineSerialParams,
+    WidthConverterParams, ThresholdParams, ThresholdRomParams, MultiThresholdParams, PoolReduceParams, ArgmaxParams, AffineSerialParams,
     UartRxParams, UartTxParams, BoardBridgeParams)}
 
 

@@ -20,11 +20,15 @@ import numpy as np
 from pydantic import Field
 
 from compiler.arith import ceil_div
+from compiler.cores.multithreshold import MAX_THRESHOLDS, multithreshold_params
 from compiler.cores.mvtu import MvtuOutput
+from compiler.errors import BnncError
+from compiler.hw.graph import Module
+from compiler.hw.stream import Stream
 from compiler.ir import DType, Node, TensorType
 from compiler.kernels import quant_f64, scale_f64
 
-from .base import ImportContext, LayerSpec, NoRTL, OpDef, OpTypeError, check_channels, int_range
+from .base import ImportContext, LayerSpec, NoRTL, OpDef, OpTypeError, PlanContext, Stage, check_channels, int_range
 from .bn_fold import level_thresholds, quant_thresholds
 from .registry import register_op
 
@@ -187,10 +191,9 @@ class MultiThreshold(OpDef):
     params = ("thresholds", "negate")
     user_op = "quant"
     lane_transparent = True
-    # Only bnnc_mvtu's output stage computes it (OUT_MODE 3): a standalone multi-threshold unit is not built, so a
-    # quant whose batchnorm does not directly follow a matrix layer is reported by bnnc compile, not lowered.
-    rtl = NoRTL("a multithreshold has RTL only inside the matrix layer before it (bnnc_mvtu's MULTI_THRESHOLD "
-                "output mode): put the quant's batchnorm directly after a dense or conv2d layer")
+    # After a matrix layer bnnc_mvtu's output stage computes it (OUT_MODE 3); elsewhere (a quant of the network's
+    # input pixels, Brevitas's QuantIdentity before the first layer) it is bnnc_multithreshold, whose thresholds are
+    # the same for every channel.
 
     def example(self) -> tuple[TensorType, Node]:
         return (TensorType((3,), DType.int(0, 15)),
@@ -227,6 +230,24 @@ class MultiThreshold(OpDef):
         out = count.astype(np.int64)
         out += int(node.attrs["out_bias"])
         return out
+
+    def plan(self, stage: Stage, cur: Stream, ctx: PlanContext) -> list[Module]:
+        """One bnnc_multithreshold: the same thresholds on every lane, codes out, one beat per input beat."""
+        node = stage.head
+        th, neg = node.params["thresholds"].astype(np.int64), node.params["negate"].astype(bool)
+        k = int(th.shape[1])
+        same = bool(np.all(th == th[0]) and np.all(neg == neg[0]))
+        if not same or not 1 <= k <= MAX_THRESHOLDS or cur.elem_bits > 30:
+            why = (f"{k} thresholds" if not 1 <= k <= MAX_THRESHOLDS else "thresholds that differ between channels"
+                   if not same else f"{cur.elem_bits}-bit inputs")
+            raise BnncError(f"a quant not directly after a dense or conv2d layer must have the same 1..{MAX_THRESHOLDS} "
+                            f"thresholds in every channel of inputs of at most 30 bits (bnnc_multithreshold), not "
+                            f"{why}; put its batchnorm directly after a matrix layer", file=ctx.source,
+                            layer=node.name, field="op")
+        params = multithreshold_params(cur.lanes, cur.elem_bits, cur.signed, th[0].tolist(), bool(neg[0]),
+                                       int(node.attrs["out_lo"]), int(node.attrs["out_hi"]), cur.elems)
+        out = Stream.of_tensor(node.name, node.name, node.out, cur.lanes, vectors=cur.vectors)
+        return [Module(node.name, params, cur, out, layers=(node.name,), cycles=cur.beats_per_image)]
 
     @staticmethod
     def _execute_negating(xx: np.ndarray, neg: np.ndarray, th: np.ndarray, bias: int) -> np.ndarray:
