@@ -4,6 +4,7 @@
     .venv/bin/python bench/unit_fit.py --core swu --target ecp5-25k
     .venv/bin/python bench/unit_fit.py --core pool_reduce --target xilinx
     .venv/bin/python bench/unit_fit.py --core mvtu_fewbit --target xilinx   # few-bit weights, OUT_MODE 3
+    .venv/bin/python bench/unit_fit.py --core multithreshold --target xilinx  # the input quantizer
 
 Reproduces the refits of BENCHMARKS.md "Integer adder trees on carry chains": each case is one core
 (``bnnc_mvtu`` in integer threshold mode, ``bnnc_swu``, ``bnnc_pool_reduce`` on few-bit codes, or ``bnnc_mvtu``
@@ -34,7 +35,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import numpy as np  # noqa: E402
 
-from compiler.cores import COEFFS, cost, family, params_of  # noqa: E402
+from compiler.cores import COEFFS, Bits, cost, family, params_of  # noqa: E402
+from compiler.cores.multithreshold import multithreshold_params  # noqa: E402
 from compiler.cores.base import COEFFICIENTS_FILE, load_coefficients  # noqa: E402
 from compiler.bits import bits_for_range  # noqa: E402
 from compiler.cores.mvtu import (MvtuOutput, OutMode, multi_threshold_fit, threshold_fit,  # noqa: E402
@@ -64,14 +66,24 @@ MVTU_FEWBIT = [(64, 32, 8, 16, 1, 8, 0, 2, 1, 1, 0), (256, 64, 16, 32, 1, 8, 0, 
                (64, 16, 4, 16, 0, 4, 0, 4, 1, 1, 0), (100, 32, 4, 10, 0, 2, 0, 1, 3, 3, 0),
                (64, 64, 32, 4, 0, 2, 1, 1, 3, 2, -1), (27, 64, 16, 9, 0, 8, 0, 2, 1, 1, 0),
                (64, 16, 8, 8, 0, 4, 1, 4, 3, 15, -8), (256, 64, 4, 64, 1, 8, 0, 1, 3, 3, 0)]
+# (LANES, IN_BITS, IN_SIGNED, THRESHOLDS, NEGATE, N): bnnc_multithreshold (a quant of input pixels)
+MULTITHRESHOLD = [(4, 8, 0, (64, 192), False, 784), (16, 8, 0, (37, 201), False, 784), (8, 8, 1, (-41, 3, 45), True, 0),
+                  (32, 8, 0, (17, 55, 90, 131, 170, 199, 240), False, 784), (3, 8, 0, (128,), False, 3072),
+                  (16, 4, 0, tuple(range(1, 16)), False, 0), (8, 8, 0, (13, 29, 61, 77, 99, 150, 222), False, 100),
+                  (64, 8, 0, (64, 192), False, 784)]
 # the unit names of --core
-UNIT_CORE = {"mvtu_int": "bnnc_mvtu", "swu": "bnnc_swu", "pool_reduce": "bnnc_pool_reduce", "mvtu_fewbit": "bnnc_mvtu"}
+UNIT_CORE = {"mvtu_int": "bnnc_mvtu", "swu": "bnnc_swu", "pool_reduce": "bnnc_pool_reduce", "mvtu_fewbit": "bnnc_mvtu",
+             "multithreshold": "bnnc_multithreshold"}
 # the LUT terms each --core refits (the core's other terms held as they are); swu fits its own three from scratch
 FIT_TERMS = {"mvtu_int": ["int_tree_bits", "int_tree_pe_bits"], "pool_reduce": ["code_bits"],
+             "multithreshold": ["base", "mt_cmp_bits", "mt_count_bits", "pad_lanes"],
              "mvtu_fewbit": ["prod_lane_bits", "prod_tree_bits", "mt_cmp_bits", "mt_count_bits"]}
 
 
-def _params(core: str) -> list[dict[str, int]]:
+def _params(core: str) -> list[dict[str, Any]]:
+    if core == "multithreshold":
+        return [dict(multithreshold_params(ln, b, bool(sg), t, neg, -(len(t) // 2), len(t) - len(t) // 2, n))
+                for ln, b, sg, t, neg, n in MULTITHRESHOLD]
     if core == "mvtu_int":
         return [{"MW": mw, "MH": mh, "PE": pe, "SIMD": simd, "BINARY_IN": 0, "IN_BITS": b, "IN_SIGNED": s}
                 for mw, mh, pe, simd, b, s in MVTU_INT]
@@ -94,8 +106,29 @@ def synth(core: str, params: dict[str, int], target: str) -> tuple[dict[str, int
     if core == "mvtu_fewbit":
         p, cells = _synth_fewbit(params, YOSYS[target])
         return p, measure(cells, target)["lut"]
+    if core == "multithreshold":
+        p, cells = _synth_alone(name, params, YOSYS[target])
+        return p, measure(cells, target)["lut"]
     p, cells = synth_cells(None, name, params, YOSYS[target])
     return p, measure(cells, target)["lut"]
+
+
+def _synth_alone(core: str, params: dict[str, Any], yosys_script: str) -> tuple[dict[str, Any], dict[str, int]]:
+    """A core of one file, synthesized alone (hierarchy kept): (its parameters, the instance's Yosys cell counts)."""
+    with tempfile.TemporaryDirectory(prefix="bnnc-unit-") as tmp:
+        folder = Path(tmp)
+        (folder / f"{core}.v").write_text((ROOT / "templates" / "cores" / f"{core}.v").read_text())
+        chparams = " ".join(f"-chparam {k} {v.verilog() if isinstance(v, Bits) else _yosys_int(v)}"
+                            for k, v in params.items())
+        script = (f"read_verilog -defer {core}.v; hierarchy -check -top {core} {chparams}; {yosys_script} -top {core}; "
+                  "tee -q -o stat.json stat -json")
+        proc = subprocess.run([*yosys_command(), "-q", "-p", script], cwd=folder, capture_output=True, text=True,
+                              check=False)
+        if proc.returncode != 0:
+            raise RuntimeError(f"yosys failed on {core} {params}: {(proc.stdout + proc.stderr)[-800:]}")
+        cells = flattened_cells(json.loads((folder / "stat.json").read_text()))
+    top = next(k for k in cells if k == core or k.startswith(f"$paramod\\{core}\\"))
+    return params, cells[top]
 
 
 def _fewbit_files(p: dict[str, int], folder: Path) -> dict[str, int]:
@@ -175,7 +208,7 @@ def main() -> None:
     print("|---|---|---|---|")
     for p, y in rows:
         m = cost(params_of(name, p), args.target).lut
-        shown = {k: v for k, v in p.items() if k not in ("ROM_STYLE", "PARAM_STYLE", "OUT_MODE")}
+        shown = {k: v for k, v in p.items() if k not in ("ROM_STYLE", "PARAM_STYLE", "OUT_MODE", "THRESHOLDS")}
         print(f"| {shown} | {y:,} | {m:,} | {(m - y) / y * 100:+.0f} % |")
     if args.fit:
         y = np.array([v for _, v in rows], dtype=float)
@@ -185,7 +218,9 @@ def main() -> None:
             full = np.array([cost(params_of(name, p), args.target).lut for p, _ in rows], dtype=float)
             f = np.array([[params_of(name, p).features()[n] for n in feats] for p, _ in rows], dtype=float)
             rest = full - f @ np.array([coef.get(n, 0.0) for n in feats])  # the other terms, as they are
-            if args.core in ("pool_reduce", "mvtu_fewbit"):  # nonnegative: a held term that already over-prices
+            if args.core == "multithreshold":  # small units: an absolute fit (a relative one favours the tiniest)
+                x = nnls(f, y - rest)
+            elif args.core in ("pool_reduce", "mvtu_fewbit"):  # nonnegative: a held term that already over-prices
                 # gives 0, not < 0 (and mvtu_fewbit's correlated pairs, lanes and tree, compares and count, stay >= 0)
                 x = nnls(f / y[:, None], (y - rest) / y)
             else:

@@ -4,7 +4,7 @@ its parameters, the packing of its thresholds and its cost.
 >>> p = multithreshold_params(lanes=4, in_bits=8, in_signed=False, thresholds=[64, 192], negate=False,
 ...                           out_lo=-1, out_hi=1, n=784)
 >>> p.N_THR, p.INV, p.OUT_BITS, p.OUT_BIAS, p.THRESHOLDS.verilog()
-(2, 0, 2, -1, "64'hc000000040")
+(2, 0, 2, -1, "480'hc000000040")
 """
 
 from __future__ import annotations
@@ -37,11 +37,22 @@ class MultiThresholdParams(CoreParams):
     OUT_BIAS: int = -1
     N: int = 0
 
+    def thresholds(self) -> list[int]:
+        """The N_THR stored thresholds (signed)."""
+        v = self.THRESHOLDS.value if isinstance(self.THRESHOLDS, Bits) else int(self.THRESHOLDS)
+        mask, sign = (1 << THRESHOLD_FIELD) - 1, 1 << (THRESHOLD_FIELD - 1)
+        return [(((v >> (THRESHOLD_FIELD * k)) & mask) ^ sign) - sign for k in range(self.N_THR)]
+
     def features(self) -> dict[str, float]:
-        # The compares and the count per lane are bnnc_mvtu's multi-threshold output stage's terms (mt_*; here
-        # each compare is against a constant); the output codes are registers, one FF per bit.
-        return {"base": 1.0, "mt_cmp_bits": self.LANES * self.N_THR * self.IN_BITS,
-                "mt_count_bits": self.LANES * self.N_THR, "out_bits": self.LANES * self.OUT_BITS,
+        # x >= T against a constant T depends only on x's bits above T's lowest set bit: those bits per compare
+        # (a compare that is always or never true costs nothing), and the count of the hits per lane; the
+        # output codes are registers, one FF per bit.
+        lo = -(1 << (self.IN_BITS - 1)) if self.IN_SIGNED else 0
+        hi = (1 << (self.IN_BITS - self.IN_SIGNED)) - 1
+        live = [t for t in self.thresholds() if lo < t <= hi]
+        cmp_bits = sum(max(1, self.IN_BITS - ((t & -t).bit_length() - 1 if t else self.IN_BITS)) for t in live)
+        return {"base": 1.0, "mt_cmp_bits": self.LANES * cmp_bits, "mt_count_bits": self.LANES * max(0, len(live) - 1),
+                "out_bits": self.LANES * self.OUT_BITS,
                 "counters": log2_bits(ceil_div(self.N, self.LANES)) if self.N else 0,
                 "pad_lanes": (self.LANES - self.N % self.LANES) if self.N > 0 and self.N % self.LANES else 0}
 
@@ -61,5 +72,5 @@ def multithreshold_params(lanes: int, in_bits: int, in_signed: bool, thresholds:
     mask = (1 << THRESHOLD_FIELD) - 1
     packed = sum((v & mask) << (THRESHOLD_FIELD * k) for k, v in enumerate(eff))
     return MultiThresholdParams(LANES=lanes, IN_BITS=in_bits, IN_SIGNED=int(in_signed), N_THR=len(t),
-                                THRESHOLDS=Bits(THRESHOLD_FIELD * len(t), packed), INV=int(negate),
+                                THRESHOLDS=Bits(THRESHOLD_FIELD * MAX_THRESHOLDS, packed), INV=int(negate),
                                 OUT_BITS=bits_for_range(out_lo, out_hi)[0], OUT_BIAS=out_lo, N=n)
