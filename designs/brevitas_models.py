@@ -59,12 +59,13 @@ class Mlp(nn.Module):
     (or a per-class BatchNorm1d: ``head="batchnorm"``)."""
 
     def __init__(self, w: int, a: int, hidden: tuple[int, ...] = (64, 64, 64), raw_input: bool = False,
-                 head: str = "tensornorm") -> None:
+                 head: str = "tensornorm", in_bits: int = 1) -> None:
         from brevitas.nn import QuantIdentity, QuantLinear
 
         super().__init__()
         self.raw_input = raw_input
-        self.inq = None if raw_input else QuantIdentity(act_quant=_quants(1, True))
+        # in_bits 2: bnn_pynq's *_1W2A / *_2W2A input, 2x-1 quantized to {-1, 0, +1} (a quant of the pixels)
+        self.inq = None if raw_input else QuantIdentity(act_quant=_quants(in_bits, True))
         layers: list[nn.Module] = []
         widths = [784, *hidden]
         for i in range(len(hidden)):
@@ -115,6 +116,7 @@ class Cnv(nn.Module):
 MODELS = {
     "tfc_w1a1": lambda: Mlp(1, 1),
     "tfc_w2a2_raw_pixels": lambda: Mlp(2, 2, raw_input=True),
+    "tfc_w1a2_in2": lambda: Mlp(1, 2, in_bits=2),
     "sfc_w1a2": lambda: Mlp(1, 2, hidden=(256, 256, 256)),
     "lfc_w1a1": lambda: Mlp(1, 1, hidden=(1024, 1024, 1024)),
     "cnv_w1a2": lambda: Cnv(1, 2),

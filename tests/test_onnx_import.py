@@ -32,10 +32,11 @@ PIXELS = ImportOptions(input_dtype="uint8", input_scale=1 / 255)
 N_TEST = 100
 
 BREVITAS = bm.MODELS
-# On the RTL in make test: the XNOR MLP and the few-bit CNN. The other datapaths' Verilator builds take one to
+# On the RTL in make test: the XNOR MLP, the MLP whose pixels are quantized to {-1, 0, +1} (bnnc_multithreshold on
+# the input, as Brevitas's *_1W2A models) and the few-bit CNN. The other datapaths' Verilator builds take one to
 # several minutes each (uint8 pixels into 2-bit weights, the SFC and LFC widths); make test runs them on the
 # shipped examples (conv_mnist_w2a2's first layer, lfc_w1a2), and `bench/onnx_rtl.py` runs these models.
-ON_RTL = ["tfc_w1a1", "cnv_w1a2"]
+ON_RTL = ["tfc_w1a1", "tfc_w1a2_in2", "cnv_w1a2"]
 
 
 @pytest.fixture(scope="module")

@@ -45,7 +45,8 @@ def test_every_core_has_coefficients_on_every_target() -> None:
     """Every core with fitted features (more than ``base``) has a table on every target."""
     fitted = {core for core, p in CORES.items() if set(p().features()) != {"base"}}
     assert fitted == {"bnnc_mvtu", "bnnc_fifo", "bnnc_width_converter", "bnnc_swu", "bnnc_threshold",
-                      "bnnc_threshold_rom", "bnnc_pool_reduce", "bnnc_argmax", "bnnc_affine_serial"}
+                      "bnnc_threshold_rom", "bnnc_multithreshold", "bnnc_pool_reduce", "bnnc_argmax",
+                      "bnnc_affine_serial"}
     for target in TARGETS:
         assert fitted <= set(COEFFS[target]), target
 

@@ -198,7 +198,7 @@ class MultiThreshold(OpDef):
     def example(self) -> tuple[TensorType, Node]:
         return (TensorType((3,), DType.int(0, 15)),
                 Node("mt", "multithreshold", {"out_bias": -1, "out_lo": -1, "out_hi": 1},
-                     {"thresholds": np.array([[4, 9], [0, 16], [3, 3]]), "negate": np.array([False, True, False])}))
+                     {"thresholds": np.array([[4, 9], [4, 9], [4, 9]]), "negate": np.array([True, True, True])}))
 
     def infer(self, node: Node, t: TensorType) -> TensorType:
         int_range(t, node)

@@ -119,3 +119,24 @@ THRESHOLD_CASES: list[Case] = [
             r"\[-8, 7\]\), not \[-1, 8\]", yaml_text(THRESHOLDS), thresholds_arrays(np.tile(np.arange(9.0), (3, 1)))),
 ]
 CASES += THRESHOLD_CASES
+
+# a quant of the input pixels: bnnc_multithreshold takes one set of thresholds for every channel
+INPUT_QUANT = ("name: q\ninput: {shape: [4], dtype: uint8}\nlayers:\n  - {name: bn0, op: batchnorm}\n"
+               "  - {name: q0, op: quant, bits: 2}\n  - {name: fc1, op: dense, units: 2, weight_bits: 2}\n")
+
+
+def input_quant_arrays(mean: list[float]) -> Setup:
+    def fill(a: dict[str, np.ndarray]) -> None:
+        a.clear()
+        a.update({"bn0.gamma": np.ones(4), "bn0.beta": np.zeros(4), "bn0.mean": np.array(mean),
+                  "bn0.var": np.full(4, 900.0), "fc1.weight": np.array([[1, 0, -1, 1], [0, 1, 1, -1]])})
+    return weights_edit(fill)
+
+
+CASES += [
+    _mk("fewbit_input_quant_per_channel", "silent", "compile {d}/net.yaml -o {d}/out",
+        Y + r": layer q0: field op: a quant not directly after a dense or conv2d layer must have the same 1\.\.15 "
+            r"thresholds in every channel of inputs of at most 30 bits \(bnnc_multithreshold\), not thresholds that "
+            r"differ between channels; put its batchnorm directly after a matrix layer",
+        yaml_text(INPUT_QUANT), input_quant_arrays([100.0, 100.0, 120.0, 100.0])),
+]
