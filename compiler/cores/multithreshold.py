@@ -31,7 +31,7 @@ class MultiThresholdParams(CoreParams):
     IN_BITS: int = 8
     IN_SIGNED: int = 0
     N_THR: int = 2
-    THRESHOLDS: Bits | int = 0
+    THRESHOLDS: Bits | int | str = 0
     INV: int = 0
     OUT_BITS: int = 2
     OUT_BIAS: int = -1
@@ -39,7 +39,9 @@ class MultiThresholdParams(CoreParams):
 
     def thresholds(self) -> list[int]:
         """The N_THR stored thresholds (signed)."""
-        v = self.THRESHOLDS.value if isinstance(self.THRESHOLDS, Bits) else int(self.THRESHOLDS)
+        t = self.THRESHOLDS
+        # a Bits, an int, or a manifest's record of it: the sized literal "480'h..."
+        v = t.value if isinstance(t, Bits) else int(t.split("'h", 1)[1], 16) if isinstance(t, str) else int(t)
         mask, sign = (1 << THRESHOLD_FIELD) - 1, 1 << (THRESHOLD_FIELD - 1)
         return [(((v >> (THRESHOLD_FIELD * k)) & mask) ^ sign) - sign for k in range(self.N_THR)]
 
