@@ -13,9 +13,9 @@ The same operations as the ``bnnc`` command line::
 '0.1.0'
 """
 
-from .api import compile, fold, inspect, load, predict, simulate
+from .api import compile, fold, inspect, load, predict, report, simulate
 from .errors import BnncError
 from .manifest import build_manifest as manifest_of
 from .version import __version__
 
-__all__ = ["__version__", "BnncError", "load", "fold", "predict", "compile", "inspect", "simulate", "manifest_of"]
+__all__ = ["__version__", "BnncError", "load", "fold", "predict", "compile", "inspect", "simulate", "report", "manifest_of"]

@@ -96,3 +96,11 @@ def simulate(rtl: str | Path, x: np.ndarray, **options: object):  # type: ignore
     from compiler.runtime.sim.simulate import simulate as _simulate
 
     return _simulate(rtl, x, **options)  # type: ignore[arg-type]
+
+
+def report(rtl: str | Path):  # type: ignore[no-untyped-def]
+    """``bnnc report``'s data as a typed object (:class:`compiler.codegen.report.Report`) for a compile folder,
+    with its synth.json and simulate.json where present (nothing is written)."""
+    from compiler.codegen.report import build_report
+
+    return build_report(rtl)

@@ -118,12 +118,26 @@ def cmd_compile(args: argparse.Namespace) -> int:
          f"{manifest['interval_cycles']} cycles/image, bottleneck {manifest['bottleneck']}")
     _say_folding(folded, manifest)
     _warn_constant(args.net, folded)
+    if args.report:
+        from compiler.codegen.report import write_report
+
+        _, page = write_report(Path(args.output))
+        _say(f"bnnc: wrote {printable(str(page))}")
     scores = manifest.get("scores", {})
     if scores.get("disagreements"):
         _say(f"bnnc: warning: {args.net}: the final scores' fixed point ({scores['frac_bits']} fraction bits) "
               f"changes the argmax of {scores['disagreements']} of {scores['calibration_images']} "
              f"{scores['calibration']} calibration inputs vs float64; check the last batchnorm's parameters",
              err=True)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """``bnnc report rtl/``: report.json and report.html from the folder (and its synth.json / simulate.json)."""
+    from compiler.codegen.report import write_report
+
+    data, page = write_report(Path(args.rtl))
+    _say(f"bnnc: wrote {printable(str(page))} and {printable(str(data))}")
     return 0
 
 
@@ -332,7 +346,13 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--target-fps", type=_fps, default=None, metavar="N",
                    help="frames/s to reach at clock_mhz: pick the cheapest modelled folding (overrides "
                         "hardware.target_fps; per-layer hardware.folding still wins)")
+    c.add_argument("--report", action="store_true", help="also write report.html and report.json (bnnc report)")
     c.set_defaults(func=cmd_compile)
+
+    rp = sub.add_parser("report", help="write report.html (one self-contained page: pipeline, cycles, resources, "
+                        "timing, verification) and report.json for a compile folder")
+    rp.add_argument("rtl", type=_path, help="a bnnc compile folder (synth.json and simulate.json are used when present)")
+    rp.set_defaults(func=cmd_report)
 
     i = sub.add_parser("inspect", help="print the layer table before and after folding", parents=[limits, onnx_opts])
     i.add_argument("net", type=_path)

@@ -40,7 +40,7 @@ from compiler.version import __version__
 
 MANIFEST = "manifest.json"
 # Files and folders that bnnc commands other than compile write into an output folder.
-OWNED_EXTRAS = frozenset({"synth", "synth.json"})
+OWNED_EXTRAS = frozenset({"synth", "synth.json", "simulate.json", "report.json", "report.html"})
 _STAGE = ".bnnc-stage-"
 _OLD = ".bnnc-old-"
 

@@ -104,9 +104,41 @@ def test_bnnc_synth_lattice_full_flow(tmp_path: Path, capsys: pytest.CaptureFixt
     assert set(s["step_seconds"]) == {"yosys", "nextpnr", "icepack" if target.startswith("ice40") else "ecppack"}
     assert s["modules"]["u_fc1"]["lut4"] > 0
     assert "timing met" in out and "achieved" in out
+    if target.startswith("ice40"):  # the report after synth and simulate shows their figures (issue 25)
+        _report_after_synth_and_simulate(rtl, s, tmp_path, capsys)
     # the harness is synthesis-only: never in the compile folder's own file list
     assert "bnnc_synth_harness.v" not in (rtl / "filelist.f").read_text()
     assert "bnnc_synth_harness.v" not in json.loads((rtl / "manifest.json").read_text())["files"]
+
+
+def _report_after_synth_and_simulate(rtl: Path, s: dict, tmp_path: Path,  # type: ignore[type-arg]
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    import numpy as np
+
+    from compiler.cli import main
+    from compiler.codegen.report import _fmt
+    from tests.test_report import check_against_manifest, check_page
+
+    rng = np.random.default_rng(3)
+    np.save(tmp_path / "x.npy", rng.integers(0, 2, size=(12, 16)).astype(np.float32) * 2 - 1)
+    np.save(tmp_path / "y.npy", rng.integers(0, 4, size=12))
+    assert main(["simulate", str(rtl), "--inputs", str(tmp_path / "x.npy"), "--labels", str(tmp_path / "y.npy"),
+                 "--gaps", "0.2", "--backpressure", "0.3"]) == 0
+    sim = json.loads((rtl / "simulate.json").read_text())
+    assert sim["images"] == sim["matches"] == 12 and sim["gaps"] == 0.2 and sim["backpressure"] == 0.3
+    assert main(["report", str(rtl)]) == 0
+    capsys.readouterr()
+    page = (rtl / "report.html").read_text()
+    check_page(page)
+    check_against_manifest(rtl, page)
+    r = compiler.report(rtl)
+    assert r.simulate is not None and r.simulate["matches"] == 12 and r.simulate["accuracy"] == sim["accuracy"]
+    assert r.synth is not None and r.synth["fmax_mhz"] == s["fmax_mhz"] and r.synth["timing_met"] is True
+    assert r.synth["resources"]["lut"]["used"] == s["resources"]["lut4"]["used"]
+    fc1 = next(u for u in r.units if u.name == "fc1")
+    assert fc1.measured is not None and fc1.measured["lut"] == s["modules"]["u_fc1"]["lut4"]
+    assert f"Fmax {_fmt(s['fmax_mhz'])} MHz" in page and "timing <b>met</b>" in page
+    assert "12 / 12 equal" in page and f"{sim['accuracy'] * 100:.2f} %" in page
 
 
 def test_bnnc_synth_missed_clock(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -414,6 +414,23 @@ def _simulate_cocotb(folder: CompiledFolder, graph: Any, x: np.ndarray, report: 
         report.recorded["input"] = report.recorded.pop("input")
 
 
+def _write_simulate_json(folder: CompiledFolder, rep: SimReport, args: argparse.Namespace,
+                         labels: np.ndarray | None) -> None:
+    """``simulate.json`` beside the manifest: this run's figures, for ``bnnc report`` (replaced whole, never
+    written through a link)."""
+    doc = {"images": rep.images, "matches": rep.matches, "interval_measured": rep.interval_measured,
+           "interval_predicted": rep.interval_predicted, "latency_cycles": rep.latency_cycles,
+           "streams_checked": rep.streams_checked, "beats_checked": rep.beats_checked,
+           "accuracy": None if labels is None else float(np.mean(np.array(rep.predictions) == labels)),
+           "labelled": None if labels is None else int(len(labels)),
+           "gaps": float(args.gaps), "backpressure": float(args.backpressure), "engine": rep.engine,
+           "seconds": round(float(rep.total_seconds or rep.sim_seconds), 2), "inputs": Path(args.inputs).name}
+    tmp = folder.path / ".simulate.json.tmp"
+    tmp.unlink(missing_ok=True)
+    tmp.write_text(json.dumps(doc, indent=2) + "\n")
+    os.replace(tmp, folder.path / "simulate.json")
+
+
 def simulate_cli(args: argparse.Namespace) -> int:
     """``bnnc simulate``: prints matches, accuracy, cycles per image and latency; non-zero on any mismatch."""
     from compiler.errors import BnncError
@@ -489,6 +506,7 @@ def simulate_cli(args: argparse.Namespace) -> int:
               "cycles/s, build included)")
     if rep.waves:
         print(f"waves: {printable(str(rep.waves))}")
+    _write_simulate_json(folder, rep, args, None if y is None or folder.output != "argmax" else y[: rep.images])
     ok = rep.matches == rep.images
     if rep.interval_measured is not None and rep.interval_measured > rep.interval_predicted + rep.interval_overhead \
             and args.gaps == 0 and args.backpressure == 0:
