@@ -78,6 +78,12 @@ def check_against_manifest(rtl: Path, page: str) -> None:
     assert [(u.name, u.core, u.cycles) for u in r.units] == [(d["name"], d["core"], d["cycles_per_image"])
                                                              for d in m["rtl"]["modules"]]
     assert f"{m['interval_cycles']:,} cycles" in page
+    # the folding trade-off: the search's answers over the intervals and this design, priced alike
+    chosen = [p for p in r.tradeoff if p["chosen"]]
+    assert len(chosen) == 1 and chosen[0]["interval"] == m["interval_cycles"]
+    assert any(p["pareto"] for p in r.tradeoff) and len(r.tradeoff) >= 2
+    fastest = min(r.tradeoff, key=lambda p: p["interval"])
+    assert fastest["pareto"] and all(p["cost"] > 0 for p in r.tradeoff)
     for layer in m["layers"]:
         row = re.search(rf"<tr id=\"layer-{re.escape(layer['name'])}\"[^>]*>(.*?)</tr>", page)
         assert row, layer["name"]

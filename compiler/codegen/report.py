@@ -88,6 +88,7 @@ class Report:
     passes: tuple[tuple[str, str], ...]
     synth: dict[str, Any] | None = None
     simulate: dict[str, Any] | None = None
+    tradeoff: tuple[dict[str, Any], ...] = ()  # the folding trade-off (:func:`folding_tradeoff`)
     bnnc_version: str = __version__
     files: dict[str, str] = field(default_factory=dict)
 
@@ -196,8 +197,46 @@ def _simulate(folder: CompiledFolder) -> dict[str, Any] | None:
     return out
 
 
-def build_report(rtl: str | Path | CompiledFolder) -> Report:
-    """The report of a compile folder (with its synth.json and simulate.json where present)."""
+TRADEOFF_POINTS = 8  # intervals swept, geometric from the fastest to the slowest folding
+
+
+def folding_tradeoff(folder: CompiledFolder) -> tuple[dict[str, Any], ...]:
+    """The folding search's answers over intervals from the fastest folding to the slowest, and the design's own
+    folding priced the same way: (interval, frames/s, modelled cost, LUTs, blocks, chosen, on the Pareto front).
+
+    Cost is the search's own (:meth:`Resources.cost`: LUTs plus block RAMs at the target's exchange rate) of the
+    matrix units and the glue around them, without the yaml's folding requests or block budget, so the points
+    show what each rate costs; the chosen point is this design's folding.
+    """
+    from compiler.ops import MatrixOp, OPS
+    from compiler.passes.folding import _layers, _slowest_interval, fastest_interval, fold_for_interval
+
+    graph = folder.load_graph()
+    free = graph.with_nodes(graph.nodes, config=graph.config.replace(folding={}))
+    target = graph.config.target
+    lo, hi = fastest_interval(free), _slowest_interval(free)
+    layers = _layers(free)  # priced once for every interval
+    own = {n.name: (int(n.attrs["pe"]), int(n.attrs["simd"])) for n in graph.nodes
+           if isinstance(OPS[n.op], MatrixOp) and "pe" in n.attrs}
+    points = []
+    steps = TRADEOFF_POINTS - 1
+    intervals = sorted({max(lo, min(hi, round(lo * (hi / lo) ** (k / steps)))) for k in range(TRADEOFF_POINTS)}
+                       if hi > lo else {lo})
+    for iv, fixed in [*((iv, None) for iv in intervals), (folder.interval, own)]:
+        if fixed is not None and iv < lo:
+            continue
+        r = fold_for_interval(free, max(iv, lo), target, fixed, None, layers)
+        points.append({"interval": iv, "frames_per_s": folder.clock_mhz * 1e6 / iv, "cost": r.resources.cost(target),
+                       "lut": r.resources.lut, "bram": r.resources.bram, "chosen": fixed is not None})
+    for p in points:  # on the front: no other point at least as fast and strictly cheaper (or as cheap and faster)
+        p["pareto"] = not any((q["interval"] <= p["interval"] and q["cost"] < p["cost"])
+                              or (q["interval"] < p["interval"] and q["cost"] <= p["cost"]) for q in points)
+    return tuple(points)
+
+
+def build_report(rtl: str | Path | CompiledFolder, tradeoff: bool = True) -> Report:
+    """The report of a compile folder (with its synth.json and simulate.json where present); ``tradeoff``: sweep
+    the folding search for the trade-off plot (:func:`folding_tradeoff`)."""
     folder = rtl if isinstance(rtl, CompiledFolder) else validate_folder(rtl)
     mpath = folder.path / "manifest.json"
     f = _Fields(mpath)
@@ -248,7 +287,7 @@ def build_report(rtl: str | Path | CompiledFolder) -> Report:
                   layers=tuple(layers), units=tuple(units), model_total=_counts(f, res.get("total"), "resources.total"),
                   part=part, weight_memory=weight_memory,
                   passes=tuple((p, REGISTRY[p].rewrite) for p in PIPELINE if p in REGISTRY),
-                  synth=synth, simulate=_simulate(folder),
+                  synth=synth, simulate=_simulate(folder), tradeoff=folding_tradeoff(folder) if tradeoff else (),
                   files={"manifest": "manifest.json", **({"synth": SYNTH_FILE} if synth else {}),
                          **({"simulate": SIMULATE_FILE} if (folder.path / SIMULATE_FILE).exists() else {})})
 
@@ -265,7 +304,7 @@ def _fmt(v: float) -> str:
 
 def pipeline_svg(r: Report, per_row: int = 4) -> str:
     """Each unit a box in stream order (wrapping rows), arrows between; the bottleneck's box thick and hatched."""
-    bw, bh, gap_x, gap_y = 236, 104, 30, 34
+    bw, bh, gap_x, gap_y = 236, 122, 30, 34
     n = len(r.units)
     rows = (n + per_row - 1) // per_row
     width, height = per_row * bw + (per_row - 1) * gap_x + 20, rows * bh + (rows - 1) * gap_y + 20
@@ -284,10 +323,9 @@ def pipeline_svg(r: Report, per_row: int = 4) -> str:
         fold = (f"PE {u.params['PE']} × SIMD {u.params['SIMD']}" if "PE" in u.params and "SIMD" in u.params
                 else f"depth {u.params['DEPTH']}" if u.core == "bnnc_fifo" else "")
         lines = [(f"{u.name}" + (" (bottleneck)" if hot else ""), "bold"), (u.core, ""),
-                 (", ".join(u.layers) if u.layers else "glue", ""),
-                 (f"{_fmt(u.cycles)} cycles/image" + (f" · {fold}" if fold else ""), ""),
-                 (f"{u.in_width} → {u.out_width} bits/beat" + (f" · ROM {_fmt(u.rom_bits)} b" if u.rom_bits else ""),
-                  "")]
+                 (", ".join(u.layers) if u.layers else "glue", ""), (f"{_fmt(u.cycles)} cycles/image", ""),
+                 (f"{u.in_width} → {u.out_width} bits/beat", ""),
+                 (" · ".join(t for t in (fold, f"ROM {_fmt(u.rom_bits)} bits" if u.rom_bits else "") if t), "")]
         for k, (text, weight) in enumerate(lines):
             text = text if len(text) <= 36 else text[:35] + "…"
             bold = ' font-weight="bold"' if weight else ""
@@ -339,6 +377,70 @@ def bars_svg(rows: list[tuple[str, float, bool]], limit: float | None, limit_lab
     return "".join(out)
 
 
+def tradeoff_svg(r: Report) -> str:
+    """Modelled cost against frames/s (log-log) over the swept foldings: the Pareto front joined, the chosen one
+    a large square."""
+    import math
+
+    pts = [p for p in r.tradeoff if p["cost"] > 0 and p["frames_per_s"] > 0]
+    if not pts:
+        return ""
+    w, h, ml, mb, mt, mr = 760, 330, 80, 48, 16, 24
+    xs = [math.log10(p["frames_per_s"]) for p in pts]
+    ys = [math.log10(p["cost"]) for p in pts]
+    x0, x1 = min(xs) - 0.1, max(xs) + 0.1
+    y0, y1 = min(ys) - 0.1, max(ys) + 0.1
+
+    def px(x: float) -> float:
+        return ml + (x - x0) / (x1 - x0) * (w - ml - mr)
+
+    def py(y: float) -> float:
+        return h - mb - (y - y0) / (y1 - y0) * (h - mb - mt)
+
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="100%" role="img" '
+           'aria-label="folding trade-off">',
+           f'<rect x="{ml}" y="{mt}" width="{w - ml - mr}" height="{h - mb - mt}" fill="none" stroke="{LIGHT}"/>']
+    def ticks(a: float, b: float) -> list[float]:  # 1-2-5 steps (every digit on a narrow range) within [a, b]
+        for mults in ((1,), (1, 2, 5), tuple(range(1, 10))):
+            t = [m * 10.0 ** k for k in range(math.floor(a), math.ceil(b) + 1) for m in mults
+                 if a <= math.log10(m * 10.0 ** k) <= b]
+            if len(t) >= 3:
+                return t
+        return t
+
+    for v in ticks(x0, x1):
+        x = px(math.log10(v))
+        out.append(f'<line x1="{x:.1f}" y1="{mt}" x2="{x:.1f}" y2="{h - mb}" stroke="{FAINT}"/>'
+                   f'<text x="{x:.1f}" y="{h - mb + 16}" font-size="11" text-anchor="middle" '
+                   f'font-family="sans-serif" fill="{INK}">{_E(_fmt(v))}</text>')
+    for v in ticks(y0, y1):
+        y = py(math.log10(v))
+        out.append(f'<line x1="{ml}" y1="{y:.1f}" x2="{w - mr}" y2="{y:.1f}" stroke="{FAINT}"/>'
+                   f'<text x="{ml - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end" font-family="sans-serif" '
+                   f'fill="{INK}">{_E(_fmt(v))}</text>')
+    front = sorted((p for p in pts if p["pareto"]), key=lambda p: p["frames_per_s"])
+    if len(front) > 1:
+        path = " ".join(f"{'M' if i == 0 else 'L'}{px(math.log10(p['frames_per_s'])):.1f} "
+                        f"{py(math.log10(p['cost'])):.1f}" for i, p in enumerate(front))
+        out.append(f'<path d="{path}" stroke="{MID}" stroke-width="1.5" fill="none"/>')
+    for p in pts:
+        x, y = px(math.log10(p["frames_per_s"])), py(math.log10(p["cost"]))
+        if p["chosen"]:
+            right = x > (ml + w - mr) / 2  # the label on the side with room
+            out.append(f'<rect x="{x - 7:.1f}" y="{y - 7:.1f}" width="14" height="14" fill="{INK}"/>'
+                       f'<text x="{x - 10 if right else x + 10:.1f}" y="{y - 10:.1f}" font-size="12" '
+                       f'text-anchor="{"end" if right else "start"}" font-family="sans-serif" fill="{INK}">'
+                       f'{_E("this design: " + _fmt(p["frames_per_s"]) + " frames/s, cost " + _fmt(p["cost"]))}</text>')
+        else:
+            out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="#fff" stroke="{INK}" stroke-width="1.5"/>')
+    out.append(f'<text x="{(ml + w - mr) / 2}" y="{h - 10}" font-size="12" text-anchor="middle" '
+               f'font-family="sans-serif" fill="{INK}">frames/s at {_E(_fmt(r.clock_mhz))} MHz (log)</text>'
+               f'<text x="16" y="{(mt + h - mb) / 2}" font-size="12" text-anchor="middle" font-family="sans-serif" '
+               f'fill="{INK}" transform="rotate(-90 16 {(mt + h - mb) / 2})">modelled cost, LUT + block RAM (log)</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
 def utilisation(r: Report) -> list[dict[str, Any]]:
     """Per resource: the model's count, the measured one (synth.json) and the part's capacity where known."""
     measured = r.synth["resources"] if r.synth else {}
@@ -372,7 +474,7 @@ def render_html(r: Report) -> str:
             [(f"{u['kind'].upper()} ({'measured' if u['measured'] is not None else 'model'})",
               100.0 * (u["measured"] if u["measured"] is not None else u["model"]) / u["available"], False)
              for u in util if u["available"]], 100.0, "the whole part", "utilisation of the part", " %")),
-        sim=sim)
+        tradeoff=jinja2.utils.markupsafe.Markup(tradeoff_svg(r)), sim=sim)
 
 
 def write_report(rtl: str | Path) -> tuple[Path, Path]:
