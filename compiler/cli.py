@@ -132,11 +132,43 @@ def cmd_compile(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report_accuracy(args: argparse.Namespace) -> dict:  # type: ignore[type-arg]
+    """``bnnc report --net --inputs --labels``: float against folded accuracy for the report's Network section."""
+    from compiler.api import load
+    from compiler.codegen.folder import validate_folder
+    from compiler.codegen.report import accuracy_of
+    from compiler.errors import BnncError
+    from compiler.frontend.arrays import read_npy
+    from compiler.reference import check_input
+
+    given = {"--net": args.net, "--inputs": args.inputs, "--labels": args.labels}
+    missing = [k for k, v in given.items() if v is None]
+    if missing:
+        raise BnncError(f"{', '.join(missing)} must be given too: float against folded accuracy needs the network, "
+                        "the images and their labels, not only " + ", ".join(k for k in given if k not in missing),
+                        field=missing[0])
+    folder = validate_folder(args.rtl)
+    graph = load(args.net, max_bytes=args.max_bytes)
+    x = read_npy(args.inputs, "--inputs", args.max_bytes)
+    y = read_npy(args.labels, "--labels", args.max_bytes)
+    try:
+        check_input(graph, x)
+    except ValueError as e:
+        raise BnncError(str(e), file=args.inputs, field="--inputs") from None
+    if y.shape != (x.shape[0],) or y.dtype.kind not in "iu":
+        raise BnncError(f"--labels must be {x.shape[0]} integer class labels, not {y.dtype} {list(y.shape)}",
+                        file=args.labels, field="--labels")
+    return accuracy_of(folder, graph, x, y, Path(args.inputs).name)
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """``bnnc report rtl/``: report.json and report.html from the folder (and its synth.json / simulate.json)."""
     from compiler.codegen.report import write_report
 
-    data, page = write_report(Path(args.rtl))
+    accuracy = None
+    if args.labels is not None or args.inputs is not None or args.net is not None:
+        accuracy = _report_accuracy(args)
+    data, page = write_report(Path(args.rtl), accuracy=accuracy)
     _say(f"bnnc: wrote {printable(str(page))} and {printable(str(data))}")
     return 0
 
@@ -349,9 +381,13 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--report", action="store_true", help="also write report.html and report.json (bnnc report)")
     c.set_defaults(func=cmd_compile)
 
-    rp = sub.add_parser("report", help="write report.html (one self-contained page: pipeline, cycles, resources, "
+    rp = sub.add_parser("report", parents=[limits], help="write report.html (one self-contained page: pipeline, cycles, resources, "
                         "timing, verification) and report.json for a compile folder")
     rp.add_argument("rtl", type=_path, help="a bnnc compile folder (synth.json and simulate.json are used when present)")
+    rp.add_argument("--net", type=_path, help="the net.yaml (or .onnx) the folder was compiled from: with --inputs and "
+                    "--labels, the float network's accuracy beside the folded one's")
+    rp.add_argument("--inputs", type=_path, metavar="X.npy", help="labelled images for the accuracy")
+    rp.add_argument("--labels", type=_path, metavar="Y.npy", help="their labels")
     rp.set_defaults(func=cmd_report)
 
     i = sub.add_parser("inspect", help="print the layer table before and after folding", parents=[limits, onnx_opts])

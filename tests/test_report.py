@@ -138,3 +138,26 @@ def test_compile_report_flag_and_a_damaged_simulate_json(tmp_path: Path, capsys:
     assert bnnc(["report", str(rtl)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "simulate.json" in err
+
+
+def test_report_float_against_folded_accuracy(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """With --net, --inputs and --labels the Network section holds both accuracies, equal to compiler.predict's."""
+    rtl = _compile("mlp_small", tmp_path / "rtl")
+    d = np.load(ROOT / "tests" / "data" / "mnist_subset.npz")
+    x, y = d["x_test"][:60].reshape(60, -1), d["y_test"][:60]
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", y)
+    net = ROOT / "examples" / "mlp_small" / "net.yaml"
+    assert bnnc(["report", str(rtl), "--net", str(net), "--inputs", str(tmp_path / "x.npy"),
+                 "--labels", str(tmp_path / "y.npy")]) == 0
+    acc = json.loads((rtl / "report.json").read_text())["accuracy"]
+    pf = compiler.predict(str(net), x, stage="float")
+    pq = compiler.predict(str(net), x, stage="folded")  # as _compile folded it (mlp_small ships no calibration)
+    assert acc == {"images": 60, "float": float(np.mean(pf == y)), "folded": float(np.mean(pq == y)),
+                   "differ": int(np.sum(pf != pq)), "inputs": "x.npy"}
+    page = (rtl / "report.html").read_text()
+    assert f"float network {acc['float'] * 100:.2f} %" in page and f"{acc['folded'] * 100:.2f} %" in page
+    capsys.readouterr()
+    assert bnnc(["report", str(rtl), "--net", str(net)]) == 2  # the accuracy needs all three
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--inputs, --labels must be given too" in err

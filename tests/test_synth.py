@@ -138,6 +138,9 @@ def _report_after_synth_and_simulate(rtl: Path, s: dict, tmp_path: Path,  # type
     fc1 = next(u for u in r.units if u.name == "fc1")
     assert fc1.measured is not None and fc1.measured["lut"] == s["modules"]["u_fc1"]["lut4"]
     assert f"Fmax {_fmt(s['fmax_mhz'])} MHz" in page and "timing <b>met</b>" in page
+    cp = s["critical_path"]  # nextpnr's slowest path, by the instances at its ends
+    assert cp["from"] in {f"u_{u.name}" for u in r.units} | {"u_top"} and cp["delay_ns"] > 0
+    assert f"from <b>{cp['from']}</b> to <b>{cp['to']}</b>" in page
     assert "12 / 12 equal" in page and f"{sim['accuracy'] * 100:.2f} %" in page
 
 
@@ -237,6 +240,11 @@ def test_bnnc_synth_board_full_flow(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "bnnc_board_top.v" not in (rtl / "filelist.f").read_text()  # synthesis-only, never in the compile folder
     from compiler.outdir import check_replaceable
     check_replaceable(rtl)  # and bnnc compile can still replace the folder
+    # the report's board section (issue 25): the wrapper's settings and the UART's images/s (8N1, 5 bytes an image)
+    r = compiler.report(rtl)
+    assert r.synth is not None and r.synth["board"]["name"] == board
+    assert r.synth["board"]["uart_images_per_s"] == 1_000_000 / (10 * 5)
+    assert r.synth["critical_path"]["from"].startswith("u_") and r.synth["critical_path"]["delay_ns"] > 0
 
 
 def test_bnnc_synth_board_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -89,6 +89,7 @@ class Report:
     synth: dict[str, Any] | None = None
     simulate: dict[str, Any] | None = None
     tradeoff: tuple[dict[str, Any], ...] = ()  # the folding trade-off (:func:`folding_tradeoff`)
+    accuracy: dict[str, Any] | None = None  # float vs folded on labelled images (:func:`accuracy_of`)
     bnnc_version: str = __version__
     files: dict[str, str] = field(default_factory=dict)
 
@@ -147,10 +148,22 @@ def _synth(folder: CompiledFolder) -> dict[str, Any] | None:
     out["resources"] = used
     modules = f.mapping(d, "modules", "modules")
     out["modules"] = {str(name): _measured(f, rec, f"modules.{name}") for name, rec in modules.items()}
+    cp = d.get("critical_path")
+    if isinstance(cp, dict):
+        out["critical_path"] = {"from": f.text(cp, "from", "critical_path.from")[:120],
+                                "to": f.text(cp, "to", "critical_path.to")[:120],
+                                "delay_ns": _number(f, cp, "delay_ns", "critical_path.delay_ns"),
+                                "steps": f.integer(cp, "steps", "critical_path.steps", 0, BIG)}
     board = d.get("board")
     if isinstance(board, dict):
-        out["board"] = {k: board[k] for k in ("name", "title", "baud", "achieved_baud", "image_bytes", "reply_bytes",
-                                              "layout", "pin_file", "program") if k in board}
+        b = {k: board[k] for k in ("name", "title", "baud", "achieved_baud", "image_bytes", "reply_bytes", "layout",
+                                   "pin_file", "program") if k in board}
+        baud = b.get("achieved_baud", b.get("baud"))
+        per_image = (b.get("image_bytes") or 0) + (b.get("reply_bytes") or 0)
+        if type(baud) in (int, float) and type(per_image) is int and per_image > 0 and baud > 0:
+            # 8N1: ten bit times per byte; the UART, not the design, bounds the rate
+            b["uart_images_per_s"] = round(float(baud) / (10 * per_image), 1)
+        out["board"] = b
     return out
 
 
@@ -234,9 +247,26 @@ def folding_tradeoff(folder: CompiledFolder) -> tuple[dict[str, Any], ...]:
     return tuple(points)
 
 
-def build_report(rtl: str | Path | CompiledFolder, tradeoff: bool = True) -> Report:
+def accuracy_of(folder: CompiledFolder, float_graph: Any, x: Any, y: Any, inputs: str) -> dict[str, Any]:
+    """Float against folded accuracy on labelled images: ``float_graph`` (the network as loaded, float stage) and
+    the folder's own folded IR (what the RTL computes) on the same inputs."""
+    import numpy as np
+
+    from compiler.reference import execute
+
+    def classes(g: Any) -> Any:
+        out = np.asarray(execute(g, x))
+        return out[:, 0] if g.output == "argmax" else out.argmax(-1)  # as compiler.predict reads it
+
+    pf, pq = classes(float_graph), classes(folder.load_graph())
+    return {"images": int(len(y)), "float": float(np.mean(pf == y)), "folded": float(np.mean(pq == y)),
+            "differ": int(np.sum(pf != pq)), "inputs": inputs}
+
+
+def build_report(rtl: str | Path | CompiledFolder, tradeoff: bool = True,
+                 accuracy: dict[str, Any] | None = None) -> Report:
     """The report of a compile folder (with its synth.json and simulate.json where present); ``tradeoff``: sweep
-    the folding search for the trade-off plot (:func:`folding_tradeoff`)."""
+    the folding search for the trade-off plot (:func:`folding_tradeoff`); ``accuracy``: :func:`accuracy_of`'s."""
     folder = rtl if isinstance(rtl, CompiledFolder) else validate_folder(rtl)
     mpath = folder.path / "manifest.json"
     f = _Fields(mpath)
@@ -288,6 +318,7 @@ def build_report(rtl: str | Path | CompiledFolder, tradeoff: bool = True) -> Rep
                   part=part, weight_memory=weight_memory,
                   passes=tuple((p, REGISTRY[p].rewrite) for p in PIPELINE if p in REGISTRY),
                   synth=synth, simulate=_simulate(folder), tradeoff=folding_tradeoff(folder) if tradeoff else (),
+                  accuracy=accuracy,
                   files={"manifest": "manifest.json", **({"synth": SYNTH_FILE} if synth else {}),
                          **({"simulate": SIMULATE_FILE} if (folder.path / SIMULATE_FILE).exists() else {})})
 
@@ -477,9 +508,9 @@ def render_html(r: Report) -> str:
         tradeoff=jinja2.utils.markupsafe.Markup(tradeoff_svg(r)), sim=sim)
 
 
-def write_report(rtl: str | Path) -> tuple[Path, Path]:
+def write_report(rtl: str | Path, accuracy: dict[str, Any] | None = None) -> tuple[Path, Path]:
     """Write ``report.json`` and ``report.html`` into the compile folder (each whole or not at all)."""
-    report = build_report(rtl)
+    report = build_report(rtl, accuracy=accuracy)
     folder = Path(rtl)
     written = []
     for name, text in ((REPORT_JSON, json.dumps(report.to_json(), indent=1) + "\n"), (REPORT_HTML, render_html(report))):

@@ -279,6 +279,29 @@ def _per_instance(stat: dict[str, Any], top_json: dict[str, Any], top: str, fami
     return result
 
 
+def _instance(cell: str) -> str:
+    """The core instance of the generated top a nextpnr cell belongs to (``u_top.u_fc1.acc_SB_LUT4_O`` → ``u_fc1``;
+    the harness and the board wrapper hold the design as ``u_top``), or the cell's first component."""
+    parts = str(cell).split(".")
+    inner = [p for p in parts[:-1] if p.startswith("u_") and p != "u_top"]
+    return inner[0] if inner else parts[0]
+
+
+def _critical_path(paths: list[Any]) -> dict[str, Any] | None:
+    """The slowest of nextpnr's critical paths: its start and end instances, its delay and its logic steps."""
+    best = None
+    for p in paths if isinstance(paths, list) else []:
+        steps = p.get("path") if isinstance(p, dict) else None
+        if not isinstance(steps, list) or not steps:
+            continue
+        delay = sum(float(st.get("delay", 0.0)) for st in steps if isinstance(st, dict))
+        if best is None or delay > best["delay_ns"]:
+            first, last = steps[0].get("from", {}), steps[-1].get("to", {})
+            best = {"from": _instance(first.get("cell", "")), "to": _instance(last.get("cell", "")),
+                    "delay_ns": round(delay, 3), "steps": len(steps)}
+    return best
+
+
 def _nextpnr_resources(family: str, util: dict[str, dict[str, int]]) -> dict[str, Any]:
     """LUT4, FF, EBR, SPRAM, DSP (used / available) from nextpnr's report utilisation."""
     keys = ({"lc": "ICESTORM_LC", "ebr": "ICESTORM_RAM", "spram": "ICESTORM_SPRAM", "dsp": "ICESTORM_DSP",
@@ -409,6 +432,7 @@ def run_flow(rtl: str | Path | CompiledFolder, target: str = DEFAULT_TARGET, clo
                                     **summary["resources"]}
         summary["fmax_mhz"] = achieved
         summary["timing_met"] = achieved is not None and achieved >= clock
+        summary["critical_path"] = _critical_path(rep.get("critical_paths", []))
         bit = out / (f"{design_top}.bin" if fam == "ice40" else f"{design_top}.bit")
         packer = "icepack" if fam == "ice40" else "ecppack"
         steps[packer] = _run_step(packer, _pack_command(tg, design_top, bit.name), out, out / f"{packer}.log",
