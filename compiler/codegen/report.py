@@ -210,7 +210,7 @@ def _simulate(folder: CompiledFolder) -> dict[str, Any] | None:
     return out
 
 
-TRADEOFF_POINTS = 8  # intervals swept, geometric from the fastest to the slowest folding
+TRADEOFF_POINTS = 6  # intervals swept, geometric from the fastest to the slowest folding
 
 
 def folding_tradeoff(folder: CompiledFolder) -> tuple[dict[str, Any], ...]:
