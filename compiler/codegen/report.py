@@ -20,10 +20,12 @@ from typing import Any
 
 import jinja2
 
+from compiler.names import printable
 from compiler.targets import TARGETS
 from compiler.version import __version__
 
-from .folder import MANIFEST_MAX_BYTES, CompiledFolder, FolderError, _Fields, _read, _strict_json, validate_folder
+from .folder import (MANIFEST_MAX_BYTES, CompiledFolder, FolderError, _Fields, _read, _show, _strict_json,
+                     validate_folder)
 from .paths import templates_dir
 
 SYNTH_FILE = "synth.json"
@@ -107,12 +109,37 @@ def _counts(f: _Fields, d: Any, where: str) -> dict[str, int]:
     return {k: f.integer(d, k, f"{where}.{k}", 0, BIG) for k in RESOURCE_KINDS if k in d}
 
 
+class _SideFields(_Fields):
+    """Fields of synth.json / simulate.json: a refusal says which command writes the file again."""
+
+    def __init__(self, path: Path, redo: str) -> None:
+        super().__init__(path)
+        self.redo = redo
+
+    def error(self, where: str, rule: str, value: object) -> FolderError:
+        return ReportError(f"{where} must be {rule}, not {_show(value)}; {self.redo}", file=str(self.path), field=where)
+
+
+REDO_SIDE = {SYNTH_FILE: "run bnnc synth again", SIMULATE_FILE: "run bnnc simulate again"}
+
+
 def _side_file(folder: CompiledFolder, name: str) -> tuple[_Fields, dict[str, Any]] | None:
     path = folder.path / name
     if not path.exists():
         return None
-    f = _Fields(path)
-    doc = _strict_json(_read(path, SIDE_MAX_BYTES, name))
+    f = _SideFields(path, REDO_SIDE[name])
+    if not path.is_file() or path.is_symlink():
+        raise ReportError(f"{name} must be a regular file, not {'a link' if path.is_symlink() else 'something else'}; "
+                          f"{f.redo}", file=str(path))
+    size = path.stat().st_size
+    if size > SIDE_MAX_BYTES:
+        raise ReportError(f"{name} must be at most {SIDE_MAX_BYTES} bytes, not {size}; {f.redo}", file=str(path))
+    text = _read(path, SIDE_MAX_BYTES, name)
+    try:
+        doc = _strict_json(text)
+    except (ValueError, RecursionError) as e:  # RecursionError: nested deeper than the parser goes
+        raise ReportError(f"{name} must be JSON as bnnc wrote it, not damaged ({type(e).__name__}: "
+                          f"{printable(' '.join(str(e).split())[:120])}); {f.redo}", file=str(path)) from None
     if not isinstance(doc, dict):
         raise f.error("(top)", "a JSON object", doc)
     return f, doc

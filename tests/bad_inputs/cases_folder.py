@@ -245,3 +245,23 @@ CASES: list[Case] = [
     _mk("board_limit_hides_labels_mismatch", "silent", BOARD + " --labels {d}/l.npy --limit 2",
         r"\S*/l\.npy: --labels must have shape \(5,\), not \[2\]", RTL, array("l.npy", np.zeros(2, dtype=np.int64))),
 ]
+
+# ------------------------------------------------------------------ bnnc report: the side files simulate and synth write
+REPORT = "report {d}/rtl"
+CASES += [
+    _mk("report_simulate_json_more_matches_than_images", "numbers", REPORT,
+        r"\S+/rtl/simulate\.json: field matches: matches must be at most images \(2\), not 3; run bnnc simulate again",
+        RTL, file("rtl/simulate.json", json.dumps({
+            "images": 2, "matches": 3, "interval_predicted": 1, "streams_checked": 1, "beats_checked": 1, "gaps": 0,
+            "backpressure": 0, "engine": "verilator", "seconds": 1, "inputs": "x.npy"}))),
+    _mk("report_synth_json_damaged", "kind", REPORT,
+        r"\S+/rtl/synth\.json: synth\.json must be JSON as bnnc wrote it, not damaged \(JSONDecodeError: Expecting value: "
+        r"line 1 column 1 \(char 0\)\); run bnnc synth again", RTL, file("rtl/synth.json", "not json")),
+    _mk("report_synth_json_huge", "alloc", REPORT,
+        r"\S+/rtl/synth\.json: synth\.json must be at most 4194304 bytes, not 5000000; run bnnc synth again", RTL,
+        file("rtl/synth.json", b" " * 5_000_000)),
+    _mk("report_synth_json_module_not_counts", "kind", REPORT,
+        r"\S+/rtl/synth\.json: field modules\.u_fc1: modules\.u_fc1 must be a JSON object of cell counts, not 5; "
+        r"run bnnc synth again", RTL, file("rtl/synth.json", json.dumps({
+            "target": "xilinx", "clock_mhz": 100, "yosys_cells": {}, "resources": {}, "modules": {"u_fc1": 5}}))),
+]
