@@ -57,7 +57,10 @@ FOLDER_READERS = {"compiler/codegen/folder.py": "the validator",
                   "compiler/codegen/writer.py": "writes them",
                   "compiler/codegen/irfile.py": "defines IR_FILE and load_graph (called by the validator)",
                   "compiler/outdir.py": "defines MANIFEST; reads only the files list, to judge which entries of an "
-                                        "output folder bnnc owns (nothing reaches a tool)"}
+                                        "output folder bnnc owns (nothing reaches a tool)",
+                  "compiler/codegen/report.py": "after validate_folder, reads the manifest's figures the report shows "
+                                                "(layers, resources, weight_memory), each through folder.py's typed "
+                                                "_Fields checks; they reach only escaped HTML, never a tool"}
 FOLDER_FILES = {"manifest.json", "filelist.f", "folded_ir.npz"}
 FOLDER_NAMES = {"MANIFEST", "FILELIST", "HASHES", "IR_FILE", "load_graph"}
 
