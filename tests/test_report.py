@@ -108,8 +108,9 @@ def test_report_of_every_example(example: str, tmp_path: Path, capsys: pytest.Ca
     from compiler.codegen.folder import validate_folder
 
     validate_folder(rtl)
-    assert bnnc(["compile", str(ROOT / "examples" / example / "net.yaml"), "-o", str(rtl)]) == 0  # replaced whole
-    assert not (rtl / "report.html").exists()
+    if example == "mlp_small":  # (once: a compile costs up to 3 s) a new compile replaces the folder, report included
+        assert bnnc(["compile", str(ROOT / "examples" / example / "net.yaml"), "-o", str(rtl)]) == 0
+        assert not (rtl / "report.html").exists()
 
 
 def test_report_of_the_imported_onnx_example(tmp_path: Path) -> None:
