@@ -258,6 +258,8 @@ def folding_tradeoff(folder: CompiledFolder) -> tuple[dict[str, Any], ...]:
     layers = _layers(free)  # priced once for every interval
     own = {n.name: (int(n.attrs["pe"]), int(n.attrs["simd"])) for n in graph.nodes
            if isinstance(OPS[n.op], MatrixOp) and "pe" in n.attrs}
+    if not own:  # no matrix layer: nothing is folded
+        return ()
     points = []
     steps = TRADEOFF_POINTS - 1
     intervals = sorted({max(lo, min(hi, round(lo * (hi / lo) ** (k / steps)))) for k in range(TRADEOFF_POINTS)}
