@@ -183,11 +183,13 @@ def _synth(folder: CompiledFolder) -> dict[str, Any] | None:
                                 "steps": f.integer(cp, "steps", "critical_path.steps", 0, BIG)}
     board = d.get("board")
     if isinstance(board, dict):
-        b = {k: board[k] for k in ("name", "title", "baud", "achieved_baud", "image_bytes", "reply_bytes", "layout",
-                                   "pin_file", "program") if k in board}
+        b: dict[str, Any] = {k: f.text(board, k, f"board.{k}")[:300] for k in ("name", "title", "layout", "pin_file",
+                                                                              "program") if k in board}
+        b.update({k: f.integer(board, k, f"board.{k}", 1, BIG) for k in ("baud", "achieved_baud", "image_bytes",
+                                                                         "reply_bytes") if k in board})
         baud = b.get("achieved_baud", b.get("baud"))
-        per_image = (b.get("image_bytes") or 0) + (b.get("reply_bytes") or 0)
-        if type(baud) in (int, float) and type(per_image) is int and per_image > 0 and baud > 0:
+        per_image = b.get("image_bytes", 0) + b.get("reply_bytes", 0)
+        if baud and per_image:
             # 8N1: ten bit times per byte; the UART, not the design, bounds the rate
             b["uart_images_per_s"] = round(float(baud) / (10 * per_image), 1)
         out["board"] = b

@@ -260,6 +260,11 @@ CASES += [
     _mk("report_synth_json_huge", "alloc", REPORT,
         r"\S+/rtl/synth\.json: synth\.json must be at most 4194304 bytes, not 5000000; run bnnc synth again", RTL,
         file("rtl/synth.json", b" " * 5_000_000)),
+    _mk("report_synth_json_board_bytes_text", "kind", REPORT,
+        r"\S+/rtl/synth\.json: field board\.image_bytes: board\.image_bytes must be an integer in \[1, "
+        r"1000000000000000\], not '4'; run bnnc synth again", RTL, file("rtl/synth.json", json.dumps({
+            "target": "xilinx", "clock_mhz": 100, "yosys_cells": {}, "resources": {}, "modules": {},
+            "board": {"image_bytes": "4", "baud": 9600}}))),
     _mk("report_synth_json_module_not_counts", "kind", REPORT,
         r"\S+/rtl/synth\.json: field modules\.u_fc1: modules\.u_fc1 must be a JSON object of cell counts, not 5; "
         r"run bnnc synth again", RTL, file("rtl/synth.json", json.dumps({
