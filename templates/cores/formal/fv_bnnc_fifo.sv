@@ -1,0 +1,52 @@
+// fv_bnnc_fifo: bnnc_fifo's formal wrapper. The stream properties (bnnc_fv_stream) with one
+// beat in, one out per "image", and its data properties: beats leave in order and unchanged
+// (on the beat the checker follows, which may be any beat), and it never holds more than DEPTH.
+`default_nettype none
+
+module fv_bnnc_fifo #(
+    parameter integer WIDTH = 3,   // as bnnc_fifo
+    parameter integer DEPTH = 2,   // as bnnc_fifo
+    parameter integer BYPASS = 1,  // as bnnc_fifo
+    parameter integer BOUND = 4,   // progress bound (formal/cases.py: the FIFO's latency + 1)
+    parameter integer STALL = 3    // the consumer's longest run of tready low
+) (
+    input wire             clk,
+    input wire             rst_n,
+    input wire [WIDTH-1:0] s_axis_tdata,
+    input wire             s_axis_tvalid,
+    input wire             m_axis_tready
+);
+    wire             s_axis_tready;
+    wire [WIDTH-1:0] m_axis_tdata;
+    wire             m_axis_tvalid;
+
+    bnnc_fifo #(.WIDTH(WIDTH), .DEPTH(DEPTH), .BYPASS(BYPASS)) dut (
+        .clk(clk), .rst_n(rst_n),
+        .s_axis_tdata(s_axis_tdata), .s_axis_tvalid(s_axis_tvalid), .s_axis_tready(s_axis_tready),
+        .m_axis_tdata(m_axis_tdata), .m_axis_tvalid(m_axis_tvalid), .m_axis_tready(m_axis_tready));
+
+    wire [7:0] in_idx, out_idx, in_pos, out_pos;
+    wire f_in, f_out;
+    bnnc_fv_stream #(.IN_W(WIDTH), .OUT_W(WIDTH), .IN_BEATS(1), .OUT_BEATS(1), .BOUND(BOUND), .STALL(STALL), .CW(8))
+    streams (.clk(clk), .rst_n(rst_n),
+        .s_tdata(s_axis_tdata), .s_tvalid(s_axis_tvalid), .s_tready(s_axis_tready),
+        .m_tdata(m_axis_tdata), .m_tvalid(m_axis_tvalid), .m_tready(m_axis_tready),
+        .in_idx(in_idx), .out_idx(out_idx), .in_pos(in_pos), .out_pos(out_pos), .f_in(f_in), .f_out(f_out));
+
+    // in order, unchanged: the followed beat leaves as it entered, after every beat before it
+    reg [WIDTH-1:0] rec;
+    always @(posedge clk) begin
+        if (f_in) rec <= s_axis_tdata;
+        if (rst_n && f_out) begin
+            in_order: assert (m_axis_tdata == rec);
+        end
+    end
+    // never more than DEPTH beats inside
+    always @(*) begin
+        if (rst_n) begin
+            capacity: assert (in_idx - out_idx <= DEPTH);
+        end
+    end
+endmodule
+
+`default_nettype wire
