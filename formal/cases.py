@@ -9,8 +9,12 @@ check's length in cycles; each ``why`` says what the set exercises and what the 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+import numpy as np
+
+from compiler.cores.base import Bits
 
 
 def _no_files(folder: Path) -> dict[str, object]:
@@ -85,4 +89,131 @@ CASES += [
          "Brevitas's signed narrow 2-bit codes -1..1 (OUT_BIAS < 0), a padded last beat"),
     Case("bnnc_multithreshold", "unsigned_negated", _multithreshold(2, 3, False, [1, 3, 6], True, 0, 0), 8,
          "three thresholds on a negated channel (INV), unsigned lanes"),
+]
+
+
+def _threshold_rom(lanes: int, in_bits: int, signed: bool, ts: list[int], negs: list[bool]) -> Case:
+    """bnnc_threshold_rom at per-element thresholds ``ts`` (negated where ``negs``): the ROM file from
+    compiler/cores/threshold_rom.py, the thresholds as stated for the wrapper's model."""
+    import numpy as np
+
+    from compiler.cores.base import Bits
+    from compiler.cores.mvtu import write_mem
+    from compiler.cores.threshold_rom import threshold_rom_lines
+
+    n = len(ts)
+    t, neg = np.array(ts, dtype=np.int64), np.array(negs, dtype=bool)
+    lines, tw = threshold_rom_lines(t, neg, n, lanes)
+
+    def files(folder: Path) -> dict[str, object]:
+        return {"THR_FILE": str(write_mem(folder / "thr.mem", lines))}
+
+    params = dict(LANES=lanes, IN_BITS=in_bits, IN_SIGNED=int(signed), N=n, TW=tw,
+                  TS=Bits(1024, sum((v & 0xFFFFFFFF) << (32 * e) for e, v in enumerate(ts))),
+                  NEGS=Bits(32, sum(1 << e for e, g in enumerate(negs) if g)), BOUND=3)
+    name = f"n{n}_lanes{lanes}_{'signed' if signed else 'unsigned'}"
+    return Case("bnnc_threshold_rom", name, params, 10, "", files=files)
+
+
+CASES += [
+    # ---- bnnc_threshold_rom: one vector per image (the ROM's address wraps per vector); depth: three vectors
+    replace(_threshold_rom(2, 3, True, [0, -2, 3, 1, -4], [False, True, False, True, False]),
+            why="signed lanes, negated and plain elements, a padded last beat: the ROM's last word"),
+    replace(_threshold_rom(3, 2, False, [1, 4, 0, 2, 3, -1], [True, False, False, True, False, True]),
+            why="unsigned lanes, thresholds outside the input's range (never and always passed)"),
+]
+
+CASES += [
+    # ---- bnnc_argmax: one vector per image; depth: two vectors through the tree with stalls
+    Case("bnnc_argmax", "c5_lanes2", dict(NUM_CLASSES=5, LANES=2, IN_BITS=3, BOUND=4), 12,
+         "a padded last beat (5 classes on 2 lanes), ties across beats and within a pair"),
+    Case("bnnc_argmax", "c3_lanes3", dict(NUM_CLASSES=3, LANES=3, IN_BITS=2, BOUND=5), 10,
+         "one beat per vector through a 2-level tree with an odd lane"),
+    Case("bnnc_argmax", "c2_lanes1", dict(NUM_CLASSES=2, LANES=1, IN_BITS=2, BOUND=3), 10,
+         "one lane: no tree, the running compare alone"),
+]
+
+CASES += [
+    # ---- bnnc_pool_reduce: one output pixel per image; depth: two pixels with stalls
+    Case("bnnc_pool_reduce", "bits_or_and", dict(CH=2, WIN=3, LANES=1, AND_MASK=Bits(2, 0b10), EW=1, SIGNED=0,
+                                                 BOUND=3), 14,
+         "bits: OR on channel 0, AND (a negated channel's min) on channel 1, one lane: 2 beats per position"),
+    Case("bnnc_pool_reduce", "signed_codes", dict(CH=2, WIN=2, LANES=2, AND_MASK=Bits(2, 0b01), EW=2, SIGNED=1,
+                                                  BOUND=3), 10,
+         "signed 2-bit codes: min on channel 0, max on channel 1, one beat per position"),
+    Case("bnnc_pool_reduce", "unsigned_codes", dict(CH=1, WIN=4, LANES=1, AND_MASK=Bits(1, 0), EW=2, SIGNED=0,
+                                                    BOUND=3), 12,
+         "unsigned codes, a 2x2 window of one channel"),
+]
+
+
+def _affine_serial(n: int, lanes: int, acc_bits: int, a: list[int] | None, b: list[int], a_bits: int, b_bits: int,
+                   shift: int, out_bits: int, a_shift: int = 0) -> dict[str, object]:
+    from compiler.cores.affine_serial import affine_serial_lines
+    from compiler.cores.mvtu import write_mem
+
+    lines = affine_serial_lines(None if a is None else np.array(a), np.array(b), a_bits if a else None, b_bits)
+    params = dict(N=n, LANES=lanes, ACC_BITS=acc_bits, MODE=0 if a is None else 1, A_BITS=a_bits, A_SHIFT=a_shift,
+                  B_BITS=b_bits, SHIFT=shift, OUT_BITS=out_bits,
+                  AS=Bits(512, sum((v & 0xFFFFFFFF) << (32 * k) for k, v in enumerate(a or []))),
+                  BS=Bits(512, sum((v & 0xFFFFFFFF) << (32 * k) for k, v in enumerate(b))), BOUND=5)
+    return {"params": params, "files": lambda folder: {"PARAM_FILE": str(write_mem(folder / "affine.mem", lines))}}
+
+
+CASES += [
+    # ---- bnnc_affine_serial: one vector per image, one score per cycle; depth: two vectors of scores with stalls
+    Case("bnnc_affine_serial", "multiply_padded", depth=14,
+         why="MODE 1: the most negative scale, a padded last beat (3 scores on 2 lanes), a shift of 1",
+         **_affine_serial(3, 2, 3, [-4, 3, 1], [2, -3, 0], 3, 3, 1, 5)),
+    Case("bnnc_affine_serial", "shift_add", depth=12,
+         why="MODE 0: no multiplier, every scale 2**2, one lane per beat",
+         **_affine_serial(2, 1, 3, None, [-2, 1], 3, 2, 0, 6, a_shift=2)),
+    Case("bnnc_affine_serial", "narrow_out", depth=12,
+         why="an output narrower than the exact score: it wraps, as the core states",
+         **_affine_serial(2, 2, 3, [3, -2], [1, 1], 3, 2, 0, 3)),
+]
+
+
+def _mvtu(mw: int, mh: int, pe: int, simd: int, weights: list[list[int]], *, binary: bool = True, in_bits: int = 8,
+          in_signed: bool = False, weight_bits: int = 1, mode: int = 1, thresholds: list[int] | None = None
+          ) -> dict[str, object]:
+    """bnnc_mvtu's parameters and ROM files (compiler/cores/mvtu.py writes them), the weights for the model."""
+    from compiler.cores.mvtu import MvtuParams, write_mvtu_mems
+
+    w = np.array(weights, dtype=np.int64)
+    xr = (-1, 1) if binary else ((-(1 << (in_bits - 1)), (1 << (in_bits - 1)) - 1) if in_signed
+                                 else (0, (1 << in_bits) - 1))
+    wmax = 1 if weight_bits == 1 else int(np.abs(w).max())
+    span = mw * max(abs(xr[0]), abs(xr[1])) * wmax
+    acc_bits = max(4, span.bit_length() + 2)
+    codes = w if weight_bits > 1 else (w > 0).astype(np.int64)  # 1-bit: 1 = +1
+    p = MvtuParams(MW=mw, MH=mh, PE=pe, SIMD=simd, BINARY_IN=int(binary), IN_BITS=in_bits, IN_SIGNED=int(in_signed),
+                   OUT_MODE=mode, ACC_BITS=acc_bits, OUT_BITS=1 if mode == 0 else acc_bits, WEIGHT_BITS=weight_bits)
+    sf, nf = -(-mw // simd), -(-mh // pe)
+    params = {**{k: v for k, v in dict(p).items() if k not in ("WEIGHT_FILE", "PARAM_FILE", "ROM_STYLE", "PARAM_STYLE")},
+              "WS": Bits(256, sum((int(v) & 0xF) << (4 * k) for k, v in enumerate(codes.reshape(-1)))),
+              "BOUND": sf + p.dot_latency + 8}
+
+    def files(folder: Path) -> dict[str, object]:
+        wf, pf = write_mvtu_mems(codes, None if mode == 1 else np.array(thresholds), pe, simd, mode,
+                                 folder / "weights.mem", None if mode == 1 else folder / "params.mem",
+                                 acc_bits=acc_bits, binary_in=binary, weight_bits=weight_bits, in_bits=in_bits,
+                                 in_signed=in_signed)
+        return {"WEIGHT_FILE": str(wf), "PARAM_FILE": str(pf or folder / "none.mem")}
+
+    return {"params": params, "files": files}
+
+
+CASES += [
+    # ---- bnnc_mvtu: one vector per image; depth: a whole vector in, its NF x SF steps, the pipeline and the
+    # output queue, with stalls
+    Case("bnnc_mvtu", "bin_pe2_simd2", depth=22,
+         why="XNOR-popcount, raw accumulators; neither PE nor SIMD divides (MW 5, MH 3): masked lanes, a padding neuron",
+         **_mvtu(5, 3, 2, 2, [[1, -1, 1, 1, -1], [-1, -1, 1, -1, 1], [1, 1, 1, -1, -1]])),
+    Case("bnnc_mvtu", "int_w2_pe1", depth=18,
+         why="signed 2-bit lanes and 2-bit weight codes (small products and adder tree), SF = 1",
+         **_mvtu(3, 2, 1, 3, [[1, -2, 0], [-1, 1, 1]], binary=False, in_bits=2, in_signed=True, weight_bits=2)),
+    Case("bnnc_mvtu", "threshold_nf3", depth=22,
+         why="mode 0 (the binary layers' threshold) with NF = 3, SF = 2: stream properties, the input buffer re-read",
+         **_mvtu(4, 3, 1, 2, [[1, -1, 1, 1], [-1, -1, 1, -1], [1, 1, 1, -1]], mode=0, thresholds=[2, 1, 3])),
 ]

@@ -80,34 +80,29 @@ def sources(case: Case, cores_dir: Path = CORES_DIR) -> list[Path]:
     return [*core_files, FORMAL_DIR / CHECKER, FORMAL_DIR / f"fv_{case.core}.sv"]
 
 
-def sby_text(case: Case, params: dict[str, object], files: Sequence[Path]) -> str:
-    """The .sby file of one case."""
+def sby_text(case: Case, mode: str, params: dict[str, object], files: Sequence[Path]) -> str:
+    """The .sby file of one case in ``mode`` (``bmc``, ``prove`` or ``cover``)."""
     top = f"fv_{case.core}"
     chparams = "\n".join(f"chparam -set {k} {_literal(v)} {top}" for k, v in params.items())
-    mode = "prove" if case.mode == "prove" else "bmc"
     return (f"[options]\nmode {mode}\ndepth {case.depth}\nmulticlock off\n\n[engines]\nsmtbmc --nounroll yices\n\n"
             f"[script]\nread -formal {' '.join(p.name for p in files)}\n{chparams}\nprep -top {top}\nmemory_map\nopt -fast\n\n"
             f"[files]\n" + "\n".join(str(p) for p in files) + "\n")
 
 
 _FAILED = re.compile(r"failed assertion (\S+) at (\S+)")
+_UNREACHED = re.compile(r"Unreached cover statement at (\S+): (\S+)")
 _TRACE = re.compile(r"counterexample trace(?: \[\w+\])?: (\S+)")
 
 
-def run_case(case: Case, cores_dir: Path = CORES_DIR, build: Path = BUILD, timeout: float = 600) -> Result:
-    """Run one case in its own folder under ``build`` and read SymbiYosys's verdict."""
-    folder = build / case.core / case.name
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
-    params = {**case.params, **case.files(folder)}
-    (folder / "case.sby").write_text(sby_text(case, params, sources(case, cores_dir)))
+def _sby(case: Case, mode: str, text: str, folder: Path, timeout: float) -> Result:
+    """Run one .sby file in ``folder`` and read SymbiYosys's verdict."""
+    (folder / f"{mode}.sby").write_text(text)
     bin_dir = str(Path(sys.executable).parent)
     env = {**os.environ, **TOOLS, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
     start = time.monotonic()
     try:
-        proc = subprocess.run(["yowasp-sby", "-f", "case.sby"], cwd=folder, env=env, capture_output=True, text=True,
-                              timeout=timeout)
+        proc = subprocess.run(["yowasp-sby", "-f", f"{mode}.sby"], cwd=folder, env=env, capture_output=True,
+                              text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return Result(case, "ERROR", time.monotonic() - start, detail=f"timed out after {timeout:.0f} s ({folder})")
     seconds = time.monotonic() - start
@@ -115,15 +110,35 @@ def run_case(case: Case, cores_dir: Path = CORES_DIR, build: Path = BUILD, timeo
     done = re.search(r"DONE \((\w+), rc=\d+\)", out)
     status = done.group(1) if done else "ERROR"
     if status == "FAIL":
+        unreached = _UNREACHED.search(out)
+        if unreached:  # cover mode: the depth does not reach a whole image
+            return Result(case, "FAIL", seconds, prop=f"{unreached.group(1)}.{unreached.group(2)} (cover)",
+                          where=f"unreached within depth {case.depth}", trace="none (an unreached cover has none)")
         failed, trace = _FAILED.search(out), _TRACE.search(out)
         return Result(case, "FAIL", seconds, prop=failed.group(1) if failed else "?",
                       where=failed.group(2) if failed else "?",
-                      trace=str(folder / "case" / trace.group(1).split("/", 1)[1]) if trace else "?")
+                      trace=str(folder / mode / trace.group(1).split("/", 1)[1]) if trace else "?")
     if status == "PASS":
         return Result(case, "PASS", seconds)
     tail = [ln for ln in out.splitlines() if "ERROR" in ln or "rror" in ln][-3:]
     return Result(case, status if status == "UNKNOWN" else "ERROR", seconds,
-                  detail="; ".join(tail) or f"no verdict: see {folder / 'case' / 'logfile.txt'}")
+                  detail="; ".join(tail) or f"no verdict: see {folder / mode / 'logfile.txt'}")
+
+
+def run_case(case: Case, cores_dir: Path = CORES_DIR, build: Path = BUILD, timeout: float = 600) -> Result:
+    """Run one case in its own folder under ``build``: its proof (``case.mode``), then a cover check that the
+    depth reaches the end of a followed image (bnnc_fv_stream's ``image_out``), so no property passes vacuously."""
+    folder = build / case.core / case.name
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    params = {**case.params, **case.files(folder)}
+    files = sources(case, cores_dir)
+    proof = _sby(case, case.mode, sby_text(case, case.mode, params, files), folder, timeout)
+    if proof.status != "PASS":
+        return proof
+    reach = _sby(case, "cover", sby_text(case, "cover", params, files), folder, timeout)
+    return Result(case, reach.status, proof.seconds + reach.seconds, reach.prop, reach.where, reach.trace, reach.detail)
 
 
 def select(tier: str, core: str | None = None) -> list[Case]:

@@ -132,6 +132,9 @@ module bnnc_fv_stream #(
             no_extra: assert ((out_img + ((out_pos != 0) ? 1 : 0)) <= (in_img + ((in_pos != 0) ? 1 : 0)));
             progress: assert (idle < BOUND);
         end
+        // reachability (cover mode, formal/run.py --cover): a followed image's output completes within
+        // the depth, so the depth covers a whole image and the data properties are not vacuous
+        image_out: cover (past_valid && rst_n && f_out && out_pos == OUT_BEATS - 1);
     end
 endmodule
 
