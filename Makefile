@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.bnnc-installed
 DEMO   ?= examples/mlp_small
 PYTEST_ARGS ?=
 
-.PHONY: all install demo test test-fast bench fuzz lint clean
+.PHONY: all install demo test test-fast bench fuzz formal formal-deep mutate lint clean
 
 all: test
 
@@ -43,8 +43,20 @@ bench: $(STAMP)
 fuzz: $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m tests.fuzz --networks 500
 
+# The cores' formal proofs (SymbiYosys + yices: docs/formal.md). The quick set also runs in make test
+# (tests/test_formal.py); the deep set is deeper checks and bigger parameter sets (BENCHMARKS.md).
+formal: $(STAMP)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m formal.run --tier quick -j 2
+
+formal-deep: $(STAMP)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m formal.run --tier deep -j 2
+
+# Mutation testing of the verification: each mutant of a core against its cocotb test and its proofs (BENCHMARKS.md).
+mutate: $(STAMP)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python bench/mutate.py
+
 lint: $(STAMP)
-	$(BIN)/ruff check compiler designs bench tests cocotb_tests
+	$(BIN)/ruff check compiler designs formal bench tests cocotb_tests
 
 clean:
 	rm -rf build sim_build .pytest_cache

@@ -189,7 +189,7 @@ def _mvtu(mw: int, mh: int, pe: int, simd: int, weights: list[list[int]], *, bin
     codes = w if weight_bits > 1 else (w > 0).astype(np.int64)  # 1-bit: 1 = +1
     p = MvtuParams(MW=mw, MH=mh, PE=pe, SIMD=simd, BINARY_IN=int(binary), IN_BITS=in_bits, IN_SIGNED=int(in_signed),
                    OUT_MODE=mode, ACC_BITS=acc_bits, OUT_BITS=1 if mode == 0 else acc_bits, WEIGHT_BITS=weight_bits)
-    sf, nf = -(-mw // simd), -(-mh // pe)
+    sf = p.folding.sf
     params = {**{k: v for k, v in dict(p).items() if k not in ("WEIGHT_FILE", "PARAM_FILE", "ROM_STYLE", "PARAM_STYLE")},
               "WS": Bits(256, sum((int(v) & 0xF) << (4 * k) for k, v in enumerate(codes.reshape(-1)))),
               "BOUND": sf + p.dot_latency + 8}
@@ -199,7 +199,10 @@ def _mvtu(mw: int, mh: int, pe: int, simd: int, weights: list[list[int]], *, bin
                                  folder / "weights.mem", None if mode == 1 else folder / "params.mem",
                                  acc_bits=acc_bits, binary_in=binary, weight_bits=weight_bits, in_bits=in_bits,
                                  in_signed=in_signed)
-        return {"WEIGHT_FILE": str(wf), "PARAM_FILE": str(pf or folder / "none.mem")}
+        if pf is None:  # mode 1 reads no parameter ROM: an empty file stands for it
+            pf = folder / "params.mem"
+            pf.write_text("")
+        return {"WEIGHT_FILE": str(wf), "PARAM_FILE": str(pf)}
 
     return {"params": params, "files": files}
 
@@ -216,4 +219,66 @@ CASES += [
     Case("bnnc_mvtu", "threshold_nf3", depth=22,
          why="mode 0 (the binary layers' threshold) with NF = 3, SF = 2: stream properties, the input buffer re-read",
          **_mvtu(4, 3, 1, 2, [[1, -1, 1, 1], [-1, -1, 1, -1], [1, 1, 1, -1]], mode=0, thresholds=[2, 1, 3])),
+]
+
+CASES += [
+    # ---- bnnc_swu: one image per image; depth: the whole image in and all its windows out, with stalls
+    # (small maps: the check's cost grows steeply with depth; 3x3 maps are in the deep set)
+    Case("bnnc_swu", "k2_s1_w3", dict(IFM_H=2, IFM_W=3, CH=2, K_H=2, K_W=2, STRIDE=1, PAD=0, EW=1, LANES=2,
+                                      BOUND=12), 20,
+         "2x2 windows at stride 1 over a 2x3 map: overlapping windows, a row held for two of them", tier="deep"),
+    Case("bnnc_swu", "ch2_lanes1", dict(IFM_H=2, IFM_W=2, CH=2, K_H=2, K_W=2, STRIDE=1, PAD=0, EW=1, LANES=1,
+                                        BOUND=12), 24,
+         "two beats per pixel (CH 2 on 1 lane): the channel-beat counter inside each window position", tier="deep"),
+    Case("bnnc_swu", "k3_s2_pad1", dict(IFM_H=2, IFM_W=2, CH=1, K_H=3, K_W=3, STRIDE=2, PAD=1, EW=2,
+                                        PAD_VAL=Bits(64, 2), LANES=1, BOUND=12), 20,
+         "a 3x3 window at stride 2 with padding 1 and a 2-bit padding value: five of its nine beats padding"),
+    Case("bnnc_swu", "pool_2x2_s2", dict(IFM_H=2, IFM_W=4, CH=1, K_H=2, K_W=2, STRIDE=2, PAD=0, EW=1, LANES=1,
+                                         ROW_PIPE=0, BOUND=12), 24,
+         "a 2x2/2 pool window on a 2x4 map, ROW_PIPE = 0 (the one-cycle row-end chain)"),
+]
+
+CASES += [
+    # ---- bnnc_board_bridge: both directions; depth: a whole image's bytes in and its reply out, with stalls
+    Case("bnnc_board_bridge", "two_byte_beats", dict(IN_WIDTH=10, IN_BYTES=2, IN_BEATS=2, OUT_LANES=2, OUT_EW=4,
+                                                     OUT_VBEATS=2, LAST_LANES=1, OUT_BEATS=2, ELEM_BYTES=1,
+                                                     OUT_SIGNED=1, IDLE_CLKS=64, BOUND=6), 16,
+         "10-bit beats as 2 bytes (6 padding bits), a reply vector of 2 beats whose last has 1 of 2 lanes, signed"),
+    Case("bnnc_board_bridge", "wide_elements", dict(IN_WIDTH=8, IN_BYTES=1, IN_BEATS=3, OUT_LANES=1, OUT_EW=9,
+                                                    OUT_VBEATS=1, LAST_LANES=1, OUT_BEATS=1, ELEM_BYTES=2,
+                                                    OUT_SIGNED=0, IDLE_CLKS=64, BOUND=6), 14,
+         "one byte per beat, a 9-bit class score sent as 2 bytes"),
+]
+
+
+def _network(gen_args: dict[str, object], depth: int) -> dict[str, object]:
+    """A whole network from designs/netgen.py's mlp, compiled by bnnc into the case's folder: its top module's
+    stream widths and beats from the manifest."""
+
+    def files(folder: Path) -> dict[str, object]:
+        import json
+
+        import compiler
+        from designs.netgen import mlp
+
+        gen = mlp(**gen_args)  # type: ignore[arg-type]
+        gen.write(folder / "net")
+        compiler.compile(folder / "net" / "net.yaml", folder / "rtl")
+        rtl = json.loads((folder / "rtl" / "manifest.json").read_text())["rtl"]
+        top = rtl["top"]
+        return {"_TOP": top, "_TOP_FILE": str(folder / "rtl" / f"{top}.v"),
+                "IN_W": rtl["input_stream"]["width"], "OUT_W": rtl["output_stream"]["width"],
+                "IN_BEATS": rtl["input_stream"]["beats_per_image"],
+                "OUT_BEATS": rtl["output_stream"]["beats_per_image"],
+                "MEM_DIR": str(folder / "rtl") + "/", "BOUND": 4 * rtl["interval_cycles"] + 24}
+
+    return {"params": {}, "files": files, "depth": depth}
+
+
+CASES += [
+    # ---- whole networks: bnnc compile's top, the stream properties across every core, FIFO and converter
+    Case("bnnc_top", "mlp_folded", why="a folded 3-layer MLP (6-4-3, PE 2 x SIMD 3 on fc1) ending in argmax: "
+         "MVTUs, FIFOs, a width converter",
+         **_network(dict(seed=1, sizes=[6, 4, 3], folding={"fc1": {"pe": 2, "simd": 3}, "fc2": {"pe": 1, "simd": 2}}),
+                    50)),
 ]

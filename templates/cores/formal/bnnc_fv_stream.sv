@@ -49,13 +49,14 @@ module bnnc_fv_stream #(
     output reg [CW-1:0]    in_pos,    // beat within the current input image
     output reg [CW-1:0]    out_pos,   // beat within the current output image
     output wire            f_in,      // this cycle's input beat is the followed image's beat in_pos
-    output wire            f_out      // this cycle's output beat is the followed image's beat out_pos
+    output wire            f_out,     // this cycle's output beat is the followed image's beat out_pos
+    output reg [CW-1:0]    in_img,    // input images completed since reset
+    output reg [CW-1:0]    out_img    // output images completed since reset
 );
     wire s_fire = s_tvalid && s_tready;
     wire m_fire = m_tvalid && m_tready;
 
     reg past_valid = 1'b0;  // a cycle has passed since the start ($past is defined)
-    reg [CW-1:0] in_img, out_img;  // images completed, per side
     reg [CW-1:0] idle;             // cycles without progress (see `progress`)
     reg [CW-1:0] rdy_low;          // consecutive cycles with m_tready low
 

@@ -1,0 +1,79 @@
+"""The cores' formal proofs (formal/): the quick set passes, and each property fails on a broken core.
+
+Each quick case (formal/cases.py) is proven with SymbiYosys (a bounded check whose depth a cover
+check shows reaches a whole image). The mutants below break one core in one small way each, on
+a copy of templates/cores; the proof must fail with the named property and a counterexample
+trace, so no property is vacuous. ``make formal`` runs the same quick set from the command line,
+``make formal-deep`` the deep one.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from formal.cases import CASES, Case
+from formal.run import CORES_DIR, run_case, select
+
+QUICK = select("quick")
+
+
+@pytest.mark.parametrize("case", QUICK, ids=[f"{c.core}-{c.name}" for c in QUICK])
+def test_proof(case: Case, tmp_path: Path) -> None:
+    """The case's properties hold to its depth, and the depth reaches a whole image."""
+    result = run_case(case, build=tmp_path)
+    assert result.status == "PASS", result.line()
+
+
+def _case(core: str, name: str) -> Case:
+    return next(c for c in CASES if c.core == core and c.name == name)
+
+
+# (core, case, text in the core, its replacement, the property that must catch it)
+MUTANTS = [
+    # the hold rule: a FIFO whose output register reloads while its beat waits
+    ("bnnc_fifo", "depth3_nobypass", "wire out_free = !out_valid || m_axis_tready;", "wire out_free = 1'b1;",
+     "fv_bnnc_fifo.streams.hold"),
+    # reset: the output valid not cleared
+    ("bnnc_fifo", "depth2_bypass", "            out_valid <= 1'b0;\n            out_data <= {WIDTH{1'b0}};",
+     "            out_data <= {WIDTH{1'b0}};", "fv_bnnc_fifo.streams.reset"),
+    # a beat created: the threshold stage's output valid without an input beat
+    ("bnnc_threshold", "unsigned", "out_valid <= s_axis_tvalid;", "out_valid <= 1'b1;",
+     "fv_bnnc_threshold.streams.no_extra"),
+    # no progress: a FIFO that never takes a beat
+    ("bnnc_fifo", "depth3_nobypass", "assign s_axis_tready = (ram_cnt != CNT_FULL);", "assign s_axis_tready = 1'b0;",
+     "fv_bnnc_fifo.streams.progress"),
+    # order and data: the buffer read one entry off
+    ("bnnc_fifo", "depth5_bypass", "out_data <= ram[rd_ptr];", "out_data <= ram[wr_ptr];",
+     "fv_bnnc_fifo.in_order"),
+    # capacity: a FIFO that takes a beat when full
+    ("bnnc_fifo", "depth3_nobypass", "assign s_axis_tready = (ram_cnt != CNT_FULL);", "assign s_axis_tready = 1'b1;",
+     "fv_bnnc_fifo.capacity"),
+    # the threshold's compare: >= made >
+    ("bnnc_threshold", "unsigned", "($signed(val) >= $signed(THR))", "($signed(val) > $signed(THR))",
+     "fv_bnnc_threshold.compare"),
+    # the multi-threshold's inversion ignored
+    ("bnnc_multithreshold", "unsigned_negated", "^ (INV == 1)", "^ 1'b0", "fv_bnnc_multithreshold.codes"),
+    # the width converter's padding lanes not cleared
+    ("bnnc_width_converter", "down_padded", "= out_last ? {EW{1'b0}} : raw[j*EW +: EW];", "= raw[j*EW +: EW];",
+     "fv_bnnc_width_converter.padding"),
+    # argmax: a tie across beats goes to the later class
+    ("bnnc_argmax", "c2_lanes1", "($signed(beat_val) > $signed(best_val))", "($signed(beat_val) >= $signed(best_val))",
+     "fv_bnnc_argmax.index"),
+]
+
+
+@pytest.mark.parametrize("core, name, old, new, prop", MUTANTS, ids=[m[4].split(".")[-1] + "-" + m[0] for m in MUTANTS])
+def test_property_catches_a_broken_core(core: str, name: str, old: str, new: str, prop: str, tmp_path: Path) -> None:
+    """The proof of a mutated copy of the core fails with this property and leaves its counterexample trace."""
+    cores = tmp_path / "cores"
+    shutil.copytree(CORES_DIR, cores)
+    path = cores / f"{core}.v"
+    text = path.read_text()
+    assert text.count(old) == 1, f"{old!r} must occur once in {core}.v"
+    path.write_text(text.replace(old, new))
+    result = run_case(_case(core, name), cores_dir=cores, build=tmp_path / "build")
+    assert result.status == "FAIL" and prop in result.prop.split(", "), result.line()
+    assert Path(result.trace).is_file(), result.line()
