@@ -213,7 +213,7 @@ CASES += [
     Case("bnnc_mvtu", "bin_pe2_simd2", depth=22,
          why="XNOR-popcount, raw accumulators; neither PE nor SIMD divides (MW 5, MH 3): masked lanes, a padding neuron",
          **_mvtu(5, 3, 2, 2, [[1, -1, 1, 1, -1], [-1, -1, 1, -1, 1], [1, 1, 1, -1, -1]])),
-    Case("bnnc_mvtu", "int_w2_pe1", depth=18,
+    Case("bnnc_mvtu", "int_w2_pe1", depth=18, tier="deep",
          why="signed 2-bit lanes and 2-bit weight codes (small products and adder tree), SF = 1",
          **_mvtu(3, 2, 1, 3, [[1, -2, 0], [-1, 1, 1]], binary=False, in_bits=2, in_signed=True, weight_bits=2)),
     Case("bnnc_mvtu", "threshold_nf3", depth=22,
@@ -235,7 +235,7 @@ CASES += [
          "a 3x3 window at stride 2 with padding 1 and a 2-bit padding value: five of its nine beats padding"),
     Case("bnnc_swu", "pool_2x2_s2", dict(IFM_H=2, IFM_W=4, CH=1, K_H=2, K_W=2, STRIDE=2, PAD=0, EW=1, LANES=1,
                                          ROW_PIPE=0, BOUND=12), 24,
-         "a 2x2/2 pool window on a 2x4 map, ROW_PIPE = 0 (the one-cycle row-end chain)"),
+         "a 2x2/2 pool window on a 2x4 map, ROW_PIPE = 0 (the one-cycle row-end chain)", tier="deep"),
 ]
 
 CASES += [
@@ -282,3 +282,12 @@ CASES += [
          **_network(dict(seed=1, sizes=[6, 4, 3], folding={"fc1": {"pe": 2, "simd": 3}, "fc2": {"pe": 1, "simd": 2}}),
                     50)),
 ]
+
+# ---- the deep set (make formal-deep): the quick cases of the cores with the most state, checked deeper
+# (several images back to back, so state left by one image meets the next), and bigger maps
+_DEEPER = {("bnnc_fifo", "depth5_bypass"): 20, ("bnnc_width_converter", "general"): 24,
+           ("bnnc_mvtu", "bin_pe2_simd2"): 32, ("bnnc_argmax", "c5_lanes2"): 20,
+           ("bnnc_affine_serial", "multiply_padded"): 22, ("bnnc_pool_reduce", "bits_or_and"): 22}
+CASES += [replace(c, name=f"{c.name}_deep", depth=_DEEPER[(c.core, c.name)], tier="deep",
+                  why=f"{c.why}; deeper: images back to back")
+          for c in list(CASES) if (c.core, c.name) in _DEEPER]

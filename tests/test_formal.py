@@ -17,6 +17,10 @@ import pytest
 from formal.cases import CASES, Case
 from formal.run import CORES_DIR, run_case, select
 
+# One worker runs them all, one proof after another: the other worker keeps its cores for the simulations, and
+# Yosys's WebAssembly module is compiled once (a cold cache costs ~50 CPU-s per process that compiles it).
+pytestmark = pytest.mark.xdist_group("formal")
+
 QUICK = select("quick")
 
 
@@ -59,6 +63,25 @@ MUTANTS = [
     # the width converter's padding lanes not cleared
     ("bnnc_width_converter", "down_padded", "= out_last ? {EW{1'b0}} : raw[j*EW +: EW];", "= raw[j*EW +: EW];",
      "fv_bnnc_width_converter.padding"),
+    # the width converter's two output registers read in the wrong order
+    ("bnnc_width_converter", "up_padded", "assign raw = rd ? ent1 : ent0;", "assign raw = rd ? ent0 : ent1;",
+     "fv_bnnc_width_converter.element"),
+    # pooling: OR and AND exchanged
+    ("bnnc_pool_reduce", "bits_or_and", "assign reduced = (mask & prev & x) | (~mask & (prev | x));",
+     "assign reduced = (mask & (prev | x)) | (~mask & prev & x);", "fv_bnnc_pool_reduce.reduce"),
+    # the final affine's shift one bit off
+    ("bnnc_affine_serial", "multiply_padded", "out_q <= sum[SH +: OUT_BITS];", "out_q <= sum[SH + 1 +: OUT_BITS];",
+     "fv_bnnc_affine_serial.score"),
+    # the MVTU's lanes past MW not masked on the last synapse fold
+    ("bnnc_mvtu", "bin_pe2_simd2",
+     "assign lane_en = last1 ? {{(SIMD - LAST_SIMD){1'b0}}, {LAST_SIMD{1'b1}}} : {SIMD{1'b1}};",
+     "assign lane_en = {SIMD{1'b1}};", "fv_bnnc_mvtu.dot"),
+    # the sliding window's padding value stuck at 0
+    ("bnnc_swu", "k3_s2_pad1", "wire [DW-1:0] pad_beat = {G_LANES{PAD_VAL[G_EW-1:0]}};",
+     "wire [DW-1:0] pad_beat = {DW{1'b0}};", "fv_bnnc_swu.padding"),
+    # the board bridge's bytes assembled in the wrong order
+    ("bnnc_board_bridge", "two_byte_beats", "assign shifted = {s_byte_tdata, beat_buf[BUF_W-1:8]};",
+     "assign shifted = {beat_buf[BUF_W-1:8], s_byte_tdata};", "fv_bnnc_board_bridge.beat"),
     # argmax: a tie across beats goes to the later class
     ("bnnc_argmax", "c2_lanes1", "($signed(beat_val) > $signed(best_val))", "($signed(beat_val) >= $signed(best_val))",
      "fv_bnnc_argmax.index"),

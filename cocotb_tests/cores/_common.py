@@ -18,8 +18,8 @@ from compiler.codegen.verilog import core_sources
 from compiler.runtime.sim.runner import (REPO_ROOT, SIM_BUILD, BuildFailure, SimResult, SimulationFailure, build_and_test,
                                 failure_messages, parse_results)
 
-CORES_DIR = REPO_ROOT / "templates" / "cores"
-"""Folder of the static Verilog cores."""
+CORES_DIR = Path(os.environ.get("BNNC_CORES_DIR") or REPO_ROOT / "templates" / "cores")
+"""Folder of the static Verilog cores; env ``BNNC_CORES_DIR`` points the core tests at a mutated copy (bench/mutate.py)."""
 
 DEFAULT_SEED = 20260516
 """Seed of the randomised parameter sets when env ``BNNC_SEED`` is unset (fixed, so builds are reused)."""

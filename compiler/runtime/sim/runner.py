@@ -50,8 +50,9 @@ PathLike = str | os.PathLike[str]
 REPO_ROOT = Path(__file__).resolve().parents[3]
 """Root of the bnnc repository (holds ``templates/``, ``compiler/runtime/``)."""
 
-SIM_BUILD = REPO_ROOT / "sim_build"
-"""Default parent folder of build folders (git-ignored)."""
+SIM_BUILD = Path(os.environ.get("BNNC_SIM_BUILD") or REPO_ROOT / "sim_build")
+"""Default parent folder of build folders (git-ignored); env ``BNNC_SIM_BUILD`` moves it (bench/mutate.py gives each
+mutant run its own)."""
 
 
 class SimulationFailure(AssertionError):
