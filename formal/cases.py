@@ -285,9 +285,9 @@ CASES += [
 
 # ---- the deep set (make formal-deep): the quick cases of the cores with the most state, checked deeper
 # (several images back to back, so state left by one image meets the next), and bigger maps
-_DEEPER = {("bnnc_fifo", "depth5_bypass"): 20, ("bnnc_width_converter", "general"): 24,
-           ("bnnc_mvtu", "bin_pe2_simd2"): 32, ("bnnc_argmax", "c5_lanes2"): 20,
-           ("bnnc_affine_serial", "multiply_padded"): 22, ("bnnc_pool_reduce", "bits_or_and"): 22}
+_DEEPER = {("bnnc_fifo", "depth5_bypass"): 16, ("bnnc_width_converter", "general"): 24,
+           ("bnnc_mvtu", "bin_pe2_simd2"): 28, ("bnnc_argmax", "c5_lanes2"): 20,
+           ("bnnc_affine_serial", "multiply_padded"): 20, ("bnnc_pool_reduce", "bits_or_and"): 22}
 CASES += [replace(c, name=f"{c.name}_deep", depth=_DEEPER[(c.core, c.name)], tier="deep",
                   why=f"{c.why}; deeper: images back to back")
           for c in list(CASES) if (c.core, c.name) in _DEEPER]

@@ -169,6 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--tier", choices=["quick", "deep", "all"], default="quick")
     parser.add_argument("--core", help="only this core's cases, e.g. bnnc_fifo")
     parser.add_argument("-j", "--jobs", type=int, default=2, help="cases run at once (default 2)")
+    parser.add_argument("--timeout", type=float, default=600, help="seconds per proof before it counts as an ERROR")
     args = parser.parse_args(argv)
     cases = select(args.tier, args.core)
     if not cases:
@@ -177,7 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     start = time.monotonic()
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         results = []
-        for result in pool.map(run_case, cases):
+        for result in pool.map(lambda c: run_case(c, timeout=args.timeout), cases):
             print(result.line(), flush=True)
             results.append(result)
     bad = [r for r in results if r.status != "PASS"]

@@ -125,11 +125,17 @@ async def bridge_idle_timeout_and_error(dut) -> None:
     assert sink_beats.count == len(sb_in.expected)
 
 
-async def _byte_now(env: AxisEnv, dut, value: int) -> int:  # type: ignore[no-untyped-def]
-    """Offer one byte from this cycle on (s_byte_tvalid high) until it is taken; return the cycle it moved."""
+async def _byte_now(env: AxisEnv, dut, value: int, limit: int = 200) -> int:  # type: ignore[no-untyped-def]
+    """Offer one byte from this cycle on (s_byte_tvalid high) until it is taken; return the cycle it moved.
+
+    A bridge that never takes it fails the test after ``limit`` cycles: bench/mutate.py found that a bridge whose
+    beat never leaves (s_byte_tready stuck low) hung this loop forever.
+    """
     dut.s_byte_tdata.value = value
     dut.s_byte_tvalid.value = 1
+    start = env.cycle
     while True:
+        assert env.cycle - start < limit, f"the bridge did not take a byte in {limit} cycles (s_byte_tready low)"
         await ReadOnly()
         if int(dut.s_byte_tready.value):
             moved = env.cycle
