@@ -33,7 +33,6 @@ class Case:
     mode: str = "bmc"
     tier: str = "quick"
     files: Callable[[Path], dict[str, object]] = field(default=_no_files, compare=False)
-    extra_cores: tuple[str, ...] = ()
 
     def describe(self) -> str:
         """The parameter set as ``K=V`` pairs."""

@@ -83,7 +83,7 @@ def sources(case: Case, params: dict[str, object], cores_dir: Path = CORES_DIR) 
         used = re.findall(r"^\s*(bnnc_\w+)\b", top.read_text(), flags=re.M)
         return [top, *(cores_dir / name for name in core_sources(used)), FORMAL_DIR / CHECKER,
                 FORMAL_DIR / f"fv_{TOP}.sv"]
-    core_files = [cores_dir / name for name in core_sources([case.core, *case.extra_cores])]
+    core_files = [cores_dir / name for name in core_sources([case.core])]
     return [*core_files, FORMAL_DIR / CHECKER, FORMAL_DIR / f"fv_{case.core}.sv"]
 
 
