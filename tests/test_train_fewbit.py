@@ -373,3 +373,48 @@ def test_an_architecture_bnnc_refuses_is_refused_before_training(tmp_path: Path,
     assert capsys.readouterr().err.strip() == (f"bnnc: error: {path}: the network must be one bnnc compiles (checked "
                                                "before training), not refused with: net.yaml: layer bn1: made to fail")
     assert not (work / "checkpoints").exists() and not out.exists()
+
+
+# --------------------------------------------------------------------------- recipe switches (issue 27)
+
+def test_bn_scale_folds_into_the_batchnorm_exactly(tmp_path: Path) -> None:
+    """model.bn_scale: s * BN(x) exports as the batchnorm of gamma*s, beta*s (float64); torch = float = folded."""
+    cfg = validate({"model": {"input": "uint8", "conv": [{"filters": 6, "padding": 1, "pool": 2}], "hidden": [12],
+                              "bn_scale": True, "per_layer": {"fc1": {"act_quant": {"bits": 2}}}}})
+    torch.manual_seed(4)
+    model = BnnClassifier(cfg.to_dict())
+    net = model.net
+    assert type(net.bn_conv1).__name__ == "ScaledBatchNorm2d" and type(net.bn1).__name__ == "ScaledBatchNorm1d"
+    assert type(net.bn2) is torch.nn.BatchNorm1d  # the scores' batchnorm: no sign after it
+    _randomize_bn(model)
+    with torch.no_grad():
+        net.bn_conv1.log_scale.uniform_(-2, 2)
+        net.bn1.log_scale.uniform_(-2, 2)
+    model.eval()
+    yml, npz = export(model, tmp_path / "net.yaml")
+    with np.load(npz) as f:
+        s = torch.exp(net.bn1.log_scale.detach().double()).numpy()
+        assert f["bn1.gamma"].dtype == np.float64
+        assert np.array_equal(f["bn1.gamma"], net.bn1.weight.detach().double().numpy() * s)
+        assert np.array_equal(f["bn1.beta"], net.bn1.bias.detach().double().numpy() * s)
+    x = np.random.default_rng(2).integers(0, 256, size=(64, 28, 28, 1), dtype=np.uint8)
+    want = torch_predict(model, x.reshape(64, -1))
+    loaded = compiler.load(yml)
+    assert np.array_equal(np.asarray(compiler.predict(loaded, x, stage="float")), want)
+    folded = compiler.fold(loaded, calibration=x[:8])
+    assert np.array_equal(np.asarray(compiler.predict(folded, x, stage="folded")), want)
+
+
+def test_latent_clip_switch() -> None:
+    """train.latent_clip bounds the latent weights after a step; 0 leaves them unclipped."""
+    for clip, bound in ((0.5, 0.5), (0.0, None)):
+        cfg = validate({"model": {"hidden": [4]}, "train": {"latent_clip": clip}})
+        model = BnnClassifier(cfg.to_dict())
+        with torch.no_grad():
+            model.net.fc1.weight.uniform_(-3, 3)
+        model.on_train_batch_end(None, None, 0)
+        peak = float(model.net.fc1.weight.detach().abs().max())
+        assert (peak <= bound) if bound is not None else peak > 1
+    with pytest.raises(ConfigError, match=whole(r"c\.yaml: field train\.latent_clip must be a number in "
+                                                r"\[0, 1e6\] \(0: no clipping\), not -1\.0")):
+        validate({"train": {"latent_clip": -1}}, "c.yaml")

@@ -12,6 +12,7 @@ Example of an MLP (``examples/lfc/train.yaml``)::
       dropout: 0.2                # dropout after each hidden activation
       bn_eps: 1.0e-5
       bn_momentum: 0.1
+      bn_scale: false             # a learnable per-channel scale after each batchnorm before a sign/quant (folded at export)
     train:
       batch_size: 100
       max_epochs: 30
@@ -31,6 +32,7 @@ Example of an MLP (``examples/lfc/train.yaml``)::
       distill_weight: 0.5         # with a teacher: loss = (1-w)*CE + w*T^2*KL(teacher || student) at temperature T
       distill_temperature: 4.0
       init_from: ""               # start from a bnnc train checkpoint (the float twin's best.ckpt): same layer names and shapes
+      latent_clip: 1.0            # clip the latent binary/few-bit weights to [-c, c] after every step; 0: no clipping
 
 Few-bit networks (issue 23, docs/few-bit.md) choose the weights' and the activations'
 bits for the whole net, and override them per matrix layer (``conv<k>`` / ``fc<k>``;
@@ -121,6 +123,9 @@ class ModelConfig:
     dropout: float = 0.0
     bn_eps: float = 1e-5
     bn_momentum: float = 0.1
+    # A learnable positive per-channel scale on each batchnorm that feeds a sign or quant (ScaledBatchNorm):
+    # the same function class, a different parametrisation; export folds it into gamma and beta exactly.
+    bn_scale: bool = False
     input_threshold: float = 127.5
     input_scale: float = 255.0
     # Few-bit networks (issue 23, docs/few-bit.md); the defaults are the 1-bit network of before.
@@ -153,6 +158,7 @@ class TrainConfig:
     distill_weight: float = 0.5
     distill_temperature: float = 4.0
     init_from: str = ""
+    latent_clip: float = 1.0
 
 
 @dataclass
@@ -520,6 +526,8 @@ def validate(raw: Any, src: str = "<config>") -> Config:
              "a checkpoint path (or empty)", t.teacher)
     _require(src, "\0" not in t.init_from and len(t.init_from) <= 4096, "train.init_from",
              "a checkpoint path (or empty)", t.init_from)
+    _require(src, 0 <= t.latent_clip <= 1e6, "train.latent_clip", "a number in [0, 1e6] (0: no clipping)",
+             t.latent_clip)
     _require(src, 0 <= t.threads <= THREADS_MAX, "train.threads", f"an integer in [0, {THREADS_MAX}]", t.threads)
     return Config(name=name, model=m, train=t)
 

@@ -26,7 +26,8 @@ The format is docs/net-yaml.md. What is written:
   round-trips); a conv after it pads with code 0.
 * Each ``BatchNorm1d`` / ``BatchNorm2d`` (per channel) becomes ``{op: batchnorm, eps}``
   with ``gamma`` (weight), ``beta`` (bias), ``mean`` (running_mean), ``var``
-  (running_var), float32 as in torch.
+  (running_var), float32 as in torch. A ``ScaledBatchNorm`` (``model.bn_scale``: ``s * BN(x)``,
+  ``s > 0`` per channel) is written as the batchnorm of ``gamma*s`` and ``beta*s``, in float64.
 * For ``input: uint8`` models, training fed ``x / s`` into the first matrix layer;
   the export is in the raw pixel domain, so the first batchnorm gets ``mean*s``,
   ``var*s^2`` and ``eps*s^2``, which gives exactly the same function:
@@ -74,6 +75,7 @@ from .layers import (
     QuantConv2d,
     QuantLinear,
     SignActivation,
+    _ScaledBatchNorm,
     sign_pm1,
 )
 from .module import BnnClassifier, InputScale, ToImage
@@ -239,10 +241,14 @@ def _batchnorm(w: _Walk, lname: str, m: nn.BatchNorm1d | nn.BatchNorm2d) -> None
         raise ExportError(f"layer {lname}: batchnorm must be affine with running statistics")
     gamma = m.weight.detach().cpu().double().numpy()
     beta = m.bias.detach().cpu().double().numpy()
+    scaled = isinstance(m, _ScaledBatchNorm)
+    if scaled:  # model.bn_scale: s * BN(x) is the batchnorm of gamma * s and beta * s (s > 0)
+        gamma, beta = m.folded_affine()
     mean = m.running_mean.detach().cpu().double().numpy()  # type: ignore[union-attr]
     var = m.running_var.detach().cpu().double().numpy()  # type: ignore[union-attr]
     eps = float(m.eps)
-    dt: str = "float32"
+    # float64 where float32 would round: the first batchnorm's rescaled statistics, a folded scale's products.
+    dt: str = "float64" if scaled else "float32"
     if w.first_bn_pending:
         s = float(w.input_scale)  # type: ignore[arg-type]
         mean, var, eps = mean * s, var * s * s, eps * s * s

@@ -157,6 +157,62 @@ def clip_latent_weights(module: nn.Module, bound: float = 1.0) -> None:
             m.weight.clamp_(-bound, bound)
 
 
+class _ScaledBatchNorm:
+    """A batchnorm times a learnable positive per-channel scale ``s = exp(log_scale)`` (``model.bn_scale``).
+
+    ``s * BN(x)`` is ``BN(x)`` with gamma and beta multiplied by ``s``: the same functions, a different
+    parametrisation. Before a sign, ``s`` leaves the forward pass unchanged and sets, per channel, the
+    width of the STE's pass-through window (|BN(x)| <= 1/s), which plain gamma cannot without also
+    moving beta's gradient scale; before a quant it is a learnable step size (as LSQ's, Esser et al.,
+    ICLR 2020). Scales on the channels of a binary layer's output are XNOR-Net++'s (Bulat and
+    Tzimiropoulos, BMVC 2019). ``s > 0`` keeps sign(s * y) = sign(y) at y = 0 as well, so the export
+    folds it into gamma and beta (:meth:`folded_affine`) with nothing changed.
+    """
+
+    log_scale: nn.Parameter
+
+    def _init_scale(self, channels: int) -> None:
+        self.log_scale = nn.Parameter(torch.zeros(channels))
+
+    def scale(self) -> Tensor:
+        """The per-channel scale ``exp(log_scale)`` (positive)."""
+        return torch.exp(self.log_scale)
+
+    def _scaled(self, y: Tensor) -> Tensor:
+        shape = [1, -1] + [1] * (y.dim() - 2)
+        return y * self.scale().to(y.dtype).view(shape)
+
+    @torch.no_grad()
+    def folded_affine(self) -> tuple[np.ndarray, np.ndarray]:
+        """gamma * s and beta * s in float64, the batchnorm the export writes (``s`` as the float64 pass has it)."""
+        s = torch.exp(self.log_scale.detach().cpu().double())
+        gamma = self.weight.detach().cpu().double() * s  # type: ignore[attr-defined]
+        beta = self.bias.detach().cpu().double() * s  # type: ignore[attr-defined]
+        return gamma.numpy(), beta.numpy()
+
+
+class ScaledBatchNorm1d(_ScaledBatchNorm, nn.BatchNorm1d):
+    """``nn.BatchNorm1d`` times a learnable positive per-feature scale (see :class:`_ScaledBatchNorm`)."""
+
+    def __init__(self, num_features: int, **kw: Any) -> None:
+        super().__init__(num_features, **kw)
+        self._init_scale(num_features)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self._scaled(super().forward(x))
+
+
+class ScaledBatchNorm2d(_ScaledBatchNorm, nn.BatchNorm2d):
+    """``nn.BatchNorm2d`` times a learnable positive per-channel scale (see :class:`_ScaledBatchNorm`)."""
+
+    def __init__(self, num_features: int, **kw: Any) -> None:
+        super().__init__(num_features, **kw)
+        self._init_scale(num_features)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self._scaled(super().forward(x))
+
+
 # --------------------------------------------------------------------------- few-bit (issue 23, docs/few-bit.md)
 #
 # Few-bit tensors follow docs/few-bit.md: a value is ``scale * q`` with q an integer code in a fixed range,

@@ -53,6 +53,8 @@ from .layers import (
     QuantActivation,
     QuantConv2d,
     QuantLinear,
+    ScaledBatchNorm1d,
+    ScaledBatchNorm2d,
     SignActivation,
     clip_latent_weights,
 )
@@ -147,7 +149,8 @@ def build_net(cfg: Config, in_features: int = 784, classes: int = 10,
                 # Pooling before the batchnorm: bnnc moves it past the threshold (an OR / AND of bits,
                 # a max / min of few-bit codes).
                 layers.append((f"pool{k}", nn.MaxPool2d(blk.pool)))
-            layers.append((f"bn_conv{k}", nn.BatchNorm2d(blk.filters, eps=m.bn_eps, momentum=m.bn_momentum)))
+            bn2 = ScaledBatchNorm2d if (m.binarized and m.bn_scale) else nn.BatchNorm2d
+            layers.append((f"bn_conv{k}", bn2(blk.filters, eps=m.bn_eps, momentum=m.bn_momentum)))
             prev_act = _activation(cfg, lq)
             layers.append((f"act_conv{k}", prev_act))
             channels = blk.filters
@@ -166,7 +169,9 @@ def build_net(cfg: Config, in_features: int = 784, classes: int = 10,
             layers.append((f"fc{k}", QuantLinear(fan_in, fan_out, lq.weight_bits, lq.weight_scale, lq.per_channel)))
         else:
             layers.append((f"fc{k}", nn.Linear(fan_in, fan_out, bias=False)))
-        layers.append((f"bn{k}", nn.BatchNorm1d(fan_out, eps=m.bn_eps, momentum=m.bn_momentum)))
+        # The class layer's batchnorm gives the scores (no sign after it): it keeps plain gamma and beta.
+        bn1 = ScaledBatchNorm1d if (m.binarized and m.bn_scale and k < n) else nn.BatchNorm1d
+        layers.append((f"bn{k}", bn1(fan_out, eps=m.bn_eps, momentum=m.bn_momentum)))
         if k < n:
             layers.append((f"act{k}", _activation(cfg, lq)))
             if m.dropout > 0:
@@ -305,8 +310,9 @@ class BnnClassifier(pl.LightningModule):
         self._step(batch, "test")
 
     def on_train_batch_end(self, outputs: Any, batch: Any, batch_idx: int) -> None:
-        """Clip the latent binary weights to [-1, 1] after the optimizer step."""
-        clip_latent_weights(self)
+        """Clip the latent binary weights to [-c, c] (``train.latent_clip``; 0: never) after the optimizer step."""
+        if self.cfg.train.latent_clip > 0:
+            clip_latent_weights(self, self.cfg.train.latent_clip)
 
     def on_train_epoch_start(self) -> None:
         opt = self.optimizers()
