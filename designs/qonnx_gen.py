@@ -201,6 +201,66 @@ def finn_mlp(seed: int = 0, hidden: tuple[int, ...] = (12, 8), image: tuple[int,
                              producer_name="bnnc designs.qonnx_gen (FINN-ONNX layout)")
 
 
+def finn_cnn_nhwc(seed: int = 0, image: int = 8, classes: int = 3, c1: int = 4, c2: int = 6) -> Any:
+    """A FINN-ONNX CNN in the channel-last form FINN's streamlining leaves (AbsorbTransposeIntoMultiThreshold,
+    MakeMaxPoolNHWC): a UINT8 (N, 1, H, W) input -> Conv (±1 values, pads 1 on the pixels) -> Transpose 0 2 3 1
+    -> MultiThreshold NHWC (bipolar) -> MaxPoolNHWC 2 -> Transpose 0 3 1 2 -> Conv (INT2 values) -> Transpose
+    0 2 3 1 -> MultiThreshold NHWC (3 thresholds, codes -2..1) -> Reshape of the (N, H, W, C) map to (N, H*W*C)
+    -> MatMul (INT2) -> Mul / Add -> TopK."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(seed)
+    dom = "finn.custom_op.general"
+    half = image // 2
+    h2 = half - 2  # conv2: 3x3, no padding
+    feat = h2 * h2 * c2
+    w1 = np.where(rng.standard_normal((c1, 1, 3, 3)) >= 0, 1.0, -1.0)
+    w2 = rng.integers(-1, 2, (c2, c1, 3, 3)).astype(np.float64)
+    t1 = (np.round(rng.uniform(-400, 400, (c1, 1)) * 2) + 1) / 2
+    t2 = np.sort(np.round(rng.uniform(-12, 12, (c2, 3)) * 4) / 4, axis=1)
+    inits = [_init("W1", w1), _init("W2", w2), _init("T1", t1), _init("T2", t2),
+             _init("W3", rng.integers(-1, 2, (feat, classes))), _init("out_scale", 0.25),
+             _init("out_bias", rng.uniform(-1, 1, classes)),
+             numpy_helper.from_array(np.array([1, feat], dtype=np.int64), "shape_flat"),
+             numpy_helper.from_array(np.array([1], dtype=np.int64), "k1")]
+    n = helper.make_node
+    nodes = [
+        n("Conv", ["global_in", "W1"], ["c1"], name="Conv_0", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+        n("Transpose", ["c1"], ["c1t"], name="Transpose_0", perm=[0, 2, 3, 1]),
+        n("MultiThreshold", ["c1t", "T1"], ["a1"], name="MultiThreshold_0", domain=dom, out_dtype="BIPOLAR",
+          out_scale=2.0, out_bias=-1.0, data_layout="NHWC"),
+        n("MaxPoolNHWC", ["a1"], ["p1"], name="MaxPoolNHWC_0", domain=dom, kernel_shape=[2, 2], strides=[2, 2],
+          pads=[0, 0, 0, 0]),
+        n("Transpose", ["p1"], ["p1t"], name="Transpose_1", perm=[0, 3, 1, 2]),
+        n("Conv", ["p1t", "W2"], ["c2"], name="Conv_1", kernel_shape=[3, 3]),
+        n("Transpose", ["c2"], ["c2t"], name="Transpose_2", perm=[0, 2, 3, 1]),
+        n("MultiThreshold", ["c2t", "T2"], ["a2"], name="MultiThreshold_1", domain=dom, out_dtype="INT2",
+          out_scale=1.0, out_bias=-2.0, data_layout="NHWC"),
+        n("Reshape", ["a2", "shape_flat"], ["flat"], name="Reshape_0"),
+        n("MatMul", ["flat", "W3"], ["mm"], name="MatMul_0"),
+        n("Mul", ["mm", "out_scale"], ["scaled"], name="Mul_out"),
+        n("Add", ["scaled", "out_bias"], ["scores"], name="Add_out"),
+        n("TopK", ["scores", "k1"], ["top_v", "global_out"], name="TopK_0", axis=-1),
+    ]
+    graph = helper.make_graph(nodes, "finn_cnn_nhwc",
+                              [helper.make_tensor_value_info("global_in", TensorProto.FLOAT, [1, 1, image, image])],
+                              [helper.make_tensor_value_info("global_out", TensorProto.INT64, [1, 1])], inits)
+    f = TensorProto.FLOAT
+    graph.value_info.extend([  # the shapes qonnx's InferShapes needs around its custom ops
+        helper.make_tensor_value_info("c1t", f, [1, image, image, c1]),
+        helper.make_tensor_value_info("a1", f, [1, image, image, c1]),
+        helper.make_tensor_value_info("p1", f, [1, half, half, c1]),
+        helper.make_tensor_value_info("a2", f, [1, h2, h2, c2])])
+    for name, dt in (("global_in", "UINT8"), ("W1", "BIPOLAR"), ("W2", "INT2"), ("W3", "INT2"), ("a1", "BIPOLAR"),
+                     ("a2", "INT2")):
+        qa = graph.quantization_annotation.add()
+        qa.tensor_name = name
+        kv = qa.quant_parameter_tensor_names.add()
+        kv.key, kv.value = "finn_datatype", dt
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 11), helper.make_opsetid(dom, 1)],
+                             producer_name="bnnc designs.qonnx_gen (FINN-ONNX, channel-last)")
+
+
 def qonnx_cnn(seed: int = 0, image: int = 6, classes: int = 3) -> Any:
     """A small QONNX CNN exercising what the MLPs do not: x/255 -> Conv (ternary Quant weights, pads 1 on the
     pixels) + a bias Add -> BN -> 2-bit Quant -> MaxPool 2 -> Conv (BipolarQuant weights given transposed, folded

@@ -222,6 +222,51 @@ def test_finn_onnx_multithreshold_graph_equals_qonnx_and_rtl(seed: int, levels: 
     assert report.mismatch is None and report.matches == report.images == 12 and report.predictions == list(fl[:12])
 
 
+def _qonnx_classes(path: Path, x: np.ndarray) -> np.ndarray:
+    """qonnx's execution of a FINN-ONNX file (input ``global_in``) on each image of ``x``, reshaped to the input."""
+    from qonnx.core.modelwrapper import ModelWrapper
+    from qonnx.core.onnx_exec import execute_onnx
+    from qonnx.transformation.infer_shapes import InferShapes
+
+    mw = ModelWrapper(str(path)).transform(InferShapes())
+    shape = [d.dim_value for d in mw.graph.input[0].type.tensor_type.shape.dim]
+    return np.concatenate([execute_onnx(mw, {"global_in": v.reshape(shape).astype(np.float32)})["global_out"]
+                           for v in x]).reshape(-1)
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_finn_channel_last_cnn_equals_qonnx(seed: int, tmp_path: Path) -> None:
+    """FINN's channel-last form (designs/qonnx_gen.finn_cnn_nhwc: Transposes around NHWC MultiThresholds, a
+    MaxPoolNHWC, a flatten of an (N, H, W, C) map, whose order is bnnc's own): float and folded = qonnx."""
+    from designs.qonnx_gen import finn_cnn_nhwc
+
+    path = tmp_path / "finn_nhwc.onnx"
+    onnx.save(finn_cnn_nhwc(seed=seed), str(path))
+    g = compiler.load(path)
+    assert [n.op for n in g.nodes] == ["conv2d", "batchnorm", "sign", "maxpool2d", "conv2d", "thresholds", "flatten",
+                                       "dense", "batchnorm", "argmax"]
+    x = np.random.default_rng(seed).integers(0, 256, (40, 8, 8, 1))
+    q = _qonnx_classes(path, x)
+    assert len(set(q.tolist())) > 1  # not a constant network
+    assert np.array_equal(compiler.predict(g, x, stage="float"), q)
+    assert np.array_equal(compiler.predict(g, x, stage="folded"), q)
+
+
+def test_finn_input_told_channel_last_equals_qonnx(tmp_path: Path) -> None:
+    """A first MultiThreshold with data_layout NHWC on the (1, 1, 4, 4) input: the input is (N, H, W, C) = 1x4
+    pixels of 4 channels, channel-last as bnnc reads images."""
+    from designs.qonnx_gen import finn_mlp
+
+    path = tmp_path / "finn.onnx"
+    onnx.save(finn_mlp(seed=4, layout="NHWC", act_levels=3), str(path))
+    g = compiler.load(path)
+    assert g.input.shape == (1, 4, 4)
+    x = np.random.default_rng(4).integers(0, 256, (40, 1, 4, 4))  # (N, H, W, C)
+    q = _qonnx_classes(path, x)
+    assert np.array_equal(compiler.predict(g, x, stage="float"), q)
+    assert np.array_equal(compiler.predict(g, x, stage="folded"), q)
+
+
 def test_finn_multithreshold_whose_codes_are_not_whole_is_refused_in_one_line(tmp_path: Path) -> None:
     from designs.qonnx_gen import edit, finn_mlp, node
 

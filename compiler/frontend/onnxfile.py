@@ -22,7 +22,9 @@ one line. :func:`translate` then walks the graph once, in topological order:
   ``Div``, a ``Gemm``/``Conv`` bias       mean 0, var 1, eps 0)
   ``BipolarQuant`` (scale 1)             ``sign`` (after the pending affine's batchnorm)
   ``Quant`` (zero point 0, ROUND)        ``batchnorm`` + ``quant``
-  ``MaxPool``                            ``maxpool2d``
+  ``MaxPool`` / FINN's ``MaxPoolNHWC``   ``maxpool2d``
+  ``Transpose`` of the data (0 2 3 1,    nothing: the map's axis order is tracked (FINN's
+  or back 0 3 1 2)                       channel-last MultiThreshold / MaxPoolNHWC)
   ``Reshape`` / ``Flatten`` to (N, F)    ``flatten`` (the next dense's columns permuted
                                          from NCHW to bnnc's channel-last order)
   ``TopK`` (k = 1) / ``ArgMax``          ``output: argmax``
@@ -65,7 +67,9 @@ CONST_OPS = frozenset({"Constant", "Identity", "Shape", "Gather", "Unsqueeze", "
 # Ops on the dynamic chain.
 CHAIN_OPS = frozenset({"MatMul", "Gemm", "Conv", "BatchNormalization", "Mul", "Add", "Sub", "Div", "BipolarQuant",
                        "Quant", "IntQuant", "MaxPool", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity",
-                       "Dropout", "TopK", "ArgMax", "Shape"})
+                       "Dropout", "TopK", "ArgMax", "Shape", "Transpose"})
+# QONNX / FINN custom ops read (in QONNX_DOMAINS).
+QONNX_OPS = frozenset({"Quant", "BipolarQuant", "IntQuant", "MultiThreshold", "MaxPoolNHWC"})
 # Ops refused with their own reason (the rest: "not supported").
 REFUSED = {
     "Sign": "ONNX Sign maps 0 to 0, a third value; bnnc's sign maps 0 to +1 (export Brevitas's BipolarQuant)",
@@ -359,6 +363,9 @@ class _Chain:
         self.kind = "input"               # input | bipolar | codes | acc
         self.pending: _Affine | None = None  # an affine on the current tensor, not yet a layer
         self.chw: tuple[int, int, int] | None = None  # set by a flatten: the next dense permutes its columns
+        # Whether a 4-D current tensor's axes are (N, H, W, C): after a data Transpose (0, 2, 3, 1), as FINN's
+        # NHWC MultiThreshold and MaxPoolNHWC read them, or an input a data_layout NHWC MultiThreshold reads first.
+        self.nhwc = False
         self.input_shape: list[int] = []
         self.output = "scores"
         self.names: set[str] = set()
@@ -376,6 +383,8 @@ class _Chain:
         return out
 
     def channels(self) -> int:
+        if len(self.shape) == 4 and self.nhwc:
+            return int(self.shape[3])
         if len(self.shape) == 3:  # a vector with a unit dim added (Unsqueeze): its values are its channels
             return int(math.prod(self.shape[1:]))
         return int(self.shape[1]) if len(self.shape) >= 2 else 1
@@ -389,12 +398,29 @@ class _Chain:
         sq = c.reshape(-1)
         # per channel: (C,), (1, C) on (N, C); (C, 1, 1), (1, C, 1, 1) on (N, C, H, W)
         rank = len(self.shape)
-        ok = sq.size == ch and (c.shape[-1] == ch if rank == 2 else
-                                (c.ndim >= 3 and c.shape[-3] == ch and c.shape[-1] == c.shape[-2] == 1))
+        if rank == 4 and self.nhwc:  # (C,), (1, 1, 1, C) on (N, H, W, C)
+            ok = sq.size == ch and c.shape[-1] == ch
+        else:
+            ok = sq.size == ch and (c.shape[-1] == ch if rank == 2 else
+                                    (c.ndim >= 3 and c.shape[-3] == ch and c.shape[-1] == c.shape[-2] == 1))
         if not ok:
             raise _node_err(self.path, node, f"a constant operand must be a scalar or one value per channel "
                             f"({ch}), not shape {list(c.shape)}")
         return sq.copy()
+
+    def chw_dims(self) -> tuple[int, int, int]:
+        """(C, H, W) of a 4-D current tensor, whichever its axis order."""
+        if self.nhwc:
+            _, h, w, c = self.shape
+        else:
+            _, c, h, w = self.shape
+        return int(c), int(h), int(w)
+
+    def need_nchw(self, node: Any) -> None:
+        """Refuse an ONNX op whose channel axis is 1 on an (N, H, W, C) map."""
+        if len(self.shape) == 4 and self.nhwc:
+            raise _node_err(self.path, node, f"{node.op_type} must read an (N, C, H, W) map (its channels on axis 1), "
+                            f"not the (N, H, W, C) map {list(self.shape)} a Transpose or an NHWC MultiThreshold made")
 
     def flush(self, node_name: str, *, force: bool = False) -> None:
         """Emit the pending affine as a batchnorm layer (an identity one when forced and none is pending)."""
@@ -502,7 +528,7 @@ def _check_ops(src: str, g: Any) -> None:
     for n in g.node:
         dom = n.domain or ""
         known = (dom in STANDARD_DOMAINS and (n.op_type in CONST_OPS | CHAIN_OPS)) or \
-                (dom in QONNX_DOMAINS and n.op_type in ("Quant", "BipolarQuant", "IntQuant", "MultiThreshold"))
+                (dom in QONNX_DOMAINS and n.op_type in QONNX_OPS)
         if not known:
             why = REFUSED.get(n.op_type)
             where = f"{n.op_type}" if dom in STANDARD_DOMAINS else f"{dom}.{n.op_type}"
@@ -639,6 +665,7 @@ def _chain_node(ch: _Chain, node: Any, ins: list[str], a: dict[str, Any], consts
         ch.pending = (ch.pending or _Affine.identity(ch.channels())).then(g, b, node.name)
         return
     if op == "BatchNormalization":
+        ch.need_nchw(node)
         gamma, beta, mean, var = (np.asarray(const(i, n), dtype=np.float64).reshape(-1)
                                   for i, n in ((1, "scale"), (2, "B"), (3, "input_mean"), (4, "input_var")))
         eps = float(a.get("epsilon", 1e-5))
@@ -694,7 +721,25 @@ def _chain_node(ch: _Chain, node: Any, ins: list[str], a: dict[str, Any], consts
     if op in ("MatMul", "Gemm", "Conv"):
         _matrix(ch, node, ins, a, const)
         return
-    if op == "MaxPool":
+    if op == "Transpose":
+        rank = len(ch.shape)
+        perm = [int(v) for v in a.get("perm", range(rank - 1, -1, -1))]
+        if rank == 4 and perm == [0, 2, 3, 1] and not ch.nhwc:
+            ch.nhwc, ch.shape = True, tuple(ch.shape[i] for i in perm)
+            return
+        if rank == 4 and perm == [0, 3, 1, 2] and ch.nhwc:
+            ch.nhwc, ch.shape = False, tuple(ch.shape[i] for i in perm)
+            return
+        now = "(N, H, W, C)" if rank == 4 and ch.nhwc else "(N, C, H, W)" if rank == 4 else f"rank {rank}"
+        raise _node_err(src, node, f"a Transpose of the data must turn (N, C, H, W) into (N, H, W, C) (perm 0 2 3 1) "
+                        f"or back (perm 0 3 1 2), not perm {' '.join(map(str, perm))} on the {now} map "
+                        f"{list(ch.shape)}")
+    if op in ("MaxPool", "MaxPoolNHWC"):
+        if op == "MaxPool":
+            ch.need_nchw(node)
+        elif len(ch.shape) != 4 or not ch.nhwc:
+            raise _node_err(src, node, f"MaxPoolNHWC must read an (N, H, W, C) map (after a Transpose 0 2 3 1), not "
+                            f"the {'(N, C, H, W) map' if len(ch.shape) == 4 else 'tensor'} {list(ch.shape)}")
         k = list(a.get("kernel_shape", []))
         st = list(a.get("strides", k))
         if len(ch.shape) != 4 or len(k) != 2 or k[0] != k[1] or st[0] != st[1]:
@@ -708,8 +753,9 @@ def _chain_node(ch: _Chain, node: Any, ins: list[str], a: dict[str, Any], consts
             raise _node_err(src, node, "a MaxPool after a BatchNormalization must read the quantized activation "
                             "(put the pool after the quantizer, or before the batchnorm)")
         ch.layers.append({"name": ch.name(node.name), "op": "maxpool2d", "kernel": int(k[0]), "stride": int(st[0])})
-        _, c, h, w = ch.shape
-        ch.shape = (1, c, (h - k[0]) // st[0] + 1, (w - k[0]) // st[0] + 1)
+        c, h, w = ch.chw_dims()
+        ho, wo = (h - k[0]) // st[0] + 1, (w - k[0]) // st[0] + 1
+        ch.shape = (1, ho, wo, c) if ch.nhwc else (1, c, ho, wo)
         return
     if op in ("Reshape", "Flatten", "Squeeze", "Unsqueeze"):
         if op == "Reshape":
@@ -756,15 +802,27 @@ def _multithreshold(ch: _Chain, node: Any, a: dict[str, Any], t: Any) -> None:
     if t is None or isinstance(t, QWeight):
         raise _node_err(src, node, "the thresholds must be a constant matrix (channels, thresholds)")
     th = np.asarray(t, dtype=np.float64)
+    layout = a.get("data_layout", "NCHW")
+    if len(ch.shape) == 4:
+        if layout not in ("NCHW", "NHWC"):
+            raise _node_err(src, node, f"data_layout must be NCHW or NHWC on a 4-D map, not {printable(str(layout))}")
+        if layout == "NHWC" and not ch.nhwc and not ch.layers and ch.kind == "input":
+            # the graph's input itself, told to be (N, H, W, C): bnnc's own channel-last image
+            ch.nhwc = True
+            _, h, w, cc = ch.shape
+            ch.input_shape = [int(h), int(w), int(cc)]
+            if ch.pending is not None:  # the input scale: one scalar, now per channel of the last axis
+                ch.pending = _Affine(np.full(cc, ch.pending.g[0]), np.full(cc, ch.pending.b[0]), None,
+                                     ch.pending.nodes)
+        if (layout == "NHWC") != ch.nhwc:
+            now = "NHWC (after a Transpose 0 2 3 1)" if ch.nhwc else "NCHW"
+            raise _node_err(src, node, f"data_layout must be the layout of the map it reads, {now}, not "
+                            f"{printable(str(layout))}")
     c = ch.channels()
     if th.ndim != 2 or th.shape[0] not in (1, c) or th.shape[1] < 1:
         raise _node_err(src, node, f"the thresholds must have shape ({c}, K) or (1, K), not {list(th.shape)}")
     if not np.all(np.isfinite(th)):
         raise _node_err(src, node, "the thresholds must be finite, not hold NaN or infinity")
-    layout = a.get("data_layout", "NCHW")
-    if len(ch.shape) == 4 and layout != "NCHW":
-        raise _node_err(src, node, f"data_layout must be NCHW (the layout the graph's shapes are in), not "
-                        f"{printable(str(layout))}")
     scale, bias = float(a.get("out_scale", 1.0)), float(a.get("out_bias", 0.0))
     if ch.kind in ("bipolar", "codes") and ch.pending is None:
         raise _node_err(src, node, "a MultiThreshold must read a matrix layer's or the input's values, not an "
@@ -832,6 +890,7 @@ def _matrix(ch: _Chain, node: Any, ins: list[str], a: dict[str, Any], const: Any
     scale = np.broadcast_to(np.asarray(w.scale, dtype=np.float64), codes.shape)
     bias = None
     if op == "Conv":
+        ch.need_nchw(node)
         if len(ch.shape) != 4 or codes.ndim != 4:
             raise _node_err(src, node, f"Conv must be 2-D on an (N, C, H, W) map, not input {list(ch.shape)}, "
                             f"weights {list(codes.shape)}")
@@ -920,19 +979,23 @@ def _reshape(ch: _Chain, node: Any, tgt: tuple[int, ...]) -> None:
         # a vector gains or loses unit dims (Unsqueeze / Squeeze around a Gemm): its values stay in order
         ch.shape = tgt
         return
-    if squeezed_t == squeezed_c and len(cur) in (2, 4) and (len(cur) == 2 or cur[2] == cur[3] == 1 or
-                                                             len(squeezed_c) <= 1) \
-            and len(tgt) in (2, 4) and (len(tgt) == len(cur) or len(cur) == 2 or cur[2:] == (1, 1)):
+    hw1 = len(cur) == 4 and ch.chw_dims()[1:] == (1, 1)  # a 1x1 map, whichever its axis order
+    if squeezed_t == squeezed_c and len(cur) in (2, 4) and (len(cur) == 2 or hw1 or len(squeezed_c) <= 1) \
+            and len(tgt) in (2, 4) and (len(tgt) == len(cur) or len(cur) == 2 or hw1):
         # only unit dims change: a no-op for bnnc (a 1x1 map's channels are its vector)
         if len(tgt) == 2 and len(cur) == 4:
             if ch.layers or ch.kind != "input":
                 ch.layers.append({"name": ch.name(node.name), "op": "flatten"})
             else:
-                ch.input_shape = [cur[1]]
+                ch.input_shape = [ch.chw_dims()[0]]
+        if len(tgt) == 2:
+            ch.nhwc = False
+        elif hw1:  # a 1x1 map's unit dims moved: its channels are where its one non-unit dim is
+            ch.nhwc = tgt[1] == 1 and tgt[3] != 1
         ch.shape = tgt
         return
     if len(cur) == 4 and len(tgt) == 2 and tgt[0] == 1:
-        _, c, h, w = cur
+        c, h, w = ch.chw_dims()
         if ch.pending is not None and np.any(ch.pending.g != ch.pending.g[0]) or \
                 (ch.pending is not None and np.any(ch.pending.b != ch.pending.b[0])):
             raise _node_err(src, node, "a flatten must not follow a per-channel affine that is not yet a layer")
@@ -944,7 +1007,9 @@ def _reshape(ch: _Chain, node: Any, tgt: tuple[int, ...]) -> None:
         if ch.pending is not None:  # a scalar affine stays one scalar per value
             ch.pending = _Affine(np.full(c * h * w, ch.pending.g[0]), np.full(c * h * w, ch.pending.b[0]), None,
                                  ch.pending.nodes)
-        ch.chw = (c, h, w)
+        # An (N, H, W, C) map flattens in bnnc's own channel-last order: the next dense's columns stay.
+        ch.chw = None if ch.nhwc else (c, h, w)
+        ch.nhwc = False
         ch.shape = tgt
         return
     raise _node_err(src, node, f"a reshape of the data must flatten (N, C, H, W) to (N, C*H*W), not turn "

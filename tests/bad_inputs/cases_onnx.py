@@ -36,6 +36,26 @@ def model(fn: Callable[[Any], None] | None = None, raw: Callable[[bytes], bytes]
     return setup
 
 
+def finn_cnn(fn: Callable[[Any], None]) -> Setup:
+    """Write designs.qonnx_gen.finn_cnn_nhwc() (FINN's channel-last form) as m.onnx, changed by ``fn``."""
+    def setup(d: Path) -> None:
+        from designs.qonnx_gen import edit, finn_cnn_nhwc
+        (d / "m.onnx").write_bytes(edit(finn_cnn_nhwc(), fn).SerializeToString())
+    return setup
+
+
+def _attr(node: str, name: str, value: Any) -> Callable[[Any], None]:
+    def fn(g: Any) -> None:
+        from designs.qonnx_gen import node as find
+        a = next(a for a in find(g, node).attribute if a.name == name)
+        if isinstance(value, str):
+            a.s = value.encode()
+        else:
+            del a.ints[:]
+            a.ints.extend(value)
+    return fn
+
+
 def _set(name: str, value: Any) -> Callable[[Any], None]:
     def fn(g: Any) -> None:
         from designs.qonnx_gen import set_init
@@ -176,6 +196,18 @@ CASES: list[Case] = [
     _mk("onnx_float_weights", "silent", CMD,
         M + r": node MatMul_2 \(MatMul\): the weights must be quantized \(BipolarQuant or Quant of the weights, ±c "
             r"values, or integers in \[-7, 7\]\), not float", model(_float_weights)),
+    # ------------------------------------------------------------------ FINN's channel-last (NHWC) form
+    _mk("onnx_data_transpose_other_perm", "kind", "inspect {d}/m.onnx",
+        M + r": node Transpose_0 \(Transpose\): a Transpose of the data must turn \(N, C, H, W\) into \(N, H, W, C\) "
+            r"\(perm 0 2 3 1\) or back \(perm 0 3 1 2\), not perm 0 3 2 1 on the \(N, C, H, W\) map \[1, 4, 8, 8\]",
+        finn_cnn(_attr("Transpose_0", "perm", [0, 3, 2, 1]))),
+    _mk("onnx_multithreshold_layout_not_the_maps", "silent", "inspect {d}/m.onnx",
+        M + r": node MultiThreshold_0 \(MultiThreshold\): data_layout must be the layout of the map it reads, NHWC "
+            r"\(after a Transpose 0 2 3 1\), not NCHW", finn_cnn(_attr("MultiThreshold_0", "data_layout", "NCHW"))),
+    _mk("onnx_maxpool_on_a_channel_last_map", "silent", "inspect {d}/m.onnx",
+        M + r": node MaxPoolNHWC_0 \(MaxPool\): MaxPool must read an \(N, C, H, W\) map \(its channels on axis 1\), "
+            r"not the \(N, H, W, C\) map \[1, 8, 8, 4\] a Transpose or an NHWC MultiThreshold made",
+        finn_cnn(_retype("MaxPoolNHWC_0", "MaxPool", ""))),
     _mk("onnx_input_integers_unsaid", "silent", "inspect {d}/m.onnx",
         M + r": field input: input x must say which integers it carries: an integer finn_datatype annotation, or "
             r"--input-dtype \(and --input-scale, e.g\. uint8 and 1/255 for pixels / 255\), not a plain float tensor",
