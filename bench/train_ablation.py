@@ -4,10 +4,12 @@
         --float-config examples/mnist_up5k/train_float.yaml --data-dir ../shared/data/mnist \
         [--work out/ablation/mnist_up5k] [--epochs N] [--only full,no_kd,...] [--write FILE]
 
-``--config`` is the full recipe as a config holds it; the teacher and the starting point are the
-float twin's best checkpoint (``--float-config`` trains it first, once). Each variant is that config
-with one part switched off (``VARIANTS``), plus ``before``: the recipe bnnc used before issue 27
-(Adam, cosine decay, clipping; no warm-up, shifts, scale, teacher or float start). Every run trains with
+``--config`` is a training config; the full recipe is it with ``FULL`` set (a 1-epoch warm-up, shifts
+of up to 2 pixels, the learnable scale before the sign, clipping), the float twin's best checkpoint as
+teacher and starting point (``--float-config`` trains the twin first, once). Each variant is the full
+recipe with one part switched off (``VARIANTS``); ``before`` is the recipe bnnc used before issue 27
+(Adam, cosine decay, clipping; no warm-up, shifts, scale, teacher or float start), and each
+``before+X`` that recipe with one part switched on. Every run trains with
 the same seed, epochs and validation split (carved from the training set), so the rows differ in their
 switch alone; the checkpoint of best validation accuracy is exported and its test accuracy is read from
 the run's ``metrics.json``. A run whose ``metrics.json`` exists is not trained again (the script can be
@@ -30,7 +32,10 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# name -> (what is switched off, overrides of the config's model / train sections, use the teacher,
+# The full recipe, over the config's own fields.
+FULL: dict[str, dict[str, Any]] = {"model": {"bn_scale": True},
+                                   "train": {"warmup_epochs": 1, "augment_shift": 2, "latent_clip": 1.0}}
+# name -> (what is switched off, overrides of the full recipe's model / train sections, use the teacher,
 # start from the float twin)
 VARIANTS: dict[str, tuple[str, dict[str, dict[str, Any]], bool, bool]] = {
     "full": ("nothing: the whole recipe", {}, True, True),
@@ -44,6 +49,17 @@ VARIANTS: dict[str, tuple[str, dict[str, dict[str, Any]], bool, bool]] = {
     "before": ("all of it: the recipe before issue 27",
                {"model": {"bn_scale": False}, "train": {"augment_shift": 0, "warmup_epochs": 0}}, False, False),
 }
+# The other direction: the recipe before issue 27 with one part switched on (name -> what is on, ...).
+_BEFORE = VARIANTS["before"][1]
+VARIANTS.update({
+    "before+kd": ("on alone: distillation", _BEFORE, True, False),
+    "before+init": ("on alone: the float twin's start", _BEFORE, False, True),
+    "before+shift": ("on alone: shifts", {"model": {"bn_scale": False}, "train": {"warmup_epochs": 0}}, False, False),
+    "before+warmup": ("on alone: the warm-up", {"model": {"bn_scale": False}, "train": {"augment_shift": 0}},
+                      False, False),
+    "before+bn_scale": ("on alone: the scale before the sign", {"train": {"augment_shift": 0, "warmup_epochs": 0}},
+                        False, False),
+})
 
 
 def _merge(doc: dict[str, Any], over: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -96,16 +112,19 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         off, over, kd, init = VARIANTS[name]
         extra = (["--teacher", ckpt] if kd else []) + (["--init-from", ckpt] if init else [])
-        m = _train(_merge(base, over), work / name, a.data_dir, a.epochs, extra)
+        m = _train(_merge(_merge(base, FULL), over), work / name, a.data_dir, a.epochs, extra)
         rows.append({"variant": name, "off": off, "best_val_acc": m["best_val_acc"], "test_acc": m["test_acc"],
                      "epochs": m["epochs_run"], "train_seconds": m["train_seconds"]})
     (work / "results.json").write_text(json.dumps({"float_twin": twin["test_acc"], "rows": rows}, indent=1))
     lines = [f"Float twin: {100 * twin['test_acc']:.2f} % test (best validation {100 * twin['best_val_acc']:.2f} %).",
-             "", "| variant | switched off | best validation | test | Δ test vs full | epochs | train time |",
+             "", "| variant | switched | best validation | test | Δ test (off: vs full; on: vs before) | epochs | train time |",
              "|---|---|---|---|---|---|---|"]
     full = next((r["test_acc"] for r in rows if r["variant"] == "full"), None)
+    before = next((r["test_acc"] for r in rows if r["variant"] == "before"), None)
     for r in rows:
-        d = "—" if full is None or r["variant"] == "full" else f"{100 * (r['test_acc'] - full):+.2f}"
+        # a part switched off is compared with the whole recipe, a part switched on with the recipe before
+        ref = before if r["variant"].startswith("before+") else full
+        d = "—" if ref is None or r["variant"] in ("full", "before") else f"{100 * (r['test_acc'] - ref):+.2f}"
         lines.append(f"| {r['variant']} | {r['off']} | {100 * r['best_val_acc']:.2f} % | {100 * r['test_acc']:.2f} % "
                      f"| {d} | {r['epochs']} | {r['train_seconds'] / 60:.1f} min |")
     text = "\n".join(lines)
