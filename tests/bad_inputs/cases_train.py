@@ -244,7 +244,7 @@ CASES: list[Case] = [
         cfg(CFG.replace("val_size: 4", "val_size: 16")), data_npz()),
     _mk("train_config_unknown_field", "message", TRAIN,
         T + r": field train\.epochs must be one of augment_flip, augment_shift, batch_size, dataset, "
-        r"distill_temperature, distill_weight, early_stopping_patience, init_from, lr, lr_final, lr_schedule, max_epochs, seed, "
+        r"distill_temperature, distill_weight, early_stopping_patience, init_from, latent_clip, lr, lr_final, lr_schedule, max_epochs, seed, "
         r"teacher, threads, val_size, warmup_epochs, weight_decay, not an unknown field", cfg(CFG.replace("max_epochs: 1", "epochs: 1")), data_npz()),
     _mk("train_config_huge_value_short", "message", TRAIN,
         T + r": field model\.hidden must be a list of positive integers, not \[0, 0, 0, 0, 0, 0, \.\.\.\]",
