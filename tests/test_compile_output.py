@@ -17,7 +17,8 @@ import compiler
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.parametrize("example", ["mlp_small", "mlp_small_u8", "lfc", "mnist_up5k", "conv_mnist_u8"])
+@pytest.mark.parametrize("example", ["mlp_small", "mlp_small_u8", "lfc", "mnist_up5k", "conv_mnist_u8",
+                                     "conv_mnist_w2a2"])
 def test_compile_output_is_pinned(tmp_path: Path, example: str, golden, monkeypatch: pytest.MonkeyPatch) -> None:
     # the manifest records the net.yaml path as given: compile as a user at the repository root would
     monkeypatch.chdir(ROOT)
