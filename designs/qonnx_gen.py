@@ -134,6 +134,20 @@ def set_init(graph: Any, name: str, value: Any) -> None:
     raise KeyError(name)
 
 
+def _finn_model(graph: Any, annot: dict[str, str], layout: str) -> Any:
+    """The model of a FINN-ONNX graph: its tensors' ``finn_datatype`` annotations, the ONNX and FINN opsets."""
+    from onnx import helper
+
+    for name, dt in annot.items():
+        qa = graph.quantization_annotation.add()
+        qa.tensor_name = name
+        kv = qa.quant_parameter_tensor_names.add()
+        kv.key, kv.value = "finn_datatype", dt
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 11),
+                                                   helper.make_opsetid("finn.custom_op.general", 1)],
+                             producer_name=f"bnnc designs.qonnx_gen ({layout})")
+
+
 def finn_mlp(seed: int = 0, hidden: tuple[int, ...] = (12, 8), image: tuple[int, int] = (4, 4), classes: int = 3,
              layout: str = "NCHW", act_levels: int = 1) -> Any:
     """A FINN-ONNX MLP as FINN lays out its streamlined TFC-W1A1: a UINT8-annotated input, bipolar MultiThreshold
@@ -192,13 +206,7 @@ def finn_mlp(seed: int = 0, hidden: tuple[int, ...] = (12, 8), image: tuple[int,
     graph = helper.make_graph(nodes, "finn_mlp",
                               [helper.make_tensor_value_info("global_in", TensorProto.FLOAT, [1, 1, h, w])],
                               [helper.make_tensor_value_info("global_out", TensorProto.INT64, [1, 1])], inits)
-    for name, dt in annot.items():
-        qa = graph.quantization_annotation.add()
-        qa.tensor_name = name
-        kv = qa.quant_parameter_tensor_names.add()
-        kv.key, kv.value = "finn_datatype", dt
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 11), helper.make_opsetid(dom, 1)],
-                             producer_name="bnnc designs.qonnx_gen (FINN-ONNX layout)")
+    return _finn_model(graph, annot, "FINN-ONNX layout")
 
 
 def finn_cnn_nhwc(seed: int = 0, image: int = 8, classes: int = 3, c1: int = 4, c2: int = 6) -> Any:
@@ -251,14 +259,8 @@ def finn_cnn_nhwc(seed: int = 0, image: int = 8, classes: int = 3, c1: int = 4, 
         helper.make_tensor_value_info("a1", f, [1, image, image, c1]),
         helper.make_tensor_value_info("p1", f, [1, half, half, c1]),
         helper.make_tensor_value_info("a2", f, [1, h2, h2, c2])])
-    for name, dt in (("global_in", "UINT8"), ("W1", "BIPOLAR"), ("W2", "INT2"), ("W3", "INT2"), ("a1", "BIPOLAR"),
-                     ("a2", "INT2")):
-        qa = graph.quantization_annotation.add()
-        qa.tensor_name = name
-        kv = qa.quant_parameter_tensor_names.add()
-        kv.key, kv.value = "finn_datatype", dt
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 11), helper.make_opsetid(dom, 1)],
-                             producer_name="bnnc designs.qonnx_gen (FINN-ONNX, channel-last)")
+    return _finn_model(graph, {"global_in": "UINT8", "W1": "BIPOLAR", "W2": "INT2", "W3": "INT2", "a1": "BIPOLAR",
+                               "a2": "INT2"}, "FINN-ONNX, channel-last")
 
 
 def qonnx_cnn(seed: int = 0, image: int = 6, classes: int = 3) -> Any:
