@@ -42,11 +42,11 @@ class Case:
 CASES: list[Case] = [
     # ---- bnnc_fifo: one beat in, one out; each depth covers filling the FIFO and draining it (2 x DEPTH + latency)
     Case("bnnc_fifo", "depth2_bypass", dict(WIDTH=2, DEPTH=2, BYPASS=1, BOUND=3), 10,
-         "the smallest FIFO, with the empty bypass: full and empty on the same cycle as a read"),
+         "the smallest FIFO, with the empty bypass: full and empty on the same cycle as a read", mode="prove"),
     Case("bnnc_fifo", "depth3_nobypass", dict(WIDTH=2, DEPTH=3, BYPASS=0, BOUND=4), 12,
-         "no bypass: every beat through the 2-entry buffer (the compiler's inter-layer FIFO)"),
+         "no bypass: every beat through the 2-entry buffer (the compiler's inter-layer FIFO)", mode="prove"),
     Case("bnnc_fifo", "depth5_bypass", dict(WIDTH=1, DEPTH=5, BYPASS=1, BOUND=3), 13,
-         "a non-power-of-2 buffer: pointer wrap at 4 entries"),
+         "a non-power-of-2 buffer: pointer wrap at 4 entries", mode="prove"),
 ]
 
 CASES += [
@@ -66,12 +66,12 @@ CASES += [
     # ---- bnnc_threshold: one vector per image; depth: three vectors with stalls
     Case("bnnc_threshold", "signed_negate_padded", dict(LANES=2, IN_BITS=3, IN_SIGNED=1, THRESHOLD=-1, NEGATE=1, N=5,
                                                         BOUND=3), 10,
-         "a negated signed compare (-x >= -1), a padded last beat of 3"),
+         "a negated signed compare (-x >= -1), a padded last beat of 3", mode="prove"),
     Case("bnnc_threshold", "unsigned", dict(LANES=2, IN_BITS=3, IN_SIGNED=0, THRESHOLD=5, NEGATE=0, N=0, BOUND=3), 8,
-         "unsigned lanes, no vector framing (N = 0)"),
+         "unsigned lanes, no vector framing (N = 0)", mode="prove"),
     Case("bnnc_threshold", "wide_threshold", dict(LANES=1, IN_BITS=2, IN_SIGNED=1, THRESHOLD=-100000, NEGATE=1, N=2,
                                                   BOUND=3), 8,
-         "a threshold past IN_BITS + 2 bits: the 34-bit compare"),
+         "a threshold past IN_BITS + 2 bits: the 34-bit compare", mode="prove"),
 ]
 
 
@@ -85,9 +85,9 @@ def _multithreshold(lanes: int, in_bits: int, signed: bool, thresholds: list[int
 
 CASES += [
     Case("bnnc_multithreshold", "narrow_a2_padded", _multithreshold(2, 3, True, [-1, 1], False, -1, 3), 10,
-         "Brevitas's signed narrow 2-bit codes -1..1 (OUT_BIAS < 0), a padded last beat"),
+         "Brevitas's signed narrow 2-bit codes -1..1 (OUT_BIAS < 0), a padded last beat", mode="prove"),
     Case("bnnc_multithreshold", "unsigned_negated", _multithreshold(2, 3, False, [1, 3, 6], True, 0, 0), 8,
-         "three thresholds on a negated channel (INV), unsigned lanes"),
+         "three thresholds on a negated channel (INV), unsigned lanes", mode="prove"),
 ]
 
 
@@ -111,7 +111,7 @@ def _threshold_rom(lanes: int, in_bits: int, signed: bool, ts: list[int], negs: 
                   TS=Bits(1024, sum((v & 0xFFFFFFFF) << (32 * e) for e, v in enumerate(ts))),
                   NEGS=Bits(32, sum(1 << e for e, g in enumerate(negs) if g)), BOUND=3)
     name = f"n{n}_lanes{lanes}_{'signed' if signed else 'unsigned'}"
-    return Case("bnnc_threshold_rom", name, params, 10, "", files=files)
+    return Case("bnnc_threshold_rom", name, params, 10, "", mode="prove", files=files)
 
 
 CASES += [

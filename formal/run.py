@@ -56,8 +56,10 @@ class Result:
     def line(self) -> str:
         """One line for the terminal: status, core, parameter set, and for a failure the property and trace."""
         head = f"{self.status:7s} {self.case.core:22s} {self.case.name:28s} {self.case.mode} {self.case.depth:3d}  {self.seconds:6.1f} s"
-        if self.status == "FAIL":
-            return f"{head}\n        property {self.prop} ({self.where})\n        parameters {self.case.describe()}\n        trace {self.trace}"
+        if self.status == "FAIL" or (self.status == "UNKNOWN" and self.prop):
+            more = f"\n        {self.detail}" if self.detail else ""
+            return (f"{head}\n        property {self.prop} ({self.where})\n        parameters {self.case.describe()}\n"
+                    f"        trace {self.trace}{more}")
         if self.status != "PASS":
             return f"{head}\n        parameters {self.case.describe()}\n        {self.detail}"
         return head
@@ -87,12 +89,15 @@ def sources(case: Case, params: dict[str, object], cores_dir: Path = CORES_DIR) 
     return [*core_files, FORMAL_DIR / CHECKER, FORMAL_DIR / f"fv_{case.core}.sv"]
 
 
-def sby_text(case: Case, mode: str, params: dict[str, object], files: Sequence[Path]) -> str:
-    """The .sby file of one case in ``mode`` (``bmc``, ``prove`` or ``cover``)."""
+def sby_text(case: Case, mode: str, params: dict[str, object], files: Sequence[Path], lemmas: bool = True) -> str:
+    """The .sby file of one case in ``mode`` (``bmc``, ``prove`` or ``cover``); ``lemmas=False`` defines
+    BNNC_FV_NO_LEMMAS, which leaves out the invariants stated for k-induction and keeps the properties."""
     top = f"fv_{case.core}"
     chparams = "\n".join(f"chparam -set {k} {_literal(v)} {top}" for k, v in params.items() if not k.startswith("_"))
     # a whole network's top module is named by the network: the wrapper instantiates `BNNC_TOP
     define = f" -DBNNC_TOP={params['_TOP']}" if "_TOP" in params else ""
+    if not lemmas:
+        define += " -DBNNC_FV_NO_LEMMAS"
     return (f"[options]\nmode {mode}\ndepth {case.depth}\nmulticlock off\n\n[engines]\nsmtbmc --nounroll yices\n\n"
             f"[script]\nread -formal{define} {' '.join(p.name for p in files if p.suffix != '.mem')}\n{chparams}\nprep -top {top}\nmemory_map\nopt -fast\n\n"
             f"[files]\n" + "\n".join(str(p) for p in files) + "\n")
@@ -129,14 +134,23 @@ def _sby(case: Case, mode: str, text: str, folder: Path, timeout: float) -> Resu
                       trace=str(folder / mode / trace.group(1).split("/", 1)[1]) if trace else "?")
     if status == "PASS":
         return Result(case, "PASS", seconds)
+    failed, trace = _FAILED.findall(out), _TRACE.search(out)
+    if status == "UNKNOWN" and mode == "prove" and failed:  # the basecase held; the induction step did not close
+        return Result(case, "UNKNOWN", seconds, prop=", ".join(dict.fromkeys(f[0] for f in failed)),
+                      where=", ".join(dict.fromkeys(f[1] for f in failed)),
+                      trace=str(folder / mode / trace.group(1).split("/", 1)[1]) if trace else "?",
+                      detail=f"no failure within depth {case.depth}, but k-induction did not close at k = {case.depth}: "
+                             f"the property fails from an unreachable state a lemma must rule out (the trace)")
     tail = [ln for ln in out.splitlines() if "ERROR" in ln or "rror" in ln][-3:]
     return Result(case, status if status == "UNKNOWN" else "ERROR", seconds,
                   detail="; ".join(tail) or f"no verdict: see {folder / mode / 'logfile.txt'}")
 
 
-def run_case(case: Case, cores_dir: Path = CORES_DIR, build: Path = BUILD, timeout: float = 600) -> Result:
+def run_case(case: Case, cores_dir: Path = CORES_DIR, build: Path = BUILD, timeout: float = 600,
+             lemmas: bool = True) -> Result:
     """Run one case in its own folder under ``build``: its proof (``case.mode``), then a cover check that the
-    depth reaches the end of a followed image (bnnc_fv_stream's ``image_out``), so no property passes vacuously."""
+    depth reaches the end of a followed image (bnnc_fv_stream's ``image_out``), so no property passes vacuously.
+    ``lemmas=False``: without the induction lemmas (see :func:`sby_text`), as the broken-core tests run."""
     folder = build / case.core / case.name
     if folder.exists():
         shutil.rmtree(folder)
@@ -152,10 +166,10 @@ def run_case(case: Case, cores_dir: Path = CORES_DIR, build: Path = BUILD, timeo
     if "MEM_DIR" in params:  # a whole network: every ROM image of its compile folder
         files += sorted(Path(str(params["MEM_DIR"])).glob("*.mem"))
         params["MEM_DIR"] = ""
-    proof = _sby(case, case.mode, sby_text(case, case.mode, params, files), folder, timeout)
+    proof = _sby(case, case.mode, sby_text(case, case.mode, params, files, lemmas), folder, timeout)
     if proof.status != "PASS":
         return proof
-    reach = _sby(case, "cover", sby_text(case, "cover", params, files), folder, timeout)
+    reach = _sby(case, "cover", sby_text(case, "cover", params, files, lemmas), folder, timeout)
     return Result(case, reach.status, proof.seconds + reach.seconds, reach.prop, reach.where, reach.trace, reach.detail)
 
 

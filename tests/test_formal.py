@@ -10,6 +10,7 @@ trace, so no property is vacuous. ``make formal`` runs the same quick set from t
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -37,9 +38,12 @@ def _case(core: str, name: str) -> Case:
 
 # (core, case, text in the core, its replacement, the property that must catch it)
 MUTANTS = [
-    # the hold rule: a FIFO whose output register reloads while its beat waits
+    # the hold rule: a FIFO whose output beat is withdrawn while it waits
+    ("bnnc_fifo", "depth3_nobypass", "end else if (m_axis_tready) begin\n                out_valid <= 1'b0;",
+     "end else begin\n                out_valid <= 1'b0;", "fv_bnnc_fifo.streams.hold"),
+    # a FIFO whose output register reloads while its beat waits (a beat lost) holds more beats than its depth
     ("bnnc_fifo", "depth3_nobypass", "wire out_free = !out_valid || m_axis_tready;", "wire out_free = 1'b1;",
-     "fv_bnnc_fifo.streams.hold"),
+     "fv_bnnc_fifo.capacity"),
     # reset: the output valid not cleared
     ("bnnc_fifo", "depth2_bypass", "            out_valid <= 1'b0;\n            out_data <= {WIDTH{1'b0}};",
      "            out_data <= {WIDTH{1'b0}};", "fv_bnnc_fifo.streams.reset"),
@@ -97,6 +101,39 @@ def test_property_catches_a_broken_core(core: str, name: str, old: str, new: str
     text = path.read_text()
     assert text.count(old) == 1, f"{old!r} must occur once in {core}.v"
     path.write_text(text.replace(old, new))
+    # a bounded check of the properties alone: with the induction lemmas, a lemma often fails a step earlier
+    result = run_case(replace(_case(core, name), mode="bmc"), cores_dir=cores, build=tmp_path / "build", lemmas=False)
+    assert result.status == "FAIL" and prop in result.prop.split(", "), result.line()
+    assert Path(result.trace).is_file(), result.line()
+
+
+# (core, case, text in the core, its replacement, the induction lemma that must catch it); the proof as make formal runs it
+LEMMA_MUTANTS = [
+    # a beat lost while the output waits: the FIFO's count of beats no longer the checker's
+    ("bnnc_fifo", "depth3_nobypass", "wire out_free = !out_valid || m_axis_tready;", "wire out_free = 1'b1;",
+     "fv_bnnc_fifo.inv_count"),
+]
+
+
+@pytest.mark.parametrize("core, name, old, new, prop", LEMMA_MUTANTS,
+                         ids=[m[4].split(".")[-1] + "-" + m[0] for m in LEMMA_MUTANTS])
+def test_lemma_catches_a_broken_core(core: str, name: str, old: str, new: str, prop: str, tmp_path: Path) -> None:
+    """An induction lemma fails on a mutated copy of the core, with its counterexample trace."""
+    cores = tmp_path / "cores"
+    shutil.copytree(CORES_DIR, cores)
+    path = cores / f"{core}.v"
+    text = path.read_text()
+    assert text.count(old) == 1, f"{old!r} must occur once in {core}.v"
+    path.write_text(text.replace(old, new))
     result = run_case(_case(core, name), cores_dir=cores, build=tmp_path / "build")
     assert result.status == "FAIL" and prop in result.prop.split(", "), result.line()
+    assert Path(result.trace).is_file(), result.line()
+
+
+@pytest.mark.parametrize("case", [c for c in QUICK if c.mode == "prove"][:1], ids=lambda c: f"{c.core}-{c.name}")
+def test_induction_needs_the_lemmas(case: Case, tmp_path: Path) -> None:
+    """Without its lemmas a k-induction case does not close (its step starts from unreachable states): the proof
+    that passes is a real induction over the lemmas, not a bounded check that happens to be labelled prove."""
+    result = run_case(case, build=tmp_path, lemmas=False)
+    assert result.status == "UNKNOWN" and result.prop, result.line()
     assert Path(result.trace).is_file(), result.line()

@@ -27,6 +27,12 @@ module bnnc_fifo #(
     output wire [WIDTH-1:0] m_axis_tdata,   // output beat (registered)
     output wire             m_axis_tvalid,  // output beat valid (registered)
     input  wire             m_axis_tready   // consumer takes the output beat
+`ifdef FORMAL
+    ,  // formal only (templates/cores/formal/fv_bnnc_fifo.sv): the queue's contents, for k-induction
+    output wire [7:0]       fv_count,       // beats held: the output register's and the buffer's
+    input  wire [7:0]       fv_pos,         // a place in the queue, 0 = the next beat out
+    output wire [WIDTH-1:0] fv_beat         // the beat held at fv_pos (when fv_pos < fv_count)
+`endif
 );
     // ------------------------------------------------------------------
     // Parameter checks (elaboration fails on an unknown module name).
@@ -111,6 +117,30 @@ module bnnc_fifo #(
             end
         end
     end
+`ifdef FORMAL
+    // The queue as the wrapper sees it: the output register (when valid), then the buffer from rd_ptr.
+    wire [7:0] f_ram_pos = fv_pos - {7'd0, out_valid};
+    wire [8:0] f_ram_idx = {1'b0, rd_ptr} + {1'b0, f_ram_pos} >= RAM_DEPTH
+                           ? {1'b0, rd_ptr} + {1'b0, f_ram_pos} - RAM_DEPTH : {1'b0, rd_ptr} + {1'b0, f_ram_pos};
+    assign fv_count = ram_cnt + {7'd0, out_valid};
+    assign fv_beat = (out_valid && fv_pos == 8'd0) ? out_data : ram[f_ram_idx[PTR_W-1:0]];
+
+`ifndef BNNC_FV_NO_LEMMAS
+    // Lemmas for k-induction: the invariants of the pointers and counts, which hold once a reset has
+    // passed (the wrapper starts in reset). formal/run.py's lemmas=False leaves them out.
+    reg f_past_valid = 1'b0;
+    always @(posedge clk) f_past_valid <= 1'b1;
+    always @(*) begin
+        if (f_past_valid) begin
+            f_ptrs: assert (ram_cnt <= CNT_FULL && wr_ptr <= PTR_LAST && rd_ptr <= PTR_LAST);
+            f_ring: assert ({1'b0, rd_ptr} + ram_cnt == {1'b0, wr_ptr}
+                            || {1'b0, rd_ptr} + ram_cnt == {1'b0, wr_ptr} + RAM_DEPTH);
+            // with the bypass, a beat waits in the buffer only behind a valid output register
+            if (BYPASS != 0) f_bypass: assert (ram_empty || out_valid);
+        end
+    end
+`endif
+`endif
 endmodule
 
 `default_nettype wire

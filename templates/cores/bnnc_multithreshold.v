@@ -32,6 +32,10 @@ module bnnc_multithreshold #(
     output wire [LANES*OUT_BITS-1:0] m_axis_tdata,   // output codes, lane i at [i*OUT_BITS +: OUT_BITS]
     output wire                      m_axis_tvalid,  // output beat valid
     input  wire                      m_axis_tready   // consumer takes the output beat
+`ifdef FORMAL
+    ,  // formal only (templates/cores/formal/fv_bnnc_multithreshold.sv): the state k-induction relates to the streams
+    output wire [7:0]               fv_beat         // the next input beat's index within its vector
+`endif
 );
     // The codes OUT_BIAS and OUT_BIAS + N_THR must both fit OUT_BITS bits.
     localparam integer OUT_TOP = OUT_BIAS + N_THR;
@@ -135,6 +139,17 @@ module bnnc_multithreshold #(
             end
         end
     end
+`ifdef FORMAL
+    assign fv_beat = {{(8 - IW){1'b0}}, beat};
+`ifndef BNNC_FV_NO_LEMMAS
+    // lemma for k-induction: the beat index stays within the vector once a reset has passed
+    reg f_past_valid = 1'b0;
+    always @(posedge clk) f_past_valid <= 1'b1;
+    always @(*) begin
+        if (f_past_valid) f_beat: assert (beat <= LAST_BEAT);
+    end
+`endif
+`endif
 endmodule
 
 `default_nettype wire

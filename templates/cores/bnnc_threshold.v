@@ -25,6 +25,10 @@ module bnnc_threshold #(
     output wire [LANES-1:0]         m_axis_tdata,   // output bits, lane i = bit i
     output wire                     m_axis_tvalid,  // output beat valid
     input  wire                     m_axis_tready   // consumer takes the output beat
+`ifdef FORMAL
+    ,  // formal only (templates/cores/formal/fv_bnnc_threshold.sv): the state k-induction relates to the streams
+    output wire [7:0]               fv_beat         // the next input beat's index within its vector
+`endif
 );
     generate
         if (LANES < 1) begin : g_bad_lanes
@@ -106,6 +110,17 @@ module bnnc_threshold #(
             end
         end
     end
+`ifdef FORMAL
+    assign fv_beat = {{(8 - IW){1'b0}}, beat};
+`ifndef BNNC_FV_NO_LEMMAS
+    // lemma for k-induction: the beat index stays within the vector once a reset has passed
+    reg f_past_valid = 1'b0;
+    always @(posedge clk) f_past_valid <= 1'b1;
+    always @(*) begin
+        if (f_past_valid) f_beat: assert (beat <= LAST_BEAT);
+    end
+`endif
+`endif
 endmodule
 
 `default_nettype wire

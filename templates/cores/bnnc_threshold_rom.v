@@ -32,6 +32,10 @@ module bnnc_threshold_rom #(
     output wire [LANES-1:0]         m_axis_tdata,   // output bits, lane i = bit i
     output wire                     m_axis_tvalid,  // output beat valid
     input  wire                     m_axis_tready   // consumer takes the output beat
+`ifdef FORMAL
+    ,  // formal only (templates/cores/formal/fv_bnnc_threshold_rom.sv): the state k-induction relates to the streams
+    output wire [7:0]               fv_beat         // the next input beat's index within its vector
+`endif
 );
     localparam integer NB = (N + LANES - 1) / LANES;      // beats per vector
     localparam integer LAST = N - (NB - 1) * LANES;       // real lanes in a vector's last beat
@@ -128,6 +132,17 @@ module bnnc_threshold_rom #(
             end
         end
     end
+`ifdef FORMAL
+    assign fv_beat = {{(8 - IW){1'b0}}, beat};
+`ifndef BNNC_FV_NO_LEMMAS
+    // lemma for k-induction: the beat index (the ROM address) stays within the vector once a reset has passed
+    reg f_past_valid = 1'b0;
+    always @(posedge clk) f_past_valid <= 1'b1;
+    always @(*) begin
+        if (f_past_valid) f_beat: assert (beat <= LAST_BEAT);
+    end
+`endif
+`endif
 endmodule
 
 `default_nettype wire

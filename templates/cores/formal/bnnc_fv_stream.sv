@@ -12,7 +12,9 @@
 //   no_extra    (assert) no output beat of an image leaves before that image's first input
 //                        beat arrived, and no image completes its OUT_BEATS output beats
 //                        before its IN_BEATS input beats: beats are neither created nor
-//                        moved ahead of their image;
+//                        moved ahead of their image (the image counters are compared
+//                        modulo 2**CW, so the property holds past their wrap, as k-induction
+//                        needs: an extra output image reads as fewer than 0 in flight);
 //   progress    (assert) no deadlock: while a whole image's output is owed (an input image
 //                        completed, its output not) or an input beat is offered, the core
 //                        goes fewer than BOUND cycles without a handshake on either side,
@@ -25,6 +27,14 @@
 // first input beat arrives while none is followed), so a property proven on the
 // followed image holds for every image. f_in marks the followed image's input
 // beats (beat in_pos of the image), f_out its output beats (beat out_pos).
+//
+// INVARIANTS = 1 (the wrappers proven by k-induction, formal/cases.py mode "prove") also
+// asserts the checker's own invariants, which hold in every reachable state and which an
+// induction step, starting from any state, needs stated: the beat positions are within
+// their images, and the followed image's input is under way only while it is followed.
+// The wrapper relates the exported `followed`/`ahead` and the counters to its core's state.
+// Such lemmas (here, in the wrappers and in the cores under `ifdef FORMAL`) are left out when
+// BNNC_FV_NO_LEMMAS is defined: the pinned broken-core tests then see the properties alone.
 `default_nettype none
 
 module bnnc_fv_stream #(
@@ -34,7 +44,8 @@ module bnnc_fv_stream #(
     parameter integer OUT_BEATS = 1,  // output beats per image (>= 1)
     parameter integer BOUND = 8,      // cycles without progress that count as a deadlock (>= 2)
     parameter integer STALL = 3,      // m_tready is low for fewer than STALL cycles in a row (>= 1)
-    parameter integer CW = 10         // bits of the beat and image counters (the check's depth < 2**CW)
+    parameter integer CW = 10,        // bits of the beat and image counters (the check's depth < 2**(CW-1))
+    parameter integer INVARIANTS = 0  // 1: also assert the checker's own invariants (for k-induction)
 ) (
     input wire             clk,       // clock
     input wire             rst_n,     // the core's synchronous active-low reset
@@ -51,7 +62,10 @@ module bnnc_fv_stream #(
     output wire            f_in,      // this cycle's input beat is the followed image's beat in_pos
     output wire            f_out,     // this cycle's output beat is the followed image's beat out_pos
     output reg [CW-1:0]    in_img,    // input images completed since reset
-    output reg [CW-1:0]    out_img    // output images completed since reset
+    output reg [CW-1:0]    out_img,   // output images completed since reset
+    output wire            followed,  // an image is followed (its first input beat .. its last output beat)
+    output wire            followed_in,  // ... and its input beats after the first are still arriving
+    output wire [CW-1:0]   followed_ahead  // while followed: output images still to complete before its own
 );
     wire s_fire = s_tvalid && s_tready;
     wire m_fire = m_tvalid && m_tready;
@@ -87,6 +101,9 @@ module bnnc_fv_stream #(
     reg fol_in = 1'b0;           // its input beats after the first are still arriving
     reg [CW-1:0] ahead;          // output images still to complete before the followed one's
     wire out_done = m_fire && (out_pos == OUT_BEATS - 1);
+    assign followed = fol;
+    assign followed_in = fol_in;
+    assign followed_ahead = ahead;
     wire pick = s_fire && in_pos == 0 && !fol && pick_now;
     assign f_in = s_fire && (pick || fol_in);
     assign f_out = m_fire && fol && ahead == 0;
@@ -106,6 +123,7 @@ module bnnc_fv_stream #(
         end
     end
 
+    wire [CW-1:0] in_flight = in_img - out_img;  // input images completed, their output not (modulo 2**CW)
     wire owed = (in_img != out_img);  // a completed input image's output is not all out
     always @(posedge clk) begin
         if (!rst_n || s_fire || m_fire || !(s_tvalid || owed) || (m_tvalid && !m_tready)) idle <= 0;
@@ -130,13 +148,59 @@ module bnnc_fv_stream #(
         if (past_valid && rst_n) begin
             // images started on the input side minus images completed on the output side is >= 1
             // while an output image is under way, >= 0 always
-            no_extra: assert ((out_img + ((out_pos != 0) ? 1 : 0)) <= (in_img + ((in_pos != 0) ? 1 : 0)));
+            // (modulo 2**CW: in_img - out_img below 2**(CW-1) is the images in flight, at or above it fewer than 0)
+            no_extra: assert (in_flight < (1 << (CW - 1)) && !(in_flight == 0 && in_pos == 0 && out_pos != 0));
             progress: assert (idle < BOUND);
         end
+`ifndef BNNC_FV_NO_LEMMAS
+        if (INVARIANTS != 0 && past_valid && rst_n) begin
+            inv_pos: assert (in_pos < IN_BEATS && out_pos < OUT_BEATS);
+            // the followed image's later input beats arrive only while it is followed, after its first
+            inv_follow: assert (!fol_in || (fol && in_pos != 0));
+        end
+`endif
         // reachability (cover mode, formal/run.py --cover): a followed image's output completes within
         // the depth, so the depth covers a whole image and the data properties are not vacuous
         image_out: cover (past_valid && rst_n && f_out && out_pos == OUT_BEATS - 1);
     end
+endmodule
+
+
+// bnnc_fv_one_beat: the k-induction lemmas of a core that holds at most one beat, in its output
+// register, and sends one output beat per input beat (NB beats per image each way): the threshold
+// stages. The core's beat index and the checker's counters (bnnc_fv_stream's outputs) follow from
+// whether the register is full; the followed image is the one under way; and while it is followed,
+// the register's beat is already what the wrapper's data property expects of it (held_ok).
+// BNNC_FV_NO_LEMMAS leaves the assertions out.
+module bnnc_fv_one_beat #(
+    parameter integer NB = 1  // beats per image, each way (>= 1)
+) (
+    input wire       clk,
+    input wire       rst_n,
+    input wire [7:0] beat,         // the core's next input beat index within its image
+    input wire       m_tvalid,     // the output register holds a beat
+    input wire       held_ok,      // the held beat is what the data property expects of the followed image's
+    input wire [7:0] in_idx, out_idx, in_pos, out_pos, in_img, out_img, ahead,  // bnnc_fv_stream's (CW = 8)
+    input wire       followed, followed_in
+);
+`ifndef BNNC_FV_NO_LEMMAS
+    wire [7:0] held = in_idx - out_idx;
+    wire [7:0] in_flight = in_img - out_img;
+    wire [7:0] prev_pos = (in_pos == 0) ? NB - 1 : in_pos - 1;
+    reg f_past_valid = 1'b0;
+    always @(posedge clk) f_past_valid <= 1'b1;
+    always @(*) begin
+        if (f_past_valid && rst_n) begin
+            inv_count: assert (held == {7'd0, m_tvalid} && in_pos == beat && out_pos == (m_tvalid ? prev_pos : in_pos)
+                               && in_flight == {7'd0, m_tvalid && in_pos == 0});
+            if (followed) begin
+                // picked only when no earlier image is owed (the register empties as the first beat enters)
+                inv_followed: assert (ahead == 0 && (followed_in || (m_tvalid && in_pos == 0)));
+                if (m_tvalid) inv_held: assert (held_ok);
+            end
+        end
+    end
+`endif
 endmodule
 
 `default_nettype wire

@@ -2,6 +2,7 @@
 // per image (ceil(N/LANES) beats each way; one beat when N = 0), and its data property on the
 // followed vector: output bit i of each beat is (NEGATE ? -x_i : x_i) >= THRESHOLD of the same
 // beat's input lane i, computed here in 40-bit integers, and 0 on the last beat's padding lanes.
+// Proven by k-induction (formal/cases.py), with the lemmas at the end relating the checker to the core.
 `default_nettype none
 
 module fv_bnnc_threshold #(
@@ -30,16 +31,19 @@ module fv_bnnc_threshold #(
                      .NEGATE(NEGATE), .N(N)) dut (
         .clk(clk), .rst_n(rst_n),
         .s_axis_tdata(s_axis_tdata), .s_axis_tvalid(s_axis_tvalid), .s_axis_tready(s_axis_tready),
-        .m_axis_tdata(m_axis_tdata), .m_axis_tvalid(m_axis_tvalid), .m_axis_tready(m_axis_tready));
+        .m_axis_tdata(m_axis_tdata), .m_axis_tvalid(m_axis_tvalid), .m_axis_tready(m_axis_tready),
+        .fv_beat(fv_beat));
 
-    wire [7:0] in_idx, out_idx, in_pos, out_pos;
-    wire f_in, f_out;
+    wire [7:0] fv_beat;  // the core's next input beat index
+    wire [7:0] in_idx, out_idx, in_pos, out_pos, in_img, out_img, ahead;
+    wire f_in, f_out, followed, followed_in;
     bnnc_fv_stream #(.IN_W(LANES*IN_BITS), .OUT_W(LANES), .IN_BEATS(NB), .OUT_BEATS(NB), .BOUND(BOUND),
-                     .STALL(STALL), .CW(8))
+                     .STALL(STALL), .CW(8), .INVARIANTS(1))
     streams (.clk(clk), .rst_n(rst_n),
         .s_tdata(s_axis_tdata), .s_tvalid(s_axis_tvalid), .s_tready(s_axis_tready),
         .m_tdata(m_axis_tdata), .m_tvalid(m_axis_tvalid), .m_tready(m_axis_tready),
-        .in_idx(in_idx), .out_idx(out_idx), .in_pos(in_pos), .out_pos(out_pos), .f_in(f_in), .f_out(f_out));
+        .in_idx(in_idx), .out_idx(out_idx), .in_pos(in_pos), .out_pos(out_pos), .f_in(f_in), .f_out(f_out),
+        .in_img(in_img), .out_img(out_img), .followed(followed), .followed_in(followed_in), .followed_ahead(ahead));
 
     reg [NB*LANES*IN_BITS-1:0] rec;  // the followed vector's input beats
     always @(posedge clk) begin
@@ -63,6 +67,11 @@ module fv_bnnc_threshold #(
             compare: assert (m_axis_tdata == expect_bits);
         end
     end
+
+    // k-induction's lemmas: the core holds one beat at most, and a followed one is already its compare
+    bnnc_fv_one_beat #(.NB(NB)) lemmas (.clk(clk), .rst_n(rst_n), .beat(fv_beat), .m_tvalid(m_axis_tvalid),
+        .held_ok(m_axis_tdata == expect_bits), .in_idx(in_idx), .out_idx(out_idx), .in_pos(in_pos), .out_pos(out_pos),
+        .in_img(in_img), .out_img(out_img), .ahead(ahead), .followed(followed), .followed_in(followed_in));
 endmodule
 
 `default_nettype wire
