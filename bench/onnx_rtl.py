@@ -1,4 +1,7 @@
-"""Every Brevitas model of the ONNX import tests on the RTL, beat for beat (make test runs two of them).
+"""Every Brevitas model of the ONNX import tests on the RTL at its default folding, beat for beat.
+
+make test (tests/test_onnx_import.py) runs all six on the RTL too: three at their default foldings, and the
+uint8-pixel TFC, the SFC and the LFC at a slower folding whose Verilator build takes seconds, not minutes.
 
     .venv/bin/python bench/onnx_rtl.py [--images 100] [--only tfc_w2a2_raw_pixels,sfc_w1a2]
 

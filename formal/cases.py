@@ -284,9 +284,16 @@ CASES += [
 
 # ---- the deep set (make formal-deep): the quick cases of the cores with the most state, checked deeper
 # (several images back to back, so state left by one image meets the next), and bigger maps
-_DEEPER = {("bnnc_fifo", "depth5_bypass"): 16, ("bnnc_width_converter", "general"): 24,
+_DEEPER = {("bnnc_width_converter", "general"): 24,
            ("bnnc_mvtu", "bin_pe2_simd2"): 28, ("bnnc_argmax", "c5_lanes2"): 20,
            ("bnnc_affine_serial", "multiply_padded"): 20, ("bnnc_pool_reduce", "bits_or_and"): 22}
 CASES += [replace(c, name=f"{c.name}_deep", depth=_DEEPER[(c.core, c.name)], tier="deep",
                   why=f"{c.why}; deeper: images back to back")
           for c in list(CASES) if (c.core, c.name) in _DEEPER]
+# the FIFO's quick cases are unbounded proofs already: the deep set proves the compiler's largest FIFO shapes
+CASES += [
+    Case("bnnc_fifo", "depth16_nobypass", dict(WIDTH=3, DEPTH=16, BYPASS=0, BOUND=4), 12,
+         "a 15-entry buffer without the bypass: pointer wrap at 15 (k-induction)", mode="prove", tier="deep"),
+    Case("bnnc_fifo", "depth9_bypass", dict(WIDTH=4, DEPTH=9, BYPASS=1, BOUND=3), 12,
+         "an 8-entry power-of-2 buffer with the bypass (k-induction)", mode="prove", tier="deep"),
+]
