@@ -21,6 +21,16 @@ def _no_files(folder: Path) -> dict[str, object]:
     return {}
 
 
+def _latency(core: str, params: dict[str, object]) -> dict[str, object]:
+    """``params`` and the core's stated latency bound (its Python module's ``latency_bound()``) as ``LATENCY``, which
+    the stream checker's ``latency`` property then checks."""
+    from compiler.cores import params_of
+
+    bound = params_of(core, params).latency_bound()
+    assert bound is not None, f"{core} states no latency bound"
+    return {**params, "LATENCY": bound}
+
+
 @dataclass(frozen=True)
 class Case:
     """One proof: ``core``'s wrapper ``fv_<core>`` at ``params``, checked by ``mode`` (``bmc`` or ``prove``) to ``depth``."""
@@ -41,11 +51,11 @@ class Case:
 
 CASES: list[Case] = [
     # ---- bnnc_fifo: one beat in, one out; each depth covers filling the FIFO and draining it (2 x DEPTH + latency)
-    Case("bnnc_fifo", "depth2_bypass", dict(WIDTH=2, DEPTH=2, BYPASS=1, BOUND=3), 10,
+    Case("bnnc_fifo", "depth2_bypass", _latency("bnnc_fifo", dict(WIDTH=2, DEPTH=2, BYPASS=1, BOUND=3)), 10,
          "the smallest FIFO, with the empty bypass: full and empty on the same cycle as a read", mode="prove"),
-    Case("bnnc_fifo", "depth3_nobypass", dict(WIDTH=2, DEPTH=3, BYPASS=0, BOUND=4), 12,
+    Case("bnnc_fifo", "depth3_nobypass", _latency("bnnc_fifo", dict(WIDTH=2, DEPTH=3, BYPASS=0, BOUND=4)), 12,
          "no bypass: every beat through the 2-entry buffer (the compiler's inter-layer FIFO)", mode="prove"),
-    Case("bnnc_fifo", "depth5_bypass", dict(WIDTH=1, DEPTH=5, BYPASS=1, BOUND=3), 13,
+    Case("bnnc_fifo", "depth5_bypass", _latency("bnnc_fifo", dict(WIDTH=1, DEPTH=5, BYPASS=1, BOUND=3)), 13,
          "a non-power-of-2 buffer: pointer wrap at 4 entries", mode="prove"),
 ]
 
@@ -64,13 +74,13 @@ CASES += [
 
 CASES += [
     # ---- bnnc_threshold: one vector per image; depth: three vectors with stalls
-    Case("bnnc_threshold", "signed_negate_padded", dict(LANES=2, IN_BITS=3, IN_SIGNED=1, THRESHOLD=-1, NEGATE=1, N=5,
-                                                        BOUND=3), 10,
+    Case("bnnc_threshold", "signed_negate_padded", _latency("bnnc_threshold", dict(LANES=2, IN_BITS=3, IN_SIGNED=1, THRESHOLD=-1, NEGATE=1, N=5,
+                                                        BOUND=3)), 10,
          "a negated signed compare (-x >= -1), a padded last beat of 3", mode="prove"),
-    Case("bnnc_threshold", "unsigned", dict(LANES=2, IN_BITS=3, IN_SIGNED=0, THRESHOLD=5, NEGATE=0, N=0, BOUND=3), 8,
+    Case("bnnc_threshold", "unsigned", _latency("bnnc_threshold", dict(LANES=2, IN_BITS=3, IN_SIGNED=0, THRESHOLD=5, NEGATE=0, N=0, BOUND=3)), 8,
          "unsigned lanes, no vector framing (N = 0)", mode="prove"),
-    Case("bnnc_threshold", "wide_threshold", dict(LANES=1, IN_BITS=2, IN_SIGNED=1, THRESHOLD=-100000, NEGATE=1, N=2,
-                                                  BOUND=3), 8,
+    Case("bnnc_threshold", "wide_threshold", _latency("bnnc_threshold", dict(LANES=1, IN_BITS=2, IN_SIGNED=1, THRESHOLD=-100000, NEGATE=1, N=2,
+                                                  BOUND=3)), 8,
          "a threshold past IN_BITS + 2 bits: the 34-bit compare", mode="prove"),
 ]
 
@@ -80,7 +90,7 @@ def _multithreshold(lanes: int, in_bits: int, signed: bool, thresholds: list[int
     """bnnc_multithreshold's parameters as the lowering makes them (compiler/cores/multithreshold.py)."""
     from compiler.cores.multithreshold import multithreshold_params
     p = multithreshold_params(lanes, in_bits, signed, thresholds, negate, lo, lo + len(thresholds), n)
-    return {**dict(p), "BOUND": 3}
+    return _latency("bnnc_multithreshold", {**dict(p), "BOUND": 3})
 
 
 CASES += [
@@ -110,6 +120,7 @@ def _threshold_rom(lanes: int, in_bits: int, signed: bool, ts: list[int], negs: 
     params = dict(LANES=lanes, IN_BITS=in_bits, IN_SIGNED=int(signed), N=n, TW=tw,
                   TS=Bits(1024, sum((v & 0xFFFFFFFF) << (32 * e) for e, v in enumerate(ts))),
                   NEGS=Bits(32, sum(1 << e for e, g in enumerate(negs) if g)), BOUND=3)
+    params = _latency("bnnc_threshold_rom", params)
     name = f"n{n}_lanes{lanes}_{'signed' if signed else 'unsigned'}"
     return Case("bnnc_threshold_rom", name, params, 10, "", mode="prove", files=files)
 
@@ -292,8 +303,8 @@ CASES += [replace(c, name=f"{c.name}_deep", depth=_DEEPER[(c.core, c.name)], tie
           for c in list(CASES) if (c.core, c.name) in _DEEPER]
 # the FIFO's quick cases are unbounded proofs already: the deep set proves the compiler's largest FIFO shapes
 CASES += [
-    Case("bnnc_fifo", "depth16_nobypass", dict(WIDTH=3, DEPTH=16, BYPASS=0, BOUND=4), 12,
+    Case("bnnc_fifo", "depth16_nobypass", _latency("bnnc_fifo", dict(WIDTH=3, DEPTH=16, BYPASS=0, BOUND=4)), 12,
          "a 15-entry buffer without the bypass: pointer wrap at 15 (k-induction)", mode="prove", tier="deep"),
-    Case("bnnc_fifo", "depth9_bypass", dict(WIDTH=4, DEPTH=9, BYPASS=1, BOUND=3), 12,
+    Case("bnnc_fifo", "depth9_bypass", _latency("bnnc_fifo", dict(WIDTH=4, DEPTH=9, BYPASS=1, BOUND=3)), 12,
          "an 8-entry power-of-2 buffer with the bypass (k-induction)", mode="prove", tier="deep"),
 ]

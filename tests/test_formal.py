@@ -137,3 +137,15 @@ def test_induction_needs_the_lemmas(case: Case, tmp_path: Path) -> None:
     result = run_case(case, build=tmp_path, lemmas=False)
     assert result.status == "UNKNOWN" and result.prop, result.line()
     assert Path(result.trace).is_file(), result.line()
+
+
+@pytest.mark.parametrize("case", [c for c in QUICK if int(c.params.get("LATENCY", 0)) > 1],  # type: ignore[call-overload]
+                         ids=lambda c: f"{c.core}-{c.name}")
+def test_latency_bound_is_tight(case: Case, tmp_path: Path) -> None:
+    """One cycle under the core's stated latency bound (its ``latency_bound()``), the check fails ``latency``: the
+    proven bound is the core's real worst case, not a loose one. (A bound of 1, the threshold stages' output
+    register, cannot be lower.)"""
+    lower = replace(case, params={**case.params, "LATENCY": int(case.params["LATENCY"]) - 1},  # type: ignore[call-overload]
+                    mode="bmc")
+    result = run_case(lower, build=tmp_path)
+    assert result.status == "FAIL" and "streams.latency" in result.prop, result.line()

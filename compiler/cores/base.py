@@ -99,6 +99,8 @@ class CoreParams(Mapping[str, Any]):
 
     CORE: ClassVar[str]
     FILES: ClassVar[tuple[str, ...]] = ()
+    # The core's image latency bound, when it is one number (see latency_bound); None: not stated.
+    LATENCY: ClassVar[int | None] = None
 
     def __getitem__(self, key: str) -> Any:
         value = getattr(self, key, None) if key in self._names() else None
@@ -111,6 +113,12 @@ class CoreParams(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
+
+    def latency_bound(self) -> int | None:
+        """Most cycles from the handshake of an image's last input beat to that of its last output beat, not
+        counting the cycles the output waits on tready; None where the core does not state one. The formal
+        proofs check it (bnnc_fv_stream's ``latency``, formal/cases.py)."""
+        return self.LATENCY
 
     @classmethod
     def _names(cls) -> tuple[str, ...]:

@@ -26,6 +26,7 @@ class MultiThresholdParams(CoreParams):
     """bnnc_multithreshold's parameters."""
 
     CORE = "bnnc_multithreshold"
+    LATENCY = 1  # the output register: the cycle after a beat is taken, it is offered
 
     LANES: int = 4
     IN_BITS: int = 8

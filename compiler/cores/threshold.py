@@ -22,6 +22,7 @@ class ThresholdParams(CoreParams):
     """bnnc_threshold's parameters."""
 
     CORE = "bnnc_threshold"
+    LATENCY = 1  # the output register: the cycle after a beat is taken, it is offered
 
     LANES: int = 4
     IN_BITS: int = 8

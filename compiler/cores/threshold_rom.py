@@ -28,6 +28,7 @@ class ThresholdRomParams(CoreParams):
     """bnnc_threshold_rom's parameters."""
 
     CORE = "bnnc_threshold_rom"
+    LATENCY = 1  # the output register: the cycle after a beat is taken, it is offered
     FILES = ("THR_FILE",)
 
     LANES: int = 4

@@ -15,6 +15,10 @@
 //                        moved ahead of their image (the image counters are compared
 //                        modulo 2**CW, so the property holds past their wrap, as k-induction
 //                        needs: an extra output image reads as fewer than 0 in flight);
+//   latency     (assert, when LATENCY > 0) the followed image's last output beat leaves at most
+//                        LATENCY cycles after its last input beat was taken, not counting the
+//                        cycles its output waits on m_tready (the core's stated bound: its
+//                        Python module's latency_bound(), formal/cases.py);
 //   progress    (assert) no deadlock: while a whole image's output is owed (an input image
 //                        completed, its output not) or an input beat is offered, the core
 //                        goes fewer than BOUND cycles without a handshake on either side,
@@ -45,7 +49,8 @@ module bnnc_fv_stream #(
     parameter integer BOUND = 8,      // cycles without progress that count as a deadlock (>= 2)
     parameter integer STALL = 3,      // m_tready is low for fewer than STALL cycles in a row (>= 1)
     parameter integer CW = 10,        // bits of the beat and image counters (the check's depth < 2**(CW-1))
-    parameter integer INVARIANTS = 0  // 1: also assert the checker's own invariants (for k-induction)
+    parameter integer INVARIANTS = 0, // 1: also assert the checker's own invariants (for k-induction)
+    parameter integer LATENCY = 0     // > 0: the `latency` bound, in cycles (0: not checked)
 ) (
     input wire             clk,       // clock
     input wire             rst_n,     // the core's synchronous active-low reset
@@ -65,6 +70,8 @@ module bnnc_fv_stream #(
     output reg [CW-1:0]    out_img,   // output images completed since reset
     output wire            followed,  // an image is followed (its first input beat .. its last output beat)
     output wire            followed_in,  // ... and its input beats after the first are still arriving
+    output wire            followed_full,  // ... or all of them have arrived (its output still owed)
+    output wire [CW-1:0]   followed_wait,  // ... since when this many cycles passed, tready waits not counted
     output wire [CW-1:0]   followed_ahead  // while followed: output images still to complete before its own
 );
     wire s_fire = s_tvalid && s_tready;
@@ -103,6 +110,27 @@ module bnnc_fv_stream #(
     wire out_done = m_fire && (out_pos == OUT_BEATS - 1);
     assign followed = fol;
     assign followed_in = fol_in;
+
+    // The followed image's latency: counted from the cycle after its last input beat is taken, while its output
+    // is owed, except the cycles the output waits on m_tready.
+    reg fol_full = 1'b0;   // the followed image's input is all in, its output not all out
+    reg [CW-1:0] lat;      // cycles counted since its last input beat
+    wire in_done = f_in && (in_pos == IN_BEATS - 1);
+    wire fol_out_done = fol && out_done && ahead == 0;
+    always @(posedge clk) begin
+        if (!rst_n) begin
+            fol_full <= 1'b0;
+        end else if (in_done) begin
+            fol_full <= !fol_out_done;
+            lat <= 0;
+        end else if (fol_out_done) begin
+            fol_full <= 1'b0;
+        end else if (fol_full && !(m_tvalid && !m_tready)) begin
+            lat <= lat + 1'b1;
+        end
+    end
+    assign followed_full = fol_full;
+    assign followed_wait = lat;
     assign followed_ahead = ahead;
     wire pick = s_fire && in_pos == 0 && !fol && pick_now;
     assign f_in = s_fire && (pick || fol_in);
@@ -151,12 +179,14 @@ module bnnc_fv_stream #(
             // (modulo 2**CW: in_img - out_img below 2**(CW-1) is the images in flight, at or above it fewer than 0)
             no_extra: assert (in_flight < (1 << (CW - 1)) && !(in_flight == 0 && in_pos == 0 && out_pos != 0));
             progress: assert (idle < BOUND);
+            if (LATENCY > 0 && fol_full) latency: assert (lat < LATENCY);
         end
 `ifndef BNNC_FV_NO_LEMMAS
         if (INVARIANTS != 0 && past_valid && rst_n) begin
             inv_pos: assert (in_pos < IN_BEATS && out_pos < OUT_BEATS);
             // the followed image's later input beats arrive only while it is followed, after its first
             inv_follow: assert (!fol_in || (fol && in_pos != 0));
+            inv_full: assert (!fol_full || (fol && !fol_in));
         end
 `endif
         // reachability (cover mode, formal/run.py --cover): a followed image's output completes within
@@ -181,7 +211,8 @@ module bnnc_fv_one_beat #(
     input wire       m_tvalid,     // the output register holds a beat
     input wire       held_ok,      // the held beat is what the data property expects of the followed image's
     input wire [7:0] in_idx, out_idx, in_pos, out_pos, in_img, out_img, ahead,  // bnnc_fv_stream's (CW = 8)
-    input wire       followed, followed_in
+    input wire       followed, followed_in, followed_full,
+    input wire [7:0] followed_wait         // bnnc_fv_stream's latency count
 );
 `ifndef BNNC_FV_NO_LEMMAS
     wire [7:0] held = in_idx - out_idx;
@@ -196,6 +227,8 @@ module bnnc_fv_one_beat #(
             if (followed) begin
                 // picked only when no earlier image is owed (the register empties as the first beat enters)
                 inv_followed: assert (ahead == 0 && (followed_in || (m_tvalid && in_pos == 0)));
+                // its last beat, once in, is the register's: no cycle has counted towards its latency yet
+                if (followed_full) inv_wait: assert (followed_wait == 0);
                 if (m_tvalid) inv_held: assert (held_ok);
             end
         end

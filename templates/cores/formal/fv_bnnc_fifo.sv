@@ -12,7 +12,8 @@ module fv_bnnc_fifo #(
     parameter integer DEPTH = 2,   // as bnnc_fifo
     parameter integer BYPASS = 1,  // as bnnc_fifo
     parameter integer BOUND = 4,   // progress bound (formal/cases.py: the FIFO's latency + 1)
-    parameter integer STALL = 3    // the consumer's longest run of tready low
+    parameter integer STALL = 3,   // the consumer's longest run of tready low
+    parameter integer LATENCY = 0  // the FIFO's latency bound (formal/cases.py: FifoParams.latency_bound())
 ) (
     input wire             clk,
     input wire             rst_n,
@@ -34,14 +35,16 @@ module fv_bnnc_fifo #(
         .fv_count(fv_count), .fv_pos(fv_pos), .fv_beat(fv_beat));
 
     wire [7:0] in_idx, out_idx, in_pos, out_pos, in_img, out_img, ahead;
-    wire f_in, f_out, followed;
+    wire f_in, f_out, followed, followed_full;
+    wire [7:0] followed_wait;
     bnnc_fv_stream #(.IN_W(WIDTH), .OUT_W(WIDTH), .IN_BEATS(1), .OUT_BEATS(1), .BOUND(BOUND), .STALL(STALL), .CW(8),
-                     .INVARIANTS(1))
+                     .INVARIANTS(1), .LATENCY(LATENCY))
     streams (.clk(clk), .rst_n(rst_n),
         .s_tdata(s_axis_tdata), .s_tvalid(s_axis_tvalid), .s_tready(s_axis_tready),
         .m_tdata(m_axis_tdata), .m_tvalid(m_axis_tvalid), .m_tready(m_axis_tready),
         .in_idx(in_idx), .out_idx(out_idx), .in_pos(in_pos), .out_pos(out_pos), .f_in(f_in), .f_out(f_out),
-        .in_img(in_img), .out_img(out_img), .followed(followed), .followed_ahead(ahead));
+        .in_img(in_img), .out_img(out_img), .followed(followed), .followed_ahead(ahead),
+        .followed_full(followed_full), .followed_wait(followed_wait));
     assign fv_pos = ahead;  // one beat per image: the beats ahead of the followed one are the images ahead
 
     // in order, unchanged: the followed beat leaves as it entered, after every beat before it
@@ -67,7 +70,12 @@ module fv_bnnc_fifo #(
     always @(*) begin
         if (f_past_valid && rst_n) begin
             inv_count: assert (held == fv_count && in_img - out_img == fv_count);
-            if (followed) inv_followed: assert (ahead < fv_count && fv_beat == rec);
+            if (followed) begin
+                inv_followed: assert (ahead < fv_count && fv_beat == rec);
+                // one beat per image: followed from the cycle it is taken; each counted cycle moves the queue on,
+                // but for a cycle with the output register empty (without the bypass), which a full FIFO never has
+                inv_wait: assert (followed_full && {8'd0, followed_wait} + ahead + (m_axis_tvalid ? 0 : 1) <= DEPTH - 1);
+            end
         end
     end
 `endif

@@ -13,7 +13,8 @@ module fv_bnnc_threshold #(
     parameter integer NEGATE = 0,     // as bnnc_threshold
     parameter integer N = 0,          // as bnnc_threshold
     parameter integer BOUND = 3,      // progress bound (formal/cases.py)
-    parameter integer STALL = 3       // the consumer's longest run of tready low
+    parameter integer STALL = 3,      // the consumer's longest run of tready low
+    parameter integer LATENCY = 0     // the core's latency bound (formal/cases.py: its latency_bound())
 ) (
     input wire                     clk,
     input wire                     rst_n,
@@ -36,14 +37,16 @@ module fv_bnnc_threshold #(
 
     wire [7:0] fv_beat;  // the core's next input beat index
     wire [7:0] in_idx, out_idx, in_pos, out_pos, in_img, out_img, ahead;
-    wire f_in, f_out, followed, followed_in;
+    wire f_in, f_out, followed, followed_in, followed_full;
+    wire [7:0] followed_wait;
     bnnc_fv_stream #(.IN_W(LANES*IN_BITS), .OUT_W(LANES), .IN_BEATS(NB), .OUT_BEATS(NB), .BOUND(BOUND),
-                     .STALL(STALL), .CW(8), .INVARIANTS(1))
+                     .STALL(STALL), .CW(8), .INVARIANTS(1), .LATENCY(LATENCY))
     streams (.clk(clk), .rst_n(rst_n),
         .s_tdata(s_axis_tdata), .s_tvalid(s_axis_tvalid), .s_tready(s_axis_tready),
         .m_tdata(m_axis_tdata), .m_tvalid(m_axis_tvalid), .m_tready(m_axis_tready),
         .in_idx(in_idx), .out_idx(out_idx), .in_pos(in_pos), .out_pos(out_pos), .f_in(f_in), .f_out(f_out),
-        .in_img(in_img), .out_img(out_img), .followed(followed), .followed_in(followed_in), .followed_ahead(ahead));
+        .in_img(in_img), .out_img(out_img), .followed(followed), .followed_in(followed_in), .followed_ahead(ahead),
+        .followed_full(followed_full), .followed_wait(followed_wait));
 
     reg [NB*LANES*IN_BITS-1:0] rec;  // the followed vector's input beats
     always @(posedge clk) begin
@@ -71,7 +74,8 @@ module fv_bnnc_threshold #(
     // k-induction's lemmas: the core holds one beat at most, and a followed one is already its compare
     bnnc_fv_one_beat #(.NB(NB)) lemmas (.clk(clk), .rst_n(rst_n), .beat(fv_beat), .m_tvalid(m_axis_tvalid),
         .held_ok(m_axis_tdata == expect_bits), .in_idx(in_idx), .out_idx(out_idx), .in_pos(in_pos), .out_pos(out_pos),
-        .in_img(in_img), .out_img(out_img), .ahead(ahead), .followed(followed), .followed_in(followed_in));
+        .in_img(in_img), .out_img(out_img), .ahead(ahead), .followed(followed), .followed_in(followed_in),
+        .followed_full(followed_full), .followed_wait(followed_wait));
 endmodule
 
 `default_nettype wire
