@@ -62,11 +62,11 @@ CASES: list[Case] = [
 CASES += [
     # ---- bnnc_width_converter: one vector per image; one case per structure, each with a padded last beat.
     # Depth: two whole vectors on the busier side, plus latency and stalls.
-    Case("bnnc_width_converter", "up_copy", dict(N=8, EW=1, IN_LANES=2, OUT_LANES=4, BOUND=4), 14,
+    Case("bnnc_width_converter", "up_copy", _latency("bnnc_width_converter", dict(N=8, EW=1, IN_LANES=2, OUT_LANES=4, BOUND=4)), 14,
          "UP_COPY: OUT = 2 x IN, output beats made of whole input beats"),
-    Case("bnnc_width_converter", "up_padded", dict(N=5, EW=2, IN_LANES=2, OUT_LANES=4, BOUND=4), 12,
+    Case("bnnc_width_converter", "up_padded", _latency("bnnc_width_converter", dict(N=5, EW=2, IN_LANES=2, OUT_LANES=4, BOUND=4)), 12,
          "UP: a padded last input beat and a padded last output beat"),
-    Case("bnnc_width_converter", "down_padded", dict(N=5, EW=1, IN_LANES=4, OUT_LANES=2, BOUND=4), 12,
+    Case("bnnc_width_converter", "down_padded", _latency("bnnc_width_converter", dict(N=5, EW=1, IN_LANES=4, OUT_LANES=2, BOUND=4)), 12,
          "DOWN: 4 lanes to 2, the last input beat half padding"),
     Case("bnnc_width_converter", "general", dict(N=7, EW=1, IN_LANES=2, OUT_LANES=3, BOUND=5), 14,
          "GENERAL: non-dividing lanes (2 to 3), the shift buffer's refusals"),
@@ -135,24 +135,24 @@ CASES += [
 
 CASES += [
     # ---- bnnc_argmax: one vector per image; depth: two vectors through the tree with stalls
-    Case("bnnc_argmax", "c5_lanes2", dict(NUM_CLASSES=5, LANES=2, IN_BITS=3, BOUND=4), 12,
+    Case("bnnc_argmax", "c5_lanes2", _latency("bnnc_argmax", dict(NUM_CLASSES=5, LANES=2, IN_BITS=3, BOUND=4)), 12,
          "a padded last beat (5 classes on 2 lanes), ties across beats and within a pair"),
-    Case("bnnc_argmax", "c3_lanes3", dict(NUM_CLASSES=3, LANES=3, IN_BITS=2, BOUND=5), 10,
+    Case("bnnc_argmax", "c3_lanes3", _latency("bnnc_argmax", dict(NUM_CLASSES=3, LANES=3, IN_BITS=2, BOUND=5)), 10,
          "one beat per vector through a 2-level tree with an odd lane"),
-    Case("bnnc_argmax", "c2_lanes1", dict(NUM_CLASSES=2, LANES=1, IN_BITS=2, BOUND=3), 10,
+    Case("bnnc_argmax", "c2_lanes1", _latency("bnnc_argmax", dict(NUM_CLASSES=2, LANES=1, IN_BITS=2, BOUND=3)), 10,
          "one lane: no tree, the running compare alone"),
 ]
 
 CASES += [
     # ---- bnnc_pool_reduce: one output pixel per image; depth: two pixels with stalls
-    Case("bnnc_pool_reduce", "bits_or_and", dict(CH=2, WIN=3, LANES=1, AND_MASK=Bits(2, 0b10), EW=1, SIGNED=0,
-                                                 BOUND=3), 14,
+    Case("bnnc_pool_reduce", "bits_or_and", _latency("bnnc_pool_reduce", dict(CH=2, WIN=3, LANES=1, AND_MASK=Bits(2, 0b10), EW=1, SIGNED=0,
+                                                 BOUND=3)), 14,
          "bits: OR on channel 0, AND (a negated channel's min) on channel 1, one lane: 2 beats per position"),
-    Case("bnnc_pool_reduce", "signed_codes", dict(CH=2, WIN=2, LANES=2, AND_MASK=Bits(2, 0b01), EW=2, SIGNED=1,
-                                                  BOUND=3), 10,
+    Case("bnnc_pool_reduce", "signed_codes", _latency("bnnc_pool_reduce", dict(CH=2, WIN=2, LANES=2, AND_MASK=Bits(2, 0b01), EW=2, SIGNED=1,
+                                                  BOUND=3)), 10,
          "signed 2-bit codes: min on channel 0, max on channel 1, one beat per position"),
-    Case("bnnc_pool_reduce", "unsigned_codes", dict(CH=1, WIN=4, LANES=1, AND_MASK=Bits(1, 0), EW=2, SIGNED=0,
-                                                    BOUND=3), 12,
+    Case("bnnc_pool_reduce", "unsigned_codes", _latency("bnnc_pool_reduce", dict(CH=1, WIN=4, LANES=1, AND_MASK=Bits(1, 0), EW=2, SIGNED=0,
+                                                    BOUND=3)), 12,
          "unsigned codes, a 2x2 window of one channel"),
 ]
 
@@ -167,7 +167,7 @@ def _affine_serial(n: int, lanes: int, acc_bits: int, a: list[int] | None, b: li
                   B_BITS=b_bits, SHIFT=shift, OUT_BITS=out_bits,
                   AS=Bits(512, sum((v & 0xFFFFFFFF) << (32 * k) for k, v in enumerate(a or []))),
                   BS=Bits(512, sum((v & 0xFFFFFFFF) << (32 * k) for k, v in enumerate(b))), BOUND=5)
-    return {"params": params, "files": lambda folder: {"PARAM_FILE": str(write_mem(folder / "affine.mem", lines))}}
+    return {"params": _latency("bnnc_affine_serial", params), "files": lambda folder: {"PARAM_FILE": str(write_mem(folder / "affine.mem", lines))}}
 
 
 CASES += [

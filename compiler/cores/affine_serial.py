@@ -44,6 +44,13 @@ class AffineSerialParams(CoreParams):
     SHIFT: int = 0
     OUT_BITS: int = 24
 
+    def latency_bound(self) -> int:
+        """The last input beat's lanes issue one a cycle from the cycle after it is taken, each then passing the
+        issue, product and sum registers: its last score is offered (lanes in the last beat) + 3 cycles after it
+        was taken. Checked to the proofs' depth (formal/cases.py)."""
+        last = self.N - (ceil_div(self.N, self.LANES) - 1) * self.LANES
+        return last + 3
+
     @property
     def rom_width(self) -> int:
         """Bits per ROM word: {B, A} (MODE 1) or B (MODE 0)."""

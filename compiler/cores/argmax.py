@@ -19,6 +19,11 @@ class ArgmaxParams(CoreParams):
     LANES: int = 1
     IN_BITS: int = 16
 
+    def latency_bound(self) -> int:
+        """A vector's index leaves LEVELS + 1 cycles after its last beat (the lane tree's registered levels, then the
+        compare with the earlier beats' best into the output register). Checked to the proofs' depth."""
+        return (max(self.LANES, 1) - 1).bit_length() + 1
+
     def features(self) -> dict[str, float]:
         lanes, n = self.LANES, self.NUM_CLASSES
         return {"base": 1.0, "cmp_bits": lanes * self.IN_BITS, "counters": log2_bits(n) + log2_bits(ceil_div(n, lanes))}

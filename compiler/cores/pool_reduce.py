@@ -15,6 +15,7 @@ class PoolReduceParams(CoreParams):
     designs' instances stay as they were; read them through :attr:`ew` and :attr:`signed`."""
 
     CORE = "bnnc_pool_reduce"
+    LATENCY = 1  # the output register: a channel beat's result is offered the cycle after its last window position
 
     CH: int = 8
     WIN: int = 4

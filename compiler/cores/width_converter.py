@@ -50,6 +50,19 @@ class WidthConverterParams(CoreParams):
     OUT_LANES: int = 8
     N: int = 16
 
+    def latency_bound(self) -> int | None:
+        """By the core's structure (see :meth:`features`). UP_COPY and UP: 2 (one complete output beat may still
+        wait ahead of the last one). DOWN: K = IN/OUT beats may still wait in the other input register, then the
+        last input beat's own. GENERAL: none stated (its shift buffer's backlog depends on the stream's history).
+        Checked to the proofs' depth (formal/cases.py), where each is the least that passes."""
+        i, o, n = self.IN_LANES, self.OUT_LANES, self.N
+        if up_copy(n, i, o) or o % i == 0:
+            return 2
+        if i % o == 0:
+            last_in = n - (ceil_div(n, i) - 1) * i
+            return i // o + ceil_div(last_in, o)
+        return None
+
     def features(self) -> dict[str, float]:
         """By the core's structure: UP_COPY (OUT = K x IN, K >= 2 dividing the input beats), UP (OUT a
         multiple of IN otherwise), DOWN (IN a multiple of OUT), GENERAL."""

@@ -19,7 +19,8 @@ module fv_bnnc_affine_serial #(
     parameter [511:0] AS = 0,          // scale of class n at bits [32n +: 32] (signed; MODE 1)
     parameter [511:0] BS = 0,          // offset of class n at bits [32n +: 32] (signed)
     parameter integer BOUND = 5,       // progress bound (formal/cases.py: the pipeline's depth + 2)
-    parameter integer STALL = 3        // the consumer's longest run of tready low
+    parameter integer STALL = 3,       // the consumer's longest run of tready low
+    parameter integer LATENCY = 0      // the core's latency bound (formal/cases.py: its latency_bound())
 ) (
     input wire                      clk,
     input wire                      rst_n,
@@ -42,7 +43,7 @@ module fv_bnnc_affine_serial #(
     wire [7:0] in_idx, out_idx, in_pos, out_pos;
     wire f_in, f_out;
     bnnc_fv_stream #(.IN_W(LANES*ACC_BITS), .OUT_W(OUT_BITS), .IN_BEATS(NB), .OUT_BEATS(N), .BOUND(BOUND),
-                     .STALL(STALL), .CW(8))
+                     .STALL(STALL), .CW(8), .LATENCY(LATENCY))
     streams (.clk(clk), .rst_n(rst_n),
         .s_tdata(s_axis_tdata), .s_tvalid(s_axis_tvalid), .s_tready(s_axis_tready),
         .m_tdata(m_axis_tdata), .m_tvalid(m_axis_tvalid), .m_tready(m_axis_tready),

@@ -8,7 +8,8 @@ module fv_bnnc_argmax #(
     parameter integer LANES = 2,        // as bnnc_argmax
     parameter integer IN_BITS = 3,      // as bnnc_argmax
     parameter integer BOUND = 4,        // progress bound (formal/cases.py: the tree's LEVELS + 2)
-    parameter integer STALL = 3         // the consumer's longest run of tready low
+    parameter integer STALL = 3,        // the consumer's longest run of tready low
+    parameter integer LATENCY = 0       // the core's latency bound (formal/cases.py: its latency_bound())
 ) (
     input wire                     clk,
     input wire                     rst_n,
@@ -30,7 +31,7 @@ module fv_bnnc_argmax #(
     wire [7:0] in_idx, out_idx, in_pos, out_pos;
     wire f_in, f_out;
     bnnc_fv_stream #(.IN_W(LANES*IN_BITS), .OUT_W(OW), .IN_BEATS(NB), .OUT_BEATS(1), .BOUND(BOUND),
-                     .STALL(STALL), .CW(8))
+                     .STALL(STALL), .CW(8), .LATENCY(LATENCY))
     streams (.clk(clk), .rst_n(rst_n),
         .s_tdata(s_axis_tdata), .s_tvalid(s_axis_tvalid), .s_tready(s_axis_tready),
         .m_tdata(m_axis_tdata), .m_tvalid(m_axis_tvalid), .m_tready(m_axis_tready),

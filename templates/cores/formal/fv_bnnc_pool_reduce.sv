@@ -12,7 +12,8 @@ module fv_bnnc_pool_reduce #(
     parameter integer EW = 1,          // as bnnc_pool_reduce
     parameter integer SIGNED = 0,      // as bnnc_pool_reduce
     parameter integer BOUND = 3,       // progress bound (formal/cases.py)
-    parameter integer STALL = 3        // the consumer's longest run of tready low
+    parameter integer STALL = 3,       // the consumer's longest run of tready low
+    parameter integer LATENCY = 0      // the core's latency bound (formal/cases.py: its latency_bound())
 ) (
     input wire                  clk,
     input wire                  rst_n,
@@ -33,7 +34,7 @@ module fv_bnnc_pool_reduce #(
     wire [7:0] in_idx, out_idx, in_pos, out_pos;
     wire f_in, f_out;
     bnnc_fv_stream #(.IN_W(LANES*EW), .OUT_W(LANES*EW), .IN_BEATS(WIN*CPB), .OUT_BEATS(CPB), .BOUND(BOUND),
-                     .STALL(STALL), .CW(8))
+                     .STALL(STALL), .CW(8), .LATENCY(LATENCY))
     streams (.clk(clk), .rst_n(rst_n),
         .s_tdata(s_axis_tdata), .s_tvalid(s_axis_tvalid), .s_tready(s_axis_tready),
         .m_tdata(m_axis_tdata), .m_tvalid(m_axis_tvalid), .m_tready(m_axis_tready),

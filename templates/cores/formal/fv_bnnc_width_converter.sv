@@ -11,7 +11,8 @@ module fv_bnnc_width_converter #(
     parameter integer IN_LANES = 2,   // as bnnc_width_converter
     parameter integer OUT_LANES = 3,  // as bnnc_width_converter
     parameter integer BOUND = 4,      // progress bound (formal/cases.py)
-    parameter integer STALL = 3       // the consumer's longest run of tready low
+    parameter integer STALL = 3,      // the consumer's longest run of tready low
+    parameter integer LATENCY = 0      // the core's latency bound (formal/cases.py: its latency_bound())
 ) (
     input wire                    clk,
     input wire                    rst_n,
@@ -33,7 +34,7 @@ module fv_bnnc_width_converter #(
     wire [7:0] in_idx, out_idx, in_pos, out_pos;
     wire f_in, f_out;
     bnnc_fv_stream #(.IN_W(IN_LANES*EW), .OUT_W(OUT_LANES*EW), .IN_BEATS(NIB), .OUT_BEATS(NOB), .BOUND(BOUND),
-                     .STALL(STALL), .CW(8))
+                     .STALL(STALL), .CW(8), .LATENCY(LATENCY))
     streams (.clk(clk), .rst_n(rst_n),
         .s_tdata(s_axis_tdata), .s_tvalid(s_axis_tvalid), .s_tready(s_axis_tready),
         .m_tdata(m_axis_tdata), .m_tvalid(m_axis_tvalid), .m_tready(m_axis_tready),
