@@ -147,13 +147,14 @@ CASES += [
     # ---- bnnc_pool_reduce: one output pixel per image; depth: two pixels with stalls
     Case("bnnc_pool_reduce", "bits_or_and", _latency("bnnc_pool_reduce", dict(CH=2, WIN=3, LANES=1, AND_MASK=Bits(2, 0b10), EW=1, SIGNED=0,
                                                  BOUND=3)), 14,
-         "bits: OR on channel 0, AND (a negated channel's min) on channel 1, one lane: 2 beats per position"),
+         "bits: OR on channel 0, AND (a negated channel's min) on channel 1, one lane: 2 beats per position",
+         mode="prove"),
     Case("bnnc_pool_reduce", "signed_codes", _latency("bnnc_pool_reduce", dict(CH=2, WIN=2, LANES=2, AND_MASK=Bits(2, 0b01), EW=2, SIGNED=1,
                                                   BOUND=3)), 10,
-         "signed 2-bit codes: min on channel 0, max on channel 1, one beat per position"),
+         "signed 2-bit codes: min on channel 0, max on channel 1, one beat per position", mode="prove"),
     Case("bnnc_pool_reduce", "unsigned_codes", _latency("bnnc_pool_reduce", dict(CH=1, WIN=4, LANES=1, AND_MASK=Bits(1, 0), EW=2, SIGNED=0,
                                                     BOUND=3)), 12,
-         "unsigned codes, a 2x2 window of one channel"),
+         "unsigned codes, a 2x2 window of one channel", mode="prove"),
 ]
 
 
@@ -297,12 +298,15 @@ CASES += [
 # (several images back to back, so state left by one image meets the next), and bigger maps
 _DEEPER = {("bnnc_width_converter", "general"): 24,
            ("bnnc_mvtu", "bin_pe2_simd2"): 28, ("bnnc_argmax", "c5_lanes2"): 20,
-           ("bnnc_affine_serial", "multiply_padded"): 20, ("bnnc_pool_reduce", "bits_or_and"): 22}
+           ("bnnc_affine_serial", "multiply_padded"): 20}
 CASES += [replace(c, name=f"{c.name}_deep", depth=_DEEPER[(c.core, c.name)], tier="deep",
                   why=f"{c.why}; deeper: images back to back")
           for c in list(CASES) if (c.core, c.name) in _DEEPER]
-# the FIFO's quick cases are unbounded proofs already: the deep set proves the compiler's largest FIFO shapes
+# the FIFO's and the pool's quick cases are unbounded proofs already: the deep set proves bigger shapes
 CASES += [
+    Case("bnnc_pool_reduce", "ch4_win4_codes", _latency("bnnc_pool_reduce", dict(
+        CH=4, WIN=4, LANES=2, AND_MASK=Bits(4, 0b0110), EW=2, SIGNED=1, BOUND=3)), 14,
+         "a 2x2 window of 4 signed channels in 2 beats, min and max mixed (k-induction)", mode="prove", tier="deep"),
     Case("bnnc_fifo", "depth16_nobypass", _latency("bnnc_fifo", dict(WIDTH=3, DEPTH=16, BYPASS=0, BOUND=4)), 12,
          "a 15-entry buffer without the bypass: pointer wrap at 15 (k-induction)", mode="prove", tier="deep"),
     Case("bnnc_fifo", "depth9_bypass", _latency("bnnc_fifo", dict(WIDTH=4, DEPTH=9, BYPASS=1, BOUND=3)), 12,

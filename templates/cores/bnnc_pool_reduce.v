@@ -41,6 +41,12 @@ module bnnc_pool_reduce #(
     output wire [LANES*EW-1:0] m_axis_tdata,   // output elements (channels of one output pixel), registered
     output wire                m_axis_tvalid,  // output beat valid, registered
     input  wire                m_axis_tready   // consumer takes the output beat
+`ifdef FORMAL
+    ,  // formal only (templates/cores/formal/fv_bnnc_pool_reduce.sv): the state k-induction relates to the streams
+    output wire [7:0]          fv_pos,         // the next input beat's window position
+    output wire [7:0]          fv_cb,          // ... and its channel beat
+    output wire [CH*EW-1:0]    fv_acc          // the running reductions, channel beat c at [c*LANES*EW +: LANES*EW]
+`endif
 );
     // ------------------------------------------------------------------
     // Parameter checks (elaboration fails on an unknown module name).
@@ -156,6 +162,22 @@ module bnnc_pool_reduce #(
             end
         end
     end
+`ifdef FORMAL
+    assign fv_pos = {{(8 - P_W){1'b0}}, pos};
+    assign fv_cb = {{(8 - B_W){1'b0}}, cb};
+    genvar f;
+    for (f = 0; f < CPB; f = f + 1) begin : g_fv_acc
+        assign fv_acc[f*BW +: BW] = acc[f];
+    end
+`ifndef BNNC_FV_NO_LEMMAS
+    // lemma for k-induction: the counters stay within the window once a reset has passed
+    reg f_past_valid = 1'b0;
+    always @(posedge clk) f_past_valid <= 1'b1;
+    always @(*) begin
+        if (f_past_valid) f_counters: assert (cb <= B_LAST && pos <= P_LAST);
+    end
+`endif
+`endif
 endmodule
 
 `default_nettype wire
