@@ -119,7 +119,7 @@ def test_corrupted_rom_same_report_in_both_engines(design, tmp_path: Path, cache
                            r"cycle \d+: expected 0x[0-9a-f]+ lanes \[[-1, ]+\], actual 0x[0-9a-f]+ lanes \[[-1, ]+\]"),
                      fast), fast
     # ROM images are read when the simulation starts, so the corrupted copy reused the clean build
-    again = engine.build(validate_folder(bad), cache=cache)
+    again = engine.build(validate_folder(bad), cache=cache, cycles=len(x) * validate_folder(rtl).interval)
     assert again.cached and again.folder == clean.build_path
 
 

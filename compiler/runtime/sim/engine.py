@@ -51,6 +51,15 @@ VERILATOR_FLAGS = ("--cc", "--exe", "--build", "-O3", "--x-assign", "fast", "--x
                    "--prefix", "Vtop", "--timescale", "1ns/1ns", "-Wno-fatal", "-CFLAGS", "-O2")
 """Verilator's fastest settings measured on an LFC (docs/performance.md, "Compiled simulation engine"); -O2 for the harness and runtime too."""
 
+QUICK_FLAGS = tuple({"-O3": "-O1", "-O2": "-O1"}.get(f, f) for f in VERILATOR_FLAGS)
+"""The settings of a short run (:data:`SHORT_RUN_CYCLES`), which its build dominates: -O1 builds the LFC-W1A2
+example's simulator in 11.8 s instead of 18.2 s, mlp_small_u8's in 6.4 s instead of 14.1 s, and simulated
+200 images of mnist_up5k as fast (docs/performance.md, "Compiled simulation engine")."""
+
+SHORT_RUN_CYCLES = 10_000_000
+"""Runs of fewer simulated cycles (images x interval) build with :data:`QUICK_FLAGS`: the time -O3 saves on
+them is a fraction of what it adds to the build."""
+
 REFERENCE_CHUNK_BYTES = 16 << 20
 """Working memory of one reference call while the harness runs: small enough that the allocator
 reuses it from call to call (above ~32 MB glibc maps fresh zeroed pages each time, a third of
@@ -102,8 +111,12 @@ def fast_popcount(compiled: CompiledFolder) -> bool:
     return popcount_proof.design_widths(list(compiled.verilog_paths())) <= popcount_proof.PROVEN
 
 
-def build(compiled: CompiledFolder, *, taps: bool = True, trace: bool = False, cache: Path | None = None) -> Build:
+def build(compiled: CompiledFolder, *, taps: bool = True, trace: bool = False, cache: Path | None = None,
+          cycles: int | None = None) -> Build:
     """Build (or find in the cache) the compiled simulator of a validated ``bnnc compile`` folder.
+
+    ``cycles``: about how many cycles the run will simulate; fewer than :data:`SHORT_RUN_CYCLES` (and a
+    waveform run) build with :data:`QUICK_FLAGS`, None or more with :data:`VERILATOR_FLAGS`.
 
     The cache key hashes the harness source, the Verilog files, the tap config,
     the Verilator version and flags, and the recipe version. The ROM images
@@ -121,8 +134,9 @@ def build(compiled: CompiledFolder, *, taps: bool = True, trace: bool = False, c
     tap_names = [s.name for s in compiled.internal_streams] if taps else []
     vlt = _taps_vlt(top, tap_names) if tap_names else ""
     fast = fast_popcount(compiled)
-    flags = [*VERILATOR_FLAGS, *([f"-D{popcount_proof.DEFINE}"] if fast else []), "--top-module", tool_word(top),
-             *(["--trace"] if trace else [])]
+    short = trace or (cycles is not None and cycles < SHORT_RUN_CYCLES)
+    flags = [*(QUICK_FLAGS if short else VERILATOR_FLAGS), *([f"-D{popcount_proof.DEFINE}"] if fast else []),
+             "--top-module", tool_word(top), *(["--trace"] if trace else [])]
     h = hashlib.sha256()
     for part in (RECIPE, importlib.metadata.version("verilator"), " ".join(flags), vlt, HARNESS.read_text()):
         h.update(part.encode() + b"\0")
@@ -468,8 +482,8 @@ def run(folder: CompiledFolder, graph: Graph, x: np.ndarray, *, taps: bool = Tru
     that the report names the failing beat's cycle. ``cycles=True`` records them at once.
     """
     rtl = folder.path.resolve()
-    bld = built if built is not None else build(folder, taps=taps, cache=cache)
     n = x.shape[0]
+    bld = built if built is not None else build(folder, taps=taps, cache=cache, cycles=n * folder.interval)
     internal = folder.internal_streams if taps else ()
     links = [Link(checks.tap_label(s.name, s.tap), s, 0) for s in internal]
     links.append(Link(checks.output_label(folder.output_stream.tap), folder.output_stream, 0))

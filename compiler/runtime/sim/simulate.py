@@ -273,7 +273,7 @@ def _simulate_compiled(folder: CompiledFolder, graph: Any, x: np.ndarray, report
     n = x.shape[0]
     shards = [(0, n)] if record else engine.shard_images(folder, n, jobs, taps=report.taps,
                                                          budget=engine.shard_budget(jobs))
-    bld = engine.build(folder, taps=report.taps, cache=cache_dir)
+    bld = engine.build(folder, taps=report.taps, cache=cache_dir, cycles=n * folder.interval)
     in_bpi = folder.input_stream.beats_per_image
     lock = threading.Lock()
     done = [0] * len(shards)

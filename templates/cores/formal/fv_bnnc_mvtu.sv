@@ -31,7 +31,8 @@ module fv_bnnc_mvtu #(
     parameter [255:0] WS = 0,            // weight of neuron n, input i at bits [4*(n*MW + i) +: 4]: the +-1 bit
                                          // (1 = +1) or the signed code
     parameter integer BOUND = 16,        // progress bound (formal/cases.py: SF + the pipeline's depth)
-    parameter integer STALL = 3          // the consumer's longest run of tready low
+    parameter integer STALL = 3,         // the consumer's longest run of tready low
+    parameter integer LATENCY = 0         // the core's latency bound (formal/cases.py: its latency_bound())
 ) (
     input wire                                            clk,
     input wire                                            rst_n,
@@ -58,7 +59,7 @@ module fv_bnnc_mvtu #(
     wire [7:0] in_idx, out_idx, in_pos, out_pos;
     wire f_in, f_out;
     bnnc_fv_stream #(.IN_W(SIMD*XW), .OUT_W(PE*LW), .IN_BEATS(SF), .OUT_BEATS(NF), .BOUND(BOUND),
-                     .STALL(STALL), .CW(8))
+                     .STALL(STALL), .CW(8), .LATENCY(LATENCY))
     streams (.clk(clk), .rst_n(rst_n),
         .s_tdata(s_axis_tdata), .s_tvalid(s_axis_tvalid), .s_tready(s_axis_tready),
         .m_tdata(m_axis_tdata), .m_tvalid(m_axis_tvalid), .m_tready(m_axis_tready),
