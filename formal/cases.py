@@ -215,7 +215,7 @@ def _mvtu(mw: int, mh: int, pe: int, simd: int, weights: list[list[int]], *, bin
             pf.write_text("")
         return {"WEIGHT_FILE": str(wf), "PARAM_FILE": str(pf)}
 
-    return {"params": params, "files": files}
+    return {"params": _latency("bnnc_mvtu", params), "files": files}
 
 
 CASES += [

@@ -139,8 +139,12 @@ def test_induction_needs_the_lemmas(case: Case, tmp_path: Path) -> None:
     assert Path(result.trace).is_file(), result.line()
 
 
-@pytest.mark.parametrize("case", [c for c in QUICK if int(c.params.get("LATENCY", 0)) > 1],  # type: ignore[call-overload]
-                         ids=lambda c: f"{c.core}-{c.name}")
+# one case per core whose bound is above 1 (the first in formal/cases.py): the others were checked the same way when
+# the bounds were stated (BENCHMARKS.md), and make test's time is short
+TIGHT = list({c.core: c for c in reversed(QUICK) if int(c.params.get("LATENCY", 0)) > 1}.values())  # type: ignore[call-overload]
+
+
+@pytest.mark.parametrize("case", TIGHT, ids=lambda c: f"{c.core}-{c.name}")
 def test_latency_bound_is_tight(case: Case, tmp_path: Path) -> None:
     """One cycle under the core's stated latency bound (its ``latency_bound()``), the check fails ``latency``: the
     proven bound is the core's real worst case, not a loose one. (A bound of 1, the threshold stages' output

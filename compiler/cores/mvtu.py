@@ -174,6 +174,14 @@ class MvtuParams(CoreParams):
             return xpc
         return xpc + 1 if self.bit_planes else 1
 
+    def latency_bound(self) -> int:
+        """The last input beat is read by fold (0, SF - 1); the other NF - 1 neuron folds' SF steps each follow,
+        one a cycle, then the last step's result passes S1, the dot product (DOT_LAT), S3, S4, S5 and the output
+        FIFO (2, no bypass): (NF - 1) x SF + DOT_LAT + 6 cycles. Checked to the proofs' depth (formal/cases.py),
+        where it is the least that passes on each case."""
+        f = self.folding
+        return (f.nf - 1) * f.sf + self.dot_latency + 6
+
     @property
     def folding(self) -> Folding:
         """Its NF, SF and ROM shapes (one vector)."""
