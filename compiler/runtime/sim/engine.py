@@ -52,13 +52,15 @@ VERILATOR_FLAGS = ("--cc", "--exe", "--build", "-O3", "--x-assign", "fast", "--x
 """Verilator's fastest settings measured on an LFC (docs/performance.md, "Compiled simulation engine"); -O2 for the harness and runtime too."""
 
 QUICK_FLAGS = tuple({"-O3": "-O1", "-O2": "-O1"}.get(f, f) for f in VERILATOR_FLAGS)
-"""The settings of a short run (:data:`SHORT_RUN_CYCLES`), which its build dominates: -O1 builds the LFC-W1A2
+"""The settings of a short run (:data:`SHORT_RUN_CYCLES`), whose build dominates: -O1 builds the LFC-W1A2
 example's simulator in 11.8 s instead of 18.2 s, mlp_small_u8's in 6.4 s instead of 14.1 s, and simulated
 200 images of mnist_up5k as fast (docs/performance.md, "Compiled simulation engine")."""
 
-SHORT_RUN_CYCLES = 10_000_000
+SHORT_RUN_CYCLES = 2_000_000
 """Runs of fewer simulated cycles (images x interval) build with :data:`QUICK_FLAGS`: the time -O3 saves on
-them is a fraction of what it adds to the build."""
+them is a fraction of what it adds to the build. A whole data set through the wide LFC (5.1 M cycles) keeps
+-O3: at -O1 its cold run was 8.3 s instead of 12.7 s, but its cached one 4.9 s instead of 4.4 s (1.19 M
+cycles/s instead of 1.36 M), and a design's build is cached for every later run (BENCHMARKS.md)."""
 
 REFERENCE_CHUNK_BYTES = 16 << 20
 """Working memory of one reference call while the harness runs: small enough that the allocator
