@@ -36,6 +36,17 @@ def _case(core: str, name: str) -> Case:
     return next(c for c in CASES if c.core == core and c.name == name)
 
 
+def _mutated_cores(tmp_path: Path, core: str, old: str, new: str) -> Path:
+    """A copy of templates/cores under ``tmp_path`` with ``old`` (which must occur once) replaced by ``new`` in the core."""
+    cores = tmp_path / "cores"
+    shutil.copytree(CORES_DIR, cores)
+    path = cores / f"{core}.v"
+    text = path.read_text()
+    assert text.count(old) == 1, f"{old!r} must occur once in {core}.v"
+    path.write_text(text.replace(old, new))
+    return cores
+
+
 # (core, case, text in the core, its replacement, the property that must catch it)
 MUTANTS = [
     # the hold rule: a FIFO whose output beat is withdrawn while it waits
@@ -95,12 +106,7 @@ MUTANTS = [
 @pytest.mark.parametrize("core, name, old, new, prop", MUTANTS, ids=[m[4].split(".")[-1] + "-" + m[0] for m in MUTANTS])
 def test_property_catches_a_broken_core(core: str, name: str, old: str, new: str, prop: str, tmp_path: Path) -> None:
     """The proof of a mutated copy of the core fails with this property and leaves its counterexample trace."""
-    cores = tmp_path / "cores"
-    shutil.copytree(CORES_DIR, cores)
-    path = cores / f"{core}.v"
-    text = path.read_text()
-    assert text.count(old) == 1, f"{old!r} must occur once in {core}.v"
-    path.write_text(text.replace(old, new))
+    cores = _mutated_cores(tmp_path, core, old, new)
     # a bounded check of the properties alone: with the induction lemmas, a lemma often fails a step earlier
     result = run_case(replace(_case(core, name), mode="bmc"), cores_dir=cores, build=tmp_path / "build", lemmas=False)
     assert result.status == "FAIL" and prop in result.prop.split(", "), result.line()
@@ -119,12 +125,7 @@ LEMMA_MUTANTS = [
                          ids=[m[4].split(".")[-1] + "-" + m[0] for m in LEMMA_MUTANTS])
 def test_lemma_catches_a_broken_core(core: str, name: str, old: str, new: str, prop: str, tmp_path: Path) -> None:
     """An induction lemma fails on a mutated copy of the core, with its counterexample trace."""
-    cores = tmp_path / "cores"
-    shutil.copytree(CORES_DIR, cores)
-    path = cores / f"{core}.v"
-    text = path.read_text()
-    assert text.count(old) == 1, f"{old!r} must occur once in {core}.v"
-    path.write_text(text.replace(old, new))
+    cores = _mutated_cores(tmp_path, core, old, new)
     result = run_case(_case(core, name), cores_dir=cores, build=tmp_path / "build")
     assert result.status == "FAIL" and prop in result.prop.split(", "), result.line()
     assert Path(result.trace).is_file(), result.line()

@@ -222,7 +222,8 @@ module bnnc_fv_one_beat #(
     always @(posedge clk) f_past_valid <= 1'b1;
     always @(*) begin
         if (f_past_valid && rst_n) begin
-            inv_count: assert (held == {7'd0, m_tvalid} && in_pos == beat && out_pos == (m_tvalid ? prev_pos : in_pos)
+            inv_count: assert (beat < NB && held == {7'd0, m_tvalid} && in_pos == beat
+                               && out_pos == (m_tvalid ? prev_pos : in_pos)
                                && in_flight == {7'd0, m_tvalid && in_pos == 0});
             if (followed) begin
                 // picked only when no earlier image is owed (the register empties as the first beat enters)
